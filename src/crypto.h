@@ -1,0 +1,107 @@
+/*
+ * Keys, CSRs and X.509 parsing, with OpenSSL 3 EVP APIs only. Only this
+ * module and jws.c ever handle private key material.
+ */
+#ifndef CERTDECK_CRYPTO_H
+#define CERTDECK_CRYPTO_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "err.h"
+
+enum key_type {
+	KEY_EC256,
+	KEY_EC384,
+	KEY_RSA2048,
+	KEY_RSA3072,
+	KEY_RSA4096,
+	KEY_TYPE_COUNT
+};
+
+/* "ec256", "ec384", "rsa2048", ...; NULL for an out-of-range value. */
+const char *crypto_key_type_name(enum key_type type);
+
+/* Parses a key type name. Returns 0 and fills *out, or -1 (e is filled). */
+int crypto_key_type_parse(const char *name, enum key_type *out, struct err *e);
+
+/* Generates a fresh key. Returns 0 and *out (free with EVP_PKEY_free), or -1. */
+int crypto_key_generate(enum key_type type, EVP_PKEY **out, struct err *e);
+
+/*
+ * Classifies a key (EC P-256/P-384, RSA 2048/3072/4096). Returns 0 and
+ * *out, or -1 for any other kind of key.
+ */
+int crypto_key_type_of(EVP_PKEY *key, enum key_type *out, struct err *e);
+
+/* PKCS#8 PEM, unencrypted. Returns 0 and *out (free with free()), or -1. */
+int crypto_key_to_pem(EVP_PKEY *key, char **out, struct err *e);
+
+/* Reads a private key (PKCS#8, SEC1 or PKCS#1 PEM). Returns 0 and *out, or -1. */
+int crypto_key_from_pem(const char *pem, size_t len, EVP_PKEY **out, struct err *e);
+
+/*
+ * Builds a DER CSR signed by key for names (DNS names, or IPv4/IPv6
+ * literals which become iPAddress SANs). The first DNS name of at most 64
+ * characters becomes the subject CN. Returns 0 and *der/*der_len (free
+ * with free()), or -1.
+ */
+int crypto_csr_build(EVP_PKEY *key, const char *const *names, size_t n_names,
+    unsigned char **der, size_t *der_len, struct err *e);
+
+/* What certdeck needs to know about one certificate. */
+struct cert_info {
+	char *subject;		/* one-line RFC 2253 form */
+	char *issuer;		/* one-line RFC 2253 form */
+	char *issuer_cn;	/* issuer commonName, or NULL */
+	char *serial;		/* lower-case hex, no separators */
+	unsigned char *serial_der; /* serial INTEGER content bytes (for ARI) */
+	size_t serial_der_len;
+	time_t not_before;
+	time_t not_after;
+	char **sans;		/* DNS names and IP literals, in certificate order */
+	size_t n_sans;
+	char *key_type;		/* "ec256", "rsa2048", ... or e.g. "ed25519" */
+	int key_bits;
+	char fingerprint[65];	/* SHA-256 of the DER, lower-case hex */
+	unsigned char *aki;	/* authority key identifier, or NULL */
+	size_t aki_len;
+	char **crl_urls;	/* CRL distribution point URIs */
+	size_t n_crl_urls;
+	int is_ca;		/* basicConstraints CA:TRUE */
+};
+
+/* Frees a cert_info and everything in it. Accepts NULL. */
+void cert_info_free(struct cert_info *info);
+
+/*
+ * Parses every certificate in a PEM chain (leaf first, as CAs send it).
+ * Returns 0 and fills *out (an array of *n pointers; free with
+ * cert_info_chain_free), or -1 when the text holds no certificate or a
+ * malformed/truncated one.
+ */
+int crypto_chain_parse(const char *pem, size_t len, struct cert_info ***out,
+    size_t *n, struct err *e);
+
+/* Frees what crypto_chain_parse returned. Accepts NULL. */
+void cert_info_chain_free(struct cert_info **chain, size_t n);
+
+/*
+ * Returns 1 when the public key of the first certificate in cert_pem
+ * matches key, 0 when it does not, -1 on error.
+ */
+int crypto_cert_matches_key(const char *cert_pem, size_t len, EVP_PKEY *key,
+    struct err *e);
+
+/*
+ * Checks that each certificate in the PEM chain is signed by the next one.
+ * Returns 0 when it is, -1 (e says which link broke) otherwise.
+ */
+int crypto_chain_verify_links(const char *pem, size_t len, struct err *e);
+
+/* SHA-256 of data into out[32]. Returns 0 or -1. */
+int crypto_sha256(const void *data, size_t len, unsigned char out[32], struct err *e);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * The one HTTP client: libcurl with connection reuse, a per-CA trust
+ * bundle, timeouts and a cap on response size. Never sees a private key.
+ */
+#ifndef CERTDECK_HTTP_H
+#define CERTDECK_HTTP_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define HTTP_MAX_BODY (1024 * 1024)
+
+struct http;
+
+struct http_response {
+	long status;
+	char *body;		/* NUL-terminated (body_len excludes the NUL) */
+	size_t body_len;
+	char *content_type;	/* without parameters, lower-case, or NULL */
+	char *location;		/* or NULL */
+	char *replay_nonce;	/* or NULL */
+	long retry_after;	/* seconds (from delta or HTTP-date), -1 if absent */
+	char **links_alternate;	/* Link: rel="alternate" targets */
+	size_t n_links_alternate;
+	char *link_up;		/* Link: rel="up", or NULL */
+	char *link_index;	/* Link: rel="index", or NULL */
+};
+
+/*
+ * Creates a client. ca_bundle is a PEM file of trusted roots, or NULL for
+ * the system store. Returns 0 and *out (free with http_free), or -1.
+ */
+int http_new(const char *ca_bundle, struct http **out, struct err *e);
+
+/* Frees a client and its connections. Accepts NULL. */
+void http_free(struct http *h);
+
+/*
+ * Performs one request. method is "GET", "HEAD" or "POST"; body may be
+ * NULL. Any HTTP status is a success here (the caller judges it); -1 means
+ * no usable response: transport failure (retryable), TLS failure, or a
+ * body over HTTP_MAX_BODY. Returns 0 and *out (free with
+ * http_response_free), or -1.
+ */
+int http_request(struct http *h, const char *method, const char *url,
+    const char *content_type, const char *body, size_t body_len,
+    struct http_response **out, struct err *e);
+
+/* Frees a response. Accepts NULL. */
+void http_response_free(struct http_response *r);
+
+#endif

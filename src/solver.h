@@ -1,0 +1,67 @@
+/*
+ * Challenge solvers: one interface, present and clean up. A solver may be
+ * asked to present several challenges at once (one order, many names) and
+ * from several worker threads; implementations lock their own state.
+ */
+#ifndef CERTDECK_SOLVER_H
+#define CERTDECK_SOLVER_H
+
+#include "err.h"
+
+struct solver_challenge {
+	const char *identifier;	/* "example.com", "*.example.com" or an IP literal */
+	const char *token;	/* checked with base64url_is_token() by the solver too */
+	const char *key_authorization; /* token "." account key thumbprint */
+};
+
+struct solver;
+
+struct solver_ops {
+	const char *type;	/* "http-01", "dns-01" or "tls-alpn-01" */
+	/* Makes the response available. Returns 0 or -1. */
+	int (*present)(struct solver *s, const struct solver_challenge *c, struct err *e);
+	/* Withdraws it; called even when validation failed. Returns 0 or -1. */
+	int (*cleanup)(struct solver *s, const struct solver_challenge *c, struct err *e);
+	/* Stops listeners and frees everything. */
+	void (*free)(struct solver *s);
+};
+
+struct solver {
+	const struct solver_ops *ops;
+	void *priv;
+};
+
+/* Calls s->ops->free. Accepts NULL. */
+void solver_free(struct solver *s);
+
+/*
+ * http-01 standalone responder on addr:port (addr NULL = all addresses).
+ * Serves only /.well-known/acme-challenge/<token> for tokens presented.
+ * Returns 0 and *out, or -1 (e.g. the port is taken).
+ */
+int solver_http01_standalone_new(const char *addr, int port, struct solver **out,
+    struct err *e);
+
+/* http-01 by writing files under webroot. Returns 0 and *out, or -1. */
+int solver_http01_webroot_new(const char *webroot, struct solver **out, struct err *e);
+
+/*
+ * dns-01 through a user program run without a shell:
+ *   PROG add _acme-challenge.NAME. VALUE   /   PROG del _acme-challenge.NAME. VALUE
+ * with CERTDECK_DOMAIN, CERTDECK_RECORD, CERTDECK_VALUE, CERTDECK_TOKEN in
+ * the environment. resolvers is NULL or a comma-separated list of
+ * host:port DNS servers to poll for the TXT record before returning from
+ * present (propagation check), giving up after propagation_timeout seconds.
+ * Returns 0 and *out, or -1.
+ */
+int solver_dns01_hook_new(const char *prog, const char *resolvers,
+    int propagation_timeout, struct solver **out, struct err *e);
+
+/*
+ * tls-alpn-01 (RFC 8737) responder on addr:port answering ALPN
+ * "acme-tls/1" with a self-signed certificate carrying the acmeIdentifier
+ * extension, chosen by SNI. Returns 0 and *out, or -1.
+ */
+int solver_alpn_new(const char *addr, int port, struct solver **out, struct err *e);
+
+#endif

@@ -1,0 +1,81 @@
+/* Certificates in the store: insert, fetch, list by expiry. */
+#ifndef CERTDECK_STORE_CERT_H
+#define CERTDECK_STORE_CERT_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+enum cert_status {
+	CERT_VALID,
+	CERT_REVOKED,
+	CERT_REPLACED,
+	CERT_FAILED,
+	CERT_STATUS_COUNT
+};
+
+/* "valid", "revoked", ...; stored as text. */
+const char *store_cert_status_name(enum cert_status st);
+int store_cert_status_parse(const char *name, enum cert_status *out);
+
+struct cert_row {
+	int64_t id;
+	int64_t account_id;	/* 0 when imported without an account */
+	int64_t key_id;		/* 0 when the key is not held */
+	int64_t order_id;	/* 0 when not issued through an order */
+	int64_t replaced_by;	/* 0 when current */
+	char *name;		/* primary name: first SAN, else subject CN */
+	char **sans;
+	size_t n_sans;
+	char *subject;
+	char *issuer;
+	char *issuer_cn;
+	char *serial;		/* lower-case hex */
+	long long not_before;	/* Unix seconds */
+	long long not_after;
+	char *key_type;
+	char *fingerprint;	/* SHA-256 hex of the leaf */
+	char *aki;		/* hex of the authority key identifier, or NULL */
+	char *pem_chain;	/* leaf first */
+	enum cert_status status;
+	char *source;		/* "import", "acme" */
+	long long created;
+};
+
+/* Frees a row and its strings. Accepts NULL. */
+void cert_row_free(struct cert_row *row);
+
+/*
+ * Inserts a certificate with its names. Fails with a clear message when a
+ * certificate with the same fingerprint is already stored. Returns 0 and
+ * *id_out, or -1.
+ */
+int store_cert_insert(struct store *st, const struct cert_row *row,
+    int64_t *id_out, struct err *e);
+
+/* Fetches one. Returns 0 and *out (free with cert_row_free), 1 when no such id, or -1. */
+int store_cert_get(struct store *st, int64_t id, struct cert_row **out, struct err *e);
+
+/* Finds by SHA-256 fingerprint. Returns 0 and *id_out, 1 if absent, or -1. */
+int store_cert_find_fingerprint(struct store *st, const char *fingerprint,
+    int64_t *id_out, struct err *e);
+
+/* What store_cert_list returns, a page at a time (keyset pagination). */
+struct cert_query {
+	long long expiring_before;	/* only not_after < this; 0 for any */
+	const char *name_like;		/* substring of any SAN; NULL for all */
+	int include_replaced;		/* 0 hides replaced certificates */
+	long long after_not_after;	/* keyset cursor: start after this ... */
+	int64_t after_id;		/* ... (not_after, id) pair; 0/0 from the top */
+	int limit;			/* rows per page; 0 for no limit */
+};
+
+/*
+ * Calls cb for each matching row in (not_after, id) order. The row is
+ * borrowed for the duration of the call. cb returns 0 to go on, non-zero
+ * to stop (that value is returned). Returns 0, cb's value, or -1.
+ */
+int store_cert_list(struct store *st, const struct cert_query *q,
+    int (*cb)(const struct cert_row *row, void *arg), void *arg, struct err *e);
+
+#endif
