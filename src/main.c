@@ -4,20 +4,74 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "i18n.h"
+
+static void
+usage(FILE *f)
+{
+	const struct cmd_entry *const *c;
+
+	fprintf(f, "%s", _("Usage: certdeck [--store PATH] COMMAND [ARGS...]\n"
+	    "A certificate manager for the terminal: ACME accounts, orders and\n"
+	    "certificates kept in one local store.\n\nCommands:\n"));
+	for (c = cli_commands; *c != NULL; c++)
+		fprintf(f, "  %-10s %s\n", (*c)->name, _((*c)->summary));
+	fprintf(f, "%s", _("\nOptions:\n"
+	    "      --store PATH   the store database\n"
+	    "      --help         show this help and exit\n"
+	    "      --version      show the version and exit\n"
+	    "\nRun 'certdeck COMMAND --help' for a command's options.\n"));
+}
+
+static const struct cmd_entry *
+find_command(const char *name)
+{
+	const struct cmd_entry *const *c;
+
+	for (c = cli_commands; *c != NULL; c++) {
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
+	}
+	return NULL;
+}
 
 int
 main(int argc, char **argv)
 {
+	struct cli cli = { 0 };
+	const struct cmd_entry *cmd;
+	int i;
+
 	setlocale(LC_ALL, "");
 #ifdef ENABLE_NLS
 	bindtextdomain(PACKAGE, LOCALEDIR);
 	textdomain(PACKAGE);
 #endif
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("certdeck %s\n", VERSION);
-		return 0;
+	/* Global options stand before the command. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("certdeck %s\n", VERSION);
+			return CLI_OK;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return CLI_OK;
+		} else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+			cli.store_flag = argv[++i];
+		} else if (strncmp(argv[i], "--store=", 8) == 0) {
+			cli.store_flag = argv[i] + 8;
+		} else {
+			return cli_usage(NULL, _("unknown option '%s'"), argv[i]);
+		}
 	}
-	fprintf(stderr, _("usage: certdeck COMMAND [ARGS]\n"));
-	return 2;
+	if (i >= argc) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	cmd = find_command(argv[i]);
+	if (cmd == NULL)
+		return cli_usage(NULL, _("unknown command '%s'"), argv[i]);
+	/* The command parses its own options; argv[0] becomes its name. */
+	optind = 1;
+	return cmd->exec(&cli, cmd, argc - i, argv + i);
 }

@@ -1,0 +1,62 @@
+#include "config.h"
+
+#include "cert_json.h"
+#include "expiry.h"
+#include "timefmt.h"
+
+static void
+add_str(cJSON *o, const char *k, const char *v)
+{
+	if (v != NULL)
+		cJSON_AddStringToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static void
+add_id(cJSON *o, const char *k, long long v)
+{
+	if (v > 0)
+		cJSON_AddNumberToObject(o, k, (double)v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+cJSON *
+cert_json(const struct cert_row *row, long long now, int with_pem)
+{
+	cJSON *o, *names;
+	char t[40];
+	size_t i;
+
+	o = cJSON_CreateObject();
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)row->id);
+	add_str(o, "name", row->name);
+	names = cJSON_AddArrayToObject(o, "names");
+	for (i = 0; names != NULL && i < row->n_sans; i++)
+		cJSON_AddItemToArray(names, cJSON_CreateString(row->sans[i]));
+	add_str(o, "status", expiry_status(row->status == CERT_VALID ? "valid" :
+	    store_cert_status_name(row->status), row->not_after, now));
+	timefmt_rfc3339(row->not_before, t, sizeof(t));
+	cJSON_AddStringToObject(o, "not_before", t);
+	timefmt_rfc3339(row->not_after, t, sizeof(t));
+	cJSON_AddStringToObject(o, "not_after", t);
+	cJSON_AddNumberToObject(o, "days_left",
+	    (double)expiry_days_left(row->not_after, now));
+	add_str(o, "subject", row->subject);
+	add_str(o, "issuer", row->issuer);
+	add_str(o, "issuer_cn", row->issuer_cn);
+	add_str(o, "serial", row->serial);
+	add_str(o, "key_type", row->key_type);
+	add_str(o, "fingerprint_sha256", row->fingerprint);
+	cJSON_AddBoolToObject(o, "key_held", row->key_id > 0);
+	add_id(o, "account_id", row->account_id);
+	add_id(o, "order_id", row->order_id);
+	add_id(o, "replaced_by", row->replaced_by);
+	add_str(o, "source", row->source);
+	if (with_pem)
+		add_str(o, "pem", row->pem_chain);
+	return o;
+}

@@ -1,0 +1,128 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cert_record.h"
+#include "crypto.h"
+#include "fileio.h"
+#include "i18n.h"
+
+/* The subject's CN from its RFC 2253 text, or NULL. Caller frees. */
+static char *
+subject_cn(const char *subject)
+{
+	const char *p = subject, *end;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, "CN=", 3) == 0) {
+			p += 3;
+			for (end = p; *end != '\0' && !(*end == ',' && end[-1] != '\\'); end++)
+				;
+			return strndup(p, (size_t)(end - p));
+		}
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+/*
+ * Only the CERTIFICATE blocks of pem, each ending in a newline: a combined
+ * file may also hold a private key, which must never land in pem_chain.
+ */
+static char *
+certificate_blocks(const char *pem, size_t len, struct err *e)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char end[] = "-----END CERTIFICATE-----";
+	const char *p = pem, *limit = pem + len, *b, *f;
+	char *outp, *o;
+
+	if ((outp = malloc(2 * len + 2)) == NULL) {
+		err_set(e, ERR_IO, "%s", _("out of memory"));
+		return NULL;
+	}
+	o = outp;
+	while (p < limit && (b = memmem(p, (size_t)(limit - p), begin, sizeof(begin) - 1)) != NULL) {
+		f = memmem(b, (size_t)(limit - b), end, sizeof(end) - 1);
+		if (f == NULL) {
+			free(outp);
+			err_set(e, ERR_INPUT, "%s", _("truncated certificate (no END line)"));
+			return NULL;
+		}
+		f += sizeof(end) - 1;
+		memcpy(o, b, (size_t)(f - b));
+		o += f - b;
+		*o++ = '\n';
+		p = f;
+	}
+	*o = '\0';
+	return outp;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+int
+cert_record_from_pem(const char *pem, size_t len, struct cert_row **out, struct err *e)
+{
+	struct cert_info **chain = NULL, *leaf;
+	struct cert_row *row;
+	size_t n = 0, i, clen;
+	char *certs;
+	int rc = -1;
+
+	if ((certs = certificate_blocks(pem, len, e)) == NULL)
+		return -1;
+	clen = strlen(certs);
+	if (clen == 0) {
+		free(certs);
+		return err_set(e, ERR_INPUT, "%s", _("no certificate found"));
+	}
+	if (crypto_chain_parse(certs, clen, &chain, &n, e) != 0 ||
+	    crypto_chain_verify_links(certs, clen, e) != 0)
+		goto out;
+	leaf = chain[0];
+	row = calloc(1, sizeof(*row));
+	if (row == NULL) {
+		err_set(e, ERR_IO, "%s", _("out of memory"));
+		goto out;
+	}
+	row->sans = calloc(leaf->n_sans + 1, sizeof(*row->sans));
+	for (i = 0; row->sans != NULL && i < leaf->n_sans; i++)
+		row->sans[i] = strdup(leaf->sans[i]);
+	row->n_sans = leaf->n_sans;
+	if (leaf->n_sans > 0)
+		row->name = strdup(leaf->sans[0]);
+	else if ((row->name = subject_cn(leaf->subject)) == NULL)
+		row->name = strndup(leaf->fingerprint, 16);
+	row->subject = dup_or_null(leaf->subject);
+	row->issuer = dup_or_null(leaf->issuer);
+	row->issuer_cn = dup_or_null(leaf->issuer_cn);
+	row->serial = dup_or_null(leaf->serial);
+	row->not_before = (long long)leaf->not_before;
+	row->not_after = (long long)leaf->not_after;
+	row->key_type = dup_or_null(leaf->key_type);
+	row->fingerprint = strdup(leaf->fingerprint);
+	row->aki = leaf->aki != NULL ? fileio_hex(leaf->aki, leaf->aki_len) : NULL;
+	row->pem_chain = certs;
+	certs = NULL;
+	row->status = CERT_VALID;
+	if (row->sans == NULL || row->name == NULL || row->fingerprint == NULL ||
+	    row->pem_chain == NULL) {
+		cert_row_free(row);
+		err_set(e, ERR_IO, "%s", _("out of memory"));
+		goto out;
+	}
+	*out = row;
+	rc = 0;
+out:
+	free(certs);
+	cert_info_chain_free(chain, n);
+	return rc;
+}

@@ -1,0 +1,19 @@
+/* Turns a PEM chain into the row the store keeps for it. */
+#ifndef CERTDECK_CERT_RECORD_H
+#define CERTDECK_CERT_RECORD_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "store_cert.h"
+
+/*
+ * Parses pem (leaf first), checks that each certificate is signed by the
+ * next, and fills a new row: name, SANs, subject, issuer, serial,
+ * validity, key type, fingerprint, AKI, the chain text. Ids are left 0 and
+ * status CERT_VALID. Returns 0 and *out (free with cert_row_free), or -1.
+ */
+int cert_record_from_pem(const char *pem, size_t len, struct cert_row **out,
+    struct err *e);
+
+#endif

@@ -1,0 +1,125 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "i18n.h"
+
+const struct cmd_entry *const cli_commands[] = {
+	&cmd_init_entry,
+	&cmd_list_entry,
+	&cmd_show_entry,
+	&cmd_import_entry,
+	NULL,
+};
+
+void
+cli_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("certdeck: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_fail(const struct err *e)
+{
+	cli_msg("%s", e->msg[0] != '\0' ? e->msg : _("unknown error"));
+	if (e->problem_detail[0] != '\0')
+		/* TRANSLATORS: the CA's own words follow. */
+		cli_msg(_("the CA said: %s (%s)"), e->problem_detail, e->problem_type);
+	return CLI_FAIL;
+}
+
+int
+cli_usage(const struct cmd_entry *self, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("certdeck: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (self != NULL)
+		fprintf(stderr, _("Try 'certdeck %s --help' for more information.\n"),
+		    self->name);
+	else
+		fputs(_("Try 'certdeck --help' for more information.\n"), stderr);
+	return CLI_USAGE;
+}
+
+void
+cli_help(const struct cmd_entry *self)
+{
+	printf(_("Usage: certdeck %s %s\n"), self->name, self->args);
+	printf("%s\n", _(self->summary));
+	if (self->options != NULL)
+		printf("\n%s", _(self->options));
+	printf("\n%s", _("Common options:\n"
+	    "      --store PATH   the store database (default: $CERTDECK_STORE, else\n"
+	    "                     $XDG_DATA_HOME/certdeck/store.db, or\n"
+	    "                     /var/lib/certdeck/store.db for root)\n"
+	    "      --help         show this help and exit\n"));
+}
+
+int
+cli_common_option(struct cli *cli, const struct cmd_entry *self, int opt)
+{
+	switch (opt) {
+	case CLI_OPT_STORE:
+		cli->store_flag = optarg;
+		return CLI_CONTINUE;
+	case CLI_OPT_HELP:
+		cli_help(self);
+		return CLI_OK;
+	case '?':
+	case ':':
+		/* getopt already named the option. */
+		return cli_usage(self, "%s", _("invalid option"));
+	default:
+		return -1;
+	}
+}
+
+int
+cli_open_store(struct cli *cli, int flags, struct store **out)
+{
+	struct err e;
+	char *path;
+
+	err_clear(&e);
+	path = store_default_path(cli->store_flag, &e);
+	if (path == NULL)
+		return cli_fail(&e);
+	if (store_open(path, flags, out, &e) != 0) {
+		free(path);
+		return cli_fail(&e);
+	}
+	free(path);
+	return CLI_OK;
+}
+
+int
+cli_parse_id(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * Shared plumbing for subcommands: the command table entry, exit codes,
+ * error printing and store opening. Only the CLI prints; the engine fills
+ * struct err and the CLI decides how to say it.
+ */
+#ifndef CERTDECK_CLI_H
+#define CERTDECK_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "store.h"
+
+enum cli_exit {
+	CLI_OK = 0,
+	CLI_FAIL = 1,
+	CLI_USAGE = 2,
+	CLI_TEMPFAIL = 75,	/* sysexits EX_TEMPFAIL: try again later */
+};
+
+struct cli {
+	const char *store_flag;	/* --store PATH, or NULL */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *args;	/* synopsis after the name, untranslated */
+	const char *summary;	/* N_()-marked one line */
+	const char *options;	/* N_()-marked option help, may be NULL */
+	int (*exec)(struct cli *cli, const struct cmd_entry *self, int argc, char **argv);
+};
+
+/* Options every subcommand accepts; put CLI_COMMON_OPTIONS in each table. */
+enum { CLI_OPT_STORE = 0x100, CLI_OPT_HELP };
+#define CLI_COMMON_OPTIONS \
+	{ "store", required_argument, NULL, CLI_OPT_STORE }, \
+	{ "help", no_argument, NULL, CLI_OPT_HELP }
+
+/*
+ * Handles a common option (--store, --help). Returns -1 when opt is not
+ * one, else the exit code to return now (CLI_OK after help) or 0x7fff to
+ * go on parsing.
+ */
+#define CLI_CONTINUE 0x7fff
+int cli_common_option(struct cli *cli, const struct cmd_entry *self, int opt);
+
+/* Prints "certdeck: MESSAGE" to stderr. */
+void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints an engine error (message, then the CA's problem detail). Returns CLI_FAIL. */
+int cli_fail(const struct err *e);
+
+/* Prints a usage error and the hint to run --help. Returns CLI_USAGE. */
+int cli_usage(const struct cmd_entry *self, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prints the command's help to stdout. */
+void cli_help(const struct cmd_entry *self);
+
+/*
+ * Opens the store named by --store / $CERTDECK_STORE / the default path.
+ * Returns CLI_OK and *out (close with store_close), or prints the error
+ * and returns CLI_FAIL.
+ */
+int cli_open_store(struct cli *cli, int flags, struct store **out);
+
+/* Parses a positive row id. Returns 0 and *out, or -1. */
+int cli_parse_id(const char *s, int64_t *out);
+
+/* The command table, in the order --help lists it. */
+extern const struct cmd_entry *const cli_commands[];
+
+extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_show_entry;
+extern const struct cmd_entry cmd_import_entry;
+
+#endif

@@ -1,0 +1,113 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cert_json.h"
+#include "cli.h"
+#include "expiry.h"
+#include "i18n.h"
+#include "timefmt.h"
+#include "store_cert.h"
+
+static void
+show_text(const struct cert_row *row, long long now)
+{
+	char nb[40], na[40];
+	size_t i;
+	long long left = row->not_after - now;
+
+	timefmt_utc(row->not_before, 1, nb, sizeof(nb));
+	timefmt_utc(row->not_after, 1, na, sizeof(na));
+	printf(_("Certificate #%lld\n"), (long long)row->id);
+	printf("  %-14s %s\n", _("Name:"), row->name);
+	printf("  %-14s %s\n", _("Subject:"), row->subject ? row->subject : "-");
+	for (i = 0; i < row->n_sans; i++)
+		printf("  %-14s %s\n", i == 0 ? _("Names:") : "", row->sans[i]);
+	printf("  %-14s %s\n", _("Status:"),
+	    expiry_status(store_cert_status_name(row->status), row->not_after, now));
+	printf("  %-14s %s\n", _("Not before:"), nb);
+	printf("  %-14s %s\n", _("Not after:"), na);
+	if (left > 0)
+		printf("  %-14s %lld %s %lld %s\n", _("Time left:"), left / 86400,
+		    _("days"), left % 86400 / 3600, _("hours"));
+	else
+		printf("  %-14s %s\n", _("Time left:"), _("expired"));
+	printf("  %-14s %s\n", _("Issuer:"), row->issuer ? row->issuer : "-");
+	printf("  %-14s %s\n", _("Serial:"), row->serial ? row->serial : "-");
+	printf("  %-14s %s\n", _("Key:"), row->key_type ? row->key_type : "-");
+	printf("  %-14s %s\n", _("Key held:"), row->key_id > 0 ? _("yes") : _("no"));
+	printf("  %-14s %s\n", _("SHA-256:"), row->fingerprint);
+	if (row->replaced_by > 0)
+		printf("  %-14s #%lld\n", _("Replaced by:"), (long long)row->replaced_by);
+	printf("  %-14s %s\n", _("Source:"), row->source ? row->source : "-");
+}
+
+static int
+cmd_show_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pem", no_argument, NULL, 'p' },
+		CLI_COMMON_OPTIONS, { 0 },
+	};
+	struct cert_row *row = NULL;
+	struct store *st;
+	int opt, rc, json = 0, pem = 0;
+	int64_t id;
+	struct err e;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'j') {
+			json = 1;
+			continue;
+		}
+		if (opt == 'p') {
+			pem = 1;
+			continue;
+		}
+		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
+			return rc;
+	}
+	if (json && pem)
+		return cli_usage(self, "%s", _("--json and --pem exclude each other"));
+	if (argc - optind != 1)
+		return cli_usage(self, "%s", _("give exactly one certificate ID"));
+	if (cli_parse_id(argv[optind], &id) != 0)
+		return cli_usage(self, _("'%s' is not a certificate ID"), argv[optind]);
+	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+		return rc;
+	err_clear(&e);
+	rc = store_cert_get(st, id, &row, &e);
+	store_close(st);
+	if (rc < 0)
+		return cli_fail(&e);
+	if (rc == 1) {
+		cli_msg(_("no certificate #%lld"), (long long)id);
+		return CLI_FAIL;
+	}
+	if (pem) {
+		fputs(row->pem_chain, stdout);
+	} else if (json) {
+		cJSON *o = cert_json(row, store_now(), 1);
+		char *text = o != NULL ? cJSON_Print(o) : NULL;
+
+		if (text != NULL)
+			printf("%s\n", text);
+		free(text);
+		cJSON_Delete(o);
+	} else {
+		show_text(row, store_now());
+	}
+	cert_row_free(row);
+	return CLI_OK;
+}
+
+const struct cmd_entry cmd_show_entry = {
+	.name = "show",
+	.args = "ID [--json|--pem]",
+	.summary = N_("show one certificate in detail"),
+	.options = N_("      --json  the certificate as a JSON object, with its PEM chain\n"
+	    "      --pem   the PEM chain only\n"),
+	.exec = cmd_show_exec,
+};
