@@ -33,12 +33,12 @@ struct acme_directory {
 struct acme_client;
 
 /*
- * Connects to a CA: fetches its directory with the given trust bundle
- * (NULL: the system's). Returns 0 and *out (free with acme_client_free),
- * or -1 (unreachable CA, TLS failure, a directory missing newNonce,
- * newAccount or newOrder...).
+ * Connects to a CA: fetches its directory, trusting the roots in
+ * ca_bundle_pem (PEM text, as the store keeps it; NULL: the system's).
+ * Returns 0 and *out (free with acme_client_free), or -1 (unreachable CA,
+ * TLS failure, a directory missing newNonce, newAccount or newOrder...).
  */
-int acme_client_new(const char *directory_url, const char *ca_bundle,
+int acme_client_new(const char *directory_url, const char *ca_bundle_pem,
     struct acme_client **out, struct err *e);
 
 /* Frees the client. Does not free the account key. Accepts NULL. */
