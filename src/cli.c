@@ -14,6 +14,9 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_list_entry,
 	&cmd_show_entry,
 	&cmd_import_entry,
+	&cmd_account_entry,
+	&cmd_issue_entry,
+	&cmd_revoke_entry,
 	NULL,
 };
 

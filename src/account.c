@@ -1,0 +1,351 @@
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "crypto.h"
+#include "i18n.h"
+#include "store_key.h"
+
+static const struct {
+	const char *name;
+	const char *url;
+} known_servers[] = {
+	{ "letsencrypt", "https://acme-v02.api.letsencrypt.org/directory" },
+	{ "letsencrypt-staging", "https://acme-staging-v02.api.letsencrypt.org/directory" },
+	{ "zerossl", "https://acme.zerossl.com/v2/DV90" },
+	{ "google", "https://dv.acme-v02.api.pki.goog/directory" },
+	{ "google-staging", "https://dv.acme-v02.test-api.pki.goog/directory" },
+	{ "buypass", "https://api.buypass.com/acme/directory" },
+	{ "buypass-staging", "https://api.test4.buypass.no/acme/directory" },
+};
+
+const char *
+account_server_url(const char *name_or_url)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(known_servers) / sizeof(known_servers[0]); i++) {
+		if (strcmp(known_servers[i].name, name_or_url) == 0)
+			return known_servers[i].url;
+	}
+	return name_or_url;
+}
+
+/* Loads a stored key. Returns 0 and *key, or -1. */
+static int
+load_key(struct store *st, int64_t id, EVP_PKEY **key, struct err *e)
+{
+	char *pem = NULL, *type = NULL;
+	int rc;
+
+	rc = store_key_get(st, id, &pem, &type, e);
+	if (rc == 1)
+		return err_set(e, ERR_STORE, _("key #%lld is missing from the store"), (long long)id);
+	if (rc != 0)
+		return -1;
+	rc = crypto_key_from_pem(pem, strlen(pem), key, e);
+	OPENSSL_cleanse(pem, strlen(pem));
+	free(pem);
+	free(type);
+	return rc;
+}
+
+/* Generates a key of type name and stores it. Returns 0 and *key, *id, or -1. */
+static int
+new_key(struct store *st, const char *type_name, EVP_PKEY **key, int64_t *id, struct err *e)
+{
+	enum key_type kt;
+	char *pem = NULL;
+	int rc = -1;
+
+	if (crypto_key_type_parse(type_name != NULL ? type_name : "ec256", &kt, e) != 0 ||
+	    crypto_key_generate(kt, key, e) != 0)
+		return -1;
+	if (crypto_key_to_pem(*key, &pem, e) == 0 &&
+	    store_key_insert(st, crypto_key_type_name(kt), pem, id, e) == 0)
+		rc = 0;
+	if (pem != NULL)
+		OPENSSL_cleanse(pem, strlen(pem));
+	free(pem);
+	if (rc != 0) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+	}
+	return rc;
+}
+
+static char *
+contacts_json(const char *const *contacts, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	char *text;
+	size_t i;
+
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(contacts[i]));
+	text = cJSON_PrintUnformatted(a);
+	cJSON_Delete(a);
+	return text;
+}
+
+static void
+absorb_account(struct account_row *row, const struct acme_account *a)
+{
+	if (a->url != NULL) {
+		free(row->url);
+		row->url = strdup(a->url);
+	}
+	if (a->status != NULL) {
+		free(row->status);
+		row->status = strdup(a->status);
+	}
+	free(row->contacts_json);
+	row->contacts_json = contacts_json((const char *const *)a->contacts, a->n_contacts);
+}
+
+int
+account_create(struct store *st, const struct account_create_params *p, int64_t *id,
+    struct err *e)
+{
+	struct acme_client *c = NULL;
+	struct acme_account *a = NULL;
+	struct acme_account_params ap = { 0 };
+	struct account_row row = { 0 };
+	EVP_PKEY *key = NULL;
+	const char *url = account_server_url(p->server_url);
+	int rc = -1;
+
+	if ((p->eab_kid == NULL) != (p->eab_hmac_key == NULL))
+		return err_set(e, ERR_USAGE, "%s",
+		    _("--eab-kid and --eab-hmac-key go together"));
+	if (acme_client_new(url, p->ca_bundle_pem, &c, e) != 0)
+		return -1;
+	if (acme_client_directory(c)->external_account_required && p->eab_kid == NULL) {
+		err_set(e, ERR_USAGE, "%s", _("this CA requires external account binding: "
+		    "give --eab-kid and --eab-hmac-key from your CA account"));
+		goto out;
+	}
+	if (acme_client_directory(c)->terms_of_service != NULL && !p->agree_tos) {
+		err_set(e, ERR_USAGE, _("the CA's terms of service must be accepted "
+		    "(--agree-tos): %s"), acme_client_directory(c)->terms_of_service);
+		goto out;
+	}
+	/* The key and a pending account are committed before the CA hears of them. */
+	if (store_begin(st, e) != 0)
+		goto out;
+	if (store_ca_ensure(st, url, NULL, p->ca_bundle_pem, &row.ca_id, e) != 0 ||
+	    store_ca_set_directory(st, row.ca_id, acme_client_directory_json(c), e) != 0 ||
+	    new_key(st, p->key_type, &key, &row.key_id, e) != 0) {
+		store_rollback(st);
+		goto out;
+	}
+	row.status = strdup("pending");
+	row.contacts_json = contacts_json(p->contacts, p->n_contacts);
+	row.tos_agreed = p->agree_tos;
+	if (store_account_insert(st, &row, e) != 0 || store_commit(st, e) != 0) {
+		store_rollback(st);
+		goto out;
+	}
+	if (acme_client_set_account(c, key, NULL, e) != 0)
+		goto out;
+	ap.contacts = p->contacts;
+	ap.n_contacts = p->n_contacts;
+	ap.agree_tos = p->agree_tos;
+	ap.eab_kid = p->eab_kid;
+	ap.eab_hmac_key = p->eab_hmac_key;
+	if (acme_account_new(c, &ap, &a, e) != 0)
+		goto out;
+	absorb_account(&row, a);
+	if (store_account_update(st, &row, e) != 0)
+		goto out;
+	*id = row.id;
+	rc = 0;
+out:
+	acme_account_free(a);
+	acme_client_free(c);
+	EVP_PKEY_free(key);
+	free(row.url);
+	free(row.status);
+	free(row.contacts_json);
+	return rc;
+}
+
+void
+account_session_free(struct account_session *s)
+{
+	if (s == NULL)
+		return;
+	acme_client_free(s->client);
+	EVP_PKEY_free(s->key);
+	account_row_free(s->row);
+	free(s);
+}
+
+/*
+ * An interrupted rollover left old_key_id set: ask the CA which key it
+ * knows (onlyReturnExisting) and settle the store on that one.
+ */
+static int
+settle_rollover(struct store *st, struct account_session *s, struct err *e)
+{
+	struct acme_account_params ap = { 0 };
+	struct acme_account *a = NULL;
+	EVP_PKEY *old = NULL;
+	struct err probe;
+
+	ap.only_return_existing = 1;
+	err_clear(&probe);
+	if (acme_client_set_account(s->client, s->key, NULL, e) != 0)
+		return -1;
+	if (acme_account_new(s->client, &ap, &a, &probe) == 0) {
+		/* The CA knows the new key: the rollover went through. */
+		acme_account_free(a);
+		s->row->old_key_id = 0;
+		return store_account_update(st, s->row, e);
+	}
+	if (probe.kind != ERR_ACME)
+		return err_set(e, probe.kind, "%s", probe.msg);
+	if (load_key(st, s->row->old_key_id, &old, e) != 0)
+		return -1;
+	EVP_PKEY_free(s->key);
+	s->key = old;
+	s->row->key_id = s->row->old_key_id;
+	s->row->old_key_id = 0;
+	return store_account_update(st, s->row, e);
+}
+
+int
+account_open(struct store *st, int64_t id, struct account_session **out, struct err *e)
+{
+	struct account_session *s;
+	struct ca_row *ca = NULL;
+	int rc;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	rc = store_account_get(st, id, &s->row, e);
+	if (rc != 0)
+		goto fail;
+	rc = -1;
+	if (store_ca_get(st, s->row->ca_id, &ca, e) != 0)
+		goto fail;
+	if (load_key(st, s->row->key_id, &s->key, e) != 0)
+		goto fail;
+	if (acme_client_new(ca->directory_url, ca->ca_bundle_pem, &s->client, e) != 0)
+		goto fail;
+	if (s->row->old_key_id > 0 && settle_rollover(st, s, e) != 0)
+		goto fail;
+	if (s->row->url == NULL) {
+		err_set(e, ERR_USAGE, _("account #%lld was never registered with the CA"),
+		    (long long)id);
+		goto fail;
+	}
+	if (acme_client_set_account(s->client, s->key, s->row->url, e) != 0)
+		goto fail;
+	ca_row_free(ca);
+	*out = s;
+	return 0;
+fail:
+	ca_row_free(ca);
+	account_session_free(s);
+	return rc;
+}
+
+static int
+open_or_fail(struct store *st, int64_t id, struct account_session **s, struct err *e)
+{
+	int rc = account_open(st, id, s, e);
+
+	if (rc == 1)
+		return err_set(e, ERR_USAGE, _("no account #%lld"), (long long)id);
+	return rc;
+}
+
+int
+account_update_contacts(struct store *st, int64_t id, const char *const *contacts,
+    size_t n, struct err *e)
+{
+	struct account_session *s;
+	struct acme_account *a = NULL;
+	int rc = -1;
+
+	if (open_or_fail(st, id, &s, e) != 0)
+		return -1;
+	if (acme_account_update(s->client, contacts, n, &a, e) == 0) {
+		absorb_account(s->row, a);
+		rc = store_account_update(st, s->row, e);
+	}
+	acme_account_free(a);
+	account_session_free(s);
+	return rc;
+}
+
+int
+account_deactivate(struct store *st, int64_t id, struct err *e)
+{
+	struct account_session *s;
+	int rc = -1;
+
+	if (open_or_fail(st, id, &s, e) != 0)
+		return -1;
+	if (acme_account_deactivate(s->client, e) == 0) {
+		free(s->row->status);
+		s->row->status = strdup("deactivated");
+		rc = store_account_update(st, s->row, e);
+	}
+	account_session_free(s);
+	return rc;
+}
+
+int
+account_rollover(struct store *st, int64_t id, const char *key_type, struct err *e)
+{
+	struct account_session *s;
+	EVP_PKEY *fresh = NULL;
+	int64_t old_id, new_id;
+	int rc = -1;
+
+	if (open_or_fail(st, id, &s, e) != 0)
+		return -1;
+	old_id = s->row->key_id;
+	/* New key stored and marked in flight, old key kept: both committed first. */
+	if (store_begin(st, e) != 0)
+		goto out;
+	if (new_key(st, key_type != NULL ? key_type : s->row->key_type, &fresh, &new_id, e) != 0) {
+		store_rollback(st);
+		goto out;
+	}
+	s->row->key_id = new_id;
+	s->row->old_key_id = old_id;
+	if (store_account_update(st, s->row, e) != 0 || store_commit(st, e) != 0) {
+		store_rollback(st);
+		goto out;
+	}
+	if (acme_account_key_change(s->client, fresh, e) != 0) {
+		struct err ignore;
+
+		/*
+		 * The CA refused: the old key stays the account's. After a
+		 * transport failure nobody knows; the next account_open asks.
+		 */
+		if (e->kind == ERR_ACME) {
+			s->row->key_id = old_id;
+			s->row->old_key_id = 0;
+			store_account_update(st, s->row, &ignore);
+		}
+		goto out;
+	}
+	s->row->old_key_id = 0;
+	rc = store_account_update(st, s->row, e);
+out:
+	account_session_free(s);
+	EVP_PKEY_free(fresh);
+	return rc;
+}

@@ -1,0 +1,72 @@
+/*
+ * ACME accounts as the store keeps them: creation on a CA, and a protocol
+ * session signed as a stored account. Keys are generated and kept in the
+ * store; they never leave it.
+ */
+#ifndef CERTDECK_ACCOUNT_H
+#define CERTDECK_ACCOUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "acme.h"
+#include "err.h"
+#include "store.h"
+#include "store_acme.h"
+
+struct account_create_params {
+	const char *server_url;		/* directory URL */
+	const char *ca_bundle_pem;	/* trust for the CA's HTTPS, or NULL */
+	const char *const *contacts;	/* "mailto:..." */
+	size_t n_contacts;
+	int agree_tos;
+	const char *key_type;		/* NULL: ec256 */
+	const char *eab_kid;
+	const char *eab_hmac_key;
+};
+
+/*
+ * Generates and stores an account key, registers it with the CA, stores
+ * the account. Returns 0 and *id, or -1 (a key stored before a network
+ * failure is kept, with the account left "pending").
+ */
+int account_create(struct store *st, const struct account_create_params *p,
+    int64_t *id, struct err *e);
+
+/* A protocol client signed as a stored account. */
+struct account_session {
+	struct acme_client *client;
+	EVP_PKEY *key;
+	struct account_row *row;
+};
+
+/*
+ * Opens a session for account id (finishing an interrupted key rollover
+ * first). Returns 0 and *out (free with account_session_free), 1 when no
+ * such account, or -1.
+ */
+int account_open(struct store *st, int64_t id, struct account_session **out,
+    struct err *e);
+
+void account_session_free(struct account_session *s);
+
+/* Replaces the contacts at the CA and in the store. Returns 0 or -1. */
+int account_update_contacts(struct store *st, int64_t id, const char *const *contacts,
+    size_t n, struct err *e);
+
+/* Deactivates the account at the CA and in the store. Returns 0 or -1. */
+int account_deactivate(struct store *st, int64_t id, struct err *e);
+
+/*
+ * Rolls the account key over (RFC 8555 7.3.5) to a new key of key_type
+ * (NULL: the current type). The old key stays in the store until the CA
+ * has confirmed. Returns 0 or -1.
+ */
+int account_rollover(struct store *st, int64_t id, const char *key_type, struct err *e);
+
+/* Expands "letsencrypt", "zerossl"... to directory URLs; other text is returned as is. */
+const char *account_server_url(const char *name_or_url);
+
+#endif

@@ -1,0 +1,394 @@
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "cli.h"
+#include "fileio.h"
+#include "i18n.h"
+#include "timefmt.h"
+
+#define CA_BUNDLE_MAX (1024 * 1024)
+
+/* "a@b" becomes "mailto:a@b"; a value with a scheme is kept. */
+static char *
+contact_uri(const char *email)
+{
+	size_t n = strlen(email) + 8;
+	char *s;
+
+	if (strncmp(email, "mailto:", 7) == 0)
+		return strdup(email);
+	if ((s = malloc(n)) != NULL)
+		snprintf(s, n, "mailto:%s", email);
+	return s;
+}
+
+struct contacts {
+	char **v;
+	size_t n;
+};
+
+static int
+contacts_add(struct contacts *c, const char *email)
+{
+	char **grown = realloc(c->v, (c->n + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return -1;
+	c->v = grown;
+	if ((c->v[c->n] = contact_uri(email)) == NULL)
+		return -1;
+	c->n++;
+	return 0;
+}
+
+static void
+contacts_free(struct contacts *c)
+{
+	while (c->n > 0)
+		free(c->v[--c->n]);
+	free(c->v);
+}
+
+static int
+sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "email", required_argument, NULL, 'm' },
+		{ "agree-tos", no_argument, NULL, 'a' },
+		{ "ca-bundle", required_argument, NULL, 'c' },
+		{ "key-type", required_argument, NULL, 'k' },
+		{ "eab-kid", required_argument, NULL, 'K' },
+		{ "eab-hmac-key", required_argument, NULL, 'H' },
+		CLI_COMMON_OPTIONS, { 0 },
+	};
+	struct account_create_params p = { 0 };
+	struct contacts c = { 0 };
+	const char *bundle_path = NULL;
+	char *bundle = NULL;
+	size_t blen;
+	struct store *st = NULL;
+	int opt, rc;
+	int64_t id;
+	struct err e;
+
+	err_clear(&e);
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': p.server_url = optarg; continue;
+		case 'a': p.agree_tos = 1; continue;
+		case 'c': bundle_path = optarg; continue;
+		case 'k': p.key_type = optarg; continue;
+		case 'K': p.eab_kid = optarg; continue;
+		case 'H': p.eab_hmac_key = optarg; continue;
+		case 'm':
+			if (contacts_add(&c, optarg) != 0) {
+				contacts_free(&c);
+				return cli_fail(&e);
+			}
+			continue;
+		}
+		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE) {
+			contacts_free(&c);
+			return rc;
+		}
+	}
+	rc = CLI_USAGE;
+	if (p.server_url == NULL) {
+		cli_usage(self, "%s", _("--server URL is required (or letsencrypt, "
+		    "letsencrypt-staging, zerossl, google, buypass)"));
+		goto out;
+	}
+	if (optind != argc) {
+		cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
+		goto out;
+	}
+	rc = CLI_FAIL;
+	if (bundle_path != NULL) {
+		if (fileio_read(bundle_path, CA_BUNDLE_MAX, &bundle, &blen, &e) != 0) {
+			cli_fail(&e);
+			goto out;
+		}
+		p.ca_bundle_pem = bundle;
+	}
+	p.contacts = (const char *const *)c.v;
+	p.n_contacts = c.n;
+	if (cli_open_store(cli, STORE_CREATE, &st) != CLI_OK)
+		goto out;
+	fprintf(stderr, _("Registering an account with %s...\n"),
+	    account_server_url(p.server_url));
+	if (account_create(st, &p, &id, &e) != 0) {
+		rc = e.kind == ERR_USAGE ? cli_usage(self, "%s", e.msg) : cli_fail(&e);
+		goto out;
+	}
+	printf("%lld\n", (long long)id);
+	rc = CLI_OK;
+out:
+	store_close(st);
+	free(bundle);
+	contacts_free(&c);
+	return rc;
+}
+
+static cJSON *
+account_json(const struct account_row *r)
+{
+	cJSON *o = cJSON_CreateObject(), *c;
+	char t[40];
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)r->id);
+	cJSON_AddStringToObject(o, "server", r->ca_url);
+	if (r->url != NULL)
+		cJSON_AddStringToObject(o, "url", r->url);
+	else
+		cJSON_AddNullToObject(o, "url");
+	cJSON_AddStringToObject(o, "status", r->status);
+	c = r->contacts_json != NULL ? cJSON_Parse(r->contacts_json) : NULL;
+	cJSON_AddItemToObject(o, "contacts", c != NULL ? c : cJSON_CreateArray());
+	cJSON_AddStringToObject(o, "key_type", r->key_type != NULL ? r->key_type : "");
+	cJSON_AddBoolToObject(o, "rollover_in_progress", r->old_key_id > 0);
+	timefmt_rfc3339(r->created, t, sizeof(t));
+	cJSON_AddStringToObject(o, "created", t);
+	return o;
+}
+
+struct list_state {
+	int json;
+	cJSON *arr;
+};
+
+static int
+list_one(const struct account_row *r, void *arg)
+{
+	struct list_state *ls = arg;
+	char *contacts = NULL;
+	cJSON *c;
+
+	if (ls->json) {
+		cJSON_AddItemToArray(ls->arr, account_json(r));
+		return 0;
+	}
+	c = r->contacts_json != NULL ? cJSON_Parse(r->contacts_json) : NULL;
+	if (cJSON_IsArray(c) && cJSON_GetArraySize(c) > 0 &&
+	    cJSON_IsString(cJSON_GetArrayItem(c, 0)))
+		contacts = strdup(cJSON_GetArrayItem(c, 0)->valuestring);
+	cJSON_Delete(c);
+	printf("%4lld  %-12s %-8s %-30s %s\n", (long long)r->id, r->status,
+	    r->key_type != NULL ? r->key_type : "-", contacts != NULL ? contacts : "-",
+	    r->ca_url);
+	free(contacts);
+	return 0;
+}
+
+static int
+sub_list(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, CLI_COMMON_OPTIONS, { 0 },
+	};
+	struct list_state ls = { 0 };
+	struct store *st;
+	int opt, rc;
+	struct err e;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'j') {
+			ls.json = 1;
+			continue;
+		}
+		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
+			return rc;
+	}
+	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+		return rc;
+	err_clear(&e);
+	if (ls.json)
+		ls.arr = cJSON_CreateArray();
+	else
+		/* TRANSLATORS: column headings of 'certdeck account list'. */
+		printf("%4s  %-12s %-8s %-30s %s\n", _("ID"), _("STATUS"), _("KEY"),
+		    _("CONTACT"), _("SERVER"));
+	rc = store_account_list(st, list_one, &ls, &e);
+	store_close(st);
+	if (ls.json) {
+		char *text = cJSON_Print(ls.arr);
+
+		if (text != NULL)
+			printf("%s\n", text);
+		free(text);
+		cJSON_Delete(ls.arr);
+	}
+	return rc != 0 ? cli_fail(&e) : CLI_OK;
+}
+
+/* Parses "ID" after the subcommand's options. Returns CLI_OK or an exit code. */
+static int
+one_id(const struct cmd_entry *self, int argc, char **argv, int64_t *id)
+{
+	if (argc - optind != 1)
+		return cli_usage(self, "%s", _("give exactly one account ID"));
+	if (cli_parse_id(argv[optind], id) != 0)
+		return cli_usage(self, _("'%s' is not an account ID"), argv[optind]);
+	return CLI_OK;
+}
+
+static int
+sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, CLI_COMMON_OPTIONS, { 0 },
+	};
+	struct account_row *r = NULL;
+	struct store *st;
+	int opt, rc, json = 0;
+	int64_t id;
+	cJSON *o;
+	char *text;
+	struct err e;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'j') {
+			json = 1;
+			continue;
+		}
+		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
+			return rc;
+	}
+	if ((rc = one_id(self, argc, argv, &id)) != CLI_OK)
+		return rc;
+	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+		return rc;
+	err_clear(&e);
+	rc = store_account_get(st, id, &r, &e);
+	store_close(st);
+	if (rc < 0)
+		return cli_fail(&e);
+	if (rc == 1) {
+		cli_msg(_("no account #%lld"), (long long)id);
+		return CLI_FAIL;
+	}
+	o = account_json(r);
+	text = o != NULL ? (json ? cJSON_Print(o) : NULL) : NULL;
+	if (json) {
+		if (text != NULL)
+			printf("%s\n", text);
+	} else {
+		printf(_("Account #%lld\n"), (long long)r->id);
+		printf("  %-10s %s\n", _("Server:"), r->ca_url);
+		printf("  %-10s %s\n", _("URL:"), r->url != NULL ? r->url : "-");
+		printf("  %-10s %s\n", _("Status:"), r->status);
+		printf("  %-10s %s\n", _("Key:"), r->key_type != NULL ? r->key_type : "-");
+		printf("  %-10s %s\n", _("Contacts:"), r->contacts_json != NULL ?
+		    r->contacts_json : "[]");
+	}
+	free(text);
+	cJSON_Delete(o);
+	account_row_free(r);
+	return CLI_OK;
+}
+
+/* update / deactivate / rollover share their shape: options, one ID, one call. */
+static int
+sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
+    const char *action)
+{
+	static const struct option opts[] = {
+		{ "email", required_argument, NULL, 'm' },
+		{ "key-type", required_argument, NULL, 'k' },
+		CLI_COMMON_OPTIONS, { 0 },
+	};
+	struct contacts c = { 0 };
+	const char *key_type = NULL;
+	struct store *st = NULL;
+	int opt, rc, r;
+	int64_t id;
+	struct err e;
+
+	err_clear(&e);
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'm') {
+			if (contacts_add(&c, optarg) != 0) {
+				contacts_free(&c);
+				return cli_fail(&e);
+			}
+			continue;
+		}
+		if (opt == 'k') {
+			key_type = optarg;
+			continue;
+		}
+		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
+			goto out;
+	}
+	if ((rc = one_id(self, argc, argv, &id)) != CLI_OK)
+		goto out;
+	if (strcmp(action, "update") == 0 && c.n == 0) {
+		rc = cli_usage(self, "%s", _("update needs at least one --email"));
+		goto out;
+	}
+	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+		goto out;
+	if (strcmp(action, "update") == 0)
+		r = account_update_contacts(st, id, (const char *const *)c.v, c.n, &e);
+	else if (strcmp(action, "deactivate") == 0)
+		r = account_deactivate(st, id, &e);
+	else
+		r = account_rollover(st, id, key_type, &e);
+	rc = r == 0 ? CLI_OK : cli_fail(&e);
+	if (r == 0)
+		fprintf(stderr, _("Account #%lld: %s done.\n"), (long long)id, action);
+out:
+	store_close(st);
+	contacts_free(&c);
+	return rc;
+}
+
+static int
+cmd_account_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+{
+	const char *sub;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		cli_help(self);
+		return argc < 2 ? CLI_USAGE : CLI_OK;
+	}
+	sub = argv[1];
+	/* The subcommand's options start after its name. */
+	argc--;
+	argv++;
+	optind = 1;
+	if (strcmp(sub, "new") == 0)
+		return sub_new(cli, self, argc, argv);
+	if (strcmp(sub, "list") == 0)
+		return sub_list(cli, self, argc, argv);
+	if (strcmp(sub, "show") == 0)
+		return sub_show(cli, self, argc, argv);
+	if (strcmp(sub, "update") == 0 || strcmp(sub, "deactivate") == 0 ||
+	    strcmp(sub, "rollover") == 0)
+		return sub_action(cli, self, argc, argv, sub);
+	return cli_usage(self, _("unknown account command '%s'"), sub);
+}
+
+const struct cmd_entry cmd_account_entry = {
+	.name = "account",
+	.args = "new|list|show|update|deactivate|rollover ...",
+	.summary = N_("manage ACME accounts"),
+	.options = N_("  account new --server URL|NAME --email ADDR --agree-tos [--ca-bundle FILE]\n"
+	    "              [--key-type ec256|ec384|rsa2048|rsa3072|rsa4096]\n"
+	    "              [--eab-kid KID --eab-hmac-key KEY]\n"
+	    "      NAME is letsencrypt, letsencrypt-staging, zerossl, google or buypass.\n"
+	    "      Prints the new account's ID.\n"
+	    "  account list [--json]\n"
+	    "  account show ID [--json]\n"
+	    "  account update ID --email ADDR [--email ADDR...]\n"
+	    "  account deactivate ID\n"
+	    "  account rollover ID [--key-type TYPE]   replace the account key\n"),
+	.exec = cmd_account_exec,
+};

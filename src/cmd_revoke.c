@@ -1,0 +1,71 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "i18n.h"
+#include "revoke.h"
+
+static int
+cmd_revoke_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "account", required_argument, NULL, 'A' },
+		{ "with-cert-key", no_argument, NULL, 'K' },
+		{ "with-account-key", no_argument, NULL, 'a' },
+		CLI_COMMON_OPTIONS, { 0 },
+	};
+	enum revoke_reason reason = REVOKE_UNSPECIFIED;
+	int opt, rc, key_choice = -1;
+	int64_t id, account_id = 0;
+	struct store *st;
+	struct err e;
+
+	err_clear(&e);
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			if (revoke_reason_parse(optarg, &reason, &e) != 0)
+				return cli_usage(self, "%s", e.msg);
+			continue;
+		case 'A':
+			if (cli_parse_id(optarg, &account_id) != 0)
+				return cli_usage(self, _("'%s' is not an account ID"), optarg);
+			continue;
+		case 'K': key_choice = 1; continue;
+		case 'a': key_choice = 0; continue;
+		}
+		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
+			return rc;
+	}
+	if (argc - optind != 1)
+		return cli_usage(self, "%s", _("give exactly one certificate ID"));
+	if (cli_parse_id(argv[optind], &id) != 0)
+		return cli_usage(self, _("'%s' is not a certificate ID"), argv[optind]);
+	/* A compromised key proves itself: sign with it unless told otherwise. */
+	if (key_choice < 0)
+		key_choice = reason == REVOKE_KEY_COMPROMISE;
+	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+		return rc;
+	rc = revoke_cert(st, id, account_id, reason, key_choice, &e);
+	store_close(st);
+	if (rc != 0)
+		return e.kind == ERR_USAGE ? (cli_msg("%s", e.msg), CLI_FAIL) : cli_fail(&e);
+	printf(_("Certificate #%lld revoked.\n"), (long long)id);
+	return CLI_OK;
+}
+
+const struct cmd_entry cmd_revoke_entry = {
+	.name = "revoke",
+	.args = "ID [--reason REASON] [--with-cert-key|--with-account-key]",
+	.summary = N_("revoke a certificate at its CA"),
+	.options = N_("      --reason R          unspecified (default), keyCompromise, superseded,\n"
+	    "                          cessationOfOperation, affiliationChanged\n"
+	    "      --with-cert-key     sign with the certificate's own key (the default\n"
+	    "                          for keyCompromise)\n"
+	    "      --with-account-key  sign with the account key\n"
+	    "      --account ID        the account, for an imported certificate\n"),
+	.exec = cmd_revoke_exec,
+};

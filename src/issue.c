@@ -1,0 +1,898 @@
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "acme.h"
+#include "cert_record.h"
+#include "crypto.h"
+#include "i18n.h"
+#include "issue.h"
+#include "jws.h"
+#include "solver.h"
+#include "store_cert.h"
+#include "store_key.h"
+
+enum {
+	STEP_ORDER = 1,
+	STEP_AUTHZ,
+	STEP_VALIDATE,
+	STEP_FINALIZE,
+	STEP_DOWNLOAD,
+	STEP_STORE,
+	STEP_COUNT = STEP_STORE
+};
+
+/* Polling: start short (a local CA answers in milliseconds), back off to 1 s. */
+#define POLL_FIRST_MS 5
+#define POLL_MAX_MS 1000
+/* A CA that shows no progress for this long is left for a later attempt. */
+#define POLL_STALL_S 90
+/* A Retry-After longer than this is not waited on in the foreground. */
+#define RETRY_AFTER_WAIT_MAX 60
+
+/* ---- settings ---- */
+
+void
+issue_settings_clear(struct issue_settings *s)
+{
+	free(s->challenge);
+	free(s->http_addr);
+	free(s->webroot);
+	free(s->dns_hook);
+	free(s->dns_resolvers);
+	free(s->tls_addr);
+	free(s->key_type);
+	free(s->preferred_chain);
+	memset(s, 0, sizeof(*s));
+}
+
+static void
+add_opt_str(cJSON *o, const char *k, const char *v)
+{
+	if (v != NULL)
+		cJSON_AddStringToObject(o, k, v);
+}
+
+char *
+issue_settings_to_json(const struct issue_settings *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *text;
+
+	if (o == NULL)
+		return NULL;
+	add_opt_str(o, "challenge", s->challenge);
+	add_opt_str(o, "http_addr", s->http_addr);
+	if (s->http_port > 0)
+		cJSON_AddNumberToObject(o, "http_port", s->http_port);
+	add_opt_str(o, "webroot", s->webroot);
+	add_opt_str(o, "dns_hook", s->dns_hook);
+	add_opt_str(o, "dns_resolvers", s->dns_resolvers);
+	if (s->dns_timeout > 0)
+		cJSON_AddNumberToObject(o, "dns_timeout", s->dns_timeout);
+	add_opt_str(o, "tls_addr", s->tls_addr);
+	if (s->tls_port > 0)
+		cJSON_AddNumberToObject(o, "tls_port", s->tls_port);
+	add_opt_str(o, "key_type", s->key_type);
+	add_opt_str(o, "preferred_chain", s->preferred_chain);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+static char *
+json_str_dup(const cJSON *o, const char *k, const char *dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	if (cJSON_IsString(v) && v->valuestring != NULL)
+		return strdup(v->valuestring);
+	return dflt != NULL ? strdup(dflt) : NULL;
+}
+
+static int
+json_int(const cJSON *o, const char *k, int dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valueint : dflt;
+}
+
+int
+issue_settings_from_json(const char *json, struct issue_settings *out, struct err *e)
+{
+	cJSON *o = json != NULL ? cJSON_Parse(json) : cJSON_CreateObject();
+
+	memset(out, 0, sizeof(*out));
+	if (o == NULL)
+		return err_set(e, ERR_STORE, "%s", _("the order's settings are not valid JSON"));
+	out->challenge = json_str_dup(o, "challenge", "http-01");
+	out->http_addr = json_str_dup(o, "http_addr", NULL);
+	out->http_port = json_int(o, "http_port", 80);
+	out->webroot = json_str_dup(o, "webroot", NULL);
+	out->dns_hook = json_str_dup(o, "dns_hook", NULL);
+	out->dns_resolvers = json_str_dup(o, "dns_resolvers", NULL);
+	out->dns_timeout = json_int(o, "dns_timeout", 120);
+	out->tls_addr = json_str_dup(o, "tls_addr", NULL);
+	out->tls_port = json_int(o, "tls_port", 443);
+	out->key_type = json_str_dup(o, "key_type", "ec256");
+	out->preferred_chain = json_str_dup(o, "preferred_chain", NULL);
+	cJSON_Delete(o);
+	if (out->challenge == NULL || out->key_type == NULL) {
+		issue_settings_clear(out);
+		return err_set(e, ERR_STORE, "%s", _("out of memory"));
+	}
+	return 0;
+}
+
+/* ---- order creation ---- */
+
+int
+issue_order_create(struct store *st, int64_t account_id, const char *const *names,
+    size_t n_names, const char *profile, const char *replaces,
+    const struct issue_settings *settings, int64_t *order_id, struct err *e)
+{
+	struct acme_identifier *ids = NULL;
+	struct order_row row = { 0 };
+	cJSON *arr = NULL, *it;
+	enum key_type kt;
+	size_t i;
+	int rc = -1;
+
+	if (n_names == 0)
+		return err_set(e, ERR_USAGE, "%s", _("no names given"));
+	if (crypto_key_type_parse(settings->key_type ? settings->key_type : "ec256", &kt, e) != 0)
+		return -1;
+	if (acme_identifiers_from_names(names, n_names, &ids, e) != 0)
+		return -1;
+	if ((arr = cJSON_CreateArray()) == NULL)
+		goto oom;
+	for (i = 0; i < n_names; i++) {
+		if ((it = cJSON_CreateObject()) == NULL)
+			goto oom;
+		cJSON_AddItemToArray(arr, it);
+		cJSON_AddStringToObject(it, "type", ids[i].type);
+		cJSON_AddStringToObject(it, "value", ids[i].value);
+	}
+	row.account_id = account_id;
+	row.status = (char *)"new";
+	row.profile = (char *)profile;
+	row.replaces = (char *)replaces;
+	row.identifiers_json = cJSON_PrintUnformatted(arr);
+	row.settings_json = issue_settings_to_json(settings);
+	if (row.identifiers_json == NULL || row.settings_json == NULL)
+		goto oom;
+	if (store_order_insert(st, &row, e) != 0)
+		goto out;
+	*order_id = row.id;
+	rc = 0;
+	goto out;
+oom:
+	err_set(e, ERR_IO, "%s", _("out of memory"));
+out:
+	free(row.identifiers_json);
+	free(row.settings_json);
+	cJSON_Delete(arr);
+	acme_identifiers_free(ids, n_names);
+	return rc;
+}
+
+/* ---- running ---- */
+
+struct run {
+	struct store *st;
+	struct order_row *order;
+	struct account_session *acct;
+	struct issue_settings set;
+	const struct issue_progress *progress;
+	struct acme_identifier *ids;
+	size_t n_ids;
+	struct solver *solver;
+};
+
+static void
+say(struct run *r, int step, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+say(struct run *r, int step, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (r->progress == NULL || r->progress->fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->progress->fn(r->progress->arg, step, STEP_COUNT, msg);
+}
+
+/*
+ * Test hook: CERTDECK_TEST_CRASH_AT=NAME kills the process right after the
+ * step NAME was committed, as a power cut would.
+ */
+static void
+crash_point(const char *name)
+{
+	const char *at = getenv("CERTDECK_TEST_CRASH_AT");
+
+	if (at != NULL && strcmp(at, name) == 0)
+		raise(SIGKILL);
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Saves the order row; a failure here is a store failure. */
+static int
+save_order(struct run *r, struct err *e)
+{
+	return store_order_update(r->st, r->order, e);
+}
+
+static void
+set_str(char **dst, const char *src)
+{
+	if (src == NULL)
+		return;
+	free(*dst);
+	*dst = strdup(src);
+}
+
+/* Copies what the CA said about the order into the row. */
+static void
+absorb_order(struct run *r, const struct acme_order *o)
+{
+	long long t;
+
+	set_str(&r->order->url, o->url);
+	set_str(&r->order->status, o->status);
+	set_str(&r->order->finalize_url, o->finalize);
+	set_str(&r->order->certificate_url, o->certificate);
+	if (o->expires != NULL && acme_parse_time(o->expires, &t) == 0)
+		r->order->expires = t;
+	if (o->error != NULL) {
+		free(r->order->error_json);
+		r->order->error_json = cJSON_PrintUnformatted(o->error);
+	}
+}
+
+/* Fills e from a problem document held as cJSON (an order's or a challenge's error). */
+static int
+problem_err(struct err *e, const cJSON *problem, const char *fmt, const char *name)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(problem, "type");
+	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(problem, "detail");
+
+	err_set(e, ERR_ACME, fmt, name);
+	if (cJSON_IsString(type))
+		snprintf(e->problem_type, sizeof(e->problem_type), "%s", type->valuestring);
+	if (cJSON_IsString(detail))
+		snprintf(e->problem_detail, sizeof(e->problem_detail), "%s", detail->valuestring);
+	e->retryable = 0;
+	return -1;
+}
+
+static int
+make_solver(struct run *r, struct err *e)
+{
+	const char *ch = r->set.challenge;
+
+	if (strcmp(ch, "http-01") == 0) {
+		if (r->set.webroot != NULL)
+			return solver_http01_webroot_new(r->set.webroot, &r->solver, e);
+		return solver_http01_standalone_new(r->set.http_addr, r->set.http_port,
+		    &r->solver, e);
+	}
+	if (strcmp(ch, "dns-01") == 0) {
+		if (r->set.dns_hook == NULL)
+			return err_set(e, ERR_USAGE, "%s", _("dns-01 needs --dns-hook PROGRAM"));
+		return solver_dns01_hook_new(r->set.dns_hook, r->set.dns_resolvers,
+		    r->set.dns_timeout, &r->solver, e);
+	}
+	if (strcmp(ch, "tls-alpn-01") == 0)
+		return solver_alpn_new(r->set.tls_addr, r->set.tls_port, &r->solver, e);
+	return err_set(e, ERR_USAGE, _("unknown challenge type '%s'"), ch);
+}
+
+/* Stores an authorization and its challenges as the CA described them. */
+static int
+record_authz(struct run *r, const struct acme_authz *a, struct err *e)
+{
+	int64_t authz_id;
+	size_t i;
+	char *errj;
+
+	if (store_authz_put(r->st, r->order->id, a->url, a->identifier.type,
+	    a->identifier.value, a->wildcard, a->status, 0, &authz_id, e) != 0)
+		return -1;
+	for (i = 0; i < a->n_challenges; i++) {
+		const struct acme_challenge *c = &a->challenges[i];
+		int rc;
+
+		errj = c->error != NULL ? cJSON_PrintUnformatted(c->error) : NULL;
+		rc = store_challenge_put(r->st, authz_id, c->type, c->url, c->token,
+		    c->status, errj, e);
+		free(errj);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The display name of an authorization: "*.example.com" for wildcards. */
+static void
+authz_name(const struct acme_authz *a, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s", a->wildcard ? "*." : "", a->identifier.value);
+}
+
+/* Waits out a Retry-After, or gives up when it is too long to wait in the foreground. */
+static int
+wait_or_defer(long retry_after, long *delay_ms, struct err *e)
+{
+	if (retry_after > RETRY_AFTER_WAIT_MAX) {
+		err_set(e, ERR_ACME, _("the CA asked to retry in %ld seconds"), retry_after);
+		e->retryable = 1;
+		e->retry_after = retry_after;
+		return -1;
+	}
+	if (retry_after >= 0) {
+		sleep_ms(retry_after * 1000);
+		*delay_ms = POLL_FIRST_MS;
+	} else {
+		sleep_ms(*delay_ms);
+		*delay_ms = *delay_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : *delay_ms * 2;
+	}
+	return 0;
+}
+
+struct pending {
+	struct acme_authz *authz;
+	char ident[300];	/* "*.example.com" for a wildcard */
+	struct solver_challenge sc;
+	char *key_auth;
+	int presented;
+};
+
+static void
+pending_clear(struct run *r, struct pending *p, size_t n)
+{
+	struct err ignore;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i].presented && r->solver != NULL)
+			r->solver->ops->cleanup(r->solver, &p[i].sc, &ignore);
+		acme_authz_free(p[i].authz);
+		if (p[i].key_auth != NULL)
+			OPENSSL_cleanse(p[i].key_auth, strlen(p[i].key_auth));
+		free(p[i].key_auth);
+	}
+	free(p);
+}
+
+struct url_list {
+	char **urls;
+	size_t n;
+};
+
+static int
+collect_url(const char *url, const char *status, void *arg)
+{
+	struct url_list *l = arg;
+	char **grown = realloc(l->urls, (l->n + 1) * sizeof(*grown));
+
+	(void)status;
+	if (grown == NULL)
+		return -1;
+	l->urls = grown;
+	l->urls[l->n] = strdup(url);
+	return l->urls[l->n++] == NULL ? -1 : 0;
+}
+
+/* Proves control of every identifier whose authorization is still pending. */
+static int
+validate(struct run *r, struct err *e)
+{
+	struct url_list urls = { 0 };
+	struct pending *p = NULL;
+	const struct acme_challenge *ch;
+	size_t i, todo = 0, done;
+	long delay = POLL_FIRST_MS;
+	time_t last_progress;
+	char name[300];
+	int rc = -1, lrc;
+
+	lrc = store_authz_list(r->st, r->order->id, collect_url, &urls, e);
+	if (lrc != 0) {
+		if (lrc > 0)
+			err_set(e, ERR_IO, "%s", _("out of memory"));
+		goto out;
+	}
+	p = calloc(urls.n + 1, sizeof(*p));
+	if (p == NULL) {
+		err_set(e, ERR_IO, "%s", _("out of memory"));
+		goto out;
+	}
+	/* Fetch every authorization, answer the pending ones. */
+	for (i = 0; i < urls.n; i++) {
+		if (acme_authz_get(r->acct->client, urls.urls[i], &p[i].authz, e) != 0)
+			goto out;
+		if (record_authz(r, p[i].authz, e) != 0)
+			goto out;
+		authz_name(p[i].authz, name, sizeof(name));
+		if (strcmp(p[i].authz->status, "valid") == 0) {
+			say(r, STEP_AUTHZ, _("%s: already authorized"), name);
+			continue;
+		}
+		if (strcmp(p[i].authz->status, "pending") != 0) {
+			err_set(e, ERR_ACME, _("%s: the authorization is %s"), name,
+			    p[i].authz->status);
+			goto out;
+		}
+		ch = acme_authz_challenge(p[i].authz, r->set.challenge);
+		if (ch == NULL) {
+			err_set(e, ERR_ACME, _("%s: the CA offers no %s challenge"), name,
+			    r->set.challenge);
+			goto out;
+		}
+		if (r->solver == NULL && make_solver(r, e) != 0)
+			goto out;
+		if (jws_key_authorization(r->acct->key, ch->token, &p[i].key_auth, e) != 0)
+			goto out;
+		memcpy(p[i].ident, name, sizeof(p[i].ident));
+		p[i].sc.identifier = p[i].ident;
+		p[i].sc.token = ch->token;
+		p[i].sc.key_authorization = p[i].key_auth;
+		if (r->solver->ops->present(r->solver, &p[i].sc, e) != 0) {
+			err_prefix(e, "%s", name);
+			goto out;
+		}
+		p[i].presented = 1;
+		if (strcmp(ch->status, "pending") == 0 &&
+		    acme_challenge_respond(r->acct->client, ch->url, e) != 0) {
+			err_prefix(e, "%s", name);
+			goto out;
+		}
+		todo++;
+		say(r, STEP_AUTHZ, _("%s: %s challenge answered"), name, r->set.challenge);
+	}
+	crash_point("challenge");
+	/* Poll until every answered authorization is decided. */
+	last_progress = time(NULL);
+	for (done = 0; done < todo;) {
+		long retry_after = -1;
+
+		for (i = 0; i < urls.n; i++) {
+			struct acme_authz *fresh;
+
+			if (!p[i].presented || strcmp(p[i].authz->status, "pending") != 0)
+				continue;
+			if (acme_authz_get(r->acct->client, urls.urls[i], &fresh, e) != 0)
+				goto out;
+			acme_authz_free(p[i].authz);
+			p[i].authz = fresh;
+			authz_name(fresh, name, sizeof(name));
+			if (strcmp(fresh->status, "pending") == 0) {
+				if (fresh->retry_after > retry_after)
+					retry_after = fresh->retry_after;
+				continue;
+			}
+			if (record_authz(r, fresh, e) != 0)
+				goto out;
+			done++;
+			last_progress = time(NULL);
+			if (strcmp(fresh->status, "valid") != 0) {
+				ch = acme_authz_challenge(fresh, r->set.challenge);
+				if (ch != NULL && ch->error != NULL)
+					problem_err(e, ch->error,
+					    _("%s: the CA could not validate the challenge"), name);
+				else
+					err_set(e, ERR_ACME, _("%s: the authorization is %s"),
+					    name, fresh->status);
+				goto out;
+			}
+			say(r, STEP_VALIDATE, _("%s: validated"), name);
+		}
+		if (done == todo)
+			break;
+		if (time(NULL) - last_progress > POLL_STALL_S) {
+			err_set(e, ERR_ACME, "%s", _("the CA made no progress validating for 90 seconds"));
+			e->retryable = 1;
+			goto out;
+		}
+		if (wait_or_defer(retry_after, &delay, e) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (p != NULL)
+		pending_clear(r, p, urls.n);
+	for (i = 0; i < urls.n; i++)
+		free(urls.urls[i]);
+	free(urls.urls);
+	return rc;
+}
+
+/* Polls the order while it is in `while_status`, absorbing each answer. */
+static int
+poll_order(struct run *r, const char *while_status, struct err *e)
+{
+	long delay = POLL_FIRST_MS;
+	time_t start = time(NULL);
+	struct acme_order *o;
+
+	while (strcmp(r->order->status, while_status) == 0) {
+		long retry_after;
+
+		if (time(NULL) - start > POLL_STALL_S) {
+			err_set(e, ERR_ACME, _("the order stayed %s for 90 seconds"), while_status);
+			e->retryable = 1;
+			return -1;
+		}
+		if (acme_order_get(r->acct->client, r->order->url, &o, e) != 0)
+			return -1;
+		retry_after = o->retry_after;
+		absorb_order(r, o);
+		acme_order_free(o);
+		if (save_order(r, e) != 0)
+			return -1;
+		if (strcmp(r->order->status, while_status) != 0)
+			break;
+		if (wait_or_defer(retry_after, &delay, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Creates the order at the CA, or refreshes the one already created. */
+static int
+place_order(struct run *r, struct err *e)
+{
+	struct acme_order *o = NULL;
+	int64_t authz_id;
+	size_t i;
+	int rc = -1;
+
+	if (r->order->url != NULL) {
+		if (acme_order_get(r->acct->client, r->order->url, &o, e) != 0)
+			return -1;
+		absorb_order(r, o);
+		acme_order_free(o);
+		say(r, STEP_ORDER, _("resuming order %s (%s)"), r->order->url, r->order->status);
+		return save_order(r, e);
+	}
+	if (acme_order_new(r->acct->client, r->ids, r->n_ids, r->order->profile,
+	    r->order->replaces, &o, e) != 0)
+		return -1;
+	/* The order URL and its authorizations are committed together. */
+	if (store_begin(r->st, e) != 0)
+		goto out;
+	absorb_order(r, o);
+	if (save_order(r, e) != 0)
+		goto rollback;
+	for (i = 0; i < o->n_authorizations; i++) {
+		if (store_authz_put(r->st, r->order->id, o->authorizations[i], NULL, NULL, 0,
+		    "pending", 0, &authz_id, e) != 0)
+			goto rollback;
+	}
+	if (store_commit(r->st, e) != 0)
+		goto rollback;
+	say(r, STEP_ORDER, _("order created with %zu authorizations"), o->n_authorizations);
+	crash_point("order");
+	rc = 0;
+	goto out;
+rollback:
+	store_rollback(r->st);
+out:
+	acme_order_free(o);
+	return rc;
+}
+
+/* Loads the order's certificate key, generating and storing it on first use. */
+static int
+order_key(struct run *r, EVP_PKEY **key, struct err *e)
+{
+	char *pem = NULL, *type = NULL;
+	enum key_type kt;
+	int rc = -1, grc;
+
+	if (r->order->key_id > 0) {
+		grc = store_key_get(r->st, r->order->key_id, &pem, &type, e);
+		if (grc != 0) {
+			if (grc == 1)
+				err_set(e, ERR_STORE, "%s", _("the order's key is missing from the store"));
+			goto out;
+		}
+		rc = crypto_key_from_pem(pem, strlen(pem), key, e);
+		goto out;
+	}
+	if (crypto_key_type_parse(r->set.key_type, &kt, e) != 0 ||
+	    crypto_key_generate(kt, key, e) != 0)
+		goto out;
+	if (crypto_key_to_pem(*key, &pem, e) != 0 ||
+	    store_key_insert(r->st, crypto_key_type_name(kt), pem, &r->order->key_id, e) != 0) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (pem != NULL)
+		OPENSSL_cleanse(pem, strlen(pem));
+	free(pem);
+	free(type);
+	return rc;
+}
+
+/* Key and CSR are committed before finalize, so a retry sends the same CSR. */
+static int
+finalize(struct run *r, struct err *e)
+{
+	struct acme_order *o = NULL;
+	EVP_PKEY *key = NULL;
+	const char **names = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (r->order->csr == NULL) {
+		if (store_begin(r->st, e) != 0)
+			return -1;
+		if (order_key(r, &key, e) != 0)
+			goto rollback;
+		names = calloc(r->n_ids, sizeof(*names));
+		if (names == NULL) {
+			err_set(e, ERR_IO, "%s", _("out of memory"));
+			goto rollback;
+		}
+		for (i = 0; i < r->n_ids; i++)
+			names[i] = r->ids[i].value;
+		if (crypto_csr_build(key, names, r->n_ids, &r->order->csr, &r->order->csr_len,
+		    e) != 0 || save_order(r, e) != 0 || store_commit(r->st, e) != 0)
+			goto rollback;
+		crash_point("csr");
+	}
+	say(r, STEP_FINALIZE, "%s", _("finalizing"));
+	{
+		struct acme_order cur = { 0 };
+
+		cur.url = r->order->url;
+		cur.finalize = r->order->finalize_url;
+		if (acme_order_finalize(r->acct->client, &cur, r->order->csr, r->order->csr_len,
+		    &o, e) != 0)
+			goto out;
+	}
+	absorb_order(r, o);
+	if (save_order(r, e) != 0)
+		goto out;
+	crash_point("finalize");
+	rc = 0;
+	goto out;
+rollback:
+	store_rollback(r->st);
+	free(r->order->csr);
+	r->order->csr = NULL;
+	r->order->csr_len = 0;
+out:
+	free(names);
+	acme_order_free(o);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* 1 when the chain's topmost issuer (or any certificate in it) is named cn. */
+static int
+chain_matches(const char *pem, const char *cn)
+{
+	struct cert_info **chain = NULL;
+	size_t n = 0, i;
+	int match = 0;
+
+	if (crypto_chain_parse(pem, strlen(pem), &chain, &n, NULL) != 0)
+		return 0;
+	if (n > 0 && chain[n - 1]->issuer_cn != NULL &&
+	    strcmp(chain[n - 1]->issuer_cn, cn) == 0)
+		match = 1;
+	for (i = 0; i < n && !match; i++) {
+		if (chain[i]->issuer_cn != NULL && strcmp(chain[i]->issuer_cn, cn) == 0)
+			match = 1;
+	}
+	cert_info_chain_free(chain, n);
+	return match;
+}
+
+/* Downloads the chain (preferring the user's issuer), checks it, stores it. */
+static int
+download_and_store(struct run *r, int64_t *cert_id, struct err *e)
+{
+	char *pem = NULL, **alts = NULL, *alt_pem = NULL, **more = NULL;
+	size_t n_alts = 0, n_more = 0, i;
+	struct cert_row *row = NULL;
+	EVP_PKEY *key = NULL;
+	int rc = -1, m;
+
+	if (r->order->certificate_url == NULL)
+		return err_set(e, ERR_PROTO, "%s", _("the CA gave no certificate URL"));
+	say(r, STEP_DOWNLOAD, "%s", _("downloading the certificate"));
+	if (acme_cert_download(r->acct->client, r->order->certificate_url, &pem, &alts,
+	    &n_alts, e) != 0)
+		goto out;
+	if (r->set.preferred_chain != NULL && !chain_matches(pem, r->set.preferred_chain)) {
+		for (i = 0; i < n_alts; i++) {
+			if (acme_cert_download(r->acct->client, alts[i], &alt_pem, &more,
+			    &n_more, e) != 0)
+				goto out;
+			while (n_more > 0)
+				free(more[--n_more]);
+			free(more);
+			more = NULL;
+			if (chain_matches(alt_pem, r->set.preferred_chain)) {
+				free(pem);
+				pem = alt_pem;
+				alt_pem = NULL;
+				break;
+			}
+			free(alt_pem);
+			alt_pem = NULL;
+		}
+	}
+	crash_point("download");
+	if (order_key(r, &key, e) != 0)
+		goto out;
+	m = crypto_cert_matches_key(pem, strlen(pem), key, e);
+	if (m <= 0) {
+		if (m == 0)
+			err_set(e, ERR_PROTO, "%s",
+			    _("the CA's certificate does not match the order's key"));
+		goto out;
+	}
+	if (cert_record_from_pem(pem, strlen(pem), &row, e) != 0)
+		goto out;
+	row->account_id = r->order->account_id;
+	row->order_id = r->order->id;
+	row->key_id = r->order->key_id;
+	row->source = strdup("acme");
+	/* The certificate and the order's link to it land together. */
+	if (store_begin(r->st, e) != 0)
+		goto out;
+	if (store_cert_insert(r->st, row, cert_id, e) != 0)
+		goto rollback;
+	r->order->cert_id = *cert_id;
+	if (save_order(r, e) != 0 || store_commit(r->st, e) != 0)
+		goto rollback;
+	say(r, STEP_STORE, _("certificate #%lld stored"), (long long)*cert_id);
+	rc = 0;
+	goto out;
+rollback:
+	store_rollback(r->st);
+	r->order->cert_id = 0;
+out:
+	for (i = 0; i < n_alts; i++)
+		free(alts[i]);
+	free(alts);
+	free(pem);
+	free(alt_pem);
+	cert_row_free(row);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+static int
+parse_identifiers(struct run *r, struct err *e)
+{
+	cJSON *arr = cJSON_Parse(r->order->identifiers_json), *it;
+	size_t i = 0;
+
+	if (!cJSON_IsArray(arr)) {
+		cJSON_Delete(arr);
+		return err_set(e, ERR_STORE, "%s", _("the order's identifiers are not valid JSON"));
+	}
+	r->n_ids = (size_t)cJSON_GetArraySize(arr);
+	r->ids = calloc(r->n_ids + 1, sizeof(*r->ids));
+	cJSON_ArrayForEach(it, arr) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "type");
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "value");
+
+		if (r->ids == NULL || !cJSON_IsString(t) || !cJSON_IsString(v))
+			break;
+		r->ids[i].type = strdup(t->valuestring);
+		r->ids[i].value = strdup(v->valuestring);
+		i++;
+	}
+	cJSON_Delete(arr);
+	if (r->ids == NULL || i != r->n_ids)
+		return err_set(e, ERR_STORE, "%s", _("the order's identifiers are not valid"));
+	return 0;
+}
+
+int
+issue_order_run(struct store *st, int64_t order_id, const struct issue_progress *p,
+    int64_t *cert_id, struct err *e)
+{
+	struct run r = { 0 };
+	int rc = -1, grc;
+
+	r.st = st;
+	r.progress = p;
+	grc = store_order_get(st, order_id, &r.order, e);
+	if (grc != 0) {
+		if (grc == 1)
+			err_set(e, ERR_USAGE, _("no order #%lld"), (long long)order_id);
+		return -1;
+	}
+	if (r.order->cert_id > 0) {
+		*cert_id = r.order->cert_id;
+		order_row_free(r.order);
+		return 0;
+	}
+	if (issue_settings_from_json(r.order->settings_json, &r.set, e) != 0 ||
+	    parse_identifiers(&r, e) != 0)
+		goto out;
+	grc = account_open(st, r.order->account_id, &r.acct, e);
+	if (grc != 0) {
+		if (grc == 1)
+			err_set(e, ERR_USAGE, _("no account #%lld"), (long long)r.order->account_id);
+		goto out;
+	}
+	if (place_order(&r, e) != 0)
+		goto out;
+	if (strcmp(r.order->status, "pending") == 0) {
+		if (validate(&r, e) != 0)
+			goto out;
+		if (poll_order(&r, "pending", e) != 0)
+			goto out;
+	}
+	if (strcmp(r.order->status, "ready") == 0 && finalize(&r, e) != 0)
+		goto out;
+	if (poll_order(&r, "processing", e) != 0)
+		goto out;
+	if (strcmp(r.order->status, "valid") != 0) {
+		cJSON *problem = r.order->error_json ? cJSON_Parse(r.order->error_json) : NULL;
+
+		if (problem != NULL)
+			problem_err(e, problem, _("%s: the order failed"), r.ids[0].value);
+		else
+			err_set(e, ERR_ACME, _("%s: the order is %s"), r.ids[0].value,
+			    r.order->status);
+		cJSON_Delete(problem);
+		goto out;
+	}
+	rc = download_and_store(&r, cert_id, e);
+out:
+	if (rc != 0 && r.order != NULL && r.order->error_json == NULL &&
+	    e->problem_type[0] != '\0') {
+		/* Keep the CA's word with the order. */
+		cJSON *o = cJSON_CreateObject();
+
+		if (o != NULL) {
+			struct err ignore;
+
+			cJSON_AddStringToObject(o, "type", e->problem_type);
+			cJSON_AddStringToObject(o, "detail", e->problem_detail);
+			r.order->error_json = cJSON_PrintUnformatted(o);
+			cJSON_Delete(o);
+			store_order_update(st, r.order, &ignore);
+		}
+	}
+	solver_free(r.solver);
+	account_session_free(r.acct);
+	acme_identifiers_free(r.ids, r.n_ids);
+	issue_settings_clear(&r.set);
+	order_row_free(r.order);
+	return rc;
+}

@@ -1,0 +1,63 @@
+/*
+ * Issuance: an order row in the store driven to a stored certificate.
+ * Every protocol step is committed before the next one starts (order URL,
+ * authorizations, key and CSR before finalize, certificate), so running
+ * the same order again after a crash resumes it instead of starting over.
+ */
+#ifndef CERTDECK_ISSUE_H
+#define CERTDECK_ISSUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "store.h"
+
+/* How to prove control and what key to use; kept as JSON in the order. */
+struct issue_settings {
+	char *challenge;	/* "http-01" (default), "dns-01", "tls-alpn-01" */
+	char *http_addr;	/* standalone responder address, NULL = any */
+	int http_port;		/* default 80 */
+	char *webroot;		/* http-01 by files instead of a responder */
+	char *dns_hook;		/* dns-01 program */
+	char *dns_resolvers;	/* propagation check servers, host:port,... */
+	int dns_timeout;	/* propagation check limit, seconds */
+	char *tls_addr;
+	int tls_port;		/* default 443 */
+	char *key_type;		/* "ec256" (default), ... */
+	char *preferred_chain;	/* issuer CN to prefer among alternate chains */
+};
+
+/* Frees the strings of s (not s itself). */
+void issue_settings_clear(struct issue_settings *s);
+
+/* Serialises s. Returns JSON text (free()), or NULL. */
+char *issue_settings_to_json(const struct issue_settings *s);
+
+/* Parses settings JSON (missing members get defaults). Returns 0 or -1. */
+int issue_settings_from_json(const char *json, struct issue_settings *out, struct err *e);
+
+/* Progress: step k of n, a translated message. Called on the running thread. */
+struct issue_progress {
+	void (*fn)(void *arg, int step, int steps, const char *msg);
+	void *arg;
+};
+
+/*
+ * Records a new order (status "new", nothing sent yet) for names under
+ * account_id. Returns 0 and *order_id, or -1.
+ */
+int issue_order_create(struct store *st, int64_t account_id, const char *const *names,
+    size_t n_names, const char *profile, const char *replaces,
+    const struct issue_settings *settings, int64_t *order_id, struct err *e);
+
+/*
+ * Runs or resumes order_id until its certificate is stored. Returns 0 and
+ * *cert_id, or -1: e names the identifier and carries the CA's problem;
+ * e->retryable tells whether running it again later may succeed. The
+ * order and its state stay in the store either way.
+ */
+int issue_order_run(struct store *st, int64_t order_id, const struct issue_progress *p,
+    int64_t *cert_id, struct err *e);
+
+#endif
