@@ -50,4 +50,10 @@ int http_request(struct http *h, const char *method, const char *url,
 /* Frees a response. Accepts NULL. */
 void http_response_free(struct http_response *r);
 
+/*
+ * Returns how many new connections the last http_request opened (0 when
+ * it reused one), for tests and logs.
+ */
+long http_last_connects(const struct http *h);
+
 #endif
