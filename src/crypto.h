@@ -44,9 +44,9 @@ int crypto_key_from_pem(const char *pem, size_t len, EVP_PKEY **out, struct err 
 
 /*
  * Builds a DER CSR signed by key for names (DNS names, or IPv4/IPv6
- * literals which become iPAddress SANs). The first DNS name of at most 64
- * characters becomes the subject CN. Returns 0 and *der/*der_len (free
- * with free()), or -1.
+ * literals which become iPAddress SANs). The first DNS name becomes the
+ * subject CN if it has at most 64 characters (else the subject is empty).
+ * Returns 0 and *der, *der_len (free *der with free()), or -1.
  */
 int crypto_csr_build(EVP_PKEY *key, const char *const *names, size_t n_names,
     unsigned char **der, size_t *der_len, struct err *e);
