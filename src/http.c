@@ -21,6 +21,7 @@
 struct http {
 	CURL *curl;
 	char *ca_bundle;
+	char *ca_pem;		/* trusted roots as PEM text, instead of a file */
 	long last_connects;
 	char errbuf[CURL_ERROR_SIZE];
 	/* Per-request state, reset by each http_request. */
@@ -63,6 +64,19 @@ http_new(const char *ca_bundle, struct http **out, struct err *e)
 	return 0;
 }
 
+int
+http_new_pem(const char *ca_pem, struct http **out, struct err *e)
+{
+	if (http_new(NULL, out, e) != 0)
+		return -1;
+	if (ca_pem != NULL && ((*out)->ca_pem = strdup(ca_pem)) == NULL) {
+		http_free(*out);
+		*out = NULL;
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	}
+	return 0;
+}
+
 void
 http_free(struct http *h)
 {
@@ -71,6 +85,7 @@ http_free(struct http *h)
 	if (h->curl != NULL)
 		curl_easy_cleanup(h->curl);
 	free(h->ca_bundle);
+	free(h->ca_pem);
 	free(h);
 }
 
@@ -509,6 +524,12 @@ setup(struct http *h, const char *method, const char *url,
 	if (h->ca_bundle != NULL) {
 		/* A per-CA bundle replaces the system store, not extends it. */
 		SET(CURLOPT_CAINFO, h->ca_bundle);
+		SET(CURLOPT_CAPATH, (char *)NULL);
+	} else if (h->ca_pem != NULL) {
+		struct curl_blob blob = { h->ca_pem, strlen(h->ca_pem), CURL_BLOB_NOCOPY };
+
+		SET(CURLOPT_CAINFO_BLOB, &blob);
+		SET(CURLOPT_CAINFO, (char *)NULL);
 		SET(CURLOPT_CAPATH, (char *)NULL);
 	}
 	SET(CURLOPT_WRITEFUNCTION, write_cb);

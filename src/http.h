@@ -33,6 +33,12 @@ struct http_response {
  */
 int http_new(const char *ca_bundle, struct http **out, struct err *e);
 
+/*
+ * Like http_new, trusting the roots in ca_pem (PEM text, as the store
+ * keeps a CA's bundle; NULL for the system store). Returns 0 and *out, or -1.
+ */
+int http_new_pem(const char *ca_pem, struct http **out, struct err *e);
+
 /* Frees a client and its connections. Accepts NULL. */
 void http_free(struct http *h);
 

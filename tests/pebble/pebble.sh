@@ -199,7 +199,13 @@ pebble_start() {
 		return 1
 	fi
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-	PEBBLE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pebble.XXXXXX") || return 1
+	# PEBBLE_FIXTURE_DIR keeps the instance somewhere lasting (the demo).
+	if [ -n "${PEBBLE_FIXTURE_DIR:-}" ]; then
+		mkdir -p -m 0700 "$PEBBLE_FIXTURE_DIR" || return 1
+		PEBBLE_DIR=$PEBBLE_FIXTURE_DIR
+	else
+		PEBBLE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pebble.XXXXXX") || return 1
+	fi
 	export PEBBLE_DIR
 	if ! _pebble_certs; then
 		pebble_diag "pebble fixture: cannot make certificates"
@@ -235,4 +241,25 @@ pebble_start() {
 	export PEBBLE_URL PEBBLE_CA PEBBLE_MGMT PEBBLE_HTTP_PORT PEBBLE_TLS_PORT \
 	    CHALLTEST_MGMT CHALLTEST_DNS
 	return 0
+}
+
+# pebble_save_env FILE: writes the variables and PIDs so that another shell
+# can source FILE, use the servers and pebble_stop them (the demo does).
+pebble_save_env() {
+	{
+		for _pb_v in PEBBLE_DIR PEBBLE_URL PEBBLE_CA PEBBLE_MGMT PEBBLE_HTTP_PORT \
+		    PEBBLE_TLS_PORT CHALLTEST_MGMT CHALLTEST_DNS; do
+			printf "%s='%s'; export %s\n" "$_pb_v" "$(eval echo "\$$_pb_v")" "$_pb_v"
+		done
+		printf "_pebble_pid=%s\n_chall_pid=%s\n" "$_pebble_pid" "$_chall_pid"
+	} >"$1"
+}
+
+# pebble_alive FILE: true when the servers recorded in FILE still answer.
+pebble_alive() {
+	(
+		. "$1" || exit 1
+		kill -0 "$_pebble_pid" 2>/dev/null && kill -0 "$_chall_pid" 2>/dev/null &&
+		    curl -sf --noproxy '*' --cacert "$PEBBLE_CA" -o /dev/null "$PEBBLE_URL"
+	)
 }
