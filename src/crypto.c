@@ -1045,6 +1045,39 @@ out:
 }
 
 int
+crypto_cert_der(const char *pem, size_t len, unsigned char **der, size_t *der_len,
+    struct err *e)
+{
+	STACK_OF(X509) *sk = NULL;
+	unsigned char *buf = NULL, *p;
+	int n, rc = -1;
+
+	if (load_chain(pem, len, &sk, e) == -1)
+		return -1;
+	n = i2d_X509(sk_X509_value(sk, 0), NULL);
+	if (n <= 0) {
+		err_openssl(e, _("cannot encode the certificate"));
+		goto out;
+	}
+	if ((buf = malloc((size_t)n)) == NULL) {
+		err_set(e, ERR_IO, "%s", _("out of memory"));
+		goto out;
+	}
+	p = buf;
+	if (i2d_X509(sk_X509_value(sk, 0), &p) != n) {
+		free(buf);
+		err_openssl(e, _("cannot encode the certificate"));
+		goto out;
+	}
+	*der = buf;
+	*der_len = (size_t)n;
+	rc = 0;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	return rc;
+}
+
+int
 crypto_chain_verify_links(const char *pem, size_t len, struct err *e)
 {
 	STACK_OF(X509) *sk = NULL;

@@ -101,6 +101,13 @@ int crypto_cert_matches_key(const char *cert_pem, size_t len, EVP_PKEY *key,
  */
 int crypto_chain_verify_links(const char *pem, size_t len, struct err *e);
 
+/*
+ * The DER of the first certificate in a PEM chain (what revokeCert takes).
+ * Returns 0 and *der (free()) and *der_len, or -1.
+ */
+int crypto_cert_der(const char *pem, size_t len, unsigned char **der, size_t *der_len,
+    struct err *e);
+
 /* SHA-256 of data into out[32]. Returns 0 or -1. */
 int crypto_sha256(const void *data, size_t len, unsigned char out[32], struct err *e);
 
