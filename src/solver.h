@@ -42,6 +42,12 @@ void solver_free(struct solver *s);
 int solver_http01_standalone_new(const char *addr, int port, struct solver **out,
     struct err *e);
 
+/*
+ * The TCP port a standalone http-01 responder listens on (useful after
+ * asking for port 0). Returns the port, or -1 when s is not one.
+ */
+int solver_http01_port(struct solver *s);
+
 /* http-01 by writing files under webroot. Returns 0 and *out, or -1. */
 int solver_http01_webroot_new(const char *webroot, struct solver **out, struct err *e);
 
@@ -51,11 +57,19 @@ int solver_http01_webroot_new(const char *webroot, struct solver **out, struct e
  * with CERTDECK_DOMAIN, CERTDECK_RECORD, CERTDECK_VALUE, CERTDECK_TOKEN in
  * the environment. resolvers is NULL or a comma-separated list of
  * host:port DNS servers to poll for the TXT record before returning from
- * present (propagation check), giving up after propagation_timeout seconds.
+ * present (propagation check), giving up after propagation_timeout seconds
+ * (<= 0: 120). "[v6]:port" and a bare host (port 53) are accepted too.
  * Returns 0 and *out, or -1.
  */
 int solver_dns01_hook_new(const char *prog, const char *resolvers,
     int propagation_timeout, struct solver **out, struct err *e);
+
+/*
+ * Sets how many seconds one run of the hook may take before it (and its
+ * process group) is killed; the default is 60. Returns 0, or -1 when s is
+ * not a dns-01 hook solver or seconds < 1.
+ */
+int solver_dns01_set_hook_timeout(struct solver *s, int seconds);
 
 /*
  * tls-alpn-01 (RFC 8737) responder on addr:port answering ALPN
@@ -63,5 +77,8 @@ int solver_dns01_hook_new(const char *prog, const char *resolvers,
  * extension, chosen by SNI. Returns 0 and *out, or -1.
  */
 int solver_alpn_new(const char *addr, int port, struct solver **out, struct err *e);
+
+/* The TCP port a tls-alpn-01 responder listens on, or -1 when s is not one. */
+int solver_alpn_port(struct solver *s);
 
 #endif

@@ -1,0 +1,646 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "solver.h"
+#include "solver_priv.h"
+
+/* RFC 8737 section 6.1 and 3. */
+#define ACME_TLS_ALPN "acme-tls/1"
+#define OID_ACME_IDENTIFIER "1.3.6.1.5.5.7.1.31"
+#define CONN_TIMEOUT_SEC 10
+
+/* One presented challenge: the certificate served for its SNI name. */
+struct alpn_cert {
+	char *sni;		/* lower case, no trailing dot */
+	char *token;
+	X509 *cert;
+	EVP_PKEY *key;
+	struct alpn_cert *next;
+};
+
+struct alpn {
+	pthread_mutex_t lock;	/* certs, conns, nconns, stopping */
+	pthread_cond_t idle;	/* signalled when nconns drops to 0 */
+	struct alpn_cert *certs;
+	SSL_CTX *ctx;
+	int lfd;
+	int wake[2];		/* a byte on wake[1] stops the accept thread */
+	pthread_t thread;
+	int thread_started;
+	int port;
+	int *conns;		/* sockets being served, to cut them short in free */
+	size_t nconns, conns_cap;
+	int stopping;
+};
+
+struct conn_arg {
+	struct alpn *a;
+	int fd;
+};
+
+static const struct solver_ops alpn_ops;
+
+static void
+cert_free(struct alpn_cert *c)
+{
+	if (c == NULL)
+		return;
+	free(c->sni);
+	free(c->token);
+	X509_free(c->cert);
+	EVP_PKEY_free(c->key);
+	free(c);
+}
+
+/*
+ * The name a validator sends in SNI: the DNS name itself, or for an IP
+ * address its reverse-mapping name (RFC 8738 section 6). Caller frees.
+ */
+static char *
+sni_name(const char *identifier, int family)
+{
+	unsigned char ip[16];
+	char *out;
+	size_t n, i, o = 0;
+
+	if (family == AF_INET) {
+		if (inet_pton(AF_INET, identifier, ip) != 1 || (out = malloc(32)) == NULL)
+			return NULL;
+		snprintf(out, 32, "%u.%u.%u.%u.in-addr.arpa", ip[3], ip[2], ip[1], ip[0]);
+		return out;
+	}
+	if (family == AF_INET6) {
+		static const char hex[] = "0123456789abcdef";
+
+		if (inet_pton(AF_INET6, identifier, ip) != 1 || (out = malloc(74)) == NULL)
+			return NULL;
+		for (i = 16; i-- > 0;) {
+			out[o++] = hex[ip[i] & 0x0f];
+			out[o++] = '.';
+			out[o++] = hex[ip[i] >> 4];
+			out[o++] = '.';
+		}
+		memcpy(out + o, "ip6.arpa", 9);
+		return out;
+	}
+	n = strlen(identifier);
+	if (n > 0 && identifier[n - 1] == '.')
+		n--;
+	if ((out = strndup(identifier, n)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
+	return out;
+}
+
+/* ---- certificate ------------------------------------------------------ */
+
+static int
+add_san(X509 *x, const char *identifier, int family)
+{
+	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	int ok = 0;
+
+	if (gens == NULL || gn == NULL)
+		goto out;
+	if (family != 0) {
+		unsigned char ip[16];
+		ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+
+		if (os == NULL || inet_pton(family, identifier, ip) != 1 ||
+		    !ASN1_OCTET_STRING_set(os, ip, family == AF_INET ? 4 : 16)) {
+			ASN1_OCTET_STRING_free(os);
+			goto out;
+		}
+		GENERAL_NAME_set0_value(gn, GEN_IPADD, os);
+	} else {
+		ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+
+		if (ia5 == NULL || !ASN1_STRING_set(ia5, identifier, -1)) {
+			ASN1_IA5STRING_free(ia5);
+			goto out;
+		}
+		GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
+	}
+	if (!sk_GENERAL_NAME_push(gens, gn))
+		goto out;
+	gn = NULL;
+	/* Critical: the subject is empty (RFC 5280 section 4.2.1.6). */
+	ok = X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 1, X509V3_ADD_DEFAULT) == 1;
+out:
+	GENERAL_NAME_free(gn);
+	GENERAL_NAMES_free(gens);
+	return ok;
+}
+
+/* The critical acmeIdentifier extension: OCTET STRING of SHA-256(keyauth). */
+static int
+add_acme_identifier(X509 *x, const char *keyauth)
+{
+	unsigned char der[2 + 32] = { 0x04, 0x20 };
+	unsigned int n = 0;
+	ASN1_OBJECT *obj = NULL;
+	ASN1_OCTET_STRING *os = NULL;
+	X509_EXTENSION *ext = NULL;
+	int ok = 0;
+
+	if (!EVP_Digest(keyauth, strlen(keyauth), der + 2, &n, EVP_sha256(), NULL) ||
+	    n != 32)
+		goto out;
+	obj = OBJ_txt2obj(OID_ACME_IDENTIFIER, 1);
+	os = ASN1_OCTET_STRING_new();
+	if (obj == NULL || os == NULL || !ASN1_OCTET_STRING_set(os, der, sizeof(der)))
+		goto out;
+	ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 1, os);
+	ok = ext != NULL && X509_add_ext(x, ext, -1) == 1;
+out:
+	X509_EXTENSION_free(ext);
+	ASN1_OCTET_STRING_free(os);
+	ASN1_OBJECT_free(obj);
+	return ok;
+}
+
+/* A fresh P-256 key and self-signed validation certificate (RFC 8737 section 3). */
+/* name is the normalized DNS name (the SNI form) or the IP literal. */
+static int
+make_cert(const char *name, int family, const char *keyauth, X509 **cert_out,
+    EVP_PKEY **key_out, struct err *e)
+{
+	EVP_PKEY *key = NULL;
+	X509 *x = NULL;
+	BIGNUM *bn = NULL;
+	unsigned char serial[16];
+	int rc = -1;
+
+	key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (key == NULL) {
+		err_openssl(e, "%s", _("cannot generate the tls-alpn-01 key"));
+		goto out;
+	}
+	x = X509_new();
+	if (x == NULL || RAND_bytes(serial, sizeof(serial)) != 1)
+		goto fail;
+	serial[0] &= 0x7f;	/* positive */
+	serial[0] |= 0x01;	/* and without a leading zero byte */
+	bn = BN_bin2bn(serial, sizeof(serial), NULL);
+	if (bn == NULL || BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL ||
+	    !X509_set_version(x, X509_VERSION_3) ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 7L * 24 * 3600) == NULL ||
+	    !X509_set_pubkey(x, key) ||
+	    !add_san(x, name, family) ||
+	    !add_acme_identifier(x, keyauth) ||
+	    X509_sign(x, key, EVP_sha256()) <= 0)
+		goto fail;
+	*cert_out = x;
+	*key_out = key;
+	x = NULL;
+	key = NULL;
+	rc = 0;
+	goto out;
+fail:
+	err_openssl(e, "%s", _("cannot build the tls-alpn-01 certificate"));
+out:
+	BN_free(bn);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* ---- TLS callbacks ---------------------------------------------------- */
+
+/* Does a ClientHello ALPN extension body offer acme-tls/1? */
+static int
+offers_acme_tls(const unsigned char *p, size_t len)
+{
+	size_t list, i;
+
+	if (len < 2)
+		return 0;
+	list = (size_t)p[0] << 8 | p[1];
+	if (list + 2 != len)
+		return 0;
+	for (i = 2; i < len;) {
+		size_t n = p[i];
+
+		if (i + 1 + n > len)
+			return 0;
+		if (n == strlen(ACME_TLS_ALPN) && memcmp(p + i + 1, ACME_TLS_ALPN, n) == 0)
+			return 1;
+		i += 1 + n;
+	}
+	return 0;
+}
+
+/* The host_name from a ClientHello server_name extension body, normalized. */
+static int
+parse_sni(const unsigned char *p, size_t len, char *out, size_t size)
+{
+	size_t list, i;
+
+	if (len < 2)
+		return -1;
+	list = (size_t)p[0] << 8 | p[1];
+	if (list + 2 != len)
+		return -1;
+	for (i = 2; i + 3 <= len;) {
+		unsigned type = p[i];
+		size_t n = (size_t)p[i + 1] << 8 | p[i + 2], k;
+
+		if (i + 3 + n > len)
+			return -1;
+		if (type == TLSEXT_NAMETYPE_host_name) {
+			if (n == 0 || n >= size)
+				return -1;
+			for (k = 0; k < n; k++) {
+				unsigned char ch = p[i + 3 + k];
+
+				if (ch == '\0' || ch >= 0x80)
+					return -1;
+				out[k] = (char)tolower(ch);
+			}
+			if (out[n - 1] == '.')
+				n--;
+			out[n] = '\0';
+			return n > 0 ? 0 : -1;
+		}
+		i += 3 + n;
+	}
+	return -1;
+}
+
+/*
+ * Runs before anything is negotiated: refuses a hello that does not offer
+ * acme-tls/1 (RFC 8737 section 4: this port answers validations only) or
+ * names no presented identifier, and otherwise installs that certificate.
+ */
+static int
+client_hello_cb(SSL *ssl, int *al, void *arg)
+{
+	struct alpn *a = arg;
+	const unsigned char *p;
+	size_t len;
+	char sni[256];
+	struct alpn_cert *c;
+	int found = 0;
+
+	if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation,
+	    &p, &len) || !offers_acme_tls(p, len)) {
+		*al = SSL_AD_NO_APPLICATION_PROTOCOL;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) ||
+	    parse_sni(p, len, sni, sizeof(sni)) == -1) {
+		*al = SSL_AD_UNRECOGNIZED_NAME;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	pthread_mutex_lock(&a->lock);
+	for (c = a->certs; c != NULL; c = c->next) {
+		if (strcmp(c->sni, sni) == 0) {
+			/* The SSL takes its own references: cleanup may free c later. */
+			found = SSL_use_certificate(ssl, c->cert) == 1 &&
+			    SSL_use_PrivateKey(ssl, c->key) == 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (!found) {
+		*al = c == NULL ? SSL_AD_UNRECOGNIZED_NAME : SSL_AD_INTERNAL_ERROR;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+static int
+alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < inlen;) {
+		unsigned int n = in[i];
+
+		if (i + 1 + n > inlen)
+			break;
+		if (n == strlen(ACME_TLS_ALPN) && memcmp(in + i + 1, ACME_TLS_ALPN, n) == 0) {
+			*out = in + i + 1;
+			*outlen = (unsigned char)n;
+			return SSL_TLSEXT_ERR_OK;
+		}
+		i += 1 + n;
+	}
+	return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+/* ---- listener --------------------------------------------------------- */
+
+static void *
+conn_run(void *arg)
+{
+	struct conn_arg *ca = arg;
+	struct alpn *a = ca->a;
+	int fd = ca->fd;
+	struct timeval tv = { .tv_sec = CONN_TIMEOUT_SEC };
+	SSL *ssl;
+	size_t i;
+
+	free(ca);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	ssl = SSL_new(a->ctx);
+	/* The validator hangs up after the handshake (RFC 8737 section 3). */
+	if (ssl != NULL && SSL_set_fd(ssl, fd) == 1 && SSL_accept(ssl) == 1)
+		(void)SSL_shutdown(ssl);
+	SSL_free(ssl);
+	ERR_clear_error();
+
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->nconns; i++) {
+		if (a->conns[i] == fd) {
+			a->conns[i] = a->conns[--a->nconns];
+			break;
+		}
+	}
+	/* Closed under the lock so free() never shuts down a reused number. */
+	close(fd);
+	if (a->nconns == 0)
+		pthread_cond_broadcast(&a->idle);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+/* Hands fd to a detached thread of its own; closes it on failure. */
+static void
+conn_start(struct alpn *a, int fd)
+{
+	struct conn_arg *ca = NULL;
+	pthread_attr_t attr;
+	pthread_t t;
+	int *grown, started = 0;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->stopping)
+		goto out;
+	if (a->nconns == a->conns_cap) {
+		size_t cap = a->conns_cap ? a->conns_cap * 2 : 16;
+
+		grown = reallocarray(a->conns, cap, sizeof(*grown));
+		if (grown == NULL)
+			goto out;
+		a->conns = grown;
+		a->conns_cap = cap;
+	}
+	ca = malloc(sizeof(*ca));
+	if (ca == NULL || pthread_attr_init(&attr) != 0)
+		goto out;
+	ca->a = a;
+	ca->fd = fd;
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	a->conns[a->nconns++] = fd;
+	if (pthread_create(&t, &attr, conn_run, ca) == 0)
+		started = 1;
+	else
+		a->nconns--;
+	pthread_attr_destroy(&attr);
+out:
+	pthread_mutex_unlock(&a->lock);
+	if (!started) {
+		free(ca);
+		close(fd);
+	}
+}
+
+static void *
+accept_run(void *arg)
+{
+	struct alpn *a = arg;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = a->lfd, .events = POLLIN },
+			{ .fd = a->wake[0], .events = POLLIN },
+		};
+		int fd;
+
+		if (poll(p, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents != 0)
+			break;
+		if ((p[0].revents & POLLIN) == 0)
+			continue;
+		fd = accept4(a->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd == -1) {
+			/* Out of descriptors: back off instead of spinning. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				(void)poll(NULL, 0, 100);
+			continue;
+		}
+		conn_start(a, fd);
+	}
+	return NULL;
+}
+
+/* ---- the solver ------------------------------------------------------- */
+
+static int
+alpn_present(struct solver *s, const struct solver_challenge *c, struct err *e)
+{
+	struct alpn *a = s->priv;
+	struct alpn_cert *ac;
+	int family;
+
+	if (solver_check_challenge(c, e) == -1)
+		return -1;
+	if (strncmp(c->identifier, "*.", 2) == 0)
+		return err_set(e, ERR_USAGE, "%s",
+		    _("tls-alpn-01 cannot validate a wildcard identifier"));
+	family = solver_ip_family(c->identifier);
+	ac = calloc(1, sizeof(*ac));
+	if (ac == NULL || (ac->sni = sni_name(c->identifier, family)) == NULL ||
+	    (ac->token = strdup(c->token)) == NULL) {
+		cert_free(ac);
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	}
+	if (make_cert(family != 0 ? c->identifier : ac->sni, family,
+	    c->key_authorization, &ac->cert, &ac->key, e) == -1) {
+		cert_free(ac);
+		return -1;
+	}
+	/* Newest first: a later challenge for the same name wins. */
+	pthread_mutex_lock(&a->lock);
+	ac->next = a->certs;
+	a->certs = ac;
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+static int
+alpn_cleanup(struct solver *s, const struct solver_challenge *c, struct err *e)
+{
+	struct alpn *a = s->priv;
+	struct alpn_cert **pp, *gone = NULL;
+	char *sni;
+
+	if (solver_check_challenge(c, e) == -1)
+		return -1;
+	sni = sni_name(c->identifier, solver_ip_family(c->identifier));
+	if (sni == NULL)
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	pthread_mutex_lock(&a->lock);
+	for (pp = &a->certs; *pp != NULL; pp = &(*pp)->next) {
+		if (strcmp((*pp)->sni, sni) == 0 && strcmp((*pp)->token, c->token) == 0) {
+			gone = *pp;
+			*pp = gone->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	free(sni);
+	cert_free(gone);
+	return 0;
+}
+
+static void
+alpn_free(struct solver *s)
+{
+	struct alpn *a;
+	struct alpn_cert *c;
+	size_t i;
+
+	if (s == NULL)
+		return;
+	a = s->priv;
+	if (a != NULL) {
+		pthread_mutex_lock(&a->lock);
+		a->stopping = 1;
+		/* Connections in a handshake end now, not at their timeout. */
+		for (i = 0; i < a->nconns; i++)
+			(void)shutdown(a->conns[i], SHUT_RDWR);
+		pthread_mutex_unlock(&a->lock);
+		if (a->thread_started) {
+			while (write(a->wake[1], "x", 1) == -1 && errno == EINTR)
+				;
+			pthread_join(a->thread, NULL);
+		}
+		pthread_mutex_lock(&a->lock);
+		while (a->nconns > 0)
+			pthread_cond_wait(&a->idle, &a->lock);
+		pthread_mutex_unlock(&a->lock);
+		if (a->lfd != -1)
+			close(a->lfd);
+		if (a->wake[0] != -1)
+			close(a->wake[0]);
+		if (a->wake[1] != -1)
+			close(a->wake[1]);
+		while ((c = a->certs) != NULL) {
+			a->certs = c->next;
+			cert_free(c);
+		}
+		SSL_CTX_free(a->ctx);
+		free(a->conns);
+		pthread_cond_destroy(&a->idle);
+		pthread_mutex_destroy(&a->lock);
+		free(a);
+	}
+	free(s);
+}
+
+static const struct solver_ops alpn_ops = {
+	.type = "tls-alpn-01",
+	.present = alpn_present,
+	.cleanup = alpn_cleanup,
+	.free = alpn_free,
+};
+
+int
+solver_alpn_new(const char *addr, int port, struct solver **out, struct err *e)
+{
+	struct solver *s;
+	struct alpn *a;
+	sigset_t all, old;
+	int rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	a = calloc(1, sizeof(*a));
+	if (s == NULL || a == NULL) {
+		free(s);
+		free(a);
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	}
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->idle, NULL);
+	a->lfd = a->wake[0] = a->wake[1] = -1;
+	s->ops = &alpn_ops;
+	s->priv = a;
+
+	a->ctx = SSL_CTX_new(TLS_server_method());
+	if (a->ctx == NULL || !SSL_CTX_set_min_proto_version(a->ctx, TLS1_2_VERSION)) {
+		err_openssl(e, "%s", _("cannot set up TLS for tls-alpn-01"));
+		goto fail;
+	}
+	/* Every handshake must show the certificate: no resumption. */
+	SSL_CTX_set_session_cache_mode(a->ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(a->ctx, SSL_OP_NO_TICKET);
+	(void)SSL_CTX_set_num_tickets(a->ctx, 0);
+	SSL_CTX_set_client_hello_cb(a->ctx, client_hello_cb, a);
+	SSL_CTX_set_alpn_select_cb(a->ctx, alpn_select_cb, a);
+
+	if (pipe2(a->wake, O_CLOEXEC) == -1) {
+		err_set(e, ERR_IO, _("cannot create a pipe: %s"), strerror(errno));
+		goto fail;
+	}
+	if (solver_listen(addr, port, &a->lfd, &a->port, e) == -1)
+		goto fail;
+	/* The threads take no signals: SIGPIPE on a dropped peer stays harmless. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&a->thread, NULL, accept_run, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		err_set(e, ERR_IO, _("cannot start the tls-alpn-01 thread: %s"), strerror(rc));
+		goto fail;
+	}
+	a->thread_started = 1;
+	*out = s;
+	return 0;
+fail:
+	solver_free(s);
+	return -1;
+}
+
+int
+solver_alpn_port(struct solver *s)
+{
+	if (s == NULL || s->ops != &alpn_ops)
+		return -1;
+	return ((struct alpn *)s->priv)->port;
+}
