@@ -173,6 +173,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (strcmp(url, "/garbage") == 0)
 		return send_static(c, MHD_HTTP_OK, "application/json", "{not json",
 		    9, NULL);
+	if (strcmp(url, "/dir-incomplete") == 0)
+		return send_static(c, MHD_HTTP_OK, "application/json",
+		    "{\"newNonce\":\"http://127.0.0.1:1/n\"}", 35, NULL);
 	if (strcmp(url, "/big") == 0)
 		return send_static(c, MHD_HTTP_OK, "application/octet-stream", big,
 		    BIG_SIZE, NULL);

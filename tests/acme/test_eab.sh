@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# External Account Binding against a Pebble that requires it.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/acme/acme-lib.sh"
+set -e
+acme_setup PEBBLE_FIXTURE_EAB=1 PEBBLE_WFE_NONCEREJECT=0
+cd_run account new --server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA" --agree-tos --email e@example.test
+check "without EAB: refused before contacting newAccount" [ "$rc" -eq 2 ]
+check "... saying EAB is required" grep -qi 'external account' "$T/.err"
+cd_run account new --server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA" --agree-tos \
+	--eab-kid "$PEBBLE_EAB_KID" --eab-hmac-key "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+check "a wrong HMAC key is refused by the CA" [ "$rc" -eq 1 ]
+check "... with its problem" grep -qi 'the CA said' "$T/.err"
+acme_account --eab-kid "$PEBBLE_EAB_KID" --eab-hmac-key "$PEBBLE_EAB_KEY"
+check "with the right EAB key the account is created" [ "$rc" -eq 0 ]
+cd_run issue -d eab.example.test --http-addr 127.0.0.1 --http-port "$PEBBLE_HTTP_PORT"
+check "and it can issue" [ "$rc" -eq 0 ]
+done_testing
