@@ -16,4 +16,14 @@ int schema_version(void);
  */
 int schema_migrate(sqlite3 *db, struct err *e);
 
+/* The PRAGMA application_id that marks a file as a certdeck store. */
+int schema_application_id(void);
+
+/*
+ * Test-only: brings db up to the given step (not beyond it), so that tests
+ * can build an old database and check that opening it upgrades it.
+ * Returns 0 or -1 like schema_migrate.
+ */
+int schema_migrate_to(sqlite3 *db, int version, struct err *e);
+
 #endif

@@ -1,0 +1,329 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "schema.h"
+
+/* "cdek": marks the file as ours in `file` and sqlite3's .dbinfo. */
+#define CERTDECK_APPLICATION_ID 1667523947
+
+/*
+ * The migrations, in order: step N brings user_version from N-1 to N.
+ * Append new steps; never edit one that has shipped.
+ *
+ * Times are INTEGER Unix seconds, JSON documents are TEXT. Only the
+ * certificates table is expected to grow large (10^6 rows); the partial
+ * indexes on its nullable references keep deletes from scanning it for
+ * foreign-key children.
+ */
+static const char *const steps[] = {
+	/* 1: core tables. */
+	"PRAGMA application_id = 1667523947;\n"
+	"CREATE TABLE cas (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT,\n"
+	"  directory_url TEXT NOT NULL UNIQUE,\n"
+	"  ca_bundle_pem TEXT,\n"
+	"  eab_kid TEXT,\n"
+	"  eab_hmac_key TEXT,\n"
+	"  directory_json TEXT,\n"
+	"  directory_fetched INTEGER,\n"
+	"  created INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE keys (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  type TEXT NOT NULL,\n"
+	"  pem TEXT NOT NULL,\n"
+	"  created INTEGER\n"
+	");\n"
+	/* old_key_id: the previous key, kept until a rollover is confirmed. */
+	"CREATE TABLE accounts (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  ca_id INTEGER NOT NULL REFERENCES cas(id) ON DELETE RESTRICT,\n"
+	"  key_id INTEGER NOT NULL REFERENCES keys(id) ON DELETE RESTRICT,\n"
+	"  old_key_id INTEGER REFERENCES keys(id) ON DELETE SET NULL,\n"
+	"  url TEXT,\n"
+	"  contacts TEXT,\n"
+	"  status TEXT NOT NULL DEFAULT 'pending',\n"
+	"  tos_agreed INTEGER,\n"
+	"  created INTEGER,\n"
+	"  updated INTEGER\n"
+	");\n"
+	"CREATE TABLE orders (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	" ON DELETE CASCADE,\n"
+	"  url TEXT,\n"
+	"  status TEXT,\n"
+	"  identifiers TEXT,\n"
+	"  profile TEXT,\n"
+	"  replaces TEXT,\n"
+	"  expires INTEGER,\n"
+	"  finalize_url TEXT,\n"
+	"  certificate_url TEXT,\n"
+	"  key_id INTEGER REFERENCES keys(id) ON DELETE SET NULL,\n"
+	"  csr BLOB,\n"
+	"  settings TEXT,\n"
+	"  error TEXT,\n"
+	"  cert_id INTEGER REFERENCES certificates(id) ON DELETE SET NULL,\n"
+	"  created INTEGER,\n"
+	"  updated INTEGER\n"
+	");\n"
+	"CREATE TABLE authorizations (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,\n"
+	"  url TEXT NOT NULL,\n"
+	"  identifier_type TEXT,\n"
+	"  identifier_value TEXT,\n"
+	"  wildcard INTEGER NOT NULL DEFAULT 0,\n"
+	"  status TEXT,\n"
+	"  expires INTEGER,\n"
+	"  updated INTEGER,\n"
+	"  UNIQUE (order_id, url)\n"
+	");\n"
+	"CREATE TABLE challenges (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  authz_id INTEGER NOT NULL REFERENCES authorizations(id)"
+	" ON DELETE CASCADE,\n"
+	"  type TEXT,\n"
+	"  url TEXT,\n"
+	"  token TEXT,\n"
+	"  status TEXT,\n"
+	"  error TEXT,\n"
+	"  validated INTEGER,\n"
+	"  UNIQUE (authz_id, url)\n"
+	");\n"
+	"CREATE TABLE certificates (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,\n"
+	"  order_id INTEGER REFERENCES orders(id) ON DELETE SET NULL,\n"
+	"  key_id INTEGER REFERENCES keys(id) ON DELETE SET NULL,\n"
+	"  name TEXT NOT NULL,\n"
+	"  subject TEXT,\n"
+	"  issuer TEXT,\n"
+	"  issuer_cn TEXT,\n"
+	"  serial TEXT,\n"
+	"  not_before INTEGER NOT NULL,\n"
+	"  not_after INTEGER NOT NULL,\n"
+	"  key_type TEXT,\n"
+	"  fingerprint TEXT NOT NULL UNIQUE,\n"
+	"  aki TEXT,\n"
+	"  pem_chain TEXT NOT NULL,\n"
+	"  status TEXT NOT NULL DEFAULT 'valid',\n"
+	"  replaced_by INTEGER REFERENCES certificates(id) ON DELETE SET NULL,\n"
+	"  source TEXT,\n"
+	"  ari_window_start INTEGER,\n"
+	"  ari_window_end INTEGER,\n"
+	"  ari_explanation TEXT,\n"
+	"  ari_next_check INTEGER,\n"
+	"  revoked_at INTEGER,\n"
+	"  revocation_reason INTEGER,\n"
+	"  created INTEGER NOT NULL\n"
+	");\n"
+	/*
+	 * An explicit INTEGER PRIMARY KEY: the FTS index of step 2 points at
+	 * these rowids, and VACUUM may renumber implicit ones.
+	 */
+	"CREATE TABLE cert_names (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  cert_id INTEGER NOT NULL REFERENCES certificates(id)"
+	" ON DELETE CASCADE,\n"
+	"  position INTEGER NOT NULL,\n"
+	"  name TEXT NOT NULL,\n"
+	"  UNIQUE (cert_id, position)\n"
+	");\n"
+	"CREATE TABLE jobs (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  kind TEXT NOT NULL,\n"
+	"  target_id INTEGER,\n"
+	"  params TEXT,\n"
+	"  state TEXT NOT NULL DEFAULT 'queued',\n"
+	"  attempt INTEGER NOT NULL DEFAULT 0,\n"
+	"  run_after INTEGER NOT NULL DEFAULT 0,\n"
+	"  step INTEGER,\n"
+	"  steps INTEGER,\n"
+	"  progress TEXT,\n"
+	"  last_error TEXT,\n"
+	"  claimed_by TEXT,\n"
+	"  claimed_at INTEGER,\n"
+	"  actor TEXT,\n"
+	"  created INTEGER,\n"
+	"  updated INTEGER\n"
+	");\n"
+	"CREATE TABLE events (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  time INTEGER NOT NULL,\n"
+	"  job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,\n"
+	"  level TEXT,\n"
+	"  step INTEGER,\n"
+	"  steps INTEGER,\n"
+	"  message TEXT NOT NULL,\n"
+	"  actor TEXT\n"
+	");\n"
+	/*
+	 * The UNIQUE constraints above already index authorizations(order_id),
+	 * challenges(authz_id) and cert_names(cert_id).
+	 */
+	"CREATE INDEX certificates_not_after ON certificates (not_after, id);\n"
+	"CREATE INDEX certificates_status ON certificates"
+	" (status, not_after, id);\n"
+	"CREATE INDEX certificates_account ON certificates (account_id);\n"
+	"CREATE INDEX certificates_order ON certificates (order_id)"
+	" WHERE order_id IS NOT NULL;\n"
+	"CREATE INDEX certificates_replaced_by ON certificates (replaced_by)"
+	" WHERE replaced_by IS NOT NULL;\n"
+	"CREATE INDEX cert_names_name ON cert_names (name);\n"
+	"CREATE INDEX jobs_state ON jobs (state, run_after);\n"
+	"CREATE INDEX events_job ON events (job_id, id);\n"
+	"CREATE INDEX orders_account ON orders (account_id);\n"
+	"CREATE INDEX orders_cert ON orders (cert_id)"
+	" WHERE cert_id IS NOT NULL;\n",
+
+	/*
+	 * 2: substring search over names at 10^6 certificates. A trigram
+	 * index answers "contains xyz" without scanning cert_names; it is an
+	 * external-content table, so the names are stored once.
+	 */
+	"CREATE VIRTUAL TABLE cert_names_fts USING fts5(name,"
+	" tokenize = 'trigram', content = 'cert_names', content_rowid = 'id');\n"
+	"CREATE TRIGGER cert_names_fts_insert AFTER INSERT ON cert_names BEGIN\n"
+	"  INSERT INTO cert_names_fts (rowid, name) VALUES (new.id, new.name);\n"
+	"END;\n"
+	"CREATE TRIGGER cert_names_fts_delete AFTER DELETE ON cert_names BEGIN\n"
+	"  INSERT INTO cert_names_fts (cert_names_fts, rowid, name)"
+	" VALUES ('delete', old.id, old.name);\n"
+	"END;\n"
+	"CREATE TRIGGER cert_names_fts_update AFTER UPDATE ON cert_names BEGIN\n"
+	"  INSERT INTO cert_names_fts (cert_names_fts, rowid, name)"
+	" VALUES ('delete', old.id, old.name);\n"
+	"  INSERT INTO cert_names_fts (rowid, name) VALUES (new.id, new.name);\n"
+	"END;\n"
+	"INSERT INTO cert_names_fts (cert_names_fts) VALUES ('rebuild');\n",
+};
+
+#define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))
+
+int
+schema_version(void)
+{
+	return N_STEPS;
+}
+
+int
+schema_application_id(void)
+{
+	return CERTDECK_APPLICATION_ID;
+}
+
+/* The file name for messages. */
+static const char *
+db_name(sqlite3 *db)
+{
+	const char *name = sqlite3_db_filename(db, "main");
+
+	return name != NULL && name[0] != '\0' ? name : ":memory:";
+}
+
+static int
+read_version(sqlite3 *db, int *out)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*out = sqlite3_column_int(stmt, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int
+newer(sqlite3 *db, int found, struct err *e)
+{
+	return err_set(e, ERR_STORE, _("%s was written by a newer certdeck "
+	    "(schema %d, this program knows %d)"), db_name(db), found,
+	    N_STEPS);
+}
+
+/* Fills e from db's last error; call before ROLLBACK, which clears it. */
+static int
+step_failed(sqlite3 *db, int step, struct err *e)
+{
+	int code = sqlite3_extended_errcode(db);
+
+	err_set(e, ERR_STORE, _("cannot upgrade %s to schema %d: %s"),
+	    db_name(db), step, sqlite3_errmsg(db));
+	if (e != NULL)
+		e->retryable = (code & 0xff) == SQLITE_BUSY;
+	return -1;
+}
+
+/*
+ * Runs step (1-based) in its own transaction. The version is read again
+ * under the write lock: two programs opening a fresh store at once must
+ * not both run a step.
+ */
+static int
+run_step(sqlite3 *db, int step, struct err *e)
+{
+	char sql[64];
+	int found;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return step_failed(db, step, e);
+	if (read_version(db, &found) != SQLITE_OK) {
+		step_failed(db, step, e);
+		goto fail;
+	}
+	if (found > N_STEPS) {
+		newer(db, found, e);
+		goto fail;
+	}
+	if (found < step) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", step);
+		if (sqlite3_exec(db, steps[step - 1], NULL, NULL, NULL) !=
+		    SQLITE_OK ||
+		    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			step_failed(db, step, e);
+			goto fail;
+		}
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		step_failed(db, step, e);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+schema_migrate_to(sqlite3 *db, int version, struct err *e)
+{
+	int found, step;
+
+	if (version < 0 || version > N_STEPS)
+		return err_set(e, ERR_USAGE, _("no schema version %d (this "
+		    "program knows 0 to %d)"), version, N_STEPS);
+	if (read_version(db, &found) != SQLITE_OK)
+		return err_set(e, ERR_STORE, _("cannot read the schema "
+		    "version of %s: %s"), db_name(db), sqlite3_errmsg(db));
+	if (found > N_STEPS)
+		return newer(db, found, e);
+	for (step = found + 1; step <= version; step++)
+		if (run_step(db, step, e) == -1)
+			return -1;
+	return 0;
+}
+
+int
+schema_migrate(sqlite3 *db, struct err *e)
+{
+	return schema_migrate_to(db, N_STEPS, e);
+}

@@ -1,0 +1,1170 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "schema.h"
+#include "store.h"
+#include "store_cert.h"
+#include "store_key.h"
+#include "tap.h"
+
+#define skip(why) do { \
+	tap_n++; \
+	printf("ok %d # SKIP %s\n", tap_n, (why)); \
+	fflush(stdout); \
+} while (0)
+
+static char tmp[64];
+
+/* tmp/name as a fresh string. */
+static char *
+in_tmp(const char *name)
+{
+	size_t n = strlen(tmp) + strlen(name) + 2;
+	char *s = malloc(n);
+
+	if (s == NULL)
+		abort();
+	snprintf(s, n, "%s/%s", tmp, name);
+	return s;
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
+static void
+rm_rf(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
+mode_of(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == -1)
+		return -1;
+	return (int)(sb.st_mode & 07777);
+}
+
+/* Runs a one-value query on a raw connection; returns the text or "". */
+static void
+query_text(sqlite3 *db, const char *sql, char *buf, size_t n)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_text(stmt, 0) != NULL)
+		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+}
+
+static long long
+query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	long long v = -999;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+static void
+test_default_path(void)
+{
+	struct err e;
+	char *p;
+
+	err_clear(&e);
+	p = store_default_path("/x/flag.db", &e);
+	is_str(p, "/x/flag.db", "default path: the flag wins");
+	free(p);
+
+	setenv("CERTDECK_STORE", "/x/env.db", 1);
+	p = store_default_path(NULL, &e);
+	is_str(p, "/x/env.db", "default path: $CERTDECK_STORE next");
+	free(p);
+	p = store_default_path("", &e);
+	is_str(p, "/x/env.db", "default path: an empty flag counts as none");
+	free(p);
+	unsetenv("CERTDECK_STORE");
+
+	setenv("XDG_DATA_HOME", "/x/data", 1);
+	setenv("HOME", "/x/home", 1);
+	p = store_default_path(NULL, &e);
+	if (geteuid() == 0)
+		is_str(p, "/var/lib/certdeck/store.db",
+		    "default path: root uses /var/lib/certdeck");
+	else
+		skip("not root: /var/lib/certdeck is root's store");
+	free(p);
+	unsetenv("XDG_DATA_HOME");
+}
+
+/* The fallbacks for an ordinary user; run_unprivileged drops root first. */
+static void
+default_path_user(void)
+{
+	struct err e;
+	char *p;
+
+	err_clear(&e);
+	unsetenv("CERTDECK_STORE");
+	setenv("XDG_DATA_HOME", "/x/data", 1);
+	setenv("HOME", "/x/home", 1);
+	p = store_default_path(NULL, &e);
+	is_str(p, "/x/data/certdeck/store.db", "default path: $XDG_DATA_HOME");
+	free(p);
+	setenv("XDG_DATA_HOME", "relative/data", 1);
+	p = store_default_path(NULL, &e);
+	is_str(p, "/x/home/.local/share/certdeck/store.db",
+	    "default path: a relative $XDG_DATA_HOME is ignored for $HOME");
+	free(p);
+	unsetenv("XDG_DATA_HOME");
+	p = store_default_path(NULL, &e);
+	is_str(p, "/x/home/.local/share/certdeck/store.db",
+	    "default path: $HOME last");
+	free(p);
+	unsetenv("HOME");
+	p = store_default_path(NULL, &e);
+	ok(p == NULL && e.msg[0] != '\0', "default path: no home is an error");
+	diag("%s", e.msg);
+	free(p);
+}
+
+static void
+test_fresh(void)
+{
+	struct store *st = NULL;
+	struct err e;
+	char *dir = in_tmp("fresh"), *sub = in_tmp("fresh/deeper");
+	char *path = in_tmp("fresh/deeper/store.db"), *wal, buf[64];
+	size_t wl = strlen(path) + 5;
+	sqlite3 *db;
+	mode_t old;
+
+	err_clear(&e);
+	/* A permissive umask must not leak into the modes. */
+	old = umask(0);
+	ok(store_open(path, STORE_CREATE, &st, &e) == 0, "fresh: create");
+	umask(old);
+	if (st == NULL) {
+		diag("%s", e.msg);
+		goto out;
+	}
+	is_int(mode_of(dir), 0700, "fresh: new parent directory is 0700");
+	is_int(mode_of(sub), 0700, "fresh: new directory is 0700");
+	is_int(mode_of(path), 0600, "fresh: database file is 0600");
+	is_str(store_path(st), path, "fresh: store_path");
+	db = store_db(st);
+	is_int(query_int(db, "PRAGMA user_version"), schema_version(),
+	    "fresh: user_version is the current schema");
+	ok(schema_version() >= 2, "fresh: at least two schema steps");
+	is_int(query_int(db, "PRAGMA application_id"), schema_application_id(),
+	    "fresh: application_id marks the file");
+	query_text(db, "PRAGMA journal_mode", buf, sizeof(buf));
+	is_str(buf, "wal", "fresh: journal_mode is wal");
+	is_int(query_int(db, "PRAGMA foreign_keys"), 1, "fresh: foreign keys on");
+	is_int(query_int(db, "PRAGMA busy_timeout"), 5000,
+	    "fresh: busy timeout 5000 ms");
+	is_int(query_int(db, "PRAGMA synchronous"), 1, "fresh: synchronous NORMAL");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "name IN ('cas','keys','accounts','orders','authorizations',"
+	    "'challenges','certificates','cert_names','jobs','events',"
+	    "'cert_names_fts')"), 11, "fresh: all tables exist");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'trigger' AND tbl_name = 'cert_names'"), 3,
+	    "fresh: three FTS sync triggers");
+	/* Writing creates the -wal file: it must be as private as the store. */
+	ok(sqlite3_exec(db, "INSERT INTO keys (type, pem) VALUES ('t', 'p')",
+	    NULL, NULL, NULL) == SQLITE_OK, "fresh: a write works");
+	wal = malloc(wl);
+	snprintf(wal, wl, "%s-wal", path);
+	is_int(mode_of(wal), 0600, "fresh: the -wal file is 0600 too");
+	free(wal);
+	store_close(st);
+	st = NULL;
+
+	/* Reopening, with or without STORE_CREATE, keeps data and mode. */
+	ok(store_open(path, 0, &st, &e) == 0, "fresh: reopen");
+	if (st != NULL) {
+		is_int(query_int(store_db(st), "SELECT count(*) FROM keys"), 1,
+		    "fresh: data survived");
+		store_close(st);
+		st = NULL;
+	}
+	ok(store_open(path, STORE_CREATE, &st, &e) == 0,
+	    "fresh: STORE_CREATE on an existing store opens it");
+	store_close(st);
+	st = NULL;
+	ok(store_open(path, STORE_READONLY, &st, &e) == 0, "fresh: read-only open");
+	if (st != NULL) {
+		ok(sqlite3_exec(store_db(st), "DELETE FROM keys", NULL, NULL,
+		    NULL) != SQLITE_OK, "fresh: read-only refuses writes");
+		store_close(st);
+		st = NULL;
+	}
+	is_int(mode_of(path), 0600, "fresh: mode unchanged");
+
+	/* The database passes SQLite's own checks. */
+	ok(sqlite3_open(path, &db) == SQLITE_OK, "fresh: raw open");
+	query_text(db, "PRAGMA integrity_check", buf, sizeof(buf));
+	is_str(buf, "ok", "fresh: integrity_check");
+	sqlite3_close(db);
+out:
+	store_close(st);
+	free(dir);
+	free(sub);
+	free(path);
+}
+
+struct collect {
+	int64_t ids[8192];
+	long long not_after[8192];
+	int n;
+	int stop_after;		/* return 7 after this many rows; 0 never */
+	int sans_ok;		/* every row had its sans in order */
+};
+
+static int
+collect_cb(const struct cert_row *row, void *arg)
+{
+	struct collect *c = arg;
+	char want[64];
+
+	if (c->n < (int)(sizeof(c->ids) / sizeof(c->ids[0]))) {
+		c->ids[c->n] = row->id;
+		c->not_after[c->n] = row->not_after;
+	}
+	c->n++;
+	/* Every test row's first SAN is its primary name. */
+	snprintf(want, sizeof(want), "%s", row->name);
+	if (row->n_sans == 0 || strcmp(row->sans[0], want) != 0)
+		c->sans_ok = 0;
+	if (c->stop_after != 0 && c->n == c->stop_after)
+		return 7;
+	return 0;
+}
+
+static int
+list(struct store *st, const struct cert_query *q, struct collect *c)
+{
+	struct err e;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->sans_ok = 1;
+	err_clear(&e);
+	rc = store_cert_list(st, q, collect_cb, c, &e);
+	if (rc == -1)
+		diag("list: %s", e.msg);
+	return rc;
+}
+
+static void
+test_upgrade(void)
+{
+	struct store *st = NULL;
+	struct collect c;
+	struct cert_query q;
+	struct err e;
+	char *path = in_tmp("old.db");
+	sqlite3 *db = NULL;
+	int fd;
+
+	err_clear(&e);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(sqlite3_open(path, &db) == SQLITE_OK, "upgrade: raw open");
+	ok(schema_migrate_to(db, 1, &e) == 0, "upgrade: build a schema 1 store");
+	is_int(query_int(db, "PRAGMA user_version"), 1, "upgrade: at version 1");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 'cert_names_fts'"), 0, "upgrade: no FTS table yet");
+	ok(sqlite3_exec(db,
+	    "INSERT INTO certificates (id, name, not_before, not_after, "
+	    "fingerprint, pem_chain, created) VALUES "
+	    "(1, 'legacy.example.org', 100, 200, 'aa', 'PEM', 1), "
+	    "(2, 'other.example.net', 100, 300, 'bb', 'PEM', 1);"
+	    "INSERT INTO cert_names (cert_id, position, name) VALUES "
+	    "(1, 0, 'legacy.example.org'), (1, 1, 'www.legacy.example.org'),"
+	    "(2, 0, 'other.example.net');",
+	    NULL, NULL, NULL) == SQLITE_OK, "upgrade: rows at version 1");
+	ok(schema_migrate_to(db, schema_version() + 1, &e) == -1,
+	    "upgrade: migrate_to refuses an unknown version");
+	ok(schema_migrate_to(db, 1, &e) == 0, "upgrade: migrate_to is idempotent");
+	sqlite3_close(db);
+
+	ok(store_open(path, STORE_READONLY, &st, &e) == -1 &&
+	    strstr(e.msg, "older") != NULL,
+	    "upgrade: read-only open of an old store asks for an upgrade");
+	diag("%s", e.msg);
+	err_clear(&e);
+	ok(store_open(path, 0, &st, &e) == 0, "upgrade: store_open migrates");
+	if (st == NULL) {
+		diag("%s", e.msg);
+		goto out;
+	}
+	is_int(query_int(store_db(st), "PRAGMA user_version"), schema_version(),
+	    "upgrade: now at the current version");
+	memset(&q, 0, sizeof(q));
+	q.name_like = "acy.exa";
+	ok(list(st, &q, &c) == 0 && c.n == 1 && c.ids[0] == 1,
+	    "upgrade: the FTS index was backfilled");
+	q.name_like = "www.leg";
+	ok(list(st, &q, &c) == 0 && c.n == 1 && c.ids[0] == 1,
+	    "upgrade: backfill covers every name");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM cert_names_fts "
+	    "WHERE cert_names_fts MATCH '\"example\"'"), 3,
+	    "upgrade: all three names indexed");
+out:
+	store_close(st);
+	free(path);
+}
+
+static void
+test_refusals(void)
+{
+	struct store *st = NULL;
+	struct err e;
+	char *newer = in_tmp("newer.db"), *garbage = in_tmp("garbage.db");
+	char *missing = in_tmp("missing/store.db"), *foreign = in_tmp("foreign.db");
+	char junk[4096];
+	sqlite3 *db;
+	size_t i;
+	FILE *f;
+
+	/* A newer schema. */
+	err_clear(&e);
+	ok(store_open(newer, STORE_CREATE, &st, &e) == 0, "newer: create");
+	store_close(st);
+	st = NULL;
+	sqlite3_open(newer, &db);
+	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(db);
+	ok(store_open(newer, 0, &st, &e) == -1 && st == NULL,
+	    "newer: store_open refuses");
+	ok(strstr(e.msg, "newer") != NULL && strstr(e.msg, "99") != NULL,
+	    "newer: message says newer and names the version");
+	ok(strstr(e.msg, "newer.db") != NULL, "newer: message names the file");
+	diag("%s", e.msg);
+	err_clear(&e);
+	ok(store_open(newer, STORE_READONLY, &st, &e) == -1 &&
+	    strstr(e.msg, "newer") != NULL, "newer: read-only refuses too");
+	sqlite3_open(newer, &db);
+	is_int(query_int(db, "PRAGMA user_version"), 99,
+	    "newer: the file was left alone");
+	err_clear(&e);
+	ok(schema_migrate(db, &e) == -1 && strstr(e.msg, "newer") != NULL,
+	    "newer: schema_migrate refuses");
+	sqlite3_close(db);
+
+	/* Garbage bytes. */
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)("not a database\n"[i % 15]);
+	f = fopen(garbage, "w");
+	fwrite(junk, 1, sizeof(junk), f);
+	fclose(f);
+	err_clear(&e);
+	ok(store_open(garbage, 0, &st, &e) == -1 && st == NULL,
+	    "garbage: refused");
+	ok(strstr(e.msg, garbage) != NULL, "garbage: message names the file");
+	ok(strchr(e.msg, '\n') == NULL, "garbage: message is one line");
+	diag("%s", e.msg);
+	err_clear(&e);
+	ok(store_open(garbage, STORE_CREATE, &st, &e) == -1 &&
+	    strstr(e.msg, garbage) != NULL,
+	    "garbage: STORE_CREATE does not overwrite it");
+	f = fopen(garbage, "r");
+	ok(f != NULL && fread(junk, 1, 15, f) == 15 &&
+	    memcmp(junk, "not a database\n", 15) == 0,
+	    "garbage: file untouched");
+	if (f != NULL)
+		fclose(f);
+
+	/* Someone else's SQLite database. */
+	sqlite3_open(foreign, &db);
+	sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	err_clear(&e);
+	ok(store_open(foreign, STORE_CREATE, &st, &e) == -1 &&
+	    strstr(e.msg, "not a certdeck store") != NULL,
+	    "foreign: a SQLite file of another program is refused");
+	diag("%s", e.msg);
+
+	/* Missing. */
+	err_clear(&e);
+	ok(store_open(missing, 0, &st, &e) == -1 && st == NULL,
+	    "missing: refused without STORE_CREATE");
+	ok(strstr(e.msg, missing) != NULL && strstr(e.msg, "certdeck init"),
+	    "missing: message names the file and 'certdeck init'");
+	diag("%s", e.msg);
+	ok(access(missing, F_OK) == -1, "missing: nothing was created");
+	err_clear(&e);
+	ok(store_open(missing, STORE_READONLY | STORE_CREATE, &st, &e) == -1,
+	    "flags: read-only creation is a usage error");
+
+	free(newer);
+	free(garbage);
+	free(missing);
+	free(foreign);
+}
+
+#define NOBODY 65534
+
+/*
+ * Runs fn in a child, as nobody when we are root (root ignores file modes,
+ * and root's default store path is fixed). The child prints its own TAP
+ * lines and reports how many it printed and how many failed.
+ */
+static void
+run_unprivileged(void (*fn)(void), const char *label)
+{
+	int fds[2], status, n = 0, failed = 0, start = tap_n, fstart = tap_failed;
+	char what[128];
+	pid_t pid;
+	FILE *f;
+
+	fflush(stdout);
+	if (pipe(fds) == -1 || (pid = fork()) == -1) {
+		ok(0, "fork");
+		return;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (geteuid() == 0 && (setgroups(0, NULL) == -1 ||
+		    setgid(NOBODY) == -1 || setuid(NOBODY) == -1 ||
+		    geteuid() == 0))
+			skip("running as root and cannot become nobody; "
+			    "permissions do not bite for root");
+		else
+			fn();
+		fflush(stdout);
+		f = fdopen(fds[1], "w");
+		fprintf(f, "%d %d\n", tap_n - start, tap_failed - fstart);
+		fclose(f);
+		_exit(0);
+	}
+	close(fds[1]);
+	f = fdopen(fds[0], "r");
+	if (fscanf(f, "%d %d", &n, &failed) != 2)
+		n = failed = 0;
+	fclose(f);
+	waitpid(pid, &status, 0);
+	tap_n += n;
+	tap_failed += failed;
+	snprintf(what, sizeof(what), "%s: the child ran to the end", label);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && n > 0, what);
+}
+
+static void
+unwritable_checks(void)
+{
+	struct store *st = NULL;
+	struct err e;
+	char *ro = in_tmp("ro"), *inside = in_tmp("ro/store.db");
+	char *deeper = in_tmp("ro/sub/store.db"), *sub = in_tmp("ro/sub");
+	char *locked = in_tmp("locked"), *lpath = in_tmp("locked/store.db");
+	char *wpath = in_tmp("wp/store.db"), *npath = in_tmp("wp/none.db");
+
+	err_clear(&e);
+	ok(store_open(inside, STORE_CREATE, &st, &e) == -1 &&
+	    strstr(e.msg, ro) != NULL && strstr(e.msg, "not writable"),
+	    "unwritable: create in a read-only directory names it");
+	diag("%s", e.msg);
+	err_clear(&e);
+	ok(store_open(deeper, STORE_CREATE, &st, &e) == -1 &&
+	    strstr(e.msg, sub) != NULL,
+	    "unwritable: mkdir under it names the directory");
+	diag("%s", e.msg);
+	/* An existing store in a directory that became read-only. */
+	err_clear(&e);
+	ok(store_open(lpath, 0, &st, &e) == -1 &&
+	    strstr(e.msg, locked) != NULL && strstr(e.msg, "not writable"),
+	    "unwritable: existing store, WAL needs the directory");
+	diag("%s", e.msg);
+	/* No -shm file and no way to create one: even reading fails, clearly. */
+	err_clear(&e);
+	ok(store_open(lpath, STORE_READONLY, &st, &e) == -1 &&
+	    strstr(e.msg, locked) != NULL && strstr(e.msg, "-shm") != NULL,
+	    "unwritable: a read-only open explains the missing -shm");
+	diag("%s", e.msg);
+	/* A write-protected file in a writable directory. */
+	err_clear(&e);
+	ok(store_open(wpath, 0, &st, &e) == -1 && strstr(e.msg, wpath) != NULL &&
+	    strstr(e.msg, "not writable") != NULL,
+	    "unwritable: a write-protected store file is named");
+	diag("%s", e.msg);
+	err_clear(&e);
+	ok(store_open(wpath, STORE_READONLY, &st, &e) == 0,
+	    "unwritable: it still opens read-only");
+	store_close(st);
+	st = NULL;
+	/* An unreadable file. */
+	err_clear(&e);
+	ok(store_open(npath, STORE_READONLY, &st, &e) == -1 &&
+	    strstr(e.msg, npath) != NULL && strstr(e.msg, "denied") != NULL,
+	    "unreadable: the error names the file and the reason");
+	diag("%s", e.msg);
+	store_close(st);
+	free(ro);
+	free(inside);
+	free(deeper);
+	free(sub);
+	free(locked);
+	free(lpath);
+	free(wpath);
+	free(npath);
+}
+
+static void
+test_unwritable(void)
+{
+	struct store *st = NULL;
+	struct err e;
+	char *ro = in_tmp("ro"), *locked = in_tmp("locked");
+	char *lpath = in_tmp("locked/store.db"), *wp = in_tmp("wp");
+	char *wpath = in_tmp("wp/store.db"), *npath = in_tmp("wp/none.db");
+	struct store *st2 = NULL, *st3 = NULL;
+
+	err_clear(&e);
+	mkdir(ro, 0700);
+	mkdir(locked, 0700);
+	if (store_open(lpath, STORE_CREATE, &st, &e) == -1 ||
+	    store_open(wpath, STORE_CREATE, &st2, &e) == -1 ||
+	    store_open(npath, STORE_CREATE, &st3, &e) == -1)
+		diag("%s", e.msg);
+	/* Closing the last connection removes the -wal and -shm files. */
+	store_close(st);
+	store_close(st2);
+	store_close(st3);
+	chmod(lpath, 0644);
+	chmod(wpath, 0400);
+	chmod(npath, 0);
+	if (geteuid() == 0 && (chown(ro, NOBODY, NOBODY) == -1 ||
+	    chown(locked, NOBODY, NOBODY) == -1 ||
+	    chown(lpath, NOBODY, NOBODY) == -1 ||
+	    chown(wp, NOBODY, NOBODY) == -1 ||
+	    chown(wpath, NOBODY, NOBODY) == -1 ||
+	    chown(npath, NOBODY, NOBODY) == -1 || chmod(tmp, 0711) == -1)) {
+		skip("running as root and cannot hand files to nobody; "
+		    "permissions do not bite for root");
+		goto out;
+	}
+	chmod(ro, 0500);
+	chmod(locked, 0500);
+	run_unprivileged(unwritable_checks, "unwritable");
+out:
+	chmod(ro, 0700);
+	chmod(locked, 0700);
+	chmod(tmp, 0700);
+	free(ro);
+	free(locked);
+	free(lpath);
+	free(wp);
+	free(wpath);
+	free(npath);
+}
+
+/* A test certificate: i picks the names, na the expiry. */
+static void
+make_row(struct cert_row *r, int i, long long na, char **sans, size_t n_sans)
+{
+	static char name[32][64], fp[32][80];
+	int slot = i % 32;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(name[slot], sizeof(name[slot]), "%s", sans[0]);
+	snprintf(fp[slot], sizeof(fp[slot]), "%064x", (unsigned)i);
+	r->name = name[slot];
+	r->sans = sans;
+	r->n_sans = n_sans;
+	r->subject = (char *)"CN=test";
+	r->issuer = (char *)"CN=Test CA, O=Test";
+	r->issuer_cn = (char *)"Test CA";
+	r->serial = (char *)"01ab";
+	r->not_before = na - 90 * 86400;
+	r->not_after = na;
+	r->key_type = (char *)"ec256";
+	r->fingerprint = fp[slot];
+	r->pem_chain = (char *)"-----BEGIN CERTIFICATE-----\nMII=\n"
+	    "-----END CERTIFICATE-----\n";
+	r->status = CERT_VALID;
+	r->source = (char *)"import";
+}
+
+/* Does any of the fixture's names contain needle (ASCII, any case)? */
+static int
+has_name(char sans[][3][48], int idx, const char *needle)
+{
+	int j;
+
+	for (j = 0; j < 3; j++)
+		if (sans[idx][j][0] != '\0' && strcasestr(sans[idx][j], needle))
+			return 1;
+	return 0;
+}
+
+/* The list statement the store prepared last for a filter, via its text. */
+static int
+plan_contains(sqlite3 *db, const char *sql_marker, const char *plan_marker,
+    const char *plan_absent)
+{
+	sqlite3_stmt *s = NULL, *eqp = NULL;
+	char text[2048];
+	int found = 0, bad = 0;
+
+	while ((s = sqlite3_next_stmt(db, s)) != NULL) {
+		const char *sql = sqlite3_sql(s);
+
+		if (strstr(sql, "FROM certificates c") == NULL ||
+		    strstr(sql, sql_marker) == NULL)
+			continue;
+		snprintf(text, sizeof(text), "EXPLAIN QUERY PLAN %s", sql);
+		if (sqlite3_prepare_v2(db, text, -1, &eqp, NULL) != SQLITE_OK)
+			return 0;
+		while (sqlite3_step(eqp) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(eqp, 3);
+
+			if (d == NULL)
+				continue;
+			if (strstr(d, plan_marker))
+				found = 1;
+			if (plan_absent != NULL && strstr(d, plan_absent))
+				bad = 1;
+		}
+		sqlite3_finalize(eqp);
+		return found && !bad;
+	}
+	return 0;
+}
+
+#define N_CERTS 30
+
+static void
+test_certs(void)
+{
+	static char sans[N_CERTS][3][48];
+	char *sanp[N_CERTS][3];
+	int64_t ids[N_CERTS], id, want[N_CERTS], found;
+	long long na[N_CERTS], base = 1800000000LL;
+	struct store *st = NULL;
+	struct cert_row r, *got = NULL;
+	struct cert_query q;
+	struct collect c, all;
+	struct err e;
+	char *path = in_tmp("certs.db"), buf[64];
+	int i, j, n_want, pages, same, rc;
+	const char *needles[] = { "host1", "HOST1", "a.c", "d_n", "e%.",
+	    "_n", "%", "1", "o", "zz", "zzz", "\"q", "a\"b", "ü" };
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "certs: open");
+		diag("%s", e.msg);
+		free(path);
+		return;
+	}
+	setenv("CERTDECK_NOW", "1234567", 1);
+	for (i = 0; i < N_CERTS; i++) {
+		size_t n = 1 + (size_t)(i % 3);
+
+		/* Pairs share an expiry so the id breaks the tie. */
+		na[i] = base + (long long)((N_CERTS - i) / 2) * 86400;
+		snprintf(sans[i][0], sizeof(sans[i][0]), "host%d.example.org", i);
+		snprintf(sans[i][1], sizeof(sans[i][1]), "www.host%d.example.org",
+		    i);
+		snprintf(sans[i][2], sizeof(sans[i][2]), "mail%d.example.com", i);
+		if (i == 5)
+			snprintf(sans[i][1], sizeof(sans[i][1]), "odd_name%%.test");
+		if (i == 6)
+			snprintf(sans[i][1], sizeof(sans[i][1]), "oddXname5.test");
+		if (i == 7)
+			snprintf(sans[i][1], sizeof(sans[i][1]), "ÜBER.test");
+		for (j = 0; j < 3; j++) {
+			if ((size_t)j >= n)
+				sans[i][j][0] = '\0';
+			sanp[i][j] = sans[i][j];
+		}
+		make_row(&r, i, na[i], sanp[i], n);
+		if (i == 3)
+			r.status = CERT_REPLACED;
+		if (i == 4)
+			r.status = CERT_REVOKED;
+		if (store_cert_insert(st, &r, &ids[i], &e) == -1) {
+			ok(0, "certs: insert");
+			diag("%s", e.msg);
+			goto out;
+		}
+	}
+	ok(1, "certs: inserted 30 certificates");
+
+	/* Round trip. */
+	rc = store_cert_get(st, ids[2], &got, &e);
+	ok(rc == 0 && got != NULL, "get: found");
+	if (got != NULL) {
+		is_int(got->id, ids[2], "get: id");
+		is_str(got->name, "host2.example.org", "get: name");
+		is_int(got->n_sans, 3, "get: three sans");
+		if (got->n_sans == 3) {
+			is_str(got->sans[0], sans[2][0], "get: san 0 in order");
+			is_str(got->sans[1], sans[2][1], "get: san 1 in order");
+			is_str(got->sans[2], sans[2][2], "get: san 2 in order");
+		}
+		is_str(got->issuer_cn, "Test CA", "get: issuer_cn");
+		is_str(got->issuer, "CN=Test CA, O=Test", "get: issuer");
+		is_str(got->subject, "CN=test", "get: subject");
+		is_str(got->serial, "01ab", "get: serial");
+		is_str(got->key_type, "ec256", "get: key_type");
+		is_str(got->source, "import", "get: source");
+		ok(got->aki == NULL, "get: NULL aki stays NULL");
+		ok(got->pem_chain != NULL && strstr(got->pem_chain, "MII=") != NULL,
+		    "get: pem chain");
+		is_int(got->not_after, na[2], "get: not_after");
+		is_int(got->not_before, na[2] - 90 * 86400, "get: not_before");
+		is_int(got->created, 1234567, "get: created from CERTDECK_NOW");
+		ok(got->account_id == 0 && got->key_id == 0 && got->order_id == 0 &&
+		    got->replaced_by == 0, "get: absent references read as 0");
+		is_int(got->status, CERT_VALID, "get: status");
+		cert_row_free(got);
+		got = NULL;
+	}
+	rc = store_cert_get(st, ids[3], &got, &e);
+	ok(rc == 0 && got->status == CERT_REPLACED && got->n_sans == 1,
+	    "get: replaced status, one san");
+	cert_row_free(got);
+	got = NULL;
+	is_int(store_cert_get(st, 99999, &got, &e), 1, "get: missing id is 1");
+	ok(got == NULL, "get: missing id leaves out NULL");
+
+	ok(store_cert_find_fingerprint(st, sanp[0][0], &found, &e) == 1,
+	    "find: unknown fingerprint is 1");
+	make_row(&r, 9, 0, sanp[9], 1);
+	ok(store_cert_find_fingerprint(st, r.fingerprint, &found, &e) == 0 &&
+	    found == ids[9], "find: by fingerprint");
+
+	/* Duplicate fingerprint. */
+	make_row(&r, 9, base, sanp[9], 1);
+	err_clear(&e);
+	id = -5;
+	ok(store_cert_insert(st, &r, &id, &e) == -1, "duplicate: refused");
+	snprintf(buf, sizeof(buf), "already stored as #%lld", (long long)ids[9]);
+	ok(strstr(e.msg, buf) != NULL, "duplicate: message names the stored id");
+	diag("%s", e.msg);
+	is_int(id, -5, "duplicate: id_out untouched");
+	ok(sqlite3_get_autocommit(store_db(st)), "duplicate: no transaction left open");
+
+	/* The full list, in (not_after, id) order, hiding the replaced one. */
+	memset(&q, 0, sizeof(q));
+	ok(list(st, &q, &all) == 0, "list: all");
+	is_int(all.n, N_CERTS - 1, "list: replaced certificate hidden");
+	ok(all.sans_ok, "list: rows carry their sans");
+	same = 1;
+	for (i = 1; i < all.n; i++)
+		if (all.not_after[i] < all.not_after[i - 1] ||
+		    (all.not_after[i] == all.not_after[i - 1] &&
+		    all.ids[i] <= all.ids[i - 1]))
+			same = 0;
+	ok(same, "list: ordered by (not_after, id)");
+	for (i = 0, same = 1; i < all.n; i++)
+		if (all.ids[i] == ids[3])
+			same = 0;
+	ok(same, "list: the replaced id is not there");
+	q.include_replaced = 1;
+	ok(list(st, &q, &c) == 0 && c.n == N_CERTS,
+	    "list: include_replaced shows it");
+
+	/* Keyset pagination: every row exactly once, in order. */
+	memset(&q, 0, sizeof(q));
+	q.limit = 4;
+	q.include_replaced = 1;
+	{
+		int64_t seen[N_CERTS + 8];
+		int n_seen = 0;
+		struct collect full;
+
+		q.limit = 0;
+		list(st, &q, &full);
+		q.limit = 4;
+		pages = 0;
+		for (;;) {
+			if (list(st, &q, &c) != 0 || c.n == 0)
+				break;
+			pages++;
+			for (i = 0; i < c.n && n_seen < N_CERTS + 8; i++)
+				seen[n_seen++] = c.ids[i];
+			q.after_not_after = c.not_after[c.n - 1];
+			q.after_id = c.ids[c.n - 1];
+			if (pages > 20)
+				break;
+		}
+		is_int(n_seen, N_CERTS, "pages: every row once");
+		is_int(pages, (N_CERTS + 3) / 4, "pages: page count");
+		same = n_seen == full.n;
+		for (i = 0; same && i < n_seen; i++)
+			same = seen[i] == full.ids[i];
+		ok(same, "pages: same rows and order as one big list");
+	}
+
+	/* Name filters, checked against a brute-force answer. */
+	for (size_t k = 0; k < sizeof(needles) / sizeof(needles[0]); k++) {
+		char what[96];
+
+		memset(&q, 0, sizeof(q));
+		q.include_replaced = 1;
+		q.name_like = needles[k];
+		n_want = 0;
+		for (i = 0; i < N_CERTS; i++)
+			if (has_name(sans, i, needles[k]))
+				want[n_want++] = ids[i];
+		rc = list(st, &q, &c);
+		same = rc == 0 && c.n == n_want;
+		for (i = 0; same && i < c.n; i++) {
+			same = 0;
+			for (j = 0; j < n_want; j++)
+				if (want[j] == c.ids[i])
+					same = 1;
+		}
+		snprintf(what, sizeof(what), "name filter \"%s\": %d matches",
+		    needles[k], n_want);
+		ok(same, what);
+		if (!same)
+			diag("got %d rows", c.n);
+	}
+	/* Spot checks that the brute force agrees with intent. */
+	memset(&q, 0, sizeof(q));
+	q.name_like = "d_n";
+	ok(list(st, &q, &c) == 0 && c.n == 1 && c.ids[0] == ids[5],
+	    "name filter: '_' is literal (3+ chars)");
+	q.name_like = "_n";
+	ok(list(st, &q, &c) == 0 && c.n == 1 && c.ids[0] == ids[5],
+	    "name filter: '_' is literal (short)");
+	q.name_like = "%";
+	ok(list(st, &q, &c) == 0 && c.n == 1 && c.ids[0] == ids[5],
+	    "name filter: '%' is literal");
+	q.name_like = "über";
+	ok(list(st, &q, &c) == 0 && c.n == 1 && c.ids[0] == ids[7],
+	    "name filter: the trigram index folds non-ASCII case");
+	q.name_like = "host2";
+	ok(list(st, &q, &c) == 0 && c.n == 11,
+	    "name filter: substring across names");
+	ok(plan_contains(store_db(st), "MATCH", "VIRTUAL TABLE INDEX",
+	    "SCAN cert_names"),
+	    "name filter: 3+ characters go through the trigram index");
+
+	/* Pagination with a name filter. */
+	memset(&q, 0, sizeof(q));
+	q.name_like = "example";
+	q.limit = 7;
+	{
+		int total = 0;
+
+		pages = 0;
+		while (list(st, &q, &c) == 0 && c.n > 0 && pages < 20) {
+			total += c.n;
+			pages++;
+			q.after_not_after = c.not_after[c.n - 1];
+			q.after_id = c.ids[c.n - 1];
+		}
+		is_int(total, N_CERTS - 1, "filtered pages: every row once");
+	}
+
+	/* Expiring filter. */
+	memset(&q, 0, sizeof(q));
+	q.expiring_before = base + 5 * 86400;
+	q.include_replaced = 1;
+	n_want = 0;
+	for (i = 0; i < N_CERTS; i++)
+		if (na[i] < q.expiring_before)
+			n_want++;
+	ok(list(st, &q, &c) == 0 && c.n == n_want && n_want > 0 &&
+	    n_want < N_CERTS, "expiring: only not_after < bound");
+	for (i = 0, same = 1; i < c.n; i++)
+		if (c.not_after[i] >= q.expiring_before)
+			same = 0;
+	ok(same, "expiring: none at or after the bound");
+
+	/* The callback can stop the walk. */
+	memset(&q, 0, sizeof(q));
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 3;
+	c.sans_ok = 1;
+	is_int(store_cert_list(st, &q, collect_cb, &c, &e), 7,
+	    "list: callback's stop value is returned");
+	is_int(c.n, 3, "list: stopped after three rows");
+
+	/* replaced_by hides a row whose status is still 'valid'. */
+	ok(sqlite3_exec(store_db(st), "UPDATE certificates SET replaced_by = "
+	    "(SELECT max(id) FROM certificates) WHERE id = 1", NULL, NULL,
+	    NULL) == SQLITE_OK, "replaced_by: set");
+	memset(&q, 0, sizeof(q));
+	ok(list(st, &q, &c) == 0 && c.n == N_CERTS - 2,
+	    "replaced_by: hidden by default");
+	unsetenv("CERTDECK_NOW");
+
+out:
+	store_close(st);
+	free(path);
+}
+
+static void
+test_transactions(void)
+{
+	struct store *st = NULL;
+	struct cert_row r;
+	struct err e;
+	char *path = in_tmp("txn.db"), s1[] = "a.example", s2[] = "b.example";
+	char *sa[] = { s1 }, *sb[] = { s2 };
+	int64_t id1 = 0, id2 = 0, dup;
+	sqlite3_stmt *a, *b;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "txn: open");
+		diag("%s", e.msg);
+		free(path);
+		return;
+	}
+	ok(store_begin(st, &e) == 0, "txn: begin");
+	make_row(&r, 101, 2000000000LL, sa, 1);
+	ok(store_cert_insert(st, &r, &id1, &e) == 0, "txn: insert inside");
+	ok(!sqlite3_get_autocommit(store_db(st)), "txn: caller's transaction open");
+	ok(store_cert_insert(st, &r, &dup, &e) == -1 &&
+	    strstr(e.msg, "already stored") != NULL,
+	    "txn: duplicate inside the transaction refused");
+	ok(!sqlite3_get_autocommit(store_db(st)),
+	    "txn: the failure did not end the caller's transaction");
+	make_row(&r, 102, 2000000000LL, sb, 1);
+	ok(store_cert_insert(st, &r, &id2, &e) == 0, "txn: insert after failure");
+	ok(store_commit(st, &e) == 0, "txn: commit");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM certificates"), 2,
+	    "txn: both rows committed");
+
+	ok(store_begin(st, &e) == 0, "txn: begin again");
+	make_row(&r, 103, 2000000000LL, sa, 1);
+	ok(store_cert_insert(st, &r, &dup, &e) == 0, "txn: insert to roll back");
+	store_rollback(st);
+	is_int(query_int(store_db(st), "SELECT count(*) FROM certificates"), 2,
+	    "txn: rollback undid it");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM cert_names_fts "
+	    "WHERE cert_names_fts MATCH '\"example\"'"), 2,
+	    "txn: the FTS index rolled back too");
+	store_rollback(st);
+	ok(1, "txn: rollback without a transaction is harmless");
+
+	/* Deleting a certificate cascades to its names and the index. */
+	ok(sqlite3_exec(store_db(st), "DELETE FROM certificates WHERE id = 1",
+	    NULL, NULL, NULL) == SQLITE_OK, "cascade: delete");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM cert_names"), 1,
+	    "cascade: names went with it");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM cert_names_fts "
+	    "WHERE cert_names_fts MATCH '\"a.exam\"'"), 0,
+	    "cascade: the FTS index forgot the name");
+	ok(sqlite3_exec(store_db(st), "UPDATE cert_names SET name = "
+	    "'renamed.example' WHERE cert_id = 2", NULL, NULL, NULL) == SQLITE_OK,
+	    "fts: rename a name");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM cert_names_fts "
+	    "WHERE cert_names_fts MATCH '\"renamed\"'"), 1,
+	    "fts: update trigger indexed the new name");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM cert_names_fts "
+	    "WHERE cert_names_fts MATCH '\"b.exa\"'"), 0,
+	    "fts: and dropped the old one");
+	ok(sqlite3_exec(store_db(st), "INSERT INTO cert_names_fts "
+	    "(cert_names_fts) VALUES ('integrity-check')", NULL, NULL, NULL) ==
+	    SQLITE_OK, "fts: integrity-check passes");
+	ok(sqlite3_exec(store_db(st), "INSERT INTO cert_names (cert_id, "
+	    "position, name) VALUES (424242, 0, 'x')", NULL, NULL, NULL) !=
+	    SQLITE_OK, "fk: a name for a missing certificate is refused");
+
+	/* The statement cache. */
+	a = store_stmt(st, "SELECT 1 UNION ALL SELECT 2", &e);
+	b = store_stmt(st, "SELECT 1 UNION ALL SELECT 2", &e);
+	ok(a != NULL && a == b, "stmt: cached statement reused");
+	ok(sqlite3_step(a) == SQLITE_ROW, "stmt: step");
+	b = store_stmt(st, "SELECT 1 UNION ALL SELECT 2", &e);
+	ok(b != NULL && b != a, "stmt: a busy statement is not handed out again");
+	ok(sqlite3_step(a) == SQLITE_ROW && sqlite3_column_int(a, 0) == 2,
+	    "stmt: the outer one kept its place");
+	sqlite3_reset(a);
+	err_clear(&e);
+	ok(store_stmt(st, "SELEKT nonsense", &e) == NULL && e.msg[0] != '\0',
+	    "stmt: a bad query fails with a message");
+	diag("%s", e.msg);
+
+	store_close(st);
+	free(path);
+}
+
+/* Enough matching names to switch the name filter to walking the index. */
+static void
+test_many(void)
+{
+	struct store *st = NULL;
+	struct cert_query q;
+	struct collect c;
+	struct cert_row r;
+	struct err e;
+	char *path = in_tmp("many.db"), name[64], *sans[1] = { name };
+	int64_t id, last = 0;
+	long long last_na = 0;
+	int i, total = 0, pages = 0, ordered = 1;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1 ||
+	    store_begin(st, &e) == -1) {
+		ok(0, "many: open");
+		diag("%s", e.msg);
+		store_close(st);
+		free(path);
+		return;
+	}
+	for (i = 0; i < 6000; i++) {
+		snprintf(name, sizeof(name), "n%d.bulk.test", i);
+		make_row(&r, 1000 + i, 1900000000LL + (i * 7919) % 6000, sans, 1);
+		if (store_cert_insert(st, &r, &id, &e) == -1)
+			break;
+	}
+	ok(i == 6000 && store_commit(st, &e) == 0, "many: 6000 certificates");
+	memset(&q, 0, sizeof(q));
+	q.name_like = "bulk";
+	q.limit = 1000;
+	while (list(st, &q, &c) == 0 && c.n > 0 && pages < 20) {
+		for (i = 0; i < c.n && i < 1000; i++) {
+			if (c.not_after[i] < last_na || (c.not_after[i] == last_na &&
+			    c.ids[i] <= last))
+				ordered = 0;
+			last_na = c.not_after[i];
+			last = c.ids[i];
+		}
+		total += c.n;
+		pages++;
+		q.after_not_after = c.not_after[c.n - 1];
+		q.after_id = c.ids[c.n - 1];
+	}
+	is_int(total, 6000, "many: a common pattern pages through every row");
+	ok(ordered, "many: in order");
+	ok(plan_contains(store_db(st), "EXISTS", "certificates_not_after",
+	    "TEMP B-TREE"), "many: a common pattern walks the index, no sort");
+	q.name_like = "n5999.bulk";
+	q.after_not_after = 0;
+	q.after_id = 0;
+	ok(list(st, &q, &c) == 0 && c.n == 1, "many: a rare pattern finds one");
+	store_close(st);
+	free(path);
+}
+
+static void
+test_keys(void)
+{
+	struct store *st = NULL;
+	struct err e;
+	char *path = in_tmp("keys.db"), *pem = NULL, *type = NULL;
+	const char *kpem = "-----BEGIN PRIVATE KEY-----\nMIGH\n"
+	    "-----END PRIVATE KEY-----\n";
+	int64_t id = 0;
+
+	err_clear(&e);
+	setenv("CERTDECK_NOW", "777", 1);
+	is_int(store_now(), 777, "now: CERTDECK_NOW");
+	setenv("CERTDECK_NOW", "12x", 1);
+	ok(store_now() > 1600000000LL, "now: garbage in CERTDECK_NOW is ignored");
+	setenv("CERTDECK_NOW", "777", 1);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "keys: open");
+		free(path);
+		return;
+	}
+	ok(store_key_insert(st, "ec256", kpem, &id, &e) == 0 && id > 0,
+	    "keys: insert");
+	ok(store_key_get(st, id, &pem, &type, &e) == 0, "keys: get");
+	is_str(pem, kpem, "keys: pem round trip");
+	is_str(type, "ec256", "keys: type round trip");
+	free(pem);
+	free(type);
+	pem = NULL;
+	ok(store_key_get(st, id, &pem, NULL, &e) == 0 && pem != NULL,
+	    "keys: type is optional");
+	free(pem);
+	pem = (char *)"x";
+	is_int(store_key_get(st, id + 100, &pem, &type, &e), 1,
+	    "keys: missing id is 1");
+	ok(pem == NULL, "keys: missing id leaves pem NULL");
+	is_int(query_int(store_db(st), "SELECT created FROM keys"), 777,
+	    "keys: created from store_now");
+	ok(store_key_insert(st, "", kpem, &id, &e) == -1,
+	    "keys: an empty type is refused");
+	unsetenv("CERTDECK_NOW");
+	store_close(st);
+	free(path);
+}
+
+static void
+test_integrity(void)
+{
+	struct store *st = NULL;
+	struct err e;
+	char *path = in_tmp("certs.db"), buf[64];
+
+	err_clear(&e);
+	if (store_open(path, 0, &st, &e) == -1) {
+		ok(0, "integrity: open");
+		free(path);
+		return;
+	}
+	query_text(store_db(st), "PRAGMA integrity_check", buf, sizeof(buf));
+	is_str(buf, "ok", "integrity_check ok after the tests");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM "
+	    "pragma_foreign_key_check"), 0, "foreign_key_check clean");
+	store_close(st);
+	free(path);
+}
+
+int
+main(void)
+{
+	snprintf(tmp, sizeof(tmp), "/tmp/certdeck-store-XXXXXX");
+	if (mkdtemp(tmp) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	unsetenv("CERTDECK_NOW");
+	unsetenv("CERTDECK_STORE");
+
+	test_default_path();
+	run_unprivileged(default_path_user, "default path");
+	test_fresh();
+	test_upgrade();
+	test_refusals();
+	test_unwritable();
+	test_certs();
+	test_transactions();
+	test_many();
+	test_keys();
+	test_integrity();
+	store_close(NULL);
+	ok(1, "store_close accepts NULL");
+
+	rm_rf(tmp);
+	return done_testing();
+}
