@@ -148,7 +148,9 @@ acme_problem_to_err(const struct http_response *r, const char *url, struct err *
 		snprintf(e->problem_detail, sizeof(e->problem_detail), "%s",
 		    _("no problem document"));
 	subs = cJSON_GetObjectItemCaseSensitive(doc, "subproblems");
-	cJSON_ArrayForEach(it, cJSON_IsArray(subs) ? subs : NULL) {
+	if (!cJSON_IsArray(subs))
+		subs = NULL;
+	cJSON_ArrayForEach(it, subs) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "identifier");
 		const char *v = jstr(id, "value"), *d = jstr(it, "detail");
 

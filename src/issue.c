@@ -273,12 +273,12 @@ absorb_order(struct run *r, const struct acme_order *o)
 
 /* Fills e from a problem document held as cJSON (an order's or a challenge's error). */
 static int
-problem_err(struct err *e, const cJSON *problem, const char *fmt, const char *name)
+problem_err(struct err *e, const cJSON *problem, const char *name, const char *what)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(problem, "type");
 	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(problem, "detail");
 
-	err_set(e, ERR_ACME, fmt, name);
+	err_set(e, ERR_ACME, "%s: %s", name, what);
 	if (cJSON_IsString(type))
 		snprintf(e->problem_type, sizeof(e->problem_type), "%s", type->valuestring);
 	if (cJSON_IsString(detail))
@@ -500,8 +500,8 @@ validate(struct run *r, struct err *e)
 			if (strcmp(fresh->status, "valid") != 0) {
 				ch = acme_authz_challenge(fresh, r->set.challenge);
 				if (ch != NULL && ch->error != NULL)
-					problem_err(e, ch->error,
-					    _("%s: the CA could not validate the challenge"), name);
+					problem_err(e, ch->error, name,
+					    _("the CA could not validate the challenge"));
 				else
 					err_set(e, ERR_ACME, _("%s: the authorization is %s"),
 					    name, fresh->status);
@@ -558,6 +558,25 @@ poll_order(struct run *r, const char *while_status, struct err *e)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * After a failed validation the CA has usually marked the order invalid:
+ * record that, so the store tells the truth. Best effort.
+ */
+static void
+refresh_after_failure(struct run *r)
+{
+	struct acme_order *o = NULL;
+	struct err ignore;
+
+	err_clear(&ignore);
+	if (r->order->url == NULL ||
+	    acme_order_get(r->acct->client, r->order->url, &o, &ignore) != 0)
+		return;
+	absorb_order(r, o);
+	acme_order_free(o);
+	save_order(r, &ignore);
 }
 
 /* Creates the order at the CA, or refreshes the one already created. */
@@ -852,8 +871,10 @@ issue_order_run(struct store *st, int64_t order_id, const struct issue_progress 
 	if (place_order(&r, e) != 0)
 		goto out;
 	if (strcmp(r.order->status, "pending") == 0) {
-		if (validate(&r, e) != 0)
+		if (validate(&r, e) != 0) {
+			refresh_after_failure(&r);
 			goto out;
+		}
 		if (poll_order(&r, "pending", e) != 0)
 			goto out;
 	}
@@ -865,7 +886,7 @@ issue_order_run(struct store *st, int64_t order_id, const struct issue_progress 
 		cJSON *problem = r.order->error_json ? cJSON_Parse(r.order->error_json) : NULL;
 
 		if (problem != NULL)
-			problem_err(e, problem, _("%s: the order failed"), r.ids[0].value);
+			problem_err(e, problem, r.ids[0].value, _("the order failed"));
 		else
 			err_set(e, ERR_ACME, _("%s: the order is %s"), r.ids[0].value,
 			    r.order->status);

@@ -617,3 +617,24 @@ out:
 	free(phrase);
 	return ret;
 }
+
+int
+store_cert_mark_revoked(struct store *st, int64_t id, long long when, int reason,
+    struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = store_stmt(st, "UPDATE certificates SET status = 'revoked', revoked_at = ?2, "
+	    "revocation_reason = ?3 WHERE id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, when);
+	sqlite3_bind_int(s, 3, reason);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_error(st, e, _("marking a certificate revoked"));
+	return 0;
+}

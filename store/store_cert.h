@@ -60,6 +60,10 @@ int store_cert_get(struct store *st, int64_t id, struct cert_row **out, struct e
 int store_cert_find_fingerprint(struct store *st, const char *fingerprint,
     int64_t *id_out, struct err *e);
 
+/* Marks a certificate revoked at `when` with an RFC 5280 reason code. Returns 0 or -1. */
+int store_cert_mark_revoked(struct store *st, int64_t id, long long when, int reason,
+    struct err *e);
+
 /* What store_cert_list returns, a page at a time (keyset pagination). */
 struct cert_query {
 	long long expiring_before;	/* only not_after < this; 0 for any */

@@ -10,9 +10,12 @@ tap_n=0
 tap_failed=0
 cleanup_hooks=()
 run_cleanup() {
-	local h
+	local st=$? h
+	# Cleanup must run to the end whatever fails inside it.
+	set +e
 	for h in "${cleanup_hooks[@]}"; do eval "$h"; done
 	rm -rf "$T"
+	exit "$st"
 }
 trap run_cleanup EXIT
 at_exit() { cleanup_hooks+=("$1"); }
