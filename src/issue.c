@@ -365,6 +365,7 @@ struct pending {
 	struct acme_authz *authz;
 	char ident[300];	/* "*.example.com" for a wildcard */
 	struct solver_challenge sc;
+	char *token;		/* owned: the authz it came from is replaced while polling */
 	char *key_auth;
 	int presented;
 };
@@ -379,6 +380,7 @@ pending_clear(struct run *r, struct pending *p, size_t n)
 		if (p[i].presented && r->solver != NULL)
 			r->solver->ops->cleanup(r->solver, &p[i].sc, &ignore);
 		acme_authz_free(p[i].authz);
+		free(p[i].token);
 		if (p[i].key_auth != NULL)
 			OPENSSL_cleanse(p[i].key_auth, strlen(p[i].key_auth));
 		free(p[i].key_auth);
@@ -457,7 +459,11 @@ validate(struct run *r, struct err *e)
 			goto out;
 		memcpy(p[i].ident, name, sizeof(p[i].ident));
 		p[i].sc.identifier = p[i].ident;
-		p[i].sc.token = ch->token;
+		if ((p[i].token = strdup(ch->token)) == NULL) {
+			err_set(e, ERR_IO, "%s", _("out of memory"));
+			goto out;
+		}
+		p[i].sc.token = p[i].token;
 		p[i].sc.key_authorization = p[i].key_auth;
 		if (r->solver->ops->present(r->solver, &p[i].sc, e) != 0) {
 			err_prefix(e, "%s", name);
