@@ -48,7 +48,6 @@ expiry_band_tag(enum expiry_band band)
 long long
 expiry_days_left(long long not_after, long long now)
 {
-	long long d = not_after - now;
-
-	return d >= 0 ? d / 86400 : -((-d + 86399) / 86400);
+	/* Truncated toward zero: "-2" reads as "expired two days ago". */
+	return (not_after - now) / 86400;
 }

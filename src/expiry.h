@@ -24,7 +24,7 @@ const char *expiry_status(const char *stored_status, long long not_after, long l
 /* Text tag for a band, so monochrome terminals show it: "EXPIRED", "<7d", "<30d", "". */
 const char *expiry_band_tag(enum expiry_band band);
 
-/* Whole days from now until t (negative when past), rounded toward -inf. */
+/* Whole days from now until not_after, negative when past (truncated toward zero). */
 long long expiry_days_left(long long not_after, long long now);
 
 #endif

@@ -5,9 +5,9 @@
 #   make-demo-certs.sh DIR
 set -euo pipefail
 dir=${1:?usage: make-demo-certs.sh DIR}
+umask 077
 mkdir -p "$dir"
 cd "$dir"
-umask 077
 
 cat > ca.cnf <<'CNF'
 [ ca ]
