@@ -17,6 +17,12 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_account_entry,
 	&cmd_issue_entry,
 	&cmd_revoke_entry,
+	&cmd_rotate_entry,
+	&cmd_renew_entry,
+	&cmd_worker_entry,
+	&cmd_jobs_entry,
+	&cmd_events_entry,
+	&cmd_cancel_entry,
 	NULL,
 };
 

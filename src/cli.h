@@ -78,5 +78,11 @@ extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_account_entry;
 extern const struct cmd_entry cmd_issue_entry;
 extern const struct cmd_entry cmd_revoke_entry;
+extern const struct cmd_entry cmd_rotate_entry;
+extern const struct cmd_entry cmd_renew_entry;
+extern const struct cmd_entry cmd_worker_entry;
+extern const struct cmd_entry cmd_jobs_entry;
+extern const struct cmd_entry cmd_events_entry;
+extern const struct cmd_entry cmd_cancel_entry;
 
 #endif

@@ -7,6 +7,8 @@
 
 #include "account.h"
 #include "cli.h"
+#include "cli_job.h"
+#include "jobs.h"
 #include "fileio.h"
 #include "i18n.h"
 #include "timefmt.h"
@@ -302,13 +304,15 @@ sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
 	static const struct option opts[] = {
 		{ "email", required_argument, NULL, 'm' },
 		{ "key-type", required_argument, NULL, 'k' },
+		{ "no-wait", no_argument, NULL, 'W' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct contacts c = { 0 };
 	const char *key_type = NULL;
 	struct store *st = NULL;
-	int opt, rc, r;
-	int64_t id;
+	int opt, rc, r, no_wait = 0;
+	int64_t id, result;
+	struct account_row *row = NULL;
 	struct err e;
 
 	err_clear(&e);
@@ -324,6 +328,10 @@ sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
 			key_type = optarg;
 			continue;
 		}
+		if (opt == 'W') {
+			no_wait = 1;
+			continue;
+		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			goto out;
 	}
@@ -335,14 +343,29 @@ sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
 	}
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		goto out;
-	if (strcmp(action, "update") == 0)
+	r = store_account_get(st, id, &row, &e);
+	account_row_free(row);
+	if (r != 0) {
+		rc = r < 0 ? cli_fail(&e) : (cli_msg(_("no account #%lld"), (long long)id), CLI_FAIL);
+		goto out;
+	}
+	if (strcmp(action, "update") == 0) {
 		r = account_update_contacts(st, id, (const char *const *)c.v, c.n, &e);
-	else if (strcmp(action, "deactivate") == 0)
-		r = account_deactivate(st, id, &e);
-	else
-		r = account_rollover(st, id, key_type, &e);
-	rc = r == 0 ? CLI_OK : cli_fail(&e);
-	if (r == 0)
+		rc = r == 0 ? CLI_OK : cli_fail(&e);
+	} else if (strcmp(action, "deactivate") == 0) {
+		rc = cli_job_submit(cli, st, JOB_ACCOUNT_DEACTIVATE, id, NULL, no_wait, &result);
+	} else {
+		cJSON *p = cJSON_CreateObject();
+		char *text;
+
+		if (key_type != NULL)
+			cJSON_AddStringToObject(p, "key_type", key_type);
+		text = cJSON_PrintUnformatted(p);
+		cJSON_Delete(p);
+		rc = cli_job_submit(cli, st, JOB_ACCOUNT_ROLLOVER, id, text, no_wait, &result);
+		free(text);
+	}
+	if (rc == CLI_OK && !no_wait)
 		fprintf(stderr, _("Account #%lld: %s done.\n"), (long long)id, action);
 out:
 	store_close(st);
@@ -388,7 +411,7 @@ const struct cmd_entry cmd_account_entry = {
 	    "  account list [--json]\n"
 	    "  account show ID [--json]\n"
 	    "  account update ID --email ADDR [--email ADDR...]\n"
-	    "  account deactivate ID\n"
-	    "  account rollover ID [--key-type TYPE]   replace the account key\n"),
+	    "  account deactivate ID [--no-wait]\n"
+	    "  account rollover ID [--key-type TYPE] [--no-wait]   replace the account key\n"),
 	.exec = cmd_account_exec,
 };

@@ -6,16 +6,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_job.h"
 #include "i18n.h"
+#include "jobs.h"
 #include "issue.h"
 #include "store_acme.h"
-
-static void
-progress(void *arg, int step, int steps, const char *msg)
-{
-	(void)arg;
-	fprintf(stderr, "[%d/%d] %s\n", step, steps, msg);
-}
 
 static int
 parse_port(const char *s, int *out)
@@ -76,10 +71,11 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		{ "key-type", required_argument, NULL, 'k' },
 		{ "profile", required_argument, NULL, 'f' },
 		{ "preferred-chain", required_argument, NULL, 'C' },
+		{ "no-wait", no_argument, NULL, 'W' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct issue_settings set = { 0 };
-	struct issue_progress prog = { progress, NULL };
+	int no_wait = 0;
 	const char *account_flag = NULL, *profile = NULL;
 	const char **names = NULL;
 	size_t n_names = 0;
@@ -113,6 +109,7 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		case 'k': free(set.key_type); set.key_type = strdup(optarg); continue;
 		case 'C': free(set.preferred_chain); set.preferred_chain = strdup(optarg); continue;
 		case 'f': profile = optarg; continue;
+		case 'W': no_wait = 1; continue;
 		case 'p': case 't': case 'T':
 			if (parse_port(optarg, &port) != 0) {
 				rc = cli_usage(self, _("'%s' is not a port number"), optarg);
@@ -152,13 +149,11 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		rc = e.kind == ERR_USAGE ? cli_usage(self, "%s", e.msg) : cli_fail(&e);
 		goto out;
 	}
-	if (issue_order_run(st, order_id, &prog, &cert_id, &e) != 0) {
-		cli_fail(&e);
+	rc = cli_job_submit(cli, st, JOB_ISSUE, order_id, NULL, no_wait, &cert_id);
+	if (rc == CLI_OK && !no_wait)
+		printf("%lld\n", (long long)cert_id);
+	else if (rc == CLI_FAIL)
 		cli_msg(_("order #%lld is kept in the store"), (long long)order_id);
-		goto out;
-	}
-	printf("%lld\n", (long long)cert_id);
-	rc = CLI_OK;
 out:
 	store_close(st);
 	issue_settings_clear(&set);
@@ -184,6 +179,8 @@ const struct cmd_entry cmd_issue_entry = {
 	    "      --key-type TYPE      ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"
 	    "      --profile NAME       a certificate profile the CA offers\n"
 	    "      --preferred-chain CN prefer the chain whose root is issued by CN\n"
-	    "Progress goes to stderr; the new certificate's ID to stdout.\n"),
+	    "      --no-wait            queue the job, print its ID and return at once\n"
+	    "Progress goes to stderr; the new certificate's ID to stdout. Exit status 75:\n"
+	    "the CA asked to wait; the job stays queued for 'certdeck worker'.\n"),
 	.exec = cmd_issue_exec,
 };

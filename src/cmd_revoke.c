@@ -3,9 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
 #include "cli.h"
+#include "cli_job.h"
+#include "jobs.h"
 #include "i18n.h"
 #include "revoke.h"
+#include "store_cert.h"
 
 static int
 cmd_revoke_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
@@ -15,10 +21,14 @@ cmd_revoke_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		{ "account", required_argument, NULL, 'A' },
 		{ "with-cert-key", no_argument, NULL, 'K' },
 		{ "with-account-key", no_argument, NULL, 'a' },
+		{ "no-wait", no_argument, NULL, 'W' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	enum revoke_reason reason = REVOKE_UNSPECIFIED;
-	int opt, rc, key_choice = -1;
+	int opt, rc, key_choice = -1, no_wait = 0;
+	int64_t result;
+	cJSON *params;
+	char *text;
 	int64_t id, account_id = 0;
 	struct store *st;
 	struct err e;
@@ -36,6 +46,7 @@ cmd_revoke_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 			continue;
 		case 'K': key_choice = 1; continue;
 		case 'a': key_choice = 0; continue;
+		case 'W': no_wait = 1; continue;
 		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
@@ -49,12 +60,32 @@ cmd_revoke_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		key_choice = reason == REVOKE_KEY_COMPROMISE;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
-	rc = revoke_cert(st, id, account_id, reason, key_choice, &e);
+	{
+		struct cert_row *row = NULL;
+		int g = store_cert_get(st, id, &row, &e);
+
+		cert_row_free(row);
+		if (g != 0) {
+			store_close(st);
+			if (g < 0)
+				return cli_fail(&e);
+			cli_msg(_("no certificate #%lld"), (long long)id);
+			return CLI_FAIL;
+		}
+	}
+	params = cJSON_CreateObject();
+	cJSON_AddNumberToObject(params, "reason", reason);
+	cJSON_AddBoolToObject(params, "use_cert_key", key_choice);
+	if (account_id > 0)
+		cJSON_AddNumberToObject(params, "account_id", (double)account_id);
+	text = cJSON_PrintUnformatted(params);
+	cJSON_Delete(params);
+	rc = cli_job_submit(cli, st, JOB_REVOKE, id, text, no_wait, &result);
+	free(text);
 	store_close(st);
-	if (rc != 0)
-		return e.kind == ERR_USAGE ? (cli_msg("%s", e.msg), CLI_FAIL) : cli_fail(&e);
-	printf(_("Certificate #%lld revoked.\n"), (long long)id);
-	return CLI_OK;
+	if (rc == CLI_OK && !no_wait)
+		printf(_("Certificate #%lld revoked.\n"), (long long)id);
+	return rc;
 }
 
 const struct cmd_entry cmd_revoke_entry = {
@@ -66,6 +97,7 @@ const struct cmd_entry cmd_revoke_entry = {
 	    "      --with-cert-key     sign with the certificate's own key (the default\n"
 	    "                          for keyCompromise)\n"
 	    "      --with-account-key  sign with the account key\n"
-	    "      --account ID        the account, for an imported certificate\n"),
+	    "      --account ID        the account, for an imported certificate\n"
+	    "      --no-wait           queue the job, print its ID and return at once\n"),
 	.exec = cmd_revoke_exec,
 };

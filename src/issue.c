@@ -17,6 +17,7 @@
 #include "issue.h"
 #include "jws.h"
 #include "solver.h"
+#include "solver_pool.h"
 #include "store_cert.h"
 #include "store_key.h"
 
@@ -237,6 +238,18 @@ sleep_ms(long ms)
 		;
 }
 
+/* At a step boundary: does the caller want us to stop here? Fills e if so. */
+static int
+stop_here(struct run *r, struct err *e)
+{
+	if (r->progress == NULL || r->progress->should_stop == NULL ||
+	    !r->progress->should_stop(r->progress->arg))
+		return 0;
+	err_set(e, ERR_NONE, "%s", _("stopped between steps; the order resumes from here"));
+	e->retryable = 1;
+	return 1;
+}
+
 /* Saves the order row; a failure here is a store failure. */
 static int
 save_order(struct run *r, struct err *e)
@@ -290,23 +303,7 @@ problem_err(struct err *e, const cJSON *problem, const char *name, const char *w
 static int
 make_solver(struct run *r, struct err *e)
 {
-	const char *ch = r->set.challenge;
-
-	if (strcmp(ch, "http-01") == 0) {
-		if (r->set.webroot != NULL)
-			return solver_http01_webroot_new(r->set.webroot, &r->solver, e);
-		return solver_http01_standalone_new(r->set.http_addr, r->set.http_port,
-		    &r->solver, e);
-	}
-	if (strcmp(ch, "dns-01") == 0) {
-		if (r->set.dns_hook == NULL)
-			return err_set(e, ERR_USAGE, "%s", _("dns-01 needs --dns-hook PROGRAM"));
-		return solver_dns01_hook_new(r->set.dns_hook, r->set.dns_resolvers,
-		    r->set.dns_timeout, &r->solver, e);
-	}
-	if (strcmp(ch, "tls-alpn-01") == 0)
-		return solver_alpn_new(r->set.tls_addr, r->set.tls_port, &r->solver, e);
-	return err_set(e, ERR_USAGE, _("unknown challenge type '%s'"), ch);
+	return solver_pool_get(&r->set, &r->solver, e);
 }
 
 /* Stores an authorization and its challenges as the CA described them. */
@@ -874,7 +871,7 @@ issue_order_run(struct store *st, int64_t order_id, const struct issue_progress 
 			err_set(e, ERR_USAGE, _("no account #%lld"), (long long)r.order->account_id);
 		goto out;
 	}
-	if (place_order(&r, e) != 0)
+	if (place_order(&r, e) != 0 || stop_here(&r, e))
 		goto out;
 	if (strcmp(r.order->status, "pending") == 0) {
 		if (validate(&r, e) != 0) {
@@ -884,7 +881,11 @@ issue_order_run(struct store *st, int64_t order_id, const struct issue_progress 
 		if (poll_order(&r, "pending", e) != 0)
 			goto out;
 	}
+	if (stop_here(&r, e))
+		goto out;
 	if (strcmp(r.order->status, "ready") == 0 && finalize(&r, e) != 0)
+		goto out;
+	if (stop_here(&r, e))
 		goto out;
 	if (poll_order(&r, "processing", e) != 0)
 		goto out;
@@ -916,7 +917,7 @@ out:
 			store_order_update(st, r.order, &ignore);
 		}
 	}
-	solver_free(r.solver);
+	solver_pool_put(r.solver);
 	account_session_free(r.acct);
 	acme_identifiers_free(r.ids, r.n_ids);
 	issue_settings_clear(&r.set);

@@ -40,6 +40,12 @@ int issue_settings_from_json(const char *json, struct issue_settings *out, struc
 /* Progress: step k of n, a translated message. Called on the running thread. */
 struct issue_progress {
 	void (*fn)(void *arg, int step, int steps, const char *msg);
+	/*
+	 * Asked between committed steps; non-zero stops the run there
+	 * (shutdown or cancel): issue_order_run then fails with e->retryable
+	 * set and "stopped" in e->msg. May be NULL.
+	 */
+	int (*should_stop)(void *arg);
 	void *arg;
 };
 

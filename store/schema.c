@@ -201,6 +201,35 @@ static const char *const steps[] = {
 	"  INSERT INTO cert_names_fts (rowid, name) VALUES (new.id, new.name);\n"
 	"END;\n"
 	"INSERT INTO cert_names_fts (cert_names_fts) VALUES ('rebuild');\n",
+
+	/*
+	 * 3: renewal and jobs. renew_at is when a certificate becomes due: a
+	 * third of its lifetime left (half for ten days or less, so 6-day
+	 * certificates renew in time), or a moment in the CA's ARI window.
+	 * Kept in a column so "what is due" is one indexed range scan.
+	 */
+	"ALTER TABLE certificates ADD COLUMN renew_at INTEGER;\n"
+	"ALTER TABLE certificates ADD COLUMN ari_checked INTEGER;\n"
+	"UPDATE certificates SET renew_at = CASE"
+	" WHEN not_after - not_before <= 864000"
+	" THEN not_after - (not_after - not_before) / 2"
+	" ELSE not_after - (not_after - not_before) / 3 END;\n"
+	"UPDATE certificates SET ari_next_check = 0 WHERE ari_next_check IS NULL;\n"
+	"CREATE TRIGGER certificates_renew_at AFTER INSERT ON certificates"
+	" WHEN new.renew_at IS NULL BEGIN\n"
+	"  UPDATE certificates SET renew_at = CASE"
+	" WHEN new.not_after - new.not_before <= 864000"
+	" THEN new.not_after - (new.not_after - new.not_before) / 2"
+	" ELSE new.not_after - (new.not_after - new.not_before) / 3 END,"
+	" ari_next_check = coalesce(new.ari_next_check, 0)"
+	" WHERE id = new.id;\n"
+	"END;\n"
+	"CREATE INDEX certificates_due ON certificates (status, renew_at)"
+	" WHERE order_id IS NOT NULL;\n"
+	"CREATE INDEX certificates_ari ON certificates (status, ari_next_check)"
+	" WHERE order_id IS NOT NULL;\n"
+	"ALTER TABLE jobs ADD COLUMN result_id INTEGER;\n"
+	"CREATE INDEX jobs_target ON jobs (kind, target_id, state);\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

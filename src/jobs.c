@@ -1,0 +1,258 @@
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "i18n.h"
+#include "issue.h"
+#include "jobs.h"
+#include "renew.h"
+#include "revoke.h"
+#include "store_cert.h"
+
+/* ---- params ---- */
+
+static cJSON *
+params_of(const struct job_row *j)
+{
+	cJSON *p = j->params != NULL ? cJSON_Parse(j->params) : NULL;
+
+	if (!cJSON_IsObject(p)) {
+		cJSON_Delete(p);
+		p = cJSON_CreateObject();
+	}
+	return p;
+}
+
+static long long
+param_int(const cJSON *p, const char *k, long long dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, k);
+
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : dflt;
+}
+
+static int
+param_bool(const cJSON *p, const char *k)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, k));
+}
+
+static const char *
+param_str(const cJSON *p, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* ---- progress ---- */
+
+static void
+progress(void *arg, int step, int steps, const char *msg)
+{
+	struct job_ctx *ctx = arg;
+	struct err ignore;
+
+	err_clear(&ignore);
+	/* Progress is also the heartbeat that tells other workers we are alive. */
+	store_job_progress(ctx->st, ctx->job->id, step, steps, msg, &ignore);
+	store_event_add(ctx->st, ctx->job->id, "info", step, steps, msg, ctx->actor, &ignore);
+	if (ctx->on_event != NULL)
+		ctx->on_event(ctx->arg, ctx->job->id, step, steps, msg);
+}
+
+static int
+should_stop(void *arg)
+{
+	struct job_ctx *ctx = arg;
+	struct err ignore;
+
+	if (ctx->stop != NULL && *ctx->stop)
+		return 1;
+	return store_job_cancelled(ctx->st, ctx->job->id, &ignore) == 1;
+}
+
+static void
+say(struct job_ctx *ctx, int step, int steps, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+say(struct job_ctx *ctx, int step, int steps, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	progress(ctx, step, steps, msg);
+}
+
+/* ---- kinds ---- */
+
+static int
+run_issue(struct job_ctx *ctx, int64_t order_id, int64_t *result_id, struct err *e)
+{
+	struct issue_progress p = { progress, should_stop, ctx };
+
+	return issue_order_run(ctx->st, order_id, &p, result_id, e);
+}
+
+static int
+job_issue(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	return run_issue(ctx, ctx->job->target_id, result_id, e);
+}
+
+/*
+ * renew and rotate-key: the new order is recorded in the job's params in
+ * the same commit that creates it, so a rerun finishes that order rather
+ * than placing a second one.
+ */
+static int
+renew_common(struct job_ctx *ctx, int rotate, int64_t *result_id, struct err *e)
+{
+	cJSON *p = params_of(ctx->job);
+	struct cert_row *old = NULL;
+	int64_t order_id = param_int(p, "order_id", 0);
+	char *text = NULL;
+	int rc = -1, g;
+
+	g = store_cert_get(ctx->st, ctx->job->target_id, &old, e);
+	if (g != 0) {
+		if (g == 1)
+			err_set(e, ERR_USAGE, _("no certificate #%lld"),
+			    (long long)ctx->job->target_id);
+		goto out;
+	}
+	if (order_id == 0 && old->status == CERT_REPLACED && old->replaced_by > 0) {
+		/* Renewed already (by another job or process): nothing to do. */
+		*result_id = old->replaced_by;
+		rc = 0;
+		goto out;
+	}
+	if (order_id == 0) {
+		if (store_begin(ctx->st, e) != 0)
+			goto out;
+		if (renew_create_order(ctx->st, old->id, !rotate && param_bool(p, "reuse_key"),
+		    &order_id, e) != 0)
+			goto rollback;
+		cJSON_DeleteItemFromObjectCaseSensitive(p, "order_id");
+		cJSON_AddNumberToObject(p, "order_id", (double)order_id);
+		text = cJSON_PrintUnformatted(p);
+		if (text == NULL || store_job_set_params(ctx->st, ctx->job->id, text, e) != 0 ||
+		    store_commit(ctx->st, e) != 0)
+			goto rollback;
+		say(ctx, 0, 6, _("renewing certificate #%lld (%s) with order #%lld"),
+		    (long long)old->id, old->name, (long long)order_id);
+	}
+	if (run_issue(ctx, order_id, result_id, e) != 0)
+		goto out;
+	if (old->status != CERT_REPLACED && renew_link(ctx->st, old->id, *result_id, e) != 0)
+		goto out;
+	if (rotate && param_bool(p, "revoke_old")) {
+		if (revoke_cert(ctx->st, old->id, 0, REVOKE_SUPERSEDED, 0, e) != 0) {
+			err_prefix(e, _("the new certificate #%lld is stored, but revoking the old "
+			    "one failed"), (long long)*result_id);
+			goto out;
+		}
+		say(ctx, 6, 6, _("old certificate #%lld revoked (superseded)"), (long long)old->id);
+	}
+	rc = 0;
+	goto out;
+rollback:
+	store_rollback(ctx->st);
+out:
+	free(text);
+	cJSON_Delete(p);
+	cert_row_free(old);
+	return rc;
+}
+
+static int
+job_renew(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	return renew_common(ctx, 0, result_id, e);
+}
+
+static int
+job_rotate_key(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	return renew_common(ctx, 1, result_id, e);
+}
+
+static int
+job_revoke(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	cJSON *p = params_of(ctx->job);
+	int rc;
+
+	say(ctx, 1, 1, _("revoking certificate #%lld"), (long long)ctx->job->target_id);
+	rc = revoke_cert(ctx->st, ctx->job->target_id, param_int(p, "account_id", 0),
+	    (enum revoke_reason)param_int(p, "reason", 0), param_bool(p, "use_cert_key"), e);
+	cJSON_Delete(p);
+	*result_id = ctx->job->target_id;
+	return rc;
+}
+
+static int
+job_account_rollover(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	cJSON *p = params_of(ctx->job);
+	int rc;
+
+	say(ctx, 1, 1, _("rolling over the key of account #%lld"),
+	    (long long)ctx->job->target_id);
+	rc = account_rollover(ctx->st, ctx->job->target_id, param_str(p, "key_type"), e);
+	cJSON_Delete(p);
+	*result_id = ctx->job->target_id;
+	return rc;
+}
+
+static int
+job_account_deactivate(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	say(ctx, 1, 1, _("deactivating account #%lld"), (long long)ctx->job->target_id);
+	*result_id = ctx->job->target_id;
+	return account_deactivate(ctx->st, ctx->job->target_id, e);
+}
+
+static const struct {
+	const char *kind;
+	int (*run)(struct job_ctx *, int64_t *, struct err *);
+} kinds[] = {
+	{ JOB_ISSUE, job_issue },
+	{ JOB_RENEW, job_renew },
+	{ JOB_ROTATE_KEY, job_rotate_key },
+	{ JOB_REVOKE, job_revoke },
+	{ JOB_ACCOUNT_ROLLOVER, job_account_rollover },
+	{ JOB_ACCOUNT_DEACTIVATE, job_account_deactivate },
+};
+
+int
+jobs_kind_known(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].kind, kind) == 0)
+			return 1;
+	return 0;
+}
+
+int
+jobs_run(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	size_t i;
+
+	*result_id = 0;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].kind, ctx->job->kind) == 0)
+			return kinds[i].run(ctx, result_id, e);
+	return err_set(e, ERR_USAGE, _("unknown job kind '%s'"), ctx->job->kind);
+}

@@ -1,0 +1,48 @@
+/*
+ * Job kinds: one function each. A job is a store row (store_job.h); this
+ * module runs one claimed job to its outcome. Each kind is idempotent
+ * across restarts: it records what it created (an order, a key) in the
+ * job's params before the next step, so a job interrupted by a crash
+ * resumes instead of starting over.
+ */
+#ifndef CERTDECK_JOBS_H
+#define CERTDECK_JOBS_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "store.h"
+#include "store_job.h"
+
+struct job_ctx {
+	struct store *st;
+	const struct job_row *job;
+	/* Set by a signal handler: stop at the next step boundary. May be NULL. */
+	const volatile sig_atomic_t *stop;
+	/* Told about every progress step (CLI printing, UI wake-up). May be NULL. */
+	void (*on_event)(void *arg, int64_t job_id, int step, int steps, const char *msg);
+	void *arg;
+	const char *actor;
+};
+
+/* Job kinds certdeck runs. */
+#define JOB_ISSUE "issue"
+#define JOB_RENEW "renew"
+#define JOB_REVOKE "revoke"
+#define JOB_ROTATE_KEY "rotate-key"
+#define JOB_ACCOUNT_ROLLOVER "account-rollover"
+#define JOB_ACCOUNT_DEACTIVATE "account-deactivate"
+#define JOB_DEPLOY "deploy"
+
+/* 1 when kind is one of the above. */
+int jobs_kind_known(const char *kind);
+
+/*
+ * Runs the claimed job ctx->job. Returns 0 and *result_id (the
+ * certificate it produced, if any), or -1 with e filled (e->retryable:
+ * worth running again later).
+ */
+int jobs_run(struct job_ctx *ctx, int64_t *result_id, struct err *e);
+
+#endif

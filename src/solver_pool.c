@@ -1,0 +1,110 @@
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "solver_pool.h"
+
+struct pooled {
+	char key[512];
+	struct solver *solver;
+	int refs;
+	struct pooled *next;
+};
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pooled *pool;
+
+/* What makes two orders able to share one solver. */
+static void
+pool_key(const struct issue_settings *set, char *buf, size_t n)
+{
+	if (strcmp(set->challenge, "http-01") == 0 && set->webroot != NULL)
+		snprintf(buf, n, "webroot|%s", set->webroot);
+	else if (strcmp(set->challenge, "http-01") == 0)
+		snprintf(buf, n, "http|%s|%d", set->http_addr ? set->http_addr : "*", set->http_port);
+	else if (strcmp(set->challenge, "tls-alpn-01") == 0)
+		snprintf(buf, n, "alpn|%s|%d", set->tls_addr ? set->tls_addr : "*", set->tls_port);
+	else
+		snprintf(buf, n, "dns|%s|%s|%d", set->dns_hook ? set->dns_hook : "",
+		    set->dns_resolvers ? set->dns_resolvers : "", set->dns_timeout);
+}
+
+static int
+make(const struct issue_settings *set, struct solver **out, struct err *e)
+{
+	const char *ch = set->challenge;
+
+	if (strcmp(ch, "http-01") == 0) {
+		if (set->webroot != NULL)
+			return solver_http01_webroot_new(set->webroot, out, e);
+		return solver_http01_standalone_new(set->http_addr, set->http_port, out, e);
+	}
+	if (strcmp(ch, "dns-01") == 0) {
+		if (set->dns_hook == NULL)
+			return err_set(e, ERR_USAGE, "%s", _("dns-01 needs --dns-hook PROGRAM"));
+		return solver_dns01_hook_new(set->dns_hook, set->dns_resolvers, set->dns_timeout,
+		    out, e);
+	}
+	if (strcmp(ch, "tls-alpn-01") == 0)
+		return solver_alpn_new(set->tls_addr, set->tls_port, out, e);
+	return err_set(e, ERR_USAGE, _("unknown challenge type '%s'"), ch);
+}
+
+int
+solver_pool_get(const struct issue_settings *set, struct solver **out, struct err *e)
+{
+	struct pooled *p;
+	char key[512];
+	int rc = 0;
+
+	pool_key(set, key, sizeof(key));
+	pthread_mutex_lock(&pool_lock);
+	for (p = pool; p != NULL && strcmp(p->key, key) != 0; p = p->next)
+		;
+	if (p == NULL) {
+		p = calloc(1, sizeof(*p));
+		if (p == NULL) {
+			rc = err_set(e, ERR_IO, "%s", _("out of memory"));
+		} else if (make(set, &p->solver, e) != 0) {
+			free(p);
+			p = NULL;
+			rc = -1;
+		} else {
+			memcpy(p->key, key, sizeof(p->key));
+			p->next = pool;
+			pool = p;
+		}
+	}
+	if (p != NULL) {
+		p->refs++;
+		*out = p->solver;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return rc;
+}
+
+void
+solver_pool_put(struct solver *s)
+{
+	struct pooled **pp, *p;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&pool_lock);
+	for (pp = &pool; *pp != NULL && (*pp)->solver != s; pp = &(*pp)->next)
+		;
+	p = *pp;
+	if (p != NULL && --p->refs == 0)
+		*pp = p->next;
+	else
+		p = NULL;
+	pthread_mutex_unlock(&pool_lock);
+	if (p != NULL) {
+		solver_free(p->solver);
+		free(p);
+	}
+}

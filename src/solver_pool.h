@@ -1,0 +1,19 @@
+/*
+ * Solvers shared by every worker thread of a process: one http-01 or
+ * tls-alpn-01 responder per address and port, whatever the number of
+ * orders in flight. Reference counted; the last put stops it.
+ */
+#ifndef CERTDECK_SOLVER_POOL_H
+#define CERTDECK_SOLVER_POOL_H
+
+#include "err.h"
+#include "issue.h"
+#include "solver.h"
+
+/* Returns 0 and *out (give back with solver_pool_put), or -1. */
+int solver_pool_get(const struct issue_settings *set, struct solver **out, struct err *e);
+
+/* Releases a solver from solver_pool_get. Accepts NULL. */
+void solver_pool_put(struct solver *s);
+
+#endif

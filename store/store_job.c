@@ -1,0 +1,460 @@
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "store_job.h"
+
+static const char *const state_names[JOB_STATE_COUNT] = {
+	[JOB_QUEUED] = "queued", [JOB_RUNNING] = "running", [JOB_DONE] = "done",
+	[JOB_FAILED] = "failed", [JOB_CANCELLED] = "cancelled",
+};
+
+const char *
+store_job_state_name(enum job_state s)
+{
+	return (unsigned)s < JOB_STATE_COUNT ? state_names[s] : "unknown";
+}
+
+static enum job_state
+state_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < JOB_STATE_COUNT; i++)
+		if (strcmp(s, state_names[i]) == 0)
+			return (enum job_state)i;
+	return JOB_FAILED;
+}
+
+static char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? strdup((const char *)t) : NULL;
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int
+step_done(struct store *st, sqlite3_stmt *s, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_error(st, e, what);
+}
+
+void
+job_row_free(struct job_row *j)
+{
+	if (j == NULL)
+		return;
+	free(j->kind);
+	free(j->params);
+	free(j->progress);
+	free(j->last_error);
+	free(j->claimed_by);
+	free(j->actor);
+	free(j);
+}
+
+#define JOB_COLUMNS "id, kind, target_id, params, state, attempt, run_after, step, " \
+	"steps, progress, last_error, claimed_by, actor, result_id, created, updated"
+
+static struct job_row *
+job_from(sqlite3_stmt *s)
+{
+	struct job_row *j = calloc(1, sizeof(*j));
+	char *state;
+
+	if (j == NULL)
+		return NULL;
+	j->id = sqlite3_column_int64(s, 0);
+	j->kind = col_text(s, 1);
+	j->target_id = sqlite3_column_int64(s, 2);
+	j->params = col_text(s, 3);
+	state = col_text(s, 4);
+	j->state = state_parse(state);
+	free(state);
+	j->attempt = sqlite3_column_int(s, 5);
+	j->run_after = sqlite3_column_int64(s, 6);
+	j->step = sqlite3_column_int(s, 7);
+	j->steps = sqlite3_column_int(s, 8);
+	j->progress = col_text(s, 9);
+	j->last_error = col_text(s, 10);
+	j->claimed_by = col_text(s, 11);
+	j->actor = col_text(s, 12);
+	j->result_id = sqlite3_column_int64(s, 13);
+	j->created = sqlite3_column_int64(s, 14);
+	j->updated = sqlite3_column_int64(s, 15);
+	if (j->kind == NULL) {
+		job_row_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+int
+store_job_add(struct store *st, const char *kind, int64_t target_id, const char *params,
+    long long run_after, const char *actor, int64_t *id, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "INSERT INTO jobs (kind, target_id, params, state, run_after, actor, "
+	    "created, updated) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?6)", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, target_id);
+	bind_text(s, 3, params);
+	sqlite3_bind_int64(s, 4, run_after);
+	bind_text(s, 5, actor);
+	sqlite3_bind_int64(s, 6, store_now());
+	if (step_done(st, s, _("queuing a job"), e) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(st));
+	return 0;
+}
+
+int
+store_job_claim(struct store *st, const char *claimer, int64_t only,
+    struct job_row **out, struct err *e)
+{
+	sqlite3_stmt *s;
+	long long now = store_now();
+	int rc;
+
+	/* One statement: SQLite's single writer makes the claim atomic across processes. */
+	s = store_stmt(st, "UPDATE jobs SET state = 'running', claimed_by = ?1, claimed_at = ?2, "
+	    "attempt = attempt + 1, updated = ?2 WHERE id = (SELECT id FROM jobs "
+	    "WHERE state = 'queued' AND run_after <= ?2 AND (?3 = 0 OR id = ?3) "
+	    "ORDER BY run_after, id LIMIT 1) AND state = 'queued' RETURNING " JOB_COLUMNS, e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, claimer, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, only);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out = job_from(s);
+		/* Step to the end so the UPDATE commits before we return. */
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			;
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			job_row_free(*out);
+			return store_error(st, e, _("claiming a job"));
+		}
+		return *out != NULL ? 0 : err_set(e, ERR_STORE, "%s", _("out of memory"));
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 1 : store_error(st, e, _("claiming a job"));
+}
+
+int
+store_job_progress(struct store *st, int64_t id, int step, int steps, const char *msg,
+    struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE jobs SET step = ?2, steps = ?3, progress = ?4, updated = ?5 "
+	    "WHERE id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, step);
+	sqlite3_bind_int(s, 3, steps);
+	bind_text(s, 4, msg);
+	sqlite3_bind_int64(s, 5, store_now());
+	return step_done(st, s, _("recording job progress"), e);
+}
+
+int
+store_job_set_params(struct store *st, int64_t id, const char *params, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE jobs SET params = ?2, updated = ?3 WHERE id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, params);
+	sqlite3_bind_int64(s, 3, store_now());
+	return step_done(st, s, _("updating a job"), e);
+}
+
+int
+store_job_finish(struct store *st, int64_t id, enum job_state state, int64_t result_id,
+    const char *error_json, long long run_after, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	/* A job cancelled while it ran stays cancelled. */
+	s = store_stmt(st, "UPDATE jobs SET state = CASE WHEN state = 'cancelled' THEN state "
+	    "ELSE ?2 END, result_id = ?3, last_error = ?4, run_after = ?5, claimed_by = NULL, "
+	    "updated = ?6 WHERE id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, store_job_state_name(state), -1, SQLITE_STATIC);
+	if (result_id > 0)
+		sqlite3_bind_int64(s, 3, result_id);
+	else
+		sqlite3_bind_null(s, 3);
+	bind_text(s, 4, error_json);
+	sqlite3_bind_int64(s, 5, run_after);
+	sqlite3_bind_int64(s, 6, store_now());
+	return step_done(st, s, _("finishing a job"), e);
+}
+
+int
+store_job_release(struct store *st, int64_t id, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE jobs SET state = 'queued', attempt = max(attempt - 1, 0), "
+	    "claimed_by = NULL, updated = ?2 WHERE id = ?1 AND state = 'running'", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, store_now());
+	return step_done(st, s, _("releasing a job"), e);
+}
+
+int
+store_job_cancel(struct store *st, int64_t id, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE jobs SET state = 'cancelled', updated = ?2 "
+	    "WHERE id = ?1 AND state IN ('queued', 'running')", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, store_now());
+	if (step_done(st, s, _("cancelling a job"), e) != 0)
+		return -1;
+	return sqlite3_changes(store_db(st)) == 1 ? 0 : 1;
+}
+
+int
+store_job_cancelled(struct store *st, int64_t id, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc, cancelled = 0;
+
+	s = store_stmt(st, "SELECT state = 'cancelled' FROM jobs WHERE id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		cancelled = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(st, e, _("reading a job"));
+	return cancelled;
+}
+
+int
+store_job_get(struct store *st, int64_t id, struct job_row **out, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = store_stmt(st, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? 1 : store_error(st, e, _("reading a job"));
+	}
+	*out = job_from(s);
+	sqlite3_reset(s);
+	return *out != NULL ? 0 : err_set(e, ERR_STORE, "%s", _("out of memory"));
+}
+
+int
+store_job_list(struct store *st, int active_only, int (*cb)(const struct job_row *, void *),
+    void *arg, struct err *e)
+{
+	struct job_row *j;
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	s = store_stmt(st, "SELECT " JOB_COLUMNS " FROM jobs WHERE ?1 = 0 OR state IN "
+	    "('queued', 'running') ORDER BY id DESC", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, active_only);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((j = job_from(s)) == NULL) {
+			sqlite3_reset(s);
+			return err_set(e, ERR_STORE, "%s", _("out of memory"));
+		}
+		ret = cb(j, arg);
+		job_row_free(j);
+		if (ret != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(st, e, _("listing jobs"));
+	return ret;
+}
+
+/* 1 when claimer ("host:pid:n") names a dead process on host. */
+static int
+claimer_dead(const char *claimer, const char *host)
+{
+	size_t hl = strlen(host);
+	long pid;
+	char *end;
+
+	if (claimer == NULL)
+		return 1;
+	if (strncmp(claimer, host, hl) != 0 || claimer[hl] != ':')
+		return 0;
+	pid = strtol(claimer + hl + 1, &end, 10);
+	if (end == claimer + hl + 1 || pid <= 0)
+		return 1;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+int
+store_job_reclaim(struct store *st, const char *host, long long stale_after, struct err *e)
+{
+	sqlite3_stmt *s, *u;
+	int64_t ids[64];
+	int n = 0, i, rc;
+	long long now = store_now();
+
+	s = store_stmt(st, "SELECT id, claimed_by, updated FROM jobs WHERE state = 'running'", e);
+	if (s == NULL)
+		return -1;
+	while (n < 64 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *by = (const char *)sqlite3_column_text(s, 1);
+
+		if (claimer_dead(by, host) || now - sqlite3_column_int64(s, 2) > stale_after)
+			ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	for (i = 0; i < n; i++) {
+		/* The claimer died mid-step: the job resumes from its last committed step. */
+		u = store_stmt(st, "UPDATE jobs SET state = 'queued', claimed_by = NULL, "
+		    "updated = ?2 WHERE id = ?1 AND state = 'running'", e);
+		if (u == NULL)
+			return -1;
+		sqlite3_bind_int64(u, 1, ids[i]);
+		sqlite3_bind_int64(u, 2, now);
+		if (step_done(st, u, _("requeuing a job"), e) != 0)
+			return -1;
+	}
+	return n;
+}
+
+int
+store_job_pending(struct store *st, const char *kind, int64_t target_id, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc, found;
+
+	s = store_stmt(st, "SELECT 1 FROM jobs WHERE kind = ?1 AND target_id = ?2 AND "
+	    "state IN ('queued', 'running') LIMIT 1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, target_id);
+	rc = sqlite3_step(s);
+	found = rc == SQLITE_ROW;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(st, e, _("looking up jobs"));
+	return found;
+}
+
+int
+store_job_next_run(struct store *st, long long *when, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = store_stmt(st, "SELECT min(run_after) FROM jobs WHERE state = 'queued'", e);
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	*when = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : store_error(st, e, _("looking up jobs"));
+}
+
+int
+store_event_add(struct store *st, int64_t job_id, const char *level, int step, int steps,
+    const char *message, const char *actor, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "INSERT INTO events (time, job_id, level, step, steps, message, actor) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, store_now());
+	if (job_id > 0)
+		sqlite3_bind_int64(s, 2, job_id);
+	else
+		sqlite3_bind_null(s, 2);
+	bind_text(s, 3, level);
+	sqlite3_bind_int(s, 4, step);
+	sqlite3_bind_int(s, 5, steps);
+	sqlite3_bind_text(s, 6, message, -1, SQLITE_TRANSIENT);
+	bind_text(s, 7, actor);
+	return step_done(st, s, _("recording an event"), e);
+}
+
+int
+store_event_list(struct store *st, int64_t job_id, int limit,
+    int (*cb)(const struct event_row *, void *), void *arg, struct err *e)
+{
+	struct event_row ev;
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	s = store_stmt(st, "SELECT * FROM (SELECT id, time, job_id, level, step, steps, message, "
+	    "actor FROM events WHERE ?1 = 0 OR job_id = ?1 ORDER BY id DESC LIMIT ?2) "
+	    "ORDER BY id", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, job_id);
+	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ev.id = sqlite3_column_int64(s, 0);
+		ev.time = sqlite3_column_int64(s, 1);
+		ev.job_id = sqlite3_column_int64(s, 2);
+		ev.level = (const char *)sqlite3_column_text(s, 3);
+		ev.step = sqlite3_column_int(s, 4);
+		ev.steps = sqlite3_column_int(s, 5);
+		ev.message = (const char *)sqlite3_column_text(s, 6);
+		ev.actor = (const char *)sqlite3_column_text(s, 7);
+		if ((ret = cb(&ev, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(st, e, _("listing events"));
+	return ret;
+}
