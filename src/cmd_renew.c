@@ -136,6 +136,12 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		struct cert_row *row = NULL;
 		int g = store_cert_get(st, forced[i], &row, &rs.e);
 
+		if (g == 0 && row->status == CERT_REPLACED) {
+			cli_msg(_("certificate #%lld was already replaced by #%lld; renew that one"),
+			    (long long)forced[i], (long long)row->replaced_by);
+			cert_row_free(row);
+			goto out;
+		}
 		cert_row_free(row);
 		if (g != 0) {
 			if (g == 1)

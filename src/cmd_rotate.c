@@ -40,6 +40,13 @@ cmd_rotate_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		return rc;
 	err_clear(&e);
 	g = store_cert_get(st, id, &row, &e);
+	if (g == 0 && row->status == CERT_REPLACED) {
+		cli_msg(_("certificate #%lld was already replaced by #%lld; rotate that one"),
+		    (long long)id, (long long)row->replaced_by);
+		cert_row_free(row);
+		store_close(st);
+		return CLI_FAIL;
+	}
 	cert_row_free(row);
 	if (g != 0) {
 		store_close(st);

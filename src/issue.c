@@ -20,6 +20,7 @@
 #include "solver_pool.h"
 #include "store_cert.h"
 #include "store_key.h"
+#include "testhook.h"
 
 enum {
 	STEP_ORDER = 1,
@@ -214,19 +215,6 @@ say(struct run *r, int step, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	r->progress->fn(r->progress->arg, step, STEP_COUNT, msg);
-}
-
-/*
- * Test hook: CERTDECK_TEST_CRASH_AT=NAME kills the process right after the
- * step NAME was committed, as a power cut would.
- */
-static void
-crash_point(const char *name)
-{
-	const char *at = getenv("CERTDECK_TEST_CRASH_AT");
-
-	if (at != NULL && strcmp(at, name) == 0)
-		raise(SIGKILL);
 }
 
 static void
@@ -434,6 +422,7 @@ validate(struct run *r, struct err *e)
 			goto out;
 		if (record_authz(r, p[i].authz, e) != 0)
 			goto out;
+		testhook_crash("authz");
 		authz_name(p[i].authz, name, sizeof(name));
 		if (strcmp(p[i].authz->status, "valid") == 0) {
 			say(r, STEP_AUTHZ, _("%s: already authorized"), name);
@@ -475,7 +464,7 @@ validate(struct run *r, struct err *e)
 		todo++;
 		say(r, STEP_AUTHZ, _("%s: %s challenge answered"), name, r->set.challenge);
 	}
-	crash_point("challenge");
+	testhook_crash("challenge");
 	/* Poll until every answered authorization is decided. */
 	last_progress = time(NULL);
 	for (done = 0; done < todo;) {
@@ -582,6 +571,27 @@ refresh_after_failure(struct run *r)
 	save_order(r, &ignore);
 }
 
+/* Forgets the CA's side of the order (URL, authorizations) for a fresh start. */
+static int
+reset_order(struct run *r, struct err *e)
+{
+	free(r->order->url);
+	free(r->order->finalize_url);
+	free(r->order->certificate_url);
+	free(r->order->error_json);
+	r->order->url = r->order->finalize_url = r->order->certificate_url = NULL;
+	r->order->error_json = NULL;
+	set_str(&r->order->status, "new");
+	if (store_begin(r->st, e) != 0)
+		return -1;
+	if (store_authz_delete(r->st, r->order->id, e) != 0 || save_order(r, e) != 0 ||
+	    store_commit(r->st, e) != 0) {
+		store_rollback(r->st);
+		return -1;
+	}
+	return 0;
+}
+
 /* Creates the order at the CA, or refreshes the one already created. */
 static int
 place_order(struct run *r, struct err *e)
@@ -596,8 +606,19 @@ place_order(struct run *r, struct err *e)
 			return -1;
 		absorb_order(r, o);
 		acme_order_free(o);
-		say(r, STEP_ORDER, _("resuming order %s (%s)"), r->order->url, r->order->status);
-		return save_order(r, e);
+		if (strcmp(r->order->status, "invalid") != 0) {
+			say(r, STEP_ORDER, _("resuming order %s (%s)"), r->order->url,
+			    r->order->status);
+			return save_order(r, e);
+		}
+		/*
+		 * The order died while we were away (our responder went with
+		 * the crashed process, or it expired): it cannot be finished,
+		 * so this run places a new one for the same names.
+		 */
+		say(r, STEP_ORDER, _("order %s is invalid; placing a new order"), r->order->url);
+		if (reset_order(r, e) != 0)
+			return -1;
 	}
 	if (acme_order_new(r->acct->client, r->ids, r->n_ids, r->order->profile,
 	    r->order->replaces, &o, e) != 0)
@@ -616,7 +637,7 @@ place_order(struct run *r, struct err *e)
 	if (store_commit(r->st, e) != 0)
 		goto rollback;
 	say(r, STEP_ORDER, _("order created with %zu authorizations"), o->n_authorizations);
-	crash_point("order");
+	testhook_crash("order");
 	rc = 0;
 	goto out;
 rollback:
@@ -687,7 +708,7 @@ finalize(struct run *r, struct err *e)
 		if (crypto_csr_build(key, names, r->n_ids, &r->order->csr, &r->order->csr_len,
 		    e) != 0 || save_order(r, e) != 0 || store_commit(r->st, e) != 0)
 			goto rollback;
-		crash_point("csr");
+		testhook_crash("csr");
 	}
 	say(r, STEP_FINALIZE, "%s", _("finalizing"));
 	{
@@ -702,7 +723,7 @@ finalize(struct run *r, struct err *e)
 	absorb_order(r, o);
 	if (save_order(r, e) != 0)
 		goto out;
-	crash_point("finalize");
+	testhook_crash("finalize");
 	rc = 0;
 	goto out;
 rollback:
@@ -773,7 +794,7 @@ download_and_store(struct run *r, int64_t *cert_id, struct err *e)
 			alt_pem = NULL;
 		}
 	}
-	crash_point("download");
+	testhook_crash("download");
 	if (order_key(r, &key, e) != 0)
 		goto out;
 	m = crypto_cert_matches_key(pem, strlen(pem), key, e);
@@ -798,6 +819,7 @@ download_and_store(struct run *r, int64_t *cert_id, struct err *e)
 	if (save_order(r, e) != 0 || store_commit(r->st, e) != 0)
 		goto rollback;
 	say(r, STEP_STORE, _("certificate #%lld stored"), (long long)*cert_id);
+	testhook_crash("stored");
 	rc = 0;
 	goto out;
 rollback:

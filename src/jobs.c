@@ -13,6 +13,7 @@
 #include "renew.h"
 #include "revoke.h"
 #include "store_cert.h"
+#include "testhook.h"
 
 /* ---- params ---- */
 
@@ -148,6 +149,7 @@ renew_common(struct job_ctx *ctx, int rotate, int64_t *result_id, struct err *e)
 		if (text == NULL || store_job_set_params(ctx->st, ctx->job->id, text, e) != 0 ||
 		    store_commit(ctx->st, e) != 0)
 			goto rollback;
+		testhook_crash("renew-order");
 		say(ctx, 0, 6, _("renewing certificate #%lld (%s) with order #%lld"),
 		    (long long)old->id, old->name, (long long)order_id);
 	}

@@ -26,6 +26,7 @@ struct shared {
 	char actor[128];
 	int open_failed;
 	struct err open_err;
+	time_t last_reclaim;	/* one thread reclaims for all, now and then */
 };
 
 struct thread_arg {
@@ -201,6 +202,21 @@ idle_wait(const struct worker_opts *o, struct store *st)
 	}
 }
 
+/* 1 when this thread should look for dead claimers now (the others skip it). */
+static int
+reclaim_due(struct shared *sh)
+{
+	time_t now = time(NULL);
+	int due;
+
+	pthread_mutex_lock(&sh->lock);
+	due = now - sh->last_reclaim >= RECLAIM_EVERY;
+	if (due)
+		sh->last_reclaim = now;
+	pthread_mutex_unlock(&sh->lock);
+	return due;
+}
+
 static void *
 thread_main(void *p)
 {
@@ -210,7 +226,6 @@ thread_main(void *p)
 	struct store *st = NULL;
 	struct job_row *job;
 	char claimer[300];
-	time_t last_reclaim = 0;
 	struct err e;
 	int rc;
 
@@ -225,9 +240,13 @@ thread_main(void *p)
 	}
 	snprintf(claimer, sizeof(claimer), "%s:%ld:%d", worker_host(), (long)getpid(), ta->index);
 	while (!stopping(o)) {
-		if (ta->index == 0 && time(NULL) - last_reclaim >= RECLAIM_EVERY) {
-			store_job_reclaim(st, worker_host(), STALE_AFTER, &e);
-			last_reclaim = time(NULL);
+		if (reclaim_due(sh)) {
+			/* Jobs whose worker died mid-step resume from their last commit. */
+			if (store_job_reclaim(st, worker_host(), STALE_AFTER, &e) < 0) {
+				pthread_mutex_lock(&sh->lock);
+				sh->last_reclaim = 0;
+				pthread_mutex_unlock(&sh->lock);
+			}
 		}
 		rc = store_job_claim(st, claimer, o->only_job, &job, &e);
 		if (rc < 0) {

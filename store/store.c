@@ -338,6 +338,11 @@ store_open(const char *path, int flags, struct store **out, struct err *e)
 	}
 	rc = -1;
 	sqlite3_extended_result_codes(db, 1);
+	/*
+	 * Before anything reads the file: another connection (a worker
+	 * thread, cron) may hold a lock for a moment, which is no error.
+	 */
+	sqlite3_busy_timeout(db, 5000);
 	/* SQLite quietly falls back to read-only for a write-protected file. */
 	if (!readonly && sqlite3_db_readonly(db, "main") == 1) {
 		err_set(e, ERR_IO, _("%s is not writable; fix its permissions "

@@ -561,3 +561,15 @@ store_authz_list(struct store *st, int64_t order_id,
 		return store_error(st, e, _("listing authorizations"));
 	return ret;
 }
+
+int
+store_authz_delete(struct store *st, int64_t order_id, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "DELETE FROM authorizations WHERE order_id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, order_id);
+	return step_done(st, s, _("forgetting authorizations"), e);
+}

@@ -123,6 +123,9 @@ int store_challenge_put(struct store *st, int64_t authz_id, const char *type,
     const char *url, const char *token, const char *status, const char *error_json,
     struct err *e);
 
+/* Deletes an order's authorizations and their challenges. Returns 0 or -1. */
+int store_authz_delete(struct store *st, int64_t order_id, struct err *e);
+
 /* Calls cb(url, status, arg) for each authorization URL of the order, in insertion order. */
 int store_authz_list(struct store *st, int64_t order_id,
     int (*cb)(const char *url, const char *status, void *arg), void *arg, struct err *e);
