@@ -533,12 +533,20 @@ process_gone(pid_t pid)
 	char path[64], *stat;
 	int gone;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	stat = read_file(path);
-	/* Absent, or a zombie nobody has reaped yet. */
-	gone = stat == NULL || strstr(stat, ") Z ") != NULL;
-	free(stat);
-	return gone;
+	int i;
+
+	/* A killed process takes a moment to exit on a loaded machine: poll up to 3 s. */
+	for (i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		stat = read_file(path);
+		/* Absent, or a zombie nobody has reaped yet. */
+		gone = stat == NULL || strstr(stat, ") Z ") != NULL;
+		free(stat);
+		if (gone)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
 }
 
 static void
