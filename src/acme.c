@@ -86,31 +86,65 @@ jstrv(const cJSON *arr, char ***out, size_t *n)
 
 /* ---- time ---- */
 
+/* Reads exactly n digits at *p, advancing it. Returns the value, or -1. */
+static int
+digits(const char **p, int n)
+{
+	int v = 0;
+
+	for (; n > 0; n--, (*p)++) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+/*
+ * Strict RFC 3339 date-time: every field its fixed width and in range, so
+ * a short offset ("+1:00") or a 13th month is refused instead of being
+ * read past or normalised by timegm().
+ */
 int
 acme_parse_time(const char *s, long long *out)
 {
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	struct tm tm = { 0 };
-	const char *p;
-	int off_h = 0, off_m = 0, n = 0;
+	const char *p = s;
+	int y, mo, d, h, mi, sec, oh, om, sign;
 	long long t;
 
-	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+	if (s == NULL)
 		return -1;
-	p = s + n;
-	if (*p == '.')
+	if ((y = digits(&p, 4)) < 0 || *p++ != '-' || (mo = digits(&p, 2)) < 1 || mo > 12 ||
+	    *p++ != '-' || (d = digits(&p, 2)) < 1 || d > mdays[mo - 1] ||
+	    (*p != 'T' && *p != 't') || (p++, (h = digits(&p, 2)) < 0) || h > 23 ||
+	    *p++ != ':' || (mi = digits(&p, 2)) < 0 || mi > 59 || *p++ != ':' ||
+	    (sec = digits(&p, 2)) < 0 || sec > 60)
+		return -1;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)p[1]))
+			return -1;
 		for (p++; isdigit((unsigned char)*p); p++)
 			;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
+	}
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
 	t = (long long)timegm(&tm);
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
-		if (sscanf(p + 1, "%2d:%2d", &off_h, &off_m) != 2)
+		sign = *p++ == '+' ? -1 : 1;
+		if ((oh = digits(&p, 2)) < 0 || oh > 23 || *p++ != ':' ||
+		    (om = digits(&p, 2)) < 0 || om > 59)
 			return -1;
-		t += (*p == '+' ? -1 : 1) * (off_h * 3600LL + off_m * 60LL);
-		p += 6;
+		t += sign * (oh * 3600LL + om * 60LL);
 	} else {
 		return -1;
 	}
@@ -231,18 +265,23 @@ parse_directory(struct acme_client *c, const char *body, struct err *e)
 
 			d->profiles = calloc(n + 1, sizeof(char *));
 			d->profile_descriptions = calloc(n + 1, sizeof(char *));
+			if (d->profiles == NULL || d->profile_descriptions == NULL)
+				goto oom;
 			cJSON_ArrayForEach(it, profiles) {
-				if (d->profiles == NULL || d->profile_descriptions == NULL)
-					break;
+				/* Counted as soon as stored, so a failure frees what exists. */
 				d->profiles[i] = strdup(it->string);
 				d->profile_descriptions[i] = strdup(cJSON_IsString(it) ?
 				    it->valuestring : "");
-				i++;
+				d->n_profiles = ++i;
+				if (d->profiles[i - 1] == NULL || d->profile_descriptions[i - 1] == NULL)
+					goto oom;
 			}
-			d->n_profiles = i;
 		}
 	}
 	rc = 0;
+	goto out;
+oom:
+	err_set(e, ERR_IO, "%s", _("out of memory"));
 out:
 	cJSON_Delete(doc);
 	return rc;
@@ -652,6 +691,22 @@ dns_name_ok(const char *name)
 	return label > 0;
 }
 
+/* 1 when id is a dns name (no wildcard prefix: RFC 8555 7.1.4) or an IP address. */
+static int
+identifier_ok(const struct acme_identifier *id)
+{
+	unsigned char buf[16];
+
+	if (id->type == NULL || id->value == NULL)
+		return 0;
+	if (strcmp(id->type, "dns") == 0)
+		return strncmp(id->value, "*.", 2) != 0 && dns_name_ok(id->value);
+	if (strcmp(id->type, "ip") == 0)
+		return inet_pton(AF_INET, id->value, buf) == 1 ||
+		    inet_pton(AF_INET6, id->value, buf) == 1;
+	return 0;
+}
+
 int
 acme_identifiers_from_names(const char *const *names, size_t n,
     struct acme_identifier **out, struct err *e)
@@ -749,6 +804,46 @@ order_from(const cJSON *doc, const char *url, const struct http_response *r,
 	return 0;
 }
 
+static int ari_cert_id_ok(const char *id);
+
+/* Appends s to buf (size n) with anything but printable ASCII shown as '?'. */
+static void
+append_printable(char *buf, size_t n, const char *s)
+{
+	size_t len = strlen(buf);
+
+	for (; *s != '\0' && len + 1 < n; s++)
+		buf[len++] = *s >= 0x20 && *s < 0x7f ? *s : '?';
+	buf[len] = '\0';
+}
+
+/*
+ * A profile is asked for by name: refuse one the CA does not advertise
+ * before anything is sent, naming those it does (the CA's names are shown
+ * printable-only: they are its data, going to a terminal).
+ */
+static int
+check_profile(const struct acme_directory *d, const char *profile, struct err *e)
+{
+	char list[512] = "";
+	size_t i;
+
+	if (d->n_profiles == 0)
+		return err_set(e, ERR_USAGE, _("this CA offers no profiles (asked for '%s')"),
+		    profile);
+	for (i = 0; i < d->n_profiles; i++) {
+		if (strcmp(d->profiles[i], profile) == 0)
+			return 0;
+	}
+	for (i = 0; i < d->n_profiles; i++) {
+		if (i > 0)
+			append_printable(list, sizeof(list), ", ");
+		append_printable(list, sizeof(list), d->profiles[i]);
+	}
+	return err_set(e, ERR_USAGE, _("this CA has no profile '%s'; it offers: %s"), profile,
+	    list);
+}
+
 int
 acme_order_new(struct acme_client *c, const struct acme_identifier *ids, size_t n,
     const char *profile, const char *replaces, struct acme_order **out, struct err *e)
@@ -769,16 +864,20 @@ acme_order_new(struct acme_client *c, const struct acme_identifier *ids, size_t 
 		cJSON_AddItemToArray(arr, it);
 	}
 	if (profile != NULL) {
-		if (c->dir.n_profiles == 0) {
+		if (check_profile(&c->dir, profile, e) != 0) {
 			cJSON_Delete(o);
-			return err_set(e, ERR_USAGE, _("this CA offers no profiles (asked for '%s')"),
-			    profile);
+			return -1;
 		}
 		cJSON_AddStringToObject(o, "profile", profile);
 	}
 	/* replaces only where ARI exists: other CAs may reject the unknown field. */
-	if (replaces != NULL && c->dir.renewal_info != NULL)
+	if (replaces != NULL && c->dir.renewal_info != NULL) {
+		if (!ari_cert_id_ok(replaces)) {
+			cJSON_Delete(o);
+			return err_set(e, ERR_USAGE, "%s", _("malformed ARI certificate ID"));
+		}
 		cJSON_AddStringToObject(o, "replaces", replaces);
+	}
 	if ((payload = payload_of(o)) == NULL)
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
 	if (acme_post_json(c, c->dir.new_order, payload, 0, &r, &doc, e) != 0)
@@ -885,6 +984,12 @@ acme_authz_get(struct acme_client *c, const char *url, struct acme_authz **out,
 	chs = cJSON_GetObjectItemCaseSensitive(doc, "challenges");
 	if (a->status == NULL || a->identifier.value == NULL || !cJSON_IsArray(chs)) {
 		err_set(e, ERR_PROTO, _("%s: the authorization object is malformed"), url);
+		goto out;
+	}
+	/* Like the token, the CA's identifier becomes a record name and a hook argument. */
+	if (!identifier_ok(&a->identifier)) {
+		err_set(e, ERR_PROTO, _("%s: the CA sent an authorization for a malformed "
+		    "identifier; refusing it"), url);
 		goto out;
 	}
 	a->challenges = calloc((size_t)cJSON_GetArraySize(chs) + 1, sizeof(*a->challenges));
@@ -1042,6 +1147,27 @@ acme_ari_cert_id(const unsigned char *aki, size_t aki_len, const unsigned char *
 	return *out != NULL ? 0 : err_set(e, ERR_IO, "%s", _("out of memory"));
 }
 
+/*
+ * 1 for "B64.B64": exactly one dot between two non-empty base64url parts.
+ * The ID becomes a path segment, so "../" or a second "/" must not pass.
+ */
+static int
+ari_cert_id_ok(const char *id)
+{
+	const char *dot = strchr(id, '.');
+	size_t i;
+
+	if (dot == NULL || dot == id || dot[1] == '\0' || strlen(id) > 1024 ||
+	    strchr(dot + 1, '.') != NULL)
+		return 0;
+	for (i = 0; id[i] != '\0'; i++) {
+		if (id + i != dot && !isalnum((unsigned char)id[i]) && id[i] != '-' &&
+		    id[i] != '_')
+			return 0;
+	}
+	return 1;
+}
+
 int
 acme_renewal_info_get(struct acme_client *c, const char *cert_id,
     struct acme_renewal_info *out, struct err *e)
@@ -1056,7 +1182,7 @@ acme_renewal_info_get(struct acme_client *c, const char *cert_id,
 	out->retry_after = -1;
 	if (c->dir.renewal_info == NULL)
 		return 1;
-	if (!base64url_is_token(cert_id, 512) && strchr(cert_id, '.') == NULL)
+	if (!ari_cert_id_ok(cert_id))
 		return err_set(e, ERR_USAGE, "%s", _("malformed ARI certificate ID"));
 	n = strlen(c->dir.renewal_info) + strlen(cert_id) + 2;
 	if ((url = malloc(n)) == NULL)

@@ -162,9 +162,10 @@ void acme_identifiers_free(struct acme_identifier *ids, size_t n);
 
 /*
  * newOrder. profile and replaces (an ARI certificate ID) are sent only
- * when non-NULL and only if the directory advertises them (profiles in
- * meta; renewalInfo for replaces). Returns 0 and *out (with url set from
- * Location), or -1.
+ * when non-NULL. A profile the directory does not list in meta.profiles
+ * fails with ERR_USAGE naming those it does, before anything is sent;
+ * replaces is left out when the directory has no renewalInfo. Returns 0
+ * and *out (with url set from Location), or -1.
  */
 int acme_order_new(struct acme_client *c, const struct acme_identifier *ids,
     size_t n, const char *profile, const char *replaces, struct acme_order **out,
