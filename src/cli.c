@@ -38,13 +38,34 @@ cli_msg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/*
+ * Copies text for the terminal: control characters (escape sequences a CA
+ * or a file might carry) become '?'.
+ */
+static void
+printable(const char *in, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < n; i++)
+		out[i] = ((unsigned char)in[i] < 0x20 || in[i] == 0x7f) ? '?' : in[i];
+	out[i] = '\0';
+}
+
 int
 cli_fail(const struct err *e)
 {
-	cli_msg("%s", e->msg[0] != '\0' ? e->msg : _("unknown error"));
-	if (e->problem_detail[0] != '\0')
+	char msg[sizeof(e->msg)], detail[sizeof(e->problem_detail)];
+	char type[sizeof(e->problem_type)];
+
+	printable(e->msg[0] != '\0' ? e->msg : _("unknown error"), msg, sizeof(msg));
+	cli_msg("%s", msg);
+	if (e->problem_detail[0] != '\0') {
+		printable(e->problem_detail, detail, sizeof(detail));
+		printable(e->problem_type, type, sizeof(type));
 		/* TRANSLATORS: the CA's own words follow. */
-		cli_msg(_("the CA said: %s (%s)"), e->problem_detail, e->problem_type);
+		cli_msg(_("the CA said: %s (%s)"), detail, type);
+	}
 	return CLI_FAIL;
 }
 
