@@ -258,6 +258,43 @@ fail:
 	return rc;
 }
 
+int
+account_cache_get(struct account_cache *c, struct store *st, int64_t id,
+    struct account_session **out, struct err *e)
+{
+	struct account_row *row = NULL;
+	int rc;
+
+	if (c->sess != NULL && c->sess->row->id == id) {
+		rc = store_account_get(st, id, &row, e);
+		if (rc != 0)
+			return rc;
+		/* A rollover or deactivation since: the cached session is stale. */
+		if (row->key_id == c->key_id && row->old_key_id == 0 &&
+		    strcmp(row->status, c->sess->row->status) == 0) {
+			account_row_free(row);
+			*out = c->sess;
+			return 0;
+		}
+		account_row_free(row);
+	}
+	account_cache_clear(c);
+	rc = account_open(st, id, &c->sess, e);
+	if (rc != 0)
+		return rc;
+	c->key_id = c->sess->row->key_id;
+	*out = c->sess;
+	return 0;
+}
+
+void
+account_cache_clear(struct account_cache *c)
+{
+	account_session_free(c->sess);
+	c->sess = NULL;
+	c->key_id = 0;
+}
+
 static int
 open_or_fail(struct store *st, int64_t id, struct account_session **s, struct err *e)
 {

@@ -52,6 +52,26 @@ int account_open(struct store *st, int64_t id, struct account_session **out,
 
 void account_session_free(struct account_session *s);
 
+/*
+ * A worker thread's open session, reused across its jobs so consecutive
+ * orders skip the directory fetch and the TLS handshake. Zero-initialise.
+ */
+struct account_cache {
+	struct account_session *sess;
+	int64_t key_id;		/* what the session was opened with */
+};
+
+/*
+ * The session for account id, reused when the stored account still has
+ * the same key, else reopened. *out is borrowed from the cache. Returns 0,
+ * 1 when no such account, or -1.
+ */
+int account_cache_get(struct account_cache *c, struct store *st, int64_t id,
+    struct account_session **out, struct err *e);
+
+/* Frees the cached session. Accepts a cache that holds none. */
+void account_cache_clear(struct account_cache *c);
+
 /* Replaces the contacts at the CA and in the store. Returns 0 or -1. */
 int account_update_contacts(struct store *st, int64_t id, const char *const *contacts,
     size_t n, struct err *e);

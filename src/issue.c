@@ -33,7 +33,7 @@ enum {
 };
 
 /* Polling: start short (a local CA answers in milliseconds), back off to 1 s. */
-#define POLL_FIRST_MS 5
+#define POLL_FIRST_MS 2
 #define POLL_MAX_MS 1000
 /* A CA that shows no progress for this long is left for a later attempt. */
 #define POLL_STALL_S 90
@@ -193,6 +193,7 @@ struct run {
 	struct store *st;
 	struct order_row *order;
 	struct account_session *acct;
+	int acct_borrowed;	/* from a worker's cache: not ours to free */
 	struct issue_settings set;
 	const struct issue_progress *progress;
 	struct acme_identifier *ids;
@@ -392,6 +393,8 @@ collect_url(const char *url, const char *status, void *arg)
 	return l->urls[l->n++] == NULL ? -1 : 0;
 }
 
+static int poll_order(struct run *r, const char *while_status, struct err *e);
+
 /* Proves control of every identifier whose authorization is still pending. */
 static int
 validate(struct run *r, struct err *e)
@@ -399,9 +402,7 @@ validate(struct run *r, struct err *e)
 	struct url_list urls = { 0 };
 	struct pending *p = NULL;
 	const struct acme_challenge *ch;
-	size_t i, todo = 0, done;
-	long delay = POLL_FIRST_MS;
-	time_t last_progress;
+	size_t i, todo = 0;
 	char name[300];
 	int rc = -1, lrc;
 
@@ -465,31 +466,27 @@ validate(struct run *r, struct err *e)
 		say(r, STEP_AUTHZ, _("%s: %s challenge answered"), name, r->set.challenge);
 	}
 	testhook_crash("challenge");
-	/* Poll until every answered authorization is decided. */
-	last_progress = time(NULL);
-	for (done = 0; done < todo;) {
-		long retry_after = -1;
+	/*
+	 * One request per poll: the order turns "ready" when every
+	 * authorization is valid and "invalid" when one fails. Only then
+	 * are the authorizations fetched again, to name the failure.
+	 */
+	if (todo > 0) {
+		if (poll_order(r, "pending", e) != 0)
+			goto out;
+		if (strcmp(r->order->status, "invalid") == 0) {
+			for (i = 0; i < urls.n; i++) {
+				struct acme_authz *fresh;
 
-		for (i = 0; i < urls.n; i++) {
-			struct acme_authz *fresh;
-
-			if (!p[i].presented || strcmp(p[i].authz->status, "pending") != 0)
-				continue;
-			if (acme_authz_get(r->acct->client, urls.urls[i], &fresh, e) != 0)
-				goto out;
-			acme_authz_free(p[i].authz);
-			p[i].authz = fresh;
-			authz_name(fresh, name, sizeof(name));
-			if (strcmp(fresh->status, "pending") == 0) {
-				if (fresh->retry_after > retry_after)
-					retry_after = fresh->retry_after;
-				continue;
-			}
-			if (record_authz(r, fresh, e) != 0)
-				goto out;
-			done++;
-			last_progress = time(NULL);
-			if (strcmp(fresh->status, "valid") != 0) {
+				if (!p[i].presented ||
+				    acme_authz_get(r->acct->client, urls.urls[i], &fresh, e) != 0)
+					continue;
+				acme_authz_free(p[i].authz);
+				p[i].authz = fresh;
+				record_authz(r, fresh, e);
+				if (strcmp(fresh->status, "valid") == 0)
+					continue;
+				authz_name(fresh, name, sizeof(name));
 				ch = acme_authz_challenge(fresh, r->set.challenge);
 				if (ch != NULL && ch->error != NULL)
 					problem_err(e, ch->error, name,
@@ -499,17 +496,15 @@ validate(struct run *r, struct err *e)
 					    name, fresh->status);
 				goto out;
 			}
-			say(r, STEP_VALIDATE, _("%s: validated"), name);
-		}
-		if (done == todo)
-			break;
-		if (time(NULL) - last_progress > POLL_STALL_S) {
-			err_set(e, ERR_ACME, "%s", _("the CA made no progress validating for 90 seconds"));
-			e->retryable = 1;
+			err_set(e, ERR_ACME, "%s", _("the CA marked the order invalid"));
 			goto out;
 		}
-		if (wait_or_defer(retry_after, &delay, e) != 0)
+		if (store_order_validated(r->st, r->order->id, r->set.challenge, e) != 0)
 			goto out;
+		for (i = 0; i < urls.n; i++) {
+			if (p[i].presented)
+				say(r, STEP_VALIDATE, _("%s: validated"), p[i].ident);
+		}
 	}
 	rc = 0;
 out:
@@ -866,7 +861,7 @@ parse_identifiers(struct run *r, struct err *e)
 
 int
 issue_order_run(struct store *st, int64_t order_id, const struct issue_progress *p,
-    int64_t *cert_id, struct err *e)
+    struct account_cache *cache, int64_t *cert_id, struct err *e)
 {
 	struct run r = { 0 };
 	int rc = -1, grc;
@@ -887,7 +882,12 @@ issue_order_run(struct store *st, int64_t order_id, const struct issue_progress 
 	if (issue_settings_from_json(r.order->settings_json, &r.set, e) != 0 ||
 	    parse_identifiers(&r, e) != 0)
 		goto out;
-	grc = account_open(st, r.order->account_id, &r.acct, e);
+	if (cache != NULL) {
+		grc = account_cache_get(cache, st, r.order->account_id, &r.acct, e);
+		r.acct_borrowed = 1;
+	} else {
+		grc = account_open(st, r.order->account_id, &r.acct, e);
+	}
 	if (grc != 0) {
 		if (grc == 1)
 			err_set(e, ERR_USAGE, _("no account #%lld"), (long long)r.order->account_id);
@@ -940,7 +940,10 @@ out:
 		}
 	}
 	solver_pool_put(r.solver);
-	account_session_free(r.acct);
+	if (!r.acct_borrowed)
+		account_session_free(r.acct);
+	else if (rc != 0 && cache != NULL && e->kind == ERR_NET)
+		account_cache_clear(cache);	/* a broken connection: start afresh */
 	acme_identifiers_free(r.ids, r.n_ids);
 	issue_settings_clear(&r.set);
 	order_row_free(r.order);

@@ -101,7 +101,7 @@ run_issue(struct job_ctx *ctx, int64_t order_id, int64_t *result_id, struct err 
 {
 	struct issue_progress p = { progress, should_stop, ctx };
 
-	return issue_order_run(ctx->st, order_id, &p, result_id, e);
+	return issue_order_run(ctx->st, order_id, &p, ctx->cache, result_id, e);
 }
 
 static int

@@ -24,6 +24,8 @@ struct job_ctx {
 	void (*on_event)(void *arg, int64_t job_id, int step, int steps, const char *msg);
 	void *arg;
 	const char *actor;
+	/* The running thread's account session cache; may be NULL. */
+	struct account_cache *cache;
 };
 
 /* Job kinds certdeck runs. */

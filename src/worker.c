@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "actor.h"
 #include "i18n.h"
 #include "jobs.h"
@@ -115,7 +116,7 @@ stopping(const struct worker_opts *o)
 
 /* Runs one claimed job and records its outcome. */
 static void
-run_one(struct shared *sh, struct store *st, struct job_row *job)
+run_one(struct shared *sh, struct store *st, struct account_cache *cache, struct job_row *job)
 {
 	const struct worker_opts *o = sh->o;
 	struct job_ctx ctx = { 0 };
@@ -134,6 +135,7 @@ run_one(struct shared *sh, struct store *st, struct job_row *job)
 	ctx.on_event = on_event;
 	ctx.arg = (void *)o;
 	ctx.actor = sh->actor;
+	ctx.cache = cache;
 	rc = jobs_run(&ctx, &result, &e);
 	if (rc == 0) {
 		state = JOB_DONE;
@@ -225,6 +227,7 @@ thread_main(void *p)
 	const struct worker_opts *o = sh->o;
 	struct store *st = NULL;
 	struct job_row *job;
+	struct account_cache cache = { 0 };
 	char claimer[300];
 	struct err e;
 	int rc;
@@ -260,11 +263,12 @@ thread_main(void *p)
 			idle_wait(o, st);
 			continue;
 		}
-		run_one(sh, st, job);
+		run_one(sh, st, &cache, job);
 		job_row_free(job);
 		if (o->only_job > 0)
 			break;
 	}
+	account_cache_clear(&cache);
 	store_close(st);
 	return NULL;
 }

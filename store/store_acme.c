@@ -573,3 +573,29 @@ store_authz_delete(struct store *st, int64_t order_id, struct err *e)
 	sqlite3_bind_int64(s, 1, order_id);
 	return step_done(st, s, _("forgetting authorizations"), e);
 }
+
+int
+store_order_validated(struct store *st, int64_t order_id, const char *challenge_type,
+    struct err *e)
+{
+	sqlite3_stmt *s;
+	long long now = store_now();
+
+	s = store_stmt(st, "UPDATE challenges SET status = 'valid', validated = ?3 "
+	    "WHERE type = ?2 AND status != 'valid' AND authz_id IN "
+	    "(SELECT id FROM authorizations WHERE order_id = ?1)", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, order_id);
+	sqlite3_bind_text(s, 2, challenge_type, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, now);
+	if (step_done(st, s, _("recording validations"), e) != 0)
+		return -1;
+	s = store_stmt(st, "UPDATE authorizations SET status = 'valid', updated = ?2 "
+	    "WHERE order_id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, order_id);
+	sqlite3_bind_int64(s, 2, now);
+	return step_done(st, s, _("recording validations"), e);
+}

@@ -123,6 +123,14 @@ int store_challenge_put(struct store *st, int64_t authz_id, const char *type,
     const char *url, const char *token, const char *status, const char *error_json,
     struct err *e);
 
+/*
+ * Records that the CA validated every authorization of an order (it said
+ * so by turning the order ready): authorizations and their challenges of
+ * challenge_type become "valid". Returns 0 or -1.
+ */
+int store_order_validated(struct store *st, int64_t order_id, const char *challenge_type,
+    struct err *e);
+
 /* Deletes an order's authorizations and their challenges. Returns 0 or -1. */
 int store_authz_delete(struct store *st, int64_t order_id, struct err *e);
 
