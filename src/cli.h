@@ -78,5 +78,6 @@ extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_account_entry;
 extern const struct cmd_entry cmd_issue_entry;
 extern const struct cmd_entry cmd_revoke_entry;
+extern const struct cmd_entry cmd_deploy_entry;
 
 #endif
