@@ -23,6 +23,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_jobs_entry,
 	&cmd_events_entry,
 	&cmd_cancel_entry,
+	&cmd_deploy_entry,
 	NULL,
 };
 

@@ -84,5 +84,6 @@ extern const struct cmd_entry cmd_worker_entry;
 extern const struct cmd_entry cmd_jobs_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_cancel_entry;
+extern const struct cmd_entry cmd_deploy_entry;
 
 #endif

@@ -12,7 +12,9 @@
 #include "jobs.h"
 #include "renew.h"
 #include "revoke.h"
+#include "deploy.h"
 #include "store_cert.h"
+#include "store_deploy.h"
 #include "testhook.h"
 
 /* ---- params ---- */
@@ -110,6 +112,42 @@ job_issue(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 	return run_issue(ctx, ctx->job->target_id, result_id, e);
 }
 
+/* Deploys cert_id to its targets, if it has any. Returns 0 or -1. */
+static int
+deploy_new(struct job_ctx *ctx, int64_t cert_id, struct err *e)
+{
+	struct deploy_target **targets = NULL;
+	struct deploy_report rep = { 0 };
+	size_t n = 0;
+	int rc;
+
+	if (store_deploy_list(ctx->st, cert_id, &targets, &n, e) != 0)
+		return -1;
+	deploy_target_list_free(targets, n);
+	if (n == 0)
+		return 0;
+	say(ctx, 6, 6, _("deploying certificate #%lld to %zu target(s)"), (long long)cert_id, n);
+	rc = deploy_run(ctx->st, cert_id, 0, &rep, e);
+	if (rc != 0 && rep.n_failed > 0) {
+		size_t i;
+
+		for (i = 0; i < rep.n && rep.results[i].ok; i++)
+			;
+		err_set(e, ERR_IO, _("deploying certificate #%lld failed for %zu of %zu "
+		    "target(s): %s"), (long long)cert_id, rep.n_failed, rep.n,
+		    i < rep.n ? rep.results[i].message : "");
+	}
+	deploy_report_clear(&rep);
+	return rc;
+}
+
+static int
+job_deploy(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	*result_id = ctx->job->target_id;
+	return deploy_new(ctx, ctx->job->target_id, e);
+}
+
 /*
  * renew and rotate-key: the new order is recorded in the job's params in
  * the same commit that creates it, so a rerun finishes that order rather
@@ -156,6 +194,8 @@ renew_common(struct job_ctx *ctx, int rotate, int64_t *result_id, struct err *e)
 	if (run_issue(ctx, order_id, result_id, e) != 0)
 		goto out;
 	if (old->status != CERT_REPLACED && renew_link(ctx->st, old->id, *result_id, e) != 0)
+		goto out;
+	if (deploy_new(ctx, *result_id, e) != 0)
 		goto out;
 	if (rotate && param_bool(p, "revoke_old")) {
 		if (revoke_cert(ctx->st, old->id, 0, REVOKE_SUPERSEDED, 0, e) != 0) {
@@ -234,6 +274,7 @@ static const struct {
 	{ JOB_REVOKE, job_revoke },
 	{ JOB_ACCOUNT_ROLLOVER, job_account_rollover },
 	{ JOB_ACCOUNT_DEACTIVATE, job_account_deactivate },
+	{ JOB_DEPLOY, job_deploy },
 };
 
 int

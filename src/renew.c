@@ -12,6 +12,7 @@
 #include "renew.h"
 #include "store_acme.h"
 #include "store_cert.h"
+#include "store_deploy.h"
 
 #define ARI_RECHECK_MAX (12 * 3600)	/* RFC 9773: at least twice a day */
 #define ARI_NONE_RECHECK (7 * 86400)	/* a CA without ARI may gain it */
@@ -306,7 +307,7 @@ renew_link(struct store *st, int64_t old_id, int64_t new_id, struct err *e)
 		store_error(st, e, _("linking a renewal"));
 		goto rollback;
 	}
-	if (store_commit(st, e) != 0)
+	if (store_deploy_copy(st, old_id, new_id, e) != 0 || store_commit(st, e) != 0)
 		goto rollback;
 	return 0;
 rollback:

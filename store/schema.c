@@ -203,7 +203,37 @@ static const char *const steps[] = {
 	"INSERT INTO cert_names_fts (cert_names_fts) VALUES ('rebuild');\n",
 
 	/*
-	 * 3: renewal and jobs. renew_at is when a certificate becomes due: a
+	 * 3: where a certificate is installed. A NULL path is a file not
+	 * wanted; modes are the permission bits (420 = 0644, 384 = 0600);
+	 * reload_argv is a JSON array of strings run without a shell.
+	 * Renewal copies a certificate's rows to its successor.
+	 */
+	"CREATE TABLE deploy_targets (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  cert_id INTEGER NOT NULL REFERENCES certificates(id)"
+	" ON DELETE CASCADE,\n"
+	"  cert_path TEXT,\n"
+	"  chain_path TEXT,\n"
+	"  fullchain_path TEXT,\n"
+	"  key_path TEXT,\n"
+	"  combined_path TEXT,\n"
+	"  owner TEXT,\n"
+	"  grp TEXT,\n"
+	"  mode INTEGER NOT NULL DEFAULT 420 CHECK (mode BETWEEN 0 AND 511),\n"
+	"  key_mode INTEGER NOT NULL DEFAULT 384"
+	" CHECK (key_mode BETWEEN 0 AND 511),\n"
+	"  reload_argv TEXT,\n"
+	"  reload_timeout INTEGER NOT NULL DEFAULT 60"
+	" CHECK (reload_timeout > 0),\n"
+	"  last_run INTEGER,\n"
+	"  last_status TEXT CHECK (last_status IN ('ok', 'failed')),\n"
+	"  last_message TEXT,\n"
+	"  created INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX deploy_targets_cert ON deploy_targets (cert_id);\n",
+
+	/*
+	 * 4: renewal and jobs. renew_at is when a certificate becomes due: a
 	 * third of its lifetime left (half for ten days or less, so 6-day
 	 * certificates renew in time), or a moment in the CA's ARI window.
 	 * Kept in a column so "what is due" is one indexed range scan.

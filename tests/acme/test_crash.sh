@@ -46,5 +46,23 @@ cd_run worker --once
 check "renew-order: resumed and done" [ "$rc" -eq 0 ]
 check "renew-order: no second order" [ "$(q "SELECT count(*) FROM orders")" -eq "$orders_before" ]
 check "renew-order: the old certificate is replaced" [ "$(q "SELECT status FROM certificates WHERE id = $cert")" = replaced ]
+# A renewal killed in the middle of deploying: the resumed job deploys again.
+new=$(q "SELECT replaced_by FROM certificates WHERE id = $cert")
+mkdir -p "$T/www"
+"$CERTDECK" deploy add "$new" --cert "$T/www/c.pem" --fullchain "$T/www/f.pem" --key "$T/www/k.pem" >/dev/null
+set +e
+CERTDECK_TEST_CRASH_AT=deploy "$CERTDECK" renew --force "$new" > /dev/null 2>&1
+krc=$?
+set -e
+check "deploy: killed mid-deploy" [ "$krc" -eq 137 ]
+cd_run worker --once
+check "deploy: resumed and done" [ "$rc" -eq 0 ]
+newer=$(q "SELECT replaced_by FROM certificates WHERE id = $new")
+check "deploy: a successor exists" [ -n "$newer" ]
+check "deploy: all three files are the successor's" sh -c "
+	for f in c f; do openssl x509 -in '$T/www/'\$f.pem -noout -serial; done | sort -u | wc -l | grep -qx 1 &&
+	[ \"\$(openssl x509 -in '$T/www/c.pem' -noout -serial | sed 's/.*=//' | tr A-F a-f | sed 's/^0*//')\" = \
+	  \"\$('$CERTDECK' show $newer --json | jq -r .serial | sed 's/^0*//')\" ]"
+check "deploy: no temporary files left" [ "$(ls -A "$T/www" | wc -l)" -eq 3 ]
 check "keys: every certificate's key is stored" [ "$(q "SELECT count(*) FROM certificates c LEFT JOIN keys k ON k.id = c.key_id WHERE k.id IS NULL")" -eq 0 ]
 done_testing

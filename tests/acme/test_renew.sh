@@ -13,6 +13,14 @@ b=$("$CERTDECK" issue -d b.renew.test --challenge dns-01 \
 	--dns-hook "$top_srcdir/tests/hooks/challtest-dns-hook.sh" 2>/dev/null)
 check "two certificates to renew" [ -n "$a" ] && [ -n "$b" ]
 
+mkdir -p "$T/www"
+cd_run deploy add "$a" --fullchain "$T/www/a.pem" --key "$T/www/a.key" \
+	--reload-cmd "$top_srcdir/tests/hooks/deploy-reload.sh" "$T/reload.log" ok
+check "deploy target added to the first certificate" [ "$rc" -eq 0 ]
+cd_run deploy run "$a"
+check "first deployment runs" [ "$rc" -eq 0 ]
+check "the reload command ran once" [ "$(grep -c '^run$' "$T/reload.log")" -eq 1 ]
+
 cd_run renew
 check "renew with nothing due exits 0" [ "$rc" -eq 0 ]
 check "... saying so" grep -q "Nothing is due" "$T/.err"
@@ -36,6 +44,15 @@ check "same names" [ "$(jq -r '.names | sort | join(",")' "$T/.out")" = "a.renew
 check "same key type" [ "$(jq -r .key_type "$T/.out")" = rsa2048 ]
 check "a new key" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(DISTINCT key_id) FROM certificates WHERE id IN ($a, $na)")" -eq 2 ]
 check "the successor verifies" verify_cert "$na"
+check "the deploy target moved to the successor" [ "$("$CERTDECK" deploy list "$na" --json | jq length)" -eq 1 ]
+check "the deployed file is now the successor" \
+	[ "$(openssl x509 -in "$T/www/a.pem" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f)" = \
+	  "$("$CERTDECK" show "$na" --json | jq -r .fingerprint_sha256)" ]
+check "the deployed key matches it" [ "$(openssl pkey -in "$T/www/a.key" -pubout | sha256sum)" = \
+	"$(openssl x509 -in "$T/www/a.pem" -pubkey -noout | sha256sum)" ]
+check "the key file is 0600" [ "$(stat -c %a "$T/www/a.key")" = 600 ]
+check "the reload command ran again, for the successor" \
+	[ "$(grep -c '^run$' "$T/reload.log")" -eq 2 ] && grep -q "CERTDECK_CERT_ID=$na" "$T/reload.log"
 nb=$("$CERTDECK" show "$b" --json | jq -r .replaced_by)
 check "the dns-01 certificate renewed with dns-01" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT json_extract(settings, '$.challenge') FROM orders WHERE cert_id = $nb")" = dns-01 ]

@@ -1,0 +1,1138 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "crypto.h"
+#include "deploy.h"
+#include "testhook.h"
+#include "i18n.h"
+#include "store_cert.h"
+#include "store_deploy.h"
+#include "store_key.h"
+
+extern char **environ;
+
+#define TAIL_MAX 1024			/* bytes of reload output kept */
+#define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
+#define PEM_END "-----END CERTIFICATE-----"
+
+static const char *const file_names[DEPLOY_FILE_COUNT] = {
+	[DEPLOY_FILE_CERT] = "cert",
+	[DEPLOY_FILE_CHAIN] = "chain",
+	[DEPLOY_FILE_FULLCHAIN] = "fullchain",
+	[DEPLOY_FILE_KEY] = "key",
+	[DEPLOY_FILE_COMBINED] = "combined",
+};
+
+const char *
+deploy_file_name(enum deploy_file f)
+{
+	if ((unsigned)f >= DEPLOY_FILE_COUNT)
+		return NULL;
+	return file_names[f];
+}
+
+/* ---- contents ------------------------------------------------------- */
+
+/* A growing buffer for public data only: realloc leaves copies behind. */
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int
+buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 2048;
+		char *grown;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((grown = realloc(b->p, cap)) == NULL)
+			return -1;
+		b->p = grown;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/*
+ * Copies the CERTIFICATE blocks of pem, each ending in one newline: the
+ * first into leaf, the others into rest. Text between blocks is dropped.
+ */
+static int
+split_chain(const char *pem, struct buf *leaf, struct buf *rest, struct err *e)
+{
+	const char *p = strstr(pem, PEM_BEGIN), *end;
+	struct buf *to = leaf;
+
+	for (; p != NULL; p = strstr(end, PEM_BEGIN)) {
+		if ((end = strstr(p, PEM_END)) == NULL)
+			return err_set(e, ERR_INPUT, "%s", _("the certificate chain "
+			    "ends inside a certificate"));
+		end += strlen(PEM_END);
+		if (buf_add(to, p, (size_t)(end - p)) == -1 || buf_add(to, "\n", 1) == -1)
+			return err_set(e, ERR_IO, "%s", _("out of memory"));
+		to = rest;
+	}
+	if (leaf->len == 0)
+		return err_set(e, ERR_INPUT, "%s", _("the certificate chain holds no "
+		    "certificate"));
+	return 0;
+}
+
+/* a + b (+ c) in one exact allocation, so key material is never realloc'd. */
+static char *
+join3(const char *a, size_t la, const char *b, size_t lb, const char *c, size_t lc,
+    size_t *len)
+{
+	char *s = malloc(la + lb + lc + 1);
+
+	if (s == NULL)
+		return NULL;
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb);
+	memcpy(s + la + lb, c, lc);
+	s[la + lb + lc] = '\0';
+	*len = la + lb + lc;
+	return s;
+}
+
+void
+deploy_contents_clear(struct deploy_contents *c)
+{
+	int f;
+
+	for (f = 0; f < DEPLOY_FILE_COUNT; f++) {
+		if (c->data[f] != NULL) {
+			OPENSSL_cleanse(c->data[f], c->len[f]);
+			free(c->data[f]);
+		}
+		c->data[f] = NULL;
+		c->len[f] = 0;
+	}
+}
+
+/* Checks that key_pem is a key and belongs to the leaf. Returns 0 or -1. */
+static int
+key_matches(const char *leaf, size_t leaf_len, const char *key_pem, struct err *e)
+{
+	EVP_PKEY *key = NULL;
+	int m;
+
+	if (crypto_key_from_pem(key_pem, strlen(key_pem), &key, e) == -1)
+		return err_prefix(e, "%s", _("the stored private key is unusable"));
+	m = crypto_cert_matches_key(leaf, leaf_len, key, e);
+	EVP_PKEY_free(key);
+	if (m == 1)
+		return 0;
+	if (m == 0)
+		err_set(e, ERR_INPUT, "%s", _("the stored private key does not "
+		    "belong to the certificate"));
+	return -1;
+}
+
+int
+deploy_contents_build(const char *pem_chain, const char *key_pem,
+    struct deploy_contents *out, struct err *e)
+{
+	struct deploy_contents c = { { NULL }, { 0 } };
+	struct buf leaf = { NULL, 0, 0 }, rest = { NULL, 0, 0 };
+	const char *nl = "";
+	size_t klen;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (pem_chain == NULL)
+		return err_set(e, ERR_INPUT, "%s", _("the certificate chain holds no "
+		    "certificate"));
+	if (crypto_chain_verify_links(pem_chain, strlen(pem_chain), e) == -1 ||
+	    split_chain(pem_chain, &leaf, &rest, e) == -1)
+		goto out;
+	if (key_pem != NULL && key_matches(leaf.p, leaf.len, key_pem, e) == -1)
+		goto out;
+
+	c.data[DEPLOY_FILE_CERT] = join3(leaf.p, leaf.len, "", 0, "", 0,
+	    &c.len[DEPLOY_FILE_CERT]);
+	if (rest.len > 0)
+		c.data[DEPLOY_FILE_CHAIN] = join3(rest.p, rest.len, "", 0, "", 0,
+		    &c.len[DEPLOY_FILE_CHAIN]);
+	c.data[DEPLOY_FILE_FULLCHAIN] = join3(leaf.p, leaf.len,
+	    rest.len > 0 ? rest.p : "", rest.len, "", 0, &c.len[DEPLOY_FILE_FULLCHAIN]);
+	if (c.data[DEPLOY_FILE_CERT] == NULL || c.data[DEPLOY_FILE_FULLCHAIN] == NULL ||
+	    (rest.len > 0 && c.data[DEPLOY_FILE_CHAIN] == NULL))
+		goto oom;
+	if (key_pem != NULL) {
+		klen = strlen(key_pem);
+		if (klen > 0 && key_pem[klen - 1] != '\n')
+			nl = "\n";
+		c.data[DEPLOY_FILE_KEY] = join3(key_pem, klen, nl, strlen(nl), "", 0,
+		    &c.len[DEPLOY_FILE_KEY]);
+		if (c.data[DEPLOY_FILE_KEY] == NULL)
+			goto oom;
+		c.data[DEPLOY_FILE_COMBINED] = join3(key_pem, klen, nl, strlen(nl),
+		    c.data[DEPLOY_FILE_FULLCHAIN], c.len[DEPLOY_FILE_FULLCHAIN],
+		    &c.len[DEPLOY_FILE_COMBINED]);
+		if (c.data[DEPLOY_FILE_COMBINED] == NULL)
+			goto oom;
+	}
+	*out = c;
+	memset(&c, 0, sizeof(c));
+	rc = 0;
+	goto out;
+oom:
+	err_set(e, ERR_IO, "%s", _("out of memory"));
+out:
+	deploy_contents_clear(&c);
+	free(leaf.p);
+	free(rest.p);
+	return rc;
+}
+
+/* ---- owners --------------------------------------------------------- */
+
+/* A decimal id that fits uid_t/gid_t. Returns 0 and *out, or -1. */
+static int
+parse_numeric_id(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || *out >= (unsigned long)UINT_MAX)
+		return -1;
+	return 0;
+}
+
+/* Buffer size for the *_r lookups, grown on ERANGE. */
+static size_t
+lookup_size(int name)
+{
+	long n = sysconf(name);
+
+	return n > 0 ? (size_t)n : 16384;
+}
+
+int
+deploy_resolve_owner(const char *owner, const char *group, uid_t *uid,
+    gid_t *gid, struct err *e)
+{
+	struct passwd pw, *pwr = NULL;
+	struct group gr, *grr = NULL;
+	unsigned long num;
+	char *buf = NULL, *grown;
+	size_t size;
+	int rc;
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (owner != NULL) {
+		size = lookup_size(_SC_GETPW_R_SIZE_MAX);
+		for (;;) {
+			if ((grown = realloc(buf, size)) == NULL) {
+				free(buf);
+				return err_set(e, ERR_IO, "%s", _("out of memory"));
+			}
+			buf = grown;
+			rc = getpwnam_r(owner, &pw, buf, size, &pwr);
+			if (rc != ERANGE || size > 1024 * 1024)
+				break;
+			size *= 2;
+		}
+		if (rc == 0 && pwr != NULL)
+			*uid = pwr->pw_uid;
+		else if (parse_numeric_id(owner, &num) == 0)
+			*uid = (uid_t)num;
+		else {
+			free(buf);
+			if (rc != 0)
+				return err_set(e, ERR_IO, _("cannot look up user '%s': %s"),
+				    owner, strerror(rc));
+			return err_set(e, ERR_INPUT, _("no user '%s' on this system"),
+			    owner);
+		}
+	}
+	if (group != NULL) {
+		size = lookup_size(_SC_GETGR_R_SIZE_MAX);
+		for (;;) {
+			if ((grown = realloc(buf, size)) == NULL) {
+				free(buf);
+				return err_set(e, ERR_IO, "%s", _("out of memory"));
+			}
+			buf = grown;
+			rc = getgrnam_r(group, &gr, buf, size, &grr);
+			if (rc != ERANGE || size > 1024 * 1024)
+				break;
+			size *= 2;
+		}
+		if (rc == 0 && grr != NULL)
+			*gid = grr->gr_gid;
+		else if (parse_numeric_id(group, &num) == 0)
+			*gid = (gid_t)num;
+		else {
+			free(buf);
+			if (rc != 0)
+				return err_set(e, ERR_IO, _("cannot look up group '%s': %s"),
+				    group, strerror(rc));
+			return err_set(e, ERR_INPUT, _("no group '%s' on this system"),
+			    group);
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+/* ---- atomic files ----------------------------------------------------- */
+
+/* The directory of an absolute path ("/" for a file at the root). */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL || slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* One file of a target on its way out. */
+struct staged {
+	enum deploy_file file;
+	const char *path;	/* borrowed from the target */
+	int mode;
+	char *tmp;		/* the temporary file; NULL once renamed or removed */
+};
+
+/*
+ * Writes data into a new temporary file beside path with its final owner
+ * and mode, and syncs it. On failure the temporary file is gone.
+ */
+/*
+ * Removes temporary files a crashed run left next to base in dir (named
+ * as stage_file names them), so they do not pile up. Best effort.
+ */
+static void
+remove_stale_temps(const char *dir, const char *base)
+{
+	static const char tag[] = ".certdeck-";
+	size_t bl = strlen(base);
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		const char *nm = de->d_name;
+		struct stat sb;
+
+		if (nm[0] != '.' || strncmp(nm + 1, base, bl) != 0 ||
+		    strncmp(nm + 1 + bl, tag, sizeof(tag) - 1) != 0 ||
+		    strlen(nm + 1 + bl + sizeof(tag) - 1) != 6)
+			continue;
+		if (fstatat(dfd, nm, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
+		    sb.st_uid == geteuid())
+			unlinkat(dfd, nm, 0);
+	}
+	closedir(d);
+}
+
+static int
+stage_file(struct staged *s, const char *data, size_t len, uid_t uid, gid_t gid,
+    const struct deploy_target *t, struct err *e)
+{
+	const char *base = strrchr(s->path, '/');
+	char *dir = NULL, *tmp = NULL;
+	size_t n;
+	int fd = -1, rc = -1;
+
+	if (s->path[0] != '/' || base == NULL || base[1] == '\0')
+		return err_set(e, ERR_INPUT, _("%s is not an absolute file path"),
+		    s->path);
+	base++;
+	if ((dir = dir_of(s->path)) == NULL)
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	/* A dot file, so that globs like *.pem in the directory skip it. */
+	n = strlen(dir) + strlen(base) + 32;
+	if ((tmp = malloc(n)) == NULL) {
+		err_set(e, ERR_IO, "%s", _("out of memory"));
+		goto out;
+	}
+	remove_stale_temps(dir, base);
+	snprintf(tmp, n, "%s/.%s.certdeck-XXXXXX", strcmp(dir, "/") == 0 ? "" : dir,
+	    base);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		err_set(e, ERR_IO, _("cannot create a temporary file in %s: %s"), dir,
+		    strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (write_all(fd, data, len) == -1) {
+		err_set(e, ERR_IO, _("cannot write %s: %s"), tmp, strerror(errno));
+		goto out;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) == -1) {
+		err_set(e, ERR_IO, _("cannot give %s to %s:%s: %s"), s->path,
+		    t->owner != NULL ? t->owner : "", t->group != NULL ? t->group : "",
+		    strerror(errno));
+		goto out;
+	}
+	/* After fchown, which may clear mode bits. */
+	if (fchmod(fd, (mode_t)s->mode) == -1) {
+		err_set(e, ERR_IO, _("cannot set the mode of %s: %s"), s->path,
+		    strerror(errno));
+		goto out;
+	}
+	if (fsync(fd) == -1) {
+		err_set(e, ERR_IO, _("cannot sync %s: %s"), tmp, strerror(errno));
+		goto out;
+	}
+	rc = close(fd);
+	fd = -1;
+	if (rc == -1) {
+		err_set(e, ERR_IO, _("cannot write %s: %s"), tmp, strerror(errno));
+		goto out;
+	}
+	s->tmp = tmp;
+	tmp = NULL;
+out:
+	if (fd != -1)
+		close(fd);
+	if (tmp != NULL) {
+		(void)unlink(tmp);
+		free(tmp);
+	}
+	free(dir);
+	return rc;
+}
+
+static int
+sync_dir(const char *path, struct err *e)
+{
+	char *dir = dir_of(path);
+	int fd, rc = -1;
+
+	if (dir == NULL)
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || fsync(fd) == -1)
+		err_set(e, ERR_IO, _("cannot sync directory %s: %s"), dir,
+		    strerror(errno));
+	else
+		rc = 0;
+	if (fd != -1)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+/*
+ * Installs every file of the target: all are staged first, so a failure
+ * there (full disk, missing directory, unknown owner) replaces nothing;
+ * then each is renamed into place.
+ */
+static int
+install_files(const struct deploy_target *t, const struct deploy_contents *c,
+    struct staged *files, size_t n, struct err *e)
+{
+	uid_t uid;
+	gid_t gid;
+	size_t i;
+	int rc = -1;
+
+	if (deploy_resolve_owner(t->owner, t->group, &uid, &gid, e) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (stage_file(&files[i], c->data[files[i].file], c->len[files[i].file],
+		    uid, gid, t, e) == -1)
+			goto out;
+	for (i = 0; i < n; i++) {
+		if (rename(files[i].tmp, files[i].path) == -1) {
+			err_set(e, ERR_IO, _("cannot replace %s: %s"), files[i].path,
+			    strerror(errno));
+			goto out;
+		}
+		free(files[i].tmp);
+		files[i].tmp = NULL;
+		testhook_crash("deploy");
+	}
+	for (i = 0; i < n; i++)
+		if (sync_dir(files[i].path, e) == -1)
+			goto out;
+	rc = 0;
+out:
+	for (i = 0; i < n; i++) {
+		if (files[i].tmp != NULL) {
+			(void)unlink(files[i].tmp);
+			free(files[i].tmp);
+			files[i].tmp = NULL;
+		}
+	}
+	return rc;
+}
+
+/* ---- the reload command --------------------------------------------- */
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Keeps the last TAIL_MAX bytes the command wrote. */
+struct tail {
+	char buf[TAIL_MAX];
+	size_t len;
+	int cut;		/* earlier output was dropped */
+};
+
+static void
+tail_add(struct tail *t, const char *p, size_t n)
+{
+	if (n >= TAIL_MAX) {
+		memcpy(t->buf, p + n - TAIL_MAX, TAIL_MAX);
+		t->len = TAIL_MAX;
+		t->cut = 1;
+		return;
+	}
+	if (t->len + n > TAIL_MAX) {
+		size_t drop = t->len + n - TAIL_MAX;
+
+		memmove(t->buf, t->buf + drop, t->len - drop);
+		t->len -= drop;
+		t->cut = 1;
+	}
+	memcpy(t->buf + t->len, p, n);
+	t->len += n;
+}
+
+/* The tail as one printable line: control characters become spaces. */
+static void
+tail_line(const struct tail *t, char *out, size_t size)
+{
+	size_t i = 0, o = 0;
+	int space = 0;
+
+	if (t->cut) {
+		/* Start at a line, or at least not inside a UTF-8 sequence. */
+		const char *nl = memchr(t->buf, '\n', t->len);
+
+		if (nl != NULL && (size_t)(nl - t->buf) + 1 < t->len)
+			i = (size_t)(nl - t->buf) + 1;
+		while (i < t->len && ((unsigned char)t->buf[i] & 0xc0) == 0x80)
+			i++;
+		if (size > 4) {
+			memcpy(out, "...", 3);
+			o = 3;
+			space = 1;
+		}
+	}
+	for (; i < t->len && o + 1 < size; i++) {
+		unsigned char ch = (unsigned char)t->buf[i];
+
+		if (ch < 0x20 || ch == 0x7f) {
+			space = o > 0;
+			continue;
+		}
+		if (space && o + 2 < size)
+			out[o++] = ' ';
+		space = 0;
+		out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+}
+
+/*
+ * The end of line in at most room bytes: "..." and then the last bytes,
+ * starting at a character boundary. May write into line.
+ */
+static const char *
+tail_fit(char *line, size_t room)
+{
+	size_t n = strlen(line);
+	char *p;
+
+	if (n < room)
+		return line;
+	if (room < 8)
+		return "";
+	p = line + n - (room - 4);
+	while (((unsigned char)*p & 0xc0) == 0x80)
+		p++;
+	p -= 3;
+	memcpy(p, "...", 3);
+	return p;
+}
+
+/* Reads what the pipe has now. Returns 1 at end of file, else 0. */
+static int
+drain(int fd, struct tail *t)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n > 0) {
+			tail_add(t, buf, (size_t)n);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+	}
+}
+
+static char *
+str_concat(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = malloc(la + lb + 1);
+
+	if (p != NULL) {
+		memcpy(p, a, la);
+		memcpy(p + la, b, lb + 1);
+	}
+	return p;
+}
+
+static const char *const env_names[] = {
+	"CERTDECK_CERT_ID=", "CERTDECK_DOMAINS=", "CERTDECK_CERT=", "CERTDECK_CHAIN=",
+	"CERTDECK_FULLCHAIN=", "CERTDECK_KEY=", "CERTDECK_COMBINED=",
+};
+#define N_ENV (sizeof(env_names) / sizeof(env_names[0]))
+
+/* Our variables' values, in env_names order. Frees vars on failure. */
+static int
+reload_vars(const struct deploy_target *t, const struct cert_row *cert,
+    char *vars[N_ENV])
+{
+	struct buf domains = { NULL, 0, 0 };
+	const char *paths[5];
+	char id[32];
+	size_t i;
+	int rc = 0;
+
+	snprintf(id, sizeof(id), "%lld", (long long)cert->id);
+	for (i = 0; i < cert->n_sans; i++)
+		if ((i > 0 && buf_add(&domains, " ", 1) == -1) ||
+		    buf_add(&domains, cert->sans[i], strlen(cert->sans[i])) == -1)
+			rc = -1;
+	paths[0] = t->cert_path;
+	paths[1] = t->chain_path;
+	paths[2] = t->fullchain_path;
+	paths[3] = t->key_path;
+	paths[4] = t->combined_path;
+	vars[0] = str_concat(env_names[0], id);
+	vars[1] = str_concat(env_names[1], domains.p != NULL ? domains.p : "");
+	for (i = 0; i < 5; i++)
+		vars[2 + i] = str_concat(env_names[2 + i], paths[i] != NULL ? paths[i] : "");
+	free(domains.p);
+	for (i = 0; i < N_ENV; i++)
+		if (vars[i] == NULL)
+			rc = -1;
+	if (rc == -1)
+		for (i = 0; i < N_ENV; i++) {
+			free(vars[i]);
+			vars[i] = NULL;
+		}
+	return rc;
+}
+
+/* environ without our variables, then vars. The caller frees the array only. */
+static char **
+reload_envp(char *const *vars)
+{
+	size_t n = 0, i, k, o = 0;
+	char **env;
+
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + N_ENV + 1, sizeof(*env))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < N_ENV; k++)
+			if (strncmp(environ[i], env_names[k], strlen(env_names[k])) == 0)
+				break;
+		if (k == N_ENV)
+			env[o++] = environ[i];
+	}
+	for (i = 0; i < N_ENV; i++)
+		env[o++] = vars[i];
+	env[o] = NULL;
+	return env;
+}
+
+/*
+ * Runs the target's reload command without a shell, in its own process
+ * group, stdin from /dev/null, stdout+stderr into a pipe whose tail is
+ * kept. Returns 0 when it exits 0 in time (out holds the output tail),
+ * else -1 with e saying how it ended.
+ */
+static int
+run_reload(const struct deploy_target *t, const struct cert_row *cert, char *out,
+    size_t outsize, struct err *e)
+{
+	char *vars[N_ENV] = { NULL };
+	char **envp = NULL;
+	char line[TAIL_MAX + 8], head[512];
+	struct tail tail = { .len = 0, .cut = 0 };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t mask, def;
+	int pfd[2] = { -1, -1 };
+	int fa_ok = 0, attr_ok = 0, rc = -1, status = 0, timed_out = 0;
+	long long deadline, interval = 5;
+	const char *prog = t->reload_argv[0];
+	pid_t pid = -1;
+	size_t i;
+
+	out[0] = '\0';
+	if (reload_vars(t, cert, vars) == -1 || (envp = reload_envp(vars)) == NULL) {
+		err_set(e, ERR_IO, "%s", _("out of memory"));
+		goto out;
+	}
+	if (pipe2(pfd, O_CLOEXEC) == -1) {
+		err_set(e, ERR_IO, _("cannot create a pipe: %s"), strerror(errno));
+		goto out;
+	}
+	fa_ok = posix_spawn_file_actions_init(&fa) == 0;
+	attr_ok = posix_spawnattr_init(&attr) == 0;
+	sigemptyset(&mask);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	sigaddset(&def, SIGINT);
+	sigaddset(&def, SIGTERM);
+	sigaddset(&def, SIGHUP);
+	sigaddset(&def, SIGQUIT);
+	sigaddset(&def, SIGCHLD);
+	sigaddset(&def, SIGALRM);
+	sigaddset(&def, SIGUSR1);
+	sigaddset(&def, SIGUSR2);
+	/* Own process group, so a timeout kills whatever the command started. */
+	if (!fa_ok || !attr_ok ||
+	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, pfd[1], 1) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, pfd[1], 2) != 0 ||
+	    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0 ||
+	    posix_spawnattr_setpgroup(&attr, 0) != 0 ||
+	    posix_spawnattr_setsigmask(&attr, &mask) != 0 ||
+	    posix_spawnattr_setsigdefault(&attr, &def) != 0) {
+		err_set(e, ERR_IO, "%s", _("cannot prepare to run the reload command"));
+		goto out;
+	}
+	rc = posix_spawnp(&pid, prog, &fa, &attr, t->reload_argv, envp);
+	if (rc != 0) {
+		err_set(e, ERR_IO, _("cannot run the reload command %s: %s"), prog,
+		    strerror(rc));
+		rc = -1;
+		pid = -1;
+		goto out;
+	}
+	rc = -1;
+	close(pfd[1]);
+	pfd[1] = -1;
+	(void)fcntl(pfd[0], F_SETFL, fcntl(pfd[0], F_GETFL) | O_NONBLOCK);
+
+	deadline = now_ms() + (long long)t->reload_timeout * 1000;
+	for (;;) {
+		long long left;
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r == -1 && errno != EINTR) {
+			err_set(e, ERR_IO, _("cannot wait for the reload command: %s"),
+			    strerror(errno));
+			pid = -1;
+			goto out;
+		}
+		left = deadline - now_ms();
+		if (left <= 0) {
+			(void)kill(-pid, SIGKILL);
+			(void)kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+				;
+			timed_out = 1;
+			break;
+		}
+		if (left > interval)
+			left = interval;
+		if (pfd[0] != -1) {
+			struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+
+			if (poll(&p, 1, (int)left) > 0 && drain(pfd[0], &tail)) {
+				close(pfd[0]);
+				pfd[0] = -1;
+			}
+		} else {
+			(void)poll(NULL, 0, (int)left);
+		}
+		if (interval < 100)
+			interval *= 2;
+	}
+	/* What is left; a background child may hold the pipe, so no wait for EOF. */
+	if (pfd[0] != -1)
+		(void)drain(pfd[0], &tail);
+	tail_line(&tail, line, sizeof(line));
+	if (timed_out)
+		snprintf(head, sizeof(head), _("reload command %s did not finish "
+		    "within %d s and was killed"), prog, t->reload_timeout);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		snprintf(head, sizeof(head), _("reload command %s failed with exit "
+		    "status %d"), prog, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(head, sizeof(head), _("reload command %s was killed by "
+		    "signal %d"), prog, WTERMSIG(status));
+	else {
+		snprintf(out, outsize, "%s", line);
+		rc = 0;
+		goto out;
+	}
+	/* The end of the output says most: keep it whole in the message. */
+	err_set(e, ERR_IO, "%s%s%s", head, line[0] ? ": " : "",
+	    tail_fit(line, sizeof(e->msg) - strlen(head) - 3));
+out:
+	if (fa_ok)
+		posix_spawn_file_actions_destroy(&fa);
+	if (attr_ok)
+		posix_spawnattr_destroy(&attr);
+	if (pfd[0] != -1)
+		close(pfd[0]);
+	if (pfd[1] != -1)
+		close(pfd[1]);
+	for (i = 0; i < N_ENV; i++)
+		free(vars[i]);
+	free(envp);
+	return rc;
+}
+
+/* ---- one target, then all ------------------------------------------- */
+
+static int
+needs_key(const struct deploy_target *t)
+{
+	return t->key_path != NULL || t->combined_path != NULL;
+}
+
+/* Appends printf output to buf (NUL-terminated, of size n), truncating. */
+static void
+append(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+append(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len + 1 >= n)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, n - len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Installs the files of one target and runs its reload. Returns 0 with
+ * msg saying what was done, or -1.
+ */
+static int
+deploy_target_once(const struct deploy_target *t, const struct cert_row *cert,
+    const struct deploy_contents *c, char *msg, size_t msgsize, struct err *e)
+{
+	const char *paths[DEPLOY_FILE_COUNT];
+	struct staged files[DEPLOY_FILE_COUNT];
+	char output[TAIL_MAX + 8];
+	size_t n = 0, i;
+	int f;
+
+	paths[DEPLOY_FILE_CERT] = t->cert_path;
+	paths[DEPLOY_FILE_CHAIN] = t->chain_path;
+	paths[DEPLOY_FILE_FULLCHAIN] = t->fullchain_path;
+	paths[DEPLOY_FILE_KEY] = t->key_path;
+	paths[DEPLOY_FILE_COMBINED] = t->combined_path;
+	for (f = 0; f < DEPLOY_FILE_COUNT; f++) {
+		if (paths[f] == NULL)
+			continue;
+		if (c->data[f] == NULL) {
+			if (f == DEPLOY_FILE_CHAIN)
+				return err_set(e, ERR_INPUT, _("certificate #%lld has no "
+				    "chain to write to %s"), (long long)cert->id, paths[f]);
+			return err_set(e, ERR_INPUT, _("nothing to write to %s"), paths[f]);
+		}
+		files[n].file = (enum deploy_file)f;
+		files[n].path = paths[f];
+		files[n].mode = f == DEPLOY_FILE_KEY || f == DEPLOY_FILE_COMBINED ?
+		    t->key_mode : t->mode;
+		files[n].tmp = NULL;
+		n++;
+	}
+	if (n == 0)
+		return err_set(e, ERR_INPUT, "%s", _("the target names no file"));
+	if (install_files(t, c, files, n, e) == -1)
+		return -1;
+	msg[0] = '\0';
+	/* TRANSLATORS: followed by a list of file paths. */
+	append(msg, msgsize, "%s", _("wrote"));
+	for (i = 0; i < n; i++)
+		append(msg, msgsize, "%s %s", i > 0 ? "," : "", files[i].path);
+	if (t->reload_argv == NULL || t->reload_argv[0] == NULL)
+		return 0;
+	if (run_reload(t, cert, output, sizeof(output), e) == -1)
+		return -1;
+	append(msg, msgsize, _("; reload command %s succeeded"), t->reload_argv[0]);
+	if (output[0] != '\0')
+		append(msg, msgsize, ": %s", output);
+	return 0;
+}
+
+/* Who is deploying: the effective user's name, and the terminal if any. */
+static void
+actor_name(char *buf, size_t n)
+{
+	struct passwd pw, *res = NULL;
+	char pwbuf[4096], tty[256];
+	uid_t uid = geteuid();
+
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res != NULL)
+		snprintf(buf, n, "%s", res->pw_name);
+	else
+		snprintf(buf, n, "uid %lu", (unsigned long)uid);
+	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof(tty)) == 0)
+		append(buf, n, " (%s)", tty);
+}
+
+/* The targets to run: one (checked to belong to cert_id) or all. */
+static int
+load_targets(struct store *st, int64_t cert_id, int64_t target_id,
+    struct deploy_target ***out, size_t *n, struct err *e)
+{
+	struct deploy_target *one = NULL;
+	int rc;
+
+	if (target_id == 0)
+		return store_deploy_list(st, cert_id, out, n, e);
+	*out = NULL;
+	*n = 0;
+	rc = store_deploy_get(st, target_id, &one, e);
+	if (rc == -1)
+		return -1;
+	if (rc == 1 || one->cert_id != cert_id) {
+		deploy_target_free(one);
+		return err_set(e, ERR_INPUT, _("certificate #%lld has no deploy target "
+		    "#%lld"), (long long)cert_id, (long long)target_id);
+	}
+	if ((*out = malloc(sizeof(**out))) == NULL) {
+		deploy_target_free(one);
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	}
+	(*out)[0] = one;
+	*n = 1;
+	return 0;
+}
+
+/*
+ * The contents for the targets: with the key when any target wants it
+ * and it can be had. A reason the key cannot be used goes into key_err
+ * (those targets fail, the others go on); a broken chain fails the call.
+ */
+static int
+build_for(struct store *st, const struct cert_row *cert, int want_key,
+    struct deploy_contents *c, struct err *key_err, struct err *e)
+{
+	char *key_pem = NULL;
+	int rc;
+
+	if (deploy_contents_build(cert->pem_chain, NULL, c, e) == -1)
+		return -1;
+	if (!want_key)
+		return 0;
+	if (cert->key_id == 0) {
+		err_set(key_err, ERR_INPUT, _("the private key of certificate #%lld is "
+		    "not in the store"), (long long)cert->id);
+		return 0;
+	}
+	rc = store_key_get(st, cert->key_id, &key_pem, NULL, key_err);
+	if (rc == 1)
+		err_set(key_err, ERR_STORE, _("the private key of certificate #%lld "
+		    "(key #%lld) is missing from the store"), (long long)cert->id,
+		    (long long)cert->key_id);
+	if (rc != 0)
+		return 0;
+	deploy_contents_clear(c);
+	rc = deploy_contents_build(cert->pem_chain, key_pem, c, key_err);
+	OPENSSL_cleanse(key_pem, strlen(key_pem));
+	free(key_pem);
+	if (rc == -1)
+		/* Without the key, the public files can still go out. */
+		return deploy_contents_build(cert->pem_chain, NULL, c, e);
+	return 0;
+}
+
+/*
+ * Sets e to "head: msg", cutting the middle of msg if need be: it starts
+ * with what failed and ends with the command's last words.
+ */
+static void
+summary(struct err *e, const char *head, const char *msg)
+{
+	size_t room = sizeof(e->msg) - strlen(head) - 3, n = strlen(msg), keep;
+	const char *end;
+
+	if (n < room || room < 64) {
+		err_set(e, ERR_IO, "%s: %s", head, msg);
+		return;
+	}
+	keep = room / 4;
+	while (keep > 0 && ((unsigned char)msg[keep] & 0xc0) == 0x80)
+		keep--;
+	end = msg + n - (room - keep - 5);
+	while (((unsigned char)*end & 0xc0) == 0x80)
+		end++;
+	err_set(e, ERR_IO, "%s: %.*s ...%s", head, (int)keep, msg, end);
+}
+
+void
+deploy_report_clear(struct deploy_report *rep)
+{
+	if (rep == NULL)
+		return;
+	free(rep->results);
+	memset(rep, 0, sizeof(*rep));
+}
+
+int
+deploy_run(struct store *st, int64_t cert_id, int64_t target_id,
+    struct deploy_report *rep, struct err *e)
+{
+	struct deploy_report local = { NULL, 0, 0 };
+	struct deploy_contents c = { { NULL }, { 0 } };
+	struct deploy_target **targets = NULL;
+	struct cert_row *cert = NULL;
+	struct deploy_result *first_failed = NULL;
+	struct err key_err, build_err, te, re;
+	char actor[512];
+	int want_key = 0, built, rc;
+	size_t n = 0, i;
+
+	if (rep == NULL)
+		rep = &local;
+	memset(rep, 0, sizeof(*rep));
+	err_clear(&key_err);
+	err_clear(&build_err);
+	rc = store_cert_get(st, cert_id, &cert, e);
+	if (rc == 1)
+		err_set(e, ERR_INPUT, _("no certificate #%lld"), (long long)cert_id);
+	if (rc != 0)
+		return -1;
+	rc = -1;
+	if (load_targets(st, cert_id, target_id, &targets, &n, e) == -1)
+		goto out;
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((rep->results = calloc(n, sizeof(*rep->results))) == NULL) {
+		err_set(e, ERR_IO, "%s", _("out of memory"));
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		want_key |= needs_key(targets[i]);
+	built = build_for(st, cert, want_key, &c, &key_err, &build_err) == 0;
+	actor_name(actor, sizeof(actor));
+
+	for (i = 0; i < n; i++) {
+		struct deploy_result *r = &rep->results[rep->n++];
+		const struct deploy_target *t = targets[i];
+
+		r->target_id = t->id;
+		err_clear(&te);
+		if (!built)
+			snprintf(r->message, sizeof(r->message), "%s", build_err.msg);
+		else if (needs_key(t) && c.data[DEPLOY_FILE_KEY] == NULL)
+			snprintf(r->message, sizeof(r->message), "%s", key_err.msg);
+		else if (deploy_target_once(t, cert, &c, r->message, sizeof(r->message),
+		    &te) == -1)
+			snprintf(r->message, sizeof(r->message), "%s", te.msg);
+		else
+			r->ok = 1;
+		err_clear(&re);
+		if (store_deploy_record(st, t->id, store_now(), r->ok, r->message, actor,
+		    &re) == -1) {
+			r->ok = 0;
+			append(r->message, sizeof(r->message), _(" (not recorded: %s)"),
+			    re.msg);
+		}
+		if (!r->ok) {
+			rep->n_failed++;
+			if (first_failed == NULL)
+				first_failed = r;
+		}
+	}
+	if (first_failed == NULL)
+		rc = 0;
+	else {
+		char head[256];
+
+		if (rep->n == 1)
+			snprintf(head, sizeof(head), _("deploy target #%lld failed"),
+			    (long long)first_failed->target_id);
+		else
+			snprintf(head, sizeof(head), _("%zu of %zu deploy targets "
+			    "failed; target #%lld"), rep->n_failed, rep->n,
+			    (long long)first_failed->target_id);
+		summary(e, head, first_failed->message);
+	}
+out:
+	deploy_contents_clear(&c);
+	deploy_target_list_free(targets, n);
+	cert_row_free(cert);
+	deploy_report_clear(&local);
+	return rc;
+}
