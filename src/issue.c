@@ -199,6 +199,7 @@ struct run {
 	struct acme_identifier *ids;
 	size_t n_ids;
 	struct solver *solver;
+	EVP_PKEY *key;		/* the certificate key, once generated or loaded */
 };
 
 static void
@@ -342,7 +343,8 @@ wait_or_defer(long retry_after, long *delay_ms, struct err *e)
 		*delay_ms = POLL_FIRST_MS;
 	} else {
 		sleep_ms(*delay_ms);
-		*delay_ms = *delay_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : *delay_ms * 2;
+		/* Gentle growth: a local CA decides in milliseconds, a remote one in seconds. */
+		*delay_ms = *delay_ms * 3 / 2 + 1 > POLL_MAX_MS ? POLL_MAX_MS : *delay_ms * 3 / 2 + 1;
 	}
 	return 0;
 }
@@ -650,6 +652,14 @@ order_key(struct run *r, EVP_PKEY **key, struct err *e)
 	enum key_type kt;
 	int rc = -1, grc;
 
+	/* Decoding a PEM key is slow in OpenSSL 3: keep the one we have. */
+	if (r->key != NULL) {
+		if (EVP_PKEY_up_ref(r->key) != 1)
+			return err_openssl(e, "%s", _("cannot share the key"));
+		*key = r->key;
+		return 0;
+	}
+
 	if (r->order->key_id > 0) {
 		grc = store_key_get(r->st, r->order->key_id, &pem, &type, e);
 		if (grc != 0) {
@@ -671,6 +681,8 @@ order_key(struct run *r, EVP_PKEY **key, struct err *e)
 	}
 	rc = 0;
 out:
+	if (rc == 0 && *key != NULL && EVP_PKEY_up_ref(*key) == 1)
+		r->key = *key;
 	if (pem != NULL)
 		OPENSSL_cleanse(pem, strlen(pem));
 	free(pem);
@@ -940,6 +952,7 @@ out:
 		}
 	}
 	solver_pool_put(r.solver);
+	EVP_PKEY_free(r.key);
 	if (!r.acct_borrowed)
 		account_session_free(r.acct);
 	else if (rc != 0 && cache != NULL && e->kind == ERR_NET)

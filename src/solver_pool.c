@@ -90,20 +90,40 @@ solver_pool_get(const struct issue_settings *set, struct solver **out, struct er
 void
 solver_pool_put(struct solver *s)
 {
-	struct pooled **pp, *p;
+	struct pooled **pp;
 
 	if (s == NULL)
 		return;
 	pthread_mutex_lock(&pool_lock);
 	for (pp = &pool; *pp != NULL && (*pp)->solver != s; pp = &(*pp)->next)
 		;
-	p = *pp;
-	if (p != NULL && --p->refs == 0)
-		*pp = p->next;
-	else
-		p = NULL;
+	/*
+	 * An unused solver stays up: the next order on this port would
+	 * otherwise pay for a new listener. solver_pool_flush() stops it.
+	 */
+	if (*pp != NULL)
+		(*pp)->refs--;
 	pthread_mutex_unlock(&pool_lock);
-	if (p != NULL) {
+}
+
+void
+solver_pool_flush(void)
+{
+	struct pooled **pp = &pool, *p, *idle = NULL;
+
+	pthread_mutex_lock(&pool_lock);
+	while ((p = *pp) != NULL) {
+		if (p->refs == 0) {
+			*pp = p->next;
+			p->next = idle;
+			idle = p;
+		} else {
+			pp = &p->next;
+		}
+	}
+	pthread_mutex_unlock(&pool_lock);
+	while ((p = idle) != NULL) {
+		idle = p->next;
 		solver_free(p->solver);
 		free(p);
 	}

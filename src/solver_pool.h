@@ -1,7 +1,8 @@
 /*
  * Solvers shared by every worker thread of a process: one http-01 or
  * tls-alpn-01 responder per address and port, whatever the number of
- * orders in flight. Reference counted; the last put stops it.
+ * orders in flight. Reference counted; unused ones stay up until flushed,
+ * so back-to-back orders do not rebuild listeners.
  */
 #ifndef CERTDECK_SOLVER_POOL_H
 #define CERTDECK_SOLVER_POOL_H
@@ -13,7 +14,10 @@
 /* Returns 0 and *out (give back with solver_pool_put), or -1. */
 int solver_pool_get(const struct issue_settings *set, struct solver **out, struct err *e);
 
-/* Releases a solver from solver_pool_get. Accepts NULL. */
+/* Releases a solver from solver_pool_get; it stays up for the next order. Accepts NULL. */
 void solver_pool_put(struct solver *s);
+
+/* Stops every solver nobody uses (an idle worker frees its ports). */
+void solver_pool_flush(void);
 
 #endif

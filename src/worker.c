@@ -13,6 +13,7 @@
 #include "actor.h"
 #include "i18n.h"
 #include "jobs.h"
+#include "solver_pool.h"
 #include "store.h"
 #include "worker.h"
 
@@ -196,6 +197,8 @@ idle_wait(const struct worker_opts *o, struct store *st)
 
 	if (store_job_next_run(st, &next, &ignore) == 0 && next > 0 && next - now < 1)
 		ms = IDLE_SLICE_MS;
+	else
+		solver_pool_flush();	/* nothing soon: give the ports back */
 	while (ms > 0 && !stopping(o)) {
 		struct timespec ts = { 0, IDLE_SLICE_MS * 1000000L };
 
@@ -303,6 +306,7 @@ worker_run(const struct worker_opts *o, struct worker_stats *stats, struct err *
 	}
 	for (i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
+	solver_pool_flush();
 	free(args);
 	free(tids);
 	pthread_mutex_destroy(&sh.lock);
