@@ -17,6 +17,7 @@
 
 struct acme_client {
 	struct http *http;
+	char *ca_bundle_pem;	/* kept for forks */
 	char *directory_url;
 	char *directory_json;
 	struct acme_directory dir;
@@ -299,6 +300,8 @@ acme_client_new(const char *directory_url, const char *ca_bundle_pem,
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
 	c->nonce_retries = 10;
 	c->directory_url = strdup(directory_url);
+	if (ca_bundle_pem != NULL && (c->ca_bundle_pem = strdup(ca_bundle_pem)) == NULL)
+		goto fail;
 	if (c->directory_url == NULL || http_new_pem(ca_bundle_pem, &c->http, e) != 0)
 		goto fail;
 	if (http_request(c->http, "GET", directory_url, NULL, NULL, 0, &r, e) != 0)
@@ -325,6 +328,7 @@ acme_client_free(struct acme_client *c)
 	if (c == NULL)
 		return;
 	http_free(c->http);
+	free(c->ca_bundle_pem);
 	free(c->directory_url);
 	free(c->directory_json);
 	directory_clear(&c->dir);
@@ -332,6 +336,33 @@ acme_client_free(struct acme_client *c)
 		free(c->nonces[--c->n_nonces]);
 	free(c->kid);
 	free(c);
+}
+
+int
+acme_client_fork(struct acme_client *parent, struct acme_client **out, struct err *e)
+{
+	struct acme_client *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	c->nonce_retries = parent->nonce_retries;
+	c->key = parent->key;
+	if ((c->directory_url = strdup(parent->directory_url)) == NULL ||
+	    (c->directory_json = strdup(parent->directory_json)) == NULL ||
+	    (parent->ca_bundle_pem != NULL &&
+	    (c->ca_bundle_pem = strdup(parent->ca_bundle_pem)) == NULL) ||
+	    (parent->kid != NULL && (c->kid = strdup(parent->kid)) == NULL)) {
+		acme_client_free(c);
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	}
+	/* The directory is parsed again from text: no request, no shared state. */
+	if (http_new_pem(c->ca_bundle_pem, &c->http, e) != 0 ||
+	    parse_directory(c, c->directory_json, e) != 0) {
+		acme_client_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
 }
 
 const struct acme_directory *

@@ -41,6 +41,13 @@ struct acme_client;
 int acme_client_new(const char *directory_url, const char *ca_bundle_pem,
     struct acme_client **out, struct err *e);
 
+/*
+ * A second client for another thread: the same CA, directory and account
+ * (key borrowed from parent), its own connection and nonce pool. No
+ * network request. Returns 0 and *out (free with acme_client_free), or -1.
+ */
+int acme_client_fork(struct acme_client *parent, struct acme_client **out, struct err *e);
+
 /* Frees the client. Does not free the account key. Accepts NULL. */
 void acme_client_free(struct acme_client *c);
 

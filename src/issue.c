@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@ enum {
 #define POLL_STALL_S 90
 /* A Retry-After longer than this is not waited on in the foreground. */
 #define RETRY_AFTER_WAIT_MAX 60
+/* Connections used at once to fetch and answer an order's authorizations. */
+#define ANSWER_THREADS 8
 
 /* ---- settings ---- */
 
@@ -200,6 +203,7 @@ struct run {
 	size_t n_ids;
 	struct solver *solver;
 	EVP_PKEY *key;		/* the certificate key, once generated or loaded */
+	pthread_mutex_t lock;	/* the solver and the answer queue, across threads */
 };
 
 static void
@@ -356,6 +360,8 @@ struct pending {
 	char *token;		/* owned: the authz it came from is replaced while polling */
 	char *key_auth;
 	int presented;
+	int failed;		/* err holds why */
+	struct err err;
 };
 
 static void
@@ -395,6 +401,137 @@ collect_url(const char *url, const char *status, void *arg)
 	return l->urls[l->n++] == NULL ? -1 : 0;
 }
 
+/* Takes the solver for this run, creating it on first use (threads share it). */
+static int
+run_solver(struct run *r, struct err *e)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->solver == NULL)
+		rc = make_solver(r, e);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+/*
+ * Fetches one authorization and, when pending, presents and answers its
+ * challenge. Runs on any thread: touches only *pi, the solver and the
+ * client c, never the store.
+ */
+static void
+answer_one(struct run *r, struct acme_client *c, const char *url, struct pending *pi)
+{
+	const struct acme_challenge *ch;
+	struct err *e = &pi->err;
+
+	err_clear(e);
+	pi->failed = 1;
+	if (acme_authz_get(c, url, &pi->authz, e) != 0)
+		return;
+	authz_name(pi->authz, pi->ident, sizeof(pi->ident));
+	if (strcmp(pi->authz->status, "valid") == 0) {
+		pi->failed = 0;
+		return;
+	}
+	if (strcmp(pi->authz->status, "pending") != 0) {
+		err_set(e, ERR_ACME, _("%s: the authorization is %s"), pi->ident,
+		    pi->authz->status);
+		return;
+	}
+	ch = acme_authz_challenge(pi->authz, r->set.challenge);
+	if (ch == NULL) {
+		err_set(e, ERR_ACME, _("%s: the CA offers no %s challenge"), pi->ident,
+		    r->set.challenge);
+		return;
+	}
+	if (run_solver(r, e) != 0 ||
+	    jws_key_authorization(r->acct->key, ch->token, &pi->key_auth, e) != 0)
+		return;
+	if ((pi->token = strdup(ch->token)) == NULL) {
+		err_set(e, ERR_IO, "%s", _("out of memory"));
+		return;
+	}
+	pi->sc.identifier = pi->ident;
+	pi->sc.token = pi->token;
+	pi->sc.key_authorization = pi->key_auth;
+	if (r->solver->ops->present(r->solver, &pi->sc, e) != 0) {
+		err_prefix(e, "%s", pi->ident);
+		return;
+	}
+	pi->presented = 1;
+	if (strcmp(ch->status, "pending") == 0 && acme_challenge_respond(c, ch->url, e) != 0) {
+		err_prefix(e, "%s", pi->ident);
+		return;
+	}
+	pi->failed = 0;
+}
+
+struct answer_work {
+	struct run *r;
+	char **urls;
+	struct pending *p;
+	size_t n;
+	size_t next;		/* the next item to take, under r->lock */
+};
+
+struct answer_thread_arg {
+	struct answer_work *w;
+	struct acme_client *client;	/* this thread's connection */
+};
+
+static void *
+answer_thread(void *arg)
+{
+	struct answer_thread_arg *ta = arg;
+	struct answer_work *w = ta->w;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&w->r->lock);
+		i = w->next++;
+		pthread_mutex_unlock(&w->r->lock);
+		if (i >= w->n)
+			break;
+		answer_one(w->r, ta->client, w->urls[i], &w->p[i]);
+	}
+	return NULL;
+}
+
+/*
+ * Answers all authorizations over up to ANSWER_THREADS connections at
+ * once: a 50-name order costs a few round trips, not a hundred. Per-item
+ * outcomes land in p[i].
+ */
+static void
+answer_all(struct run *r, char **urls, struct pending *p, size_t n)
+{
+	struct answer_work w = { r, urls, p, n, 0 };
+	struct answer_thread_arg ta[ANSWER_THREADS];
+	pthread_t tids[ANSWER_THREADS];
+	size_t t, want = n < ANSWER_THREADS ? n : ANSWER_THREADS, have, started = 0;
+	struct err ignore;
+
+	ta[0].w = &w;
+	ta[0].client = r->acct->client;
+	for (have = 1; have < want; have++) {
+		ta[have].w = &w;
+		if (acme_client_fork(r->acct->client, &ta[have].client, &ignore) != 0)
+			break;
+	}
+	/* The calling thread works too, on the session's own connection. */
+	for (t = 1; t < have; t++) {
+		if (pthread_create(&tids[t], NULL, answer_thread, &ta[t]) != 0)
+			break;
+		started = t;
+	}
+	answer_thread(&ta[0]);
+	for (t = 1; t <= started; t++)
+		pthread_join(tids[t], NULL);
+	for (t = 1; t < have; t++)
+		acme_client_free(ta[t].client);
+}
+
 static int poll_order(struct run *r, const char *while_status, struct err *e);
 
 /* Proves control of every identifier whose authorization is still pending. */
@@ -419,53 +556,23 @@ validate(struct run *r, struct err *e)
 		err_set(e, ERR_IO, "%s", _("out of memory"));
 		goto out;
 	}
-	/* Fetch every authorization, answer the pending ones. */
+	/* Fetch every authorization and answer the pending ones, in parallel. */
+	answer_all(r, urls.urls, p, urls.n);
 	for (i = 0; i < urls.n; i++) {
-		if (acme_authz_get(r->acct->client, urls.urls[i], &p[i].authz, e) != 0)
+		if (p[i].authz != NULL && record_authz(r, p[i].authz, e) != 0)
 			goto out;
-		if (record_authz(r, p[i].authz, e) != 0)
+		if (p[i].failed) {
+			*e = p[i].err;
 			goto out;
+		}
 		testhook_crash("authz");
-		authz_name(p[i].authz, name, sizeof(name));
-		if (strcmp(p[i].authz->status, "valid") == 0) {
-			say(r, STEP_AUTHZ, _("%s: already authorized"), name);
-			continue;
-		}
-		if (strcmp(p[i].authz->status, "pending") != 0) {
-			err_set(e, ERR_ACME, _("%s: the authorization is %s"), name,
-			    p[i].authz->status);
-			goto out;
-		}
-		ch = acme_authz_challenge(p[i].authz, r->set.challenge);
-		if (ch == NULL) {
-			err_set(e, ERR_ACME, _("%s: the CA offers no %s challenge"), name,
+		if (p[i].presented) {
+			todo++;
+			say(r, STEP_AUTHZ, _("%s: %s challenge answered"), p[i].ident,
 			    r->set.challenge);
-			goto out;
+		} else {
+			say(r, STEP_AUTHZ, _("%s: already authorized"), p[i].ident);
 		}
-		if (r->solver == NULL && make_solver(r, e) != 0)
-			goto out;
-		if (jws_key_authorization(r->acct->key, ch->token, &p[i].key_auth, e) != 0)
-			goto out;
-		memcpy(p[i].ident, name, sizeof(p[i].ident));
-		p[i].sc.identifier = p[i].ident;
-		if ((p[i].token = strdup(ch->token)) == NULL) {
-			err_set(e, ERR_IO, "%s", _("out of memory"));
-			goto out;
-		}
-		p[i].sc.token = p[i].token;
-		p[i].sc.key_authorization = p[i].key_auth;
-		if (r->solver->ops->present(r->solver, &p[i].sc, e) != 0) {
-			err_prefix(e, "%s", name);
-			goto out;
-		}
-		p[i].presented = 1;
-		if (strcmp(ch->status, "pending") == 0 &&
-		    acme_challenge_respond(r->acct->client, ch->url, e) != 0) {
-			err_prefix(e, "%s", name);
-			goto out;
-		}
-		todo++;
-		say(r, STEP_AUTHZ, _("%s: %s challenge answered"), name, r->set.challenge);
 	}
 	testhook_crash("challenge");
 	/*
@@ -880,6 +987,7 @@ issue_order_run(struct store *st, int64_t order_id, const struct issue_progress 
 
 	r.st = st;
 	r.progress = p;
+	pthread_mutex_init(&r.lock, NULL);
 	grc = store_order_get(st, order_id, &r.order, e);
 	if (grc != 0) {
 		if (grc == 1)
@@ -960,5 +1068,6 @@ out:
 	acme_identifiers_free(r.ids, r.n_ids);
 	issue_settings_clear(&r.set);
 	order_row_free(r.order);
+	pthread_mutex_destroy(&r.lock);
 	return rc;
 }
