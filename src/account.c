@@ -176,6 +176,57 @@ out:
 	return rc;
 }
 
+int
+account_recover(struct store *st, const char *server_url, const char *ca_bundle_pem,
+    const char *key_pem, int64_t *id, struct err *e)
+{
+	struct acme_account_params ap = { 0 };
+	struct acme_account *a = NULL;
+	struct acme_client *c = NULL;
+	struct account_row row = { 0 };
+	const char *url = account_server_url(server_url);
+	EVP_PKEY *key = NULL;
+	enum key_type kt;
+	char *pem = NULL;
+	int rc = -1;
+
+	if (crypto_key_from_pem(key_pem, strlen(key_pem), &key, e) != 0 ||
+	    crypto_key_type_of(key, &kt, e) != 0)
+		goto out;
+	if (acme_client_new(url, ca_bundle_pem, &c, e) != 0 ||
+	    acme_client_set_account(c, key, NULL, e) != 0)
+		goto out;
+	ap.only_return_existing = 1;
+	if (acme_account_new(c, &ap, &a, e) != 0)
+		goto out;
+	if (crypto_key_to_pem(key, &pem, e) != 0 || store_begin(st, e) != 0)
+		goto out;
+	if (store_ca_ensure(st, url, NULL, ca_bundle_pem, &row.ca_id, e) != 0 ||
+	    store_ca_set_directory(st, row.ca_id, acme_client_directory_json(c), e) != 0 ||
+	    store_key_insert(st, crypto_key_type_name(kt), pem, &row.key_id, e) != 0)
+		goto rollback;
+	row.tos_agreed = 1;
+	absorb_account(&row, a);
+	if (store_account_insert(st, &row, e) != 0 || store_commit(st, e) != 0)
+		goto rollback;
+	*id = row.id;
+	rc = 0;
+	goto out;
+rollback:
+	store_rollback(st);
+out:
+	if (pem != NULL)
+		OPENSSL_cleanse(pem, strlen(pem));
+	free(pem);
+	free(row.url);
+	free(row.status);
+	free(row.contacts_json);
+	acme_account_free(a);
+	acme_client_free(c);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
 void
 account_session_free(struct account_session *s)
 {

@@ -35,6 +35,15 @@ struct account_create_params {
 int account_create(struct store *st, const struct account_create_params *p,
     int64_t *id, struct err *e);
 
+/*
+ * Finds the existing account of an account key at a CA (newAccount with
+ * onlyReturnExisting) and stores it with that key: how an account made by
+ * another client (or a lost store) is taken over. key_pem is the account
+ * key. Returns 0 and *id, or -1 (the CA knows no account for the key).
+ */
+int account_recover(struct store *st, const char *server_url, const char *ca_bundle_pem,
+    const char *key_pem, int64_t *id, struct err *e);
+
 /* A protocol client signed as a stored account. */
 struct account_session {
 	struct acme_client *client;

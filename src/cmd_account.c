@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,58 @@ out:
 	store_close(st);
 	free(bundle);
 	contacts_free(&c);
+	return rc;
+}
+
+static int
+sub_recover(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "ca-bundle", required_argument, NULL, 'c' },
+		CLI_COMMON_OPTIONS, { 0 },
+	};
+	const char *server = NULL, *key_path = NULL, *bundle_path = NULL;
+	char *bundle = NULL, *key = NULL;
+	size_t len = 0, klen = 0;
+	struct store *st = NULL;
+	int opt, rc;
+	int64_t id;
+	struct err e;
+
+	err_clear(&e);
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': server = optarg; continue;
+		case 'k': key_path = optarg; continue;
+		case 'c': bundle_path = optarg; continue;
+		}
+		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
+			return rc;
+	}
+	if (server == NULL || key_path == NULL)
+		return cli_usage(self, "%s", _("recover needs --server URL and --key FILE"));
+	rc = CLI_FAIL;
+	if ((bundle_path != NULL && fileio_read(bundle_path, CA_BUNDLE_MAX, &bundle, &len,
+	    &e) != 0) || fileio_read(key_path, CA_BUNDLE_MAX, &key, &klen, &e) != 0) {
+		cli_fail(&e);
+		goto out;
+	}
+	if (cli_open_store(cli, STORE_CREATE, &st) != CLI_OK)
+		goto out;
+	if (account_recover(st, server, bundle, key, &id, &e) != 0) {
+		cli_fail(&e);
+		goto out;
+	}
+	printf("%lld\n", (long long)id);
+	rc = CLI_OK;
+out:
+	if (key != NULL)
+		OPENSSL_cleanse(key, klen);
+	free(key);
+	free(bundle);
+	store_close(st);
 	return rc;
 }
 
@@ -391,6 +444,8 @@ cmd_account_exec(struct cli *cli, const struct cmd_entry *self, int argc, char *
 		return sub_new(cli, self, argc, argv);
 	if (strcmp(sub, "list") == 0)
 		return sub_list(cli, self, argc, argv);
+	if (strcmp(sub, "recover") == 0)
+		return sub_recover(cli, self, argc, argv);
 	if (strcmp(sub, "show") == 0)
 		return sub_show(cli, self, argc, argv);
 	if (strcmp(sub, "update") == 0 || strcmp(sub, "deactivate") == 0 ||
@@ -401,13 +456,16 @@ cmd_account_exec(struct cli *cli, const struct cmd_entry *self, int argc, char *
 
 const struct cmd_entry cmd_account_entry = {
 	.name = "account",
-	.args = "new|list|show|update|deactivate|rollover ...",
+	.args = "new|recover|list|show|update|deactivate|rollover ...",
 	.summary = N_("manage ACME accounts"),
 	.options = N_("  account new --server URL|NAME --email ADDR --agree-tos [--ca-bundle FILE]\n"
 	    "              [--key-type ec256|ec384|rsa2048|rsa3072|rsa4096]\n"
 	    "              [--eab-kid KID --eab-hmac-key KEY]\n"
 	    "      NAME is letsencrypt, letsencrypt-staging, zerossl, google or buypass.\n"
 	    "      Prints the new account's ID.\n"
+	    "  account recover --server URL|NAME --key FILE [--ca-bundle FILE]\n"
+	    "      Finds the account of an existing account key (made by another\n"
+	    "      client) and stores it. Prints its ID.\n"
 	    "  account list [--json]\n"
 	    "  account show ID [--json]\n"
 	    "  account update ID --email ADDR [--email ADDR...]\n"

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cli.h"
+#include "fileio.h"
 #include "cli_job.h"
 #include "i18n.h"
 #include "jobs.h"
@@ -72,10 +75,14 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		{ "profile", required_argument, NULL, 'f' },
 		{ "preferred-chain", required_argument, NULL, 'C' },
 		{ "no-wait", no_argument, NULL, 'W' },
+		{ "key", required_argument, NULL, 'K' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct issue_settings set = { 0 };
 	int no_wait = 0;
+	const char *key_path = NULL;
+	char *key_pem = NULL;
+	size_t key_len = 0;
 	const char *account_flag = NULL, *profile = NULL;
 	const char **names = NULL;
 	size_t n_names = 0;
@@ -110,6 +117,7 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		case 'C': free(set.preferred_chain); set.preferred_chain = strdup(optarg); continue;
 		case 'f': profile = optarg; continue;
 		case 'W': no_wait = 1; continue;
+		case 'K': key_path = optarg; continue;
 		case 'p': case 't': case 'T':
 			if (parse_port(optarg, &port) != 0) {
 				rc = cli_usage(self, _("'%s' is not a port number"), optarg);
@@ -149,6 +157,14 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		rc = e.kind == ERR_USAGE ? cli_usage(self, "%s", e.msg) : cli_fail(&e);
 		goto out;
 	}
+	if (key_path != NULL) {
+		if (fileio_read(key_path, 1024 * 1024, &key_pem, &key_len, &e) != 0 ||
+		    issue_order_set_key(st, order_id, key_pem, &e) != 0) {
+			err_prefix(&e, "%s", key_path);
+			rc = cli_fail(&e);
+			goto out;
+		}
+	}
 	rc = cli_job_submit(cli, st, JOB_ISSUE, order_id, NULL, no_wait, &cert_id);
 	if (rc == CLI_OK && !no_wait)
 		printf("%lld\n", (long long)cert_id);
@@ -158,6 +174,9 @@ out:
 	store_close(st);
 	issue_settings_clear(&set);
 	free(names);
+	if (key_pem != NULL)
+		OPENSSL_cleanse(key_pem, key_len);
+	free(key_pem);
 	return rc;
 }
 
@@ -177,6 +196,7 @@ const struct cmd_entry cmd_issue_entry = {
 	    "      --tls-port N         tls-alpn-01 responder port (default 443)\n"
 	    "      --tls-addr ADDR      tls-alpn-01 responder address\n"
 	    "      --key-type TYPE      ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"
+	    "      --key FILE           use this private key instead of a fresh one\n"
 	    "      --profile NAME       a certificate profile the CA offers\n"
 	    "      --preferred-chain CN prefer the chain whose root is issued by CN\n"
 	    "      --no-wait            queue the job, print its ID and return at once\n"

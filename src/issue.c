@@ -190,6 +190,50 @@ out:
 	return rc;
 }
 
+int
+issue_order_set_key(struct store *st, int64_t order_id, const char *key_pem, struct err *e)
+{
+	struct order_row *o = NULL;
+	EVP_PKEY *key = NULL;
+	enum key_type kt;
+	char *pem = NULL;
+	int rc = -1;
+
+	if (crypto_key_from_pem(key_pem, strlen(key_pem), &key, e) != 0 ||
+	    crypto_key_type_of(key, &kt, e) != 0 || crypto_key_to_pem(key, &pem, e) != 0)
+		goto out;
+	if (store_begin(st, e) != 0)
+		goto out;
+	if (store_order_get(st, order_id, &o, e) != 0 ||
+	    store_key_insert(st, crypto_key_type_name(kt), pem, &o->key_id, e) != 0)
+		goto rollback;
+	/* Renewals keep the key type: make the settings say what this key is. */
+	{
+		struct issue_settings set;
+
+		if (issue_settings_from_json(o->settings_json, &set, e) != 0)
+			goto rollback;
+		free(set.key_type);
+		set.key_type = strdup(crypto_key_type_name(kt));
+		free(o->settings_json);
+		o->settings_json = issue_settings_to_json(&set);
+		issue_settings_clear(&set);
+	}
+	if (store_order_update(st, o, e) != 0 || store_commit(st, e) != 0) {
+rollback:
+		store_rollback(st);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (pem != NULL)
+		OPENSSL_cleanse(pem, strlen(pem));
+	free(pem);
+	order_row_free(o);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
 /* ---- running ---- */
 
 struct run {

@@ -58,6 +58,14 @@ int issue_order_create(struct store *st, int64_t account_id, const char *const *
     const struct issue_settings *settings, int64_t *order_id, struct err *e);
 
 /*
+ * Makes a new order use a given certificate key (PEM text, e.g. one the
+ * user keeps in an HSM-backed file) instead of a fresh one: stores the
+ * key and links it. Returns 0 or -1 (not a usable key).
+ */
+int issue_order_set_key(struct store *st, int64_t order_id, const char *key_pem,
+    struct err *e);
+
+/*
  * Runs or resumes order_id until its certificate is stored, reusing the
  * account session in cache when given (NULL: a session of its own).
  * Returns 0 and

@@ -43,6 +43,16 @@ check "the new key signs an order" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || diag "$errout"
 check "same account URL after rollover" [ "$("$CERTDECK" account show "$ACCOUNT" --json | jq -r .url)" = "$url" ]
 
+# Recover the account into another store from its key (onlyReturnExisting).
+sqlite3 "$CERTDECK_STORE" "SELECT k.pem FROM keys k JOIN accounts a ON a.key_id = k.id WHERE a.id = $ACCOUNT" > "$T/acct.key"
+cd_run --store "$T/other.db" account recover --server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA" --key "$T/acct.key"
+check "account recover exits 0" [ "$rc" -eq 0 ]
+check "it finds the same account URL" [ "$("$CERTDECK" --store "$T/other.db" account show "$out" --json | jq -r .url)" = "$url" ]
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/stranger.key" 2>/dev/null
+cd_run --store "$T/other.db" account recover --server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA" --key "$T/stranger.key"
+check "recover with an unknown key exits 1" [ "$rc" -eq 1 ]
+check "... with the CA's accountDoesNotExist" grep -q accountDoesNotExist "$T/.err"
+
 cd_run account deactivate "$ACCOUNT"
 check "deactivate exits 0" [ "$rc" -eq 0 ]
 check "status deactivated" [ "$("$CERTDECK" account show "$ACCOUNT" --json | jq -r .status)" = deactivated ]

@@ -50,8 +50,19 @@ check "tls-alpn-01 issue exits 0" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || diag "$errout"
 check "ec384 kept" [ "$("$CERTDECK" show "$out" --json | jq -r .key_type)" = ec384 ]
 
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$T/own.key" 2>/dev/null
+cd_run issue -d ownkey.example.test --key "$T/own.key" "${HTTP[@]}"
+check "issue --key FILE exits 0" [ "$rc" -eq 0 ]
+check "the certificate carries the given key" [ "$("$CERTDECK" show "$out" --pem | openssl x509 -pubkey -noout | sha256sum)" = \
+	"$(openssl pkey -in "$T/own.key" -pubout | sha256sum)" ]
+check "its key type is recorded (rsa3072, kept on renewal)" [ "$("$CERTDECK" show "$out" --json | jq -r .key_type)" = rsa3072 ] &&
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT json_extract(settings, '$.key_type') FROM orders WHERE cert_id = $out")" = rsa3072 ]
+printf 'not a key\n' > "$T/bad.key"
+cd_run issue -d badkey.example.test --key "$T/bad.key" "${HTTP[@]}"
+check "issue --key with a non-key file exits 1 naming it" [ "$rc" -eq 1 ] && grep -q bad.key "$T/.err"
+
 cd_run list --json
-check "list shows the five certificates" [ "$(jq length "$T/.out")" -eq 5 ]
+check "list shows the six certificates" [ "$(jq length "$T/.out")" -eq 6 ]
 check "no private key in any output" sh -c "! grep -rq 'PRIVATE KEY' '$T/.out'"
 check "integrity check" [ "$(sqlite3 "$CERTDECK_STORE" 'PRAGMA integrity_check')" = ok ]
 
@@ -65,6 +76,6 @@ check "... naming the domain" grep -q 'fail.example.test' "$T/.err"
 check "... with the CA's detail" grep -qi 'the CA said' "$T/.err"
 check "the failed order is kept" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT status FROM orders WHERE identifiers LIKE '%fail.example%'")" = invalid ]
-check "no certificate was stored for it" [ "$("$CERTDECK" list --json | jq length)" -eq 5 ]
+check "no certificate was stored for it" [ "$("$CERTDECK" list --json | jq length)" -eq 6 ]
 
 done_testing
