@@ -64,7 +64,7 @@
 #define BAD_IDENT "$(touch /tmp/pwned).example.test"
 #define ERR_PREFIX "urn:ietf:params:acme:error:"
 
-enum mode { MODE_ARI, MODE_PLAIN, MODE_BADTOKEN, MODE_BADIDENT };
+enum mode { MODE_ARI, MODE_PLAIN, MODE_BADTOKEN, MODE_BADIDENT, MODE_SLOW };
 
 struct order {
 	cJSON *identifiers;	/* as the client sent them */
@@ -312,7 +312,8 @@ order_json(int n)
 	cJSON *o = cJSON_CreateObject(), *a;
 	char exp[32];
 
-	cJSON_AddStringToObject(o, "status", od->answered != NULL ? "invalid" : "pending");
+	cJSON_AddStringToObject(o, "status", od->answered != NULL && srv.mode != MODE_SLOW ?
+	    "invalid" : "pending");
 	rfc3339(od->expires, exp, sizeof(exp));
 	cJSON_AddStringToObject(o, "expires", exp);
 	cJSON_AddItemToObject(o, "identifiers", cJSON_Duplicate(od->identifiers, 1));
@@ -363,7 +364,8 @@ authz_json(int n)
 	char exp[32];
 	size_t i;
 
-	cJSON_AddStringToObject(o, "status", od->answered != NULL ? "invalid" : "pending");
+	cJSON_AddStringToObject(o, "status", od->answered != NULL && srv.mode != MODE_SLOW ?
+	    "invalid" : "pending");
 	rfc3339(od->expires, exp, sizeof(exp));
 	cJSON_AddStringToObject(o, "expires", exp);
 	id = cJSON_AddObjectToObject(o, "identifier");
@@ -377,7 +379,8 @@ authz_json(int n)
 		const char *st = "pending";
 
 		if (od->answered != NULL)
-			st = strcmp(od->answered, types[i]) == 0 ? "invalid" : "pending";
+			st = strcmp(od->answered, types[i]) != 0 ? "pending" :
+			    srv.mode == MODE_SLOW ? "processing" : "invalid";
 		cJSON_AddItemToArray(chs, challenge_json(n, types[i], st));
 	}
 	return o;
@@ -511,6 +514,13 @@ route_post(struct MHD_Connection *c, const char *path, cJSON *payload, int post_
 		o = account_json();
 	} else if ((n = order_number(path, "/order/", NULL)) > 0) {
 		o = order_json(n);
+		/* slow: a CA that asks to come back in two minutes. */
+		if (srv.mode == MODE_SLOW && srv.orders[n].answered != NULL) {
+			static const char *const slow[] = { "Retry-After", "120", NULL };
+
+			pthread_mutex_unlock(&srv.lock);
+			return respond_json(c, MHD_HTTP_OK, o, slow);
+		}
 	} else if ((n = order_number(path, "/authz/", NULL)) > 0) {
 		o = authz_json(n);
 	} else if ((n = order_number(path, "/chall/", &dns)) > 0) {
@@ -750,6 +760,8 @@ main(int argc, char **argv)
 		srv.mode = MODE_BADTOKEN;
 	} else if (argc == 3 && strcmp(argv[2], "badident") == 0) {
 		srv.mode = MODE_BADIDENT;
+	} else if (argc == 3 && strcmp(argv[2], "slow") == 0) {
+		srv.mode = MODE_SLOW;
 	} else if (argc == 3) {
 		fprintf(stderr, "ariserver: unknown mode '%s'\n", argv[2]);
 		return 2;

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Renewal driven by ARI (RFC 9773) against tests/ariserver, and a CA that asks
+# to come back in two minutes: the foreground command exits 75 and leaves the
+# job queued for a worker.
+. "$top_srcdir/tests/lib.sh"
+set -e
+start_server() {	# start_server NAME [MODE]: sets ${NAME}_URL and ${NAME}_LOG
+	local name=$1 mode=${2-} pid i=0
+	"$top_builddir/tests/ariserver" "$T/$name.port" ${mode:+"$mode"} </dev/null \
+		>"$T/$name.stderr" 2>&1 &
+	pid=$!
+	at_exit "kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null"
+	while [ ! -s "$T/$name.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -s "$T/$name.port" ] || { echo "Bail out! ariserver did not start"; exit 1; }
+	printf -v "${name}_URL" 'http://127.0.0.1:%s/dir' "$(cat "$T/$name.port")"
+	printf -v "${name}_LOG" '%s' "$T/$name.port.log"
+}
+start_server ARI
+start_server SLOW slow
+q() { sqlite3 "$CERTDECK_STORE" "$1"; }
+b64url_hex() { printf "$(echo "$1" | sed 's/../\\x&/g')" | basenc --base64url | tr -d '=\n'; }
+
+# --- a CA that asks to wait: exit 75, job left queued ---
+export CERTDECK_STORE=$T/slow.db
+"$CERTDECK" init >/dev/null
+"$CERTDECK" account new --server "$SLOW_URL" --agree-tos >/dev/null 2>&1
+port=$("$top_builddir/tests/pebble/freeport" 1)
+cd_run issue -d slow.example.test --http-addr 127.0.0.1 --http-port "$port"
+check "a CA asking for 120 s: the foreground command exits 75" [ "$rc" -eq 75 ]
+check "... saying when the job will be retried" grep -q 'will be retried at' "$T/.err"
+check "the job stays queued" [ "$(q "SELECT state FROM jobs")" = queued ]
+wait_s=$(( $(q "SELECT run_after FROM jobs") - $(date +%s) ))
+check "... to run in about two minutes ($wait_s s)" [ "$wait_s" -ge 100 ] && [ "$wait_s" -le 200 ]
+cd_run worker --once
+check "worker --once leaves it alone (not runnable yet) and exits 0" [ "$rc" -eq 0 ] &&
+	[ "$(q "SELECT state FROM jobs")" = queued ]
+
+# --- renewal inside the ARI window ---
+export CERTDECK_STORE=$T/ari.db
+"$CERTDECK" init >/dev/null
+"$CERTDECK" account new --server "$ARI_URL" --agree-tos >/dev/null 2>&1
+"$top_srcdir/tests/demo/make-demo-certs.sh" "$T/certs" >/dev/null
+"$CERTDECK" import "$T/certs/api.example.test.pem" >/dev/null
+now=$(date +%s)
+# Make the imported certificate look issued by this CA through an order.
+q "INSERT INTO orders (account_id, status, identifiers, settings, created, updated)
+   VALUES (1, 'valid', '[{\"type\":\"dns\",\"value\":\"api.example.test\"}]',
+   '{\"challenge\":\"http-01\",\"http_addr\":\"127.0.0.1\",\"http_port\":$port}', $now, $now);
+   UPDATE certificates SET order_id = 1, account_id = 1 WHERE id = 1; UPDATE orders SET cert_id = 1"
+aki=$(openssl x509 -in "$T/certs/api.example.test.crt" -noout -ext authorityKeyIdentifier |
+	sed -n 's/^ *\(keyid:\)\{0,1\}\([0-9A-F:]*\)$/\2/p' | tr -d ':\n')
+serial=$(openssl x509 -in "$T/certs/api.example.test.crt" -noout -serial | sed 's/serial=//')
+case $serial in [89A-Fa-f]*) serial=00$serial ;; esac
+want_id="$(b64url_hex "$aki").$(b64url_hex "$serial")"
+
+cd_run renew --dry-run
+check "renew --dry-run exits 0" [ "$rc" -eq 0 ]
+check "it asked the CA for the renewal window of exactly this certificate" \
+	grep -q "^GET /renewalInfo/$want_id" "$ARI_LOG"
+check "nothing due yet (window opens tomorrow)" grep -q 'Nothing is due' "$T/.err"
+start=$(q "SELECT ari_window_start FROM certificates WHERE id = 1")
+at=$(q "SELECT renew_at FROM certificates WHERE id = 1")
+check "the window is stored (starts in about a day)" [ $((start - now)) -ge 86000 ] && [ $((start - now)) -le 87000 ]
+check "renew_at is a moment inside the window" [ "$at" -ge "$start" ] &&
+	[ "$at" -le "$(q "SELECT ari_window_end FROM certificates WHERE id = 1")" ]
+check "the next check honours Retry-After (6 h)" \
+	[ $(( $(q "SELECT ari_next_check FROM certificates WHERE id = 1") - now )) -ge 21500 ]
+check "the explanation URL is kept" [ "$(q "SELECT ari_explanation FROM certificates WHERE id = 1")" = http://127.0.0.1/why ]
+gets=$(grep -c '^GET /renewalInfo/' "$ARI_LOG")
+cd_run renew --dry-run
+check "a second run within 6 h does not ask again" [ "$(grep -c '^GET /renewalInfo/' "$ARI_LOG")" -eq "$gets" ]
+
+# Three days on, the window has passed: due now, and the new order says what it replaces.
+CERTDECK_NOW=$((now + 3 * 86400)) cd_run renew
+check "past the window: renewed (the test CA then refuses: exit 1)" [ "$rc" -eq 1 ]
+check "... one line for the failure" [ "$(grep -c '^certdeck: job #' "$T/.err")" -eq 1 ]
+check "the CA was asked again (the check was due)" [ "$(grep -c '^GET /renewalInfo/' "$ARI_LOG")" -gt "$gets" ]
+check "the new order carries replaces" grep -q "^POST /order .*\"replaces\":\"$want_id\"" "$ARI_LOG"
+done_testing
