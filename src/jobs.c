@@ -62,9 +62,18 @@ progress(void *arg, int step, int steps, const char *msg)
 	struct err ignore;
 
 	err_clear(&ignore);
-	/* Progress is also the heartbeat that tells other workers we are alive. */
-	store_job_progress(ctx->st, ctx->job->id, step, steps, msg, &ignore);
-	store_event_add(ctx->st, ctx->job->id, "info", step, steps, msg, ctx->actor, &ignore);
+	/*
+	 * Progress is also the heartbeat that tells other workers we are
+	 * alive. One transaction for both rows: half the locking.
+	 */
+	int own = store_begin(ctx->st, &ignore) == 0;	/* else inside a caller's */
+
+	if (store_job_progress(ctx->st, ctx->job->id, step, steps, msg, &ignore) != 0 ||
+	    store_event_add(ctx->st, ctx->job->id, "info", step, steps, msg, ctx->actor,
+	    &ignore) != 0 || (own && store_commit(ctx->st, &ignore) != 0)) {
+		if (own)
+			store_rollback(ctx->st);
+	}
 	if (ctx->on_event != NULL)
 		ctx->on_event(ctx->arg, ctx->job->id, step, steps, msg);
 }
