@@ -17,6 +17,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_account_entry,
 	&cmd_issue_entry,
 	&cmd_revoke_entry,
+	&cmd_ui_entry,
 	NULL,
 };
 

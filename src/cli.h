@@ -21,6 +21,7 @@ enum cli_exit {
 
 struct cli {
 	const char *store_flag;	/* --store PATH, or NULL */
+	int readonly;		/* --readonly before the command (the TUI only) */
 };
 
 struct cmd_entry {
@@ -78,5 +79,6 @@ extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_account_entry;
 extern const struct cmd_entry cmd_issue_entry;
 extern const struct cmd_entry cmd_revoke_entry;
+extern const struct cmd_entry cmd_ui_entry;
 
 #endif
