@@ -24,6 +24,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_events_entry,
 	&cmd_cancel_entry,
 	&cmd_deploy_entry,
+	&cmd_ui_entry,
 	NULL,
 };
 

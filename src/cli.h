@@ -21,6 +21,7 @@ enum cli_exit {
 
 struct cli {
 	const char *store_flag;	/* --store PATH, or NULL */
+	int readonly;		/* --readonly before the command (the TUI only) */
 };
 
 struct cmd_entry {
@@ -85,5 +86,6 @@ extern const struct cmd_entry cmd_jobs_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_deploy_entry;
+extern const struct cmd_entry cmd_ui_entry;
 
 #endif

@@ -3,6 +3,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "i18n.h"
@@ -12,13 +13,17 @@ usage(FILE *f)
 {
 	const struct cmd_entry *const *c;
 
-	fprintf(f, "%s", _("Usage: certdeck [--store PATH] COMMAND [ARGS...]\n"
+	fprintf(f, "%s", _("Usage: certdeck [--store PATH] [--readonly]\n"
+	    "       certdeck [--store PATH] COMMAND [ARGS...]\n"
 	    "A certificate manager for the terminal: ACME accounts, orders and\n"
-	    "certificates kept in one local store.\n\nCommands:\n"));
+	    "certificates kept in one local store. Without a command, on a\n"
+	    "terminal, it opens the interactive view ('certdeck ui').\n\n"
+	    "Commands:\n"));
 	for (c = cli_commands; *c != NULL; c++)
 		fprintf(f, "  %-10s %s\n", (*c)->name, _((*c)->summary));
 	fprintf(f, "%s", _("\nOptions:\n"
 	    "      --store PATH   the store database\n"
+	    "      --readonly     open the interactive view read-only\n"
 	    "      --help         show this help and exit\n"
 	    "      --version      show the version and exit\n"
 	    "\nRun 'certdeck COMMAND --help' for a command's options.\n"));
@@ -60,17 +65,30 @@ main(int argc, char **argv)
 			cli.store_flag = argv[++i];
 		} else if (strncmp(argv[i], "--store=", 8) == 0) {
 			cli.store_flag = argv[i] + 8;
+		} else if (strcmp(argv[i], "--readonly") == 0) {
+			cli.readonly = 1;
 		} else {
 			return cli_usage(NULL, _("unknown option '%s'"), argv[i]);
 		}
 	}
 	if (i >= argc) {
+		/* No command: the interactive view, when there is a terminal. */
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+			static char ui_name[] = "ui";
+			char *ui_argv[] = { ui_name, NULL };
+
+			optind = 1;
+			return cmd_ui_entry.exec(&cli, &cmd_ui_entry, 1, ui_argv);
+		}
 		usage(stderr);
 		return CLI_USAGE;
 	}
 	cmd = find_command(argv[i]);
 	if (cmd == NULL)
 		return cli_usage(NULL, _("unknown command '%s'"), argv[i]);
+	if (cli.readonly && cmd != &cmd_ui_entry)
+		return cli_usage(NULL, _("--readonly applies to the interactive "
+		    "view only, not to '%s'"), argv[i]);
 	/* The command parses its own options; argv[0] becomes its name. */
 	optind = 1;
 	return cmd->exec(&cli, cmd, argc - i, argv + i);

@@ -64,6 +64,21 @@ int store_cert_find_fingerprint(struct store *st, const char *fingerprint,
 int store_cert_mark_revoked(struct store *st, int64_t id, long long when, int reason,
     struct err *e);
 
+/*
+ * Orders store_cert_list can page through by keyset. EXPIRY and STATUS
+ * walk an index; NAME walks the cert_names index by first SAN, so a
+ * certificate without SANs is not listed in it; ISSUER has no index and
+ * sorts the matching set on every call: use it for small sets only (see
+ * store_cert_count).
+ */
+enum cert_sort {
+	CERT_SORT_EXPIRY,	/* (not_after, id) */
+	CERT_SORT_NAME,		/* (first SAN, its cert_names id) */
+	CERT_SORT_STATUS,	/* (stored status, not_after, id) */
+	CERT_SORT_ISSUER,	/* (issuer CN or '', not_after, id) */
+	CERT_SORT_COUNT
+};
+
 /* What store_cert_list returns, a page at a time (keyset pagination). */
 struct cert_query {
 	long long expiring_before;	/* only not_after < this; 0 for any */
@@ -72,14 +87,42 @@ struct cert_query {
 	long long after_not_after;	/* keyset cursor: start after this ... */
 	int64_t after_id;		/* ... (not_after, id) pair; 0/0 from the top */
 	int limit;			/* rows per page; 0 for no limit */
+	/* A zeroed field below keeps the behaviour described above. */
+	long long expiring_after;	/* only not_after > this; 0 for any */
+	const char *status;		/* stored status word only; NULL for any */
+	const char *issuer_like;	/* substring of the issuer DN; NULL for any */
+	int64_t account_id;		/* only this account's; 0 for any */
+	const char *key_type_prefix;	/* "rsa" matches "rsa2048"; NULL for any */
+	enum cert_sort sort;
+	int descending;			/* reverse the sort order */
+	/*
+	 * Walk from the cursor toward the start of the order: the rows
+	 * before the cursor, nearest first (for paging up).
+	 */
+	int backward;
+	int include_cursor;		/* the cursor's own row qualifies too */
+	/*
+	 * The cursor's sort text for NAME (the row's name), STATUS (its
+	 * stored status word) and ISSUER (its issuer_cn, "" for none). With
+	 * these sorts the cursor is set when after_id is non-zero.
+	 */
+	const char *after_text;
 };
 
 /*
- * Calls cb for each matching row in (not_after, id) order. The row is
- * borrowed for the duration of the call. cb returns 0 to go on, non-zero
- * to stop (that value is returned). Returns 0, cb's value, or -1.
+ * Calls cb for each matching row in the query's order (or its reverse
+ * with backward). The row is borrowed for the duration of the call. cb
+ * returns 0 to go on, non-zero to stop (that value is returned). Returns
+ * 0, cb's value, or -1.
  */
 int store_cert_list(struct store *st, const struct cert_query *q,
     int (*cb)(const struct cert_row *row, void *arg), void *arg, struct err *e);
+
+/*
+ * Counts the rows q matches, ignoring its cursor, order and limit, and
+ * stopping at max. Returns 0 and *n (at most max), or -1.
+ */
+int store_cert_count(struct store *st, const struct cert_query *q, long max,
+    long *n, struct err *e);
 
 #endif

@@ -1,0 +1,38 @@
+/* `certdeck ui` (and `certdeck` alone on a terminal): the interactive view. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "i18n.h"
+#include "ui.h"
+
+static int
+cmd_ui_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "readonly", no_argument, NULL, 'r' },
+		CLI_COMMON_OPTIONS, { 0 },
+	};
+	int opt, rc, readonly = cli->readonly;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'r') {
+			readonly = 1;
+			continue;
+		}
+		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
+			return rc;
+	}
+	if (optind != argc)
+		return cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
+	return ui_main(cli, readonly);
+}
+
+const struct cmd_entry cmd_ui_entry = {
+	.name = "ui",
+	.args = "[--readonly]",
+	.summary = N_("browse the store interactively (the default on a terminal)"),
+	.options = N_("      --readonly  open the store read-only\n"),
+	.exec = cmd_ui_exec,
+};

@@ -1,0 +1,398 @@
+/*
+ * One certificate: every field, its validity with the time left, and with
+ * `p` its PEM chain. Long values wrap; the view scrolls.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expiry.h"
+#include "format.h"
+#include "i18n.h"
+#include "store_acme.h"
+#include "store_cert.h"
+#include "timefmt.h"
+#include "ui.h"
+
+#define LABEL_W 13
+
+struct field {
+	const char *label;	/* translated, or "" for a continuation */
+	char *text;
+	enum theme_role role;
+};
+
+struct detail {
+	struct screen *self;
+	int64_t id;
+	struct field *fields;
+	size_t n, cap;
+	int show_pem;
+	int top;		/* first wrapped line shown */
+	int missing;		/* the certificate is gone */
+};
+
+static void
+fields_clear(struct detail *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->fields[i].text);
+	d->n = 0;
+}
+
+static void
+add(struct detail *d, const char *label, enum theme_role role,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+add(struct detail *d, const char *label, enum theme_role role,
+    const char *fmt, ...)
+{
+	struct field *grown;
+	va_list ap;
+	char *text;
+	int n;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+
+		if ((grown = realloc(d->fields, cap * sizeof(*grown))) == NULL)
+			return;
+		d->fields = grown;
+		d->cap = cap;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	d->fields[d->n].label = label;
+	d->fields[d->n].text = text;
+	d->fields[d->n].role = role;
+	d->n++;
+}
+
+/* "[#######...] 70% used", in the theme's glyphs. */
+static void
+lifetime_bar(struct ui *ui, const struct cert_row *row, char *buf, size_t n)
+{
+	long long life = row->not_after - row->not_before;
+	long long used = ui->now - row->not_before;
+	const char *full = ui->theme.utf8 ? "\xe2\x96\x88" : "#";	/* U+2588 */
+	const char *empty = ui->theme.utf8 ? "\xe2\x96\x91" : ".";	/* U+2591 */
+	size_t o = 0;
+	int pct, i, filled;
+
+	if (life <= 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	if (used < 0)
+		used = 0;
+	if (used > life)
+		used = life;
+	pct = (int)(used * 100 / life);
+	filled = pct / 5;
+	o += (size_t)snprintf(buf + o, n - o, "[");
+	for (i = 0; i < 20 && o + 4 < n; i++)
+		o += (size_t)snprintf(buf + o, n - o, "%s", i < filled ? full :
+		    empty);
+	snprintf(buf + o, n - o, _("] %d%% of the lifetime used"), pct);
+}
+
+static int
+load(struct detail *d, struct ui *ui)
+{
+	struct cert_row *row = NULL;
+	struct account_row *acct = NULL;
+	const char *status;
+	enum theme_role role = TH_NORMAL;
+	char a[64], b[64], bar[256];
+	struct err e;
+	size_t i;
+	int rc;
+
+	fields_clear(d);
+	err_clear(&e);
+	rc = store_cert_get(ui->st, d->id, &row, &e);
+	if (rc == -1) {
+		ui_message(ui, 1, "%s", e.msg);
+		return -1;
+	}
+	if (rc == 1) {
+		d->missing = 1;
+		add(d, _("Certificate"), TH_ERROR, _("#%lld is no longer in the "
+		    "store"), (long long)d->id);
+		return 0;
+	}
+	snprintf(d->self->title, sizeof(d->self->title), "#%lld %s",
+	    (long long)d->id, row->name);
+	if (d->show_pem) {
+		char *p = row->pem_chain, *nl;
+
+		while (p != NULL && *p != '\0') {
+			nl = strchr(p, '\n');
+			add(d, "", TH_NORMAL, "%.*s", nl != NULL ?
+			    (int)(nl - p) : (int)strlen(p), p);
+			p = nl != NULL ? nl + 1 : NULL;
+		}
+		goto out;
+	}
+	add(d, _("Name"), TH_NORMAL, "%s", row->name);
+	add(d, _("Subject"), TH_NORMAL, "%s", row->subject ? row->subject : "-");
+	for (i = 0; i < row->n_sans; i++)
+		add(d, i == 0 ? _("Names") : "", TH_NORMAL, "%s", row->sans[i]);
+	if (row->n_sans == 0)
+		add(d, _("Names"), TH_DIM, "%s", _("none (subject only)"));
+	status = format_status_cell(row->status, row->not_after, ui->now);
+	switch (format_row_band(row->status, row->not_after, ui->now)) {
+	case -1:
+		role = TH_REVOKED;
+		break;
+	case EXPIRY_EXPIRED:
+		role = TH_EXPIRED;
+		break;
+	case EXPIRY_WEEK:
+		role = TH_WEEK;
+		break;
+	case EXPIRY_MONTH:
+		role = TH_MONTH;
+		break;
+	}
+	if (row->status == CERT_VALID && expiry_band(row->not_after, ui->now) !=
+	    EXPIRY_OK)
+		add(d, _("Status"), role, "%s (%s)", _(expiry_status("valid",
+		    row->not_after, ui->now)), status);
+	else
+		add(d, _("Status"), role, "%s", status);
+	timefmt_utc(row->not_before, 1, a, sizeof(a));
+	timefmt_utc(row->not_after, 1, b, sizeof(b));
+	add(d, _("Not before"), TH_NORMAL, "%s", a);
+	add(d, _("Not after"), TH_NORMAL, "%s", b);
+	format_time_left(row->not_after, ui->now, a, sizeof(a));
+	add(d, _("Time left"), role, "%s", a);
+	lifetime_bar(ui, row, bar, sizeof(bar));
+	add(d, _("Lifetime"), TH_NORMAL, "%s", bar);
+	add(d, _("Issuer"), TH_NORMAL, "%s", row->issuer ? row->issuer : "-");
+	add(d, _("Serial"), TH_NORMAL, "%s", row->serial ? row->serial : "-");
+	add(d, _("Key"), TH_NORMAL, "%s", row->key_type ? row->key_type : "-");
+	if (row->key_id != 0)
+		add(d, _("Key held"), TH_NORMAL, _("yes (key #%lld)"),
+		    (long long)row->key_id);
+	else
+		add(d, _("Key held"), TH_NORMAL, "%s", _("no"));
+	add(d, _("SHA-256"), TH_NORMAL, "%s", row->fingerprint);
+	if (row->aki != NULL)
+		add(d, _("Authority key"), TH_NORMAL, "%s", row->aki);
+	if (row->account_id != 0) {
+		if (store_account_get(ui->st, row->account_id, &acct, &e) == 0 &&
+		    acct->url != NULL)
+			add(d, _("Account"), TH_NORMAL, "#%lld %s",
+			    (long long)row->account_id, acct->url);
+		else
+			add(d, _("Account"), TH_NORMAL, "#%lld",
+			    (long long)row->account_id);
+		account_row_free(acct);
+	} else
+		add(d, _("Account"), TH_DIM, "%s", _("none (imported)"));
+	if (row->order_id != 0)
+		add(d, _("Order"), TH_NORMAL, "#%lld", (long long)row->order_id);
+	if (row->replaced_by != 0)
+		add(d, _("Replaced by"), TH_DIM, "#%lld",
+		    (long long)row->replaced_by);
+	else
+		add(d, _("Replaced by"), TH_NORMAL, "%s", _("nothing (current)"));
+	add(d, _("Source"), TH_NORMAL, "%s", row->source ? row->source : "-");
+	timefmt_utc(row->created, 1, a, sizeof(a));
+	add(d, _("Stored"), TH_NORMAL, "%s", a);
+	add(d, "", TH_DIM, "%s", "");
+	add(d, "", TH_DIM, "%s", _("p: the PEM chain"));
+out:
+	cert_row_free(row);
+	return 0;
+}
+
+/* Wrapped lines of field i at the value width w. */
+static int
+wrapped(const struct field *f, int w)
+{
+	const char *p = f->text;
+	int n = 0;
+
+	if (*p == '\0')
+		return 1;
+	while (*p != '\0') {
+		p += format_take(p, w);
+		n++;
+	}
+	return n;
+}
+
+static int
+value_x(const struct detail *d)
+{
+	return d->show_pem ? 1 : LABEL_W + 2;
+}
+
+static int
+total_lines(const struct detail *d, struct ui *ui)
+{
+	int w = ui->cols - value_x(d), n = 0;
+	size_t i;
+
+	if (w < 1)
+		w = 1;
+	for (i = 0; i < d->n; i++)
+		n += wrapped(&d->fields[i], w);
+	return n;
+}
+
+static void
+clamp(struct detail *d, struct ui *ui)
+{
+	int max = total_lines(d, ui) - ui->body_rows;
+
+	if (d->top > max)
+		d->top = max;
+	if (d->top < 0)
+		d->top = 0;
+}
+
+static void
+detail_draw(struct screen *s, struct ui *ui)
+{
+	struct detail *d = s->priv;
+	const struct theme *t = &ui->theme;
+	int w = ui->cols - value_x(d), line = 0, y, first;
+	char chunk[1024];
+	const char *p;
+	size_t i, take;
+
+	if (w < 1)
+		w = 1;
+	clamp(d, ui);
+	for (i = 0; i < d->n; i++) {
+		p = d->fields[i].text;
+		first = 1;
+		do {
+			take = format_take(p, w);
+			if (take >= sizeof(chunk))
+				take = sizeof(chunk) - 1;
+			memcpy(chunk, p, take);
+			chunk[take] = '\0';
+			y = ui->body_top + line - d->top;
+			if (y >= ui->body_top && y < ui->body_top + ui->body_rows) {
+				if (first && !d->show_pem)
+					ui_put(ui, y, 1, LABEL_W, t->attr[TH_LABEL],
+					    d->fields[i].label);
+				ui_put(ui, y, value_x(d), w,
+				    t->attr[d->fields[i].role], chunk);
+			}
+			line++;
+			first = 0;
+			p += take;
+		} while (*p != '\0');
+	}
+	s->cursor_y = ui->body_top;
+	s->hint[0] = '\0';
+	if (d->top + ui->body_rows < line)
+		snprintf(s->hint, sizeof(s->hint), "%s %s", t->more, _("more"));
+}
+
+static int
+detail_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
+{
+	struct detail *d = s->priv;
+	int old = d->top;
+
+	switch (act) {
+	case ACT_UP:
+		d->top--;
+		break;
+	case ACT_DOWN:
+		d->top++;
+		break;
+	case ACT_PAGE_UP:
+		d->top -= ui->body_rows - 1;
+		break;
+	case ACT_PAGE_DOWN:
+		d->top += ui->body_rows - 1;
+		break;
+	case ACT_TOP:
+		d->top = 0;
+		break;
+	case ACT_BOTTOM:
+		d->top = total_lines(d, ui);
+		break;
+	case ACT_TOGGLE_PEM:
+		d->show_pem = !d->show_pem;
+		d->top = 0;
+		load(d, ui);
+		return UI_HANDLED | UI_REDRAW;
+	default:
+		return 0;
+	}
+	clamp(d, ui);
+	return UI_HANDLED | (d->top != old ? UI_REDRAW : 0);
+}
+
+static int
+detail_event(struct screen *s, struct ui *ui, enum ui_event ev)
+{
+	struct detail *d = s->priv;
+
+	if (ev == UI_EV_DATA || ev == UI_EV_SHOW)
+		load(d, ui);
+	clamp(d, ui);
+	return UI_REDRAW;
+}
+
+static void
+detail_free(struct screen *s)
+{
+	struct detail *d = s->priv;
+
+	if (d == NULL)
+		return;
+	fields_clear(d);
+	free(d->fields);
+	free(d);
+}
+
+static const struct screen_ops detail_ops = {
+	.name = N_("Certificate"),
+	.context = KM_ANY | KM_DETAIL,
+	.draw = detail_draw,
+	.key = detail_key,
+	.on_event = detail_event,
+	.free = detail_free,
+};
+
+struct screen *
+screen_detail_new(struct ui *ui, int64_t cert_id)
+{
+	struct screen *s = calloc(1, sizeof(*s));
+	struct detail *d = calloc(1, sizeof(*d));
+
+	if (s == NULL || d == NULL) {
+		free(s);
+		free(d);
+		ui_message(ui, 1, "%s", _("out of memory"));
+		return NULL;
+	}
+	s->ops = &detail_ops;
+	s->priv = d;
+	d->self = s;
+	d->id = cert_id;
+	if (load(d, ui) == -1) {
+		screen_free(s);
+		return NULL;
+	}
+	return s;
+}

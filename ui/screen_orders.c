@@ -1,0 +1,249 @@
+/*
+ * ACME orders, newest first. The newest ORDERS_MAX are shown; Enter opens
+ * an order's certificate once it has one.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "i18n.h"
+#include "store_acme.h"
+#include "timefmt.h"
+#include "ui.h"
+#include "widget_table.h"
+
+#define ORDERS_MAX 1000
+
+struct order_item {
+	int64_t id;
+	int64_t account_id;
+	int64_t cert_id;
+	char *status;
+	char *names;
+	long long updated;
+	int has_error;
+};
+
+struct orders {
+	struct order_item *rows;
+	size_t n, cap;
+	struct list_view lv;
+	int truncated;
+};
+
+enum col { C_ID, C_ACCOUNT, C_STATUS, C_NAMES, C_UPDATED, C_CERT, C_COUNT };
+
+static const struct table_col cols[C_COUNT] = {
+	[C_ID] = { N_("ID"), 5, 0, 1, 0 },
+	[C_ACCOUNT] = { N_("Acct"), 5, 0, 1, 3 },
+	[C_STATUS] = { N_("Status"), 10, 0, 0, 0 },
+	[C_NAMES] = { N_("Names"), 0, 14, 0, 0 },
+	[C_UPDATED] = { N_("Updated"), 16, 0, 0, 2 },
+	[C_CERT] = { N_("Cert"), 7, 0, 1, 4 },
+};
+
+static void
+rows_clear(struct orders *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++) {
+		free(o->rows[i].status);
+		free(o->rows[i].names);
+	}
+	o->n = 0;
+}
+
+/* [{"type":"dns","value":"a"},...] -> "a, b". */
+static char *
+names_text(const char *json)
+{
+	cJSON *arr = json != NULL ? cJSON_Parse(json) : NULL, *it;
+	char buf[512];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(it, arr) {
+		const char *v = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(it, "value"));
+
+		if (v == NULL)
+			continue;
+		len += (size_t)snprintf(buf + len, len < sizeof(buf) ?
+		    sizeof(buf) - len : 0, "%s%s", len ? ", " : "", v);
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+	}
+	cJSON_Delete(arr);
+	return strdup(buf[0] != '\0' ? buf : "-");
+}
+
+static int
+collect(const struct order_row *r, void *arg)
+{
+	struct orders *o = arg;
+	struct order_item *grown, *it;
+
+	if (o->n == ORDERS_MAX) {
+		o->truncated = 1;
+		return 1;
+	}
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 32;
+
+		if ((grown = realloc(o->rows, cap * sizeof(*grown))) == NULL)
+			return 1;
+		o->rows = grown;
+		o->cap = cap;
+	}
+	it = &o->rows[o->n++];
+	it->id = r->id;
+	it->account_id = r->account_id;
+	it->cert_id = r->cert_id;
+	it->status = strdup(r->status != NULL ? r->status : "-");
+	it->names = names_text(r->identifiers_json);
+	it->updated = r->updated != 0 ? r->updated : r->created;
+	it->has_error = r->error_json != NULL;
+	return 0;
+}
+
+static int
+load(struct orders *o, struct ui *ui)
+{
+	struct err e;
+
+	rows_clear(o);
+	o->truncated = 0;
+	err_clear(&e);
+	if (store_order_list(ui->st, collect, o, &e) == -1)
+		ui_message(ui, 1, "%s", e.msg);
+	o->lv.n = (int)o->n;
+	list_view_clamp(&o->lv, ui->body_rows - 1);
+	return UI_REDRAW;
+}
+
+static void
+orders_draw(struct screen *s, struct ui *ui)
+{
+	struct orders *o = s->priv;
+	struct table_layout l;
+	char buf[64];
+	int i, y, page = ui->body_rows - 1;
+	attr_t at, st;
+
+	list_view_clamp(&o->lv, page);
+	table_layout(cols, C_COUNT, ui->cols, &l);
+	table_draw_header(ui, ui->body_top, cols, &l, C_ID, 1);
+	for (i = 0; i < page && o->lv.top + i < (int)o->n; i++) {
+		const struct order_item *it = &o->rows[o->lv.top + i];
+		int sel = o->lv.top + i == o->lv.sel;
+
+		y = ui->body_top + 1 + i;
+		at = sel ? ui->theme.attr[TH_SELECTED] : A_NORMAL;
+		st = at;
+		if (strcmp(it->status, "invalid") == 0 || it->has_error)
+			st |= ui->theme.attr[TH_EXPIRED];
+		if (sel)
+			table_fill_row(ui, y, at);
+		snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
+		table_draw_cell(ui, y, cols, &l, C_ID, at, buf);
+		snprintf(buf, sizeof(buf), "#%lld", (long long)it->account_id);
+		table_draw_cell(ui, y, cols, &l, C_ACCOUNT, at, buf);
+		table_draw_cell(ui, y, cols, &l, C_STATUS, st, it->status);
+		table_draw_cell(ui, y, cols, &l, C_NAMES, at, it->names);
+		timefmt_utc(it->updated, 1, buf, sizeof(buf));
+		buf[16] = '\0';	/* to the minute */
+		table_draw_cell(ui, y, cols, &l, C_UPDATED, at, buf);
+		if (it->cert_id != 0)
+			snprintf(buf, sizeof(buf), "#%lld",
+			    (long long)it->cert_id);
+		else
+			snprintf(buf, sizeof(buf), "-");
+		table_draw_cell(ui, y, cols, &l, C_CERT, at, buf);
+	}
+	s->hint[0] = '\0';
+	if (o->n == 0) {
+		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,
+		    ui->theme.attr[TH_DIM], _("No orders yet."));
+		return;
+	}
+	s->cursor_y = ui->body_top + 1 + o->lv.sel - o->lv.top;
+	snprintf(s->hint, sizeof(s->hint), o->truncated ? "%d/%zu+" : "%d/%zu",
+	    o->lv.sel + 1, o->n);
+}
+
+static int
+orders_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
+{
+	struct orders *o = s->priv;
+	const struct order_item *it;
+
+	if (act == ACT_OPEN) {
+		if (o->n == 0)
+			return UI_HANDLED;
+		it = &o->rows[o->lv.sel];
+		if (it->cert_id == 0) {
+			ui_message(ui, 0, _("order #%lld has no certificate "
+			    "(status %s)"), (long long)it->id, it->status);
+			return UI_HANDLED | UI_REDRAW;
+		}
+		return ui_push(ui, screen_detail_new(ui, it->cert_id)) |
+		    UI_HANDLED;
+	}
+	return list_view_key(&o->lv, act, ui->body_rows - 1);
+}
+
+static int
+orders_event(struct screen *s, struct ui *ui, enum ui_event ev)
+{
+	if (ev == UI_EV_RESIZE) {
+		list_view_clamp(&((struct orders *)s->priv)->lv,
+		    ui->body_rows - 1);
+		return UI_REDRAW;
+	}
+	return load(s->priv, ui);
+}
+
+static void
+orders_free(struct screen *s)
+{
+	struct orders *o = s->priv;
+
+	if (o == NULL)
+		return;
+	rows_clear(o);
+	free(o->rows);
+	free(o);
+}
+
+static const struct screen_ops orders_ops = {
+	.name = N_("Orders"),
+	.context = KM_ANY | KM_LIST,
+	.draw = orders_draw,
+	.key = orders_key,
+	.on_event = orders_event,
+	.free = orders_free,
+};
+
+struct screen *
+screen_orders_new(struct ui *ui)
+{
+	struct screen *s = calloc(1, sizeof(*s));
+	struct orders *o = calloc(1, sizeof(*o));
+
+	if (s == NULL || o == NULL) {
+		free(s);
+		free(o);
+		ui_message(ui, 1, "%s", _("out of memory"));
+		return NULL;
+	}
+	s->ops = &orders_ops;
+	s->priv = o;
+	load(o, ui);
+	return s;
+}

@@ -1,0 +1,987 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <curses.h>
+
+#include "cli.h"
+#include "format.h"
+#include "i18n.h"
+#include "ui.h"
+#include "widget_line.h"
+
+/* The smallest terminal the screens are laid out for. */
+#define MIN_COLS 40
+#define MIN_LINES 12
+
+/* How often other connections' commits are looked for. */
+#define TICK_MS 1000
+
+/* How long Esc waits for a digit that makes it an F-key. */
+#define ESC_DIGIT_MS 400
+
+/* Store statements between two looks at the keyboard while filtering. */
+#define GUARD_OPS 2000
+
+/*
+ * How long a filter keystroke may query before the prompt is answered
+ * without the results: the query then runs again, unhurried but still
+ * interrupted by the next key, once no key is waiting.
+ */
+#define FILTER_BUDGET_MS 30
+
+enum input_mode { INPUT_NONE, INPUT_FILTER, INPUT_COMMAND };
+
+/* The loop's own state; struct ui is what screens see. */
+struct loop {
+	struct ui ui;
+	SCREEN *term;
+	enum input_mode mode;
+	struct line_edit line;
+	int dirty;		/* something to draw */
+	int quit;
+	int exit_code;
+	int esc_pending;
+	double esc_deadline;
+	double next_tick;
+	long long data_version;
+	long long last_minute;
+	/*
+	 * CERTDECK_UI_TRACE=FILE (for benchmarks): after each doupdate, a line
+	 * "kind ms wall" with the milliseconds since the event that caused it
+	 * (for "start", since ui_main began) and the wall clock in ms.
+	 */
+	FILE *trace;
+	double trace_t0;
+	const char *trace_kind;
+	char trace_buf[48];
+};
+
+/* Signals reach the loop through this pipe; the handler does nothing else. */
+static int sig_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t curses_on;
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char b = (unsigned char)sig;
+
+	if (sig_pipe[1] != -1)
+		(void)!write(sig_pipe[1], &b, 1);
+	errno = saved;
+}
+
+/* Every exit path puts the terminal back: exit() from anywhere included. */
+static void
+restore_terminal(void)
+{
+	if (curses_on) {
+		curses_on = 0;
+		endwin();
+	}
+}
+
+static int
+setup_signals(struct err *e)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+	    SIGWINCH };
+	struct sigaction sa;
+	size_t i;
+
+	if (pipe(sig_pipe) == -1)
+		return err_set(e, ERR_IO, _("cannot create a pipe: %s"),
+		    strerror(errno));
+	for (i = 0; i < 2; i++) {
+		fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+		fcntl(sig_pipe[i], F_SETFL, O_NONBLOCK);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	/*
+	 * Installed before newterm: ncurses then leaves SIGWINCH to us and
+	 * we resize from the loop, not from a signal handler.
+	 */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	return 0;
+}
+
+static void
+teardown_signals(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+	    SIGWINCH };
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	for (i = 0; i < 2; i++) {
+		if (sig_pipe[i] != -1)
+			close(sig_pipe[i]);
+		sig_pipe[i] = -1;
+	}
+}
+
+void
+ui_message(struct ui *ui, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ui->message, sizeof(ui->message), fmt, ap);
+	va_end(ap);
+	ui->message_error = error;
+}
+
+void
+ui_put(struct ui *ui, int y, int x, int width, attr_t a, const char *text)
+{
+	char buf[2048];
+
+	if (width <= 0 || y < 0 || y >= ui->lines)
+		return;
+	format_fit(buf, sizeof(buf), text, width, ui->theme.ellipsis);
+	attrset(a);
+	mvaddstr(y, x, buf);
+	attrset(A_NORMAL);
+}
+
+void
+screen_free(struct screen *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ops->free != NULL)
+		s->ops->free(s);
+	free(s);
+}
+
+/* When the guard's budget runs out, in now_ms() time; 0 for no budget. */
+static double guard_deadline;
+
+/*
+ * The query guard: typing ahead, or a spent budget, interrupts a slow
+ * filter query.
+ */
+static int
+guard_cb(void *arg)
+{
+	struct ui *ui = arg;
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	if ((guard_deadline > 0 && now_ms() > guard_deadline) ||
+	    (poll(&p, 1, 0) > 0 && (p.revents & POLLIN))) {
+		ui->interrupted = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+guard_begin(struct ui *ui, int budget_ms)
+{
+	ui->interrupted = 0;
+	ui->guard_active = 1;
+	guard_deadline = budget_ms > 0 ? now_ms() + budget_ms : 0;
+	sqlite3_progress_handler(store_db(ui->st), GUARD_OPS, guard_cb, ui);
+}
+
+static void
+guard_end(struct ui *ui)
+{
+	ui->guard_active = 0;
+	sqlite3_progress_handler(store_db(ui->st), 0, NULL, NULL);
+}
+
+int
+ui_was_interrupted(struct ui *ui)
+{
+	return ui->interrupted;
+}
+
+static struct screen *
+top_screen(struct ui *ui)
+{
+	return ui->depth > 0 ? ui->stack[ui->depth - 1] : NULL;
+}
+
+static int
+send_event(struct ui *ui, struct screen *s, enum ui_event ev)
+{
+	if (s == NULL || s->ops->on_event == NULL)
+		return 0;
+	return s->ops->on_event(s, ui, ev);
+}
+
+/* Sends ev to every screen on the stack. Returns the flags combined. */
+static int
+broadcast(struct ui *ui, enum ui_event ev)
+{
+	int i, flags = 0;
+
+	for (i = 0; i < ui->depth; i++)
+		flags |= send_event(ui, ui->stack[i], ev);
+	return flags;
+}
+
+int
+ui_push(struct ui *ui, struct screen *s)
+{
+	if (s == NULL)
+		return UI_REDRAW;
+	if (ui->depth >= UI_STACK_MAX) {
+		screen_free(s);
+		ui_message(ui, 1, "%s", _("too many screens open"));
+		return UI_REDRAW;
+	}
+	ui->stack[ui->depth++] = s;
+	return UI_REDRAW;
+}
+
+static void
+pop_screen(struct ui *ui)
+{
+	if (ui->depth <= 1)
+		return;
+	screen_free(ui->stack[--ui->depth]);
+	ui->stack[ui->depth] = NULL;
+	send_event(ui, top_screen(ui), UI_EV_SHOW);
+}
+
+int
+ui_show_base(struct ui *ui, enum ui_base base)
+{
+	static struct screen *(*const make[UI_BASE_COUNT])(struct ui *) = {
+		[UI_BASE_CERTS] = screen_certs_new,
+		[UI_BASE_ACCOUNTS] = screen_accounts_new,
+		[UI_BASE_ORDERS] = screen_orders_new,
+	};
+	int fresh = 0;
+
+	if ((unsigned)base >= UI_BASE_COUNT)
+		return 0;
+	if (ui->bases[base] == NULL) {
+		if ((ui->bases[base] = make[base](ui)) == NULL)
+			return UI_REDRAW;
+		fresh = 1;
+	}
+	while (ui->depth > 1)
+		screen_free(ui->stack[--ui->depth]);
+	ui->base = base;
+	ui->stack[0] = ui->bases[base];
+	ui->depth = 1;
+	if (!fresh)
+		send_event(ui, ui->stack[0], UI_EV_SHOW);
+	return UI_REDRAW;
+}
+
+int
+ui_set_filter(struct ui *ui, const char *text)
+{
+	struct filter f;
+	char err[256];
+
+	if (filter_parse(text, &f, err, sizeof(err)) == -1) {
+		ui_message(ui, 1, "%s", err);
+		return UI_REDRAW;
+	}
+	snprintf(ui->filter_text, sizeof(ui->filter_text), "%s", text);
+	filter_clear(&ui->filter);
+	ui->filter = f;
+	if (ui->bases[UI_BASE_CERTS] == NULL)
+		return UI_REDRAW;
+	return send_event(ui, ui->bases[UI_BASE_CERTS], UI_EV_FILTER) |
+	    UI_REDRAW;
+}
+
+/* Reads the terminal's size and lays out the screen parts. */
+static void
+update_geometry(struct ui *ui)
+{
+	ui->lines = LINES;
+	ui->cols = COLS;
+	ui->body_top = 1;
+	ui->body_rows = LINES - 3 > 1 ? LINES - 3 : 1;
+}
+
+static int
+too_small(struct ui *ui)
+{
+	return ui->lines < MIN_LINES || ui->cols < MIN_COLS;
+}
+
+static void
+draw_title(struct loop *lp)
+{
+	static const char *const names[UI_BASE_COUNT] = {
+		N_("Certificates"), N_("Accounts"), N_("Orders"),
+	};
+	struct ui *ui = &lp->ui;
+	struct screen *top = top_screen(ui);
+	const struct theme *t = &ui->theme;
+	char buf[256];
+	int x = 0, i, w, right = 0;
+
+	attrset(t->attr[TH_TITLE]);
+	mvhline(0, 0, ' ', ui->cols);
+	if (ui->readonly) {
+		snprintf(buf, sizeof(buf), " %s ", _("read-only"));
+		right = format_width(buf);
+		ui_put(ui, 0, ui->cols - right, right, t->attr[TH_TITLE] |
+		    A_BOLD, buf);
+	}
+	ui_put(ui, 0, 0, ui->cols - right, t->attr[TH_TITLE] | A_BOLD,
+	    " certdeck ");
+	x = 10;
+	for (i = 0; i < UI_BASE_COUNT && x < ui->cols - right; i++) {
+		snprintf(buf, sizeof(buf), " %s ", _(names[i]));
+		w = format_width(buf);
+		ui_put(ui, 0, x, ui->cols - right - x, i == (int)ui->base ?
+		    t->attr[TH_TAB] | A_UNDERLINE : t->attr[TH_TITLE], buf);
+		x += w;
+	}
+	if (ui->depth > 1 && top != NULL && x < ui->cols - right) {
+		snprintf(buf, sizeof(buf), " %s %s %s", t->utf8 ?
+		    "\xe2\x80\xba" : ">", _(top->ops->name), top->title);
+		ui_put(ui, 0, x, ui->cols - right - x, t->attr[TH_TAB], buf);
+	}
+	attrset(A_NORMAL);
+}
+
+static void
+draw_status(struct loop *lp)
+{
+	struct ui *ui = &lp->ui;
+	const struct theme *t = &ui->theme;
+	struct screen *top = top_screen(ui);
+	int y = ui->lines - 2, col, right;
+	char buf[512];
+
+	move(y, 0);
+	clrtoeol();
+	if (lp->mode != INPUT_NONE) {
+		ui_put(ui, y, 0, 1, t->attr[TH_KEY], lp->mode == INPUT_FILTER ?
+		    "/" : ":");
+		ui_put(ui, y, 1, ui->cols - 1, A_NORMAL, lp->line.buf);
+		if (ui->reload_pending && ui->message[0] == '\0') {
+			snprintf(buf, sizeof(buf), "%s", _("searching..."));
+			col = 2 + format_width(lp->line.buf);
+			right = format_width(buf);
+			if (col + right < ui->cols)
+				ui_put(ui, y, ui->cols - right, right,
+				    t->attr[TH_DIM], buf);
+		}
+		if (ui->message[0] != '\0') {
+			col = 2 + format_width(lp->line.buf);
+			if (col < ui->cols - 10)
+				ui_put(ui, y, col + 1, ui->cols - col - 1,
+				    ui->message_error ? t->attr[TH_ERROR] :
+				    t->attr[TH_DIM], ui->message);
+		}
+		return;
+	}
+	if (ui->message[0] != '\0') {
+		ui_put(ui, y, 0, ui->cols, ui->message_error ?
+		    t->attr[TH_ERROR] : t->attr[TH_STATUS], ui->message);
+		return;
+	}
+	right = top != NULL ? format_width(top->hint) : 0;
+	if (right > 0 && right < ui->cols / 2)
+		ui_put(ui, y, ui->cols - right, right, t->attr[TH_DIM],
+		    top->hint);
+	else
+		right = 0;
+	if (ui->filter_text[0] != '\0' && ui->base == UI_BASE_CERTS) {
+		snprintf(buf, sizeof(buf), _("Filter: %s  (Esc clears)"),
+		    ui->filter_text);
+		ui_put(ui, y, 0, ui->cols - right - 1, t->attr[TH_STATUS] |
+		    A_BOLD, buf);
+	}
+}
+
+/* The F-key bar, from the keymap: "F1 Help ?  F2 Filter /  F10 Quit". */
+static void
+draw_bar(struct loop *lp)
+{
+	struct ui *ui = &lp->ui;
+	struct screen *top = top_screen(ui);
+	const struct theme *t = &ui->theme;
+	unsigned ctx = top != NULL ? top->ops->context : KM_ANY;
+	int y = ui->lines - 1, x = 0, pos, w;
+	size_t i, j;
+	char label[96];
+
+	move(y, 0);
+	clrtoeol();
+	for (pos = 1; pos <= 12 && x < ui->cols; pos++) {
+		for (i = 0; i < keymap_len; i++) {
+			const struct keybinding *b = &keymap[i];
+			const char *alt = "";
+
+			if (b->bar != pos || !(b->context & ctx))
+				continue;
+			for (j = 0; j < keymap_len; j++)
+				if (keymap[j].action == b->action &&
+				    keymap[j].bar == 0 && keymap[j].label != NULL &&
+				    strlen(keymap[j].label) == 1) {
+					alt = keymap[j].label;
+					break;
+				}
+			w = format_width(b->label);
+			ui_put(ui, y, x, ui->cols - x, t->attr[TH_KEY], b->label);
+			x += w;
+			snprintf(label, sizeof(label), " %s%s%s  ",
+			    _(keymap_bar_label(b->action)), alt[0] ? " " : "",
+			    alt);
+			if (x < ui->cols)
+				ui_put(ui, y, x, ui->cols - x, t->attr[TH_BAR],
+				    label);
+			x += format_width(label);
+			break;
+		}
+	}
+}
+
+static void
+draw(struct loop *lp)
+{
+	struct ui *ui = &lp->ui;
+	struct screen *top = top_screen(ui);
+	char buf[128];
+
+	erase();
+	if (too_small(ui)) {
+		snprintf(buf, sizeof(buf), _("terminal too small (%dx%d, need "
+		    "%dx%d)"), ui->cols, ui->lines, MIN_COLS, MIN_LINES);
+		if (format_width(buf) > ui->cols)
+			snprintf(buf, sizeof(buf), "%s", _("terminal too small"));
+		ui_put(ui, 0, 0, ui->cols, A_BOLD, buf);
+		move(0, 0);
+	} else {
+		draw_title(lp);
+		if (top != NULL) {
+			top->cursor_y = -1;
+			top->ops->draw(top, ui);
+		}
+		draw_status(lp);
+		draw_bar(lp);
+		/* The hardware cursor follows the selection, for screen readers. */
+		if (lp->mode != INPUT_NONE) {
+			int col = 1 + line_edit_cursor_col(&lp->line);
+
+			move(ui->lines - 2, col < ui->cols ? col : ui->cols - 1);
+		} else if (top != NULL && top->cursor_y >= 0)
+			move(top->cursor_y, 0);
+		else
+			move(ui->body_top, 0);
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+	if (lp->trace != NULL && lp->trace_kind != NULL) {
+		struct timespec wall;
+
+		clock_gettime(CLOCK_REALTIME, &wall);
+		fprintf(lp->trace, "%s %.3f %lld\n", lp->trace_kind,
+		    now_ms() - lp->trace_t0, (long long)wall.tv_sec * 1000 +
+		    wall.tv_nsec / 1000000);
+		fflush(lp->trace);
+	}
+	lp->trace_kind = NULL;
+	lp->dirty = 0;
+}
+
+/* Applies a handler's flags. */
+static void
+apply(struct loop *lp, int flags)
+{
+	if (flags & UI_POP) {
+		pop_screen(&lp->ui);
+		flags |= UI_REDRAW;
+	}
+	if (flags & UI_QUIT)
+		lp->quit = 1;
+	if (flags & UI_REDRAW)
+		lp->dirty = 1;
+}
+
+/* What the loop does with an action no screen took. */
+static int
+global_action(struct loop *lp, enum ui_action act)
+{
+	struct ui *ui = &lp->ui;
+	struct screen *top = top_screen(ui);
+
+	switch (act) {
+	case ACT_QUIT:
+		return ui->depth > 1 ? UI_POP : UI_QUIT;
+	case ACT_EXIT:
+		return UI_QUIT;
+	case ACT_BACK:
+		return ui->depth > 1 ? UI_POP : UI_HANDLED;
+	case ACT_HELP:
+		if (top != NULL && strcmp(top->ops->name, "Help") == 0)
+			return UI_HANDLED;
+		return ui_push(ui, screen_help_new(ui));
+	case ACT_FILTER:
+		lp->mode = INPUT_FILTER;
+		line_edit_set(&lp->line, ui->filter_text);
+		return UI_REDRAW;
+	case ACT_COMMAND:
+		lp->mode = INPUT_COMMAND;
+		line_edit_set(&lp->line, "");
+		return UI_REDRAW;
+	case ACT_NEXT_SCREEN:
+		return ui_show_base(ui, (enum ui_base)((ui->base + 1) %
+		    UI_BASE_COUNT));
+	case ACT_SHOW_CERTS:
+		return ui_show_base(ui, UI_BASE_CERTS);
+	case ACT_SHOW_ACCOUNTS:
+		return ui_show_base(ui, UI_BASE_ACCOUNTS);
+	case ACT_SHOW_ORDERS:
+		return ui_show_base(ui, UI_BASE_ORDERS);
+	case ACT_REDRAW:
+		clearok(curscr, TRUE);
+		return UI_REDRAW;
+	default:
+		return 0;
+	}
+}
+
+static void
+run_action(struct loop *lp, enum ui_action act, int key)
+{
+	struct screen *top = top_screen(&lp->ui);
+	int flags = 0;
+
+	if (act == ACT_NONE)
+		return;
+	lp->trace_kind = keymap_action_name(act);
+	if (top != NULL && top->ops->key != NULL)
+		flags = top->ops->key(top, &lp->ui, act, key);
+	if (!(flags & UI_HANDLED))
+		flags |= global_action(lp, act);
+	apply(lp, flags);
+}
+
+static void
+normal_key(struct loop *lp, int key)
+{
+	struct screen *top = top_screen(&lp->ui);
+	unsigned ctx = top != NULL ? top->ops->context : KM_ANY;
+
+	if (too_small(&lp->ui) && key != 'q' && key != UI_FN(KEY_F(10)))
+		return;
+	run_action(lp, keymap_lookup(ctx, key), key);
+}
+
+/* Runs a : command line. */
+static void
+run_command(struct loop *lp)
+{
+	const struct ui_command *c;
+	char name[LINE_EDIT_MAX], *p = name;
+	size_t n;
+	int ambiguous;
+
+	snprintf(name, sizeof(name), "%s", lp->line.buf);
+	while (*p == ' ')
+		p++;
+	n = strlen(p);
+	while (n > 0 && p[n - 1] == ' ')
+		p[--n] = '\0';
+	lp->mode = INPUT_NONE;
+	lp->dirty = 1;
+	if (*p == '\0')
+		return;
+	if ((c = keymap_command(p, &ambiguous)) == NULL) {
+		ui_message(&lp->ui, 1, ambiguous ? _("':%s' is ambiguous; Tab "
+		    "lists the commands") : _("no command ':%s'; Tab lists "
+		    "the commands"), p);
+		return;
+	}
+	run_action(lp, c->action, 0);
+}
+
+static void
+input_key(struct loop *lp, int key)
+{
+	struct ui *ui = &lp->ui;
+	char list[256];
+	int n;
+
+	lp->trace_kind = lp->mode == INPUT_FILTER ? "filter_edit" :
+	    "command_edit";
+	if (key == UI_ESC) {
+		if (lp->mode == INPUT_FILTER) {
+			guard_begin(ui, FILTER_BUDGET_MS);
+			apply(lp, ui_set_filter(ui, ""));
+			guard_end(ui);
+		}
+		ui->message[0] = '\0';
+		lp->mode = INPUT_NONE;
+		lp->dirty = 1;
+		return;
+	}
+	if (key == '\n' || key == '\r' || key == UI_FN(KEY_ENTER)) {
+		if (lp->mode == INPUT_COMMAND) {
+			run_command(lp);
+			return;
+		}
+		/* A filter that does not parse stays open to be fixed. */
+		if (ui->message_error && ui->message[0] != '\0')
+			return;
+		lp->mode = INPUT_NONE;
+		lp->dirty = 1;
+		return;
+	}
+	if (key == '\t' && lp->mode == INPUT_COMMAND) {
+		n = keymap_complete(lp->line.buf, sizeof(lp->line.buf), list,
+		    sizeof(list));
+		lp->line.len = lp->line.pos = strlen(lp->line.buf);
+		if (n == 0)
+			ui_message(ui, 1, "%s", _("no such command"));
+		else if (n > 1)
+			ui_message(ui, 0, "%s", list);
+		else
+			ui->message[0] = '\0';
+		lp->dirty = 1;
+		return;
+	}
+	switch (line_edit_key(&lp->line, key)) {
+	case LE_IGNORED:
+		return;
+	case LE_MOVED:
+		lp->dirty = 1;
+		return;
+	case LE_EMPTY_BACK:
+		lp->mode = INPUT_NONE;
+		ui->message[0] = '\0';
+		lp->dirty = 1;
+		return;
+	case LE_CHANGED:
+		lp->dirty = 1;
+		if (lp->mode != INPUT_FILTER) {
+			ui->message[0] = '\0';
+			return;
+		}
+		ui->message[0] = '\0';
+		/*
+		 * Typing ahead makes this query's answer moot: let it stop;
+		 * a slow one finishes later, when the keys are in.
+		 */
+		guard_begin(ui, FILTER_BUDGET_MS);
+		apply(lp, ui_set_filter(ui, lp->line.buf));
+		guard_end(ui);
+		if (ui->reload_pending)
+			lp->trace_kind = "filter_edit_pending";
+		return;
+	}
+}
+
+static void
+handle_key(struct loop *lp, int key)
+{
+	struct ui *ui = &lp->ui;
+
+	if (lp->mode != INPUT_NONE) {
+		input_key(lp, key);
+		return;
+	}
+	if (ui->message[0] != '\0') {
+		ui->message[0] = '\0';
+		lp->dirty = 1;
+	}
+	if (lp->esc_pending) {
+		lp->esc_pending = 0;
+		/* Esc then a digit is an F-key, for terminals without them. */
+		if (key >= '0' && key <= '9') {
+			normal_key(lp, UI_FN(KEY_F(key == '0' ? 10 : key - '0')));
+			return;
+		}
+		normal_key(lp, UI_ESC);
+		if (lp->quit)
+			return;
+	}
+	if (key == UI_ESC) {
+		lp->esc_pending = 1;
+		lp->esc_deadline = now_ms() + ESC_DIGIT_MS;
+		return;
+	}
+	normal_key(lp, key);
+}
+
+static void
+handle_resize(struct loop *lp)
+{
+	struct ui *ui = &lp->ui;
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0 && (ws.ws_row != LINES || ws.ws_col != COLS))
+		resizeterm(ws.ws_row, ws.ws_col);
+	if (ui->lines == LINES && ui->cols == COLS)
+		return;
+	update_geometry(ui);
+	lp->trace_kind = "resize";
+	apply(lp, broadcast(ui, UI_EV_RESIZE));
+	lp->dirty = 1;
+}
+
+/* Reads every key waiting. Returns -1 when the terminal went away. */
+static int
+read_keys(struct loop *lp)
+{
+	wint_t wc;
+	int rc, key;
+
+	while (!lp->quit && (rc = get_wch(&wc)) != ERR) {
+		key = rc == KEY_CODE_YES ? UI_FN((int)wc) : (int)wc;
+		if (key == UI_FN(KEY_RESIZE)) {
+			handle_resize(lp);
+			continue;
+		}
+		handle_key(lp, key);
+	}
+	return 0;
+}
+
+/* Looks for commits by other connections, and for the clock. */
+static void
+tick(struct loop *lp)
+{
+	struct ui *ui = &lp->ui;
+	sqlite3_stmt *s;
+	long long v = lp->data_version;
+
+	ui->now = store_now();
+	s = store_stmt(ui->st, "PRAGMA data_version", NULL);
+	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	if (s != NULL)
+		sqlite3_reset(s);
+	if (v != lp->data_version) {
+		if (lp->data_version != 0) {
+			lp->trace_kind = "data";
+			apply(lp, broadcast(ui, UI_EV_DATA) | UI_REDRAW);
+		}
+		lp->data_version = v;
+	}
+	/* Days and hours left move on without any commit. */
+	if (ui->now / 60 != lp->last_minute) {
+		lp->last_minute = ui->now / 60;
+		lp->dirty = 1;
+	}
+}
+
+static int
+handle_signals(struct loop *lp)
+{
+	unsigned char b[16];
+	ssize_t n, i;
+
+	while ((n = read(sig_pipe[0], b, sizeof(b))) > 0) {
+		for (i = 0; i < n; i++) {
+			if (b[i] == SIGWINCH) {
+				handle_resize(lp);
+				continue;
+			}
+			lp->quit = 1;
+			lp->exit_code = 128 + b[i];
+		}
+	}
+	return 0;
+}
+
+static void
+run(struct loop *lp)
+{
+	struct ui *ui = &lp->ui;
+	struct pollfd fds[2];
+	double t, wait;
+
+	lp->next_tick = now_ms() + TICK_MS;
+	while (!lp->quit) {
+		if (lp->dirty)
+			draw(lp);
+		if (ui->reload_pending) {
+			/*
+			 * A filter load that typing or its budget cut short:
+			 * the prompt is answered, the keys are in, run it now.
+			 */
+			struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+			if (poll(&p, 1, 0) == 0) {
+				ui->reload_pending = 0;
+				lp->trace_kind = "filter_result";
+				guard_begin(ui, 0);
+				apply(lp, send_event(ui, ui->bases[UI_BASE_CERTS],
+				    UI_EV_RELOAD) | UI_REDRAW);
+				guard_end(ui);
+				continue;
+			}
+		}
+		t = now_ms();
+		wait = lp->next_tick - t;
+		if (lp->esc_pending && lp->esc_deadline - t < wait)
+			wait = lp->esc_deadline - t;
+		if (ui->reload_pending)
+			wait = 0;
+		fds[0].fd = STDIN_FILENO;
+		fds[0].events = POLLIN;
+		fds[0].revents = 0;
+		fds[1].fd = sig_pipe[0];
+		fds[1].events = POLLIN;
+		fds[1].revents = 0;
+		if (poll(fds, 2, wait > 0 ? (int)wait + 1 : 0) == -1 &&
+		    errno != EINTR)
+			break;
+		if (fds[1].revents & POLLIN)
+			handle_signals(lp);
+		if (lp->quit)
+			break;
+		if (fds[0].revents & POLLIN) {
+			lp->trace_t0 = now_ms();
+			read_keys(lp);
+		} else if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			/* The terminal is gone: nobody to draw for. */
+			lp->quit = 1;
+			lp->exit_code = CLI_FAIL;
+			break;
+		}
+		t = now_ms();
+		if (lp->esc_pending && t >= lp->esc_deadline) {
+			lp->esc_pending = 0;
+			lp->trace_t0 = t;
+			normal_key(lp, UI_ESC);
+		}
+		if (t >= lp->next_tick) {
+			lp->trace_t0 = t;
+			tick(lp);
+			lp->next_tick = t + TICK_MS;
+		}
+	}
+}
+
+static int
+start_curses(struct loop *lp, struct err *e)
+{
+	const char *term = getenv("TERM");
+
+	lp->term = newterm(NULL, stdout, stdin);
+	if (lp->term == NULL)
+		return err_set(e, ERR_USAGE, _("cannot use terminal type "
+		    "'%s'; set TERM to one this system knows"),
+		    term != NULL ? term : "");
+	curses_on = 1;
+	cbreak();
+	noecho();
+	nodelay(stdscr, TRUE);
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(1);
+	leaveok(stdscr, FALSE);
+	return 0;
+}
+
+static void
+free_screens(struct ui *ui)
+{
+	int i;
+
+	while (ui->depth > 1)
+		screen_free(ui->stack[--ui->depth]);
+	ui->depth = 0;
+	for (i = 0; i < UI_BASE_COUNT; i++) {
+		screen_free(ui->bases[i]);
+		ui->bases[i] = NULL;
+	}
+}
+
+int
+ui_main(struct cli *cli, int readonly)
+{
+	struct loop *lp;
+	struct ui *ui;
+	struct err e;
+	const char *trace;
+	int rc;
+
+	if ((lp = calloc(1, sizeof(*lp))) == NULL) {
+		cli_msg("%s", _("out of memory"));
+		return CLI_FAIL;
+	}
+	lp->trace_t0 = now_ms();
+	ui = &lp->ui;
+	ui->readonly = readonly;
+	err_clear(&e);
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		cli_msg("%s", _("the interactive interface needs a terminal; "
+		    "see 'certdeck --help' for the commands"));
+		free(lp);
+		return CLI_FAIL;
+	}
+	if ((trace = getenv("CERTDECK_UI_TRACE")) != NULL && trace[0] != '\0')
+		lp->trace = fopen(trace, "ae");
+	if ((rc = cli_open_store(cli, readonly ? STORE_READONLY : 0,
+	    &ui->st)) != CLI_OK)
+		goto out_nocurses;
+	ui->now = store_now();
+	if (setup_signals(&e) == -1) {
+		rc = cli_fail(&e);
+		goto out_nocurses;
+	}
+	atexit(restore_terminal);
+	if (start_curses(lp, &e) == -1) {
+		rc = cli_fail(&e);
+		goto out_nocurses;
+	}
+	theme_init(&ui->theme);
+	update_geometry(ui);
+	tick(lp);
+	lp->trace_kind = "start";
+	ui_show_base(ui, UI_BASE_CERTS);
+	if (ui->depth == 0) {
+		restore_terminal();
+		cli_msg("%s", ui->message);
+		rc = CLI_FAIL;
+		goto out;
+	}
+	lp->dirty = 1;
+	run(lp);
+	rc = lp->exit_code;
+out:
+	free_screens(ui);
+	restore_terminal();
+	if (lp->term != NULL)
+		delscreen(lp->term);
+out_nocurses:
+	teardown_signals();
+	filter_clear(&ui->filter);
+	store_close(ui->st);
+	if (lp->trace != NULL)
+		fclose(lp->trace);
+	free(lp);
+	return rc;
+}

@@ -1,0 +1,132 @@
+/*
+ * The TUI: one event loop, a stack of screens, one keymap. Screens are
+ * tables of functions (struct screen_ops) in their own files; their
+ * handlers return UI_* flags and only the loop draws (one doupdate per
+ * change, nothing when nothing changed). Screens render store queries and
+ * hold no authoritative state.
+ *
+ * Layout: line 0 the title (screens as tabs), then the screen's body,
+ * then the status line (messages, the filter, the prompts), then the
+ * F-key bar.
+ */
+#ifndef CERTDECK_UI_H
+#define CERTDECK_UI_H
+
+#include <stdint.h>
+
+#include "filter.h"
+#include "keymap.h"
+#include "store.h"
+#include "theme.h"
+
+struct cli;
+
+/* What a handler asks of the loop. */
+enum ui_flags {
+	UI_HANDLED = 1 << 0,	/* the key was used */
+	UI_REDRAW = 1 << 1,	/* something visible changed */
+	UI_POP = 1 << 2,	/* close this screen */
+	UI_QUIT = 1 << 3,	/* leave the program */
+};
+
+enum ui_event {
+	UI_EV_DATA,	/* another connection committed, or time moved on */
+	UI_EV_RESIZE,	/* the body's size changed */
+	UI_EV_FILTER,	/* the filter changed */
+	UI_EV_SHOW,	/* the screen comes to the top again */
+	UI_EV_RELOAD,	/* a load was interrupted by typing: do it now */
+};
+
+struct ui;
+struct screen;
+
+struct screen_ops {
+	const char *name;	/* N_()-marked, shown in the title */
+	unsigned context;	/* enum keymap_context mask */
+	/* Draws the body: rows ui->body_top .. + ui->body_rows, all columns. */
+	void (*draw)(struct screen *s, struct ui *ui);
+	/* Handles a key's action (key is the raw key). Returns UI_* flags. */
+	int (*key)(struct screen *s, struct ui *ui, enum ui_action act, int key);
+	/* Reacts to an event. Returns UI_* flags. */
+	int (*on_event)(struct screen *s, struct ui *ui, enum ui_event ev);
+	void (*free)(struct screen *s);
+};
+
+struct screen {
+	const struct screen_ops *ops;
+	void *priv;
+	char title[160];	/* extra title text, e.g. the certificate */
+	char hint[64];		/* right end of the status line ("more") */
+	int cursor_y;		/* where the hardware cursor goes, -1 for none */
+};
+
+enum ui_base { UI_BASE_CERTS, UI_BASE_ACCOUNTS, UI_BASE_ORDERS, UI_BASE_COUNT };
+
+#define UI_STACK_MAX 8
+
+struct ui {
+	struct store *st;
+	int readonly;
+	struct theme theme;
+	long long now;			/* store_now(), refreshed by the loop */
+	int lines, cols;		/* the terminal */
+	int body_top, body_rows;	/* the screen's part of it */
+
+	struct screen *bases[UI_BASE_COUNT];	/* created when first shown */
+	enum ui_base base;
+	struct screen *stack[UI_STACK_MAX];	/* [0] is bases[base] */
+	int depth;
+
+	/* The certificate filter, as typed and as parsed. */
+	char filter_text[256];
+	struct filter filter;
+
+	char message[256];
+	int message_error;
+
+	/* Set by the query guard when typing interrupted a store query. */
+	int interrupted;
+	int guard_active;
+	/* A screen asks for UI_EV_RELOAD once the typed-ahead keys are in. */
+	int reload_pending;
+};
+
+/*
+ * Runs the TUI on the store named by cli (read-only when asked) until the
+ * user quits. Returns an exit status (enum cli_exit; 128+N after signal N).
+ */
+int ui_main(struct cli *cli, int readonly);
+
+/* Shows a message on the status line until the next key (printf-style). */
+void ui_message(struct ui *ui, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Opens s on top of the current screen. Returns UI_* flags. */
+int ui_push(struct ui *ui, struct screen *s);
+
+/* Makes base the current top-level screen (closing pushed ones). */
+int ui_show_base(struct ui *ui, enum ui_base base);
+
+/* Replaces the certificate filter (text is parsed). Returns UI_* flags. */
+int ui_set_filter(struct ui *ui, const char *text);
+
+/*
+ * 1 when the last store error came from an interrupted query (the user
+ * typed on); the screen should reload later instead of showing an error.
+ */
+int ui_was_interrupted(struct ui *ui);
+
+/* Draws text at (y, x) fitted to width columns with attribute a. */
+void ui_put(struct ui *ui, int y, int x, int width, attr_t a, const char *text);
+
+/* The screens. Each returns a new screen, or NULL (a message is set). */
+struct screen *screen_certs_new(struct ui *ui);
+struct screen *screen_detail_new(struct ui *ui, int64_t cert_id);
+struct screen *screen_help_new(struct ui *ui);
+struct screen *screen_accounts_new(struct ui *ui);
+struct screen *screen_orders_new(struct ui *ui);
+
+/* Frees a screen. Accepts NULL. */
+void screen_free(struct screen *s);
+
+#endif
