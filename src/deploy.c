@@ -5,17 +5,12 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -24,13 +19,11 @@
 #include "deploy.h"
 #include "testhook.h"
 #include "i18n.h"
+#include "subproc.h"
 #include "store_cert.h"
 #include "store_deploy.h"
 #include "store_key.h"
 
-extern char **environ;
-
-#define TAIL_MAX 1024			/* bytes of reload output kept */
 #define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
 #define PEM_END "-----END CERTIFICATE-----"
 
@@ -515,78 +508,6 @@ out:
 
 /* ---- the reload command --------------------------------------------- */
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Keeps the last TAIL_MAX bytes the command wrote. */
-struct tail {
-	char buf[TAIL_MAX];
-	size_t len;
-	int cut;		/* earlier output was dropped */
-};
-
-static void
-tail_add(struct tail *t, const char *p, size_t n)
-{
-	if (n >= TAIL_MAX) {
-		memcpy(t->buf, p + n - TAIL_MAX, TAIL_MAX);
-		t->len = TAIL_MAX;
-		t->cut = 1;
-		return;
-	}
-	if (t->len + n > TAIL_MAX) {
-		size_t drop = t->len + n - TAIL_MAX;
-
-		memmove(t->buf, t->buf + drop, t->len - drop);
-		t->len -= drop;
-		t->cut = 1;
-	}
-	memcpy(t->buf + t->len, p, n);
-	t->len += n;
-}
-
-/* The tail as one printable line: control characters become spaces. */
-static void
-tail_line(const struct tail *t, char *out, size_t size)
-{
-	size_t i = 0, o = 0;
-	int space = 0;
-
-	if (t->cut) {
-		/* Start at a line, or at least not inside a UTF-8 sequence. */
-		const char *nl = memchr(t->buf, '\n', t->len);
-
-		if (nl != NULL && (size_t)(nl - t->buf) + 1 < t->len)
-			i = (size_t)(nl - t->buf) + 1;
-		while (i < t->len && ((unsigned char)t->buf[i] & 0xc0) == 0x80)
-			i++;
-		if (size > 4) {
-			memcpy(out, "...", 3);
-			o = 3;
-			space = 1;
-		}
-	}
-	for (; i < t->len && o + 1 < size; i++) {
-		unsigned char ch = (unsigned char)t->buf[i];
-
-		if (ch < 0x20 || ch == 0x7f) {
-			space = o > 0;
-			continue;
-		}
-		if (space && o + 2 < size)
-			out[o++] = ' ';
-		space = 0;
-		out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-}
-
 /*
  * The end of line in at most room bytes: "..." and then the last bytes,
  * starting at a character boundary. May write into line.
@@ -607,25 +528,6 @@ tail_fit(char *line, size_t room)
 	p -= 3;
 	memcpy(p, "...", 3);
 	return p;
-}
-
-/* Reads what the pipe has now. Returns 1 at end of file, else 0. */
-static int
-drain(int fd, struct tail *t)
-{
-	char buf[4096];
-
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n > 0) {
-			tail_add(t, buf, (size_t)n);
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-	}
 }
 
 static char *
@@ -684,35 +586,10 @@ reload_vars(const struct deploy_target *t, const struct cert_row *cert,
 	return rc;
 }
 
-/* environ without our variables, then vars. The caller frees the array only. */
-static char **
-reload_envp(char *const *vars)
-{
-	size_t n = 0, i, k, o = 0;
-	char **env;
-
-	while (environ != NULL && environ[n] != NULL)
-		n++;
-	if ((env = calloc(n + N_ENV + 1, sizeof(*env))) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < N_ENV; k++)
-			if (strncmp(environ[i], env_names[k], strlen(env_names[k])) == 0)
-				break;
-		if (k == N_ENV)
-			env[o++] = environ[i];
-	}
-	for (i = 0; i < N_ENV; i++)
-		env[o++] = vars[i];
-	env[o] = NULL;
-	return env;
-}
-
 /*
- * Runs the target's reload command without a shell, in its own process
- * group, stdin from /dev/null, stdout+stderr into a pipe whose tail is
- * kept. Returns 0 when it exits 0 in time (out holds the output tail),
- * else -1 with e saying how it ended.
+ * Runs the target's reload command (see subproc_run). Returns 0 when it
+ * exits 0 in time (out holds the output tail), else -1 with e saying how
+ * it ended.
  */
 static int
 run_reload(const struct deploy_target *t, const struct cert_row *cert, char *out,
@@ -720,116 +597,38 @@ run_reload(const struct deploy_target *t, const struct cert_row *cert, char *out
 {
 	char *vars[N_ENV] = { NULL };
 	char **envp = NULL;
-	char line[TAIL_MAX + 8], head[512];
-	struct tail tail = { .len = 0, .cut = 0 };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t mask, def;
-	int pfd[2] = { -1, -1 };
-	int fa_ok = 0, attr_ok = 0, rc = -1, status = 0, timed_out = 0;
-	long long deadline, interval = 5;
+	char line[SUBPROC_TAIL_MAX + 8], head[512];
+	struct subproc_result res;
 	const char *prog = t->reload_argv[0];
-	pid_t pid = -1;
+	int rc = -1;
 	size_t i;
 
 	out[0] = '\0';
-	if (reload_vars(t, cert, vars) == -1 || (envp = reload_envp(vars)) == NULL) {
+	if (reload_vars(t, cert, vars) == -1 || (envp = subproc_envp(vars, N_ENV)) == NULL) {
 		err_set(e, ERR_IO, "%s", _("out of memory"));
 		goto out;
 	}
-	if (pipe2(pfd, O_CLOEXEC) == -1) {
-		err_set(e, ERR_IO, _("cannot create a pipe: %s"), strerror(errno));
-		goto out;
-	}
-	fa_ok = posix_spawn_file_actions_init(&fa) == 0;
-	attr_ok = posix_spawnattr_init(&attr) == 0;
-	sigemptyset(&mask);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGTERM);
-	sigaddset(&def, SIGHUP);
-	sigaddset(&def, SIGQUIT);
-	sigaddset(&def, SIGCHLD);
-	sigaddset(&def, SIGALRM);
-	sigaddset(&def, SIGUSR1);
-	sigaddset(&def, SIGUSR2);
-	/* Own process group, so a timeout kills whatever the command started. */
-	if (!fa_ok || !attr_ok ||
-	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
-	    posix_spawn_file_actions_adddup2(&fa, pfd[1], 1) != 0 ||
-	    posix_spawn_file_actions_adddup2(&fa, pfd[1], 2) != 0 ||
-	    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0 ||
-	    posix_spawnattr_setpgroup(&attr, 0) != 0 ||
-	    posix_spawnattr_setsigmask(&attr, &mask) != 0 ||
-	    posix_spawnattr_setsigdefault(&attr, &def) != 0) {
-		err_set(e, ERR_IO, "%s", _("cannot prepare to run the reload command"));
-		goto out;
-	}
-	rc = posix_spawnp(&pid, prog, &fa, &attr, t->reload_argv, envp);
-	if (rc != 0) {
-		err_set(e, ERR_IO, _("cannot run the reload command %s: %s"), prog,
-		    strerror(rc));
-		rc = -1;
-		pid = -1;
-		goto out;
-	}
-	rc = -1;
-	close(pfd[1]);
-	pfd[1] = -1;
-	(void)fcntl(pfd[0], F_SETFL, fcntl(pfd[0], F_GETFL) | O_NONBLOCK);
-
-	deadline = now_ms() + (long long)t->reload_timeout * 1000;
-	for (;;) {
-		long long left;
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r == -1 && errno != EINTR) {
+	if (subproc_run((const char *const *)t->reload_argv, envp, t->reload_timeout, &res, e) == -1) {
+		if (res.failed == SUBPROC_FAIL_PREPARE)
+			err_set(e, ERR_IO, "%s", _("cannot prepare to run the reload command"));
+		else if (res.failed == SUBPROC_FAIL_EXEC)
+			err_set(e, ERR_IO, _("cannot run the reload command %s: %s"), prog,
+			    strerror(res.error));
+		else if (res.failed == SUBPROC_FAIL_WAIT)
 			err_set(e, ERR_IO, _("cannot wait for the reload command: %s"),
-			    strerror(errno));
-			pid = -1;
-			goto out;
-		}
-		left = deadline - now_ms();
-		if (left <= 0) {
-			(void)kill(-pid, SIGKILL);
-			(void)kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-				;
-			timed_out = 1;
-			break;
-		}
-		if (left > interval)
-			left = interval;
-		if (pfd[0] != -1) {
-			struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-
-			if (poll(&p, 1, (int)left) > 0 && drain(pfd[0], &tail)) {
-				close(pfd[0]);
-				pfd[0] = -1;
-			}
-		} else {
-			(void)poll(NULL, 0, (int)left);
-		}
-		if (interval < 100)
-			interval *= 2;
+			    strerror(res.error));
+		goto out;
 	}
-	/* What is left; a background child may hold the pipe, so no wait for EOF. */
-	if (pfd[0] != -1)
-		(void)drain(pfd[0], &tail);
-	tail_line(&tail, line, sizeof(line));
-	if (timed_out)
+	subproc_tail_line(&res, SUBPROC_TAIL_MAX, line, sizeof(line));
+	if (res.timed_out)
 		snprintf(head, sizeof(head), _("reload command %s did not finish "
 		    "within %d s and was killed"), prog, t->reload_timeout);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+	else if (res.exited && res.status != 0)
 		snprintf(head, sizeof(head), _("reload command %s failed with exit "
-		    "status %d"), prog, WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
+		    "status %d"), prog, res.status);
+	else if (!res.exited)
 		snprintf(head, sizeof(head), _("reload command %s was killed by "
-		    "signal %d"), prog, WTERMSIG(status));
+		    "signal %d"), prog, res.signal);
 	else {
 		snprintf(out, outsize, "%s", line);
 		rc = 0;
@@ -839,14 +638,6 @@ run_reload(const struct deploy_target *t, const struct cert_row *cert, char *out
 	err_set(e, ERR_IO, "%s%s%s", head, line[0] ? ": " : "",
 	    tail_fit(line, sizeof(e->msg) - strlen(head) - 3));
 out:
-	if (fa_ok)
-		posix_spawn_file_actions_destroy(&fa);
-	if (attr_ok)
-		posix_spawnattr_destroy(&attr);
-	if (pfd[0] != -1)
-		close(pfd[0]);
-	if (pfd[1] != -1)
-		close(pfd[1]);
 	for (i = 0; i < N_ENV; i++)
 		free(vars[i]);
 	free(envp);
@@ -888,7 +679,7 @@ deploy_target_once(const struct deploy_target *t, const struct cert_row *cert,
 {
 	const char *paths[DEPLOY_FILE_COUNT];
 	struct staged files[DEPLOY_FILE_COUNT];
-	char output[TAIL_MAX + 8];
+	char output[SUBPROC_TAIL_MAX + 8];
 	size_t n = 0, i;
 	int f;
 

@@ -1,21 +1,17 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,12 +19,11 @@
 #include "i18n.h"
 #include "solver.h"
 #include "solver_priv.h"
-
-extern char **environ;
+#include "subproc.h"
 
 #define HOOK_TIMEOUT_DEFAULT 60		/* seconds */
 #define PROPAGATION_DEFAULT 120		/* seconds */
-#define TAIL_MAX 512			/* bytes of hook output kept */
+#define TAIL_MAX 512			/* bytes of hook output in a message */
 #define DNS_TYPE_TXT 16
 #define DNS_TYPE_OPT 41
 #define DNS_CLASS_IN 1
@@ -102,136 +97,20 @@ str_concat(const char *a, const char *b, const char *c)
 
 /* ---- running the hook ------------------------------------------------- */
 
-/* Keeps the last TAIL_MAX bytes the hook wrote. */
-struct tail {
-	char buf[TAIL_MAX];
-	size_t len;
-	int cut;		/* earlier output was dropped */
-};
-
-static void
-tail_add(struct tail *t, const char *p, size_t n)
-{
-	if (n >= TAIL_MAX) {
-		memcpy(t->buf, p + n - TAIL_MAX, TAIL_MAX);
-		t->len = TAIL_MAX;
-		t->cut = 1;
-		return;
-	}
-	if (t->len + n > TAIL_MAX) {
-		size_t drop = t->len + n - TAIL_MAX;
-
-		memmove(t->buf, t->buf + drop, t->len - drop);
-		t->len -= drop;
-		t->cut = 1;
-	}
-	memcpy(t->buf + t->len, p, n);
-	t->len += n;
-}
-
-/* The tail as one printable line for an error message. */
-static void
-tail_line(const struct tail *t, char *out, size_t size)
-{
-	size_t i = 0, o = 0;
-	int space = 0;
-
-	/* Start at a line, or at least not inside a UTF-8 sequence. */
-	if (t->cut) {
-		const char *nl = memchr(t->buf, '\n', t->len);
-
-		if (nl != NULL && (size_t)(nl - t->buf) + 1 < t->len)
-			i = (size_t)(nl - t->buf) + 1;
-		while (i < t->len && ((unsigned char)t->buf[i] & 0xc0) == 0x80)
-			i++;
-		if (size > 4) {
-			memcpy(out, "...", 3);
-			o = 3;
-			space = 1;
-		}
-	}
-	for (; i < t->len && o + 1 < size; i++) {
-		unsigned char ch = (unsigned char)t->buf[i];
-
-		if (ch < 0x20 || ch == 0x7f) {
-			space = o > 0;
-			continue;
-		}
-		if (space && o + 2 < size)
-			out[o++] = ' ';
-		space = 0;
-		out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-}
-
-/* Reads what the pipe has now. Returns 1 at end of file, else 0. */
-static int
-drain(int fd, struct tail *t)
-{
-	char buf[4096];
-
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n > 0) {
-			tail_add(t, buf, (size_t)n);
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-	}
-}
-
-/* A copy of environ without our variables, plus them. Caller frees the array only. */
-static char **
-hook_envp(char *const *vars, size_t nvars)
-{
-	static const char *const ours[] = { "CERTDECK_DOMAIN=", "CERTDECK_RECORD=",
-	    "CERTDECK_VALUE=", "CERTDECK_TOKEN=", "CERTDECK_ACTION=" };
-	size_t n = 0, i, k, o = 0;
-	char **env;
-
-	while (environ != NULL && environ[n] != NULL)
-		n++;
-	env = calloc(n + nvars + 1, sizeof(*env));
-	if (env == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < sizeof(ours) / sizeof(ours[0]); k++)
-			if (strncmp(environ[i], ours[k], strlen(ours[k])) == 0)
-				break;
-		if (k == sizeof(ours) / sizeof(ours[0]))
-			env[o++] = environ[i];
-	}
-	for (i = 0; i < nvars; i++)
-		env[o++] = vars[i];
-	env[o] = NULL;
-	return env;
-}
-
 /*
- * Runs PROG ACTION RECORD VALUE without a shell, in its own process group,
- * stdin from /dev/null and stdout+stderr into a pipe whose tail goes into
- * error messages. Returns 0 when it exits 0 in time, else -1.
+ * Runs PROG ACTION RECORD VALUE (see subproc_run); the tail of its output
+ * goes into error messages. Returns 0 when it exits 0 in time, else -1.
  */
 static int
 run_hook(struct dns01 *d, const char *action, const struct solver_challenge *c,
     const char *domain, const char *record, const char *value, struct err *e)
 {
 	char *vars[5] = { NULL };
-	char *argv[5];
+	const char *argv[5];
 	char **envp = NULL;
 	char line[TAIL_MAX + 8];
-	struct tail tail = { .len = 0, .cut = 0 };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t mask, def;
-	int pfd[2] = { -1, -1 };
-	int fa_ok = 0, attr_ok = 0, rc = -1, status = 0, timed_out = 0, timeout;
-	long long deadline, interval = 5;
-	pid_t pid = -1;
+	struct subproc_result res;
+	int rc = -1, timeout;
 	size_t i;
 
 	vars[0] = str_concat("CERTDECK_DOMAIN=", domain, "");
@@ -242,133 +121,47 @@ run_hook(struct dns01 *d, const char *action, const struct solver_challenge *c,
 	for (i = 0; i < 5; i++)
 		if (vars[i] == NULL)
 			break;
-	if (i < 5 || (envp = hook_envp(vars, 5)) == NULL) {
+	if (i < 5 || (envp = subproc_envp(vars, 5)) == NULL) {
 		err_set(e, ERR_IO, "%s", _("out of memory"));
 		goto out;
 	}
 	argv[0] = d->prog;
-	argv[1] = (char *)action;
-	argv[2] = (char *)record;
-	argv[3] = (char *)value;
+	argv[1] = action;
+	argv[2] = record;
+	argv[3] = value;
 	argv[4] = NULL;
-
-	if (pipe2(pfd, O_CLOEXEC) == -1) {
-		err_set(e, ERR_IO, _("cannot create a pipe: %s"), strerror(errno));
-		goto out;
-	}
-	fa_ok = posix_spawn_file_actions_init(&fa) == 0;
-	attr_ok = posix_spawnattr_init(&attr) == 0;
-	if (!fa_ok || !attr_ok ||
-	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
-	    posix_spawn_file_actions_adddup2(&fa, pfd[1], 1) != 0 ||
-	    posix_spawn_file_actions_adddup2(&fa, pfd[1], 2) != 0) {
-		err_set(e, ERR_IO, "%s", _("cannot prepare to run the hook"));
-		goto out;
-	}
-	/* Own process group, so a timeout kills whatever the hook started. */
-	sigemptyset(&mask);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGTERM);
-	sigaddset(&def, SIGHUP);
-	sigaddset(&def, SIGQUIT);
-	sigaddset(&def, SIGCHLD);
-	sigaddset(&def, SIGALRM);
-	sigaddset(&def, SIGUSR1);
-	sigaddset(&def, SIGUSR2);
-	if (posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0 ||
-	    posix_spawnattr_setpgroup(&attr, 0) != 0 ||
-	    posix_spawnattr_setsigmask(&attr, &mask) != 0 ||
-	    posix_spawnattr_setsigdefault(&attr, &def) != 0) {
-		err_set(e, ERR_IO, "%s", _("cannot prepare to run the hook"));
-		goto out;
-	}
 
 	pthread_mutex_lock(&d->lock);
 	timeout = d->hook_timeout;
-	rc = posix_spawnp(&pid, d->prog, &fa, &attr, argv, envp);
-	if (rc != 0) {
-		pthread_mutex_unlock(&d->lock);
-		err_set(e, ERR_IO, _("cannot run the dns-01 hook %s: %s"), d->prog,
-		    strerror(rc));
-		rc = -1;
-		pid = -1;
+	rc = subproc_run(argv, envp, timeout, &res, e);
+	pthread_mutex_unlock(&d->lock);
+	if (rc == -1) {
+		if (res.failed == SUBPROC_FAIL_PREPARE)
+			err_set(e, ERR_IO, "%s", _("cannot prepare to run the hook"));
+		else if (res.failed == SUBPROC_FAIL_EXEC)
+			err_set(e, ERR_IO, _("cannot run the dns-01 hook %s: %s"), d->prog,
+			    strerror(res.error));
+		else if (res.failed == SUBPROC_FAIL_WAIT)
+			err_set(e, ERR_IO, _("cannot wait for the dns-01 hook: %s"),
+			    strerror(res.error));
 		goto out;
 	}
 	rc = -1;
-	close(pfd[1]);
-	pfd[1] = -1;
-	(void)fcntl(pfd[0], F_SETFL, fcntl(pfd[0], F_GETFL) | O_NONBLOCK);
-
-	deadline = now_ms() + (long long)timeout * 1000;
-	for (;;) {
-		long long left;
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r == -1 && errno != EINTR) {
-			err_set(e, ERR_IO, _("cannot wait for the dns-01 hook: %s"),
-			    strerror(errno));
-			pid = -1;
-			break;
-		}
-		left = deadline - now_ms();
-		if (left <= 0) {
-			(void)kill(-pid, SIGKILL);
-			(void)kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-				;
-			timed_out = 1;
-			break;
-		}
-		if (left > interval)
-			left = interval;
-		if (pfd[0] != -1) {
-			struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-
-			if (poll(&p, 1, (int)left) > 0 && drain(pfd[0], &tail)) {
-				close(pfd[0]);
-				pfd[0] = -1;
-			}
-		} else {
-			(void)poll(NULL, 0, (int)left);
-		}
-		if (interval < 100)
-			interval *= 2;
-	}
-	pthread_mutex_unlock(&d->lock);
-	if (pid == -1)
-		goto out;
-	/* What is left; a background child may keep the pipe open, so no EOF wait. */
-	if (pfd[0] != -1)
-		(void)drain(pfd[0], &tail);
-	tail_line(&tail, line, sizeof(line));
-	if (timed_out) {
+	subproc_tail_line(&res, TAIL_MAX, line, sizeof(line));
+	if (res.timed_out) {
 		err_set(e, ERR_IO, _("dns-01 hook %s %s %s: no exit after %d s, killed%s%s"),
 		    d->prog, action, record, timeout, line[0] ? ": " : "", line);
 		e->retryable = 1;
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+	} else if (res.exited && res.status != 0) {
 		err_set(e, ERR_IO, _("dns-01 hook %s %s %s failed with exit status %d%s%s"),
-		    d->prog, action, record, WEXITSTATUS(status), line[0] ? ": " : "",
-		    line);
-	} else if (WIFSIGNALED(status)) {
+		    d->prog, action, record, res.status, line[0] ? ": " : "", line);
+	} else if (!res.exited) {
 		err_set(e, ERR_IO, _("dns-01 hook %s %s %s killed by signal %d%s%s"),
-		    d->prog, action, record, WTERMSIG(status), line[0] ? ": " : "", line);
+		    d->prog, action, record, res.signal, line[0] ? ": " : "", line);
 	} else {
 		rc = 0;
 	}
 out:
-	if (fa_ok)
-		posix_spawn_file_actions_destroy(&fa);
-	if (attr_ok)
-		posix_spawnattr_destroy(&attr);
-	if (pfd[0] != -1)
-		close(pfd[0]);
-	if (pfd[1] != -1)
-		close(pfd[1]);
 	for (i = 0; i < 5; i++)
 		free(vars[i]);
 	free(envp);
