@@ -4,41 +4,8 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "store_sql.h"
 #include "store_acme.h"
-
-/* A copy of a text column, NULL for SQL NULL. */
-static char *
-col_text(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return t != NULL ? strdup((const char *)t) : NULL;
-}
-
-static int
-bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	return v != NULL ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) :
-	    sqlite3_bind_null(s, i);
-}
-
-static int
-bind_id(sqlite3_stmt *s, int i, int64_t v)
-{
-	return v > 0 ? sqlite3_bind_int64(s, i, v) : sqlite3_bind_null(s, i);
-}
-
-/* Runs a prepared write to completion. Returns 0 or -1. */
-static int
-step_done(struct store *st, sqlite3_stmt *s, const char *what, struct err *e)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, what);
-	return 0;
-}
 
 /* ---- CAs ---- */
 
@@ -77,8 +44,8 @@ store_ca_ensure(struct store *st, const char *directory_url, const char *name,
 		if (s == NULL)
 			return -1;
 		sqlite3_bind_int64(s, 1, *id);
-		bind_text(s, 2, ca_bundle_pem);
-		return step_done(st, s, _("updating a CA"), e);
+		store_bind_text(s, 2, ca_bundle_pem);
+		return store_step_done(st, s, _("updating a CA"), e);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -87,11 +54,11 @@ store_ca_ensure(struct store *st, const char *directory_url, const char *name,
 	    "VALUES (?1, ?2, ?3, ?4)", e);
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, name);
-	bind_text(s, 2, directory_url);
-	bind_text(s, 3, ca_bundle_pem);
+	store_bind_text(s, 1, name);
+	store_bind_text(s, 2, directory_url);
+	store_bind_text(s, 3, ca_bundle_pem);
 	sqlite3_bind_int64(s, 4, store_now());
-	if (step_done(st, s, _("storing a CA"), e) != 0)
+	if (store_step_done(st, s, _("storing a CA"), e) != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(store_db(st));
 	return 0;
@@ -117,12 +84,12 @@ store_ca_get(struct store *st, int64_t id, struct ca_row **out, struct err *e)
 	r = calloc(1, sizeof(*r));
 	if (r != NULL) {
 		r->id = sqlite3_column_int64(s, 0);
-		r->name = col_text(s, 1);
-		r->directory_url = col_text(s, 2);
-		r->ca_bundle_pem = col_text(s, 3);
-		r->eab_kid = col_text(s, 4);
-		r->eab_hmac_key = col_text(s, 5);
-		r->directory_json = col_text(s, 6);
+		r->name = store_col_text(s, 1, NULL);
+		r->directory_url = store_col_text(s, 2, NULL);
+		r->ca_bundle_pem = store_col_text(s, 3, NULL);
+		r->eab_kid = store_col_text(s, 4, NULL);
+		r->eab_hmac_key = store_col_text(s, 5, NULL);
+		r->directory_json = store_col_text(s, 6, NULL);
 	}
 	sqlite3_reset(s);
 	if (r == NULL || r->directory_url == NULL) {
@@ -143,9 +110,9 @@ store_ca_set_directory(struct store *st, int64_t id, const char *json, struct er
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, json);
+	store_bind_text(s, 2, json);
 	sqlite3_bind_int64(s, 3, store_now());
-	return step_done(st, s, _("caching a CA directory"), e);
+	return store_step_done(st, s, _("caching a CA directory"), e);
 }
 
 /* ---- accounts ---- */
@@ -174,13 +141,13 @@ store_account_insert(struct store *st, struct account_row *r, struct err *e)
 		return -1;
 	sqlite3_bind_int64(s, 1, r->ca_id);
 	sqlite3_bind_int64(s, 2, r->key_id);
-	bind_id(s, 3, r->old_key_id);
-	bind_text(s, 4, r->url);
-	bind_text(s, 5, r->contacts_json);
-	bind_text(s, 6, r->status != NULL ? r->status : "pending");
+	store_bind_id(s, 3, r->old_key_id);
+	store_bind_text(s, 4, r->url);
+	store_bind_text(s, 5, r->contacts_json);
+	store_bind_text(s, 6, r->status != NULL ? r->status : "pending");
 	sqlite3_bind_int(s, 7, r->tos_agreed);
 	sqlite3_bind_int64(s, 8, store_now());
-	if (step_done(st, s, _("storing an account"), e) != 0)
+	if (store_step_done(st, s, _("storing an account"), e) != 0)
 		return -1;
 	r->id = sqlite3_last_insert_rowid(store_db(st));
 	return 0;
@@ -197,13 +164,13 @@ store_account_update(struct store *st, const struct account_row *r, struct err *
 		return -1;
 	sqlite3_bind_int64(s, 1, r->id);
 	sqlite3_bind_int64(s, 2, r->key_id);
-	bind_id(s, 3, r->old_key_id);
-	bind_text(s, 4, r->url);
-	bind_text(s, 5, r->contacts_json);
-	bind_text(s, 6, r->status);
+	store_bind_id(s, 3, r->old_key_id);
+	store_bind_text(s, 4, r->url);
+	store_bind_text(s, 5, r->contacts_json);
+	store_bind_text(s, 6, r->status);
 	sqlite3_bind_int(s, 7, r->tos_agreed);
 	sqlite3_bind_int64(s, 8, store_now());
-	return step_done(st, s, _("updating an account"), e);
+	return store_step_done(st, s, _("updating an account"), e);
 }
 
 #define ACCOUNT_COLUMNS "a.id, a.ca_id, a.key_id, a.old_key_id, a.url, a.contacts, " \
@@ -221,14 +188,14 @@ account_from(sqlite3_stmt *s)
 	r->ca_id = sqlite3_column_int64(s, 1);
 	r->key_id = sqlite3_column_int64(s, 2);
 	r->old_key_id = sqlite3_column_int64(s, 3);
-	r->url = col_text(s, 4);
-	r->contacts_json = col_text(s, 5);
-	r->status = col_text(s, 6);
+	r->url = store_col_text(s, 4, NULL);
+	r->contacts_json = store_col_text(s, 5, NULL);
+	r->status = store_col_text(s, 6, NULL);
 	r->tos_agreed = sqlite3_column_int(s, 7);
 	r->created = sqlite3_column_int64(s, 8);
 	r->updated = sqlite3_column_int64(s, 9);
-	r->ca_url = col_text(s, 10);
-	r->key_type = col_text(s, 11);
+	r->ca_url = store_col_text(s, 10, NULL);
+	r->key_type = store_col_text(s, 11, NULL);
 	if (r->status == NULL || r->ca_url == NULL) {
 		account_row_free(r);
 		return NULL;
@@ -329,25 +296,25 @@ static void
 bind_order(sqlite3_stmt *s, const struct order_row *r)
 {
 	sqlite3_bind_int64(s, 2, r->account_id);
-	bind_text(s, 3, r->url);
-	bind_text(s, 4, r->status != NULL ? r->status : "new");
-	bind_text(s, 5, r->identifiers_json);
-	bind_text(s, 6, r->profile);
-	bind_text(s, 7, r->replaces);
+	store_bind_text(s, 3, r->url);
+	store_bind_text(s, 4, r->status != NULL ? r->status : "new");
+	store_bind_text(s, 5, r->identifiers_json);
+	store_bind_text(s, 6, r->profile);
+	store_bind_text(s, 7, r->replaces);
 	if (r->expires > 0)
 		sqlite3_bind_int64(s, 8, r->expires);
 	else
 		sqlite3_bind_null(s, 8);
-	bind_text(s, 9, r->finalize_url);
-	bind_text(s, 10, r->certificate_url);
-	bind_id(s, 11, r->key_id);
+	store_bind_text(s, 9, r->finalize_url);
+	store_bind_text(s, 10, r->certificate_url);
+	store_bind_id(s, 11, r->key_id);
 	if (r->csr != NULL)
 		sqlite3_bind_blob(s, 12, r->csr, (int)r->csr_len, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(s, 12);
-	bind_text(s, 13, r->settings_json);
-	bind_text(s, 14, r->error_json);
-	bind_id(s, 15, r->cert_id);
+	store_bind_text(s, 13, r->settings_json);
+	store_bind_text(s, 14, r->error_json);
+	store_bind_id(s, 15, r->cert_id);
 	sqlite3_bind_int64(s, 16, store_now());
 }
 
@@ -363,7 +330,7 @@ store_order_insert(struct store *st, struct order_row *r, struct err *e)
 	if (s == NULL)
 		return -1;
 	bind_order(s, r);
-	if (step_done(st, s, _("storing an order"), e) != 0)
+	if (store_step_done(st, s, _("storing an order"), e) != 0)
 		return -1;
 	r->id = sqlite3_last_insert_rowid(store_db(st));
 	return 0;
@@ -382,7 +349,7 @@ store_order_update(struct store *st, const struct order_row *r, struct err *e)
 		return -1;
 	sqlite3_bind_int64(s, 1, r->id);
 	bind_order(s, r);
-	return step_done(st, s, _("updating an order"), e);
+	return store_step_done(st, s, _("updating an order"), e);
 }
 
 #define ORDER_COLUMNS "id, account_id, url, status, identifiers, profile, replaces, " \
@@ -400,14 +367,14 @@ order_from(sqlite3_stmt *s)
 		return NULL;
 	r->id = sqlite3_column_int64(s, 0);
 	r->account_id = sqlite3_column_int64(s, 1);
-	r->url = col_text(s, 2);
-	r->status = col_text(s, 3);
-	r->identifiers_json = col_text(s, 4);
-	r->profile = col_text(s, 5);
-	r->replaces = col_text(s, 6);
+	r->url = store_col_text(s, 2, NULL);
+	r->status = store_col_text(s, 3, NULL);
+	r->identifiers_json = store_col_text(s, 4, NULL);
+	r->profile = store_col_text(s, 5, NULL);
+	r->replaces = store_col_text(s, 6, NULL);
 	r->expires = sqlite3_column_int64(s, 7);
-	r->finalize_url = col_text(s, 8);
-	r->certificate_url = col_text(s, 9);
+	r->finalize_url = store_col_text(s, 8, NULL);
+	r->certificate_url = store_col_text(s, 9, NULL);
 	r->key_id = sqlite3_column_int64(s, 10);
 	blob = sqlite3_column_blob(s, 11);
 	n = sqlite3_column_bytes(s, 11);
@@ -415,8 +382,8 @@ order_from(sqlite3_stmt *s)
 		memcpy(r->csr, blob, (size_t)n);
 		r->csr_len = (size_t)n;
 	}
-	r->settings_json = col_text(s, 12);
-	r->error_json = col_text(s, 13);
+	r->settings_json = store_col_text(s, 12, NULL);
+	r->error_json = store_col_text(s, 13, NULL);
 	r->cert_id = sqlite3_column_int64(s, 14);
 	r->created = sqlite3_column_int64(s, 15);
 	r->updated = sqlite3_column_int64(s, 16);
@@ -496,11 +463,11 @@ store_authz_put(struct store *st, int64_t order_id, const char *url,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, order_id);
-	bind_text(s, 2, url);
-	bind_text(s, 3, ident_type);
-	bind_text(s, 4, ident_value);
+	store_bind_text(s, 2, url);
+	store_bind_text(s, 3, ident_type);
+	store_bind_text(s, 4, ident_value);
 	sqlite3_bind_int(s, 5, wildcard);
-	bind_text(s, 6, status);
+	store_bind_text(s, 6, status);
 	if (expires > 0)
 		sqlite3_bind_int64(s, 7, expires);
 	else
@@ -529,13 +496,13 @@ store_challenge_put(struct store *st, int64_t authz_id, const char *type,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, authz_id);
-	bind_text(s, 2, type);
-	bind_text(s, 3, url);
-	bind_text(s, 4, token);
-	bind_text(s, 5, status);
-	bind_text(s, 6, error_json);
+	store_bind_text(s, 2, type);
+	store_bind_text(s, 3, url);
+	store_bind_text(s, 4, token);
+	store_bind_text(s, 5, status);
+	store_bind_text(s, 6, error_json);
 	sqlite3_bind_int64(s, 7, store_now());
-	return step_done(st, s, _("storing a challenge"), e);
+	return store_step_done(st, s, _("storing a challenge"), e);
 }
 
 int
@@ -571,7 +538,7 @@ store_authz_delete(struct store *st, int64_t order_id, struct err *e)
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, order_id);
-	return step_done(st, s, _("forgetting authorizations"), e);
+	return store_step_done(st, s, _("forgetting authorizations"), e);
 }
 
 int
@@ -589,7 +556,7 @@ store_order_validated(struct store *st, int64_t order_id, const char *challenge_
 	sqlite3_bind_int64(s, 1, order_id);
 	sqlite3_bind_text(s, 2, challenge_type, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, now);
-	if (step_done(st, s, _("recording validations"), e) != 0)
+	if (store_step_done(st, s, _("recording validations"), e) != 0)
 		return -1;
 	s = store_stmt(st, "UPDATE authorizations SET status = 'valid', updated = ?2 "
 	    "WHERE order_id = ?1", e);
@@ -597,5 +564,5 @@ store_order_validated(struct store *st, int64_t order_id, const char *challenge_
 		return -1;
 	sqlite3_bind_int64(s, 1, order_id);
 	sqlite3_bind_int64(s, 2, now);
-	return step_done(st, s, _("recording validations"), e);
+	return store_step_done(st, s, _("recording validations"), e);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "store_sql.h"
 #include "store_cert.h"
 
 static const char *const status_names[CERT_STATUS_COUNT] = {
@@ -76,28 +77,6 @@ bind_ref(sqlite3_stmt *stmt, int i, int64_t id)
 	return sqlite3_bind_int64(stmt, i, id);
 }
 
-static int
-bind_text(sqlite3_stmt *stmt, int i, const char *s)
-{
-	if (s == NULL)
-		return sqlite3_bind_null(stmt, i);
-	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
-}
-
-/* A fresh copy of a text column, NULL for SQL NULL; *oom set on failure. */
-static char *
-col_text(sqlite3_stmt *stmt, int i, int *oom)
-{
-	const unsigned char *s = sqlite3_column_text(stmt, i);
-	char *copy;
-
-	if (s == NULL)
-		return NULL;
-	if ((copy = strdup((const char *)s)) == NULL)
-		*oom = 1;
-	return copy;
-}
-
 int
 store_cert_find_fingerprint(struct store *st, const char *fingerprint,
     int64_t *id_out, struct err *e)
@@ -109,7 +88,7 @@ store_cert_find_fingerprint(struct store *st, const char *fingerprint,
 	    "WHERE fingerprint = ?1", e);
 	if (stmt == NULL)
 		return -1;
-	bind_text(stmt, 1, fingerprint);
+	store_bind_text(stmt, 1, fingerprint);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		*id_out = sqlite3_column_int64(stmt, 0);
@@ -141,20 +120,20 @@ insert_row(struct store *st, const struct cert_row *row, int64_t *id_out,
 	bind_ref(stmt, 1, row->account_id);
 	bind_ref(stmt, 2, row->order_id);
 	bind_ref(stmt, 3, row->key_id);
-	bind_text(stmt, 4, row->name);
-	bind_text(stmt, 5, row->subject);
-	bind_text(stmt, 6, row->issuer);
-	bind_text(stmt, 7, row->issuer_cn);
-	bind_text(stmt, 8, row->serial);
+	store_bind_text(stmt, 4, row->name);
+	store_bind_text(stmt, 5, row->subject);
+	store_bind_text(stmt, 6, row->issuer);
+	store_bind_text(stmt, 7, row->issuer_cn);
+	store_bind_text(stmt, 8, row->serial);
 	sqlite3_bind_int64(stmt, 9, row->not_before);
 	sqlite3_bind_int64(stmt, 10, row->not_after);
-	bind_text(stmt, 11, row->key_type);
-	bind_text(stmt, 12, row->fingerprint);
-	bind_text(stmt, 13, row->aki);
-	bind_text(stmt, 14, row->pem_chain);
-	bind_text(stmt, 15, store_cert_status_name(row->status));
+	store_bind_text(stmt, 11, row->key_type);
+	store_bind_text(stmt, 12, row->fingerprint);
+	store_bind_text(stmt, 13, row->aki);
+	store_bind_text(stmt, 14, row->pem_chain);
+	store_bind_text(stmt, 15, store_cert_status_name(row->status));
 	bind_ref(stmt, 16, row->replaced_by);
-	bind_text(stmt, 17, row->source);
+	store_bind_text(stmt, 17, row->source);
 	sqlite3_bind_int64(stmt, 18, row->created != 0 ? row->created :
 	    store_now());
 	rc = sqlite3_step(stmt);
@@ -171,7 +150,7 @@ insert_row(struct store *st, const struct cert_row *row, int64_t *id_out,
 		sqlite3_reset(stmt);
 		sqlite3_bind_int64(stmt, 1, *id_out);
 		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)i);
-		bind_text(stmt, 3, row->sans[i]);
+		store_bind_text(stmt, 3, row->sans[i]);
 		rc = sqlite3_step(stmt);
 		if (rc != SQLITE_DONE) {
 			sqlite3_reset(stmt);
@@ -284,22 +263,22 @@ row_read(sqlite3_stmt *stmt, struct cert_row *row, struct err *e)
 	row->key_id = sqlite3_column_int64(stmt, 2);
 	row->order_id = sqlite3_column_int64(stmt, 3);
 	row->replaced_by = sqlite3_column_int64(stmt, 4);
-	row->name = col_text(stmt, 5, &oom);
-	row->subject = col_text(stmt, 6, &oom);
-	row->issuer = col_text(stmt, 7, &oom);
-	row->issuer_cn = col_text(stmt, 8, &oom);
-	row->serial = col_text(stmt, 9, &oom);
+	row->name = store_col_text(stmt, 5, &oom);
+	row->subject = store_col_text(stmt, 6, &oom);
+	row->issuer = store_col_text(stmt, 7, &oom);
+	row->issuer_cn = store_col_text(stmt, 8, &oom);
+	row->serial = store_col_text(stmt, 9, &oom);
 	row->not_before = sqlite3_column_int64(stmt, 10);
 	row->not_after = sqlite3_column_int64(stmt, 11);
-	row->key_type = col_text(stmt, 12, &oom);
-	row->fingerprint = col_text(stmt, 13, &oom);
-	row->aki = col_text(stmt, 14, &oom);
-	row->pem_chain = col_text(stmt, 15, &oom);
+	row->key_type = store_col_text(stmt, 12, &oom);
+	row->fingerprint = store_col_text(stmt, 13, &oom);
+	row->aki = store_col_text(stmt, 14, &oom);
+	row->pem_chain = store_col_text(stmt, 15, &oom);
 	status = sqlite3_column_text(stmt, 16);
 	if (store_cert_status_parse((const char *)status, &row->status) == -1)
 		/* Written by a newer program or by hand: do not guess "valid". */
 		row->status = CERT_FAILED;
-	row->source = col_text(stmt, 17, &oom);
+	row->source = store_col_text(stmt, 17, &oom);
 	row->created = sqlite3_column_int64(stmt, 18);
 	if (oom)
 		return err_set(e, ERR_IO, _("out of memory"));
@@ -330,7 +309,7 @@ row_load_sans(struct store *st, struct cert_row *row, struct err *e)
 			}
 			row->sans = grown;
 		}
-		s = col_text(stmt, 0, &oom);
+		s = store_col_text(stmt, 0, &oom);
 		if (s == NULL) {
 			err_set(e, ERR_IO, _("out of memory"));
 			goto out;
@@ -760,7 +739,7 @@ bind_query(sqlite3_stmt *stmt, const struct cert_query *q,
 		sqlite3_bind_int64(stmt, 1, q->after_not_after);
 		sqlite3_bind_int64(stmt, 2, q->after_id);
 		if (q->sort != CERT_SORT_EXPIRY)
-			bind_text(stmt, 11, q->after_text != NULL ?
+			store_bind_text(stmt, 11, q->after_text != NULL ?
 			    q->after_text : "");
 	}
 	if (q->expiring_before != 0)
@@ -771,15 +750,15 @@ bind_query(sqlite3_stmt *stmt, const struct cert_query *q,
 	if (q->expiring_after != 0)
 		sqlite3_bind_int64(stmt, 6, q->expiring_after);
 	if (q->status != NULL)
-		bind_text(stmt, 7, q->status);
+		store_bind_text(stmt, 7, q->status);
 	if (p->issuer != NULL)
-		bind_text(stmt, 8, p->issuer);
+		store_bind_text(stmt, 8, p->issuer);
 	if (q->account_id != 0)
 		sqlite3_bind_int64(stmt, 9, q->account_id);
 	if (p->key != NULL)
-		bind_text(stmt, 10, p->key);
+		store_bind_text(stmt, 10, p->key);
 	if (merged != NULL)
-		bind_text(stmt, 12, merged);
+		store_bind_text(stmt, 12, merged);
 }
 
 /*

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "store_sql.h"
 #include "store_deploy.h"
 
 static void
@@ -44,28 +45,6 @@ deploy_target_list_free(struct deploy_target **list, size_t n)
 	for (i = 0; list != NULL && i < n; i++)
 		deploy_target_free(list[i]);
 	free(list);
-}
-
-static int
-bind_text(sqlite3_stmt *stmt, int i, const char *s)
-{
-	if (s == NULL)
-		return sqlite3_bind_null(stmt, i);
-	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
-}
-
-/* A fresh copy of a text column, NULL for SQL NULL; *oom set on failure. */
-static char *
-col_text(sqlite3_stmt *stmt, int i, int *oom)
-{
-	const unsigned char *s = sqlite3_column_text(stmt, i);
-	char *copy;
-
-	if (s == NULL)
-		return NULL;
-	if ((copy = strdup((const char *)s)) == NULL)
-		*oom = 1;
-	return copy;
 }
 
 /* The argv as a JSON array, or NULL for none; *oom set on failure. */
@@ -158,20 +137,20 @@ row_read(sqlite3_stmt *stmt, struct deploy_target **out, struct err *e)
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
 	t->id = sqlite3_column_int64(stmt, 0);
 	t->cert_id = sqlite3_column_int64(stmt, 1);
-	t->cert_path = col_text(stmt, 2, &oom);
-	t->chain_path = col_text(stmt, 3, &oom);
-	t->fullchain_path = col_text(stmt, 4, &oom);
-	t->key_path = col_text(stmt, 5, &oom);
-	t->combined_path = col_text(stmt, 6, &oom);
-	t->owner = col_text(stmt, 7, &oom);
-	t->group = col_text(stmt, 8, &oom);
+	t->cert_path = store_col_text(stmt, 2, &oom);
+	t->chain_path = store_col_text(stmt, 3, &oom);
+	t->fullchain_path = store_col_text(stmt, 4, &oom);
+	t->key_path = store_col_text(stmt, 5, &oom);
+	t->combined_path = store_col_text(stmt, 6, &oom);
+	t->owner = store_col_text(stmt, 7, &oom);
+	t->group = store_col_text(stmt, 8, &oom);
 	t->mode = sqlite3_column_int(stmt, 9);
 	t->key_mode = sqlite3_column_int(stmt, 10);
 	argv_json = sqlite3_column_text(stmt, 11);
 	t->reload_timeout = sqlite3_column_int(stmt, 12);
 	t->last_run = sqlite3_column_int64(stmt, 13);
-	t->last_status = col_text(stmt, 14, &oom);
-	t->last_message = col_text(stmt, 15, &oom);
+	t->last_status = store_col_text(stmt, 14, &oom);
+	t->last_message = store_col_text(stmt, 15, &oom);
 	t->created = sqlite3_column_int64(stmt, 16);
 	if (!oom && argv_json != NULL &&
 	    argv_from_json((const char *)argv_json, &t->reload_argv, &oom) == -1 &&
@@ -246,16 +225,16 @@ store_deploy_add(struct store *st, const struct deploy_target *t, int64_t *id_ou
 		return -1;
 	}
 	sqlite3_bind_int64(stmt, 1, t->cert_id);
-	bind_text(stmt, 2, t->cert_path);
-	bind_text(stmt, 3, t->chain_path);
-	bind_text(stmt, 4, t->fullchain_path);
-	bind_text(stmt, 5, t->key_path);
-	bind_text(stmt, 6, t->combined_path);
-	bind_text(stmt, 7, t->owner);
-	bind_text(stmt, 8, t->group);
+	store_bind_text(stmt, 2, t->cert_path);
+	store_bind_text(stmt, 3, t->chain_path);
+	store_bind_text(stmt, 4, t->fullchain_path);
+	store_bind_text(stmt, 5, t->key_path);
+	store_bind_text(stmt, 6, t->combined_path);
+	store_bind_text(stmt, 7, t->owner);
+	store_bind_text(stmt, 8, t->group);
 	sqlite3_bind_int(stmt, 9, t->mode);
 	sqlite3_bind_int(stmt, 10, t->key_mode);
-	bind_text(stmt, 11, argv_json);
+	store_bind_text(stmt, 11, argv_json);
 	sqlite3_bind_int(stmt, 12, t->reload_timeout);
 	sqlite3_bind_int64(stmt, 13, store_now());
 	rc = sqlite3_step(stmt);
@@ -387,7 +366,7 @@ record_rows(struct store *st, int64_t id, long long when, int ok,
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, when);
 	sqlite3_bind_text(stmt, 3, ok ? "ok" : "failed", -1, SQLITE_STATIC);
-	bind_text(stmt, 4, message);
+	store_bind_text(stmt, 4, message);
 	rc = sqlite3_step(stmt);
 	cert_id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
 	/* RETURNING writes the change only when stepped to the end. */
@@ -414,7 +393,7 @@ record_rows(struct store *st, int64_t id, long long when, int ok,
 	sqlite3_bind_int64(stmt, 1, when);
 	sqlite3_bind_text(stmt, 2, ok ? "info" : "error", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, event, -1, SQLITE_STATIC);
-	bind_text(stmt, 4, actor);
+	store_bind_text(stmt, 4, actor);
 	rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);

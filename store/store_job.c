@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "store_sql.h"
 #include "store_job.h"
 
 static const char *const state_names[JOB_STATE_COUNT] = {
@@ -29,32 +30,6 @@ state_parse(const char *s)
 		if (strcmp(s, state_names[i]) == 0)
 			return (enum job_state)i;
 	return JOB_FAILED;
-}
-
-static char *
-col_text(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return t != NULL ? strdup((const char *)t) : NULL;
-}
-
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v != NULL)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static int
-step_done(struct store *st, sqlite3_stmt *s, const char *what, struct err *e)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_error(st, e, what);
 }
 
 void
@@ -83,20 +58,20 @@ job_from(sqlite3_stmt *s)
 	if (j == NULL)
 		return NULL;
 	j->id = sqlite3_column_int64(s, 0);
-	j->kind = col_text(s, 1);
+	j->kind = store_col_text(s, 1, NULL);
 	j->target_id = sqlite3_column_int64(s, 2);
-	j->params = col_text(s, 3);
-	state = col_text(s, 4);
+	j->params = store_col_text(s, 3, NULL);
+	state = store_col_text(s, 4, NULL);
 	j->state = state_parse(state);
 	free(state);
 	j->attempt = sqlite3_column_int(s, 5);
 	j->run_after = sqlite3_column_int64(s, 6);
 	j->step = sqlite3_column_int(s, 7);
 	j->steps = sqlite3_column_int(s, 8);
-	j->progress = col_text(s, 9);
-	j->last_error = col_text(s, 10);
-	j->claimed_by = col_text(s, 11);
-	j->actor = col_text(s, 12);
+	j->progress = store_col_text(s, 9, NULL);
+	j->last_error = store_col_text(s, 10, NULL);
+	j->claimed_by = store_col_text(s, 11, NULL);
+	j->actor = store_col_text(s, 12, NULL);
 	j->result_id = sqlite3_column_int64(s, 13);
 	j->created = sqlite3_column_int64(s, 14);
 	j->updated = sqlite3_column_int64(s, 15);
@@ -119,11 +94,11 @@ store_job_add(struct store *st, const char *kind, int64_t target_id, const char 
 		return -1;
 	sqlite3_bind_text(s, 1, kind, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, target_id);
-	bind_text(s, 3, params);
+	store_bind_text(s, 3, params);
 	sqlite3_bind_int64(s, 4, run_after);
-	bind_text(s, 5, actor);
+	store_bind_text(s, 5, actor);
 	sqlite3_bind_int64(s, 6, store_now());
-	if (step_done(st, s, _("queuing a job"), e) != 0)
+	if (store_step_done(st, s, _("queuing a job"), e) != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(store_db(st));
 	return 0;
@@ -177,9 +152,9 @@ store_job_progress(struct store *st, int64_t id, int step, int steps, const char
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, step);
 	sqlite3_bind_int(s, 3, steps);
-	bind_text(s, 4, msg);
+	store_bind_text(s, 4, msg);
 	sqlite3_bind_int64(s, 5, store_now());
-	return step_done(st, s, _("recording job progress"), e);
+	return store_step_done(st, s, _("recording job progress"), e);
 }
 
 int
@@ -191,9 +166,9 @@ store_job_set_params(struct store *st, int64_t id, const char *params, struct er
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, params);
+	store_bind_text(s, 2, params);
 	sqlite3_bind_int64(s, 3, store_now());
-	return step_done(st, s, _("updating a job"), e);
+	return store_step_done(st, s, _("updating a job"), e);
 }
 
 int
@@ -214,10 +189,10 @@ store_job_finish(struct store *st, int64_t id, enum job_state state, int64_t res
 		sqlite3_bind_int64(s, 3, result_id);
 	else
 		sqlite3_bind_null(s, 3);
-	bind_text(s, 4, error_json);
+	store_bind_text(s, 4, error_json);
 	sqlite3_bind_int64(s, 5, run_after);
 	sqlite3_bind_int64(s, 6, store_now());
-	return step_done(st, s, _("finishing a job"), e);
+	return store_step_done(st, s, _("finishing a job"), e);
 }
 
 int
@@ -231,7 +206,7 @@ store_job_release(struct store *st, int64_t id, struct err *e)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, store_now());
-	return step_done(st, s, _("releasing a job"), e);
+	return store_step_done(st, s, _("releasing a job"), e);
 }
 
 int
@@ -245,7 +220,7 @@ store_job_cancel(struct store *st, int64_t id, struct err *e)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, store_now());
-	if (step_done(st, s, _("cancelling a job"), e) != 0)
+	if (store_step_done(st, s, _("cancelling a job"), e) != 0)
 		return -1;
 	return sqlite3_changes(store_db(st)) == 1 ? 0 : 1;
 }
@@ -362,7 +337,7 @@ store_job_reclaim(struct store *st, const char *host, long long stale_after, str
 			return -1;
 		sqlite3_bind_int64(u, 1, ids[i]);
 		sqlite3_bind_int64(u, 2, now);
-		if (step_done(st, u, _("requeuing a job"), e) != 0)
+		if (store_step_done(st, u, _("requeuing a job"), e) != 0)
 			return -1;
 	}
 	return n;
@@ -418,12 +393,12 @@ store_event_add(struct store *st, int64_t job_id, const char *level, int step, i
 		sqlite3_bind_int64(s, 2, job_id);
 	else
 		sqlite3_bind_null(s, 2);
-	bind_text(s, 3, level);
+	store_bind_text(s, 3, level);
 	sqlite3_bind_int(s, 4, step);
 	sqlite3_bind_int(s, 5, steps);
 	sqlite3_bind_text(s, 6, message, -1, SQLITE_TRANSIENT);
-	bind_text(s, 7, actor);
-	return step_done(st, s, _("recording an event"), e);
+	store_bind_text(s, 7, actor);
+	return store_step_done(st, s, _("recording an event"), e);
 }
 
 int

@@ -1,0 +1,24 @@
+/* Small helpers every store_*.c module uses around prepared statements. */
+#ifndef CERTDECK_STORE_SQL_H
+#define CERTDECK_STORE_SQL_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+/*
+ * A copy of a text column (free()), NULL for SQL NULL. When the copy
+ * fails, returns NULL and sets *oom (oom may be NULL).
+ */
+char *store_col_text(sqlite3_stmt *s, int i, int *oom);
+
+/* Binds text (copied by SQLite), or NULL. Returns SQLite's code. */
+int store_bind_text(sqlite3_stmt *s, int i, const char *v);
+
+/* Binds a row id, or NULL for 0 ("none"). Returns SQLite's code. */
+int store_bind_id(sqlite3_stmt *s, int i, int64_t v);
+
+/* Steps a write to completion and resets it. Returns 0, or -1 naming what failed. */
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what, struct err *e);
+
+#endif
