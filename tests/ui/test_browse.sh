@@ -176,7 +176,7 @@ check "TERM=vt100 LANG=C: only ASCII on screen (no box drawing)" \
 check "TERM=vt100 LANG=C: an ASCII bar" eval 'screen | grep -Eq "Lifetime +\[[#.]{20}\]"'
 tmx send-keys -t t q
 check "TERM=vt100: q quits and restores the terminal" quit_ui 0
-for term in screen tmux-256color; do
+for term in screen tmux-256color linux; do
 	run_ui "TERM=$term"
 	check "TERM=$term works" wait_for '^old\.example\.test .*EXPIRED'
 	quit_ui 0
