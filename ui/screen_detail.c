@@ -165,10 +165,9 @@ load(struct detail *d, struct ui *ui)
 		role = TH_MONTH;
 		break;
 	}
-	if (row->status == CERT_VALID && expiry_band(row->not_after, ui->now) !=
-	    EXPIRY_OK)
-		add(d, _("Status"), role, "%s (%s)", _(expiry_status("valid",
-		    row->not_after, ui->now)), status);
+	/* "expiring (<7d)"; EXPIRED, valid, revoked... say it all. */
+	if (row->status == CERT_VALID && (role == TH_WEEK || role == TH_MONTH))
+		add(d, _("Status"), role, "%s (%s)", _("expiring"), status);
 	else
 		add(d, _("Status"), role, "%s", status);
 	timefmt_utc(row->not_before, 1, a, sizeof(a));

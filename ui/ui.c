@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <curses.h>
@@ -63,12 +64,21 @@ struct loop {
 	FILE *trace;
 	double trace_t0;
 	const char *trace_kind;
-	char trace_buf[48];
 };
 
 /* Signals reach the loop through this pipe; the handler does nothing else. */
 static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t curses_on;
+
+/*
+ * For a crash: the terminal's modes from before curses, and the bytes that
+ * leave the alternate screen, show the cursor and reset attributes. Only
+ * tcsetattr() and write() are safe in a signal handler; endwin() is not.
+ */
+static struct termios saved_tios;
+static int have_tios;
+static char fatal_reset[256];
+static size_t fatal_reset_len;
 
 static double
 now_ms(void)
@@ -98,6 +108,62 @@ restore_terminal(void)
 		curses_on = 0;
 		endwin();
 	}
+}
+
+static void
+on_fatal(int sig)
+{
+	if (curses_on) {
+		if (have_tios)
+			tcsetattr(STDIN_FILENO, TCSANOW, &saved_tios);
+		(void)!write(STDOUT_FILENO, fatal_reset, fatal_reset_len);
+	}
+	/* SA_RESETHAND restored the default: the signal does its work. */
+	raise(sig);
+}
+
+/* Appends a terminfo string without its "$<N>" padding. */
+static void
+add_reset(const char *cap)
+{
+	char *s = tigetstr((char *)cap);
+
+	if (s == NULL || s == (char *)-1)
+		return;
+	while (*s != '\0' && fatal_reset_len + 1 < sizeof(fatal_reset)) {
+		if (s[0] == '$' && s[1] == '<') {
+			while (*s != '\0' && *s != '>')
+				s++;
+			if (*s == '>')
+				s++;
+			continue;
+		}
+		fatal_reset[fatal_reset_len++] = *s++;
+	}
+}
+
+/*
+ * Crashes put the terminal back too. Not under AddressSanitizer, which
+ * reports a SEGV itself.
+ */
+static void
+setup_fatal(void)
+{
+#ifndef __SANITIZE_ADDRESS__
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	struct sigaction sa;
+	size_t i;
+
+	add_reset("sgr0");
+	add_reset("cnorm");
+	add_reset("rmcup");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+#endif
 }
 
 static int
@@ -531,7 +597,6 @@ static int
 global_action(struct loop *lp, enum ui_action act)
 {
 	struct ui *ui = &lp->ui;
-	struct screen *top = top_screen(ui);
 
 	switch (act) {
 	case ACT_QUIT:
@@ -541,8 +606,7 @@ global_action(struct loop *lp, enum ui_action act)
 	case ACT_BACK:
 		return ui->depth > 1 ? UI_POP : UI_HANDLED;
 	case ACT_HELP:
-		if (top != NULL && strcmp(top->ops->name, "Help") == 0)
-			return UI_HANDLED;
+		/* The help screen takes ACT_HELP itself: no help on help. */
 		return ui_push(ui, screen_help_new(ui));
 	case ACT_FILTER:
 		lp->mode = INPUT_FILTER;
@@ -792,6 +856,8 @@ tick(struct loop *lp)
 	if (ui->now / 60 != lp->last_minute) {
 		lp->last_minute = ui->now / 60;
 		lp->dirty = 1;
+		if (lp->trace_kind == NULL)
+			lp->trace_kind = "clock";
 	}
 }
 
@@ -825,6 +891,8 @@ run(struct loop *lp)
 	while (!lp->quit) {
 		if (lp->dirty)
 			draw(lp);
+		/* A key that changed nothing drew nothing: forget its name. */
+		lp->trace_kind = NULL;
 		if (ui->reload_pending) {
 			/*
 			 * A filter load that typing or its budget cut short:
@@ -889,12 +957,14 @@ start_curses(struct loop *lp, struct err *e)
 {
 	const char *term = getenv("TERM");
 
+	have_tios = tcgetattr(STDIN_FILENO, &saved_tios) == 0;
 	lp->term = newterm(NULL, stdout, stdin);
 	if (lp->term == NULL)
 		return err_set(e, ERR_USAGE, _("cannot use terminal type "
 		    "'%s'; set TERM to one this system knows"),
 		    term != NULL ? term : "");
 	curses_on = 1;
+	setup_fatal();
 	cbreak();
 	noecho();
 	nodelay(stdscr, TRUE);

@@ -353,30 +353,59 @@ out:
 	return rc;
 }
 
+/* Runs one prepared statement with integer and text bindings (NULL: none). */
+static int
+run(sqlite3 *db, const char *sql, const long long *ints, int n_ints,
+    const char *const *texts, int n_texts)
+{
+	sqlite3_stmt *st = NULL;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "gen_store: %s\n", sqlite3_errmsg(db));
+		return -1;
+	}
+	for (i = 0; i < n_ints; i++)
+		sqlite3_bind_int64(st, i + 1, ints[i]);
+	for (i = 0; i < n_texts; i++)
+		sqlite3_bind_text(st, n_ints + i + 1, texts[i], -1,
+		    SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		fprintf(stderr, "gen_store: %s\n", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* A CA, five keys and five accounts for the certificates to point at. */
 static int
 add_accounts(sqlite3 *db, long long now)
 {
-	char sql[512];
+	char url[128], contacts[64];
+	const char *texts[2] = { url, contacts };
+	long long v[3];
 	int i;
 
-	snprintf(sql, sizeof(sql), "INSERT INTO cas (id, name, directory_url, "
-	    "created) VALUES (1, 'letsencrypt', "
-	    "'https://acme-v02.api.letsencrypt.org/directory', %lld)", now);
-	if (exec(db, sql) == -1)
+	v[0] = now;
+	if (run(db, "INSERT INTO cas (id, name, directory_url, created) VALUES "
+	    "(1, 'letsencrypt', 'https://acme-v02.api.letsencrypt.org/directory',"
+	    " ?1)", v, 1, NULL, 0) == -1)
 		return -1;
 	for (i = 1; i <= 5; i++) {
-		snprintf(sql, sizeof(sql), "INSERT INTO keys (id, type, pem, "
-		    "created) VALUES (%d, 'ec256', 'placeholder', %lld)", i, now);
-		if (exec(db, sql) == -1)
+		v[0] = i;
+		v[1] = now;
+		if (run(db, "INSERT INTO keys (id, type, pem, created) VALUES "
+		    "(?1, 'ec256', 'placeholder', ?2)", v, 2, NULL, 0) == -1)
 			return -1;
-		snprintf(sql, sizeof(sql), "INSERT INTO accounts (id, ca_id, "
-		    "key_id, url, contacts, status, tos_agreed, created, "
-		    "updated) VALUES (%d, 1, %d, "
-		    "'https://acme-v02.api.letsencrypt.org/acme/acct/%d', "
-		    "'[\"mailto:ops%d@example.com\"]', 'valid', 1, %lld, %lld)",
-		    i, i, 100000 + i, i, now, now);
-		if (exec(db, sql) == -1)
+		snprintf(url, sizeof(url),
+		    "https://acme-v02.api.letsencrypt.org/acme/acct/%d",
+		    100000 + i);
+		snprintf(contacts, sizeof(contacts),
+		    "[\"mailto:ops%d@example.com\"]", i);
+		v[2] = now;
+		if (run(db, "INSERT INTO accounts (id, ca_id, key_id, created, "
+		    "updated, url, contacts, status, tos_agreed) VALUES (?1, 1, ?1, "
+		    "?2, ?3, ?4, ?5, 'valid', 1)", v, 3, texts, 2) == -1)
 			return -1;
 	}
 	return 0;

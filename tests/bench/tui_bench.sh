@@ -96,13 +96,18 @@ start_ui() {
 	wait_trace 0
 	pid=$(tmx display-message -p '#{pane_pid}')
 }
-# Sends one key and waits until the UI drew its answer; sets $ms (the
-# UI's own milliseconds for it).
-key() {
+# Sends one key and waits until the UI drew its answer, a trace line of
+# the given kind; sets $ms (the UI's own milliseconds for it).
+key() {	# KIND KEY...
+	local kind=$1
+	shift
 	count_trace
 	local before=$n_lines
 	tmx send-keys "$@"
 	wait_trace "$before"
+	while [ "${last%% *}" != "$kind" ]; do
+		wait_trace "$n_lines"
+	done
 	read -r _ ms _ <<< "$last"
 }
 # A filter key: the answer may come in two steps ("filter_edit_pending",
@@ -113,6 +118,10 @@ fkey() {
 	local before=$n_lines
 	tmx send-keys "$@"
 	wait_trace "$before"
+	while [ "${last%% *}" != filter_edit ] &&
+	    [ "${last%% *}" != filter_edit_pending ]; do
+		wait_trace "$n_lines"
+	done
 	read -r _ ms _ <<< "$last"
 	while [ "${last%% *}" = filter_edit_pending ]; do
 		wait_trace "$n_lines"
@@ -144,22 +153,22 @@ done
 start_ui
 : > "$tmp/pgdn"
 for i in $(seq 1 100); do
-	key NPage
+	key page_down NPage
 	echo "$ms" >> "$tmp/pgdn"
 done
 : > "$tmp/pgup"
 for i in $(seq 1 30); do
-	key PPage
+	key page_up PPage
 	echo "$ms" >> "$tmp/pgup"
 done
 : > "$tmp/jk"
 for i in $(seq 1 40); do
-	key j
+	key down j
 	echo "$ms" >> "$tmp/jk"
 done
-key G
+key bottom G
 echo "G (last page): $ms ms" > "$tmp/ends"
-key g
+key top g
 echo "g (first page): $ms ms" >> "$tmp/ends"
 
 # 3. Filter keystrokes: each character of realistic filters, one by one.
@@ -168,7 +177,7 @@ echo "g (first page): $ms ms" >> "$tmp/ends"
 : > "$tmp/filter_detail"
 type_filter() {
 	local text=$1 i ch
-	key /
+	key filter /
 	for ((i = 0; i < ${#text}; i++)); do
 		ch=${text:i:1}
 		if [ "$ch" = " " ]; then
@@ -194,7 +203,8 @@ type_filter "zzq"
 # 4. Sorting (first page of each order).
 : > "$tmp/sort"
 for k in N N S S D; do
-	key "$k"
+	case $k in N) kind=sort_name ;; S) kind=sort_status ;; D) kind=sort_expiry ;; esac
+	key "$kind" "$k"
 	echo "Shift+$k: $ms ms" >> "$tmp/sort"
 done
 
