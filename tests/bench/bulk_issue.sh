@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bulk issuance benchmark against a local Pebble (PEBBLE_VA_NOSLEEP=1), not a
 # pass/fail test. Prints a table: certificates per second and peak memory for
-# certdeck with --workers 1, 4 and 16, lego and certbot one after another, a
+# certdeck with --workers 1, 2, 4, 8 and 16, lego and certbot one after another, a
 # single `certdeck issue` from process start, and one 50-name order.
 #   tests/bench/bulk_issue.sh [N] [N_OTHERS]   (from a built tree; defaults 100 and 10)
 # Needs: a build in _build/ (or $CERTDECK), pebble, lego and certbot (Debian packages).
@@ -31,7 +31,7 @@ setup_store() {
 		--agree-tos >/dev/null 2>&1
 }
 
-for workers in 1 4 16; do
+for workers in 1 2 4 8 16; do
 	setup_store "w$workers"
 	for i in $(seq "$N"); do
 		"$CERTDECK" issue -d "b$i.w$workers.bench.test" "${HTTP[@]}" --no-wait >/dev/null
