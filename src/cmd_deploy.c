@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_job.h"
+#include "jobs.h"
 #include "deploy.h"
 #include "i18n.h"
 #include "store_cert.h"
@@ -414,12 +416,14 @@ static int
 sub_run(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' }, CLI_COMMON_OPTIONS, { 0 },
+		{ "target", required_argument, NULL, 't' },
+		{ "no-wait", no_argument, NULL, 'W' },
+		CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct deploy_report rep = { NULL, 0, 0 };
 	struct store *st = NULL;
-	int64_t id, target = 0;
-	int opt, rc;
+	int64_t id, target = 0, result;
+	int opt, rc, no_wait = 0;
 	size_t i;
 	struct err e;
 
@@ -430,6 +434,10 @@ sub_run(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 				    optarg);
 			continue;
 		}
+		if (opt == 'W') {
+			no_wait = 1;
+			continue;
+		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
 	}
@@ -437,8 +445,17 @@ sub_run(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		return cli_usage(self, "%s", _("give exactly one certificate ID"));
 	if ((rc = cert_id_arg(self, argv[optind], &id)) != CLI_OK)
 		return rc;
+	if (no_wait && target != 0)
+		return cli_usage(self, "%s", _("--no-wait deploys to every target; "
+		    "leave out --target"));
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
+	if (no_wait) {
+		/* A deploy job, for a worker to run (all of the certificate's targets). */
+		rc = cli_job_submit(cli, st, JOB_DEPLOY, id, NULL, 1, &result);
+		store_close(st);
+		return rc;
+	}
 	err_clear(&e);
 	rc = deploy_run(st, id, target, &rep, &e);
 	store_close(st);
@@ -541,7 +558,8 @@ const struct cmd_entry cmd_deploy_entry = {
 	    "  deploy list ID [--json]       the targets of certificate ID\n"
 	    "  deploy run ID [--target N]    write the files and reload, for all\n"
 	    "                                targets or target N; each file is\n"
-	    "                                replaced atomically\n"
+	    "                                replaced atomically; --no-wait\n"
+	    "                                queues a job for 'certdeck worker'\n"
 	    "  deploy remove ID TARGET       forget a target (its files stay)\n"
 	    "Renewal copies a certificate's targets to its successor.\n"),
 	.exec = cmd_deploy_exec,

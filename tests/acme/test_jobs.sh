@@ -52,6 +52,17 @@ cd_run jobs --json
 check "the job failed" [ "$(jq -r ".[] | select(.id == $j3) | .state" "$T/.out")" = failed ]
 check "its error keeps the problem type" jq -e ".[] | select(.id == $j3) | .last_error.problem_type | test(\"acme:error\")" "$T/.out"
 
+# deploy run --no-wait: a deploy job, run by the worker.
+mkdir -p "$T/www"
+"$CERTDECK" deploy add "$cert" --fullchain "$T/www/f.pem" --key "$T/www/k.pem" >/dev/null
+cd_run deploy run "$cert" --no-wait
+check "deploy run --no-wait prints a job id" [ "$rc" -eq 0 ] && [ "$out" -gt 0 ]
+dj=$out
+check "nothing written yet" [ ! -e "$T/www/f.pem" ]
+cd_run worker --once
+check "the worker ran the deploy job" [ "$("$CERTDECK" jobs --json | jq -r ".[] | select(.id == $dj) | .state")" = done ]
+check "the files are there" [ -s "$T/www/f.pem" ] && [ "$(stat -c %a "$T/www/k.pem")" = 600 ]
+
 # SIGTERM stops a worker cleanly.
 "$CERTDECK" worker --workers 2 2> "$T/worker.err" &
 wpid=$!
