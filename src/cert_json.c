@@ -56,6 +56,28 @@ cert_json(const struct cert_row *row, long long now, int with_pem)
 	add_id(o, "order_id", row->order_id);
 	add_id(o, "replaced_by", row->replaced_by);
 	add_str(o, "source", row->source);
+	if (row->renew_at > 0) {
+		timefmt_rfc3339(row->renew_at, t, sizeof(t));
+		cJSON_AddStringToObject(o, "renew_at", t);
+	} else {
+		cJSON_AddNullToObject(o, "renew_at");
+	}
+	if (row->ari_start > 0) {
+		cJSON *w = cJSON_AddObjectToObject(o, "ari_window");
+
+		timefmt_rfc3339(row->ari_start, t, sizeof(t));
+		cJSON_AddStringToObject(w, "start", t);
+		timefmt_rfc3339(row->ari_end, t, sizeof(t));
+		cJSON_AddStringToObject(w, "end", t);
+		add_str(w, "explanation_url", row->ari_explanation);
+	} else {
+		cJSON_AddNullToObject(o, "ari_window");
+	}
+	if (row->revoked_at > 0) {
+		timefmt_rfc3339(row->revoked_at, t, sizeof(t));
+		cJSON_AddStringToObject(o, "revoked_at", t);
+		cJSON_AddNumberToObject(o, "revocation_reason", row->revocation_reason);
+	}
 	if (with_pem)
 		add_str(o, "pem", row->pem_chain);
 	return o;

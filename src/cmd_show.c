@@ -40,6 +40,22 @@ show_text(const struct cert_row *row, long long now)
 	printf("  %-14s %s\n", _("SHA-256:"), row->fingerprint);
 	if (row->replaced_by > 0)
 		printf("  %-14s #%lld\n", _("Replaced by:"), (long long)row->replaced_by);
+	if (row->status == CERT_VALID && row->order_id > 0 && row->renew_at > 0) {
+		timefmt_utc(row->renew_at, 1, nb, sizeof(nb));
+		printf("  %-14s %s%s\n", _("Renewal due:"), nb,
+		    row->ari_start > 0 ? _(" (inside the CA's ARI window)") : "");
+	}
+	if (row->ari_start > 0) {
+		timefmt_utc(row->ari_start, 1, nb, sizeof(nb));
+		timefmt_utc(row->ari_end, 1, na, sizeof(na));
+		printf("  %-14s %s .. %s\n", _("ARI window:"), nb, na);
+		if (row->ari_explanation != NULL)
+			printf("  %-14s %s\n", "", row->ari_explanation);
+	}
+	if (row->revoked_at > 0) {
+		timefmt_utc(row->revoked_at, 1, nb, sizeof(nb));
+		printf("  %-14s %s (reason %d)\n", _("Revoked:"), nb, row->revocation_reason);
+	}
 	printf("  %-14s %s\n", _("Source:"), row->source ? row->source : "-");
 }
 

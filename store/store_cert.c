@@ -56,6 +56,7 @@ row_clear(struct cert_row *row)
 	free(row->aki);
 	free(row->pem_chain);
 	free(row->source);
+	free(row->ari_explanation);
 	memset(row, 0, sizeof(*row));
 }
 
@@ -249,7 +250,8 @@ undo:
 	"c.id, c.account_id, c.key_id, c.order_id, c.replaced_by, c.name, " \
 	"c.subject, c.issuer, c.issuer_cn, c.serial, c.not_before, " \
 	"c.not_after, c.key_type, c.fingerprint, c.aki, c.pem_chain, " \
-	"c.status, c.source, c.created"
+	"c.status, c.source, c.created, c.renew_at, c.ari_window_start, " \
+	"c.ari_window_end, c.ari_explanation, c.revoked_at, c.revocation_reason"
 
 /* Fills row (already cleared) from the current result of stmt. */
 static int
@@ -280,6 +282,13 @@ row_read(sqlite3_stmt *stmt, struct cert_row *row, struct err *e)
 		row->status = CERT_FAILED;
 	row->source = store_col_text(stmt, 17, &oom);
 	row->created = sqlite3_column_int64(stmt, 18);
+	row->renew_at = sqlite3_column_int64(stmt, 19);
+	row->ari_start = sqlite3_column_int64(stmt, 20);
+	row->ari_end = sqlite3_column_int64(stmt, 21);
+	row->ari_explanation = store_col_text(stmt, 22, &oom);
+	row->revoked_at = sqlite3_column_int64(stmt, 23);
+	row->revocation_reason = sqlite3_column_type(stmt, 24) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int(stmt, 24);
 	if (oom)
 		return err_set(e, ERR_IO, _("out of memory"));
 	return 0;

@@ -40,6 +40,13 @@ struct cert_row {
 	enum cert_status status;
 	char *source;		/* "import", "acme" */
 	long long created;
+	/* Read by store_cert_get/list; ignored by store_cert_insert. */
+	long long renew_at;	/* when renewal becomes due, 0 if unknown */
+	long long ari_start;	/* the CA's ARI window, 0 when none */
+	long long ari_end;
+	char *ari_explanation;	/* ARI explanationURL, or NULL */
+	long long revoked_at;	/* 0 when not revoked */
+	int revocation_reason;	/* RFC 5280 code, -1 when none */
 };
 
 /* Frees a row and its strings. Accepts NULL. */

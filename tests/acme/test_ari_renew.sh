@@ -66,6 +66,10 @@ check "renew_at is a moment inside the window" [ "$at" -ge "$start" ] &&
 check "the next check honours Retry-After (6 h)" \
 	[ $(( $(q "SELECT ari_next_check FROM certificates WHERE id = 1") - now )) -ge 21500 ]
 check "the explanation URL is kept" [ "$(q "SELECT ari_explanation FROM certificates WHERE id = 1")" = http://127.0.0.1/why ]
+check "show --json reports the ARI window and when renewal is due" \
+	[ "$("$CERTDECK" show 1 --json | jq -r '.ari_window.explanation_url')" = http://127.0.0.1/why ] &&
+	[ "$("$CERTDECK" show 1 --json | jq -r '.renew_at')" != null ]
+check "show prints them" sh -c "'$CERTDECK' show 1 | grep -q 'ARI window:' && '$CERTDECK' show 1 | grep -q 'Renewal due:'"
 gets=$(grep -c '^GET /renewalInfo/' "$ARI_LOG")
 cd_run renew --dry-run
 check "a second run within 6 h does not ask again" [ "$(grep -c '^GET /renewalInfo/' "$ARI_LOG")" -eq "$gets" ]
