@@ -741,7 +741,7 @@ actor_name(char *buf, size_t n)
 
 /* The targets to run: one (checked to belong to cert_id) or all. */
 static int
-load_targets(struct store *st, int64_t cert_id, int64_t target_id,
+targets_load(struct store *st, int64_t cert_id, int64_t target_id,
     struct deploy_target ***out, size_t *n, struct err *e)
 {
 	struct deploy_target *one = NULL;
@@ -863,7 +863,7 @@ deploy_run(struct store *st, int64_t cert_id, int64_t target_id,
 	if (rc != 0)
 		return -1;
 	rc = -1;
-	if (load_targets(st, cert_id, target_id, &targets, &n, e) == -1)
+	if (targets_load(st, cert_id, target_id, &targets, &n, e) == -1)
 		goto out;
 	if (n == 0) {
 		rc = 0;
