@@ -46,16 +46,18 @@ pebble_diag() {
 }
 
 # Kills one PID: TERM, up to 2 s of grace, then KILL; reaps it.
+# Every command may fail (the process is already gone): callers may run under
+# set -e, where a failing kill would abort the cleanup half-way.
 _pebble_kill() {
 	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+	kill -TERM "$1" 2>/dev/null || { wait "$1" 2>/dev/null || true; return 0; }
 	_pebble_i=0
 	while kill -0 "$1" 2>/dev/null && [ $_pebble_i -lt 20 ]; do
 		sleep 0.1
 		_pebble_i=$((_pebble_i + 1))
 	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
 	return 0
 }
 
