@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,8 @@ struct ui_worker {
 	struct worker_stats stats;
 	struct err e;
 	int rc;
+	atomic_int ended;	/* worker_run returned (rc, e are set before) */
+	int reported;
 };
 
 /* The loop's own state; struct ui is what screens see. */
@@ -1241,6 +1244,13 @@ run(struct loop *lp)
 			while (read(lp->worker.wake[0], drain, sizeof(drain)) > 0)
 				;
 			lp->wake_pending = 1;
+			if (atomic_load(&lp->worker.ended) && lp->worker.rc != 0 &&
+			    !lp->worker.reported) {
+				lp->worker.reported = 1;
+				ui_message(ui, 1, _("the worker stopped: %s"),
+				    lp->worker.e.msg);
+				lp->dirty = 1;
+			}
 		}
 		t = now_ms();
 		if (lp->wake_pending && t >= lp->next_wake) {
@@ -1271,6 +1281,7 @@ worker_thread(void *arg)
 	ssize_t n;
 
 	w->rc = worker_run(&w->opts, &w->stats, &w->e);
+	atomic_store(&w->ended, 1);
 	/* Tell the loop the worker has ended (it shows why, if it failed). */
 	n = write(w->wake[1], "x", 1);
 	(void)n;

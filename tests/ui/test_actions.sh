@@ -25,6 +25,9 @@ check "two certificates to act on" [ "$gone" -ge 1 ] && [ "$old" -ge 1 ]
 cat > "$T/ui.sh" <<SH
 #!/bin/sh
 export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8
+# A sanitizer build reports into files the test checks (the pane has no log).
+export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
+export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
 '$CERTDECK' "\$@"
 echo "\$?" > '$T/exit'
 SH
@@ -125,6 +128,28 @@ ij=$(queued_job)
 check "the issuance finishes" wait_job "$ij" done
 check "the new certificate shows up in the list" wait_for '^new\.example\.test' 20000
 
+# A job queued elsewhere runs in the TUI's worker; the strip shows it while
+# its dns-01 hook waits for $T/go, and q asks before stopping it.
+cat > "$T/slow-hook.sh" <<SH
+#!/bin/sh
+t=0
+while [ ! -e '$T/go' ] && [ \$t -lt 300 ]; do sleep 0.1; t=\$((t + 1)); done
+exec '$top_srcdir/tests/hooks/challtest-dns-hook.sh' "\$@"
+SH
+chmod +x "$T/slow-hook.sh"
+cd_run issue -d slow.example.test --challenge dns-01 --dns-hook "$T/slow-hook.sh" \
+	--dns-resolver "$CHALLTEST_DNS" --no-wait
+sj=$out
+check "the strip shows the running job with its step" \
+	wait_for "^#$sj issue [0-9]+ \\[.*\\] [0-9]+/[0-9]+ " 20000
+tmx send-keys -t t q
+check "q with a job running here asks first" wait_for 'running here'
+tmx send-keys -t t x
+check "... another key stays" wait_gone 'running here'
+touch "$T/go"
+check "the job finishes once the hook goes on" wait_job "$sj" done
+check "... and leaves the strip" wait_gone "^#$sj issue"
+
 # Marks: Space marks two rows, K rotates both after a y/N question.
 tmx send-keys -t t g
 tmx send-keys -t t Space Space
@@ -166,4 +191,5 @@ check "... and n opens no form" eval '! screen | grep -q "New certificate"'
 check "... and queues nothing" [ "$("$CERTDECK" jobs --json | jq length)" -eq "$before" ]
 tmx send-keys -t t q
 check "read-only quits" wait_exit 0
+check "no sanitizer reports" eval '! ls "$T"/san.* > /dev/null 2>&1 || { cat "$T"/san.* | head -40 | sed "s/^/# /"; false; }'
 done_testing
