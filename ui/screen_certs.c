@@ -770,8 +770,9 @@ certs_draw(struct screen *s, struct ui *ui)
 	if (!filter_is_empty(&ui->filter))
 		empty = _("No certificate matches the filter.");
 	else
-		empty = _("No certificates yet: 'certdeck import FILE' adds "
-		    "some.");
+		empty = ui->readonly ? _("No certificates yet: 'certdeck import "
+		    "FILE' adds some.") : _("No certificates yet: n requests "
+		    "one; 'certdeck import FILE' adds some.");
 	ui_put(ui, ui->body_top + 2, 2, ui->cols - 4, ui->theme.attr[TH_DIM],
 	    empty);
 }
