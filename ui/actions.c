@@ -375,13 +375,20 @@ actions_new_cert(struct ui *ui)
 		snprintf(acct, sizeof(acct), "%lld", (long long)id);
 	memset(f, 0, sizeof(f));
 	f[F_NAMES].label = _("Names");
+	f[F_NAMES].hint = _("DNS names or IPs, separated by commas or spaces");
 	f[F_CHALLENGE].label = _("Challenge");
 	f[F_CHALLENGE].choices = challenges;
+	f[F_CHALLENGE].hint = _("Space or Left/Right picks");
 	f[F_PORT].label = _("Port/hook");
+	f[F_PORT].hint = _("responder port (empty: 80, tls-alpn-01 443); "
+	    "dns-01: the hook program");
 	f[F_ADDR].label = _("Address");
+	f[F_ADDR].hint = _("responder address (empty: all)");
 	f[F_KEY].label = _("Key type");
 	f[F_KEY].choices = key_types;
+	f[F_KEY].hint = _("Space or Left/Right picks");
 	f[F_ACCOUNT].label = _("Account");
+	f[F_ACCOUNT].hint = _("account ID (see :accounts)");
 	f[F_ACCOUNT].value = acct;
 	return dialog_form(ui, _("New certificate"), f, F_COUNT,
 	    new_cert_submit, NULL, NULL) | UI_HANDLED;

@@ -233,6 +233,7 @@ form_draw(struct ui_modal *m, struct ui *ui)
 		    d->error);
 	else
 		ui_put(ui, y0 + h - 2, x0 + 2, w - 4, t->attr[TH_DIM],
+		    d->fields[d->sel].hint != NULL ? d->fields[d->sel].hint :
 		    _("Enter submits, Tab next field, Esc cancels"));
 	m->cursor_y = y0 + 2 + 2 * d->sel;
 	m->cursor_x = fx + (d->fields[d->sel].choices != NULL ? 2 :
