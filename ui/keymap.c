@@ -47,6 +47,11 @@ const struct keybinding keymap[] = {
 	{ 'S', KM_CERTS, ACT_SORT_STATUS, "Shift+S", 0 },
 	{ 'I', KM_CERTS, ACT_SORT_ISSUER, "Shift+I", 0 },
 	{ 'p', KM_DETAIL, ACT_TOGGLE_PEM, "p", 0 },
+	{ ' ', KM_CERTS, ACT_MARK, "Space", 0 },
+	{ 'r', KM_CERTS | KM_DETAIL, ACT_RENEW, "r", 0 },
+	{ 'R', KM_CERTS | KM_DETAIL, ACT_REVOKE, "Shift+R", 0 },
+	{ 'K', KM_CERTS | KM_DETAIL, ACT_ROTATE_KEY, "Shift+K", 0 },
+	{ 'n', KM_CERTS, ACT_NEW_CERT, "n", 0 },
 	{ UI_CTRL('l'), KM_ANY, ACT_REDRAW, "Ctrl-L", 0 },
 };
 const size_t keymap_len = sizeof(keymap) / sizeof(keymap[0]);
@@ -74,7 +79,7 @@ static const struct {
 	[ACT_BACK] = { "back", N_("back; on the list, clear the filter"),
 	    NULL },
 	[ACT_NEXT_SCREEN] = { "next_screen", N_("next screen: certificates, "
-	    "accounts, orders"), NULL },
+	    "accounts, orders, jobs, events"), NULL },
 	[ACT_SORT_NAME] = { "sort_name", N_("sort by name (again: "
 	    "reverse)"), NULL },
 	[ACT_SORT_EXPIRY] = { "sort_expiry", N_("sort by days left (again: "
@@ -90,12 +95,28 @@ static const struct {
 	[ACT_SHOW_ACCOUNTS] = { "accounts", N_("ACME accounts"), NULL },
 	[ACT_SHOW_ORDERS] = { "orders", N_("ACME orders, newest first"),
 	    NULL },
+	[ACT_SHOW_JOBS] = { "jobs", N_("jobs: queued, running, done, "
+	    "failed"), NULL },
+	[ACT_SHOW_EVENTS] = { "events", N_("the audit log, newest at the "
+	    "bottom"), NULL },
+	[ACT_MARK] = { "mark", N_("mark or unmark the row (r and Shift+K "
+	    "act on the marked rows; Esc clears the marks)"), NULL },
+	[ACT_RENEW] = { "renew", N_("renew now (queues a job)"), NULL },
+	[ACT_REVOKE] = { "revoke", N_("revoke: pick a reason, type the "
+	    "name to confirm"), NULL },
+	[ACT_ROTATE_KEY] = { "rotate_key", N_("rotate the key: a new key "
+	    "and certificate (asks first)"), NULL },
+	[ACT_NEW_CERT] = { "new_cert", N_("new certificate: a form that "
+	    "queues the issuance"), NULL },
 };
 
 const struct ui_command ui_commands[] = {
 	{ "accounts", ACT_SHOW_ACCOUNTS, N_("ACME accounts") },
 	{ "certs", ACT_SHOW_CERTS, N_("the certificate list") },
+	{ "events", ACT_SHOW_EVENTS, N_("the audit log, newest at the "
+	    "bottom") },
 	{ "help", ACT_HELP, N_("this help") },
+	{ "jobs", ACT_SHOW_JOBS, N_("jobs: queued, running, done, failed") },
 	{ "orders", ACT_SHOW_ORDERS, N_("ACME orders, newest first") },
 	{ "quit", ACT_EXIT, N_("quit certdeck") },
 };
@@ -122,6 +143,13 @@ const char *
 keymap_action_name(enum ui_action a)
 {
 	return (unsigned)a < ACT_COUNT ? actions[a].name : "none";
+}
+
+int
+keymap_action_writes(enum ui_action a)
+{
+	return a == ACT_MARK || a == ACT_RENEW || a == ACT_REVOKE ||
+	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT;
 }
 
 const char *

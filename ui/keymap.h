@@ -39,6 +39,13 @@ enum ui_action {
 	ACT_SHOW_CERTS,		/* the : commands */
 	ACT_SHOW_ACCOUNTS,
 	ACT_SHOW_ORDERS,
+	ACT_SHOW_JOBS,
+	ACT_SHOW_EVENTS,
+	ACT_MARK,		/* the actions: hidden and refused read-only */
+	ACT_RENEW,
+	ACT_REVOKE,
+	ACT_ROTATE_KEY,
+	ACT_NEW_CERT,
 	ACT_COUNT
 };
 
@@ -69,6 +76,9 @@ const char *keymap_action_help(enum ui_action a);
 
 /* The action's short name for traces and the F-key bar ("page_down"). */
 const char *keymap_action_name(enum ui_action a);
+
+/* 1 when the action changes the store (queues a job): not read-only. */
+int keymap_action_writes(enum ui_action a);
 
 /* The F-key bar's label for an action (N_()-marked, "Help"). */
 const char *keymap_bar_label(enum ui_action a);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions.h"
 #include "expiry.h"
 #include "format.h"
 #include "i18n.h"
@@ -42,6 +43,8 @@ struct certs {
 	int descending;
 	int loaded;
 	int failed;		/* the last load failed (message shown) */
+	int64_t *marked;	/* Space marks rows for r and K */
+	size_t n_marked, cap_marked;
 };
 
 enum col { C_NAME, C_DAYS, C_EXPIRES, C_STATUS, C_ISSUER, C_KEY, C_ACCOUNT,
@@ -528,11 +531,83 @@ sort_by(struct certs *c, struct ui *ui, enum cert_sort sort)
 }
 
 static int
+is_marked(const struct certs *c, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_marked; i++)
+		if (c->marked[i] == id)
+			return 1;
+	return 0;
+}
+
+static int
+toggle_mark(struct certs *c, struct ui *ui)
+{
+	int64_t id, *grown;
+	size_t i;
+
+	if (c->n == 0)
+		return UI_HANDLED;
+	id = c->rows[c->sel].id;
+	for (i = 0; i < c->n_marked; i++)
+		if (c->marked[i] == id) {
+			c->marked[i] = c->marked[--c->n_marked];
+			return step_down(c, ui) | UI_REDRAW;
+		}
+	if (c->n_marked == c->cap_marked) {
+		size_t cap = c->cap_marked ? c->cap_marked * 2 : 16;
+
+		if ((grown = realloc(c->marked, cap * sizeof(*grown))) == NULL) {
+			ui_message(ui, 1, "%s", _("out of memory"));
+			return UI_HANDLED | UI_REDRAW;
+		}
+		c->marked = grown;
+		c->cap_marked = cap;
+	}
+	c->marked[c->n_marked++] = id;
+	return step_down(c, ui) | UI_REDRAW;
+}
+
+/* The marked rows, or else the selected one. */
+static int
+act_on(struct certs *c, struct ui *ui, enum ui_action act)
+{
+	int64_t sel;
+
+	if (actions_refused(ui, act))
+		return UI_HANDLED | UI_REDRAW;
+	if (c->n == 0 && c->n_marked == 0)
+		return UI_HANDLED;
+	sel = c->rows[c->sel].id;
+	if (act == ACT_REVOKE)
+		return actions_revoke(ui, sel, c->rows[c->sel].name);
+	if (c->n_marked == 0)
+		return act == ACT_RENEW ? actions_renew(ui, &sel, 1) :
+		    actions_rotate_key(ui, &sel, 1);
+	/* The marks stay (Esc clears them): a cancelled question keeps them. */
+	return act == ACT_RENEW ? actions_renew(ui, c->marked, c->n_marked) :
+	    actions_rotate_key(ui, c->marked, c->n_marked);
+}
+
+static int
 certs_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 {
 	struct certs *c = s->priv;
 
 	switch (act) {
+	case ACT_MARK:
+		if (actions_refused(ui, act))
+			return UI_HANDLED | UI_REDRAW;
+		return toggle_mark(c, ui);
+	case ACT_RENEW:
+	case ACT_ROTATE_KEY:
+	case ACT_REVOKE:
+		if (c->n == 0 && !ui->readonly)
+			return UI_HANDLED;
+		return act_on(c, ui, act);
+	case ACT_NEW_CERT:
+		return actions_new_cert(ui);
 	case ACT_UP:
 		return step_up(c, ui);
 	case ACT_DOWN:
@@ -551,6 +626,10 @@ certs_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 		return ui_push(ui, screen_detail_new(ui,
 		    c->rows[c->sel].id)) | UI_HANDLED;
 	case ACT_BACK:
+		if (c->n_marked > 0) {
+			c->n_marked = 0;
+			return UI_HANDLED | UI_REDRAW;
+		}
 		if (ui->filter_text[0] == '\0')
 			return 0;
 		return ui_set_filter(ui, "") | UI_HANDLED;
@@ -626,9 +705,9 @@ band_attr(struct ui *ui, const struct cert_item *it)
 
 static void
 draw_row(struct ui *ui, int y, const struct table_layout *l,
-    const struct cert_item *it, int selected)
+    const struct cert_item *it, int selected, int marked)
 {
-	char buf[512];
+	char buf[512], name[520];
 	attr_t base = selected ? ui->theme.attr[TH_SELECTED] : A_NORMAL;
 	attr_t band = band_attr(ui, it) | base;
 
@@ -636,9 +715,10 @@ draw_row(struct ui *ui, int y, const struct table_layout *l,
 		table_fill_row(ui, y, base);
 	if (l->shown[C_NAME]) {
 		format_name_cell(buf, sizeof(buf), it->name, it->n_sans,
-		    l->w[C_NAME], ui->theme.ellipsis);
-		table_draw_cell(ui, y, cols, l, C_NAME, it->status ==
-		    CERT_REPLACED ? band : base, buf);
+		    l->w[C_NAME] - (marked ? 2 : 0), ui->theme.ellipsis);
+		snprintf(name, sizeof(name), "%s%s", marked ? "* " : "", buf);
+		table_draw_cell(ui, y, cols, l, C_NAME, (it->status ==
+		    CERT_REPLACED ? band : base) | (marked ? A_BOLD : 0), name);
 	}
 	snprintf(buf, sizeof(buf), "%lld", expiry_days_left(it->not_after,
 	    ui->now));
@@ -671,12 +751,16 @@ certs_draw(struct screen *s, struct ui *ui)
 	    c->descending);
 	for (i = 0; i < c->n && i < page_rows(ui); i++) {
 		y = ui->body_top + 1 + i;
-		draw_row(ui, y, &l, &c->rows[i], i == c->sel);
+		draw_row(ui, y, &l, &c->rows[i], i == c->sel,
+		    c->n_marked > 0 && is_marked(c, c->rows[i].id));
 	}
 	s->hint[0] = '\0';
 	if (c->n > 0) {
 		s->cursor_y = ui->body_top + 1 + c->sel;
-		if (c->more_after)
+		if (c->n_marked > 0)
+			snprintf(s->hint, sizeof(s->hint), _("%zu marked"),
+			    c->n_marked);
+		else if (c->more_after)
 			snprintf(s->hint, sizeof(s->hint), "%s %s",
 			    ui->theme.more, _("more"));
 		return;
@@ -686,8 +770,9 @@ certs_draw(struct screen *s, struct ui *ui)
 	if (!filter_is_empty(&ui->filter))
 		empty = _("No certificate matches the filter.");
 	else
-		empty = _("No certificates yet: 'certdeck import FILE' adds "
-		    "some.");
+		empty = ui->readonly ? _("No certificates yet: 'certdeck import "
+		    "FILE' adds some.") : _("No certificates yet: n requests "
+		    "one; 'certdeck import FILE' adds some.");
 	ui_put(ui, ui->body_top + 2, 2, ui->cols - 4, ui->theme.attr[TH_DIM],
 	    empty);
 }
@@ -701,6 +786,7 @@ certs_free(struct screen *s)
 		return;
 	items_clear(c->rows, c->n);
 	free(c->rows);
+	free(c->marked);
 	free(c);
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions.h"
 #include "expiry.h"
 #include "format.h"
 #include "i18n.h"
@@ -34,6 +35,7 @@ struct detail {
 	int show_pem;
 	int top;		/* first wrapped line shown */
 	int missing;		/* the certificate is gone */
+	char name[256];		/* for the revocation's confirmation */
 };
 
 static void
@@ -133,6 +135,7 @@ load(struct detail *d, struct ui *ui)
 	}
 	snprintf(d->self->title, sizeof(d->self->title), "#%lld %s",
 	    (long long)d->id, row->name);
+	snprintf(d->name, sizeof(d->name), "%s", row->name);
 	if (d->show_pem) {
 		char *p = row->pem_chain, *nl;
 
@@ -334,6 +337,18 @@ detail_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 		d->top = 0;
 		load(d, ui);
 		return UI_HANDLED | UI_REDRAW;
+	case ACT_RENEW:
+	case ACT_ROTATE_KEY:
+	case ACT_REVOKE:
+		if (actions_refused(ui, act))
+			return UI_HANDLED | UI_REDRAW;
+		if (d->missing)
+			return UI_HANDLED;
+		if (act == ACT_RENEW)
+			return actions_renew(ui, &d->id, 1);
+		if (act == ACT_ROTATE_KEY)
+			return actions_rotate_key(ui, &d->id, 1);
+		return actions_revoke(ui, d->id, d->name);
 	default:
 		return 0;
 	}

@@ -23,6 +23,7 @@ struct help {
 	struct help_line *lines;
 	size_t n, cap;
 	int top;
+	int readonly;		/* the actions are left out */
 };
 
 static void
@@ -57,7 +58,8 @@ section(struct help *h, const char *title, unsigned ctx, unsigned done)
 		const struct keybinding *b = &keymap[i];
 
 		if (!(b->context & ctx) || (b->context & done) ||
-		    seen[b->action] || b->label == NULL)
+		    seen[b->action] || b->label == NULL ||
+		    (h->readonly && keymap_action_writes(b->action)))
 			continue;
 		seen[b->action] = 1;
 		keys[0] = '\0';
@@ -233,6 +235,7 @@ screen_help_new(struct ui *ui)
 	}
 	s->ops = &help_ops;
 	s->priv = h;
+	h->readonly = ui->readonly;
 	build(h);
 	return s;
 }

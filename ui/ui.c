@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +16,14 @@
 #include <unistd.h>
 #include <curses.h>
 
+#include "actor.h"
 #include "cli.h"
 #include "format.h"
 #include "i18n.h"
+#include "store_job.h"
 #include "ui.h"
 #include "widget_line.h"
+#include "worker.h"
 
 /* The smallest terminal the screens are laid out for. */
 #define MIN_COLS 40
@@ -29,6 +34,15 @@
 
 /* How long Esc waits for a digit that makes it an F-key. */
 #define ESC_DIGIT_MS 400
+
+/* Worker wake-ups redraw at most this often. */
+#define WAKE_MIN_MS 200
+
+/* Threads of the worker inside the TUI. */
+#define UI_WORKER_THREADS 2
+
+/* Running jobs the strip shows at most (one line each). */
+#define STRIP_MAX 3
 
 /* Store statements between two looks at the keyboard while filtering. */
 #define GUARD_OPS 2000
@@ -41,6 +55,31 @@
 #define FILTER_BUDGET_MS 30
 
 enum input_mode { INPUT_NONE, INPUT_FILTER, INPUT_COMMAND };
+
+/* A running job as the strip shows it. */
+struct strip_job {
+	int64_t id;
+	char kind[32];
+	int64_t target;
+	int step, steps;
+	char progress[160];
+};
+
+/* The worker thread inside the TUI, and what it tells the loop. */
+struct ui_worker {
+	pthread_t thread;
+	int started;
+	volatile sig_atomic_t stop;
+	int wake[2];		/* [1] for the worker, [0] polled by the loop */
+	char *store_path;
+	char claimer[128];	/* "host:pid:" of our claims */
+	struct worker_opts opts;
+	struct worker_stats stats;
+	struct err e;
+	int rc;
+	atomic_int ended;	/* worker_run returned (rc, e are set before) */
+	int reported;
+};
 
 /* The loop's own state; struct ui is what screens see. */
 struct loop {
@@ -64,6 +103,15 @@ struct loop {
 	FILE *trace;
 	double trace_t0;
 	const char *trace_kind;
+
+	struct ui_worker worker;
+	double next_wake;	/* throttle: no wake-up refresh before this */
+	int wake_pending;	/* a wake-up waits for the throttle */
+	struct strip_job strip[STRIP_MAX];
+	int n_running;		/* running jobs, shown or not */
+	int n_queued;
+	int n_mine;		/* running in this process's worker */
+	int quit_asked;		/* quitting would stop running jobs: asked */
 };
 
 /* Signals reach the loop through this pipe; the handler does nothing else. */
@@ -221,6 +269,34 @@ ui_message(struct ui *ui, int error, const char *fmt, ...)
 	ui->message_error = error;
 }
 
+int
+ui_open_modal(struct ui *ui, struct ui_modal *m)
+{
+	if (m == NULL)
+		return UI_REDRAW;
+	if (ui->modal != NULL) {
+		if (m->free != NULL)
+			m->free(m);
+		free(m);
+		return UI_REDRAW;
+	}
+	ui->modal = m;
+	return UI_REDRAW;
+}
+
+static void
+close_modal(struct ui *ui)
+{
+	struct ui_modal *m = ui->modal;
+
+	if (m == NULL)
+		return;
+	ui->modal = NULL;
+	if (m->free != NULL)
+		m->free(m);
+	free(m);
+}
+
 void
 ui_put(struct ui *ui, int y, int x, int width, attr_t a, const char *text)
 {
@@ -336,6 +412,12 @@ pop_screen(struct ui *ui)
 	send_event(ui, top_screen(ui), UI_EV_SHOW);
 }
 
+static struct screen *
+events_base_new(struct ui *ui)
+{
+	return screen_events_new(ui, 0);
+}
+
 int
 ui_show_base(struct ui *ui, enum ui_base base)
 {
@@ -343,6 +425,8 @@ ui_show_base(struct ui *ui, enum ui_base base)
 		[UI_BASE_CERTS] = screen_certs_new,
 		[UI_BASE_ACCOUNTS] = screen_accounts_new,
 		[UI_BASE_ORDERS] = screen_orders_new,
+		[UI_BASE_JOBS] = screen_jobs_new,
+		[UI_BASE_EVENTS] = events_base_new,
 	};
 	int fresh = 0;
 
@@ -389,7 +473,8 @@ update_geometry(struct ui *ui)
 	ui->lines = LINES;
 	ui->cols = COLS;
 	ui->body_top = 1;
-	ui->body_rows = LINES - 3 > 1 ? LINES - 3 : 1;
+	ui->body_rows = LINES - 3 - ui->strip_rows > 1 ?
+	    LINES - 3 - ui->strip_rows : 1;
 }
 
 static int
@@ -402,7 +487,8 @@ static void
 draw_title(struct loop *lp)
 {
 	static const char *const names[UI_BASE_COUNT] = {
-		N_("Certificates"), N_("Accounts"), N_("Orders"),
+		N_("Certificates"), N_("Accounts"), N_("Orders"), N_("Jobs"),
+		N_("Events"),
 	};
 	struct ui *ui = &lp->ui;
 	struct screen *top = top_screen(ui);
@@ -422,6 +508,9 @@ draw_title(struct loop *lp)
 	    " certdeck ");
 	x = 10;
 	for (i = 0; i < UI_BASE_COUNT && x < ui->cols - right; i++) {
+		/* Under a pushed screen the other tabs make room for its title. */
+		if (ui->depth > 1 && i != (int)ui->base)
+			continue;
 		snprintf(buf, sizeof(buf), " %s ", _(names[i]));
 		w = format_width(buf);
 		ui_put(ui, 0, x, ui->cols - right - x, i == (int)ui->base ?
@@ -530,6 +619,148 @@ draw_bar(struct loop *lp)
 	}
 }
 
+
+static void apply(struct loop *lp, int flags);
+
+/* A step bar "[###---]" (UTF-8 blocks when allowed), width cells inside. */
+static void
+step_bar(const struct theme *t, int step, int steps, int width, char *buf,
+    size_t cap)
+{
+	size_t len = 0;
+	int i, full = steps > 0 ? step * width / steps : 0;
+
+	if (cap < 2)
+		return;
+	buf[len++] = '[';
+	for (i = 0; i < width; i++) {
+		const char *g = i < full ? (t->utf8 ? "\xe2\x96\x88" : "#") :
+		    (t->utf8 ? "\xe2\x96\x91" : "-");
+		size_t gl = strlen(g);
+
+		if (len + gl + 2 > cap)
+			break;
+		memcpy(buf + len, g, gl);
+		len += gl;
+	}
+	buf[len++] = ']';
+	buf[len] = '\0';
+}
+
+struct strip_scan {
+	struct loop *lp;
+	struct strip_job jobs[STRIP_MAX];
+	int n_running, n_queued, n_mine;
+};
+
+static int
+strip_cb(const struct job_row *j, void *arg)
+{
+	struct strip_scan *sc = arg;
+	struct strip_job *sj;
+
+	if (j->state == JOB_QUEUED) {
+		sc->n_queued++;
+		return 0;
+	}
+	if (j->state != JOB_RUNNING)
+		return 0;
+	if (j->claimed_by != NULL && sc->lp->worker.claimer[0] != '\0' &&
+	    strncmp(j->claimed_by, sc->lp->worker.claimer,
+	    strlen(sc->lp->worker.claimer)) == 0)
+		sc->n_mine++;
+	if (sc->n_running < STRIP_MAX) {
+		sj = &sc->jobs[sc->n_running];
+		memset(sj, 0, sizeof(*sj));
+		sj->id = j->id;
+		snprintf(sj->kind, sizeof(sj->kind), "%s", j->kind);
+		sj->target = j->target_id;
+		sj->step = j->step;
+		sj->steps = j->steps;
+		snprintf(sj->progress, sizeof(sj->progress), "%s",
+		    j->progress != NULL ? j->progress : "");
+	}
+	sc->n_running++;
+	return 0;
+}
+
+/*
+ * Re-reads the active jobs for the strip (on wake-ups and the timer only).
+ * Changes the layout when the strip grows or shrinks.
+ */
+static void
+refresh_jobs(struct loop *lp)
+{
+	struct ui *ui = &lp->ui;
+	struct strip_scan sc;
+	struct err e;
+	int rows;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.lp = lp;
+	err_clear(&e);
+	if (store_job_list(ui->st, 1, strip_cb, &sc, &e) == -1)
+		return;
+	if (sc.n_running != lp->n_running || sc.n_queued != lp->n_queued ||
+	    memcmp(sc.jobs, lp->strip, sizeof(sc.jobs)) != 0)
+		lp->dirty = 1;
+	memcpy(lp->strip, sc.jobs, sizeof(sc.jobs));
+	lp->n_running = sc.n_running;
+	lp->n_queued = sc.n_queued;
+	lp->n_mine = sc.n_mine;
+	rows = sc.n_running < STRIP_MAX ? sc.n_running : STRIP_MAX;
+	if (rows == 0 && sc.n_queued > 0)
+		rows = 1;
+	if (rows != ui->strip_rows) {
+		ui->strip_rows = rows;
+		update_geometry(ui);
+		apply(lp, broadcast(ui, UI_EV_RESIZE));
+		lp->dirty = 1;
+	}
+}
+
+/* The jobs strip: one line per running job above the status line. */
+static void
+draw_strip(struct loop *lp)
+{
+	struct ui *ui = &lp->ui;
+	const struct theme *t = &ui->theme;
+	int y0 = ui->lines - 2 - ui->strip_rows, i, shown;
+	char bar[64], buf[512], more[64];
+
+	shown = lp->n_running < ui->strip_rows ? lp->n_running :
+	    ui->strip_rows;
+	more[0] = '\0';
+	if (lp->n_running > shown)
+		snprintf(more, sizeof(more), _("  +%d running"),
+		    lp->n_running - shown);
+	if (lp->n_queued > 0) {
+		size_t l = strlen(more);
+
+		snprintf(more + l, sizeof(more) - l, _("  +%d queued"),
+		    lp->n_queued);
+	}
+	for (i = 0; i < ui->strip_rows; i++) {
+		attrset(t->attr[TH_STATUS]);
+		mvhline(y0 + i, 0, ' ', ui->cols);
+		attrset(A_NORMAL);
+	}
+	if (shown == 0) {
+		ui_put(ui, y0, 0, ui->cols, t->attr[TH_STATUS],
+		    more[0] == ' ' ? more + 2 : more);
+		return;
+	}
+	for (i = 0; i < shown; i++) {
+		const struct strip_job *j = &lp->strip[i];
+
+		step_bar(t, j->step, j->steps, 8, bar, sizeof(bar));
+		snprintf(buf, sizeof(buf), "#%lld %s %lld %s %d/%d %s%s",
+		    (long long)j->id, j->kind, (long long)j->target, bar,
+		    j->step, j->steps, j->progress, i == shown - 1 ? more : "");
+		ui_put(ui, y0 + i, 0, ui->cols, t->attr[TH_STATUS], buf);
+	}
+}
+
 static void
 draw(struct loop *lp)
 {
@@ -551,10 +782,18 @@ draw(struct loop *lp)
 			top->cursor_y = -1;
 			top->ops->draw(top, ui);
 		}
+		if (ui->strip_rows > 0)
+			draw_strip(lp);
+		if (ui->modal != NULL) {
+			ui->modal->cursor_y = -1;
+			ui->modal->draw(ui->modal, ui);
+		}
 		draw_status(lp);
 		draw_bar(lp);
 		/* The hardware cursor follows the selection, for screen readers. */
-		if (lp->mode != INPUT_NONE) {
+		if (ui->modal != NULL && ui->modal->cursor_y >= 0)
+			move(ui->modal->cursor_y, ui->modal->cursor_x);
+		else if (lp->mode != INPUT_NONE) {
 			int col = 1 + line_edit_cursor_col(&lp->line);
 
 			move(ui->lines - 2, col < ui->cols ? col : ui->cols - 1);
@@ -586,8 +825,19 @@ apply(struct loop *lp, int flags)
 		pop_screen(&lp->ui);
 		flags |= UI_REDRAW;
 	}
-	if (flags & UI_QUIT)
-		lp->quit = 1;
+	if (flags & UI_QUIT) {
+		/* Quitting stops the jobs this process runs: ask first. */
+		if (lp->worker.started && !lp->quit_asked)
+			refresh_jobs(lp);
+		if (lp->worker.started && !lp->quit_asked && lp->n_mine > 0) {
+			lp->quit_asked = 1;
+			ui_message(&lp->ui, 1, _("%d job(s) running here: q or y "
+			    "quits and stops them (they resume with 'certdeck "
+			    "worker'); any other key stays"), lp->n_mine);
+			flags |= UI_REDRAW;
+		} else
+			lp->quit = 1;
+	}
 	if (flags & UI_REDRAW)
 		lp->dirty = 1;
 }
@@ -625,6 +875,10 @@ global_action(struct loop *lp, enum ui_action act)
 		return ui_show_base(ui, UI_BASE_ACCOUNTS);
 	case ACT_SHOW_ORDERS:
 		return ui_show_base(ui, UI_BASE_ORDERS);
+	case ACT_SHOW_JOBS:
+		return ui_show_base(ui, UI_BASE_JOBS);
+	case ACT_SHOW_EVENTS:
+		return ui_show_base(ui, UI_BASE_EVENTS);
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
 		return UI_REDRAW;
@@ -764,11 +1018,52 @@ input_key(struct loop *lp, int key)
 	}
 }
 
+/* A key for the open dialog; it may close and open another. */
+static void
+modal_key(struct loop *lp, int key)
+{
+	struct ui *ui = &lp->ui;
+	struct ui_modal *m = ui->modal;
+	int flags;
+
+	lp->trace_kind = "dialog";
+	if (ui->message[0] != '\0') {
+		ui->message[0] = '\0';
+		lp->dirty = 1;
+	}
+	ui->modal = NULL;
+	flags = m->key(m, ui, key);
+	if (flags & UI_POP) {
+		if (m->free != NULL)
+			m->free(m);
+		free(m);
+	} else if (ui->modal == NULL)
+		ui->modal = m;
+	else {
+		if (m->free != NULL)
+			m->free(m);
+		free(m);
+	}
+	apply(lp, flags & ~UI_POP);
+}
+
 static void
 handle_key(struct loop *lp, int key)
 {
 	struct ui *ui = &lp->ui;
 
+	if (lp->quit_asked) {
+		lp->quit_asked = 0;
+		ui->message[0] = '\0';
+		lp->dirty = 1;
+		if (key == 'q' || key == 'y' || key == 'Y')
+			lp->quit = 1;
+		return;
+	}
+	if (ui->modal != NULL) {
+		modal_key(lp, key);
+		return;
+	}
 	if (lp->mode != INPUT_NONE) {
 		input_key(lp, key);
 		return;
@@ -840,6 +1135,7 @@ tick(struct loop *lp)
 	long long v = lp->data_version;
 
 	ui->now = store_now();
+	refresh_jobs(lp);
 	s = store_stmt(ui->st, "PRAGMA data_version", NULL);
 	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
@@ -884,8 +1180,9 @@ static void
 run(struct loop *lp)
 {
 	struct ui *ui = &lp->ui;
-	struct pollfd fds[2];
+	struct pollfd fds[3];
 	double t, wait;
+	char drain[64];
 
 	lp->next_tick = now_ms() + TICK_MS;
 	while (!lp->quit) {
@@ -916,13 +1213,18 @@ run(struct loop *lp)
 			wait = lp->esc_deadline - t;
 		if (ui->reload_pending)
 			wait = 0;
+		if (lp->wake_pending && lp->next_wake - t < wait)
+			wait = lp->next_wake - t;
+		fds[2].fd = lp->worker.started ? lp->worker.wake[0] : -1;
+		fds[2].events = POLLIN;
+		fds[2].revents = 0;
 		fds[0].fd = STDIN_FILENO;
 		fds[0].events = POLLIN;
 		fds[0].revents = 0;
 		fds[1].fd = sig_pipe[0];
 		fds[1].events = POLLIN;
 		fds[1].revents = 0;
-		if (poll(fds, 2, wait > 0 ? (int)wait + 1 : 0) == -1 &&
+		if (poll(fds, 3, wait > 0 ? (int)wait + 1 : 0) == -1 &&
 		    errno != EINTR)
 			break;
 		if (fds[1].revents & POLLIN)
@@ -938,7 +1240,26 @@ run(struct loop *lp)
 			lp->exit_code = CLI_FAIL;
 			break;
 		}
+		if (fds[2].revents & POLLIN) {
+			while (read(lp->worker.wake[0], drain, sizeof(drain)) > 0)
+				;
+			lp->wake_pending = 1;
+			if (atomic_load(&lp->worker.ended) && lp->worker.rc != 0 &&
+			    !lp->worker.reported) {
+				lp->worker.reported = 1;
+				ui_message(ui, 1, _("the worker stopped: %s"),
+				    lp->worker.e.msg);
+				lp->dirty = 1;
+			}
+		}
 		t = now_ms();
+		if (lp->wake_pending && t >= lp->next_wake) {
+			/* The worker moved on: the strip and the screens follow. */
+			lp->wake_pending = 0;
+			lp->next_wake = t + WAKE_MIN_MS;
+			lp->trace_t0 = t;
+			tick(lp);
+		}
 		if (lp->esc_pending && t >= lp->esc_deadline) {
 			lp->esc_pending = 0;
 			lp->trace_t0 = t;
@@ -950,6 +1271,77 @@ run(struct loop *lp)
 			lp->next_tick = t + TICK_MS;
 		}
 	}
+}
+
+
+static void *
+worker_thread(void *arg)
+{
+	struct ui_worker *w = arg;
+	ssize_t n;
+
+	w->rc = worker_run(&w->opts, &w->stats, &w->e);
+	atomic_store(&w->ended, 1);
+	/* Tell the loop the worker has ended (it shows why, if it failed). */
+	n = write(w->wake[1], "x", 1);
+	(void)n;
+	return NULL;
+}
+
+/*
+ * Starts the worker beside the loop: it runs the jobs queued here (and
+ * any others) and wakes the loop with a byte per event.
+ */
+static int
+start_worker(struct loop *lp, struct cli *cli, struct err *e)
+{
+	struct ui_worker *w = &lp->worker;
+	int i;
+
+	if ((w->store_path = store_default_path(cli->store_flag, e)) == NULL)
+		return -1;
+	if (pipe(w->wake) == -1) {
+		w->wake[0] = w->wake[1] = -1;
+		return err_set(e, ERR_IO, _("cannot create a pipe: %s"),
+		    strerror(errno));
+	}
+	for (i = 0; i < 2; i++) {
+		fcntl(w->wake[i], F_SETFD, FD_CLOEXEC);
+		fcntl(w->wake[i], F_SETFL, O_NONBLOCK);
+	}
+	snprintf(w->claimer, sizeof(w->claimer), "%s:%ld:", worker_host(),
+	    (long)getpid());
+	w->opts.store_path = w->store_path;
+	w->opts.threads = UI_WORKER_THREADS;
+	w->opts.stop = &w->stop;
+	w->opts.wake_fd = w->wake[1];
+	err_clear(&w->e);
+	if (pthread_create(&w->thread, NULL, worker_thread, w) != 0)
+		return err_set(e, ERR_IO, "%s", _("cannot start the worker "
+		    "thread"));
+	w->started = 1;
+	return 0;
+}
+
+/* Stops the worker between steps and waits for it. */
+static void
+stop_worker(struct loop *lp)
+{
+	struct ui_worker *w = &lp->worker;
+	int i;
+
+	if (w->started) {
+		w->stop = 1;
+		pthread_join(w->thread, NULL);
+		w->started = 0;
+	}
+	for (i = 0; i < 2; i++) {
+		if (w->wake[i] > 0)
+			close(w->wake[i]);
+		w->wake[i] = -1;
+	}
+	free(w->store_path);
+	w->store_path = NULL;
 }
 
 static int
@@ -1028,6 +1420,11 @@ ui_main(struct cli *cli, int readonly)
 		goto out_nocurses;
 	}
 	theme_init(&ui->theme);
+	actor_describe(ui->actor, sizeof(ui->actor));
+	if (!readonly && start_worker(lp, cli, &e) == -1) {
+		ui_message(ui, 1, "%s", e.msg);
+		err_clear(&e);
+	}
 	update_geometry(ui);
 	tick(lp);
 	lp->trace_kind = "start";
@@ -1042,6 +1439,13 @@ ui_main(struct cli *cli, int readonly)
 	run(lp);
 	rc = lp->exit_code;
 out:
+	if (lp->worker.started && curses_on) {
+		/* Joining may wait for a step to end: say so. */
+		ui_message(ui, 0, "%s", _("stopping the worker..."));
+		draw(lp);
+	}
+	stop_worker(lp);
+	close_modal(ui);
 	free_screens(ui);
 	restore_terminal();
 	if (lp->term != NULL)

@@ -60,7 +60,20 @@ struct screen {
 	int cursor_y;		/* where the hardware cursor goes, -1 for none */
 };
 
-enum ui_base { UI_BASE_CERTS, UI_BASE_ACCOUNTS, UI_BASE_ORDERS, UI_BASE_COUNT };
+enum ui_base { UI_BASE_CERTS, UI_BASE_ACCOUNTS, UI_BASE_ORDERS, UI_BASE_JOBS,
+	UI_BASE_EVENTS, UI_BASE_COUNT };
+
+/*
+ * A modal dialog over the screen: it takes every key until it closes.
+ * key returns UI_* flags; UI_POP closes (and frees) the dialog.
+ */
+struct ui_modal {
+	void (*draw)(struct ui_modal *m, struct ui *ui);
+	int (*key)(struct ui_modal *m, struct ui *ui, int key);
+	void (*free)(struct ui_modal *m);
+	void *priv;
+	int cursor_y, cursor_x;	/* the hardware cursor, -1 for none */
+};
 
 #define UI_STACK_MAX 8
 
@@ -81,6 +94,8 @@ struct ui {
 	char filter_text[256];
 	struct filter filter;
 
+	char actor[160];
+
 	char message[256];
 	int message_error;
 
@@ -89,6 +104,11 @@ struct ui {
 	int guard_active;
 	/* A screen asks for UI_EV_RELOAD once the typed-ahead keys are in. */
 	int reload_pending;
+
+	/* The open dialog, or NULL. */
+	struct ui_modal *modal;
+	/* Rows the jobs strip takes above the status line. */
+	int strip_rows;
 };
 
 /*
@@ -119,12 +139,18 @@ int ui_was_interrupted(struct ui *ui);
 /* Draws text at (y, x) fitted to width columns with attribute a. */
 void ui_put(struct ui *ui, int y, int x, int width, attr_t a, const char *text);
 
+/* Opens dialog m (taking ownership; a second one is refused and freed). Returns UI_REDRAW. */
+int ui_open_modal(struct ui *ui, struct ui_modal *m);
+
 /* The screens. Each returns a new screen, or NULL (a message is set). */
 struct screen *screen_certs_new(struct ui *ui);
 struct screen *screen_detail_new(struct ui *ui, int64_t cert_id);
 struct screen *screen_help_new(struct ui *ui);
 struct screen *screen_accounts_new(struct ui *ui);
 struct screen *screen_orders_new(struct ui *ui);
+struct screen *screen_jobs_new(struct ui *ui);
+/* The audit log (job_id 0), or one job's events and its error. */
+struct screen *screen_events_new(struct ui *ui, int64_t job_id);
 
 /* Frees a screen. Accepts NULL. */
 void screen_free(struct screen *s);

@@ -120,7 +120,11 @@ check ":ord shows the orders" wait_for 'No orders yet'
 tmx send-keys -t t : b o g u s Enter
 check "an unknown command says so" wait_for "no command ':bogus'"
 tmx send-keys -t t Tab
-check "Tab goes to the next screen (certificates)" wait_for 'Name +Days'
+check "Tab goes to the next screen (jobs)" wait_for 'No jobs yet'
+tmx send-keys -t t Tab
+check "... then the events" wait_for 'No events yet'
+tmx send-keys -t t Tab
+check "... and round to the certificates" wait_for 'Name +Days'
 
 # Sorting by column, and again to reverse.
 tmx send-keys -t t N

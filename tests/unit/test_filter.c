@@ -225,13 +225,38 @@ test_keymap(void)
 	    "Tab: one candidate for 'o'");
 	is_str(buf, "orders", "Tab completes 'o' to 'orders'");
 	snprintf(buf, sizeof(buf), "%s", "");
-	ok(keymap_complete(buf, sizeof(buf), list, sizeof(list)) == 5 &&
+	ok(keymap_complete(buf, sizeof(buf), list, sizeof(list)) == 7 &&
 	    strstr(list, "accounts") && strstr(list, "quit"),
 	    "Tab on nothing lists every command");
 	snprintf(buf, sizeof(buf), "x");
 	is_int(keymap_complete(buf, sizeof(buf), list, sizeof(list)), 0,
 	    "Tab: nothing starts with x");
 	is_str(buf, "x", "... and the text stays");
+	snprintf(buf, sizeof(buf), "j");
+	is_int(keymap_complete(buf, sizeof(buf), list, sizeof(list)), 1,
+	    "Tab: one candidate for 'j'");
+	is_str(buf, "jobs", "Tab completes 'j' to 'jobs'");
+	ok(keymap_command("ev", &amb) != NULL &&
+	    keymap_command("ev", &amb)->action == ACT_SHOW_EVENTS, ":ev runs :events");
+	is_int(keymap_lookup(KM_ANY | KM_LIST | KM_CERTS, 'r'), ACT_RENEW,
+	    "r renews on the list");
+	is_int(keymap_lookup(KM_ANY | KM_DETAIL, 'R'), ACT_REVOKE,
+	    "Shift+R revokes on the detail");
+	is_int(keymap_lookup(KM_ANY | KM_LIST | KM_CERTS, ' '), ACT_MARK,
+	    "Space marks on the list");
+	is_int(keymap_lookup(KM_ANY | KM_DETAIL, ' '), ACT_PAGE_DOWN,
+	    "... and pages on the detail");
+	ok(keymap_action_writes(ACT_REVOKE) && keymap_action_writes(ACT_NEW_CERT) &&
+	    !keymap_action_writes(ACT_SHOW_JOBS), "the actions are marked as writing");
+	{
+		int ctrl_destructive = 0;
+
+		for (i = 0; i < keymap_len; i++)
+			if (keymap_action_writes(keymap[i].action) &&
+			    keymap[i].key >= 0 && keymap[i].key < 0x20)
+				ctrl_destructive = 1;
+		ok(!ctrl_destructive, "no action sits on a Ctrl-combination");
+	}
 }
 
 static void

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# The TUI's actions against a private Pebble, driven in tmux: revoke with R
+# (reason, then the name typed out), renew with r, a new certificate from
+# the n form, the worker inside the TUI running them (the jobs strip and
+# the Jobs and Events screens show it), and --readonly refusing them.
+. "$top_srcdir/tests/lib.sh"
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "1..0 # SKIP tmux is not installed"
+	exit 0
+fi
+. "$top_srcdir/tests/acme/acme-lib.sh"
+. "$top_srcdir/tests/ui/tmux-lib.sh"
+set -e
+acme_setup PEBBLE_WFE_NONCEREJECT=0
+acme_account
+HTTP=(--http-addr 127.0.0.1 --http-port "$PEBBLE_HTTP_PORT")
+
+cd_run issue -d gone.example.test "${HTTP[@]}"
+gone=$out
+cd_run issue -d renew.example.test "${HTTP[@]}"
+old=$out
+check "two certificates to act on" [ "$gone" -ge 1 ] && [ "$old" -ge 1 ]
+
+# The TUI in a pane, with this test's environment.
+cat > "$T/ui.sh" <<SH
+#!/bin/sh
+export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8
+# A sanitizer build reports into files the test checks (the pane has no log).
+export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
+export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
+'$CERTDECK' "\$@"
+echo "\$?" > '$T/exit'
+SH
+chmod +x "$T/ui.sh"
+tmux_start 100 30 "$T/ui.sh"
+
+# job_state ID: the job's state as the CLI sees it.
+job_state() { "$CERTDECK" jobs --json | jq -r ".[] | select(.id == $1) | .state"; }
+# wait_exit STATUS: the TUI ended with STATUS (poll up to 20 s).
+wait_exit() {
+	local t=0
+	while [ "$t" -lt 200 ]; do
+		[ -s "$T/exit" ] && [ "$(cat "$T/exit")" = "$1" ] && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	diag "exit status: $(cat "$T/exit" 2>/dev/null)"
+	return 1
+}
+# wait_job ID STATE: poll up to 20 s.
+wait_job() {
+	local t=0
+	while [ "$t" -lt 200 ]; do
+		[ "$(job_state "$1")" = "$2" ] && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	diag "job #$1 is $(job_state "$1"), not $2"
+	return 1
+}
+# queued_job: the job number from "queued job #N" on the screen.
+queued_job() { screen | sed -n 's/.*queued job #\([0-9]*\).*/\1/p' | head -1; }
+
+check "the list comes up" wait_for 'Name +Days'
+check "help lists the actions" eval 'tmx send-keys -t t "?"; wait_for "renew now"'
+tmx send-keys -t t q
+wait_for 'Name +Days'
+
+# Revoke: R, the reason, the name; Cancel is the default.
+tmx send-keys -t t / gone Enter
+wait_gone 'renew\.example'
+tmx send-keys -t t R
+check "R opens the reason dialog" wait_for 'Revoke #'"$gone"
+check "... which lists the reasons" eval 'screen | grep -q superseded && screen | grep -q keyCompromise'
+tmx send-keys -t t Enter
+check "Enter on the default (Cancel) revokes nothing" wait_for 'cancelled'
+tmx send-keys -t t R
+wait_for 'Revoke #'
+tmx send-keys -t t 3
+check "picking superseded asks for the name" wait_for 'Type gone\.example\.test'
+tmx send-keys -t t wrong Enter
+check "a wrong name is refused in the dialog" wait_for "that is not"
+tmx send-keys -t t C-u gone.example.test Enter
+check "the right name queues the job" wait_for 'queued job #[0-9]+'
+rj=$(queued_job)
+check "the list turns revoked" wait_for 'gone\.example\.test .*revoked' 20000
+check "certdeck show says revoked" \
+	[ "$("$CERTDECK" show "$gone" --json | jq -r .status)" = revoked ]
+check "the revocation job is done" wait_job "$rj" done
+check "Pebble agrees" [ "$(pebble_cert_status "$gone")" = Revoked ]
+serial=$("$CERTDECK" show "$gone" --json | jq -r .serial)
+reason=$(curl -sf --noproxy '*' --cacert "$PEBBLE_CA" \
+	"$PEBBLE_MGMT/cert-status-by-serial/$serial" | jq -r .Reason)
+check "... with reason superseded (4)" [ "$reason" = 4 ]
+tmx send-keys -t t Escape
+wait_for 'renew\.example'
+
+# Renew: r on the selected row; the job runs in the TUI's worker.
+tmx send-keys -t t / renew Enter
+wait_gone 'gone\.example'
+tmx send-keys -t t r
+check "r queues a renewal" wait_for 'queued job #[0-9]+'
+nj=$(queued_job)
+check "the renewal finishes" wait_job "$nj" done
+new=$("$CERTDECK" jobs --json | jq -r ".[] | select(.id == $nj) | .result_id")
+check "a new certificate appears" [ "$new" -gt "$old" ]
+check "... and replaces the old one" \
+	[ "$("$CERTDECK" list --all --json | jq -r ".[] | select(.id == $old) | .status")" = replaced ]
+tmx send-keys -t t : j o b s Enter
+check ":jobs lists the renewal as done" wait_for "^ *$nj +renew .* done"
+tmx send-keys -t t Enter
+check "Enter opens the job's events" wait_for "Job #[0-9]+ renew of #$old: done"
+tmx send-keys -t t q : e v e n t s Enter
+check ":events shows the audit log" wait_for "job #$nj \(renew\) done"
+tmx send-keys -t t : c e r t s Enter Escape
+wait_for 'gone\.example'
+
+# A new certificate from the form; its errors show in the form.
+tmx send-keys -t t n
+check "n opens the form" wait_for 'New certificate'
+tmx send-keys -t t Enter
+check "an empty name is refused in the form" wait_for 'give at least one name'
+tmx send-keys -t t new.example.test Tab Tab abc Enter
+check "a bad port is refused" wait_for "'abc' is not a port number"
+tmx send-keys -t t C-u "$PEBBLE_HTTP_PORT" Tab 127.0.0.1 Enter
+check "the form queues an issuance" wait_for 'queued job #[0-9]+'
+ij=$(queued_job)
+check "the issuance finishes" wait_job "$ij" done
+check "the new certificate shows up in the list" wait_for '^new\.example\.test' 20000
+
+# A job queued elsewhere runs in the TUI's worker; the strip shows it while
+# its dns-01 hook waits for $T/go, and q asks before stopping it.
+cat > "$T/slow-hook.sh" <<SH
+#!/bin/sh
+t=0
+while [ ! -e '$T/go' ] && [ \$t -lt 300 ]; do sleep 0.1; t=\$((t + 1)); done
+exec '$top_srcdir/tests/hooks/challtest-dns-hook.sh' "\$@"
+SH
+chmod +x "$T/slow-hook.sh"
+cd_run issue -d slow.example.test --challenge dns-01 --dns-hook "$T/slow-hook.sh" \
+	--dns-resolver "$CHALLTEST_DNS" --no-wait
+sj=$out
+check "the strip shows the running job with its step" \
+	wait_for "^#$sj issue [0-9]+ \\[.*\\] [0-9]+/[0-9]+ " 20000
+tmx send-keys -t t q
+check "q with a job running here asks first" wait_for 'running here'
+tmx send-keys -t t x
+check "... another key stays" wait_gone 'running here'
+touch "$T/go"
+check "the job finishes once the hook goes on" wait_job "$sj" done
+check "... and leaves the strip" wait_gone "^#$sj issue"
+
+# Marks: Space marks two rows, K rotates both after a y/N question.
+tmx send-keys -t t g
+tmx send-keys -t t Space Space
+check "Space marks rows" wait_for '2 marked'
+tmx send-keys -t t K
+check "K asks first" wait_for 'Rotate key'
+tmx send-keys -t t n
+check "n says no" wait_for 'cancelled'
+tmx send-keys -t t K y
+check "y queues a rotation for each marked row" wait_for 'queued jobs #[0-9]+, #[0-9]+'
+
+# q with jobs running here asks first; any other key stays.
+tmx send-keys -t t q
+if wait_for 'running here' 3000 > /dev/null; then
+	tmx send-keys -t t x
+	wait_gone 'running here'
+	tmx send-keys -t t q
+	wait_for 'running here'
+	tmx send-keys -t t y
+fi
+check "q quits" wait_exit 0
+check "no job is left running" \
+	[ "$("$CERTDECK" jobs --json | jq '[.[] | select(.state == "running")] | length')" -eq 0 ]
+
+# Read-only: no actions in help, r refused.
+tmx kill-server > /dev/null 2>&1 || true
+rm -f "$T/exit"
+tmux_start 100 30 "$T/ui.sh --readonly"
+wait_for 'Name +Days'
+tmx send-keys -t t "?"
+wait_for 'Everywhere'
+check "read-only help has no actions" eval '! screen | grep -q "renew now"'
+tmx send-keys -t t q r
+check "read-only refuses r" wait_for 'read-only: actions are off'
+before=$("$CERTDECK" jobs --json | jq length)
+tmx send-keys -t t n
+sleep 0.3
+check "... and n opens no form" eval '! screen | grep -q "New certificate"'
+check "... and queues nothing" [ "$("$CERTDECK" jobs --json | jq length)" -eq "$before" ]
+tmx send-keys -t t q
+check "read-only quits" wait_exit 0
+check "no sanitizer reports" eval '! ls "$T"/san.* > /dev/null 2>&1 || { cat "$T"/san.* | head -40 | sed "s/^/# /"; false; }'
+done_testing

@@ -1,0 +1,289 @@
+/*
+ * Events: the audit log (every job's progress and outcome, with who asked),
+ * newest at the bottom like a log; or, opened from the jobs screen, one
+ * job's events under its state and last error (the CA's problem document).
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "i18n.h"
+#include "store_job.h"
+#include "timefmt.h"
+#include "ui.h"
+#include "widget_table.h"
+
+/* The audit log shows the newest this many. */
+#define EVENTS_MAX 2000
+#define HEAD_MAX 6
+
+struct event_item {
+	long long time;
+	int64_t job_id;
+	char level[8];
+	int step, steps;
+	char *message;
+	char *actor;
+};
+
+struct events {
+	int64_t job_id;		/* 0: all */
+	struct event_item *rows;
+	size_t n, cap;
+	struct list_view lv;
+	int loaded;
+	char head[HEAD_MAX][300];	/* the job's summary and error */
+	int n_head;
+};
+
+enum col { C_TIME, C_JOB, C_LEVEL, C_STEP, C_MESSAGE, C_ACTOR, C_COUNT };
+
+static const struct table_col cols[C_COUNT] = {
+	[C_TIME] = { N_("Time"), 19, 0, 0, 0 },
+	[C_JOB] = { N_("Job"), 5, 0, 1, 2 },
+	[C_LEVEL] = { N_("Level"), 5, 0, 0, 3 },
+	[C_STEP] = { N_("Step"), 5, 0, 1, 4 },
+	[C_MESSAGE] = { N_("Message"), 0, 16, 0, 0 },
+	[C_ACTOR] = { N_("Actor"), 18, 0, 0, 1 },
+};
+
+static void
+rows_clear(struct events *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		free(v->rows[i].message);
+		free(v->rows[i].actor);
+	}
+	v->n = 0;
+}
+
+static int
+collect(const struct event_row *r, void *arg)
+{
+	struct events *v = arg;
+	struct event_item *grown, *it;
+
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 64;
+
+		if ((grown = realloc(v->rows, cap * sizeof(*grown))) == NULL)
+			return 1;
+		v->rows = grown;
+		v->cap = cap;
+	}
+	it = &v->rows[v->n++];
+	it->time = r->time;
+	it->job_id = r->job_id;
+	snprintf(it->level, sizeof(it->level), "%s", r->level != NULL ?
+	    r->level : "");
+	it->step = r->step;
+	it->steps = r->steps;
+	it->message = strdup(r->message != NULL ? r->message : "");
+	it->actor = strdup(r->actor != NULL ? r->actor : "");
+	return 0;
+}
+
+static const char *
+json_str(const cJSON *o, const char *name)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+/* The job's state, attempt and error above its events. */
+static void
+load_head(struct events *v, struct ui *ui)
+{
+	struct job_row *j = NULL;
+	struct err e;
+	cJSON *err;
+	const char *s;
+
+	v->n_head = 0;
+	err_clear(&e);
+	if (store_job_get(ui->st, v->job_id, &j, &e) != 0) {
+		job_row_free(j);
+		return;
+	}
+	snprintf(v->head[v->n_head++], sizeof(v->head[0]),
+	    _("Job #%lld %s of #%lld: %s, attempt %d, step %d/%d %s"),
+	    (long long)j->id, j->kind, (long long)j->target_id,
+	    store_job_state_name(j->state), j->attempt, j->step, j->steps,
+	    j->progress != NULL ? j->progress : "");
+	if (j->last_error != NULL &&
+	    (err = cJSON_Parse(j->last_error)) != NULL) {
+		if ((s = json_str(err, "message")) != NULL)
+			snprintf(v->head[v->n_head++], sizeof(v->head[0]),
+			    _("Error: %s"), s);
+		if ((s = json_str(err, "problem_type")) != NULL)
+			snprintf(v->head[v->n_head++], sizeof(v->head[0]),
+			    _("Problem: %s"), s);
+		if ((s = json_str(err, "problem_detail")) != NULL)
+			snprintf(v->head[v->n_head++], sizeof(v->head[0]),
+			    _("Detail: %s"), s);
+		cJSON_Delete(err);
+	}
+	v->head[v->n_head++][0] = '\0';
+	job_row_free(j);
+}
+
+static int
+page_rows(struct events *v, struct ui *ui)
+{
+	int p = ui->body_rows - 1 - v->n_head;
+
+	return p > 1 ? p : 1;
+}
+
+static int
+load(struct events *v, struct ui *ui)
+{
+	struct err e;
+	int at_end = !v->loaded || v->lv.sel >= v->lv.n - 1;
+
+	rows_clear(v);
+	err_clear(&e);
+	if (v->job_id > 0)
+		load_head(v, ui);
+	if (store_event_list(ui->st, v->job_id, v->job_id > 0 ? 0 :
+	    EVENTS_MAX, collect, v, &e) == -1)
+		ui_message(ui, 1, "%s", e.msg);
+	v->lv.n = (int)v->n;
+	/* Like tail -f: at the bottom, the view follows new events. */
+	if (at_end)
+		v->lv.sel = v->lv.n - 1;
+	v->loaded = 1;
+	list_view_clamp(&v->lv, page_rows(v, ui));
+	return UI_REDRAW;
+}
+
+static void
+events_draw(struct screen *s, struct ui *ui)
+{
+	struct events *v = s->priv;
+	struct table_layout l;
+	char buf[64];
+	int i, y, page = page_rows(v, ui), y0;
+	attr_t at;
+
+	for (i = 0; i < v->n_head; i++)
+		ui_put(ui, ui->body_top + i, 1, ui->cols - 2, i == 0 ? A_BOLD :
+		    ui->theme.attr[TH_ERROR], v->head[i]);
+	y0 = ui->body_top + v->n_head;
+	list_view_clamp(&v->lv, page);
+	table_layout(cols, C_COUNT, ui->cols, &l);
+	table_draw_header(ui, y0, cols, &l, C_TIME, 0);
+	for (i = 0; i < page && v->lv.top + i < (int)v->n; i++) {
+		const struct event_item *it = &v->rows[v->lv.top + i];
+		int sel = v->lv.top + i == v->lv.sel;
+
+		y = y0 + 1 + i;
+		at = sel ? ui->theme.attr[TH_SELECTED] : A_NORMAL;
+		if (sel)
+			table_fill_row(ui, y, at);
+		timefmt_utc(it->time, 1, buf, sizeof(buf));
+		table_draw_cell(ui, y, cols, &l, C_TIME, at, buf);
+		if (it->job_id > 0)
+			snprintf(buf, sizeof(buf), "%lld", (long long)it->job_id);
+		else
+			snprintf(buf, sizeof(buf), "-");
+		table_draw_cell(ui, y, cols, &l, C_JOB, at, buf);
+		table_draw_cell(ui, y, cols, &l, C_LEVEL, at |
+		    (strcmp(it->level, "error") == 0 ?
+		    ui->theme.attr[TH_REVOKED] : 0), it->level);
+		if (it->steps > 0)
+			snprintf(buf, sizeof(buf), "%d/%d", it->step, it->steps);
+		else
+			snprintf(buf, sizeof(buf), "-");
+		table_draw_cell(ui, y, cols, &l, C_STEP, at, buf);
+		table_draw_cell(ui, y, cols, &l, C_MESSAGE, at, it->message);
+		table_draw_cell(ui, y, cols, &l, C_ACTOR, at, it->actor);
+	}
+	s->hint[0] = '\0';
+	if (v->n == 0) {
+		ui_put(ui, y0 + 2, 2, ui->cols - 4, ui->theme.attr[TH_DIM],
+		    _("No events yet."));
+		return;
+	}
+	s->cursor_y = y0 + 1 + v->lv.sel - v->lv.top;
+	snprintf(s->hint, sizeof(s->hint), "%d/%zu", v->lv.sel + 1, v->n);
+}
+
+static int
+events_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
+{
+	struct events *v = s->priv;
+
+	(void)key;
+	return list_view_key(&v->lv, act, page_rows(v, ui));
+}
+
+static int
+events_event(struct screen *s, struct ui *ui, enum ui_event ev)
+{
+	struct events *v = s->priv;
+
+	if (ev == UI_EV_RESIZE) {
+		list_view_clamp(&v->lv, page_rows(v, ui));
+		return UI_REDRAW;
+	}
+	return load(v, ui);
+}
+
+static void
+events_free(struct screen *s)
+{
+	struct events *v = s->priv;
+
+	if (v == NULL)
+		return;
+	rows_clear(v);
+	free(v->rows);
+	free(v);
+}
+
+static const struct screen_ops events_ops = {
+	.name = N_("Events"),
+	.context = KM_ANY | KM_LIST,
+	.draw = events_draw,
+	.key = events_key,
+	.on_event = events_event,
+	.free = events_free,
+};
+
+static const struct screen_ops job_events_ops = {
+	.name = N_("Job"),
+	.context = KM_ANY,
+	.draw = events_draw,
+	.key = events_key,
+	.on_event = events_event,
+	.free = events_free,
+};
+
+struct screen *
+screen_events_new(struct ui *ui, int64_t job_id)
+{
+	struct screen *s = calloc(1, sizeof(*s));
+	struct events *v = calloc(1, sizeof(*v));
+
+	if (s == NULL || v == NULL) {
+		free(s);
+		free(v);
+		ui_message(ui, 1, "%s", _("out of memory"));
+		return NULL;
+	}
+	s->ops = job_id > 0 ? &job_events_ops : &events_ops;
+	s->priv = v;
+	v->job_id = job_id;
+	if (job_id > 0)
+		snprintf(s->title, sizeof(s->title), "#%lld",
+		    (long long)job_id);
+	load(v, ui);
+	return s;
+}

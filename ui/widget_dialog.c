@@ -1,0 +1,335 @@
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "i18n.h"
+#include "widget_dialog.h"
+#include "widget_line.h"
+
+struct dialog {
+	char title[128];
+	char text[512];
+	/* A choice. */
+	char options[DIALOG_MAX_OPTIONS][96];
+	char keys[DIALOG_MAX_OPTIONS + 1];
+	int n, sel;
+	int (*done)(struct ui *, void *, int);
+	/* A form. */
+	int form;
+	struct dialog_field fields[DIALOG_MAX_FIELDS];
+	struct line_edit edit[DIALOG_MAX_FIELDS];
+	int (*submit)(struct ui *, void *, char *const *, char *, size_t);
+	char error[256];
+	void *arg;
+	void (*arg_free)(void *);
+};
+
+static void
+dialog_free(struct ui_modal *m)
+{
+	struct dialog *d = m->priv;
+
+	if (d != NULL && d->arg_free != NULL)
+		d->arg_free(d->arg);
+	free(d);
+}
+
+/* The box: width w, height h, centred in the body. Draws the frame. */
+static void
+dialog_box(struct ui *ui, const char *title, int w, int h, int *y0, int *x0)
+{
+	attr_t a = ui->theme.attr[TH_STATUS];
+	int y, top;
+
+	if (w > ui->cols - 2)
+		w = ui->cols - 2;
+	top = ui->body_top + (ui->body_rows - h) / 2;
+	if (top < ui->body_top)
+		top = ui->body_top;
+	*y0 = top;
+	*x0 = (ui->cols - w) / 2;
+	for (y = 0; y < h; y++) {
+		attrset(a);
+		mvhline(top + y, *x0, ' ', w);
+		mvaddch(top + y, *x0, y == 0 || y == h - 1 ? '+' : '|');
+		mvaddch(top + y, *x0 + w - 1, y == 0 || y == h - 1 ? '+' : '|');
+		if (y == 0 || y == h - 1)
+			mvhline(top + y, *x0 + 1, '-', w - 2);
+	}
+	attrset(A_NORMAL);
+	ui_put(ui, top, *x0 + 2, w - 4, a | A_BOLD, title);
+}
+
+static int
+box_width(struct ui *ui)
+{
+	return ui->cols - 4 < 64 ? ui->cols - 4 : 64;
+}
+
+static void
+choice_draw(struct ui_modal *m, struct ui *ui)
+{
+	struct dialog *d = m->priv;
+	attr_t a = ui->theme.attr[TH_STATUS];
+	int w = box_width(ui), h = d->n + 4 + (d->text[0] ? 2 : 0), y0, x0, i;
+	int y;
+	char buf[128];
+
+	dialog_box(ui, d->title, w, h, &y0, &x0);
+	y = y0 + 1;
+	if (d->text[0]) {
+		ui_put(ui, y + 1, x0 + 2, w - 4, a, d->text);
+		y += 2;
+	}
+	y++;
+	for (i = 0; i < d->n; i++) {
+		if (d->keys[i] != '\0' && d->keys[i] != ' ')
+			snprintf(buf, sizeof(buf), "%c) %s", d->keys[i],
+			    d->options[i]);
+		else
+			snprintf(buf, sizeof(buf), "   %s", d->options[i]);
+		ui_put(ui, y + i, x0 + 4, w - 8, i == d->sel ?
+		    ui->theme.attr[TH_SELECTED] | A_BOLD : a, buf);
+	}
+	m->cursor_y = y + d->sel;
+	m->cursor_x = x0 + 4;
+}
+
+static int
+choice_key(struct ui_modal *m, struct ui *ui, int key)
+{
+	struct dialog *d = m->priv;
+	int i, pick = -2;
+
+	switch (key) {
+	case 'k':
+	case UI_FN(KEY_UP):
+	case UI_FN(KEY_BTAB):
+		if (d->sel > 0)
+			d->sel--;
+		return UI_REDRAW;
+	case 'j':
+	case '\t':
+	case UI_FN(KEY_DOWN):
+		if (d->sel < d->n - 1)
+			d->sel++;
+		return UI_REDRAW;
+	case '\n':
+	case '\r':
+	case UI_FN(KEY_ENTER):
+		pick = d->sel;
+		break;
+	case UI_ESC:
+	case 'q':
+		pick = -1;
+		break;
+	default:
+		for (i = 0; i < d->n; i++)
+			if (key != ' ' && key == (unsigned char)d->keys[i])
+				pick = i;
+		if (pick == -2)
+			return UI_HANDLED;
+	}
+	return d->done(ui, d->arg, pick) | UI_POP | UI_REDRAW;
+}
+
+static struct ui_modal *
+modal_new(struct ui *ui, struct dialog **out)
+{
+	struct ui_modal *m = calloc(1, sizeof(*m));
+	struct dialog *d = calloc(1, sizeof(*d));
+
+	if (m == NULL || d == NULL) {
+		free(m);
+		free(d);
+		ui_message(ui, 1, "%s", _("out of memory"));
+		return NULL;
+	}
+	m->priv = d;
+	m->free = dialog_free;
+	m->cursor_y = -1;
+	*out = d;
+	return m;
+}
+
+int
+dialog_choice(struct ui *ui, const char *title, const char *text,
+    const char *const *options, int n, int sel, const char *keys,
+    int (*done)(struct ui *ui, void *arg, int choice), void *arg,
+    void (*arg_free)(void *))
+{
+	struct dialog *d;
+	struct ui_modal *m;
+	int i;
+
+	if (n > DIALOG_MAX_OPTIONS || (m = modal_new(ui, &d)) == NULL) {
+		if (arg_free != NULL)
+			arg_free(arg);
+		return UI_REDRAW;
+	}
+	snprintf(d->title, sizeof(d->title), " %s ", title);
+	snprintf(d->text, sizeof(d->text), "%s", text != NULL ? text : "");
+	for (i = 0; i < n; i++) {
+		snprintf(d->options[i], sizeof(d->options[i]), "%s",
+		    options[i]);
+		d->keys[i] = keys != NULL && i < (int)strlen(keys) ? keys[i] :
+		    ' ';
+	}
+	d->n = n;
+	d->sel = sel >= 0 && sel < n ? sel : 0;
+	d->done = done;
+	d->arg = arg;
+	d->arg_free = arg_free;
+	m->draw = choice_draw;
+	m->key = choice_key;
+	return ui_open_modal(ui, m);
+}
+
+static int
+label_width(const struct dialog *d)
+{
+	int i, w = 0, lw;
+
+	for (i = 0; i < d->n; i++)
+		if ((lw = format_width(d->fields[i].label)) > w)
+			w = lw;
+	return w + 2;
+}
+
+static void
+form_draw(struct ui_modal *m, struct ui *ui)
+{
+	struct dialog *d = m->priv;
+	const struct theme *t = &ui->theme;
+	attr_t a = t->attr[TH_STATUS];
+	int w = box_width(ui), h = 2 * d->n + 5, y0, x0, i, lw, fx, fw;
+	char buf[LINE_EDIT_MAX + 8];
+
+	dialog_box(ui, d->title, w, h, &y0, &x0);
+	lw = label_width(d);
+	fx = x0 + 2 + lw;
+	fw = w - 4 - lw;
+	for (i = 0; i < d->n; i++) {
+		int y = y0 + 2 + 2 * i;
+
+		ui_put(ui, y, x0 + 2, lw, a | (i == d->sel ? A_BOLD : 0),
+		    d->fields[i].label);
+		if (d->fields[i].choices != NULL)
+			snprintf(buf, sizeof(buf), "< %s >", d->edit[i].buf);
+		else
+			snprintf(buf, sizeof(buf), "%s", d->edit[i].buf);
+		attrset(i == d->sel ? t->attr[TH_SELECTED] : A_NORMAL);
+		mvhline(y, fx, ' ', fw);
+		attrset(A_NORMAL);
+		ui_put(ui, y, fx, fw, i == d->sel ? t->attr[TH_SELECTED] :
+		    A_NORMAL, buf);
+	}
+	if (d->error[0] != '\0')
+		ui_put(ui, y0 + h - 2, x0 + 2, w - 4, t->attr[TH_ERROR],
+		    d->error);
+	else
+		ui_put(ui, y0 + h - 2, x0 + 2, w - 4, t->attr[TH_DIM],
+		    d->fields[d->sel].hint != NULL ? d->fields[d->sel].hint :
+		    _("Enter submits, Tab next field, Esc cancels"));
+	m->cursor_y = y0 + 2 + 2 * d->sel;
+	m->cursor_x = fx + (d->fields[d->sel].choices != NULL ? 2 :
+	    line_edit_cursor_col(&d->edit[d->sel]));
+	if (m->cursor_x >= fx + fw)
+		m->cursor_x = fx + fw - 1;
+}
+
+static void
+cycle(struct dialog *d, int dir)
+{
+	const char *const *c = d->fields[d->sel].choices;
+	int n, i, cur = 0;
+
+	for (n = 0; c[n] != NULL; n++)
+		if (strcmp(c[n], d->edit[d->sel].buf) == 0)
+			cur = n;
+	if (n == 0)
+		return;
+	i = (cur + dir + n) % n;
+	line_edit_set(&d->edit[d->sel], c[i]);
+}
+
+static int
+form_key(struct ui_modal *m, struct ui *ui, int key)
+{
+	struct dialog *d = m->priv;
+	char *values[DIALOG_MAX_FIELDS];
+	int i, rc;
+
+	switch (key) {
+	case UI_ESC:
+		return UI_POP | UI_REDRAW;
+	case '\t':
+	case UI_FN(KEY_DOWN):
+		d->sel = (d->sel + 1) % d->n;
+		return UI_REDRAW;
+	case UI_FN(KEY_BTAB):
+	case UI_FN(KEY_UP):
+		d->sel = (d->sel + d->n - 1) % d->n;
+		return UI_REDRAW;
+	case '\n':
+	case '\r':
+	case UI_FN(KEY_ENTER):
+		for (i = 0; i < d->n; i++)
+			values[i] = d->edit[i].buf;
+		d->error[0] = '\0';
+		rc = d->submit(ui, d->arg, values, d->error, sizeof(d->error));
+		if (rc == -1)
+			return UI_REDRAW;
+		return rc | UI_POP | UI_REDRAW;
+	}
+	if (d->fields[d->sel].choices != NULL) {
+		if (key == ' ' || key == UI_FN(KEY_RIGHT))
+			cycle(d, 1);
+		else if (key == UI_FN(KEY_LEFT))
+			cycle(d, -1);
+		return UI_REDRAW;
+	}
+	switch (line_edit_key(&d->edit[d->sel], key)) {
+	case LE_IGNORED:
+	case LE_EMPTY_BACK:
+		return UI_HANDLED;
+	default:
+		return UI_REDRAW;
+	}
+}
+
+int
+dialog_form(struct ui *ui, const char *title,
+    const struct dialog_field *fields, int n,
+    int (*submit)(struct ui *ui, void *arg, char *const *values, char *err,
+    size_t errlen), void *arg, void (*arg_free)(void *))
+{
+	struct dialog *d;
+	struct ui_modal *m;
+	int i;
+
+	if (n > DIALOG_MAX_FIELDS || n < 1 || (m = modal_new(ui, &d)) == NULL) {
+		if (arg_free != NULL)
+			arg_free(arg);
+		return UI_REDRAW;
+	}
+	snprintf(d->title, sizeof(d->title), " %s ", title);
+	d->form = 1;
+	d->n = n;
+	for (i = 0; i < n; i++) {
+		d->fields[i] = fields[i];
+		line_edit_set(&d->edit[i], fields[i].value != NULL ?
+		    fields[i].value : fields[i].choices != NULL ?
+		    fields[i].choices[0] : "");
+	}
+	d->submit = submit;
+	d->arg = arg;
+	d->arg_free = arg_free;
+	m->draw = form_draw;
+	m->key = form_key;
+	return ui_open_modal(ui, m);
+}
