@@ -69,11 +69,15 @@ add(struct detail *d, const char *label, enum theme_role role,
 		d->fields = grown;
 		d->cap = cap;
 	}
+	/* Measure, then format: vsnprintf twice, bounded both times. */
 	va_start(ap, fmt);
-	n = vasprintf(&text, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0 || (text = malloc((size_t)n + 1)) == NULL)
 		return;
+	va_start(ap, fmt);
+	vsnprintf(text, (size_t)n + 1, fmt, ap);
+	va_end(ap);
 	d->fields[d->n].label = label;
 	d->fields[d->n].text = text;
 	d->fields[d->n].role = role;
