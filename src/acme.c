@@ -298,7 +298,7 @@ acme_client_new(const char *directory_url, const char *ca_bundle_pem,
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
-	c->nonce_retries = 10;
+	c->nonce_retries = 20;	/* 50% rejection loses 1 request in 2 million */
 	c->directory_url = strdup(directory_url);
 	if (ca_bundle_pem != NULL && (c->ca_bundle_pem = strdup(ca_bundle_pem)) == NULL)
 		goto fail;

@@ -65,7 +65,7 @@ const char *acme_client_directory_json(struct acme_client *c);
 int acme_client_set_account(struct acme_client *c, EVP_PKEY *key, const char *kid,
     struct err *e);
 
-/* Tuning for tests and benchmarks: the most badNonce retries per request (default 10). */
+/* Tuning for tests and benchmarks: the most badNonce retries per request (default 20). */
 void acme_client_set_nonce_retries(struct acme_client *c, int n);
 
 /*
