@@ -90,13 +90,16 @@ thread_main(void *arg)
 	struct http *h = NULL;
 	struct http_response *r = NULL;
 	struct err e;
+	char url[512];
 	long good = 0;
 	int i;
 
+	/* Each thread its own URL: url_of's buffer is shared. */
+	snprintf(url, sizeof(url), "%s/nonce", base);
 	if (http_new(NULL, &h, &e) != 0)
 		return (void *)(intptr_t)0;
 	for (i = 0; i < 20; i++) {
-		if (http_request(h, "GET", url_of("/nonce"), NULL, NULL, 0, &r,
+		if (http_request(h, "GET", url, NULL, NULL, 0, &r,
 		    &e) == 0 && r->status == 200 && r->replay_nonce != NULL &&
 		    strcmp(r->replay_nonce, "abc") == 0)
 			good++;
