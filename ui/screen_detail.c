@@ -16,6 +16,7 @@
 #include "i18n.h"
 #include "store_acme.h"
 #include "store_cert.h"
+#include "store_deploy.h"
 #include "timefmt.h"
 #include "ui.h"
 
@@ -82,6 +83,36 @@ add(struct detail *d, const char *label, enum theme_role role,
 	d->fields[d->n].text = text;
 	d->fields[d->n].role = role;
 	d->n++;
+}
+
+/* One line per deploy target: where it goes and how its last run went. */
+static void
+add_deploy_targets(struct ui *ui, struct detail *d, int64_t cert_id)
+{
+	struct deploy_target **t = NULL;
+	size_t n = 0, i;
+	char when[64] = "";
+	struct err e;
+
+	err_clear(&e);
+	if (store_deploy_list(ui->st, cert_id, &t, &n, &e) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *path = t[i]->fullchain_path ? t[i]->fullchain_path :
+		    t[i]->cert_path ? t[i]->cert_path : t[i]->combined_path ?
+		    t[i]->combined_path : t[i]->key_path ? t[i]->key_path : "-";
+		int failed = t[i]->last_status != NULL &&
+		    strcmp(t[i]->last_status, "failed") == 0;
+
+		if (t[i]->last_run > 0)
+			timefmt_utc(t[i]->last_run, 1, when, sizeof(when));
+		add(d, i == 0 ? _("Deployed to") : "", failed ? TH_ERROR : TH_NORMAL,
+		    "%s: %s", path, t[i]->last_status == NULL ? _("never run") :
+		    failed ? _("FAILED") : when);
+		if (failed && t[i]->last_message != NULL)
+			add(d, "", TH_ERROR, "  %s", t[i]->last_message);
+	}
+	deploy_target_list_free(t, n);
 }
 
 /* "[#######...] 70% used", in the theme's glyphs. */
@@ -214,6 +245,22 @@ load(struct detail *d, struct ui *ui)
 		    (long long)row->replaced_by);
 	else
 		add(d, _("Replaced by"), TH_NORMAL, "%s", _("nothing (current)"));
+	if (row->status == CERT_VALID && row->order_id != 0 && row->renew_at > 0) {
+		timefmt_utc(row->renew_at, 1, a, sizeof(a));
+		add(d, _("Renewal due"), TH_NORMAL, "%s", a);
+	}
+	if (row->ari_start > 0) {
+		timefmt_utc(row->ari_start, 1, a, sizeof(a));
+		timefmt_utc(row->ari_end, 1, b, sizeof(b));
+		add(d, _("ARI window"), TH_NORMAL, "%s .. %s", a, b);
+		if (row->ari_explanation != NULL)
+			add(d, "", TH_DIM, "%s", row->ari_explanation);
+	}
+	if (row->revoked_at > 0) {
+		timefmt_utc(row->revoked_at, 1, a, sizeof(a));
+		add(d, _("Revoked"), TH_ERROR, _("%s (reason %d)"), a, row->revocation_reason);
+	}
+	add_deploy_targets(ui, d, row->id);
 	add(d, _("Source"), TH_NORMAL, "%s", row->source ? row->source : "-");
 	timefmt_utc(row->created, 1, a, sizeof(a));
 	add(d, _("Stored"), TH_NORMAL, "%s", a);

@@ -19,6 +19,11 @@ C=$T/certs
 	"$C/old.example.test.pem" "$C/shop.example.test.pem" > /dev/null
 serial=$(openssl x509 -in "$C/www.example.test.crt" -noout -serial | sed 's/^serial=//' |
 	tr 'A-F' 'a-f')
+# www is deployed somewhere: the detail view shows where and how it went.
+www_id=$("$CERTDECK" list --json | jq -r '.[] | select(.name == "www.example.test") | .id')
+mkdir -p "$T/www"
+"$CERTDECK" deploy add "$www_id" --fullchain "$T/www/full.pem" --key "$T/www/key.pem" > /dev/null
+"$CERTDECK" deploy run "$www_id" > /dev/null
 
 # A shell in the pane: the prompt must come back after every exit.
 tmux_start 80 24 "env -i PATH='$PATH' HOME='$T' HISTFILE= TERM=xterm-256color LC_ALL=C.UTF-8 \
@@ -82,6 +87,9 @@ check "p shows the PEM chain" wait_for 'BEGIN CERTIFICATE'
 check "... never a private key" eval '! screen | grep -q "PRIVATE KEY"'
 tmx send-keys -t t p
 check "p again hides it" wait_for 'Serial +'
+tmx send-keys -t t Space
+check "the detail shows the deploy target and its last run" \
+	wait_for "Deployed to +$T/www/full\.pem: [0-9]{4}-"
 tmx send-keys -t t q
 check "q goes back to the list" wait_for 'Name +Days'
 check "... with the selection kept" eval '[ "$(cursor_y)" = 4 ]'
@@ -122,7 +130,7 @@ check "an unknown command says so" wait_for "no command ':bogus'"
 tmx send-keys -t t Tab
 check "Tab goes to the next screen (jobs)" wait_for 'No jobs yet'
 tmx send-keys -t t Tab
-check "... then the events" wait_for 'No events yet'
+check "... then the events (the deploy run is in the audit log)" wait_for 'certificate #[0-9]+ deploy'
 tmx send-keys -t t Tab
 check "... and round to the certificates" wait_for 'Name +Days'
 
