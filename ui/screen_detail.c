@@ -87,7 +87,7 @@ add(struct detail *d, const char *label, enum theme_role role,
 
 /* One line per deploy target: where it goes and how its last run went. */
 static void
-add_deploy_targets(struct ui *ui, struct detail *d, int64_t cert_id)
+add_deploy_rows(struct ui *ui, struct detail *d, int64_t cert_id)
 {
 	struct deploy_target **t = NULL;
 	size_t n = 0, i;
@@ -260,7 +260,7 @@ load(struct detail *d, struct ui *ui)
 		timefmt_utc(row->revoked_at, 1, a, sizeof(a));
 		add(d, _("Revoked"), TH_ERROR, _("%s (reason %d)"), a, row->revocation_reason);
 	}
-	add_deploy_targets(ui, d, row->id);
+	add_deploy_rows(ui, d, row->id);
 	add(d, _("Source"), TH_NORMAL, "%s", row->source ? row->source : "-");
 	timefmt_utc(row->created, 1, a, sizeof(a));
 	add(d, _("Stored"), TH_NORMAL, "%s", a);
