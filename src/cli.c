@@ -29,6 +29,17 @@ const struct cmd_entry *const cli_commands[] = {
 };
 
 void
+cli_print_json(cJSON *o)
+{
+	char *text = o != NULL ? cJSON_Print(o) : NULL;
+
+	if (text != NULL)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(o);
+}
+
+void
 cli_msg(const char *fmt, ...)
 {
 	va_list ap;

@@ -6,6 +6,7 @@
 #ifndef CERTDECK_CLI_H
 #define CERTDECK_CLI_H
 
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <stdint.h>
 
@@ -45,6 +46,9 @@ enum { CLI_OPT_STORE = 0x100, CLI_OPT_HELP };
  */
 #define CLI_CONTINUE 0x7fff
 int cli_common_option(struct cli *cli, const struct cmd_entry *self, int opt);
+
+/* Prints o as indented JSON and a newline to stdout, then frees it. Accepts NULL. */
+void cli_print_json(cJSON *o);
 
 /* Prints "certdeck: MESSAGE" to stderr. */
 void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -272,14 +272,8 @@ sub_list(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		    _("CONTACT"), _("SERVER"));
 	rc = store_account_list(st, list_one, &ls, &e);
 	store_close(st);
-	if (ls.json) {
-		char *text = cJSON_Print(ls.arr);
-
-		if (text != NULL)
-			printf("%s\n", text);
-		free(text);
-		cJSON_Delete(ls.arr);
-	}
+	if (ls.json)
+		cli_print_json(ls.arr);
 	return rc != 0 ? cli_fail(&e) : CLI_OK;
 }
 
@@ -304,8 +298,6 @@ sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	struct store *st;
 	int opt, rc, json = 0;
 	int64_t id;
-	cJSON *o;
-	char *text;
 	struct err e;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -329,11 +321,9 @@ sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		cli_msg(_("no account #%lld"), (long long)id);
 		return CLI_FAIL;
 	}
-	o = account_json(r);
-	text = o != NULL ? (json ? cJSON_Print(o) : NULL) : NULL;
+	/* The JSON is built only when asked for. */
 	if (json) {
-		if (text != NULL)
-			printf("%s\n", text);
+		cli_print_json(account_json(r));
 	} else {
 		printf(_("Account #%lld\n"), (long long)r->id);
 		printf("  %-10s %s\n", _("Server:"), r->ca_url);
@@ -343,8 +333,6 @@ sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		printf("  %-10s %s\n", _("Contacts:"), r->contacts_json != NULL ?
 		    r->contacts_json : "[]");
 	}
-	free(text);
-	cJSON_Delete(o);
 	account_row_free(r);
 	return CLI_OK;
 }

@@ -386,15 +386,10 @@ sub_list(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	}
 	if (json) {
 		cJSON *arr = cJSON_CreateArray();
-		char *text;
 
 		for (i = 0; arr != NULL && i < n; i++)
 			cJSON_AddItemToArray(arr, target_json(list[i]));
-		text = arr != NULL ? cJSON_Print(arr) : NULL;
-		if (text != NULL)
-			printf("%s\n", text);
-		free(text);
-		cJSON_Delete(arr);
+		cli_print_json(arr);
 	} else if (n == 0) {
 		printf(_("Certificate #%lld has no deploy targets.\n"), (long long)id);
 	} else {

@@ -95,14 +95,8 @@ cmd_events_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		rc = store_event_list(st, job, limit, print_row, NULL, &e);
 	}
 	store_close(st);
-	if (json) {
-		char *text = cJSON_Print(arr);
-
-		if (text != NULL)
-			printf("%s\n", text);
-		free(text);
-		cJSON_Delete(arr);
-	}
+	if (json)
+		cli_print_json(arr);
 	return rc != 0 ? cli_fail(&e) : CLI_OK;
 }
 

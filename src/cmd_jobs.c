@@ -102,14 +102,8 @@ cmd_jobs_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 		rc = store_job_list(st, active, print_row, NULL, &e);
 	}
 	store_close(st);
-	if (json) {
-		char *text = cJSON_Print(arr);
-
-		if (text != NULL)
-			printf("%s\n", text);
-		free(text);
-		cJSON_Delete(arr);
-	}
+	if (json)
+		cli_print_json(arr);
 	return rc != 0 ? cli_fail(&e) : CLI_OK;
 }
 

@@ -105,13 +105,7 @@ cmd_show_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 	if (pem) {
 		fputs(row->pem_chain, stdout);
 	} else if (json) {
-		cJSON *o = cert_json(row, store_now(), 1);
-		char *text = o != NULL ? cJSON_Print(o) : NULL;
-
-		if (text != NULL)
-			printf("%s\n", text);
-		free(text);
-		cJSON_Delete(o);
+		cli_print_json(cert_json(row, store_now(), 1));
 	} else {
 		show_text(row, store_now());
 	}

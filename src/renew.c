@@ -8,6 +8,7 @@
 #include "account.h"
 #include "acme.h"
 #include "i18n.h"
+#include "store_sql.h"
 #include "issue.h"
 #include "renew.h"
 #include "store_acme.h"
@@ -84,7 +85,6 @@ ari_store(struct store *st, int64_t id, const struct acme_renewal_info *ri, long
 {
 	sqlite3_stmt *s;
 	long long at, next, span;
-	int rc;
 
 	span = ri->window_end - ri->window_start;
 	at = ri->window_start + (span > 0 ? (long long)arc4random_uniform((uint32_t)
@@ -108,16 +108,13 @@ ari_store(struct store *st, int64_t id, const struct acme_renewal_info *ri, long
 	sqlite3_bind_int64(s, 5, now);
 	sqlite3_bind_int64(s, 6, next);
 	sqlite3_bind_int64(s, 7, at);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_error(st, e, _("recording a renewal window"));
+	return store_step_done(st, s, _("recording a renewal window"), e);
 }
 
 static int
 ari_postpone(struct store *st, int64_t id, long long next, struct err *e)
 {
 	sqlite3_stmt *s;
-	int rc;
 
 	s = store_stmt(st, "UPDATE certificates SET ari_next_check = ?2, ari_checked = ?3 "
 	    "WHERE id = ?1", e);
@@ -126,9 +123,7 @@ ari_postpone(struct store *st, int64_t id, long long next, struct err *e)
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, next);
 	sqlite3_bind_int64(s, 3, store_now());
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_error(st, e, _("recording a renewal check"));
+	return store_step_done(st, s, _("recording a renewal check"), e);
 }
 
 int

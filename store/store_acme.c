@@ -76,11 +76,8 @@ store_ca_get(struct store *st, int64_t id, struct ca_row **out, struct err *e)
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? 1 : store_error(st, e, _("reading a CA"));
-	}
+	if ((rc = store_step_row(st, s, _("reading a CA"), e)) != 0)
+		return rc;
 	r = calloc(1, sizeof(*r));
 	if (r != NULL) {
 		r->id = sqlite3_column_int64(s, 0);
@@ -213,11 +210,8 @@ store_account_get(struct store *st, int64_t id, struct account_row **out, struct
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? 1 : store_error(st, e, _("reading an account"));
-	}
+	if ((rc = store_step_row(st, s, _("reading an account"), e)) != 0)
+		return rc;
 	*out = account_from(s);
 	sqlite3_reset(s);
 	if (*out == NULL)
@@ -404,11 +398,8 @@ store_order_get(struct store *st, int64_t id, struct order_row **out, struct err
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? 1 : store_error(st, e, _("reading an order"));
-	}
+	if ((rc = store_step_row(st, s, _("reading an order"), e)) != 0)
+		return rc;
 	*out = order_from(s);
 	sqlite3_reset(s);
 	if (*out == NULL)

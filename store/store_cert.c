@@ -137,10 +137,8 @@ insert_row(struct store *st, const struct cert_row *row, int64_t *id_out,
 	store_bind_text(stmt, 17, row->source);
 	sqlite3_bind_int64(stmt, 18, row->created != 0 ? row->created :
 	    store_now());
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("cannot store the certificate"));
+	if (store_step_done(st, stmt, _("cannot store the certificate"), e) != 0)
+		return -1;
 	*id_out = sqlite3_last_insert_rowid(store_db(st));
 
 	stmt = store_stmt(st, "INSERT INTO cert_names (cert_id, position, "
@@ -902,7 +900,6 @@ store_cert_mark_revoked(struct store *st, int64_t id, long long when, int reason
     struct err *e)
 {
 	sqlite3_stmt *s;
-	int rc;
 
 	s = store_stmt(st, "UPDATE certificates SET status = 'revoked', revoked_at = ?2, "
 	    "revocation_reason = ?3 WHERE id = ?1", e);
@@ -911,9 +908,7 @@ store_cert_mark_revoked(struct store *st, int64_t id, long long when, int reason
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, when);
 	sqlite3_bind_int(s, 3, reason);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("marking a certificate revoked"));
+	if (store_step_done(st, s, _("marking a certificate revoked"), e) != 0)
+		return -1;
 	return 0;
 }

@@ -319,7 +319,6 @@ int
 store_deploy_remove(struct store *st, int64_t cert_id, int64_t id, struct err *e)
 {
 	sqlite3_stmt *stmt;
-	int rc;
 
 	stmt = store_stmt(st, "DELETE FROM deploy_targets WHERE id = ?1 AND "
 	    "cert_id = ?2", e);
@@ -327,10 +326,8 @@ store_deploy_remove(struct store *st, int64_t cert_id, int64_t id, struct err *e
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, cert_id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("cannot remove a deploy target"));
+	if (store_step_done(st, stmt, _("cannot remove a deploy target"), e) != 0)
+		return -1;
 	return sqlite3_changes(store_db(st)) > 0 ? 0 : 1;
 }
 
@@ -339,14 +336,11 @@ static int
 exec_one(struct store *st, const char *sql, struct err *e)
 {
 	sqlite3_stmt *stmt = store_stmt(st, sql, e);
-	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("cannot record a deploy run"));
+	if (store_step_done(st, stmt, _("cannot record a deploy run"), e) != 0)
+		return -1;
 	return 0;
 }
 
@@ -371,10 +365,8 @@ record_rows(struct store *st, int64_t id, long long when, int ok,
 	cert_id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
 	/* RETURNING writes the change only when stepped to the end. */
 	while (rc == SQLITE_ROW)
-		rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("cannot record a deploy run"));
+		if (store_step_done(st, stmt, _("cannot record a deploy run"), e) != 0)
+		return -1;
 	if (cert_id == 0)
 		return 1;
 
@@ -433,7 +425,6 @@ store_deploy_copy(struct store *st, int64_t from_cert_id, int64_t to_cert_id,
     struct err *e)
 {
 	sqlite3_stmt *stmt;
-	int rc;
 
 	if (from_cert_id == to_cert_id)
 		return 0;
@@ -455,9 +446,7 @@ store_deploy_copy(struct store *st, int64_t from_cert_id, int64_t to_cert_id,
 	sqlite3_bind_int64(stmt, 1, from_cert_id);
 	sqlite3_bind_int64(stmt, 2, to_cert_id);
 	sqlite3_bind_int64(stmt, 3, store_now());
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("cannot copy the deploy targets"));
+	if (store_step_done(st, stmt, _("cannot copy the deploy targets"), e) != 0)
+		return -1;
 	return 0;
 }

@@ -254,11 +254,8 @@ store_job_get(struct store *st, int64_t id, struct job_row **out, struct err *e)
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? 1 : store_error(st, e, _("reading a job"));
-	}
+	if ((rc = store_step_row(st, s, _("reading a job"), e)) != 0)
+		return rc;
 	*out = job_from(s);
 	sqlite3_reset(s);
 	return *out != NULL ? 0 : err_set(e, ERR_STORE, "%s", _("out of memory"));

@@ -32,6 +32,17 @@ store_bind_id(sqlite3_stmt *s, int i, int64_t v)
 }
 
 int
+store_step_row(struct store *st, sqlite3_stmt *s, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 1 : store_error(st, e, what);
+}
+
+int
 store_step_done(struct store *st, sqlite3_stmt *s, const char *what, struct err *e)
 {
 	int rc = sqlite3_step(s);

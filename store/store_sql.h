@@ -18,6 +18,13 @@ int store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Binds a row id, or NULL for 0 ("none"). Returns SQLite's code. */
 int store_bind_id(sqlite3_stmt *s, int i, int64_t v);
 
+/*
+ * Steps a query expected to return at most one row. Returns 0 with s on
+ * the row (the caller reads it, then resets s), 1 when there is none, or
+ * -1 naming what failed (s is reset in both of those cases).
+ */
+int store_step_row(struct store *st, sqlite3_stmt *s, const char *what, struct err *e);
+
 /* Steps a write to completion and resets it. Returns 0, or -1 naming what failed. */
 int store_step_done(struct store *st, sqlite3_stmt *s, const char *what, struct err *e);
 
