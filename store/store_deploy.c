@@ -365,8 +365,10 @@ record_rows(struct store *st, int64_t id, long long when, int ok,
 	cert_id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
 	/* RETURNING writes the change only when stepped to the end. */
 	while (rc == SQLITE_ROW)
-		if (store_step_done(st, stmt, _("cannot record a deploy run"), e) != 0)
-		return -1;
+		rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_error(st, e, _("cannot record a deploy run"));
 	if (cert_id == 0)
 		return 1;
 
