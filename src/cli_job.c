@@ -72,7 +72,7 @@ record_done(void *arg, const struct job_row *job, enum job_state state, int64_t 
 }
 
 int
-cli_job_foreground(struct cli *cli, int64_t job_id, int64_t *result_id)
+cli_job_foreground(struct cli *cli, struct store *st, int64_t job_id, int64_t *result_id)
 {
 	struct worker_opts o = { 0 };
 	struct worker_stats stats;
@@ -86,6 +86,7 @@ cli_job_foreground(struct cli *cli, int64_t job_id, int64_t *result_id)
 		return cli_fail(&e);
 	cli_job_signals();
 	o.store_path = path;
+	o.store = st;
 	o.threads = 1;
 	o.only_job = job_id;
 	o.stop = &cli_job_stop;
@@ -160,5 +161,5 @@ cli_job_submit(struct cli *cli, struct store *st, const char *kind, int64_t targ
 		printf("%lld\n", (long long)job_id);
 		return CLI_OK;
 	}
-	return cli_job_foreground(cli, job_id, result_id);
+	return cli_job_foreground(cli, st, job_id, result_id);
 }

@@ -18,9 +18,11 @@ void cli_job_signals(void);
  * and waits through short retries. Returns CLI_OK (and *result_id),
  * CLI_FAIL, or CLI_TEMPFAIL (75) when the next attempt is more than a
  * minute away or the CA made no progress for 90 s: the job stays queued
- * and the message says when it will retry.
+ * and the message says when it will retry. st (may be NULL) is an open
+ * connection to run on, in this thread.
  */
-int cli_job_foreground(struct cli *cli, int64_t job_id, int64_t *result_id);
+int cli_job_foreground(struct cli *cli, struct store *st, int64_t job_id,
+    int64_t *result_id);
 
 /*
  * Queues a job (params: JSON text or NULL). With no_wait prints its ID

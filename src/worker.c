@@ -236,7 +236,9 @@ thread_main(void *p)
 	int rc;
 
 	err_clear(&e);
-	if (store_open(o->store_path, 0, &st, &e) != 0) {
+	if (o->store != NULL && o->only_job > 0)
+		st = o->store;
+	else if (store_open(o->store_path, 0, &st, &e) != 0) {
 		pthread_mutex_lock(&sh->lock);
 		if (!sh->open_failed)
 			sh->open_err = e;
@@ -272,7 +274,8 @@ thread_main(void *p)
 			break;
 	}
 	account_cache_clear(&cache);
-	store_close(st);
+	if (st != o->store)
+		store_close(st);
 	return NULL;
 }
 
@@ -300,12 +303,19 @@ worker_run(const struct worker_opts *o, struct worker_stats *stats, struct err *
 	for (i = 0; i < n; i++) {
 		args[i].sh = &sh;
 		args[i].index = i;
+		if (o->store != NULL && o->only_job > 0) {
+			thread_main(&args[i]);
+			started = -1;	/* nothing to join */
+			break;
+		}
 		if (pthread_create(&tids[i], NULL, thread_main, &args[i]) != 0)
 			break;
 		started++;
 	}
 	for (i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
+	if (started < 0)
+		started = 1;
 	solver_pool_flush();
 	free(args);
 	free(tids);

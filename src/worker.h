@@ -18,6 +18,12 @@
 
 struct worker_opts {
 	const char *store_path;
+	/*
+	 * With only_job: run the job in the calling thread on this open
+	 * connection (the caller's; not closed) instead of a thread with its
+	 * own: a foreground command then pays for one store open, not two.
+	 */
+	struct store *store;
 	int threads;			/* at least 1 */
 	int once;			/* run what is runnable now, then return */
 	int64_t only_job;		/* > 0: run just this job, once */
