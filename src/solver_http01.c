@@ -220,14 +220,15 @@ solver_http01_standalone_new(const char *addr, int port, struct solver **out,
 	if (solver_listen(addr, port, &fd, &st->port, e) == -1)
 		goto fail;
 	/*
-	 * Pebble fetches each token about three times at once: a small pool
-	 * of event-loop threads serves many connections, and idle ones are
-	 * dropped after 10 s. MHD takes over (and later closes) fd.
+	 * One event-loop thread: each answer is a few bytes from memory, so it
+	 * keeps up with Pebble's three fetches per token and many workers, and
+	 * a foreground issue does not pay for starting a pool. Idle
+	 * connections are dropped after 10 s. MHD takes over (and later
+	 * closes) fd.
 	 */
 	st->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD,
 	    0, NULL, NULL, standalone_answer, st,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)4,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
