@@ -268,11 +268,11 @@ actions_account_new(struct ui *ui, const char *ca_url)
 	memset(f, 0, sizeof(f));
 	f[F_URL].label = _("Directory URL");
 	f[F_URL].value = ca_url;
-	f[F_URL].hint = _("the CA's ACME directory (https://...), or "
-	    "letsencrypt, zerossl...");
+	f[F_URL].hint = _("ACME directory (https://...) or a name "
+	    "such as letsencrypt");
 	f[F_BUNDLE].label = _("CA bundle");
-	f[F_BUNDLE].hint = _("PEM file trusted for the CA's HTTPS (empty: the "
-	    "one stored for this CA, or the system's)");
+	f[F_BUNDLE].hint = _("PEM file to trust for HTTPS (empty: the "
+	    "CA's stored one)");
 	f[F_CONTACTS].label = _("Contacts");
 	f[F_CONTACTS].hint = _("e-mail addresses, separated by commas");
 	f[F_KEY].label = _("Key type");
@@ -282,8 +282,8 @@ actions_account_new(struct ui *ui, const char *ca_url)
 	f[F_TOS].choices = tos_choices;
 	f[F_TOS].hint = _("Space ticks; the CA requires it");
 	f[F_KID].label = _("EAB key ID");
-	f[F_KID].hint = _("external account binding, if the CA asks for it "
-	    "(empty: none)");
+	f[F_KID].hint = _("if the CA asks for external account "
+	    "binding (else empty)");
 	f[F_HMAC].label = _("EAB HMAC key");
 	f[F_HMAC].hint = _("the HMAC key that goes with the key ID (hidden)");
 	f[F_HMAC].masked = 1;
