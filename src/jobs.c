@@ -13,6 +13,8 @@
 #include "renew.h"
 #include "revoke.h"
 #include "deploy.h"
+#include "fileio.h"
+#include "store_acme.h"
 #include "store_cert.h"
 #include "store_deploy.h"
 #include "testhook.h"
@@ -273,6 +275,177 @@ job_account_deactivate(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 	return account_deactivate(ctx->st, ctx->job->target_id, e);
 }
 
+/* ---- account-new, account-update ---- */
+
+#define CA_BUNDLE_MAX (1024 * 1024)
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+static void
+strv_clear(struct strv *s)
+{
+	while (s->n > 0)
+		free(s->v[--s->n]);
+	free(s->v);
+	s->v = NULL;
+}
+
+/* params' "contacts": "a@b" becomes "mailto:a@b", a URI is kept. Returns 0 or -1. */
+static int
+param_contacts(const cJSON *p, struct strv *out, struct err *e)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(p, "contacts"), *it;
+	int n = cJSON_GetArraySize(arr);
+
+	out->n = 0;
+	if ((out->v = calloc(n > 0 ? (size_t)n : 1, sizeof(*out->v))) == NULL)
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	cJSON_ArrayForEach(it, arr) {
+		const char *c = cJSON_GetStringValue(it);
+		size_t len;
+
+		if (c == NULL || *c == '\0')
+			continue;
+		len = strlen(c) + 8;
+		if ((out->v[out->n] = malloc(len)) == NULL)
+			return err_set(e, ERR_IO, "%s", _("out of memory"));
+		snprintf(out->v[out->n], len, "%s%s", strchr(c, ':') != NULL ? "" :
+		    "mailto:", c);
+		out->n++;
+	}
+	return 0;
+}
+
+struct ca_lookup {
+	const char *url;
+	int64_t ca_id;
+};
+
+static int
+ca_lookup_one(const struct account_row *r, void *arg)
+{
+	struct ca_lookup *l = arg;
+
+	if (r->ca_url == NULL || strcmp(r->ca_url, l->url) != 0)
+		return 0;
+	l->ca_id = r->ca_id;
+	return 1;
+}
+
+/*
+ * The CA bundle for url: the file named in the params, else the one stored
+ * for that CA by an earlier account, else NULL (the system's roots).
+ * Returns 0 and *out (the caller's), or -1.
+ */
+static int
+ca_bundle_for(struct store *st, const char *url, const char *path, char **out,
+    struct err *e)
+{
+	struct ca_lookup l = { url, 0 };
+	struct ca_row *ca = NULL;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (path != NULL && *path != '\0')
+		return fileio_read(path, CA_BUNDLE_MAX, out, &len, e);
+	if ((rc = store_account_list(st, ca_lookup_one, &l, e)) < 0)
+		return -1;
+	if (rc == 0 || l.ca_id == 0)
+		return 0;
+	if ((rc = store_ca_get(st, l.ca_id, &ca, e)) < 0)
+		return -1;
+	if (rc == 0 && ca->ca_bundle_pem != NULL && (*out = strdup(ca->ca_bundle_pem)) == NULL)
+		rc = err_set(e, ERR_IO, "%s", _("out of memory"));
+	ca_row_free(ca);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Drops the EAB HMAC key from the job's params: it is needed only to register. */
+static void
+forget_hmac(struct job_ctx *ctx, cJSON *p)
+{
+	struct err ignore;
+	char *text;
+
+	if (cJSON_GetObjectItemCaseSensitive(p, "eab_hmac_key") == NULL)
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(p, "eab_hmac_key");
+	if ((text = cJSON_PrintUnformatted(p)) != NULL)
+		store_job_set_params(ctx->st, ctx->job->id, text, &ignore);
+	free(text);
+}
+
+static int
+job_account_new(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	cJSON *p = params_of(ctx->job);
+	struct account_create_params ap = { 0 };
+	struct strv c = { 0 };
+	char *bundle = NULL;
+	int rc = -1;
+
+	ap.server_url = param_str(p, "server");
+	if (ap.server_url == NULL || *ap.server_url == '\0') {
+		err_set(e, ERR_USAGE, "%s", _("a new account needs the CA's directory URL"));
+		goto out;
+	}
+	if (param_contacts(p, &c, e) != 0 ||
+	    ca_bundle_for(ctx->st, account_server_url(ap.server_url),
+	    param_str(p, "ca_bundle"), &bundle, e) != 0)
+		goto out;
+	ap.ca_bundle_pem = bundle;
+	ap.contacts = (const char *const *)c.v;
+	ap.n_contacts = c.n;
+	ap.agree_tos = param_bool(p, "agree_tos");
+	ap.key_type = param_str(p, "key_type");
+	ap.eab_kid = param_str(p, "eab_kid");
+	ap.eab_hmac_key = param_str(p, "eab_hmac_key");
+	/* The HMAC key is a secret: no message names it, only that EAB is used. */
+	say(ctx, 1, 2, ap.eab_kid != NULL ? _("registering a new account with %s "
+	    "(external account binding)") : _("registering a new account with %s"),
+	    account_server_url(ap.server_url));
+	if (account_create(ctx->st, &ap, result_id, e) != 0)
+		goto out;
+	say(ctx, 2, 2, _("account #%lld registered"), (long long)*result_id);
+	rc = 0;
+out:
+	if (rc == 0 || !e->retryable)
+		forget_hmac(ctx, p);
+	free(bundle);
+	strv_clear(&c);
+	cJSON_Delete(p);
+	return rc;
+}
+
+static int
+job_account_update(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	cJSON *p = params_of(ctx->job);
+	struct strv c = { 0 };
+	int rc = -1;
+
+	*result_id = ctx->job->target_id;
+	if (param_contacts(p, &c, e) != 0)
+		goto out;
+	if (c.n == 0)
+		say(ctx, 1, 1, _("removing the contacts of account #%lld"),
+		    (long long)ctx->job->target_id);
+	else
+		say(ctx, 1, 1, _("setting the contacts of account #%lld to %zu address(es)"),
+		    (long long)ctx->job->target_id, c.n);
+	/* A non-NULL empty list sends "contact": [] (remove them all). */
+	rc = account_update_contacts(ctx->st, ctx->job->target_id,
+	    (const char *const *)c.v, c.n, e);
+out:
+	strv_clear(&c);
+	cJSON_Delete(p);
+	return rc;
+}
+
 static const struct {
 	const char *kind;
 	int (*run)(struct job_ctx *, int64_t *, struct err *);
@@ -283,6 +456,8 @@ static const struct {
 	{ JOB_REVOKE, job_revoke },
 	{ JOB_ACCOUNT_ROLLOVER, job_account_rollover },
 	{ JOB_ACCOUNT_DEACTIVATE, job_account_deactivate },
+	{ JOB_ACCOUNT_NEW, job_account_new },
+	{ JOB_ACCOUNT_UPDATE, job_account_update },
 	{ JOB_DEPLOY, job_deploy },
 };
 

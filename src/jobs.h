@@ -35,6 +35,16 @@ struct job_ctx {
 #define JOB_ROTATE_KEY "rotate-key"
 #define JOB_ACCOUNT_ROLLOVER "account-rollover"
 #define JOB_ACCOUNT_DEACTIVATE "account-deactivate"
+/*
+ * account-new: no target; params {"server", "ca_bundle" (a file, optional:
+ * else the bundle stored for that CA), "contacts": [...], "key_type",
+ * "agree_tos", "eab_kid", "eab_hmac_key"}; result_id is the new account.
+ * The HMAC key is dropped from the params once the job has ended.
+ * account-update: target the account; params {"contacts": [...]} (empty:
+ * remove them all).
+ */
+#define JOB_ACCOUNT_NEW "account-new"
+#define JOB_ACCOUNT_UPDATE "account-update"
 #define JOB_DEPLOY "deploy"
 
 /* 1 when kind is one of the above. */

@@ -53,6 +53,10 @@ const struct keybinding keymap[] = {
 	{ 'K', KM_CERTS | KM_DETAIL, ACT_ROTATE_KEY, "Shift+K", 0 },
 	{ 'n', KM_CERTS, ACT_NEW_CERT, "n", 0 },
 	{ UI_CTRL('l'), KM_ANY, ACT_REDRAW, "Ctrl-L", 0 },
+	{ 'n', KM_ACCOUNTS, ACT_ACCOUNT_NEW, "n", 0 },
+	{ 'e', KM_ACCOUNTS, ACT_ACCOUNT_EDIT, "e", 0 },
+	{ 'K', KM_ACCOUNTS, ACT_ACCOUNT_ROLLOVER, "Shift+K", 0 },
+	{ 'X', KM_ACCOUNTS, ACT_ACCOUNT_DEACTIVATE, "Shift+X", 0 },
 };
 const size_t keymap_len = sizeof(keymap) / sizeof(keymap[0]);
 
@@ -108,6 +112,14 @@ static const struct {
 	    "and certificate (asks first)"), NULL },
 	[ACT_NEW_CERT] = { "new_cert", N_("new certificate: a form that "
 	    "queues the issuance"), NULL },
+	[ACT_ACCOUNT_NEW] = { "account_new", N_("new account: a form that "
+	    "queues the registration with the CA"), NULL },
+	[ACT_ACCOUNT_EDIT] = { "account_edit", N_("edit the account's contact "
+	    "e-mail addresses"), NULL },
+	[ACT_ACCOUNT_ROLLOVER] = { "account_rollover", N_("key rollover: a "
+	    "new account key (asks first)"), NULL },
+	[ACT_ACCOUNT_DEACTIVATE] = { "account_deactivate", N_("deactivate the "
+	    "account for good: type its number to confirm"), NULL },
 };
 
 const struct ui_command ui_commands[] = {
@@ -149,7 +161,9 @@ int
 keymap_action_writes(enum ui_action a)
 {
 	return a == ACT_MARK || a == ACT_RENEW || a == ACT_REVOKE ||
-	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT;
+	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT ||
+	    a == ACT_ACCOUNT_NEW || a == ACT_ACCOUNT_EDIT ||
+	    a == ACT_ACCOUNT_ROLLOVER || a == ACT_ACCOUNT_DEACTIVATE;
 }
 
 const char *

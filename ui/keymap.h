@@ -46,6 +46,10 @@ enum ui_action {
 	ACT_REVOKE,
 	ACT_ROTATE_KEY,
 	ACT_NEW_CERT,
+	ACT_ACCOUNT_NEW,	/* the Accounts screen's actions */
+	ACT_ACCOUNT_EDIT,
+	ACT_ACCOUNT_ROLLOVER,
+	ACT_ACCOUNT_DEACTIVATE,
 	ACT_COUNT
 };
 
@@ -55,6 +59,7 @@ enum keymap_context {
 	KM_LIST = 1 << 1,	/* the top-level lists (Tab cycles them) */
 	KM_CERTS = 1 << 2,	/* the certificate list */
 	KM_DETAIL = 1 << 3,	/* a certificate's detail */
+	KM_ACCOUNTS = 1 << 4,	/* the account list */
 };
 
 struct keybinding {

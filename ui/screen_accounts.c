@@ -1,6 +1,7 @@
 /*
  * ACME accounts: a short list, loaded whole. Enter shows the account's
- * certificates (the list filtered by account:ID).
+ * certificates (the list filtered by account:ID); n, e, Shift+K and
+ * Shift+X queue account jobs (ui/actions_account.c).
  */
 #include "config.h"
 
@@ -11,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "actions.h"
+#include "actions_account.h"
 #include "i18n.h"
 #include "store_acme.h"
 #include "timefmt.h"
@@ -154,12 +157,32 @@ accounts_draw(struct screen *s, struct ui *ui)
 	s->hint[0] = '\0';
 	if (a->n == 0) {
 		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,
-		    ui->theme.attr[TH_DIM], _("No accounts yet: 'certdeck "
-		    "account new' creates one."));
+		    ui->theme.attr[TH_DIM], ui->readonly ? _("No accounts yet: "
+		    "'certdeck account new' creates one.") : _("No accounts yet: "
+		    "n (or 'certdeck account new') creates one."));
 		return;
 	}
 	s->cursor_y = ui->body_top + 1 + a->lv.sel - a->lv.top;
 	snprintf(s->hint, sizeof(s->hint), "%d/%zu", a->lv.sel + 1, a->n);
+}
+
+/* The account actions, on the selected row (new: prefilled with its CA). */
+static int
+account_action(struct accounts *a, struct ui *ui, enum ui_action act)
+{
+	const struct account_item *it = a->n > 0 ? &a->rows[a->lv.sel] : NULL;
+
+	if (actions_refused(ui, act))
+		return UI_HANDLED | UI_REDRAW;
+	if (act == ACT_ACCOUNT_NEW)
+		return actions_account_new(ui, it != NULL ? it->ca : NULL);
+	if (it == NULL)
+		return UI_HANDLED;
+	if (act == ACT_ACCOUNT_EDIT)
+		return actions_account_edit(ui, it->id);
+	if (act == ACT_ACCOUNT_ROLLOVER)
+		return actions_account_rollover(ui, it->id);
+	return actions_account_deactivate(ui, it->id);
 }
 
 static int
@@ -177,7 +200,15 @@ accounts_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 		flags = ui_show_base(ui, UI_BASE_CERTS);
 		return flags | ui_set_filter(ui, filter) | UI_HANDLED;
 	}
-	return list_view_key(&a->lv, act, ui->body_rows - 1);
+	switch (act) {
+	case ACT_ACCOUNT_NEW:
+	case ACT_ACCOUNT_EDIT:
+	case ACT_ACCOUNT_ROLLOVER:
+	case ACT_ACCOUNT_DEACTIVATE:
+		return account_action(a, ui, act);
+	default:
+		return list_view_key(&a->lv, act, ui->body_rows - 1);
+	}
 }
 
 static int
@@ -205,7 +236,7 @@ accounts_free(struct screen *s)
 
 static const struct screen_ops accounts_ops = {
 	.name = N_("Accounts"),
-	.context = KM_ANY | KM_LIST,
+	.context = KM_ANY | KM_LIST | KM_ACCOUNTS,
 	.draw = accounts_draw,
 	.key = accounts_key,
 	.on_event = accounts_event,

@@ -200,6 +200,19 @@ label_width(const struct dialog *d)
 	return w + 2;
 }
 
+/* One '*' per character of the first len bytes of s. Returns the count. */
+static int
+mask(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 1 < cap; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			out[n++] = '*';
+	out[n] = '\0';
+	return (int)n;
+}
+
 static void
 form_draw(struct ui_modal *m, struct ui *ui)
 {
@@ -220,6 +233,8 @@ form_draw(struct ui_modal *m, struct ui *ui)
 		    d->fields[i].label);
 		if (d->fields[i].choices != NULL)
 			snprintf(buf, sizeof(buf), "< %s >", d->edit[i].buf);
+		else if (d->fields[i].masked)
+			mask(d->edit[i].buf, d->edit[i].len, buf, sizeof(buf));
 		else
 			snprintf(buf, sizeof(buf), "%s", d->edit[i].buf);
 		attrset(i == d->sel ? t->attr[TH_SELECTED] : A_NORMAL);
@@ -237,6 +252,8 @@ form_draw(struct ui_modal *m, struct ui *ui)
 		    _("Enter submits, Tab next field, Esc cancels"));
 	m->cursor_y = y0 + 2 + 2 * d->sel;
 	m->cursor_x = fx + (d->fields[d->sel].choices != NULL ? 2 :
+	    d->fields[d->sel].masked ? mask(d->edit[d->sel].buf,
+	    d->edit[d->sel].pos, buf, sizeof(buf)) :
 	    line_edit_cursor_col(&d->edit[d->sel]));
 	if (m->cursor_x >= fx + fw)
 		m->cursor_x = fx + fw - 1;

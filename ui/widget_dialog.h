@@ -30,6 +30,7 @@ struct dialog_field {
 	const char *value;		/* initial text or choice; may be NULL */
 	const char *const *choices;	/* NULL-terminated; NULL for free text */
 	const char *hint;		/* shown while the field is selected; may be NULL */
+	int masked;			/* a secret: shown as one '*' per character */
 };
 
 /*

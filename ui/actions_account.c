@@ -1,0 +1,491 @@
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "account.h"
+#include "actions.h"
+#include "actions_account.h"
+#include "i18n.h"
+#include "jobs.h"
+#include "store_acme.h"
+#include "store_job.h"
+#include "widget_dialog.h"
+#include "widget_line.h"
+
+#define MAX_CONTACTS 16
+
+/* Queues kind for target. Returns UI_REDRAW, or -1 with err filled. */
+static int
+queue(struct ui *ui, const char *kind, int64_t target, const cJSON *params,
+    char *err, size_t errlen)
+{
+	char *text = params != NULL ? cJSON_PrintUnformatted(params) : NULL;
+	char num[32];
+	int64_t job;
+	struct err e;
+	int p;
+
+	err_clear(&e);
+	if (params != NULL && text == NULL) {
+		snprintf(err, errlen, "%s", _("out of memory"));
+		return -1;
+	}
+	p = target > 0 ? store_job_pending(ui->st, kind, target, &e) : 0;
+	if (p == 0)
+		p = store_job_add(ui->st, kind, target, text, 0, ui->actor, &job, &e);
+	else if (p == 1)
+		snprintf(e.msg, sizeof(e.msg), "%s", _("a job for it is already queued"));
+	if (text != NULL) {
+		/* The params may hold an EAB HMAC key. */
+		memset(text, 0, strlen(text));
+		free(text);
+	}
+	if (p != 0) {
+		snprintf(err, errlen, "%s", e.msg);
+		return -1;
+	}
+	snprintf(num, sizeof(num), "#%lld", (long long)job);
+	ui_message(ui, 0, _("queued job %s"), num);
+	return UI_REDRAW;
+}
+
+/* The same, for a dialog that has closed: errors go to the status line. */
+static int
+queue_msg(struct ui *ui, const char *kind, int64_t target, const cJSON *params)
+{
+	char err[256];
+
+	if (queue(ui, kind, target, params, err, sizeof(err)) == -1) {
+		ui_message(ui, 1, "%s", err);
+		return UI_REDRAW;
+	}
+	return UI_REDRAW;
+}
+
+/*
+ * Account id, if it can still change (valid). Returns the row (free with
+ * account_row_free), or NULL with a message set.
+ */
+static struct account_row *
+usable_account(struct ui *ui, int64_t id)
+{
+	struct account_row *r = NULL;
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	if ((rc = store_account_get(ui->st, id, &r, &e)) != 0) {
+		if (rc == 1)
+			ui_message(ui, 1, _("no account #%lld"), (long long)id);
+		else
+			ui_message(ui, 1, "%s", e.msg);
+		return NULL;
+	}
+	if (r->status == NULL || strcmp(r->status, "valid") != 0) {
+		ui_message(ui, 1, _("account #%lld is %s: only a valid account can "
+		    "change"), (long long)id, r->status != NULL ? r->status : "-");
+		account_row_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* s without leading and trailing blanks, in place. */
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
+}
+
+/* 1 when s looks like an e-mail address: local@domain.tld, no blanks or specials. */
+static int
+email_ok(const char *s)
+{
+	const char *at = strchr(s, '@'), *p;
+
+	if (at == NULL || at == s || strchr(at + 1, '@') != NULL ||
+	    at[1] == '\0' || at[1] == '.' || strchr(at + 1, '.') == NULL ||
+	    s[strlen(s) - 1] == '.' || strstr(at, "..") != NULL)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f ||
+		    strchr("()<>,;:\\\"[]", *p) != NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * Parses "a@b, c@d" (commas or blanks; "mailto:" optional) into an array
+ * of "mailto:" URIs. Returns it, or NULL with err filled.
+ */
+static cJSON *
+parse_contacts(const char *text, char *err, size_t errlen)
+{
+	char buf[LINE_EDIT_MAX], uri[LINE_EDIT_MAX + 8], *p = buf, *tok;
+	cJSON *arr = cJSON_CreateArray();
+	int n = 0;
+
+	if (arr == NULL) {
+		snprintf(err, errlen, "%s", _("out of memory"));
+		return NULL;
+	}
+	snprintf(buf, sizeof(buf), "%s", text);
+	while ((tok = strsep(&p, ", \t")) != NULL) {
+		if (*tok == '\0')
+			continue;
+		if (strncmp(tok, "mailto:", 7) == 0)
+			tok += 7;
+		if (!email_ok(tok)) {
+			snprintf(err, errlen, _("Contacts: '%s' is not an e-mail "
+			    "address"), tok);
+			goto fail;
+		}
+		if (++n > MAX_CONTACTS) {
+			snprintf(err, errlen, _("Contacts: at most %d addresses"),
+			    MAX_CONTACTS);
+			goto fail;
+		}
+		snprintf(uri, sizeof(uri), "mailto:%s", tok);
+		cJSON_AddItemToArray(arr, cJSON_CreateString(uri));
+	}
+	return arr;
+fail:
+	cJSON_Delete(arr);
+	return NULL;
+}
+
+/* ---- new ---- */
+
+enum { F_URL, F_BUNDLE, F_CONTACTS, F_KEY, F_TOS, F_KID, F_HMAC, F_COUNT };
+
+static const char *const key_types[] = { "ec256", "ec384", "rsa2048",
+	"rsa3072", "rsa4096", NULL };
+/* Translated when the form opens; the dialog keeps pointers to them. */
+static const char *tos_choices[3];
+
+static int
+base64url_ok(const char *s)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    (*p == '=' && (p[1] == '\0' || p[1] == '='))))
+			return 0;
+	return p != s;
+}
+
+static int
+new_submit(struct ui *ui, void *arg, char *const *values, char *err,
+    size_t errlen)
+{
+	char *url = trim(values[F_URL]), *bundle = trim(values[F_BUNDLE]);
+	char *kid = trim(values[F_KID]), *hmac = trim(values[F_HMAC]);
+	char abs[PATH_MAX];
+	cJSON *p = NULL, *contacts;
+	int rc = -1;
+
+	(void)arg;
+	if (*url == '\0') {
+		snprintf(err, errlen, "%s", _("Directory URL: give the CA's "
+		    "directory URL (https://...)"));
+		return -1;
+	}
+	/* A name like "letsencrypt" is expanded; anything else must be https. */
+	if (account_server_url(url) == url && strncmp(url, "https://", 8) != 0) {
+		snprintf(err, errlen, _("Directory URL: '%s' is neither an "
+		    "https:// URL nor a known CA name"), url);
+		return -1;
+	}
+	if (*bundle != '\0' && (realpath(bundle, abs) == NULL ||
+	    access(abs, R_OK) != 0)) {
+		snprintf(err, errlen, _("CA bundle: cannot read '%s'"), bundle);
+		return -1;
+	}
+	if ((contacts = parse_contacts(values[F_CONTACTS], err, errlen)) == NULL)
+		return -1;
+	if (strcmp(values[F_TOS], tos_choices[1]) != 0) {
+		snprintf(err, errlen, "%s", _("Tick 'I agree to the CA's terms of "
+		    "service' (Space) to go on"));
+		goto out;
+	}
+	if ((*kid == '\0') != (*hmac == '\0')) {
+		snprintf(err, errlen, "%s", _("EAB: give both the key ID and the "
+		    "HMAC key, or neither"));
+		goto out;
+	}
+	if (*hmac != '\0' && !base64url_ok(hmac)) {
+		snprintf(err, errlen, "%s", _("EAB HMAC key: use the base64url "
+		    "text your CA gave"));
+		goto out;
+	}
+	if ((p = cJSON_CreateObject()) == NULL) {
+		snprintf(err, errlen, "%s", _("out of memory"));
+		goto out;
+	}
+	cJSON_AddStringToObject(p, "server", url);
+	if (*bundle != '\0')
+		cJSON_AddStringToObject(p, "ca_bundle", abs);
+	cJSON_AddItemToObject(p, "contacts", contacts);
+	contacts = NULL;
+	cJSON_AddStringToObject(p, "key_type", values[F_KEY]);
+	cJSON_AddBoolToObject(p, "agree_tos", 1);
+	if (*kid != '\0') {
+		cJSON_AddStringToObject(p, "eab_kid", kid);
+		cJSON_AddStringToObject(p, "eab_hmac_key", hmac);
+	}
+	rc = queue(ui, JOB_ACCOUNT_NEW, 0, p, err, errlen);
+out:
+	cJSON_Delete(contacts);
+	cJSON_Delete(p);
+	return rc;
+}
+
+int
+actions_account_new(struct ui *ui, const char *ca_url)
+{
+	struct dialog_field f[F_COUNT];
+
+	if (actions_refused(ui, ACT_ACCOUNT_NEW))
+		return UI_HANDLED | UI_REDRAW;
+	tos_choices[0] = _("[ ] I agree to the CA's terms of service");
+	tos_choices[1] = _("[x] I agree to the CA's terms of service");
+	tos_choices[2] = NULL;
+	memset(f, 0, sizeof(f));
+	f[F_URL].label = _("Directory URL");
+	f[F_URL].value = ca_url;
+	f[F_URL].hint = _("ACME directory (https://...) or a name "
+	    "such as letsencrypt");
+	f[F_BUNDLE].label = _("CA bundle");
+	f[F_BUNDLE].hint = _("PEM file to trust for HTTPS (empty: the "
+	    "CA's stored one)");
+	f[F_CONTACTS].label = _("Contacts");
+	f[F_CONTACTS].hint = _("e-mail addresses, separated by commas");
+	f[F_KEY].label = _("Key type");
+	f[F_KEY].choices = key_types;
+	f[F_KEY].hint = _("Space or Left/Right picks");
+	f[F_TOS].label = _("Terms");
+	f[F_TOS].choices = tos_choices;
+	f[F_TOS].hint = _("Space ticks; the CA requires it");
+	f[F_KID].label = _("EAB key ID");
+	f[F_KID].hint = _("if the CA asks for external account "
+	    "binding (else empty)");
+	f[F_HMAC].label = _("EAB HMAC key");
+	f[F_HMAC].hint = _("the HMAC key that goes with the key ID (hidden)");
+	f[F_HMAC].masked = 1;
+	return dialog_form(ui, _("New account"), f, F_COUNT, new_submit, NULL,
+	    NULL) | UI_HANDLED;
+}
+
+/* ---- edit contacts ---- */
+
+struct account_req {
+	int64_t id;
+};
+
+static int
+edit_submit(struct ui *ui, void *arg, char *const *values, char *err,
+    size_t errlen)
+{
+	struct account_req *r = arg;
+	cJSON *p, *contacts;
+	int rc;
+
+	if ((contacts = parse_contacts(values[0], err, errlen)) == NULL)
+		return -1;
+	if ((p = cJSON_CreateObject()) == NULL) {
+		cJSON_Delete(contacts);
+		snprintf(err, errlen, "%s", _("out of memory"));
+		return -1;
+	}
+	cJSON_AddItemToObject(p, "contacts", contacts);
+	rc = queue(ui, JOB_ACCOUNT_UPDATE, r->id, p, err, errlen);
+	cJSON_Delete(p);
+	return rc;
+}
+
+/* ["mailto:a@b", "mailto:c@d"] -> "a@b, c@d". */
+static void
+contacts_line(const char *json, char *buf, size_t cap)
+{
+	cJSON *arr = json != NULL ? cJSON_Parse(json) : NULL, *it;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(it, arr) {
+		const char *s = cJSON_GetStringValue(it);
+
+		if (s == NULL)
+			continue;
+		if (strncmp(s, "mailto:", 7) == 0)
+			s += 7;
+		len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0,
+		    "%s%s", len ? ", " : "", s);
+		if (len >= cap)
+			len = cap - 1;
+	}
+	cJSON_Delete(arr);
+}
+
+static struct account_req *
+req_new(struct ui *ui, int64_t id)
+{
+	struct account_req *r = malloc(sizeof(*r));
+
+	if (r == NULL)
+		ui_message(ui, 1, "%s", _("out of memory"));
+	else
+		r->id = id;
+	return r;
+}
+
+int
+actions_account_edit(struct ui *ui, int64_t id)
+{
+	struct dialog_field f = { 0 };
+	struct account_row *a;
+	struct account_req *r;
+	char title[128], line[LINE_EDIT_MAX];
+
+	if (actions_refused(ui, ACT_ACCOUNT_EDIT))
+		return UI_HANDLED | UI_REDRAW;
+	if ((a = usable_account(ui, id)) == NULL)
+		return UI_HANDLED | UI_REDRAW;
+	contacts_line(a->contacts_json, line, sizeof(line));
+	account_row_free(a);
+	if ((r = req_new(ui, id)) == NULL)
+		return UI_HANDLED | UI_REDRAW;
+	snprintf(title, sizeof(title), _("Contacts of account #%lld"),
+	    (long long)id);
+	f.label = _("Contacts");
+	f.value = line;
+	f.hint = _("e-mail addresses, separated by commas; empty removes "
+	    "them all");
+	return dialog_form(ui, title, &f, 1, edit_submit, r, free) | UI_HANDLED;
+}
+
+/* ---- key rollover ---- */
+
+static int
+rollover_done(struct ui *ui, void *arg, int choice)
+{
+	struct account_req *r = arg;
+	cJSON *p;
+	int rc;
+
+	if (choice != 1) {
+		ui_message(ui, 0, "%s", _("cancelled"));
+		return UI_REDRAW;
+	}
+	/* No key type: the new key is of the current one's type. */
+	if ((p = cJSON_CreateObject()) == NULL) {
+		ui_message(ui, 1, "%s", _("out of memory"));
+		return UI_REDRAW;
+	}
+	rc = queue_msg(ui, JOB_ACCOUNT_ROLLOVER, r->id, p);
+	cJSON_Delete(p);
+	return rc;
+}
+
+int
+actions_account_rollover(struct ui *ui, int64_t id)
+{
+	const char *opts[2];
+	struct account_row *a;
+	struct account_req *r;
+	char title[128], text[160];
+
+	if (actions_refused(ui, ACT_ACCOUNT_ROLLOVER))
+		return UI_HANDLED | UI_REDRAW;
+	if ((a = usable_account(ui, id)) == NULL)
+		return UI_HANDLED | UI_REDRAW;
+	snprintf(title, sizeof(title), _("Key rollover of account #%lld"),
+	    (long long)id);
+	snprintf(text, sizeof(text), _("Replace the account key with a new %s "
+	    "key?"), a->key_type != NULL ? a->key_type : "");
+	account_row_free(a);
+	if ((r = req_new(ui, id)) == NULL)
+		return UI_HANDLED | UI_REDRAW;
+	opts[0] = _("No");
+	opts[1] = _("Yes, roll the key over");
+	/* No is the default: a stray Enter changes nothing. */
+	return dialog_choice(ui, title, text, opts, 2, 0, "ny",
+	    rollover_done, r, free) | UI_HANDLED;
+}
+
+/* ---- deactivate ---- */
+
+static int
+deactivate_confirm(struct ui *ui, void *arg, char *const *values, char *err,
+    size_t errlen)
+{
+	struct account_req *r = arg;
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lld", (long long)r->id);
+	if (strcmp(trim(values[0]), num) != 0) {
+		snprintf(err, errlen, _("that is not '%s'; Esc cancels"), num);
+		return -1;
+	}
+	return queue(ui, JOB_ACCOUNT_DEACTIVATE, r->id, NULL, err, errlen);
+}
+
+static int
+deactivate_warned(struct ui *ui, void *arg, int choice)
+{
+	struct account_req *r = arg, *next;
+	struct dialog_field f = { 0 };
+	char title[64], num[32];
+
+	if (choice != 1) {
+		ui_message(ui, 0, "%s", _("cancelled"));
+		return UI_REDRAW;
+	}
+	if ((next = req_new(ui, r->id)) == NULL)
+		return UI_REDRAW;
+	snprintf(num, sizeof(num), "%lld", (long long)r->id);
+	snprintf(title, sizeof(title), _("Type %s"), num);
+	f.label = _("Account");
+	f.hint = _("permanent: the CA refuses this account forever; Esc "
+	    "cancels");
+	return dialog_form(ui, title, &f, 1, deactivate_confirm, next, free);
+}
+
+int
+actions_account_deactivate(struct ui *ui, int64_t id)
+{
+	const char *opts[2];
+	struct account_row *a;
+	struct account_req *r;
+	char title[128];
+
+	if (actions_refused(ui, ACT_ACCOUNT_DEACTIVATE))
+		return UI_HANDLED | UI_REDRAW;
+	if ((a = usable_account(ui, id)) == NULL)
+		return UI_HANDLED | UI_REDRAW;
+	account_row_free(a);
+	if ((r = req_new(ui, id)) == NULL)
+		return UI_HANDLED | UI_REDRAW;
+	snprintf(title, sizeof(title), _("Deactivate account #%lld"),
+	    (long long)id);
+	opts[0] = _("Cancel");
+	opts[1] = _("Deactivate (type its number next)");
+	/* Cancel is the default, and only it has a key of its own. */
+	return dialog_choice(ui, title, _("Permanent: the CA will refuse this "
+	    "account forever."), opts, 2, 0, "c", deactivate_warned, r,
+	    free) | UI_HANDLED;
+}
