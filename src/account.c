@@ -8,6 +8,7 @@
 #include "account.h"
 #include "crypto.h"
 #include "i18n.h"
+#include "testhook.h"
 #include "store_key.h"
 
 static const struct {
@@ -109,6 +110,44 @@ absorb_account(struct account_row *row, const struct acme_account *a)
 	row->contacts_json = contacts_json((const char *const *)a->contacts, a->n_contacts);
 }
 
+/* Loads the pending account id of an earlier attempt at url, with its key. */
+static int
+resume_pending(struct store *st, int64_t id, const char *url, struct account_row *row,
+    EVP_PKEY **key, struct err *e)
+{
+	struct account_row *old = NULL;
+	struct ca_row *ca = NULL;
+	int rc = -1;
+
+	if (store_account_get(st, id, &old, e) != 0) {
+		err_set(e, ERR_USAGE, _("account #%lld is gone"), (long long)id);
+		return -1;
+	}
+	if (store_ca_get(st, old->ca_id, &ca, e) != 0)
+		goto out;
+	if (old->status == NULL || strcmp(old->status, "pending") != 0 ||
+	    strcmp(ca->directory_url, url) != 0) {
+		err_set(e, ERR_USAGE, _("account #%lld is not a pending account at %s"),
+		    (long long)id, url);
+		goto out;
+	}
+	if (load_key(st, old->key_id, key, e) != 0)
+		goto out;
+	row->id = old->id;
+	row->ca_id = old->ca_id;
+	row->key_id = old->key_id;
+	row->tos_agreed = old->tos_agreed;
+	row->status = old->status;
+	old->status = NULL;
+	row->contacts_json = old->contacts_json;
+	old->contacts_json = NULL;
+	rc = 0;
+out:
+	account_row_free(old);
+	ca_row_free(ca);
+	return rc;
+}
+
 int
 account_create(struct store *st, const struct account_create_params *p, int64_t *id,
     struct err *e)
@@ -136,6 +175,11 @@ account_create(struct store *st, const struct account_create_params *p, int64_t 
 		    "(--agree-tos): %s"), acme_client_directory(c)->terms_of_service);
 		goto out;
 	}
+	if (p->resume_id > 0) {
+		if (resume_pending(st, p->resume_id, url, &row, &key, e) != 0)
+			goto out;
+		goto register_key;
+	}
 	/* The key and a pending account are committed before the CA hears of them. */
 	if (store_begin(st, e) != 0)
 		goto out;
@@ -148,10 +192,15 @@ account_create(struct store *st, const struct account_create_params *p, int64_t 
 	row.status = strdup("pending");
 	row.contacts_json = contacts_json(p->contacts, p->n_contacts);
 	row.tos_agreed = p->agree_tos;
-	if (store_account_insert(st, &row, e) != 0 || store_commit(st, e) != 0) {
+	if (store_account_insert(st, &row, e) != 0 ||
+	    (p->on_pending != NULL && p->on_pending(p->on_pending_arg, row.id, e) != 0) ||
+	    store_commit(st, e) != 0) {
 		store_rollback(st);
 		goto out;
 	}
+	*id = row.id;
+	testhook_crash("account-pending");
+register_key:
 	if (acme_client_set_account(c, key, NULL, e) != 0)
 		goto out;
 	ap.contacts = p->contacts;

@@ -25,12 +25,27 @@ struct account_create_params {
 	const char *key_type;		/* NULL: ec256 */
 	const char *eab_kid;
 	const char *eab_hmac_key;
+	/*
+	 * > 0: an account an earlier attempt left "pending" at the same CA:
+	 * registers its key instead of making a new one (the CA answers
+	 * newAccount for a key it knows with that account), so a retry never
+	 * makes a second account.
+	 */
+	int64_t resume_id;
+	/*
+	 * May be NULL. Called with the pending account's id inside the
+	 * transaction that stores it, so a caller's own record of it (a job's
+	 * params) commits with it or not at all, even across a crash.
+	 */
+	int (*on_pending)(void *arg, int64_t id, struct err *e);
+	void *on_pending_arg;
 };
 
 /*
  * Generates and stores an account key, registers it with the CA, stores
  * the account. Returns 0 and *id, or -1 (a key stored before a network
- * failure is kept, with the account left "pending").
+ * failure is kept, with the account left "pending" and *id set to it:
+ * give it as resume_id to try again).
  */
 int account_create(struct store *st, const struct account_create_params *p,
     int64_t *id, struct err *e);

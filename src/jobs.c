@@ -379,11 +379,34 @@ forget_hmac(struct job_ctx *ctx, cJSON *p)
 	free(text);
 }
 
+struct pending_note {
+	struct job_ctx *ctx;
+	cJSON *params;
+};
+
+/* Notes the pending account in the job's params, in the transaction that makes it. */
+static int
+remember_pending(void *arg, int64_t id, struct err *e)
+{
+	struct pending_note *pn = arg;
+	char *text;
+	int rc;
+
+	cJSON_DeleteItemFromObjectCaseSensitive(pn->params, "pending_account");
+	if (cJSON_AddNumberToObject(pn->params, "pending_account", (double)id) == NULL ||
+	    (text = cJSON_PrintUnformatted(pn->params)) == NULL)
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	rc = store_job_set_params(pn->ctx->st, pn->ctx->job->id, text, e);
+	free(text);
+	return rc;
+}
+
 static int
 job_account_new(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 {
-	cJSON *p = params_of(ctx->job);
+	cJSON *p = params_of(ctx->job), *pending;
 	struct account_create_params ap = { 0 };
+	struct pending_note note;
 	struct strv c = { 0 };
 	char *bundle = NULL;
 	int rc = -1;
@@ -408,6 +431,14 @@ job_account_new(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 	say(ctx, 1, 2, ap.eab_kid != NULL ? _("registering a new account with %s "
 	    "(external account binding)") : _("registering a new account with %s"),
 	    account_server_url(ap.server_url));
+	/* A retry (or a resumed crash) registers the same key: never a second account. */
+	pending = cJSON_GetObjectItemCaseSensitive(p, "pending_account");
+	if (cJSON_IsNumber(pending) && pending->valuedouble > 0)
+		ap.resume_id = (int64_t)pending->valuedouble;
+	note.ctx = ctx;
+	note.params = p;
+	ap.on_pending = remember_pending;
+	ap.on_pending_arg = &note;
 	if (account_create(ctx->st, &ap, result_id, e) != 0)
 		goto out;
 	say(ctx, 2, 2, _("account #%lld registered"), (long long)*result_id);

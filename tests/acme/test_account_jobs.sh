@@ -85,4 +85,19 @@ check "an empty list removes them all" eval '[ "$(job "$u2" state)" = done ] &&
 u3=$(queue account-update 9999 '{"contacts":["x@example.test"]}')
 cd_run worker --once
 check "updating a missing account fails" [ "$(job "$u3" state)" = failed ]
+# A crash after the pending account is stored, before the CA answers: the
+# resumed job registers that account's key, it makes no second account.
+n0=$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM accounts")
+jc=$(queue account-new 0 "{\"server\":\"$PEBBLE_URL\",\"contacts\":[],\"agree_tos\":true,
+	\"eab_kid\":\"$PEBBLE_EAB_KID\",\"eab_hmac_key\":\"$PEBBLE_EAB_KEY\"}")
+CERTDECK_TEST_CRASH_AT=account-pending "$CERTDECK" worker --once > /dev/null 2>&1 || :
+pa=$(sqlite3 "$CERTDECK_STORE" "SELECT json_extract(params, '\$.pending_account') FROM jobs WHERE id = $jc")
+check "the crashed job noted its pending account" eval '[ -n "$pa" ] &&
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT status FROM accounts WHERE id = $pa")" = pending ]'
+cd_run worker --once
+check "the resumed job is done" [ "$(job "$jc" state)" = done ]
+check "... with that very account, now valid" eval '[ "$(job "$jc" result_id)" = "$pa" ] &&
+	[ "$(acct "$pa" .status)" = valid ]'
+check "... and no second account" \
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM accounts")" -eq $((n0 + 1)) ]
 done_testing
