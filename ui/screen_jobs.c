@@ -165,6 +165,8 @@ jobs_draw(struct screen *s, struct ui *ui)
 		buf[16] = '\0';
 		table_draw_cell(ui, y, cols, &l, C_UPDATED, at, buf);
 	}
+	s->rows_y = ui->body_top + 1;
+	s->rows_n = i;
 	s->hint[0] = '\0';
 	if (j->n == 0) {
 		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,
