@@ -53,6 +53,7 @@ const struct keybinding keymap[] = {
 	{ 'K', KM_CERTS | KM_DETAIL, ACT_ROTATE_KEY, "Shift+K", 0 },
 	{ 'n', KM_CERTS, ACT_NEW_CERT, "n", 0 },
 	{ UI_CTRL('l'), KM_ANY, ACT_REDRAW, "Ctrl-L", 0 },
+	{ 'c', KM_JOBS, ACT_CANCEL_JOB, "c", 0 },
 };
 const size_t keymap_len = sizeof(keymap) / sizeof(keymap[0]);
 
@@ -108,6 +109,8 @@ static const struct {
 	    "and certificate (asks first)"), NULL },
 	[ACT_NEW_CERT] = { "new_cert", N_("new certificate: a form that "
 	    "queues the issuance"), NULL },
+	[ACT_CANCEL_JOB] = { "cancel_job", N_("cancel the queued or running "
+	    "job (asks first; a running one stops at its next step)"), NULL },
 };
 
 const struct ui_command ui_commands[] = {
@@ -149,7 +152,8 @@ int
 keymap_action_writes(enum ui_action a)
 {
 	return a == ACT_MARK || a == ACT_RENEW || a == ACT_REVOKE ||
-	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT;
+	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT ||
+	    a == ACT_CANCEL_JOB;
 }
 
 const char *

@@ -46,6 +46,7 @@ enum ui_action {
 	ACT_REVOKE,
 	ACT_ROTATE_KEY,
 	ACT_NEW_CERT,
+	ACT_CANCEL_JOB,		/* the Jobs screen: cancel the selected job */
 	ACT_COUNT
 };
 
@@ -55,6 +56,7 @@ enum keymap_context {
 	KM_LIST = 1 << 1,	/* the top-level lists (Tab cycles them) */
 	KM_CERTS = 1 << 2,	/* the certificate list */
 	KM_DETAIL = 1 << 3,	/* a certificate's detail */
+	KM_JOBS = 1 << 4,	/* the job list */
 };
 
 struct keybinding {
