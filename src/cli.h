@@ -23,6 +23,7 @@ enum cli_exit {
 struct cli {
 	const char *store_flag;	/* --store PATH, or NULL */
 	int readonly;		/* --readonly before the command (the TUI only) */
+	int mouse;		/* --mouse: the TUI takes mouse clicks (opt-in) */
 };
 
 struct cmd_entry {

@@ -2,6 +2,7 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,7 +14,7 @@ usage(FILE *f)
 {
 	const struct cmd_entry *const *c;
 
-	fprintf(f, "%s", _("Usage: certdeck [--store PATH] [--readonly]\n"
+	fprintf(f, "%s", _("Usage: certdeck [--store PATH] [--readonly] [--mouse]\n"
 	    "       certdeck [--store PATH] COMMAND [ARGS...]\n"
 	    "A certificate manager for the terminal: ACME accounts, orders and\n"
 	    "certificates kept in one local store. Without a command, on a\n"
@@ -24,6 +25,7 @@ usage(FILE *f)
 	fprintf(f, "%s", _("\nOptions:\n"
 	    "      --store PATH   the store database\n"
 	    "      --readonly     open the interactive view read-only\n"
+	    "      --mouse        let the interactive view take mouse clicks\n"
 	    "      --help         show this help and exit\n"
 	    "      --version      show the version and exit\n"
 	    "\nRun 'certdeck COMMAND --help' for a command's options.\n"));
@@ -50,7 +52,16 @@ main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 #ifdef ENABLE_NLS
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	/*
+	 * CERTDECK_LOCALEDIR points at catalogues not installed yet (the
+	 * tests use the build tree's); it only changes which messages show.
+	 */
+	{
+		const char *dir = getenv("CERTDECK_LOCALEDIR");
+
+		bindtextdomain(PACKAGE, dir != NULL && dir[0] != '\0' ? dir :
+		    LOCALEDIR);
+	}
 	textdomain(PACKAGE);
 #endif
 	/* Global options stand before the command. */
@@ -67,6 +78,8 @@ main(int argc, char **argv)
 			cli.store_flag = argv[i] + 8;
 		} else if (strcmp(argv[i], "--readonly") == 0) {
 			cli.readonly = 1;
+		} else if (strcmp(argv[i], "--mouse") == 0) {
+			cli.mouse = 1;
 		} else {
 			return cli_usage(NULL, _("unknown option '%s'"), argv[i]);
 		}
@@ -88,6 +101,9 @@ main(int argc, char **argv)
 		return cli_usage(NULL, _("unknown command '%s'"), argv[i]);
 	if (cli.readonly && cmd != &cmd_ui_entry)
 		return cli_usage(NULL, _("--readonly applies to the interactive "
+		    "view only, not to '%s'"), argv[i]);
+	if (cli.mouse && cmd != &cmd_ui_entry)
+		return cli_usage(NULL, _("--mouse applies to the interactive "
 		    "view only, not to '%s'"), argv[i]);
 	/* The command parses its own options; argv[0] becomes its name. */
 	optind = 1;

@@ -12,6 +12,7 @@ cmd_ui_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv
 {
 	static const struct option opts[] = {
 		{ "readonly", no_argument, NULL, 'r' },
+		{ "mouse", no_argument, NULL, 'm' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	int opt, rc, readonly = cli->readonly;
@@ -19,6 +20,10 @@ cmd_ui_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'r') {
 			readonly = 1;
+			continue;
+		}
+		if (opt == 'm') {
+			cli->mouse = 1;
 			continue;
 		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
@@ -31,8 +36,10 @@ cmd_ui_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv
 
 const struct cmd_entry cmd_ui_entry = {
 	.name = "ui",
-	.args = "[--readonly]",
+	.args = "[--readonly] [--mouse]",
 	.summary = N_("browse the store interactively (the default on a terminal)"),
-	.options = N_("      --readonly  open the store read-only\n"),
+	.options = N_("      --readonly  open the store read-only\n"
+	    "      --mouse     take mouse clicks: select, open, scroll, tabs,\n"
+	    "                  F-keys (off by default: the terminal selects text)\n"),
 	.exec = cmd_ui_exec,
 };

@@ -57,6 +57,7 @@ const struct keybinding keymap[] = {
 	{ 'e', KM_ACCOUNTS, ACT_ACCOUNT_EDIT, "e", 0 },
 	{ 'K', KM_ACCOUNTS, ACT_ACCOUNT_ROLLOVER, "Shift+K", 0 },
 	{ 'X', KM_ACCOUNTS, ACT_ACCOUNT_DEACTIVATE, "Shift+X", 0 },
+	{ 'c', KM_JOBS, ACT_CANCEL_JOB, "c", 0 },
 };
 const size_t keymap_len = sizeof(keymap) / sizeof(keymap[0]);
 
@@ -120,6 +121,8 @@ static const struct {
 	    "new account key (asks first)"), NULL },
 	[ACT_ACCOUNT_DEACTIVATE] = { "account_deactivate", N_("deactivate the "
 	    "account for good: type its number to confirm"), NULL },
+	[ACT_CANCEL_JOB] = { "cancel_job", N_("cancel the queued or running "
+	    "job (asks first; a running one stops at its next step)"), NULL },
 };
 
 const struct ui_command ui_commands[] = {
@@ -163,7 +166,8 @@ keymap_action_writes(enum ui_action a)
 	return a == ACT_MARK || a == ACT_RENEW || a == ACT_REVOKE ||
 	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT ||
 	    a == ACT_ACCOUNT_NEW || a == ACT_ACCOUNT_EDIT ||
-	    a == ACT_ACCOUNT_ROLLOVER || a == ACT_ACCOUNT_DEACTIVATE;
+	    a == ACT_ACCOUNT_ROLLOVER || a == ACT_ACCOUNT_DEACTIVATE ||
+	    a == ACT_CANCEL_JOB;
 }
 
 const char *

@@ -50,6 +50,7 @@ enum ui_action {
 	ACT_ACCOUNT_EDIT,
 	ACT_ACCOUNT_ROLLOVER,
 	ACT_ACCOUNT_DEACTIVATE,
+	ACT_CANCEL_JOB,		/* the Jobs screen: cancel the selected job */
 	ACT_COUNT
 };
 
@@ -60,6 +61,7 @@ enum keymap_context {
 	KM_CERTS = 1 << 2,	/* the certificate list */
 	KM_DETAIL = 1 << 3,	/* a certificate's detail */
 	KM_ACCOUNTS = 1 << 4,	/* the account list */
+	KM_JOBS = 1 << 5,	/* the job list */
 };
 
 struct keybinding {

@@ -154,6 +154,8 @@ accounts_draw(struct screen *s, struct ui *ui)
 		timefmt_utc(it->created, 0, buf, sizeof(buf));
 		table_draw_cell(ui, y, cols, &l, C_CREATED, at, buf);
 	}
+	s->rows_y = ui->body_top + 1;
+	s->rows_n = i;
 	s->hint[0] = '\0';
 	if (a->n == 0) {
 		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,

@@ -754,6 +754,8 @@ certs_draw(struct screen *s, struct ui *ui)
 		draw_row(ui, y, &l, &c->rows[i], i == c->sel,
 		    c->n_marked > 0 && is_marked(c, c->rows[i].id));
 	}
+	s->rows_y = ui->body_top + 1;
+	s->rows_n = i;
 	s->hint[0] = '\0';
 	if (c->n > 0) {
 		s->cursor_y = ui->body_top + 1 + c->sel;

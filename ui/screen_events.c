@@ -205,6 +205,8 @@ events_draw(struct screen *s, struct ui *ui)
 		table_draw_cell(ui, y, cols, &l, C_MESSAGE, at, it->message);
 		table_draw_cell(ui, y, cols, &l, C_ACTOR, at, it->actor);
 	}
+	s->rows_y = y0 + 1;
+	s->rows_n = i;
 	s->hint[0] = '\0';
 	if (v->n == 0) {
 		ui_put(ui, y0 + 2, 2, ui->cols - 4, ui->theme.attr[TH_DIM],

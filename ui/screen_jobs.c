@@ -1,7 +1,7 @@
 /*
  * Jobs, newest first: queued, running, done, failed, cancelled, with the
  * step reached and the last progress. Enter opens the job's events and
- * its error.
+ * its error; c cancels a queued or running job (after asking).
  */
 #include "config.h"
 
@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions.h"
 #include "i18n.h"
 #include "store_job.h"
 #include "timefmt.h"
 #include "ui.h"
+#include "widget_dialog.h"
 #include "widget_table.h"
 
 #define JOBS_MAX 1000
@@ -165,6 +167,8 @@ jobs_draw(struct screen *s, struct ui *ui)
 		buf[16] = '\0';
 		table_draw_cell(ui, y, cols, &l, C_UPDATED, at, buf);
 	}
+	s->rows_y = ui->body_top + 1;
+	s->rows_n = i;
 	s->hint[0] = '\0';
 	if (j->n == 0) {
 		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,
@@ -176,12 +180,74 @@ jobs_draw(struct screen *s, struct ui *ui)
 	    j->lv.sel + 1, j->n);
 }
 
+/* The job a cancel dialog asks about (the list may reload meanwhile). */
+struct cancel_req {
+	struct jobs *j;
+	int64_t id;
+};
+
+static int
+cancel_done(struct ui *ui, void *arg, int choice)
+{
+	struct cancel_req *r = arg;
+	struct err e;
+	int rc;
+
+	if (choice != 1)
+		return UI_REDRAW;
+	err_clear(&e);
+	rc = store_job_cancel(ui->st, r->id, &e);
+	if (rc == -1)
+		ui_message(ui, 1, "%s", e.msg);
+	else if (rc == 1)
+		ui_message(ui, 1, _("job #%lld is not queued or running"),
+		    (long long)r->id);
+	else
+		ui_message(ui, 0, _("job #%lld cancelled (a running job stops "
+		    "at its next step)"), (long long)r->id);
+	/* Our own commit does not move data_version: reload here. */
+	return load(r->j, ui) | UI_REDRAW;
+}
+
+/* Asks y/N before cancelling the selected job. Returns UI_* flags. */
+static int
+cancel_ask(struct jobs *j, struct ui *ui)
+{
+	const struct job_item *it;
+	struct cancel_req *r;
+	const char *opts[2];
+	char text[160];
+
+	if (actions_refused(ui, ACT_CANCEL_JOB) || j->n == 0)
+		return UI_HANDLED | UI_REDRAW;
+	it = &j->rows[j->lv.sel];
+	if (it->state != JOB_QUEUED && it->state != JOB_RUNNING) {
+		ui_message(ui, 1, _("job #%lld is not queued or running"),
+		    (long long)it->id);
+		return UI_HANDLED | UI_REDRAW;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		ui_message(ui, 1, "%s", _("out of memory"));
+		return UI_HANDLED | UI_REDRAW;
+	}
+	r->j = j;
+	r->id = it->id;
+	snprintf(text, sizeof(text), _("Cancel job #%lld (%s)?"),
+	    (long long)it->id, it->kind);
+	opts[0] = _("No");
+	opts[1] = _("Yes, cancel the job");
+	return dialog_choice(ui, _("Cancel job"), text, opts, 2, 0, "ny",
+	    cancel_done, r, free) | UI_HANDLED;
+}
+
 static int
 jobs_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 {
 	struct jobs *j = s->priv;
 
 	(void)key;
+	if (act == ACT_CANCEL_JOB)
+		return cancel_ask(j, ui);
 	if (act == ACT_OPEN) {
 		if (j->n == 0)
 			return UI_HANDLED;
@@ -216,7 +282,7 @@ jobs_free(struct screen *s)
 
 static const struct screen_ops jobs_ops = {
 	.name = N_("Jobs"),
-	.context = KM_ANY | KM_LIST,
+	.context = KM_ANY | KM_LIST | KM_JOBS,
 	.draw = jobs_draw,
 	.key = jobs_key,
 	.on_event = jobs_event,

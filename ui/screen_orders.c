@@ -166,6 +166,8 @@ orders_draw(struct screen *s, struct ui *ui)
 			snprintf(buf, sizeof(buf), "-");
 		table_draw_cell(ui, y, cols, &l, C_CERT, at, buf);
 	}
+	s->rows_y = ui->body_top + 1;
+	s->rows_n = i;
 	s->hint[0] = '\0';
 	if (o->n == 0) {
 		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,

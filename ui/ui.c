@@ -41,6 +41,12 @@
 /* Threads of the worker inside the TUI. */
 #define UI_WORKER_THREADS 2
 
+/* With --mouse: how long ncurses waits to tell a click from a double click. */
+#define MOUSE_INTERVAL_MS 150
+
+/* Rows one notch of the mouse wheel moves. */
+#define WHEEL_ROWS 3
+
 /* Running jobs the strip shows at most (one line each). */
 #define STRIP_MAX 3
 
@@ -112,6 +118,17 @@ struct loop {
 	int n_queued;
 	int n_mine;		/* running in this process's worker */
 	int quit_asked;		/* quitting would stop running jobs: asked */
+
+	/*
+	 * --mouse: where the last draw put the screen tabs and the F-key bar's
+	 * labels (columns x0 .. x1-1), so a click can act like their keys.
+	 */
+	int mouse;
+	int tab_x0[UI_BASE_COUNT], tab_x1[UI_BASE_COUNT];
+	struct {
+		int x0, x1, key;
+	} bar_hit[12];
+	int n_bar_hit;
 };
 
 /* Signals reach the loop through this pipe; the handler does nothing else. */
@@ -507,12 +524,16 @@ draw_title(struct loop *lp)
 	ui_put(ui, 0, 0, ui->cols - right, t->attr[TH_TITLE] | A_BOLD,
 	    " certdeck ");
 	x = 10;
+	memset(lp->tab_x0, 0, sizeof(lp->tab_x0));
+	memset(lp->tab_x1, 0, sizeof(lp->tab_x1));
 	for (i = 0; i < UI_BASE_COUNT && x < ui->cols - right; i++) {
 		/* Under a pushed screen the other tabs make room for its title. */
 		if (ui->depth > 1 && i != (int)ui->base)
 			continue;
 		snprintf(buf, sizeof(buf), " %s ", _(names[i]));
 		w = format_width(buf);
+		lp->tab_x0[i] = x;
+		lp->tab_x1[i] = x + w < ui->cols - right ? x + w : ui->cols - right;
 		ui_put(ui, 0, x, ui->cols - right - x, i == (int)ui->base ?
 		    t->attr[TH_TAB] | A_UNDERLINE : t->attr[TH_TITLE], buf);
 		x += w;
@@ -590,6 +611,7 @@ draw_bar(struct loop *lp)
 
 	move(y, 0);
 	clrtoeol();
+	lp->n_bar_hit = 0;
 	for (pos = 1; pos <= 12 && x < ui->cols; pos++) {
 		for (i = 0; i < keymap_len; i++) {
 			const struct keybinding *b = &keymap[i];
@@ -605,6 +627,8 @@ draw_bar(struct loop *lp)
 					break;
 				}
 			w = format_width(b->label);
+			lp->bar_hit[lp->n_bar_hit].x0 = x;
+			lp->bar_hit[lp->n_bar_hit].key = b->key;
 			ui_put(ui, y, x, ui->cols - x, t->attr[TH_KEY], b->label);
 			x += w;
 			snprintf(label, sizeof(label), " %s%s%s  ",
@@ -614,6 +638,8 @@ draw_bar(struct loop *lp)
 				ui_put(ui, y, x, ui->cols - x, t->attr[TH_BAR],
 				    label);
 			x += format_width(label);
+			/* The two spaces between labels belong to neither. */
+			lp->bar_hit[lp->n_bar_hit++].x1 = x - 2;
 			break;
 		}
 	}
@@ -780,6 +806,7 @@ draw(struct loop *lp)
 		draw_title(lp);
 		if (top != NULL) {
 			top->cursor_y = -1;
+			top->rows_n = 0;
 			top->ops->draw(top, ui);
 		}
 		if (ui->strip_rows > 0)
@@ -1091,6 +1118,91 @@ handle_key(struct loop *lp, int key)
 	normal_key(lp, key);
 }
 
+/* A click at (y, x) on the list rows, the tabs or the F-key bar. */
+static void
+mouse_click(struct loop *lp, int y, int x, int twice)
+{
+	static const enum ui_action show[UI_BASE_COUNT] = {
+		[UI_BASE_CERTS] = ACT_SHOW_CERTS,
+		[UI_BASE_ACCOUNTS] = ACT_SHOW_ACCOUNTS,
+		[UI_BASE_ORDERS] = ACT_SHOW_ORDERS,
+		[UI_BASE_JOBS] = ACT_SHOW_JOBS,
+		[UI_BASE_EVENTS] = ACT_SHOW_EVENTS,
+	};
+	struct ui *ui = &lp->ui;
+	struct screen *top = top_screen(ui);
+	int i, delta;
+
+	if (y == 0) {
+		for (i = 0; i < UI_BASE_COUNT; i++)
+			if (x >= lp->tab_x0[i] && x < lp->tab_x1[i]) {
+				run_action(lp, show[i], 0);
+				return;
+			}
+		return;
+	}
+	if (y == ui->lines - 1) {
+		for (i = 0; i < lp->n_bar_hit; i++)
+			if (x >= lp->bar_hit[i].x0 && x < lp->bar_hit[i].x1) {
+				normal_key(lp, lp->bar_hit[i].key);
+				return;
+			}
+		return;
+	}
+	if (top == NULL || top->rows_n <= 0 || top->cursor_y < 0 ||
+	    y < top->rows_y || y >= top->rows_y + top->rows_n)
+		return;
+	/*
+	 * The same moves the arrow keys make, so the screen keeps its own
+	 * rules; the row is on screen, so nothing scrolls on the way.
+	 */
+	delta = y - top->cursor_y;
+	for (i = delta; i > 0 && !lp->quit; i--)
+		run_action(lp, ACT_DOWN, 0);
+	for (i = delta; i < 0 && !lp->quit; i++)
+		run_action(lp, ACT_UP, 0);
+	/* A click on the selected row, or a double click, opens it. */
+	if ((twice || delta == 0) && top == top_screen(ui) && !lp->quit)
+		run_action(lp, ACT_OPEN, 0);
+}
+
+/*
+ * A mouse event (--mouse only). Ignored while a dialog, a prompt or the
+ * quit question waits: those answer keys.
+ */
+static void
+mouse_event(struct loop *lp)
+{
+	struct ui *ui = &lp->ui;
+	MEVENT me;
+	int i;
+
+	if (getmouse(&me) != OK || too_small(ui) || lp->quit_asked ||
+	    ui->modal != NULL || lp->mode != INPUT_NONE)
+		return;
+	lp->trace_kind = "mouse";
+	if (ui->message[0] != '\0') {
+		ui->message[0] = '\0';
+		lp->dirty = 1;
+	}
+	if (lp->esc_pending) {
+		lp->esc_pending = 0;
+		normal_key(lp, UI_ESC);
+		if (lp->quit)
+			return;
+	}
+	if (me.bstate & BUTTON4_PRESSED) {
+		for (i = 0; i < WHEEL_ROWS; i++)
+			run_action(lp, ACT_UP, 0);
+	} else if (me.bstate & BUTTON5_PRESSED) {
+		for (i = 0; i < WHEEL_ROWS; i++)
+			run_action(lp, ACT_DOWN, 0);
+	} else if (me.bstate & BUTTON1_DOUBLE_CLICKED)
+		mouse_click(lp, me.y, me.x, 1);
+	else if (me.bstate & BUTTON1_CLICKED)
+		mouse_click(lp, me.y, me.x, 0);
+}
+
 static void
 handle_resize(struct loop *lp)
 {
@@ -1119,6 +1231,11 @@ read_keys(struct loop *lp)
 		key = rc == KEY_CODE_YES ? UI_FN((int)wc) : (int)wc;
 		if (key == UI_FN(KEY_RESIZE)) {
 			handle_resize(lp);
+			continue;
+		}
+		if (key == UI_FN(KEY_MOUSE)) {
+			if (lp->mouse)
+				mouse_event(lp);
 			continue;
 		}
 		handle_key(lp, key);
@@ -1362,6 +1479,15 @@ start_curses(struct loop *lp, struct err *e)
 	nodelay(stdscr, TRUE);
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
+	/*
+	 * Opt-in: with the mouse reported to us, the terminal no longer
+	 * selects text on a plain drag.
+	 */
+	if (lp->mouse) {
+		mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED |
+		    BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+		mouseinterval(MOUSE_INTERVAL_MS);
+	}
 	curs_set(1);
 	leaveok(stdscr, FALSE);
 	return 0;
@@ -1397,6 +1523,7 @@ ui_main(struct cli *cli, int readonly)
 	lp->trace_t0 = now_ms();
 	ui = &lp->ui;
 	ui->readonly = readonly;
+	lp->mouse = cli->mouse;
 	err_clear(&e);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		cli_msg("%s", _("the interactive interface needs a terminal; "

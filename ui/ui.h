@@ -58,6 +58,12 @@ struct screen {
 	char title[160];	/* extra title text, e.g. the certificate */
 	char hint[64];		/* right end of the status line ("more") */
 	int cursor_y;		/* where the hardware cursor goes, -1 for none */
+	/*
+	 * The list rows drawn (first line, count; count 0 for none), so a
+	 * mouse click can be mapped to a row. The loop zeroes rows_n before
+	 * each draw, like cursor_y.
+	 */
+	int rows_y, rows_n;
 };
 
 enum ui_base { UI_BASE_CERTS, UI_BASE_ACCOUNTS, UI_BASE_ORDERS, UI_BASE_JOBS,

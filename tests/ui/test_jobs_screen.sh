@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The Jobs screen against a private Pebble, driven in tmux: c cancels the
+# selected queued job after asking (No is the default), refuses a job that
+# has ended and refuses under --readonly; Enter on a failed job shows its
+# events and the CA's problem document.
+. "$top_srcdir/tests/lib.sh"
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "1..0 # SKIP tmux is not installed"
+	exit 0
+fi
+. "$top_srcdir/tests/acme/acme-lib.sh"
+. "$top_srcdir/tests/ui/tmux-lib.sh"
+set -e
+acme_setup PEBBLE_WFE_NONCEREJECT=0
+acme_account
+HTTP=(--http-addr 127.0.0.1 --http-port "$PEBBLE_HTTP_PORT")
+
+# A failure with the CA's problem: nobody answers the challenge.
+cd_run issue -d nope.example.test --http-addr 127.0.0.1 \
+	--http-port "$("$top_builddir/tests/pebble/freeport" 1)" --no-wait
+failed=$out
+cd_run worker --once
+job_state() { "$CERTDECK" jobs --json | jq -r ".[] | select(.id == $1) | .state"; }
+check "a failed job to look at" [ "$(job_state "$failed")" = failed ]
+# Two jobs that wait: due in 2100, so the worker in the TUI leaves them.
+later() {
+	cd_run issue -d "$1" "${HTTP[@]}" --no-wait
+	sqlite3 "$CERTDECK_STORE" "UPDATE jobs SET run_after = 4102444800 WHERE id = $out"
+	echo "$out"
+}
+keep=$(later keep.example.test)
+gone=$(later gone.example.test)
+check "two queued jobs" eval '[ "$(job_state "$keep")" = queued ] && [ "$(job_state "$gone")" = queued ]'
+
+cat > "$T/ui.sh" <<SH
+#!/bin/sh
+export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8
+export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
+export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
+rm -f '$T/exit'
+'$CERTDECK' "\$@"
+echo "\$?" > '$T/exit'
+SH
+chmod +x "$T/ui.sh"
+wait_exit() {
+	local t=0
+	while [ "$t" -lt 100 ]; do
+		[ -s "$T/exit" ] && [ "$(cat "$T/exit")" = "$1" ] && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	diag "exit status: $(cat "$T/exit" 2>/dev/null)"
+	return 1
+}
+# The selected row's text (the hardware cursor follows the selection).
+sel_row() { row $(($(cursor_y) + 1)); }
+# select_job ID: moves down from the top until job ID is selected.
+select_job() {
+	local i
+	tmx send-keys -t t g
+	for i in 1 2 3 4 5 6; do
+		sleep 0.1
+		sel_row | grep -Eq "^ *$1 " && return 0
+		tmx send-keys -t t j
+	done
+	diag "job #$1 not found; the screen:"
+	screen | sed 's/^/# | /'
+	return 1
+}
+
+tmux_start 100 30 "$T/ui.sh"
+wait_for 'Name +Days'
+tmx send-keys -t t : j o b s Enter
+check ":jobs lists the jobs" wait_for '^ +[0-9]+ issue .*queued'
+tmx send-keys -t t '?' G
+check "help lists c under Jobs" wait_for 'c +cancel the queued or running job'
+tmx send-keys -t t q
+
+# No is the default.
+select_job "$gone"
+tmx send-keys -t t c
+check "c asks first" wait_for "Cancel job #$gone \(issue\)\?"
+tmx send-keys -t t Enter
+wait_gone 'Cancel job #'
+check "Enter (No) cancels nothing" [ "$(job_state "$gone")" = queued ]
+tmx send-keys -t t c
+wait_for "Cancel job #$gone"
+tmx send-keys -t t n
+wait_gone 'Cancel job #'
+check "n cancels nothing" [ "$(job_state "$gone")" = queued ]
+
+tmx send-keys -t t c
+wait_for "Cancel job #$gone"
+tmx send-keys -t t y
+check "y cancels: the message" wait_for "job #$gone cancelled"
+check "the row says cancelled" eval 'screen | grep -Eq "^ *$gone issue .*cancelled"'
+check "certdeck jobs --json says cancelled" [ "$(job_state "$gone")" = cancelled ]
+check "the other job is still queued" [ "$(job_state "$keep")" = queued ]
+
+select_job "$failed"
+tmx send-keys -t t c
+check "c on a failed job is refused" wait_for "job #$failed is not queued or running"
+check "... without asking" eval '! screen | grep -q "Cancel job #"'
+tmx send-keys -t t Enter
+check "Enter on the failed job opens its events" wait_for "Job #$failed issue of #[0-9]+: failed"
+check "... with the CA's problem type" wait_for '^ Problem: urn:ietf:params:acme:error:'
+check "... and its detail" wait_for '^ Detail: '
+check "... and the steps logged" wait_for 'error .*'
+tmx send-keys -t t q
+wait_for 'ID. +Kind'
+tmx send-keys -t t F10
+check "quits" wait_exit 0
+
+# Read-only: refused, nothing asked, nothing changed.
+tmx respawn-pane -k -t t "$T/ui.sh --readonly"
+wait_for 'read-only'
+tmx send-keys -t t : j o b s Enter
+wait_for 'ID. +Kind'
+select_job "$keep"
+tmx send-keys -t t c
+check "--readonly: c is refused" wait_for 'read-only: actions are off'
+check "--readonly: nothing asked" eval '! screen | grep -q "Cancel job #"'
+check "--readonly: the job is still queued" [ "$(job_state "$keep")" = queued ]
+tmx send-keys -t t '?' G
+wait_for 'Everywhere|Esc then a digit'
+check "--readonly: help does not offer c" eval '! screen | grep -q "cancel the queued"'
+tmx send-keys -t t F10
+check "--readonly: quits" wait_exit 0
+if ls "$T"/san* > /dev/null 2>&1; then
+	diag "sanitizer reports:"
+	cat "$T"/san* | sed 's/^/# /'
+	ok 1 "no sanitizer reports"
+fi
+done_testing
