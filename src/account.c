@@ -486,3 +486,18 @@ out:
 	EVP_PKEY_free(fresh);
 	return rc;
 }
+
+void
+account_prewarm(struct store *st, int64_t id)
+{
+	struct account_row *row = NULL;
+	struct ca_row *ca = NULL;
+	struct err ignore;
+
+	err_clear(&ignore);
+	if (store_account_get(st, id, &row, &ignore) == 0 &&
+	    store_ca_get(st, row->ca_id, &ca, &ignore) == 0)
+		acme_client_prewarm(ca->directory_url, ca->ca_bundle_pem);
+	account_row_free(row);
+	ca_row_free(ca);
+}

@@ -96,6 +96,13 @@ int account_cache_get(struct account_cache *c, struct store *st, int64_t id,
 /* Frees the cached session. Accepts a cache that holds none. */
 void account_cache_clear(struct account_cache *c);
 
+/*
+ * Starts connecting to account id's CA in the background (see
+ * acme_client_prewarm), for a foreground command about to run a job with
+ * it. Best effort; end with acme_client_prewarm_end().
+ */
+void account_prewarm(struct store *st, int64_t id);
+
 /* Replaces the contacts at the CA and in the store. Returns 0 or -1. */
 int account_update_contacts(struct store *st, int64_t id, const char *const *contacts,
     size_t n, struct err *e);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,8 +289,105 @@ out:
 	return rc;
 }
 
+static int client_connect(const char *directory_url, const char *ca_bundle_pem,
+    struct acme_client **out, struct err *e);
+static char *take_nonce(struct acme_client *c, struct err *e);
+static void keep_nonce_text(struct acme_client *c, char *n);
+
+/* The one prewarmed connection of this process (see acme_client_prewarm). */
+static struct {
+	pthread_mutex_t lock;
+	int pending;		/* a thread was started and not joined */
+	pthread_t tid;
+	char *url, *bundle;
+	struct acme_client *c;	/* the thread's result, or NULL */
+} warm = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void *
+warm_main(void *arg)
+{
+	struct acme_client *c = NULL;
+	struct err ignore;
+	char *n;
+
+	(void)arg;
+	err_clear(&ignore);
+	if (client_connect(warm.url, warm.bundle, &c, &ignore) == 0 &&
+	    (n = take_nonce(c, &ignore)) != NULL)
+		keep_nonce_text(c, n);
+	warm.c = c;	/* read after pthread_join */
+	return NULL;
+}
+
+void
+acme_client_prewarm(const char *directory_url, const char *ca_bundle_pem)
+{
+	pthread_mutex_lock(&warm.lock);
+	if (warm.pending || directory_url == NULL)
+		goto out;
+	warm.url = strdup(directory_url);
+	warm.bundle = ca_bundle_pem != NULL ? strdup(ca_bundle_pem) : NULL;
+	warm.c = NULL;
+	if (warm.url == NULL || (ca_bundle_pem != NULL && warm.bundle == NULL) ||
+	    pthread_create(&warm.tid, NULL, warm_main, NULL) != 0) {
+		free(warm.url);
+		free(warm.bundle);
+		warm.url = warm.bundle = NULL;
+		goto out;
+	}
+	warm.pending = 1;
+out:
+	pthread_mutex_unlock(&warm.lock);
+}
+
+/* Joins the prewarm thread; returns its client if it matches, else frees it. */
+static struct acme_client *
+warm_take(const char *directory_url, const char *ca_bundle_pem, int any)
+{
+	struct acme_client *c = NULL;
+	int match;
+
+	pthread_mutex_lock(&warm.lock);
+	if (!warm.pending)
+		goto out;
+	match = strcmp(warm.url, directory_url != NULL ? directory_url : "") == 0 &&
+	    ((warm.bundle == NULL && ca_bundle_pem == NULL) ||
+	    (warm.bundle != NULL && ca_bundle_pem != NULL &&
+	    strcmp(warm.bundle, ca_bundle_pem) == 0));
+	if (!match && !any)
+		goto out;
+	pthread_join(warm.tid, NULL);
+	warm.pending = 0;
+	if (match)
+		c = warm.c;
+	else
+		acme_client_free(warm.c);
+	warm.c = NULL;
+	free(warm.url);
+	free(warm.bundle);
+	warm.url = warm.bundle = NULL;
+out:
+	pthread_mutex_unlock(&warm.lock);
+	return c;
+}
+
+void
+acme_client_prewarm_end(void)
+{
+	acme_client_free(warm_take(NULL, NULL, 1));
+}
+
 int
 acme_client_new(const char *directory_url, const char *ca_bundle_pem,
+    struct acme_client **out, struct err *e)
+{
+	if ((*out = warm_take(directory_url, ca_bundle_pem, 0)) != NULL)
+		return 0;
+	return client_connect(directory_url, ca_bundle_pem, out, e);
+}
+
+static int
+client_connect(const char *directory_url, const char *ca_bundle_pem,
     struct acme_client **out, struct err *e)
 {
 	struct acme_client *c;
@@ -406,6 +504,13 @@ keep_nonce(struct acme_client *c, const struct http_response *r)
 
 	if (r == NULL || r->replay_nonce == NULL || (n = strdup(r->replay_nonce)) == NULL)
 		return;
+	keep_nonce_text(c, n);
+}
+
+/* Pools nonce n (taken over). */
+static void
+keep_nonce_text(struct acme_client *c, char *n)
+{
 	if (c->n_nonces == NONCE_POOL) {
 		/* Drop the oldest: a fresh nonce is least likely to have expired. */
 		free(c->nonces[0]);

@@ -42,6 +42,20 @@ int acme_client_new(const char *directory_url, const char *ca_bundle_pem,
     struct acme_client **out, struct err *e);
 
 /*
+ * Starts acme_client_new(directory_url, ca_bundle_pem) in a thread of its
+ * own, plus a first nonce, so the TLS handshake and the round trips
+ * overlap with the caller's store work; the next acme_client_new for the
+ * same URL and bundle in this process takes that client. Best effort:
+ * failures are dropped (that later call repeats the work and reports
+ * them). One at a time per process; a second call while one is pending
+ * does nothing.
+ */
+void acme_client_prewarm(const char *directory_url, const char *ca_bundle_pem);
+
+/* Waits for and frees a prewarmed client nobody took. Call before exiting. */
+void acme_client_prewarm_end(void);
+
+/*
  * A second client for another thread: the same CA, directory and account
  * (key borrowed from parent), its own connection and nonce pool. No
  * network request. Returns 0 and *out (free with acme_client_free), or -1.

@@ -7,6 +7,8 @@
 
 #include <openssl/crypto.h>
 
+#include "account.h"
+#include "acme.h"
 #include "cli.h"
 #include "fileio.h"
 #include "cli_job.h"
@@ -151,6 +153,9 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		goto out;
 	if ((rc = pick_account(st, account_flag, &account_id)) != CLI_OK)
 		goto out;
+	/* The TLS handshake and directory fetch overlap with the store work below. */
+	if (!no_wait)
+		account_prewarm(st, account_id);
 	rc = CLI_FAIL;
 	if (issue_order_create(st, account_id, names, n_names, profile, NULL, &set,
 	    &order_id, &e) != 0) {
@@ -171,6 +176,7 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	else if (rc == CLI_FAIL)
 		cli_msg(_("order #%lld is kept in the store"), (long long)order_id);
 out:
+	acme_client_prewarm_end();
 	store_close(st);
 	issue_settings_clear(&set);
 	free(names);
