@@ -131,6 +131,8 @@ const struct ui_command ui_commands[] = {
 	{ "events", ACT_SHOW_EVENTS, N_("the audit log, newest at the "
 	    "bottom") },
 	{ "help", ACT_HELP, N_("this help") },
+	{ "issue", ACT_NEW_CERT, N_("new certificate: a form that queues the "
+	    "issuance") },
 	{ "jobs", ACT_SHOW_JOBS, N_("jobs: queued, running, done, failed") },
 	{ "orders", ACT_SHOW_ORDERS, N_("ACME orders, newest first") },
 	{ "quit", ACT_EXIT, N_("quit certdeck") },

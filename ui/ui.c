@@ -19,6 +19,7 @@
 #include "actor.h"
 #include "cli.h"
 #include "format.h"
+#include "actions.h"
 #include "i18n.h"
 #include "store_job.h"
 #include "ui.h"
@@ -906,6 +907,9 @@ global_action(struct loop *lp, enum ui_action act)
 		return ui_show_base(ui, UI_BASE_JOBS);
 	case ACT_SHOW_EVENTS:
 		return ui_show_base(ui, UI_BASE_EVENTS);
+	case ACT_NEW_CERT:
+		/* ':issue' from any screen; the list's own 'n' lands here too. */
+		return actions_new_cert(ui);
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
 		return UI_REDRAW;

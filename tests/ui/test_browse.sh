@@ -125,6 +125,12 @@ tmx send-keys -t t Enter
 check ":accounts shows the accounts" wait_for 'No accounts yet'
 tmx send-keys -t t : o r d Enter
 check ":ord shows the orders" wait_for 'No orders yet'
+tmx send-keys -t t : i s Tab
+check "Tab completes :is to :issue" wait_for '^:issue'
+tmx send-keys -t t Enter
+check ":issue opens the new-certificate form from any screen" wait_for 'New certificate'
+tmx send-keys -t t Escape
+wait_gone 'New certificate'
 tmx send-keys -t t : b o g u s Enter
 check "an unknown command says so" wait_for "no command ':bogus'"
 tmx send-keys -t t Tab
