@@ -115,18 +115,18 @@ rotate_done(struct ui *ui, void *arg, int choice)
 {
 	struct id_set *s = arg;
 
-	if (choice != 1) {
+	if (choice != 0 && choice != 1) {
 		ui_message(ui, 0, "%s", _("cancelled"));
 		return UI_REDRAW;
 	}
-	return queue_each(ui, JOB_ROTATE_KEY, "{\"revoke_old\":false}", s->ids,
-	    s->n);
+	return queue_each(ui, JOB_ROTATE_KEY, choice == 1 ?
+	    "{\"revoke_old\":true}" : "{\"revoke_old\":false}", s->ids, s->n);
 }
 
 int
 actions_rotate_key(struct ui *ui, const int64_t *ids, size_t n)
 {
-	const char *opts[2];
+	const char *opts[3];
 	struct id_set *s;
 	char text[160];
 
@@ -146,9 +146,11 @@ actions_rotate_key(struct ui *ui, const int64_t *ids, size_t n)
 	else
 		snprintf(text, sizeof(text), _("A new key and certificate for "
 		    "each of %zu certificates?"), n);
-	opts[0] = _("No");
-	opts[1] = _("Yes, rotate the key");
-	return dialog_choice(ui, _("Rotate key"), text, opts, 2, 0, "ny",
+	opts[0] = _("Rotate key");
+	opts[1] = _("Rotate and revoke the old one (superseded)");
+	opts[2] = _("Cancel");
+	/* Cancel is the default: a stray Enter rotates nothing. */
+	return dialog_choice(ui, _("Rotate key"), text, opts, 3, 2, "rvc",
 	    rotate_done, s, id_set_free) | UI_HANDLED;
 }
 
