@@ -327,11 +327,11 @@ check_file_path(const char *what, const char *path, char *err, size_t errlen)
 	else
 		*slash = '\0';
 	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
-		snprintf(err, errlen, _("%s: directory %s does not exist"), what, dir);
+		snprintf(err, errlen, _("%s: its directory does not exist"), what);
 		return -1;
 	}
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		snprintf(err, errlen, _("%s: %s is a directory"), what, path);
+		snprintf(err, errlen, _("%s: that is a directory"), what);
 		return -1;
 	}
 	return 0;
@@ -350,11 +350,11 @@ check_program(const char *what, const char *prog, char *err, size_t errlen)
 	if (strchr(prog, '/') == NULL)
 		return 0;
 	if (prog[0] != '/') {
-		snprintf(err, errlen, _("%s: give an absolute path, not '%s'"), what, prog);
+		snprintf(err, errlen, _("%s: give an absolute path"), what);
 		return -1;
 	}
 	if (stat(prog, &sb) == -1 || !S_ISREG(sb.st_mode) || access(prog, X_OK) == -1) {
-		snprintf(err, errlen, _("%s: %s is not an executable file"), what, prog);
+		snprintf(err, errlen, _("%s: not an executable file"), what);
 		return -1;
 	}
 	return 0;
@@ -502,8 +502,7 @@ challenge_settings(char *const *v, struct issue_settings *set, char *err,
 			return -1;
 		}
 		if (stat(v[F_WEBROOT], &sb) == -1 || !S_ISDIR(sb.st_mode)) {
-			snprintf(err, errlen, _("Webroot: %s is not a directory"),
-			    v[F_WEBROOT]);
+			snprintf(err, errlen, "%s", _("Webroot: not a directory"));
 			return -1;
 		}
 		if ((set->webroot = strdup(v[F_WEBROOT])) == NULL)
