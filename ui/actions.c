@@ -391,8 +391,8 @@ deploy_spec(char *const *v, cJSON **out, char *err, size_t errlen)
 	*out = NULL;
 	if (v[F_FULLCHAIN][0] == '\0' && v[F_DEPLOY_KEY][0] == '\0') {
 		if (v[F_RELOAD][0] != '\0') {
-			snprintf(err, errlen, "%s", _("Reload command: give a Fullchain "
-			    "to or Key to path too"));
+			snprintf(err, errlen, "%s", _("Reload command: needs Fullchain "
+			    "to or Key to"));
 			return -1;
 		}
 		return 0;
@@ -456,8 +456,8 @@ challenge_settings(char *const *v, struct issue_settings *set, char *err,
 		goto oom;
 	if (strcmp(ch, "dns-01") == 0) {
 		if (v[F_DNS_HOOK][0] == '\0') {
-			snprintf(err, errlen, "%s", _("DNS hook: dns-01 needs the program "
-			    "that adds the record"));
+			snprintf(err, errlen, "%s", _("DNS hook: dns-01 needs a hook "
+			    "program"));
 			return -1;
 		}
 		if (check_program(_("DNS hook"), v[F_DNS_HOOK], err, errlen) == -1)

@@ -136,7 +136,11 @@ tmx resize-window -t t -x 60 -y 20
 tmx send-keys -t t n
 check "at 60x20 the form opens" wait_for 'New certificate'
 check "... and shows that more is below" wait_for 'v more'
-tabs 15
+tmx send-keys -t t d.example.test Tab Space
+check "Space picks dns-01" wait_for '< dns-01 >'
+tmx send-keys -t t Enter
+check "dns-01 without a hook is refused" wait_for 'DNS hook: dns-01 needs a hook program'
+tabs 14
 check "... scrolling to the last field" wait_for 'Reload command'
 check "... and showing that more is above" wait_for '\^ more'
 tmx send-keys -t t Escape
