@@ -117,13 +117,90 @@ run_issue(struct job_ctx *ctx, int64_t order_id, int64_t *result_id, struct err 
 	return issue_order_run(ctx->st, order_id, &p, ctx->cache, result_id, e);
 }
 
+/* Deploys cert_id to its targets, if it has any. Returns 0 or -1. */
+static int deploy_new(struct job_ctx *ctx, int64_t cert_id, struct err *e);
+
+/*
+ * Gives cert_id the target described by params' "deploy" object
+ * ({"fullchain": PATH, "key": PATH, "reload": [ARGV...]}, each optional)
+ * unless it has targets already: a rerun after a failed deploy must not
+ * add it twice. Returns 0 or -1.
+ */
+static int
+add_deploy_param(struct job_ctx *ctx, const cJSON *spec, int64_t cert_id, struct err *e)
+{
+	struct deploy_target t = { 0 }, **have = NULL;
+	const cJSON *reload = cJSON_GetObjectItemCaseSensitive(spec, "reload"), *it;
+	size_t n = 0, i = 0;
+	int64_t id;
+	int rc = -1;
+
+	if (store_deploy_list(ctx->st, cert_id, &have, &n, e) != 0)
+		return -1;
+	deploy_target_list_free(have, n);
+	if (n > 0)
+		return 0;
+	t.cert_id = cert_id;
+	t.fullchain_path = (char *)param_str(spec, "fullchain");
+	t.key_path = (char *)param_str(spec, "key");
+	t.mode = DEPLOY_MODE_DEFAULT;
+	t.key_mode = DEPLOY_KEY_MODE_DEFAULT;
+	t.reload_timeout = DEPLOY_RELOAD_TIMEOUT_DEFAULT;
+	if (t.fullchain_path == NULL && t.key_path == NULL)
+		return err_set(e, ERR_USAGE, "%s", _("the deploy target names no file"));
+	if (cJSON_IsArray(reload) && cJSON_GetArraySize(reload) > 0) {
+		t.reload_argv = calloc((size_t)cJSON_GetArraySize(reload) + 1,
+		    sizeof(*t.reload_argv));
+		if (t.reload_argv == NULL)
+			return err_set(e, ERR_IO, "%s", _("out of memory"));
+		cJSON_ArrayForEach(it, reload) {
+			if (!cJSON_IsString(it)) {
+				err_set(e, ERR_USAGE, "%s", _("the reload command must be "
+				    "a list of strings"));
+				goto out;
+			}
+			t.reload_argv[i++] = it->valuestring;
+		}
+	}
+	if (store_deploy_add(ctx->st, &t, &id, e) != 0)
+		goto out;
+	say(ctx, 6, 6, _("added deploy target #%lld to certificate #%lld"), (long long)id,
+	    (long long)cert_id);
+	rc = 0;
+out:
+	free(t.reload_argv);
+	return rc;
+}
+
+/*
+ * The order's certificate; with a "deploy" object in the params (the
+ * TUI's new-certificate form), also a deploy target for it, installed
+ * at once.
+ */
 static int
 job_issue(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 {
-	return run_issue(ctx, ctx->job->target_id, result_id, e);
+	cJSON *p = params_of(ctx->job);
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(p, "deploy");
+	int rc = -1;
+
+	if (run_issue(ctx, ctx->job->target_id, result_id, e) != 0)
+		goto out;
+	if (cJSON_IsObject(spec)) {
+		if (add_deploy_param(ctx, spec, *result_id, e) != 0) {
+			err_prefix(e, _("certificate #%lld is stored, but its deploy target "
+			    "was not added"), (long long)*result_id);
+			goto out;
+		}
+		if (deploy_new(ctx, *result_id, e) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(p);
+	return rc;
 }
 
-/* Deploys cert_id to its targets, if it has any. Returns 0 or -1. */
 static int
 deploy_new(struct job_ctx *ctx, int64_t cert_id, struct err *e)
 {

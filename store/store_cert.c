@@ -912,3 +912,121 @@ store_cert_mark_revoked(struct store *st, int64_t id, long long when, int reason
 		return -1;
 	return 0;
 }
+
+void
+cert_history_clear(struct cert_history *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->n; i++)
+		free(h->links[i].serial);
+	free(h->links);
+	memset(h, 0, sizeof(*h));
+}
+
+/* How far each way the chain is walked: a bound against a cycle made by hand. */
+#define HISTORY_DEPTH 1000
+
+int
+store_cert_history(struct store *st, int64_t id, size_t max,
+    struct cert_history *out, struct err *e)
+{
+	struct cert_history h = { 0 };
+	struct cert_link *grown;
+	sqlite3_stmt *s;
+	size_t cap = 0, start, self = 0;
+	int rc, oom = 0, found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (max < 1)
+		max = 1;
+	/*
+	 * depth > 0: newer (replaced_by, forward); < 0: older (the rows whose
+	 * replaced_by points back). Both walks use an index: the primary key
+	 * forward, certificates_replaced_by backward.
+	 */
+	s = store_stmt(st, "WITH RECURSIVE "
+	    "newer(id, depth) AS ("
+	    " SELECT replaced_by, 1 FROM certificates"
+	    " WHERE id = ?1 AND replaced_by IS NOT NULL"
+	    " UNION ALL"
+	    " SELECT c.replaced_by, n.depth + 1 FROM newer n"
+	    " JOIN certificates c ON c.id = n.id"
+	    " WHERE c.replaced_by IS NOT NULL AND n.depth < ?2),"
+	    "older(id, depth) AS ("
+	    " SELECT id, -1 FROM certificates WHERE replaced_by = ?1"
+	    " UNION ALL"
+	    " SELECT c.id, o.depth - 1 FROM older o"
+	    " JOIN certificates c ON c.replaced_by = o.id"
+	    " WHERE o.depth > -?2),"
+	    "chain(id, depth) AS (SELECT ?1, 0 UNION ALL SELECT id, depth FROM newer"
+	    " UNION ALL SELECT id, depth FROM older) "
+	    "SELECT c.id, c.not_before, c.not_after, c.serial, c.status, ch.depth"
+	    " FROM chain ch JOIN certificates c ON c.id = ch.id"
+	    " ORDER BY ch.depth DESC, c.id DESC", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, HISTORY_DEPTH);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct cert_link *l;
+
+		if (h.n == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((grown = realloc(h.links, cap * sizeof(*grown))) == NULL) {
+				oom = 1;
+				break;
+			}
+			h.links = grown;
+		}
+		l = &h.links[h.n++];
+		l->id = sqlite3_column_int64(s, 0);
+		l->not_before = sqlite3_column_int64(s, 1);
+		l->not_after = sqlite3_column_int64(s, 2);
+		l->serial = store_col_text(s, 3, &oom);
+		if (store_cert_status_parse((const char *)sqlite3_column_text(s, 4),
+		    &l->status) == -1)
+			l->status = CERT_FAILED;
+		if (sqlite3_column_int(s, 5) == 0) {
+			self = h.n - 1;
+			found = 1;
+		}
+	}
+	sqlite3_reset(s);
+	if (oom) {
+		cert_history_clear(&h);
+		return err_set(e, ERR_IO, _("out of memory"));
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		cert_history_clear(&h);
+		return store_error(st, e, _("cannot read the renewal history"));
+	}
+	if (!found) {
+		cert_history_clear(&h);
+		return 1;
+	}
+	/* Newest first from the top, unless that would leave id out. */
+	start = 0;
+	if (h.n > max && self >= max) {
+		start = self - max / 2;
+		if (start > h.n - max)
+			start = h.n - max;
+	}
+	out->self = self - start;
+	out->newer_hidden = start;
+	out->older_hidden = h.n > start + max ? h.n - start - max : 0;
+	if (start > 0 || out->older_hidden > 0) {
+		size_t keep = h.n - start - out->older_hidden, i;
+
+		for (i = 0; i < h.n; i++)
+			if (i < start || i >= start + keep)
+				free(h.links[i].serial);
+		memmove(h.links, h.links + start, keep * sizeof(*h.links));
+		h.n = keep;
+	}
+	out->links = h.links;
+	out->n = h.n;
+	return 0;
+}

@@ -2,6 +2,7 @@
 #ifndef CERTDECK_STORE_CERT_H
 #define CERTDECK_STORE_CERT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -131,5 +132,37 @@ int store_cert_list(struct store *st, const struct cert_query *q,
  */
 int store_cert_count(struct store *st, const struct cert_query *q, long max,
     long *n, struct err *e);
+
+/* One certificate of a renewal chain (store_cert_history). */
+struct cert_link {
+	int64_t id;
+	long long not_before;
+	long long not_after;
+	char *serial;		/* lower-case hex, or NULL */
+	enum cert_status status;
+};
+
+/* A renewal chain, newest first, cut to a window around one certificate. */
+struct cert_history {
+	struct cert_link *links;
+	size_t n;
+	size_t self;		/* index of the certificate asked about */
+	size_t newer_hidden;	/* successors left out above the window */
+	size_t older_hidden;	/* predecessors left out below it */
+};
+
+/* Frees the links and empties h. Accepts an empty one. */
+void cert_history_clear(struct cert_history *h);
+
+/*
+ * The renewal chain of certificate id, newest first: the certificates it
+ * was replaced by (forward through replaced_by) and those it replaced
+ * (backward), itself included. At most max entries (max >= 1) are kept,
+ * always including id; the rest are counted in newer_hidden and
+ * older_hidden. Returns 0 and *out (release with cert_history_clear),
+ * 1 when there is no such certificate, or -1.
+ */
+int store_cert_history(struct store *st, int64_t id, size_t max,
+    struct cert_history *out, struct err *e);
 
 #endif

@@ -430,3 +430,47 @@ store_event_list(struct store *st, int64_t job_id, int limit,
 		return store_error(st, e, _("listing events"));
 	return ret;
 }
+
+int
+store_event_list_cert(struct store *st, int64_t cert_id, int limit,
+    int (*cb)(const struct event_row *, void *), void *arg, struct err *e)
+{
+	struct event_row ev;
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	/*
+	 * target_id is a certificate only for these kinds (an issue job
+	 * targets an order, account jobs an account); result_id likewise.
+	 * The jobs come first (jobs_target, jobs_result), then each one's
+	 * events by events_job: a few rows, whatever the size of the log.
+	 */
+	s = store_stmt(st, "WITH j(id) AS ("
+	    "SELECT id FROM jobs WHERE kind IN ('renew', 'rotate-key', 'revoke', 'deploy')"
+	    " AND target_id = ?1"
+	    " UNION SELECT id FROM jobs WHERE result_id = ?1"
+	    " AND kind IN ('issue', 'renew', 'rotate-key', 'revoke', 'deploy')) "
+	    "SELECT e.id, e.time, e.job_id, e.level, e.step, e.steps, e.message, e.actor"
+	    " FROM j CROSS JOIN events e ON e.job_id = j.id"
+	    " ORDER BY e.id DESC LIMIT ?2", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, cert_id);
+	sqlite3_bind_int(s, 2, limit > 0 ? limit : 1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ev.id = sqlite3_column_int64(s, 0);
+		ev.time = sqlite3_column_int64(s, 1);
+		ev.job_id = sqlite3_column_int64(s, 2);
+		ev.level = (const char *)sqlite3_column_text(s, 3);
+		ev.step = sqlite3_column_int(s, 4);
+		ev.steps = sqlite3_column_int(s, 5);
+		ev.message = (const char *)sqlite3_column_text(s, 6);
+		ev.actor = (const char *)sqlite3_column_text(s, 7);
+		if ((ret = cb(&ev, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(st, e, _("listing events"));
+	return ret;
+}

@@ -124,4 +124,13 @@ int store_event_add(struct store *st, int64_t job_id, const char *level, int ste
 int store_event_list(struct store *st, int64_t job_id, int limit,
     int (*cb)(const struct event_row *, void *), void *arg, struct err *e);
 
+/*
+ * The newest `limit` events (limit >= 1), newest first, of the jobs about
+ * certificate cert_id: those that targeted it (renew, rotate-key, revoke,
+ * deploy) and those that produced it (result_id: issue, renew, ...).
+ * Rows are borrowed. Returns 0, cb's non-zero value, or -1.
+ */
+int store_event_list_cert(struct store *st, int64_t cert_id, int limit,
+    int (*cb)(const struct event_row *, void *), void *arg, struct err *e);
+
 #endif

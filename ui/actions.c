@@ -4,10 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include <cjson/cJSON.h>
 
 #include "actions.h"
+#include "fileio.h"
 #include "i18n.h"
 #include "issue.h"
 #include "jobs.h"
@@ -15,6 +20,7 @@
 #include "store_acme.h"
 #include "store_job.h"
 #include "widget_dialog.h"
+#include "widget_line.h"
 
 int
 actions_refused(struct ui *ui, enum ui_action act)
@@ -115,18 +121,18 @@ rotate_done(struct ui *ui, void *arg, int choice)
 {
 	struct id_set *s = arg;
 
-	if (choice != 1) {
+	if (choice != 0 && choice != 1) {
 		ui_message(ui, 0, "%s", _("cancelled"));
 		return UI_REDRAW;
 	}
-	return queue_each(ui, JOB_ROTATE_KEY, "{\"revoke_old\":false}", s->ids,
-	    s->n);
+	return queue_each(ui, JOB_ROTATE_KEY, choice == 1 ?
+	    "{\"revoke_old\":true}" : "{\"revoke_old\":false}", s->ids, s->n);
 }
 
 int
 actions_rotate_key(struct ui *ui, const int64_t *ids, size_t n)
 {
-	const char *opts[2];
+	const char *opts[3];
 	struct id_set *s;
 	char text[160];
 
@@ -146,9 +152,11 @@ actions_rotate_key(struct ui *ui, const int64_t *ids, size_t n)
 	else
 		snprintf(text, sizeof(text), _("A new key and certificate for "
 		    "each of %zu certificates?"), n);
-	opts[0] = _("No");
-	opts[1] = _("Yes, rotate the key");
-	return dialog_choice(ui, _("Rotate key"), text, opts, 2, 0, "ny",
+	opts[0] = _("Rotate key");
+	opts[1] = _("Rotate and revoke the old one (superseded)");
+	opts[2] = _("Cancel");
+	/* Cancel is the default: a stray Enter rotates nothing. */
+	return dialog_choice(ui, _("Rotate key"), text, opts, 3, 2, "rvc",
 	    rotate_done, s, id_set_free) | UI_HANDLED;
 }
 
@@ -249,7 +257,15 @@ actions_revoke(struct ui *ui, int64_t id, const char *name)
 	    revoke_reason_done, r, free) | UI_HANDLED;
 }
 
-enum { F_NAMES, F_CHALLENGE, F_PORT, F_ADDR, F_KEY, F_ACCOUNT, F_COUNT };
+/*
+ * The new-certificate form: what `certdeck issue` takes, and a deploy
+ * target. The first four keep their places (muscle memory, tests).
+ */
+enum {
+	F_NAMES, F_CHALLENGE, F_PORT, F_ADDR, F_WEBROOT, F_DNS_HOOK,
+	F_DNS_RESOLVER, F_DNS_TIMEOUT, F_KEY, F_KEY_FILE, F_ACCOUNT, F_PROFILE,
+	F_CHAIN, F_FULLCHAIN, F_DEPLOY_KEY, F_RELOAD, F_COUNT
+};
 
 static const char *const challenges[] = { "http-01", "dns-01",
 	"tls-alpn-01", NULL };
@@ -284,17 +300,235 @@ split_names(char *buf, const char **v, size_t cap)
 }
 
 static int
+has_space(const char *s)
+{
+	return strpbrk(s, " \t") != NULL;
+}
+
+/*
+ * Checks an absolute path to a file whose directory exists. Returns 0, or
+ * -1 with err filled (what names the field).
+ */
+static int
+check_file_path(const char *what, const char *path, char *err, size_t errlen)
+{
+	char dir[LINE_EDIT_MAX + 1];
+	struct stat sb;
+	char *slash;
+
+	if (path[0] != '/' || path[strlen(path) - 1] == '/') {
+		snprintf(err, errlen, _("%s: give an absolute file path"), what);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, _("%s: its directory does not exist"), what);
+		return -1;
+	}
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, _("%s: that is a directory"), what);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A program to run: a bare name (searched in PATH) or an absolute path to
+ * an executable file. A relative path is refused: the worker that runs it
+ * may have another working directory. Returns 0, or -1 with err filled.
+ */
+static int
+check_program(const char *what, const char *prog, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (strchr(prog, '/') == NULL)
+		return 0;
+	if (prog[0] != '/') {
+		snprintf(err, errlen, _("%s: give an absolute path"), what);
+		return -1;
+	}
+	if (stat(prog, &sb) == -1 || !S_ISREG(sb.st_mode) || access(prog, X_OK) == -1) {
+		snprintf(err, errlen, _("%s: not an executable file"), what);
+		return -1;
+	}
+	return 0;
+}
+
+/* "host:port[,host:port...]", each with a port; IPv6 as [addr]:port. */
+static int
+resolvers_ok(const char *list)
+{
+	char buf[LINE_EDIT_MAX + 1], *p = buf, *tok, *colon;
+	long port;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	while ((tok = strsep(&p, ",")) != NULL) {
+		if ((colon = strrchr(tok, ':')) == NULL || colon == tok ||
+		    parse_num(colon + 1, 65535, &port) == -1)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The "deploy" object for the issue job's params: {"fullchain", "key",
+ * "reload": [argv]} (the reload command split at spaces, run without a
+ * shell). Returns 0 and *out (NULL when nothing is to be deployed), or
+ * -1 with err filled.
+ */
+static int
+deploy_spec(char *const *v, cJSON **out, char *err, size_t errlen)
+{
+	char buf[LINE_EDIT_MAX + 1], *p = buf, *tok;
+	cJSON *spec, *argv;
+
+	*out = NULL;
+	if (v[F_FULLCHAIN][0] == '\0' && v[F_DEPLOY_KEY][0] == '\0') {
+		if (v[F_RELOAD][0] != '\0') {
+			snprintf(err, errlen, "%s", _("Reload command: needs Fullchain "
+			    "to or Key to"));
+			return -1;
+		}
+		return 0;
+	}
+	if ((v[F_FULLCHAIN][0] != '\0' &&
+	    check_file_path(_("Fullchain to"), v[F_FULLCHAIN], err, errlen) == -1) ||
+	    (v[F_DEPLOY_KEY][0] != '\0' &&
+	    check_file_path(_("Key to"), v[F_DEPLOY_KEY], err, errlen) == -1))
+		return -1;
+	if (strcmp(v[F_FULLCHAIN], v[F_DEPLOY_KEY]) == 0) {
+		snprintf(err, errlen, "%s", _("Fullchain to and Key to name the same "
+		    "file"));
+		return -1;
+	}
+	if ((spec = cJSON_CreateObject()) == NULL)
+		goto oom;
+	if ((v[F_FULLCHAIN][0] != '\0' &&
+	    cJSON_AddStringToObject(spec, "fullchain", v[F_FULLCHAIN]) == NULL) ||
+	    (v[F_DEPLOY_KEY][0] != '\0' &&
+	    cJSON_AddStringToObject(spec, "key", v[F_DEPLOY_KEY]) == NULL))
+		goto oom_spec;
+	snprintf(buf, sizeof(buf), "%s", v[F_RELOAD]);
+	if (buf[0] != '\0') {
+		if ((argv = cJSON_AddArrayToObject(spec, "reload")) == NULL)
+			goto oom_spec;
+		while ((tok = strsep(&p, " \t")) != NULL) {
+			if (*tok == '\0')
+				continue;
+			if (cJSON_GetArraySize(argv) == 0 &&
+			    check_program(_("Reload command"), tok, err, errlen) == -1) {
+				cJSON_Delete(spec);
+				return -1;
+			}
+			cJSON_AddItemToArray(argv, cJSON_CreateString(tok));
+		}
+		if (cJSON_GetArraySize(argv) == 0)
+			cJSON_DeleteItemFromObjectCaseSensitive(spec, "reload");
+	}
+	*out = spec;
+	return 0;
+oom_spec:
+	cJSON_Delete(spec);
+oom:
+	snprintf(err, errlen, "%s", _("out of memory"));
+	return -1;
+}
+
+/* Checks the challenge fields and fills set from them. Returns 0, or -1 with err. */
+static int
+challenge_settings(char *const *v, struct issue_settings *set, char *err,
+    size_t errlen)
+{
+	const char *ch = v[F_CHALLENGE];
+	struct stat sb;
+	long port = 0, timeout;
+
+	set->http_port = 80;
+	set->tls_port = 443;
+	set->dns_timeout = 120;
+	if ((set->challenge = strdup(ch)) == NULL)
+		goto oom;
+	if (strcmp(ch, "dns-01") == 0) {
+		if (v[F_DNS_HOOK][0] == '\0') {
+			snprintf(err, errlen, "%s", _("DNS hook: dns-01 needs a hook "
+			    "program"));
+			return -1;
+		}
+		if (check_program(_("DNS hook"), v[F_DNS_HOOK], err, errlen) == -1)
+			return -1;
+		if (v[F_DNS_RESOLVER][0] != '\0' && !resolvers_ok(v[F_DNS_RESOLVER])) {
+			snprintf(err, errlen, "%s", _("DNS resolver: write host:port, "
+			    "several with commas"));
+			return -1;
+		}
+		if (v[F_DNS_TIMEOUT][0] != '\0') {
+			if (parse_num(v[F_DNS_TIMEOUT], 65535, &timeout) == -1) {
+				snprintf(err, errlen, _("DNS timeout: '%s' is not a number "
+				    "of seconds"), v[F_DNS_TIMEOUT]);
+				return -1;
+			}
+			set->dns_timeout = (int)timeout;
+		}
+		if ((set->dns_hook = strdup(v[F_DNS_HOOK])) == NULL ||
+		    (v[F_DNS_RESOLVER][0] != '\0' &&
+		    (set->dns_resolvers = strdup(v[F_DNS_RESOLVER])) == NULL))
+			goto oom;
+		return 0;
+	}
+	if (v[F_PORT][0] != '\0' && parse_num(v[F_PORT], 65535, &port) == -1) {
+		snprintf(err, errlen, _("Port: '%s' is not a port number"), v[F_PORT]);
+		return -1;
+	}
+	if (strcmp(ch, "tls-alpn-01") == 0) {
+		if (port > 0)
+			set->tls_port = (int)port;
+		if (v[F_ADDR][0] != '\0' && (set->tls_addr = strdup(v[F_ADDR])) == NULL)
+			goto oom;
+		return 0;
+	}
+	if (port > 0)
+		set->http_port = (int)port;
+	if (v[F_ADDR][0] != '\0' && (set->http_addr = strdup(v[F_ADDR])) == NULL)
+		goto oom;
+	if (v[F_WEBROOT][0] != '\0') {
+		if (v[F_WEBROOT][0] != '/') {
+			snprintf(err, errlen, "%s", _("Webroot: give an absolute path"));
+			return -1;
+		}
+		if (stat(v[F_WEBROOT], &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+			snprintf(err, errlen, "%s", _("Webroot: not a directory"));
+			return -1;
+		}
+		if ((set->webroot = strdup(v[F_WEBROOT])) == NULL)
+			goto oom;
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "%s", _("out of memory"));
+	return -1;
+}
+
+static int
 new_cert_submit(struct ui *ui, void *arg, char *const *values, char *err,
     size_t errlen)
 {
 	struct issue_settings set = { 0 };
-	char names_buf[256];
+	char names_buf[LINE_EDIT_MAX + 1];
 	const char *names[64];
-	size_t n;
-	long port = 0, acct;
+	const char *profile = NULL;
+	char *key_pem = NULL, *params = NULL;
+	cJSON *spec = NULL, *p = NULL;
+	size_t n, key_len = 0;
+	long acct;
 	int64_t order_id, job_id;
 	struct err e;
-	int rc = -1, dns;
+	int rc = -1;
 
 	(void)arg;
 	err_clear(&e);
@@ -303,51 +537,56 @@ new_cert_submit(struct ui *ui, void *arg, char *const *values, char *err,
 		snprintf(err, errlen, "%s", _("Names: give at least one name"));
 		return -1;
 	}
-	dns = strcmp(values[F_CHALLENGE], "dns-01") == 0;
-	if (dns && values[F_PORT][0] == '\0') {
-		snprintf(err, errlen, "%s", _("dns-01 needs a hook program "
-		    "in Port/hook"));
-		return -1;
-	}
-	if (!dns && values[F_PORT][0] != '\0' &&
-	    parse_num(values[F_PORT], 65535, &port) == -1) {
-		snprintf(err, errlen, _("Port: '%s' is not a port number"),
-		    values[F_PORT]);
-		return -1;
-	}
+	if (challenge_settings(values, &set, err, errlen) == -1)
+		goto out;
 	if (parse_num(values[F_ACCOUNT], 0x7fffffffL, &acct) == -1) {
 		snprintf(err, errlen, "%s", _("Account: give an account ID "
 		    "(see :accounts)"));
-		return -1;
-	}
-	set.challenge = strdup(values[F_CHALLENGE]);
-	set.key_type = strdup(values[F_KEY]);
-	set.http_port = 80;
-	set.tls_port = 443;
-	set.dns_timeout = 120;
-	if (dns)
-		set.dns_hook = strdup(values[F_PORT]);
-	else if (strcmp(values[F_CHALLENGE], "tls-alpn-01") == 0) {
-		if (port > 0)
-			set.tls_port = (int)port;
-		if (values[F_ADDR][0] != '\0')
-			set.tls_addr = strdup(values[F_ADDR]);
-	} else {
-		if (port > 0)
-			set.http_port = (int)port;
-		if (values[F_ADDR][0] != '\0')
-			set.http_addr = strdup(values[F_ADDR]);
-	}
-	if (set.challenge == NULL || set.key_type == NULL) {
-		snprintf(err, errlen, "%s", _("out of memory"));
 		goto out;
 	}
-	if (issue_order_create(ui->st, acct, names, n, NULL, NULL, &set,
+	if (values[F_PROFILE][0] != '\0') {
+		if (has_space(values[F_PROFILE])) {
+			snprintf(err, errlen, "%s", _("Profile: one name, no spaces"));
+			goto out;
+		}
+		profile = values[F_PROFILE];
+	}
+	if (values[F_CHAIN][0] != '\0' &&
+	    (set.preferred_chain = strdup(values[F_CHAIN])) == NULL)
+		goto oom;
+	if ((set.key_type = strdup(values[F_KEY])) == NULL)
+		goto oom;
+	if (values[F_KEY_FILE][0] != '\0') {
+		if (values[F_KEY_FILE][0] != '/') {
+			snprintf(err, errlen, "%s", _("Key file: give an absolute path"));
+			goto out;
+		}
+		if (fileio_read(values[F_KEY_FILE], 1024 * 1024, &key_pem, &key_len,
+		    &e) != 0) {
+			snprintf(err, errlen, _("Key file: %s"), e.msg);
+			goto out;
+		}
+	}
+	if (deploy_spec(values, &spec, err, errlen) == -1)
+		goto out;
+	if (spec != NULL) {
+		if ((p = cJSON_CreateObject()) == NULL)
+			goto oom;
+		cJSON_AddItemToObject(p, "deploy", spec);
+		spec = NULL;
+		if ((params = cJSON_PrintUnformatted(p)) == NULL)
+			goto oom;
+	}
+	if (issue_order_create(ui->st, acct, names, n, profile, NULL, &set,
 	    &order_id, &e) != 0) {
 		snprintf(err, errlen, "%s", e.msg);
 		goto out;
 	}
-	if (store_job_add(ui->st, JOB_ISSUE, order_id, NULL, 0, ui->actor,
+	if (key_pem != NULL && issue_order_set_key(ui->st, order_id, key_pem, &e) != 0) {
+		snprintf(err, errlen, _("Key file: %s"), e.msg);
+		goto out;
+	}
+	if (store_job_add(ui->st, JOB_ISSUE, order_id, params, 0, ui->actor,
 	    &job_id, &e) != 0) {
 		snprintf(err, errlen, "%s", e.msg);
 		goto out;
@@ -355,8 +594,17 @@ new_cert_submit(struct ui *ui, void *arg, char *const *values, char *err,
 	ui_message(ui, 0, _("queued job #%lld (order #%lld)"),
 	    (long long)job_id, (long long)order_id);
 	rc = UI_REDRAW;
+	goto out;
+oom:
+	snprintf(err, errlen, "%s", _("out of memory"));
 out:
 	issue_settings_clear(&set);
+	if (key_pem != NULL)
+		OPENSSL_cleanse(key_pem, key_len);
+	free(key_pem);
+	free(params);
+	cJSON_Delete(spec);
+	cJSON_Delete(p);
 	return rc;
 }
 
@@ -379,17 +627,36 @@ actions_new_cert(struct ui *ui)
 	f[F_CHALLENGE].label = _("Challenge");
 	f[F_CHALLENGE].choices = challenges;
 	f[F_CHALLENGE].hint = _("Space or Left/Right picks");
-	f[F_PORT].label = _("Port/hook");
-	f[F_PORT].hint = _("responder port (empty: 80, tls-alpn-01 443); "
-	    "dns-01: the hook program");
+	f[F_PORT].label = _("Port");
+	f[F_PORT].hint = _("responder port (empty: 80, tls-alpn-01 443)");
 	f[F_ADDR].label = _("Address");
 	f[F_ADDR].hint = _("responder address (empty: all)");
+	f[F_WEBROOT].label = _("Webroot");
+	f[F_WEBROOT].hint = _("http-01: write files under this directory instead");
+	f[F_DNS_HOOK].label = _("DNS hook");
+	f[F_DNS_HOOK].hint = _("dns-01: program run as PROG add|del RECORD VALUE");
+	f[F_DNS_RESOLVER].label = _("DNS resolver");
+	f[F_DNS_RESOLVER].hint = _("dns-01: wait until host:port serves the record");
+	f[F_DNS_TIMEOUT].label = _("DNS timeout");
+	f[F_DNS_TIMEOUT].hint = _("dns-01: seconds to wait (empty: 120)");
 	f[F_KEY].label = _("Key type");
 	f[F_KEY].choices = key_types;
 	f[F_KEY].hint = _("Space or Left/Right picks");
+	f[F_KEY_FILE].label = _("Key file");
+	f[F_KEY_FILE].hint = _("use this private key (empty: a fresh one)");
 	f[F_ACCOUNT].label = _("Account");
 	f[F_ACCOUNT].hint = _("account ID (see :accounts)");
 	f[F_ACCOUNT].value = acct;
+	f[F_PROFILE].label = _("Profile");
+	f[F_PROFILE].hint = _("a certificate profile the CA offers (optional)");
+	f[F_CHAIN].label = _("Preferred chain");
+	f[F_CHAIN].hint = _("issuer CN of the root to prefer (optional)");
+	f[F_FULLCHAIN].label = _("Fullchain to");
+	f[F_FULLCHAIN].hint = _("deploy: write the full chain to this file");
+	f[F_DEPLOY_KEY].label = _("Key to");
+	f[F_DEPLOY_KEY].hint = _("deploy: write the private key to this file");
+	f[F_RELOAD].label = _("Reload command");
+	f[F_RELOAD].hint = _("deploy: run after (no shell; split at spaces)");
 	return dialog_form(ui, _("New certificate"), f, F_COUNT,
 	    new_cert_submit, NULL, NULL) | UI_HANDLED;
 }

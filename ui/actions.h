@@ -14,7 +14,11 @@
 /* Queues a renewal for each of ids. Returns UI_* flags. */
 int actions_renew(struct ui *ui, const int64_t *ids, size_t n);
 
-/* Asks y/N, then queues a key rotation for each of ids. Returns UI_* flags. */
+/*
+ * Asks: rotate, rotate and revoke the old certificate once the new one is
+ * deployed (reason superseded), or cancel (the default); then queues a key
+ * rotation for each of ids. Returns UI_* flags.
+ */
 int actions_rotate_key(struct ui *ui, const int64_t *ids, size_t n);
 
 /*

@@ -1,5 +1,6 @@
 /*
- * One certificate: every field, its validity with the time left, and with
+ * One certificate: every field, its validity with the time left, its
+ * renewal history, deploy targets and its jobs' recent events, and with
  * `p` its PEM chain. Long values wrap; the view scrolls.
  */
 #include "config.h"
@@ -17,6 +18,7 @@
 #include "store_acme.h"
 #include "store_cert.h"
 #include "store_deploy.h"
+#include "store_job.h"
 #include "timefmt.h"
 #include "ui.h"
 
@@ -113,6 +115,88 @@ add_deploy_rows(struct ui *ui, struct detail *d, int64_t cert_id)
 			add(d, "", TH_ERROR, "  %s", t[i]->last_message);
 	}
 	deploy_target_list_free(t, n);
+}
+
+#define HISTORY_MAX 20
+#define EVENTS_MAX 10
+
+/*
+ * The renewal chain, newest first, one line each: id, validity, serial
+ * (its first 8 digits), status, and a mark on this certificate.
+ */
+static void
+add_history_rows(struct ui *ui, struct detail *d, const struct cert_row *row)
+{
+	struct cert_history h = { 0 };
+	const char *label = _("History");
+	char a[64], b[64];
+	struct err e;
+	size_t i;
+
+	err_clear(&e);
+	if (store_cert_history(ui->st, row->id, HISTORY_MAX, &h, &e) != 0) {
+		add(d, label, TH_ERROR, "%s", e.msg[0] ? e.msg : "-");
+		return;
+	}
+	if (h.n == 1) {
+		add(d, label, TH_DIM, "%s", _("none (not renewed, replaces nothing)"));
+		cert_history_clear(&h);
+		return;
+	}
+	if (h.newer_hidden > 0) {
+		add(d, label, TH_DIM, _("+%zu newer"), h.newer_hidden);
+		label = "";
+	}
+	for (i = 0; i < h.n; i++) {
+		const struct cert_link *l = &h.links[i];
+		int self = i == h.self;
+
+		timefmt_utc(l->not_before, 0, a, sizeof(a));
+		timefmt_utc(l->not_after, 0, b, sizeof(b));
+		add(d, label, self ? TH_NORMAL : TH_DIM, "#%-5lld %s..%s %-8.8s %s%s",
+		    (long long)l->id, a, b, l->serial != NULL ? l->serial : "-",
+		    format_status_cell(l->status, l->not_after, ui->now),
+		    self ? _(" <- this one") : "");
+		label = "";
+	}
+	if (h.older_hidden > 0)
+		add(d, "", TH_DIM, _("+%zu older"), h.older_hidden);
+	cert_history_clear(&h);
+}
+
+struct event_fill {
+	struct detail *d;
+	int n;
+};
+
+static int
+event_row_cb(const struct event_row *ev, void *arg)
+{
+	struct event_fill *f = arg;
+	char when[64];
+	int err = ev->level != NULL && strcmp(ev->level, "error") == 0;
+
+	timefmt_utc(ev->time, 1, when, sizeof(when));
+	when[16] = '\0';	/* "YYYY-MM-DD HH:MM" */
+	add(f->d, f->n == 0 ? _("Recent events") : "", err ? TH_ERROR : TH_NORMAL,
+	    _("%s job #%lld %s: %s"), when, (long long)ev->job_id,
+	    ev->level != NULL ? ev->level : "-", ev->message);
+	f->n++;
+	return 0;
+}
+
+/* The newest events of the jobs that targeted or produced this certificate. */
+static void
+add_event_rows(struct ui *ui, struct detail *d, int64_t cert_id)
+{
+	struct event_fill f = { d, 0 };
+	struct err e;
+
+	err_clear(&e);
+	if (store_event_list_cert(ui->st, cert_id, EVENTS_MAX, event_row_cb, &f, &e) != 0)
+		add(d, _("Recent events"), TH_ERROR, "%s", e.msg);
+	else if (f.n == 0)
+		add(d, _("Recent events"), TH_DIM, "%s", _("none"));
 }
 
 /* "[#######...] 70% used", in the theme's glyphs. */
@@ -240,11 +324,7 @@ load(struct detail *d, struct ui *ui)
 		add(d, _("Account"), TH_DIM, "%s", _("none (imported)"));
 	if (row->order_id != 0)
 		add(d, _("Order"), TH_NORMAL, "#%lld", (long long)row->order_id);
-	if (row->replaced_by != 0)
-		add(d, _("Replaced by"), TH_DIM, "#%lld",
-		    (long long)row->replaced_by);
-	else
-		add(d, _("Replaced by"), TH_NORMAL, "%s", _("nothing (current)"));
+	add_history_rows(ui, d, row);
 	if (row->status == CERT_VALID && row->order_id != 0 && row->renew_at > 0) {
 		timefmt_utc(row->renew_at, 1, a, sizeof(a));
 		add(d, _("Renewal due"), TH_NORMAL, "%s", a);
@@ -261,6 +341,7 @@ load(struct detail *d, struct ui *ui)
 		add(d, _("Revoked"), TH_ERROR, _("%s (reason %d)"), a, row->revocation_reason);
 	}
 	add_deploy_rows(ui, d, row->id);
+	add_event_rows(ui, d, row->id);
 	add(d, _("Source"), TH_NORMAL, "%s", row->source ? row->source : "-");
 	timefmt_utc(row->created, 1, a, sizeof(a));
 	add(d, _("Stored"), TH_NORMAL, "%s", a);

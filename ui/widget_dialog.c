@@ -24,6 +24,7 @@ struct dialog {
 	struct line_edit edit[DIALOG_MAX_FIELDS];
 	int (*submit)(struct ui *, void *, char *const *, char *, size_t);
 	char error[256];
+	int top;		/* first field shown when the form scrolls */
 	void *arg;
 	void (*arg_free)(void *);
 };
@@ -213,21 +214,57 @@ mask(const char *s, size_t len, char *out, size_t cap)
 	return (int)n;
 }
 
+/*
+ * The form's geometry in ui's body: sp lines per field, the first field
+ * line at y0 + pad, vis fields shown. Keeps d->sel in view.
+ */
+static void
+form_layout(struct dialog *d, struct ui *ui, int *h, int *sp, int *pad, int *vis)
+{
+	if (2 * d->n + 5 <= ui->body_rows) {
+		*sp = 2;
+		*pad = 2;
+		*vis = d->n;
+		*h = 2 * d->n + 5;
+	} else {
+		/* Frame, the fields, the hint line, frame. */
+		*sp = 1;
+		*pad = 1;
+		*vis = ui->body_rows - 3 < d->n ? ui->body_rows - 3 : d->n;
+		if (*vis < 1)
+			*vis = 1;
+		*h = *vis + 3;
+	}
+	if (d->sel < d->top)
+		d->top = d->sel;
+	if (d->sel >= d->top + *vis)
+		d->top = d->sel - *vis + 1;
+	if (d->top > d->n - *vis)
+		d->top = d->n - *vis;
+	if (d->top < 0)
+		d->top = 0;
+}
+
 static void
 form_draw(struct ui_modal *m, struct ui *ui)
 {
 	struct dialog *d = m->priv;
 	const struct theme *t = &ui->theme;
 	attr_t a = t->attr[TH_STATUS];
-	int w = box_width(ui), h = 2 * d->n + 5, y0, x0, i, lw, fx, fw;
+	int w = box_width(ui), h, sp, pad, vis, y0, x0, i, lw, fx, fw;
 	char buf[LINE_EDIT_MAX + 8];
 
+	form_layout(d, ui, &h, &sp, &pad, &vis);
 	dialog_box(ui, d->title, w, h, &y0, &x0);
+	if (d->top > 0)
+		ui_put(ui, y0, x0 + w - 10, 8, a, _(" ^ more "));
+	if (d->top + vis < d->n)
+		ui_put(ui, y0 + h - 1, x0 + w - 10, 8, a, _(" v more "));
 	lw = label_width(d);
 	fx = x0 + 2 + lw;
 	fw = w - 4 - lw;
-	for (i = 0; i < d->n; i++) {
-		int y = y0 + 2 + 2 * i;
+	for (i = d->top; i < d->top + vis; i++) {
+		int y = y0 + pad + sp * (i - d->top);
 
 		ui_put(ui, y, x0 + 2, lw, a | (i == d->sel ? A_BOLD : 0),
 		    d->fields[i].label);
@@ -250,7 +287,7 @@ form_draw(struct ui_modal *m, struct ui *ui)
 		ui_put(ui, y0 + h - 2, x0 + 2, w - 4, t->attr[TH_DIM],
 		    d->fields[d->sel].hint != NULL ? d->fields[d->sel].hint :
 		    _("Enter submits, Tab next field, Esc cancels"));
-	m->cursor_y = y0 + 2 + 2 * d->sel;
+	m->cursor_y = y0 + pad + sp * (d->sel - d->top);
 	m->cursor_x = fx + (d->fields[d->sel].choices != NULL ? 2 :
 	    d->fields[d->sel].masked ? mask(d->edit[d->sel].buf,
 	    d->edit[d->sel].pos, buf, sizeof(buf)) :

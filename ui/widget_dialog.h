@@ -12,7 +12,7 @@
 #include "ui.h"
 
 #define DIALOG_MAX_OPTIONS 8
-#define DIALOG_MAX_FIELDS 8
+#define DIALOG_MAX_FIELDS 16
 
 /*
  * Opens a choice: text (may be NULL) above a vertical list of options
@@ -34,7 +34,9 @@ struct dialog_field {
 };
 
 /*
- * Opens a form. Tab/Down and Shift-Tab/Up move between fields, Left/Right
+ * Opens a form. A field per two lines when that fits, else one per line,
+ * scrolling to keep the selected one in view when even that does not.
+ * Tab/Down and Shift-Tab/Up move between fields, Left/Right
  * or Space cycle a choice field, Enter submits, Esc cancels (submit is not
  * called). submit gets the values and returns UI_* flags to close, or -1
  * with err filled to keep the form open and show why. Returns UI_* flags.

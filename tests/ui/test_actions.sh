@@ -150,16 +150,20 @@ touch "$T/go"
 check "the job finishes once the hook goes on" wait_job "$sj" done
 check "... and leaves the strip" wait_gone "^#$sj issue"
 
-# Marks: Space marks two rows, K rotates both after a y/N question.
+# Marks: Space marks two rows, K rotates both after asking (Cancel is the
+# default; r rotates, v rotates and revokes the old ones).
 tmx send-keys -t t g
 tmx send-keys -t t Space Space
 check "Space marks rows" wait_for '2 marked'
 tmx send-keys -t t K
 check "K asks first" wait_for 'Rotate key'
-tmx send-keys -t t n
-check "n says no" wait_for 'cancelled'
-tmx send-keys -t t K y
-check "y queues a rotation for each marked row" wait_for 'queued jobs #[0-9]+, #[0-9]+'
+check "... offering to revoke the old ones" wait_for 'revoke the old one \(superseded\)'
+tmx send-keys -t t Enter
+check "Enter on the default (Cancel) rotates nothing" wait_for 'cancelled'
+tmx send-keys -t t K
+wait_for 'Rotate key'
+tmx send-keys -t t r
+check "r queues a rotation for each marked row" wait_for 'queued jobs #[0-9]+, #[0-9]+'
 
 # q quits; if the rotations still run here it asks first, and y stops them
 # between steps (they stay queued for 'certdeck worker').

@@ -17,6 +17,7 @@
 #include "schema.h"
 #include "store.h"
 #include "store_cert.h"
+#include "store_job.h"
 #include "store_key.h"
 #include "tap.h"
 
@@ -335,11 +336,43 @@ test_upgrade(void)
 	q.name_like = "www.leg";
 	ok(list(st, &q, &c) == 0 && c.n == 1 && c.ids[0] == 1,
 	    "upgrade: backfill covers every name");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'index' AND name = 'jobs_result'"), 1,
+	    "upgrade: step 5 added the jobs_result index");
 	is_int(query_int(store_db(st), "SELECT count(*) FROM cert_names_fts "
 	    "WHERE cert_names_fts MATCH '\"example\"'"), 3,
 	    "upgrade: all three names indexed");
 out:
 	store_close(st);
+	free(path);
+}
+
+/* Step 5 on a store at version 4 that already has jobs. */
+static void
+test_upgrade_5(void)
+{
+	struct err e;
+	char *path = in_tmp("v4.db");
+	sqlite3 *db = NULL;
+	int fd;
+
+	err_clear(&e);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(sqlite3_open(path, &db) == SQLITE_OK && schema_migrate_to(db, 4, &e) == 0,
+	    "upgrade 5: a schema 4 store");
+	ok(sqlite3_exec(db, "INSERT INTO jobs (kind, target_id, result_id) "
+	    "VALUES ('renew', 1, 2), ('issue', 3, NULL)", NULL, NULL, NULL) == SQLITE_OK,
+	    "upgrade 5: jobs at version 4");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'jobs_result'"),
+	    0, "upgrade 5: no jobs_result index at version 4");
+	ok(schema_migrate_to(db, 5, &e) == 0, "upgrade 5: migrate 4 -> 5");
+	is_int(query_int(db, "PRAGMA user_version"), 5, "upgrade 5: at version 5");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'jobs_result'"),
+	    1, "upgrade 5: jobs_result exists");
+	is_int(query_int(db, "SELECT count(*) FROM jobs WHERE result_id = 2"), 1,
+	    "upgrade 5: the jobs are kept and found");
+	sqlite3_close(db);
 	free(path);
 }
 
@@ -1140,6 +1173,226 @@ test_integrity(void)
 	free(path);
 }
 
+/* Does the plan of the statement containing marker use index and never say exactly scan? */
+static int
+plan_uses(sqlite3 *db, const char *marker, const char *index, const char *scan)
+{
+	sqlite3_stmt *s = NULL, *eqp = NULL;
+	char text[4096];
+	int found = 0, bad = 0;
+
+	while ((s = sqlite3_next_stmt(db, s)) != NULL) {
+		if (strstr(sqlite3_sql(s), marker) == NULL)
+			continue;
+		snprintf(text, sizeof(text), "EXPLAIN QUERY PLAN %s", sqlite3_sql(s));
+		if (sqlite3_prepare_v2(db, text, -1, &eqp, NULL) != SQLITE_OK)
+			return 0;
+		while (sqlite3_step(eqp) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(eqp, 3);
+
+			if (d != NULL && strstr(d, index) != NULL)
+				found = 1;
+			if (d != NULL && strcmp(d, scan) == 0)
+				bad = 1;
+		}
+		sqlite3_finalize(eqp);
+		return found && !bad;
+	}
+	return 0;
+}
+
+#define N_CHAIN 25
+
+/* store_cert_history: the renewal chain both ways, cut to a window. */
+static void
+test_history(void)
+{
+	static char sans[N_CHAIN][48];
+	char *sanp[N_CHAIN][1];
+	int64_t ids[N_CHAIN], lone;
+	struct store *st = NULL;
+	struct cert_history h = { 0 };
+	struct cert_row r;
+	struct err e;
+	char *path = in_tmp("history.db");
+	int i, good;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "history: open");
+		diag("%s", e.msg);
+		free(path);
+		return;
+	}
+	/*
+	 * ids[0] is the oldest; each is replaced by the next. Insert newest
+	 * first so replaced_by can point at a stored row.
+	 */
+	for (i = N_CHAIN - 1; i >= 0; i--) {
+		snprintf(sans[i], sizeof(sans[i]), "chain.example.org");
+		sanp[i][0] = sans[i];
+		make_row(&r, 1000 + i, 1900000000LL + i * 86400, sanp[i], 1);
+		r.serial = (char *)(i == N_CHAIN - 1 ? "0123456789abcdef" : "aa");
+		if (i < N_CHAIN - 1) {
+			r.replaced_by = ids[i + 1];
+			r.status = CERT_REPLACED;
+		}
+		if (store_cert_insert(st, &r, &ids[i], &e) != 0) {
+			ok(0, "history: insert");
+			diag("%s", e.msg);
+			goto out;
+		}
+	}
+	make_row(&r, 2000, 1900000000LL, sanp[0], 1);
+	ok(store_cert_insert(st, &r, &lone, &e) == 0, "history: a lone certificate");
+
+	ok(store_cert_history(st, lone, 20, &h, &e) == 0 && h.n == 1 && h.self == 0 &&
+	    h.links[0].id == lone && h.newer_hidden == 0 && h.older_hidden == 0,
+	    "history: a lone certificate is its own history");
+	cert_history_clear(&h);
+	is_int(store_cert_history(st, 999999, 20, &h, &e), 1,
+	    "history: no such certificate gives 1");
+
+	/* Three links seen from the middle one: newest first, all of them. */
+	ok(store_cert_history(st, ids[N_CHAIN - 2], 3, &h, &e) == 0 && h.n == 3,
+	    "history: three from the middle");
+	ok(h.n == 3 && h.links[0].id == ids[N_CHAIN - 1] &&
+	    h.links[1].id == ids[N_CHAIN - 2] && h.links[2].id == ids[N_CHAIN - 3] &&
+	    h.self == 1, "history: newest first, self in the middle");
+	is_int((long long)h.older_hidden, N_CHAIN - 3, "history: the rest counted as older");
+	ok(h.n == 3 && h.links[0].status == CERT_VALID &&
+	    h.links[1].status == CERT_REPLACED && h.links[0].serial != NULL &&
+	    strcmp(h.links[0].serial, "0123456789abcdef") == 0 &&
+	    h.links[0].not_after == 1900000000LL + (N_CHAIN - 1) * 86400LL,
+	    "history: status, serial and validity come along");
+	cert_history_clear(&h);
+	ok(h.links == NULL && h.n == 0, "history: clear empties");
+
+	/* The whole chain from its newest, capped at 20. */
+	ok(store_cert_history(st, ids[N_CHAIN - 1], 20, &h, &e) == 0 && h.n == 20 &&
+	    h.self == 0 && h.newer_hidden == 0 && h.older_hidden == N_CHAIN - 20,
+	    "history: capped at 20 with the rest older");
+	good = h.n == 20;
+	for (i = 0; good && i < 20; i++)
+		good = h.links[i].id == ids[N_CHAIN - 1 - i];
+	ok(good, "history: the links in chain order");
+	cert_history_clear(&h);
+
+	/* From the oldest: the window moves so that it stays in. */
+	ok(store_cert_history(st, ids[0], 20, &h, &e) == 0 && h.n == 20 &&
+	    h.links[h.self].id == ids[0] && h.older_hidden == 0 &&
+	    h.newer_hidden == N_CHAIN - 20, "history: the oldest stays in view");
+	cert_history_clear(&h);
+	ok(store_cert_history(st, ids[0], 100, &h, &e) == 0 && h.n == N_CHAIN &&
+	    h.self == N_CHAIN - 1, "history: the whole chain from its oldest");
+	cert_history_clear(&h);
+	ok(plan_uses(store_db(st), "WITH RECURSIVE", "certificates_replaced_by",
+	    "SCAN c"), "history: both walks use an index");
+out:
+	cert_history_clear(&h);
+	store_close(st);
+	free(path);
+}
+
+struct ev_collect {
+	int64_t job[32];
+	char msg[32][64];
+	int n;
+};
+
+static int
+ev_cb(const struct event_row *ev, void *arg)
+{
+	struct ev_collect *c = arg;
+
+	if (c->n < 32) {
+		c->job[c->n] = ev->job_id;
+		snprintf(c->msg[c->n], sizeof(c->msg[c->n]), "%s", ev->message);
+	}
+	c->n++;
+	return 0;
+}
+
+/* store_event_list_cert: events of the jobs that targeted or produced a certificate. */
+static void
+test_cert_events(void)
+{
+	struct store *st = NULL;
+	struct ev_collect c;
+	struct err e;
+	char *path = in_tmp("events.db"), msg[64];
+	int64_t issue, renew, deploy, other, acct, revoke_other;
+	int i, ok_order;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "cert events: open");
+		diag("%s", e.msg);
+		free(path);
+		return;
+	}
+	/*
+	 * Certificate 7 was issued (order 3 -> result 7), renewed by job
+	 * renew (target 7 -> result 8) and deployed. An issue job for order 7
+	 * and an account job on account 7 are not about certificate 7.
+	 */
+	ok(store_job_add(st, "issue", 3, NULL, 0, "t", &issue, &e) == 0 &&
+	    store_job_finish(st, issue, JOB_DONE, 7, NULL, 0, &e) == 0 &&
+	    store_job_add(st, "deploy", 7, NULL, 0, "t", &deploy, &e) == 0 &&
+	    store_job_add(st, "renew", 7, NULL, 0, "t", &renew, &e) == 0 &&
+	    store_job_finish(st, renew, JOB_DONE, 8, NULL, 0, &e) == 0 &&
+	    store_job_add(st, "issue", 7, NULL, 0, "t", &other, &e) == 0 &&
+	    store_job_add(st, "account-rollover", 7, NULL, 0, "t", &acct, &e) == 0 &&
+	    store_job_finish(st, acct, JOB_DONE, 7, NULL, 0, &e) == 0 &&
+	    store_job_add(st, "revoke", 9, NULL, 0, "t", &revoke_other, &e) == 0,
+	    "cert events: jobs");
+	for (i = 0; i < 4; i++) {
+		snprintf(msg, sizeof(msg), "issue %d", i);
+		store_event_add(st, issue, "info", i, 4, msg, "t", &e);
+	}
+	store_event_add(st, other, "info", 1, 1, "order 7", "t", &e);
+	store_event_add(st, acct, "info", 1, 1, "account 7", "t", &e);
+	store_event_add(st, revoke_other, "info", 1, 1, "cert 9", "t", &e);
+	store_event_add(st, 0, "info", 0, 0, "no job", "t", &e);
+	store_event_add(st, deploy, "error", 1, 1, "deploy failed", "t", &e);
+	for (i = 0; i < 12; i++) {
+		snprintf(msg, sizeof(msg), "renew %d", i);
+		store_event_add(st, renew, "info", i, 12, msg, "t", &e);
+	}
+
+	memset(&c, 0, sizeof(c));
+	ok(store_event_list_cert(st, 7, 10, ev_cb, &c, &e) == 0, "cert events: list");
+	is_int(c.n, 10, "cert events: the newest 10");
+	ok_order = c.n == 10;
+	for (i = 0; ok_order && i < 10; i++) {
+		snprintf(msg, sizeof(msg), "renew %d", 11 - i);
+		ok_order = strcmp(c.msg[i], msg) == 0 && c.job[i] == renew;
+	}
+	ok(ok_order, "cert events: newest first");
+	memset(&c, 0, sizeof(c));
+	ok(store_event_list_cert(st, 7, 100, ev_cb, &c, &e) == 0 && c.n == 17,
+	    "cert events: issue, deploy and renewal jobs, nothing else");
+	ok(c.n == 17 && strcmp(c.msg[12], "deploy failed") == 0 &&
+	    strcmp(c.msg[16], "issue 0") == 0, "cert events: all three jobs in order");
+	for (i = 0; i < c.n && i < 32; i++)
+		if (strcmp(c.msg[i], "order 7") == 0 || strcmp(c.msg[i], "account 7") == 0 ||
+		    strcmp(c.msg[i], "no job") == 0 ||
+		    strcmp(c.msg[i], "cert 9") == 0)
+			break;
+	ok(i == c.n, "cert events: not the order's, account's or another's");
+	memset(&c, 0, sizeof(c));
+	ok(store_event_list_cert(st, 8, 10, ev_cb, &c, &e) == 0 && c.n == 10 &&
+	    c.job[0] == renew, "cert events: the renewal shows on the new certificate");
+	memset(&c, 0, sizeof(c));
+	ok(store_event_list_cert(st, 42, 10, ev_cb, &c, &e) == 0 && c.n == 0,
+	    "cert events: none for a certificate without jobs");
+	ok(plan_uses(store_db(st), "CROSS JOIN events", "jobs_result", "SCAN jobs") &&
+	    plan_uses(store_db(st), "CROSS JOIN events", "events_job", "SCAN e"),
+	    "cert events: indexed (jobs_target, jobs_result, events_job)");
+	store_close(st);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1155,9 +1408,12 @@ main(void)
 	run_unprivileged(default_path_user, "default path");
 	test_fresh();
 	test_upgrade();
+	test_upgrade_5();
 	test_refusals();
 	test_unwritable();
 	test_certs();
+	test_history();
+	test_cert_events();
 	test_transactions();
 	test_many();
 	test_keys();
