@@ -225,8 +225,8 @@ test_keymap(void)
 	    "Tab: one candidate for 'o'");
 	is_str(buf, "orders", "Tab completes 'o' to 'orders'");
 	snprintf(buf, sizeof(buf), "%s", "");
-	ok(keymap_complete(buf, sizeof(buf), list, sizeof(list)) == 7 &&
-	    strstr(list, "accounts") && strstr(list, "quit"),
+	ok(keymap_complete(buf, sizeof(buf), list, sizeof(list)) == 8 &&
+	    strstr(list, "accounts") && strstr(list, "issue") && strstr(list, "quit"),
 	    "Tab on nothing lists every command");
 	snprintf(buf, sizeof(buf), "x");
 	is_int(keymap_complete(buf, sizeof(buf), list, sizeof(list)), 0,
