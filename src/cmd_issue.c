@@ -157,18 +157,23 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	if (!no_wait)
 		account_prewarm(st, account_id);
 	rc = CLI_FAIL;
+	/* A key that will not do is refused before an order exists for it. */
+	if (key_path != NULL &&
+	    (fileio_read(key_path, 1024 * 1024, &key_pem, &key_len, &e) != 0 ||
+	    issue_key_check(key_pem, &e) != 0)) {
+		err_prefix(&e, "%s", key_path);
+		rc = cli_fail(&e);
+		goto out;
+	}
 	if (issue_order_create(st, account_id, names, n_names, profile, NULL, &set,
 	    &order_id, &e) != 0) {
 		rc = e.kind == ERR_USAGE ? cli_usage(self, "%s", e.msg) : cli_fail(&e);
 		goto out;
 	}
-	if (key_path != NULL) {
-		if (fileio_read(key_path, 1024 * 1024, &key_pem, &key_len, &e) != 0 ||
-		    issue_order_set_key(st, order_id, key_pem, &e) != 0) {
-			err_prefix(&e, "%s", key_path);
-			rc = cli_fail(&e);
-			goto out;
-		}
+	if (key_pem != NULL && issue_order_set_key(st, order_id, key_pem, &e) != 0) {
+		err_prefix(&e, "%s", key_path);
+		rc = cli_fail(&e);
+		goto out;
 	}
 	rc = cli_job_submit(cli, st, JOB_ISSUE, order_id, NULL, no_wait, &cert_id);
 	if (rc == CLI_OK && !no_wait)

@@ -191,6 +191,19 @@ out:
 }
 
 int
+issue_key_check(const char *key_pem, struct err *e)
+{
+	EVP_PKEY *key = NULL;
+	enum key_type kt;
+	int rc;
+
+	rc = crypto_key_from_pem(key_pem, strlen(key_pem), &key, e) != 0 ||
+	    crypto_key_type_of(key, &kt, e) != 0 ? -1 : 0;
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+int
 issue_order_set_key(struct store *st, int64_t order_id, const char *key_pem, struct err *e)
 {
 	struct order_row *o = NULL;

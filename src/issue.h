@@ -58,6 +58,12 @@ int issue_order_create(struct store *st, int64_t account_id, const char *const *
     const struct issue_settings *settings, int64_t *order_id, struct err *e);
 
 /*
+ * Checks that key_pem is a private key certdeck can use for a certificate,
+ * before an order is made for it. Returns 0 or -1 (e says why).
+ */
+int issue_key_check(const char *key_pem, struct err *e);
+
+/*
  * Makes a new order use a given certificate key (PEM text, e.g. one the
  * user keeps in an HSM-backed file) instead of a fresh one: stores the
  * key and links it. Returns 0 or -1 (not a usable key).

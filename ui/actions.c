@@ -562,7 +562,7 @@ new_cert_submit(struct ui *ui, void *arg, char *const *values, char *err,
 			goto out;
 		}
 		if (fileio_read(values[F_KEY_FILE], 1024 * 1024, &key_pem, &key_len,
-		    &e) != 0) {
+		    &e) != 0 || issue_key_check(key_pem, &e) != 0) {
 			snprintf(err, errlen, _("Key file: %s"), e.msg);
 			goto out;
 		}

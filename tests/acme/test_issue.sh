@@ -60,6 +60,8 @@ check "its key type is recorded (rsa3072, kept on renewal)" [ "$("$CERTDECK" sho
 printf 'not a key\n' > "$T/bad.key"
 cd_run issue -d badkey.example.test --key "$T/bad.key" "${HTTP[@]}"
 check "issue --key with a non-key file exits 1 naming it" [ "$rc" -eq 1 ] && grep -q bad.key "$T/.err"
+check "... and leaves no order behind" \
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM orders WHERE identifiers LIKE '%badkey.example%'")" -eq 0 ]
 
 cd_run list --json
 check "list shows the six certificates" [ "$(jq length "$T/.out")" -eq 6 ]
