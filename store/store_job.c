@@ -398,21 +398,14 @@ store_event_add(struct store *st, int64_t job_id, const char *level, int step, i
 	return store_step_done(st, s, _("recording an event"), e);
 }
 
-int
-store_event_list(struct store *st, int64_t job_id, int limit,
-    int (*cb)(const struct event_row *, void *), void *arg, struct err *e)
+/* Runs s (columns as in event_rows) and hands each row to cb; resets s. */
+static int
+event_rows(struct store *st, sqlite3_stmt *s, int (*cb)(const struct event_row *, void *),
+    void *arg, struct err *e)
 {
 	struct event_row ev;
-	sqlite3_stmt *s;
 	int rc, ret = 0;
 
-	s = store_stmt(st, "SELECT * FROM (SELECT id, time, job_id, level, step, steps, message, "
-	    "actor FROM events WHERE ?1 = 0 OR job_id = ?1 ORDER BY id DESC LIMIT ?2) "
-	    "ORDER BY id", e);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, job_id);
-	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ev.id = sqlite3_column_int64(s, 0);
 		ev.time = sqlite3_column_int64(s, 1);
@@ -432,12 +425,26 @@ store_event_list(struct store *st, int64_t job_id, int limit,
 }
 
 int
+store_event_list(struct store *st, int64_t job_id, int limit,
+    int (*cb)(const struct event_row *, void *), void *arg, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "SELECT * FROM (SELECT id, time, job_id, level, step, steps, message, "
+	    "actor FROM events WHERE ?1 = 0 OR job_id = ?1 ORDER BY id DESC LIMIT ?2) "
+	    "ORDER BY id", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, job_id);
+	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
+	return event_rows(st, s, cb, arg, e);
+}
+
+int
 store_event_list_cert(struct store *st, int64_t cert_id, int limit,
     int (*cb)(const struct event_row *, void *), void *arg, struct err *e)
 {
-	struct event_row ev;
 	sqlite3_stmt *s;
-	int rc, ret = 0;
 
 	/*
 	 * target_id is a certificate only for these kinds (an issue job
@@ -457,20 +464,5 @@ store_event_list_cert(struct store *st, int64_t cert_id, int limit,
 		return -1;
 	sqlite3_bind_int64(s, 1, cert_id);
 	sqlite3_bind_int(s, 2, limit > 0 ? limit : 1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ev.id = sqlite3_column_int64(s, 0);
-		ev.time = sqlite3_column_int64(s, 1);
-		ev.job_id = sqlite3_column_int64(s, 2);
-		ev.level = (const char *)sqlite3_column_text(s, 3);
-		ev.step = sqlite3_column_int(s, 4);
-		ev.steps = sqlite3_column_int(s, 5);
-		ev.message = (const char *)sqlite3_column_text(s, 6);
-		ev.actor = (const char *)sqlite3_column_text(s, 7);
-		if ((ret = cb(&ev, arg)) != 0)
-			break;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_error(st, e, _("listing events"));
-	return ret;
+	return event_rows(st, s, cb, arg, e);
 }

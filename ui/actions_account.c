@@ -11,6 +11,7 @@
 #include "account.h"
 #include "actions.h"
 #include "actions_account.h"
+#include "format.h"
 #include "i18n.h"
 #include "jobs.h"
 #include "store_acme.h"
@@ -318,29 +319,6 @@ edit_submit(struct ui *ui, void *arg, char *const *values, char *err,
 	return rc;
 }
 
-/* ["mailto:a@b", "mailto:c@d"] -> "a@b, c@d". */
-static void
-contacts_line(const char *json, char *buf, size_t cap)
-{
-	cJSON *arr = json != NULL ? cJSON_Parse(json) : NULL, *it;
-	size_t len = 0;
-
-	buf[0] = '\0';
-	cJSON_ArrayForEach(it, arr) {
-		const char *s = cJSON_GetStringValue(it);
-
-		if (s == NULL)
-			continue;
-		if (strncmp(s, "mailto:", 7) == 0)
-			s += 7;
-		len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0,
-		    "%s%s", len ? ", " : "", s);
-		if (len >= cap)
-			len = cap - 1;
-	}
-	cJSON_Delete(arr);
-}
-
 static struct account_req *
 req_new(struct ui *ui, int64_t id)
 {
@@ -365,7 +343,7 @@ actions_account_edit(struct ui *ui, int64_t id)
 		return UI_HANDLED | UI_REDRAW;
 	if ((a = usable_account(ui, id)) == NULL)
 		return UI_HANDLED | UI_REDRAW;
-	contacts_line(a->contacts_json, line, sizeof(line));
+	format_contacts(a->contacts_json, line, sizeof(line));
 	account_row_free(a);
 	if ((r = req_new(ui, id)) == NULL)
 		return UI_HANDLED | UI_REDRAW;

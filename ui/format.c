@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
@@ -208,4 +209,28 @@ format_hex_pairs(const char *hex, char *buf, size_t n)
 		    hex[i] - 'a' + 'A' : hex[i]);
 	}
 	buf[o] = '\0';
+}
+
+void
+format_contacts(const char *json, char *buf, size_t cap)
+{
+	cJSON *arr = json != NULL ? cJSON_Parse(json) : NULL, *it;
+	size_t len = 0;
+
+	if (cap == 0)
+		return;
+	buf[0] = '\0';
+	cJSON_ArrayForEach(it, arr) {
+		const char *s = cJSON_GetStringValue(it);
+
+		if (s == NULL)
+			continue;
+		if (strncmp(s, "mailto:", 7) == 0)
+			s += 7;
+		len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0,
+		    "%s%s", len ? ", " : "", s);
+		if (len >= cap)
+			len = cap - 1;
+	}
+	cJSON_Delete(arr);
 }

@@ -53,4 +53,10 @@ void format_time_left(long long not_after, long long now, char *buf, size_t n);
 /* Colon-separated upper-case hex pairs of a hex string ("ab12" -> "AB:12"). */
 void format_hex_pairs(const char *hex, char *buf, size_t n);
 
+/*
+ * A JSON array of contact URIs as one line: ["mailto:a@b", "mailto:c@d"]
+ * becomes "a@b, c@d" (cut to fit cap; "" for none or bad JSON).
+ */
+void format_contacts(const char *json, char *buf, size_t cap);
+
 #endif

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 
 #include "actions.h"
 #include "actions_account.h"
+#include "format.h"
 #include "i18n.h"
 #include "store_acme.h"
 #include "timefmt.h"
@@ -60,28 +60,13 @@ rows_clear(struct accounts *a)
 	a->n = 0;
 }
 
-/* ["mailto:a@b", "mailto:c@d"] -> "a@b, c@d". */
+/* The contacts cell: "a@b, c@d", or "-". Returns text to free(). */
 static char *
 contacts_text(const char *json)
 {
-	cJSON *arr = json != NULL ? cJSON_Parse(json) : NULL, *it;
 	char buf[512];
-	size_t len = 0;
 
-	buf[0] = '\0';
-	cJSON_ArrayForEach(it, arr) {
-		const char *s = cJSON_GetStringValue(it);
-
-		if (s == NULL)
-			continue;
-		if (strncmp(s, "mailto:", 7) == 0)
-			s += 7;
-		len += (size_t)snprintf(buf + len, len < sizeof(buf) ?
-		    sizeof(buf) - len : 0, "%s%s", len ? ", " : "", s);
-		if (len >= sizeof(buf))
-			len = sizeof(buf) - 1;
-	}
-	cJSON_Delete(arr);
+	format_contacts(json, buf, sizeof(buf));
 	return strdup(buf[0] != '\0' ? buf : "-");
 }
 
