@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Jobs screen against a private Pebble, driven in tmux: c cancels the
-# selected queued job after asking (No is the default), refuses a job that
-# has ended and refuses under --readonly; Enter on a failed job shows its
-# events and the CA's problem document.
+# selected queued job after asking (No is the default), stops a running one
+# at its next step, refuses a job that has ended and refuses under
+# --readonly; Enter on a failed job shows its events and the CA's problem
+# document.
 . "$top_srcdir/tests/lib.sh"
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "1..0 # SKIP tmux is not installed"
@@ -96,6 +97,36 @@ check "y cancels: the message" wait_for "job #$gone cancelled"
 check "the row says cancelled" eval 'screen | grep -Eq "^ *$gone issue .*cancelled"'
 check "certdeck jobs --json says cancelled" [ "$(job_state "$gone")" = cancelled ]
 check "the other job is still queued" [ "$(job_state "$keep")" = queued ]
+
+# A running job: its dns-01 hook takes a while, so the screen's worker is
+# inside the job when c lands; the job stops at its next step.
+cat > "$T/slow-hook.sh" <<'SH'
+#!/bin/sh
+[ "$1" = add ] && sleep 4
+exit 0
+SH
+chmod +x "$T/slow-hook.sh"
+cd_run issue -d slow.example.test --challenge dns-01 --dns-hook "$T/slow-hook.sh" --no-wait
+slow=$out
+check "the screen's worker runs the slow job" wait_for "^ *$slow issue .*running" 8000
+select_job "$slow"
+tmx send-keys -t t c
+wait_for "Cancel job #$slow"
+tmx send-keys -t t y
+check "y cancels the running job: the message" wait_for "job #$slow cancelled"
+wait_job_end() {	# ID: until the job is no longer running
+	local t=0
+	while [ "$t" -lt 150 ]; do
+		[ "$(job_state "$1")" != running ] && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+check "the running job ends cancelled" eval 'wait_job_end "$slow" && [ "$(job_state "$slow")" = cancelled ]'
+check "... at a step boundary: no certificate for it" \
+	[ "$("$CERTDECK" list --json | jq '[.[] | select(.name == "slow.example.test")] | length')" -eq 0 ]
+check "the row says cancelled" wait_for "^ *$slow issue .*cancelled"
 
 select_job "$failed"
 tmx send-keys -t t c
