@@ -1049,9 +1049,12 @@ input_key(struct loop *lp, int key)
 	}
 }
 
-/* A key for the open dialog; it may close and open another. */
+/*
+ * A key (or, with me, a click) for the open dialog; it may close and open
+ * another.
+ */
 static void
-modal_key(struct loop *lp, int key)
+modal_input(struct loop *lp, int key, const MEVENT *me)
 {
 	struct ui *ui = &lp->ui;
 	struct ui_modal *m = ui->modal;
@@ -1063,7 +1066,11 @@ modal_key(struct loop *lp, int key)
 		lp->dirty = 1;
 	}
 	ui->modal = NULL;
-	flags = m->key(m, ui, key);
+	if (me != NULL)
+		flags = m->click(m, ui, me->y, me->x,
+		    (me->bstate & BUTTON1_DOUBLE_CLICKED) != 0);
+	else
+		flags = m->key(m, ui, key);
 	if (flags & UI_POP) {
 		if (m->free != NULL)
 			m->free(m);
@@ -1092,7 +1099,7 @@ handle_key(struct loop *lp, int key)
 		return;
 	}
 	if (ui->modal != NULL) {
-		modal_key(lp, key);
+		modal_input(lp, key, NULL);
 		return;
 	}
 	if (lp->mode != INPUT_NONE) {
@@ -1171,8 +1178,8 @@ mouse_click(struct loop *lp, int y, int x, int twice)
 }
 
 /*
- * A mouse event (--mouse only). Ignored while a dialog, a prompt or the
- * quit question waits: those answer keys.
+ * A mouse event (--mouse only). A dialog gets its own clicks (an option,
+ * a field); a prompt or the quit question waits for keys.
  */
 static void
 mouse_event(struct loop *lp)
@@ -1182,8 +1189,15 @@ mouse_event(struct loop *lp)
 	int i;
 
 	if (getmouse(&me) != OK || too_small(ui) || lp->quit_asked ||
-	    ui->modal != NULL || lp->mode != INPUT_NONE)
+	    lp->mode != INPUT_NONE)
 		return;
+	if (ui->modal != NULL) {
+		/* A dialog takes clicks it knows what to do with, nothing else. */
+		if (ui->modal->click != NULL &&
+		    (me.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)))
+			modal_input(lp, 0, &me);
+		return;
+	}
 	lp->trace_kind = "mouse";
 	if (ui->message[0] != '\0') {
 		ui->message[0] = '\0';

@@ -76,6 +76,8 @@ enum ui_base { UI_BASE_CERTS, UI_BASE_ACCOUNTS, UI_BASE_ORDERS, UI_BASE_JOBS,
 struct ui_modal {
 	void (*draw)(struct ui_modal *m, struct ui *ui);
 	int (*key)(struct ui_modal *m, struct ui *ui, int key);
+	/* May be NULL. A click at (y, x), twice for a double click; as key. */
+	int (*click)(struct ui_modal *m, struct ui *ui, int y, int x, int twice);
 	void (*free)(struct ui_modal *m);
 	void *priv;
 	int cursor_y, cursor_x;	/* the hardware cursor, -1 for none */

@@ -25,6 +25,11 @@ struct dialog {
 	int (*submit)(struct ui *, void *, char *const *, char *, size_t);
 	char error[256];
 	int top;		/* first field shown when the form scrolls */
+	/* Where the last draw put things, for clicks. */
+	int row0;		/* the first option's (or shown field's) line */
+	int row_step;		/* lines from one to the next */
+	int x0, w;		/* the box's columns */
+	int shown;		/* fields shown (a form) */
 	void *arg;
 	void (*arg_free)(void *);
 };
@@ -98,6 +103,23 @@ choice_draw(struct ui_modal *m, struct ui *ui)
 	}
 	m->cursor_y = y + d->sel;
 	m->cursor_x = x0 + 4;
+	d->row0 = y;
+	d->row_step = 1;
+	d->x0 = x0;
+	d->w = w;
+}
+
+/* The option or field index under (y, x), or -1. */
+static int
+row_at(const struct dialog *d, int first, int count, int y, int x)
+{
+	int i;
+
+	if (x < d->x0 || x >= d->x0 + d->w || d->row_step < 1 || y < d->row0 ||
+	    (y - d->row0) % d->row_step != 0)
+		return -1;
+	i = first + (y - d->row0) / d->row_step;
+	return i < first + count && i < d->n ? i : -1;
 }
 
 static int
@@ -136,6 +158,23 @@ choice_key(struct ui_modal *m, struct ui *ui, int key)
 			return UI_HANDLED;
 	}
 	return d->done(ui, d->arg, pick) | UI_POP | UI_REDRAW;
+}
+
+/* A click picks an option; a second click (or a double click) answers. */
+static int
+choice_click(struct ui_modal *m, struct ui *ui, int y, int x, int twice)
+{
+	struct dialog *d = m->priv;
+	int i = row_at(d, 0, d->n, y, x);
+
+	if (i < 0)
+		return UI_HANDLED;
+	if (i != d->sel && !twice) {
+		d->sel = i;
+		return UI_REDRAW;
+	}
+	d->sel = i;
+	return choice_key(m, ui, '\n');
 }
 
 static struct ui_modal *
@@ -187,6 +226,7 @@ dialog_choice(struct ui *ui, const char *title, const char *text,
 	d->arg_free = arg_free;
 	m->draw = choice_draw;
 	m->key = choice_key;
+	m->click = choice_click;
 	return ui_open_modal(ui, m);
 }
 
@@ -287,6 +327,11 @@ form_draw(struct ui_modal *m, struct ui *ui)
 		ui_put(ui, y0 + h - 2, x0 + 2, w - 4, t->attr[TH_DIM],
 		    d->fields[d->sel].hint != NULL ? d->fields[d->sel].hint :
 		    _("Enter submits, Tab next field, Esc cancels"));
+	d->row0 = y0 + pad;
+	d->row_step = sp;
+	d->x0 = x0;
+	d->w = w;
+	d->shown = vis;
 	m->cursor_y = y0 + pad + sp * (d->sel - d->top);
 	m->cursor_x = fx + (d->fields[d->sel].choices != NULL ? 2 :
 	    d->fields[d->sel].masked ? mask(d->edit[d->sel].buf,
@@ -356,6 +401,22 @@ form_key(struct ui_modal *m, struct ui *ui, int key)
 	}
 }
 
+/* A click moves to a field; a second one on a choice field turns it. */
+static int
+form_click(struct ui_modal *m, struct ui *ui, int y, int x, int twice)
+{
+	struct dialog *d = m->priv;
+	int i = row_at(d, d->top, d->shown, y, x);
+
+	(void)ui;
+	if (i < 0)
+		return UI_HANDLED;
+	if (i == d->sel && d->fields[i].choices != NULL && !twice)
+		cycle(d, 1);
+	d->sel = i;
+	return UI_REDRAW;
+}
+
 int
 dialog_form(struct ui *ui, const char *title,
     const struct dialog_field *fields, int n,
@@ -385,5 +446,6 @@ dialog_form(struct ui *ui, const char *title,
 	d->arg_free = arg_free;
 	m->draw = form_draw;
 	m->key = form_key;
+	m->click = form_click;
 	return ui_open_modal(ui, m);
 }

@@ -3,7 +3,8 @@
 # sends ("ESC [ < b ; x ; y M" press, "... m" release): a click selects a
 # row, a click on the selected row or a double click opens it, the wheel
 # moves three rows, a click on a tab or an F-key label acts like the key,
-# clicks on an open dialog are ignored. Without --mouse the program asks
+# an open dialog takes clicks on its own options and fields and nothing
+# else. Without --mouse the program asks
 # for no mouse reports and the same bytes select nothing.
 . "$top_srcdir/tests/lib.sh"
 if ! command -v tmux >/dev/null 2>&1; then
@@ -123,17 +124,39 @@ check "a click on 'F2' opens the filter prompt" wait_for '^/ *$'
 tmx send-keys -t t Escape
 sleep 0.5
 
-# A dialog takes keys only: a click on a row behind it does nothing.
+# A dialog takes its own clicks: a field, and on a choice field a second
+# click turns it; a click outside the box (on a row behind it) does nothing.
 click 5 5
 wait_cursor 4
 tmx send-keys -t t n
 wait_for 'New certificate'
 click 5 6
 sleep 0.4
-check "a click while a dialog is open is ignored" eval 'screen | grep -q "New certificate"'
+check "a click outside the dialog leaves it open" eval 'screen | grep -q "New certificate"'
+ky=$(screen | grep -n 'Key type' | head -1 | cut -d: -f1)
+kx=$(col_of 'Key type' "$ky")
+click "$kx" "$ky"
+check "a click on a field moves to it" wait_cursor $((ky - 1))
+check "... leaving its value" eval 'row "$ky" | grep -q "< ec256 >"'
+click "$kx" "$ky"
+check "a second click on a choice field turns it" wait_for '< ec384 >'
 tmx send-keys -t t Escape
 wait_gone 'New certificate'
-check "... and did not move the selection" wait_cursor 4
+check "... and the list's selection did not move" wait_cursor 4
+# In a choice: a click selects an option, a second click answers it; the
+# revocation still asks for the name typed out.
+tmx send-keys -t t R
+wait_for 'Why\?'
+sy=$(screen | grep -n ') superseded' | head -1 | cut -d: -f1)
+sx=$(col_of superseded "$sy")
+click "$sx" "$sy"
+check "a click on an option selects it" wait_cursor $((sy - 1))
+check "... without answering" eval 'screen | grep -q "Why?"'
+click "$sx" "$sy"
+check "a second click answers: the typed confirmation follows" wait_for 'Type '
+tmx send-keys -t t Escape
+wait_gone 'Type '
+check "... and Esc there revokes nothing" eval '! "$CERTDECK" list --json | jq -e "any(.[]; .status == \"revoked\")" > /dev/null'
 x=$(col_of Quit 24)
 click "$x" 24
 check "a click on 'Quit' quits (F10)" wait_for '^exit=0'
