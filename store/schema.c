@@ -266,6 +266,15 @@ static const char *const steps[] = {
 	 * certificate by result_id; without this every look scans all jobs.
 	 */
 	"CREATE INDEX jobs_result ON jobs (result_id) WHERE result_id IS NOT NULL;\n",
+
+	/*
+	 * 6: events that belong to a certificate outside any job (a deploy
+	 * run from the command line) name it, so its detail view shows them.
+	 * Older rows stay unlinked: their only link is in translated text.
+	 */
+	"ALTER TABLE events ADD COLUMN cert_id INTEGER"
+	" REFERENCES certificates (id) ON DELETE SET NULL;\n"
+	"CREATE INDEX events_cert ON events (cert_id, id) WHERE cert_id IS NOT NULL;\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

@@ -381,13 +381,14 @@ record_rows(struct store *st, int64_t id, long long when, int ok,
 		    "#%lld failed: %s"), (long long)cert_id, (long long)id,
 		    message != NULL ? message : "");
 	stmt = store_stmt(st, "INSERT INTO events (time, job_id, level, message, "
-	    "actor) VALUES (?1, NULL, ?2, ?3, ?4)", e);
+	    "actor, cert_id) VALUES (?1, NULL, ?2, ?3, ?4, ?5)", e);
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, when);
 	sqlite3_bind_text(stmt, 2, ok ? "info" : "error", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, event, -1, SQLITE_STATIC);
 	store_bind_text(stmt, 4, actor);
+	sqlite3_bind_int64(stmt, 5, cert_id);
 	rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);

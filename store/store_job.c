@@ -450,16 +450,21 @@ store_event_list_cert(struct store *st, int64_t cert_id, int limit,
 	 * target_id is a certificate only for these kinds (an issue job
 	 * targets an order, account jobs an account); result_id likewise.
 	 * The jobs come first (jobs_target, jobs_result), then each one's
-	 * events by events_job: a few rows, whatever the size of the log.
+	 * events by events_job; events outside any job that name the
+	 * certificate come by events_cert: a few rows, whatever the size of
+	 * the log.
 	 */
 	s = store_stmt(st, "WITH j(id) AS ("
 	    "SELECT id FROM jobs WHERE kind IN ('renew', 'rotate-key', 'revoke', 'deploy')"
 	    " AND target_id = ?1"
 	    " UNION SELECT id FROM jobs WHERE result_id = ?1"
 	    " AND kind IN ('issue', 'renew', 'rotate-key', 'revoke', 'deploy')) "
+	    "SELECT * FROM ("
 	    "SELECT e.id, e.time, e.job_id, e.level, e.step, e.steps, e.message, e.actor"
 	    " FROM j CROSS JOIN events e ON e.job_id = j.id"
-	    " ORDER BY e.id DESC LIMIT ?2", e);
+	    " UNION ALL SELECT id, time, job_id, level, step, steps, message, actor"
+	    " FROM events WHERE cert_id = ?1 AND job_id IS NULL) "
+	    "ORDER BY id DESC LIMIT ?2", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, cert_id);

@@ -178,14 +178,22 @@ event_row_cb(const struct event_row *ev, void *arg)
 
 	timefmt_utc(ev->time, 1, when, sizeof(when));
 	when[16] = '\0';	/* "YYYY-MM-DD HH:MM" */
-	add(f->d, f->n == 0 ? _("Recent events") : "", err ? TH_ERROR : TH_NORMAL,
-	    _("%s job #%lld %s: %s"), when, (long long)ev->job_id,
-	    ev->level != NULL ? ev->level : "-", ev->message);
+	if (ev->job_id > 0)
+		add(f->d, f->n == 0 ? _("Recent events") : "", err ? TH_ERROR : TH_NORMAL,
+		    _("%s job #%lld %s: %s"), when, (long long)ev->job_id,
+		    ev->level != NULL ? ev->level : "-", ev->message);
+	else	/* outside any job, e.g. 'certdeck deploy run' */
+		add(f->d, f->n == 0 ? _("Recent events") : "", err ? TH_ERROR : TH_NORMAL,
+		    _("%s %s: %s"), when, ev->level != NULL ? ev->level : "-",
+		    ev->message);
 	f->n++;
 	return 0;
 }
 
-/* The newest events of the jobs that targeted or produced this certificate. */
+/*
+ * The newest events of the jobs that targeted or produced this
+ * certificate, and of deploy runs outside any job.
+ */
 static void
 add_event_rows(struct ui *ui, struct detail *d, int64_t cert_id)
 {

@@ -168,7 +168,18 @@ rj=$(sql "SELECT id FROM jobs WHERE kind = 'renew' AND result_id = $new")
 check "recent events show the renewal job's steps" \
 	wait_for "Recent events +[0-9-]+ [0-9:]+ job #$rj info: "
 check "... ten of them at most" \
-	[ "$(screen | grep -cE "job #[0-9]+ (info|warn|error):")" -le 10 ]
+	[ "$(screen | grep -cE "job #[0-9]+ (info|warn|error):|^ +[0-9-]+ [0-9:]+ (info|error): ")" -le 10 ]
+tmx send-keys -t t Escape
+wait_gone 'History'
+# A deploy run from the command line, outside any job, shows too.
+cd_run deploy run "$new"
+check "deploy run from the command line" [ "$rc" -eq 0 ]
+tmx send-keys -t t Enter
+wait_for "#$new web\.example\.test"
+tmx send-keys -t t G
+check "... and its outcome is the newest recent event" \
+	wait_for "Recent events +[0-9-]+ [0-9:]+ info: certificate #$new deployed to target #[0-9]+"
+check "... without a job number" eval '! screen | grep -qE "job #0 "'
 tmx send-keys -t t Escape
 wait_gone 'History'
 

@@ -17,6 +17,7 @@
 #include "schema.h"
 #include "store.h"
 #include "store_cert.h"
+#include "store_deploy.h"
 #include "store_job.h"
 #include "store_key.h"
 #include "tap.h"
@@ -372,6 +373,33 @@ test_upgrade_5(void)
 	    1, "upgrade 5: jobs_result exists");
 	is_int(query_int(db, "SELECT count(*) FROM jobs WHERE result_id = 2"), 1,
 	    "upgrade 5: the jobs are kept and found");
+	sqlite3_close(db);
+	free(path);
+}
+
+/* Step 6 on a store at version 5 that already has events. */
+static void
+test_upgrade_6(void)
+{
+	struct err e;
+	char *path = in_tmp("v5.db");
+	sqlite3 *db = NULL;
+	int fd;
+
+	err_clear(&e);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(sqlite3_open(path, &db) == SQLITE_OK && schema_migrate_to(db, 5, &e) == 0,
+	    "upgrade 6: a schema 5 store");
+	ok(sqlite3_exec(db, "INSERT INTO events (time, level, message) "
+	    "VALUES (1, 'info', 'old deploy')", NULL, NULL, NULL) == SQLITE_OK,
+	    "upgrade 6: an event at version 5");
+	ok(schema_migrate_to(db, 6, &e) == 0, "upgrade 6: migrate 5 -> 6");
+	is_int(query_int(db, "PRAGMA user_version"), 6, "upgrade 6: at version 6");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_cert'"),
+	    1, "upgrade 6: events_cert exists");
+	is_int(query_int(db, "SELECT count(*) FROM events WHERE message = 'old deploy' "
+	    "AND cert_id IS NULL"), 1, "upgrade 6: the event is kept, unlinked");
 	sqlite3_close(db);
 	free(path);
 }
@@ -1393,6 +1421,54 @@ test_cert_events(void)
 	free(path);
 }
 
+/* A deploy run outside any job shows among its certificate's events. */
+static void
+test_deploy_events(void)
+{
+	struct store *st = NULL;
+	struct deploy_target t = { 0 };
+	struct ev_collect c;
+	struct cert_row r;
+	struct err e;
+	char *path = in_tmp("deploy-events.db"), *sans[1] = { (char *)"dep.example.org" };
+	char fullchain[] = "/tmp/certdeck-test-fullchain.pem";
+	int64_t a, b, tid;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "deploy events: open");
+		diag("%s", e.msg);
+		free(path);
+		return;
+	}
+	make_row(&r, 3000, 1900000000LL, sans, 1);
+	ok(store_cert_insert(st, &r, &a, &e) == 0, "deploy events: a certificate");
+	make_row(&r, 3001, 1900000000LL, sans, 1);
+	ok(store_cert_insert(st, &r, &b, &e) == 0, "deploy events: another");
+	t.cert_id = a;
+	t.fullchain_path = fullchain;
+	t.mode = DEPLOY_MODE_DEFAULT;
+	t.key_mode = DEPLOY_KEY_MODE_DEFAULT;
+	t.reload_timeout = DEPLOY_RELOAD_TIMEOUT_DEFAULT;
+	ok(store_deploy_add(st, &t, &tid, &e) == 0, "deploy events: a target");
+	ok(store_deploy_record(st, tid, 100, 1, "written", "t", &e) == 0 &&
+	    store_deploy_record(st, tid, 200, 0, "reload failed", "t", &e) == 0,
+	    "deploy events: two runs recorded");
+	memset(&c, 0, sizeof(c));
+	ok(store_event_list_cert(st, a, 10, ev_cb, &c, &e) == 0 && c.n == 2,
+	    "deploy events: both show on the certificate");
+	ok(c.n == 2 && strstr(c.msg[0], "reload failed") != NULL &&
+	    strstr(c.msg[1], "written") != NULL && c.job[0] == 0,
+	    "deploy events: newest first, outside any job");
+	memset(&c, 0, sizeof(c));
+	ok(store_event_list_cert(st, b, 10, ev_cb, &c, &e) == 0 && c.n == 0,
+	    "deploy events: not on another certificate");
+	ok(plan_uses(store_db(st), "CROSS JOIN events", "events_cert", "SCAN events"),
+	    "deploy events: found by events_cert");
+	store_close(st);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1409,11 +1485,13 @@ main(void)
 	test_fresh();
 	test_upgrade();
 	test_upgrade_5();
+	test_upgrade_6();
 	test_refusals();
 	test_unwritable();
 	test_certs();
 	test_history();
 	test_cert_events();
+	test_deploy_events();
 	test_transactions();
 	test_many();
 	test_keys();
