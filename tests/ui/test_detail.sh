@@ -174,12 +174,15 @@ wait_gone 'History'
 # A deploy run from the command line, outside any job, shows too.
 cd_run deploy run "$new"
 check "deploy run from the command line" [ "$rc" -eq 0 ]
+# Tall enough that the whole section shows, however long the paths wrap.
+tmx resize-window -t t -x 100 -y 70
 tmx send-keys -t t Enter
 wait_for "#$new web\.example\.test"
 tmx send-keys -t t G
 check "... and its outcome is the newest recent event" \
 	wait_for "Recent events +[0-9-]+ [0-9:]+ info: certificate #$new deployed to target #[0-9]+"
 check "... without a job number" eval '! screen | grep -qE "job #0 "'
+tmx resize-window -t t -x 80 -y 24
 tmx send-keys -t t Escape
 wait_gone 'History'
 
