@@ -301,6 +301,7 @@ static struct {
 	pthread_t tid;
 	char *url, *bundle;
 	struct acme_client *c;	/* the thread's result, or NULL */
+	struct err err;		/* why c is NULL */
 } warm = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void *
@@ -311,11 +312,12 @@ warm_main(void *arg)
 	char *n;
 
 	(void)arg;
+	err_clear(&warm.err);
 	err_clear(&ignore);
-	if (client_connect(warm.url, warm.bundle, &c, &ignore) == 0 &&
+	if (client_connect(warm.url, warm.bundle, &c, &warm.err) == 0 &&
 	    (n = take_nonce(c, &ignore)) != NULL)
 		keep_nonce_text(c, n);
-	warm.c = c;	/* read after pthread_join */
+	warm.c = c;	/* read after pthread_join, as warm.err */
 	return NULL;
 }
 
@@ -340,13 +342,20 @@ out:
 	pthread_mutex_unlock(&warm.lock);
 }
 
-/* Joins the prewarm thread; returns its client if it matches, else frees it. */
-static struct acme_client *
-warm_take(const char *directory_url, const char *ca_bundle_pem, int any)
+/*
+ * Joins the prewarm thread when it is for directory_url and ca_bundle_pem
+ * (or, with any, whatever it is for). Returns 0 and *out (its client), -1
+ * with e filled when its connection failed (no second try: a CA that does
+ * not answer would cost the wait twice), or 1 when it had nothing for this
+ * CA (a client for another one is freed).
+ */
+static int
+warm_take(const char *directory_url, const char *ca_bundle_pem, int any,
+    struct acme_client **out, struct err *e)
 {
-	struct acme_client *c = NULL;
-	int match;
+	int match, rc = 1;
 
+	*out = NULL;
 	pthread_mutex_lock(&warm.lock);
 	if (!warm.pending)
 		goto out;
@@ -358,31 +367,43 @@ warm_take(const char *directory_url, const char *ca_bundle_pem, int any)
 		goto out;
 	pthread_join(warm.tid, NULL);
 	warm.pending = 0;
-	if (match)
-		c = warm.c;
-	else
+	if (!match) {
 		acme_client_free(warm.c);
+	} else if (warm.c != NULL) {
+		*out = warm.c;
+		rc = 0;
+	} else {
+		*e = warm.err;
+		rc = -1;
+	}
 	warm.c = NULL;
 	free(warm.url);
 	free(warm.bundle);
 	warm.url = warm.bundle = NULL;
 out:
 	pthread_mutex_unlock(&warm.lock);
-	return c;
+	return rc;
 }
 
 void
 acme_client_prewarm_end(void)
 {
-	acme_client_free(warm_take(NULL, NULL, 1));
+	struct acme_client *c;
+	struct err ignore;
+
+	err_clear(&ignore);
+	if (warm_take(NULL, NULL, 1, &c, &ignore) == 0)
+		acme_client_free(c);
 }
 
 int
 acme_client_new(const char *directory_url, const char *ca_bundle_pem,
     struct acme_client **out, struct err *e)
 {
-	if ((*out = warm_take(directory_url, ca_bundle_pem, 0)) != NULL)
-		return 0;
+	int rc = warm_take(directory_url, ca_bundle_pem, 0, out, e);
+
+	if (rc != 1)
+		return rc;
 	return client_connect(directory_url, ca_bundle_pem, out, e);
 }
 

@@ -11,6 +11,7 @@
  *   /big          200, 2 MiB body with a Content-Length
  *   /big-chunked  200, 2 MiB body, chunked (no length announced)
  *   /500          500 problem serverInternal
+ *   /hits         200 text/plain: how many requests came before (/hits aside)
  *   /429          429 problem rateLimited, Retry-After: 7
  *   /retry-date   503 problem rateLimited, Retry-After: HTTP-date 120 s ahead
  *   /retry-past   503, Retry-After: an HTTP-date in 1994
@@ -30,6 +31,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,7 @@
 #define ECHO_MAX (4u * 1024 * 1024)
 
 static char *big;
+static atomic_int hits;		/* one thread per connection: shared */
 static int plain_marker;	/* con_cls of requests that need no state */
 
 static const char problem_500[] =
@@ -170,6 +173,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (strcmp(url, "/hits") != 0)
+		atomic_fetch_add(&hits, 1);
 	if (strcmp(url, "/garbage") == 0)
 		return send_static(c, MHD_HTTP_OK, "application/json", "{not json",
 		    9, NULL);
@@ -194,6 +199,20 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (strcmp(url, "/500") == 0)
 		return send_static(c, 500, "application/problem+json",
 		    problem_500, sizeof(problem_500) - 1, NULL);
+	if (strcmp(url, "/hits") == 0) {
+		char n[16];
+		int len = snprintf(n, sizeof(n), "%d", atomic_load(&hits));
+		struct MHD_Response *resp;
+		enum MHD_Result ret;
+
+		/* The text lives on this stack: MHD must copy it. */
+		resp = MHD_create_response_from_buffer((size_t)len, n, MHD_RESPMEM_MUST_COPY);
+		if (resp == NULL)
+			return MHD_NO;
+		ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
 	if (strcmp(url, "/429") == 0) {
 		static const char *const h[] = { "Retry-After", "7", NULL };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A misbehaving CA (fault-injection server): garbage JSON, an incomplete
 # directory, HTTP 500, an oversized body, a dropped connection. Each gives a
-# clear message and exit 1, writes no account, and does not crash.
+# clear message and exit 1, writes no account, and does not crash. An issue
+# for an account whose CA broke since asks it once, not twice.
 . "$top_srcdir/tests/lib.sh"
 set -e
 export CERTDECK_STORE="$T/store.db"
@@ -25,4 +26,19 @@ try /big '1 MiB' "oversized body"
 try /drop "$base" "dropped connection"
 check "no account was stored" [ "$(sqlite3 "$CERTDECK_STORE" 'SELECT count(*) FROM accounts')" = 0 ]
 check "store integrity" [ "$(sqlite3 "$CERTDECK_STORE" 'PRAGMA integrity_check')" = ok ]
+
+# An account whose CA has since broken (its directory is garbage, which is
+# not worth retrying): 'certdeck issue' reports it after asking once. (Its connection is made beside the store work;
+# a failure there must not be tried again, or a CA that hangs costs the wait
+# twice.)
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/acct.key" 2>/dev/null
+sqlite3 "$CERTDECK_STORE" "INSERT INTO cas (directory_url, created) VALUES ('$base/garbage', 1);
+	INSERT INTO keys (type, pem, created) VALUES ('ec256', readfile('$T/acct.key'), 1);
+	INSERT INTO accounts (ca_id, key_id, url, status, tos_agreed, created, updated)
+	VALUES (last_insert_rowid(), last_insert_rowid(), '$base/acct/1', 'valid', 1, 1, 1);"
+before=$(curl -s "$base/hits")
+cd_run issue -d broken-ca.example.test --http-port "$("$top_builddir/tests/pebble/freeport" 1)"
+check "issue with a broken CA: exit 1" [ "$rc" -eq 1 ]
+check "... saying what is wrong" grep -q 'not a JSON object' "$T/.err"
+check "... after asking the CA once" [ "$(( $(curl -s "$base/hits") - before ))" -eq 1 ]
 done_testing
