@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 
 #include "account.h"
 #include "actions.h"
@@ -43,8 +44,8 @@ queue(struct ui *ui, const char *kind, int64_t target, const cJSON *params,
 	else if (p == 1)
 		snprintf(e.msg, sizeof(e.msg), "%s", _("a job for it is already queued"));
 	if (text != NULL) {
-		/* The params may hold an EAB HMAC key. */
-		memset(text, 0, strlen(text));
+		/* The params may hold an EAB HMAC key (memset could be elided). */
+		OPENSSL_cleanse(text, strlen(text));
 		free(text);
 	}
 	if (p != 0) {
