@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <curses.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,9 @@ dialog_free(struct ui_modal *m)
 
 	if (d != NULL && d->arg_free != NULL)
 		d->arg_free(d->arg);
+	/* A form may have held a secret (a masked field: an EAB HMAC key). */
+	if (d != NULL)
+		OPENSSL_cleanse(d, sizeof(*d));
 	free(d);
 }
 
