@@ -233,17 +233,12 @@ static const struct screen_ops accounts_ops = {
 struct screen *
 screen_accounts_new(struct ui *ui)
 {
-	struct screen *s = calloc(1, sizeof(*s));
-	struct accounts *a = calloc(1, sizeof(*a));
+	struct screen *s = screen_alloc(ui, &accounts_ops, sizeof(struct accounts));
+	struct accounts *a;
 
-	if (s == NULL || a == NULL) {
-		free(s);
-		free(a);
-		ui_message(ui, 1, "%s", _("out of memory"));
+	if (s == NULL)
 		return NULL;
-	}
-	s->ops = &accounts_ops;
-	s->priv = a;
+	a = s->priv;
 	load(a, ui);
 	return s;
 }

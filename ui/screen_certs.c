@@ -804,17 +804,12 @@ static const struct screen_ops certs_ops = {
 struct screen *
 screen_certs_new(struct ui *ui)
 {
-	struct screen *s = calloc(1, sizeof(*s));
-	struct certs *c = calloc(1, sizeof(*c));
+	struct screen *s = screen_alloc(ui, &certs_ops, sizeof(struct certs));
+	struct certs *c;
 
-	if (s == NULL || c == NULL) {
-		free(s);
-		free(c);
-		ui_message(ui, 1, "%s", _("out of memory"));
+	if (s == NULL)
 		return NULL;
-	}
-	s->ops = &certs_ops;
-	s->priv = c;
+	c = s->priv;
 	s->cursor_y = -1;
 	c->sort = CERT_SORT_EXPIRY;
 	load_top(c, ui);

@@ -531,17 +531,12 @@ static const struct screen_ops detail_ops = {
 struct screen *
 screen_detail_new(struct ui *ui, int64_t cert_id)
 {
-	struct screen *s = calloc(1, sizeof(*s));
-	struct detail *d = calloc(1, sizeof(*d));
+	struct screen *s = screen_alloc(ui, &detail_ops, sizeof(struct detail));
+	struct detail *d;
 
-	if (s == NULL || d == NULL) {
-		free(s);
-		free(d);
-		ui_message(ui, 1, "%s", _("out of memory"));
+	if (s == NULL)
 		return NULL;
-	}
-	s->ops = &detail_ops;
-	s->priv = d;
+	d = s->priv;
 	d->self = s;
 	d->id = cert_id;
 	if (load(d, ui) == -1) {

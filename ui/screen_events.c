@@ -271,17 +271,13 @@ static const struct screen_ops job_events_ops = {
 struct screen *
 screen_events_new(struct ui *ui, int64_t job_id)
 {
-	struct screen *s = calloc(1, sizeof(*s));
-	struct events *v = calloc(1, sizeof(*v));
+	struct screen *s = screen_alloc(ui, job_id > 0 ? &job_events_ops :
+	    &events_ops, sizeof(struct events));
+	struct events *v;
 
-	if (s == NULL || v == NULL) {
-		free(s);
-		free(v);
-		ui_message(ui, 1, "%s", _("out of memory"));
+	if (s == NULL)
 		return NULL;
-	}
-	s->ops = job_id > 0 ? &job_events_ops : &events_ops;
-	s->priv = v;
+	v = s->priv;
 	v->job_id = job_id;
 	if (job_id > 0)
 		snprintf(s->title, sizeof(s->title), "#%lld",

@@ -226,17 +226,12 @@ static const struct screen_ops help_ops = {
 struct screen *
 screen_help_new(struct ui *ui)
 {
-	struct screen *s = calloc(1, sizeof(*s));
-	struct help *h = calloc(1, sizeof(*h));
+	struct screen *s = screen_alloc(ui, &help_ops, sizeof(struct help));
+	struct help *h;
 
-	if (s == NULL || h == NULL) {
-		free(s);
-		free(h);
-		ui_message(ui, 1, "%s", _("out of memory"));
+	if (s == NULL)
 		return NULL;
-	}
-	s->ops = &help_ops;
-	s->priv = h;
+	h = s->priv;
 	h->readonly = ui->readonly;
 	build(h);
 	return s;

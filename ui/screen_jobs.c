@@ -292,17 +292,12 @@ static const struct screen_ops jobs_ops = {
 struct screen *
 screen_jobs_new(struct ui *ui)
 {
-	struct screen *s = calloc(1, sizeof(*s));
-	struct jobs *j = calloc(1, sizeof(*j));
+	struct screen *s = screen_alloc(ui, &jobs_ops, sizeof(struct jobs));
+	struct jobs *j;
 
-	if (s == NULL || j == NULL) {
-		free(s);
-		free(j);
-		ui_message(ui, 1, "%s", _("out of memory"));
+	if (s == NULL)
 		return NULL;
-	}
-	s->ops = &jobs_ops;
-	s->priv = j;
+	j = s->priv;
 	load(j, ui);
 	return s;
 }

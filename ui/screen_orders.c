@@ -235,17 +235,12 @@ static const struct screen_ops orders_ops = {
 struct screen *
 screen_orders_new(struct ui *ui)
 {
-	struct screen *s = calloc(1, sizeof(*s));
-	struct orders *o = calloc(1, sizeof(*o));
+	struct screen *s = screen_alloc(ui, &orders_ops, sizeof(struct orders));
+	struct orders *o;
 
-	if (s == NULL || o == NULL) {
-		free(s);
-		free(o);
-		ui_message(ui, 1, "%s", _("out of memory"));
+	if (s == NULL)
 		return NULL;
-	}
-	s->ops = &orders_ops;
-	s->priv = o;
+	o = s->priv;
 	load(o, ui);
 	return s;
 }

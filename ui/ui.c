@@ -328,6 +328,23 @@ ui_put(struct ui *ui, int y, int x, int width, attr_t a, const char *text)
 	attrset(A_NORMAL);
 }
 
+struct screen *
+screen_alloc(struct ui *ui, const struct screen_ops *ops, size_t priv_size)
+{
+	struct screen *s = calloc(1, sizeof(*s));
+	void *priv = calloc(1, priv_size);
+
+	if (s == NULL || priv == NULL) {
+		free(s);
+		free(priv);
+		ui_message(ui, 1, "%s", _("out of memory"));
+		return NULL;
+	}
+	s->ops = ops;
+	s->priv = priv;
+	return s;
+}
+
 void
 screen_free(struct screen *s)
 {

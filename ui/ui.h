@@ -12,6 +12,7 @@
 #ifndef CERTDECK_UI_H
 #define CERTDECK_UI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "filter.h"
@@ -159,6 +160,14 @@ struct screen *screen_orders_new(struct ui *ui);
 struct screen *screen_jobs_new(struct ui *ui);
 /* The audit log (job_id 0), or one job's events and its error. */
 struct screen *screen_events_new(struct ui *ui, int64_t job_id);
+
+/*
+ * A new screen with ops and a zeroed private part of priv_size bytes
+ * (s->priv), or NULL with "out of memory" on the status line. The
+ * screen's own constructor fills the rest; screen_free frees both.
+ */
+struct screen *screen_alloc(struct ui *ui, const struct screen_ops *ops,
+    size_t priv_size);
 
 /* Frees a screen. Accepts NULL. */
 void screen_free(struct screen *s);
