@@ -723,22 +723,6 @@ deploy_target_once(const struct deploy_target *t, const struct cert_row *cert,
 	return 0;
 }
 
-/* Who is deploying: the effective user's name, and the terminal if any. */
-static void
-actor_name(char *buf, size_t n)
-{
-	struct passwd pw, *res = NULL;
-	char pwbuf[4096], tty[256];
-	uid_t uid = geteuid();
-
-	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res != NULL)
-		snprintf(buf, n, "%s", res->pw_name);
-	else
-		snprintf(buf, n, "uid %lu", (unsigned long)uid);
-	if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof(tty)) == 0)
-		append(buf, n, " (%s)", tty);
-}
-
 /* The targets to run: one (checked to belong to cert_id) or all. */
 static int
 targets_load(struct store *st, int64_t cert_id, int64_t target_id,
@@ -839,7 +823,7 @@ deploy_report_clear(struct deploy_report *rep)
 }
 
 int
-deploy_run(struct store *st, int64_t cert_id, int64_t target_id,
+deploy_run(struct store *st, int64_t cert_id, int64_t target_id, const char *actor,
     struct deploy_report *rep, struct err *e)
 {
 	struct deploy_report local = { NULL, 0, 0 };
@@ -848,7 +832,6 @@ deploy_run(struct store *st, int64_t cert_id, int64_t target_id,
 	struct cert_row *cert = NULL;
 	struct deploy_result *first_failed = NULL;
 	struct err key_err, build_err, te, re;
-	char actor[512];
 	int want_key = 0, built, rc;
 	size_t n = 0, i;
 
@@ -876,7 +859,6 @@ deploy_run(struct store *st, int64_t cert_id, int64_t target_id,
 	for (i = 0; i < n; i++)
 		want_key |= needs_key(targets[i]);
 	built = build_for(st, cert, want_key, &c, &key_err, &build_err) == 0;
-	actor_name(actor, sizeof(actor));
 
 	for (i = 0; i < n; i++) {
 		struct deploy_result *r = &rep->results[rep->n++];

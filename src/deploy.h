@@ -78,11 +78,12 @@ void deploy_report_clear(struct deploy_report *rep);
  * (no shell, own process group, killed after reload_timeout). Each
  * target's outcome is recorded in its row and as an events row. All
  * targets are tried even when one fails. rep may be NULL; otherwise it
- * is filled (release with deploy_report_clear). Returns 0 when every
+ * is filled (release with deploy_report_clear). actor names who deploys
+ * in the events rows (the program's string; NULL records none). Returns 0 when every
  * target succeeded (also when there are none), or -1 when one failed or
  * nothing could be tried (no such certificate or target; e says why).
  */
-int deploy_run(struct store *st, int64_t cert_id, int64_t target_id,
+int deploy_run(struct store *st, int64_t cert_id, int64_t target_id, const char *actor,
     struct deploy_report *rep, struct err *e);
 
 #endif

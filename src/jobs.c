@@ -215,7 +215,7 @@ deploy_new(struct job_ctx *ctx, int64_t cert_id, struct err *e)
 	if (n == 0)
 		return 0;
 	say(ctx, 6, 6, _("deploying certificate #%lld to %zu target(s)"), (long long)cert_id, n);
-	rc = deploy_run(ctx->st, cert_id, 0, &rep, e);
+	rc = deploy_run(ctx->st, cert_id, 0, ctx->actor, &rep, e);
 	if (rc != 0 && rep.n_failed > 0) {
 		size_t i;
 

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "account.h"
-#include "actor.h"
 #include "i18n.h"
 #include "jobs.h"
 #include "solver_pool.h"
@@ -25,7 +24,7 @@ struct shared {
 	const struct worker_opts *o;
 	pthread_mutex_t lock;
 	struct worker_stats stats;
-	char actor[128];
+	const char *actor;
 	int open_failed;
 	struct err open_err;
 	time_t last_reclaim;	/* one thread reclaims for all, now and then */
@@ -292,7 +291,7 @@ worker_run(const struct worker_opts *o, struct worker_stats *stats, struct err *
 	memset(&sh, 0, sizeof(sh));
 	sh.o = o;
 	pthread_mutex_init(&sh.lock, NULL);
-	actor_describe(sh.actor, sizeof(sh.actor));
+	sh.actor = o->actor != NULL ? o->actor : "certdeck";
 	args = calloc((size_t)n, sizeof(*args));
 	tids = calloc((size_t)n, sizeof(*tids));
 	if (args == NULL || tids == NULL) {

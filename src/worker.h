@@ -24,6 +24,7 @@ struct worker_opts {
 	 * own: a foreground command then pays for one store open, not two.
 	 */
 	struct store *store;
+	const char *actor;		/* who runs it, for audit rows (the program's) */
 	int threads;			/* at least 1 */
 	int once;			/* run what is runnable now, then return */
 	int64_t only_job;		/* > 0: run just this job, once */

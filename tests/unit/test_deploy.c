@@ -450,7 +450,7 @@ test_run(struct store *st, int64_t shop, int64_t www, int64_t bare)
 	t.reload_timeout = 10;
 	t.reload_argv = argv;
 	ok(store_deploy_add(st, &t, &tid, &e) == 0, "run: add a target");
-	ok(deploy_run(st, shop, 0, &rep, &e) == 0, "run: deploy_run succeeds");
+	ok(deploy_run(st, shop, 0, "tester", &rep, &e) == 0, "run: deploy_run succeeds");
 	if (rep.n != 1 || !rep.results[0].ok)
 		diag("%s / %s", e.msg, rep.n > 0 ? rep.results[0].message : "");
 	is_int(rep.n, 1, "run: one result");
@@ -470,14 +470,14 @@ test_run(struct store *st, int64_t shop, int64_t www, int64_t bare)
 	is_int(query_int(st, want), 1, "run: recorded ok");
 
 	err_clear(&e);
-	ok(deploy_run(st, www, tid, &rep, &e) == -1, "run: another certificate's target "
+	ok(deploy_run(st, www, tid, "tester", &rep, &e) == -1, "run: another certificate's target "
 	    "is refused");
 	is_int(rep.n, 0, "run: ... nothing tried");
 	ok(strstr(e.msg, "no deploy target") != NULL, "run: ... saying so");
 	deploy_report_clear(&rep);
 	err_clear(&e);
-	ok(deploy_run(st, 999999, 0, NULL, &e) == -1, "run: a missing certificate fails");
-	ok(deploy_run(st, bare, 0, &rep, &e) == 0 && rep.n == 0,
+	ok(deploy_run(st, 999999, 0, "tester", NULL, &e) == -1, "run: a missing certificate fails");
+	ok(deploy_run(st, bare, 0, "tester", &rep, &e) == 0 && rep.n == 0,
 	    "run: no targets is success with an empty report");
 	deploy_report_clear(&rep);
 	unlink(fc);

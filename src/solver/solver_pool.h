@@ -8,11 +8,13 @@
 #define CERTDECK_SOLVER_POOL_H
 
 #include "err.h"
-#include "issue.h"
 #include "solver.h"
 
-/* Returns 0 and *out (give back with solver_pool_put), or -1. */
-int solver_pool_get(const struct issue_settings *set, struct solver **out, struct err *e);
+/*
+ * The shared solver for set, made on first use. Returns 0 and *out (give
+ * back with solver_pool_put), or -1.
+ */
+int solver_pool_get(const struct solver_config *set, struct solver **out, struct err *e);
 
 /* Releases a solver from solver_pool_get; it stays up for the next order. Accepts NULL. */
 void solver_pool_put(struct solver *s);

@@ -354,7 +354,16 @@ problem_err(struct err *e, const cJSON *problem, const char *name, const char *w
 static int
 make_solver(struct run *r, struct err *e)
 {
-	return solver_pool_get(&r->set, &r->solver, e);
+	const struct issue_settings *set = &r->set;
+	struct solver_config sc = {
+		.challenge = set->challenge, .http_addr = set->http_addr,
+		.http_port = set->http_port, .webroot = set->webroot,
+		.dns_hook = set->dns_hook, .dns_resolvers = set->dns_resolvers,
+		.dns_timeout = set->dns_timeout, .tls_addr = set->tls_addr,
+		.tls_port = set->tls_port,
+	};
+
+	return solver_pool_get(&sc, &r->solver, e);
 }
 
 /* Stores an authorization and its challenges as the CA described them. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "actor.h"
 #include "cli.h"
 #include "i18n.h"
 
@@ -51,6 +52,7 @@ main(int argc, char **argv)
 	int i;
 
 	setlocale(LC_ALL, "");
+	actor_describe(cli.actor, sizeof(cli.actor));
 #ifdef ENABLE_NLS
 	/*
 	 * CERTDECK_LOCALEDIR points at catalogues not installed yet (the

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "actor.h"
 #include "cli.h"
 #include "cli_job.h"
 #include "i18n.h"
@@ -24,7 +23,7 @@ struct renew_state {
 	int queued;
 	int64_t jobs[4096];
 	int n_jobs;
-	char actor[128];
+	const char *actor;
 	struct err e;
 	pthread_mutex_t lock;
 	int failures;
@@ -124,7 +123,7 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		return rc;
 	err_clear(&rs.e);
 	rs.st = st;
-	actor_describe(rs.actor, sizeof(rs.actor));
+	rs.actor = cli->actor;
 	pthread_mutex_init(&rs.lock, NULL);
 	/* The CA's ARI windows first (network only for certificates whose check is due). */
 	ari = renew_refresh_ari(st, &rs.e);
@@ -175,6 +174,7 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	}
 	cli_job_signals();
 	o.store_path = path;
+	o.actor = cli->actor;
 	o.threads = threads;
 	o.once = 1;
 	o.stop = &cli_job_stop;

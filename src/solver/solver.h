@@ -16,6 +16,22 @@ struct solver_challenge {
 
 struct solver;
 
+/*
+ * Which solver an order wants and where it listens or writes: the part of
+ * an order's settings the solvers need. The strings are borrowed.
+ */
+struct solver_config {
+	const char *challenge;	/* "http-01", "dns-01" or "tls-alpn-01" */
+	const char *http_addr;	/* standalone responder address, NULL = any */
+	int http_port;
+	const char *webroot;	/* http-01 by files instead of a responder */
+	const char *dns_hook;	/* dns-01 program */
+	const char *dns_resolvers; /* propagation check servers, host:port,... */
+	int dns_timeout;	/* propagation check limit, seconds */
+	const char *tls_addr;
+	int tls_port;
+};
+
 struct solver_ops {
 	const char *type;	/* "http-01", "dns-01" or "tls-alpn-01" */
 	/* Makes the response available. Returns 0 or -1. */

@@ -452,7 +452,7 @@ sub_run(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		return rc;
 	}
 	err_clear(&e);
-	rc = deploy_run(st, id, target, &rep, &e);
+	rc = deploy_run(st, id, target, cli->actor, &rep, &e);
 	store_close(st);
 	for (i = 0; i < rep.n; i++) {
 		if (rep.results[i].ok)

@@ -20,7 +20,7 @@ static struct pooled *pool;
 
 /* What makes two orders able to share one solver. */
 static void
-pool_key(const struct issue_settings *set, char *buf, size_t n)
+pool_key(const struct solver_config *set, char *buf, size_t n)
 {
 	if (strcmp(set->challenge, "http-01") == 0 && set->webroot != NULL)
 		snprintf(buf, n, "webroot|%s", set->webroot);
@@ -34,7 +34,7 @@ pool_key(const struct issue_settings *set, char *buf, size_t n)
 }
 
 static int
-make(const struct issue_settings *set, struct solver **out, struct err *e)
+make(const struct solver_config *set, struct solver **out, struct err *e)
 {
 	const char *ch = set->challenge;
 
@@ -55,7 +55,7 @@ make(const struct issue_settings *set, struct solver **out, struct err *e)
 }
 
 int
-solver_pool_get(const struct issue_settings *set, struct solver **out, struct err *e)
+solver_pool_get(const struct solver_config *set, struct solver **out, struct err *e)
 {
 	struct pooled *p;
 	char key[512];

@@ -24,6 +24,7 @@ struct cli {
 	const char *store_flag;	/* --store PATH, or NULL */
 	int readonly;		/* --readonly before the command (the TUI only) */
 	int mouse;		/* --mouse: the TUI takes mouse clicks (opt-in) */
+	char actor[128];	/* who runs this, for audit rows (actor_describe, once) */
 };
 
 struct cmd_entry {

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "actor.h"
 #include "cli_job.h"
 #include "i18n.h"
 #include "store_job.h"
@@ -87,6 +86,7 @@ cli_job_foreground(struct cli *cli, struct store *st, int64_t job_id, int64_t *r
 	cli_job_signals();
 	o.store_path = path;
 	o.store = st;
+	o.actor = cli->actor;
 	o.threads = 1;
 	o.only_job = job_id;
 	o.stop = &cli_job_stop;
@@ -149,13 +149,11 @@ int
 cli_job_submit(struct cli *cli, struct store *st, const char *kind, int64_t target,
     const char *params, int no_wait, int64_t *result_id)
 {
-	char actor[128];
 	int64_t job_id;
 	struct err e;
 
 	err_clear(&e);
-	actor_describe(actor, sizeof(actor));
-	if (store_job_add(st, kind, target, params, 0, actor, &job_id, &e) != 0)
+	if (store_job_add(st, kind, target, params, 0, cli->actor, &job_id, &e) != 0)
 		return cli_fail(&e);
 	if (no_wait) {
 		printf("%lld\n", (long long)job_id);

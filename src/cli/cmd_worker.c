@@ -88,6 +88,7 @@ cmd_worker_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		return cli_fail(&e);
 	cli_job_signals();
 	o.store_path = path;
+	o.actor = cli->actor;
 	o.threads = threads;
 	o.stop = &cli_job_stop;
 	o.wake_fd = -1;
