@@ -44,6 +44,12 @@ err_set(struct err *e, enum err_kind kind, const char *fmt, ...)
 }
 
 int
+err_nomem(struct err *e)
+{
+	return err_set(e, ERR_IO, "%s", _("out of memory"));
+}
+
+int
 err_openssl(struct err *e, const char *fmt, ...)
 {
 	va_list ap;

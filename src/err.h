@@ -43,6 +43,12 @@ int err_set(struct err *e, enum err_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
+ * Sets the one translated "out of memory" message (kind ERR_IO, not
+ * retryable). Returns -1. Accepts NULL e.
+ */
+int err_nomem(struct err *e);
+
+/*
  * Like err_set for ERR_CRYPTO, appending the reason at the top of the
  * OpenSSL error queue and draining the whole queue. Returns -1.
  */
