@@ -12,6 +12,8 @@
 #include "base64url.h"
 #include "i18n.h"
 #include "jws.h"
+#include "strv.h"
+#include "timefmt.h"
 
 #define NONCE_POOL 8
 #define TOKEN_MAX 256
@@ -47,16 +49,6 @@ jdup(const cJSON *o, const char *k)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Copies a JSON array of strings. Returns 0, or -1 when a member is not a string. */
 static int
 jstrv(const cJSON *arr, char ***out, size_t *n)
@@ -86,74 +78,10 @@ jstrv(const cJSON *arr, char ***out, size_t *n)
 	return 0;
 }
 
-/* ---- time ---- */
-
-/* Reads exactly n digits at *p, advancing it. Returns the value, or -1. */
-static int
-digits(const char **p, int n)
-{
-	int v = 0;
-
-	for (; n > 0; n--, (*p)++) {
-		if (!isdigit((unsigned char)**p))
-			return -1;
-		v = v * 10 + (**p - '0');
-	}
-	return v;
-}
-
-/*
- * Strict RFC 3339 date-time: every field its fixed width and in range, so
- * a short offset ("+1:00") or a 13th month is refused instead of being
- * read past or normalised by timegm().
- */
 int
 acme_parse_time(const char *s, long long *out)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	struct tm tm = { 0 };
-	const char *p = s;
-	int y, mo, d, h, mi, sec, oh, om, sign;
-	long long t;
-
-	if (s == NULL)
-		return -1;
-	if ((y = digits(&p, 4)) < 0 || *p++ != '-' || (mo = digits(&p, 2)) < 1 || mo > 12 ||
-	    *p++ != '-' || (d = digits(&p, 2)) < 1 || d > mdays[mo - 1] ||
-	    (*p != 'T' && *p != 't') || (p++, (h = digits(&p, 2)) < 0) || h > 23 ||
-	    *p++ != ':' || (mi = digits(&p, 2)) < 0 || mi > 59 || *p++ != ':' ||
-	    (sec = digits(&p, 2)) < 0 || sec > 60)
-		return -1;
-	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return -1;
-	if (*p == '.') {
-		if (!isdigit((unsigned char)p[1]))
-			return -1;
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	}
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = (long long)timegm(&tm);
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '+' ? -1 : 1;
-		if ((oh = digits(&p, 2)) < 0 || oh > 23 || *p++ != ':' ||
-		    (om = digits(&p, 2)) < 0 || om > 59)
-			return -1;
-		t += sign * (oh * 3600LL + om * 60LL);
-	} else {
-		return -1;
-	}
-	if (*p != '\0')
-		return -1;
-	*out = t;
-	return 0;
+	return timefmt_parse_rfc3339(s, out);
 }
 
 /* ---- problems ---- */
@@ -1355,8 +1283,8 @@ acme_renewal_info_get(struct acme_client *c, const char *cert_id,
 	if (parse_json_body(r, url, &doc, e) != 0)
 		goto out;
 	win = cJSON_GetObjectItemCaseSensitive(doc, "suggestedWindow");
-	if (acme_parse_time(jstr(win, "start"), &out->window_start) != 0 ||
-	    acme_parse_time(jstr(win, "end"), &out->window_end) != 0 ||
+	if (timefmt_parse_rfc3339(jstr(win, "start"), &out->window_start) != 0 ||
+	    timefmt_parse_rfc3339(jstr(win, "end"), &out->window_end) != 0 ||
 	    out->window_end < out->window_start) {
 		err_set(e, ERR_PROTO, _("%s: no valid suggestedWindow"), url);
 		goto out;

@@ -284,7 +284,7 @@ struct acme_renewal_info {
 int acme_renewal_info_get(struct acme_client *c, const char *cert_id,
     struct acme_renewal_info *out, struct err *e);
 
-/* Parses an RFC 3339 time ("2025-01-02T04:05:06Z", fractions and offsets). Returns 0 or -1. */
+/* timefmt_parse_rfc3339 under its older name: returns 0 and *out, or -1. */
 int acme_parse_time(const char *s, long long *out);
 
 #endif

@@ -22,6 +22,7 @@
 #include "store_cert.h"
 #include "store_key.h"
 #include "testhook.h"
+#include "timefmt.h"
 
 enum {
 	STEP_ORDER = 1,
@@ -327,7 +328,7 @@ absorb_order(struct run *r, const struct acme_order *o)
 	set_str(&r->order->status, o->status);
 	set_str(&r->order->finalize_url, o->finalize);
 	set_str(&r->order->certificate_url, o->certificate);
-	if (o->expires != NULL && acme_parse_time(o->expires, &t) == 0)
+	if (o->expires != NULL && timefmt_parse_rfc3339(o->expires, &t) == 0)
 		r->order->expires = t;
 	if (o->error != NULL) {
 		free(r->order->error_json);
