@@ -822,7 +822,7 @@ out:
 static int
 order_key(struct run *r, EVP_PKEY **key, struct err *e)
 {
-	char *pem = NULL, *type = NULL;
+	char *pem = NULL;
 	enum key_type kt;
 	int rc = -1, grc;
 
@@ -835,13 +835,10 @@ order_key(struct run *r, EVP_PKEY **key, struct err *e)
 	}
 
 	if (r->order->key_id > 0) {
-		grc = store_key_get(r->st, r->order->key_id, &pem, &type, e);
-		if (grc != 0) {
-			if (grc == 1)
-				err_set(e, ERR_STORE, "%s", _("the order's key is missing from the store"));
-			goto out;
-		}
-		rc = crypto_key_from_pem(pem, strlen(pem), key, e);
+		grc = crypto_key_load(r->st, r->order->key_id, key, e);
+		if (grc == 1)
+			err_set(e, ERR_STORE, "%s", _("the order's key is missing from the store"));
+		rc = grc == 0 ? 0 : -1;
 		goto out;
 	}
 	if (crypto_key_type_parse(r->set.key_type, &kt, e) != 0 ||
@@ -860,7 +857,6 @@ out:
 	if (pem != NULL)
 		OPENSSL_cleanse(pem, strlen(pem));
 	free(pem);
-	free(type);
 	return rc;
 }
 
