@@ -588,24 +588,27 @@ acme_authz_challenge(const struct acme_authz *a, const char *type)
 	return NULL;
 }
 
-int
-acme_challenge_respond(struct acme_client *c, const char *url, struct err *e)
+/* acme_post as the account when only success matters. Returns 0 or -1. */
+static int
+post_for_status(struct acme_client *c, const char *url, const char *payload, struct err *e)
 {
 	struct http_response *r = NULL;
-	int rc = acme_post(c, url, "{}", 0, &r, e);
+	int rc = acme_post(c, url, payload, 0, &r, e);
 
 	http_response_free(r);
 	return rc;
 }
 
 int
+acme_challenge_respond(struct acme_client *c, const char *url, struct err *e)
+{
+	return post_for_status(c, url, "{}", e);
+}
+
+int
 acme_authz_deactivate(struct acme_client *c, const char *url, struct err *e)
 {
-	struct http_response *r = NULL;
-	int rc = acme_post(c, url, "{\"status\":\"deactivated\"}", 0, &r, e);
-
-	http_response_free(r);
-	return rc;
+	return post_for_status(c, url, "{\"status\":\"deactivated\"}", e);
 }
 
 /* ---- certificates ---- */
