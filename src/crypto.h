@@ -1,16 +1,23 @@
 /*
  * Keys, CSRs and X.509 parsing, with OpenSSL 3 EVP APIs only. Only this
- * module and jws.c ever handle private key material.
+ * module and jws.c ever handle private key material. One header for the
+ * module; the code is split by job: crypto_key.c (keys, the store's keys,
+ * CSRs), crypto_cert.c (certificate parsing), crypto_alpn.c (the
+ * tls-alpn-01 validation certificate), crypto.c (SHA-256 and what the
+ * others share, in crypto_priv.h).
  */
 #ifndef CERTDECK_CRYPTO_H
 #define CERTDECK_CRYPTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <openssl/evp.h>
 
 #include "err.h"
+
+struct store;
 
 enum key_type {
 	KEY_EC256,
@@ -41,6 +48,13 @@ int crypto_key_to_pem(EVP_PKEY *key, char **out, struct err *e);
 
 /* Reads a private key (PKCS#8, SEC1 or PKCS#1 PEM). Returns 0 and *out, or -1. */
 int crypto_key_from_pem(const char *pem, size_t len, EVP_PKEY **out, struct err *e);
+
+/*
+ * Loads key id from the store into an EVP_PKEY, wiping the PEM text on the
+ * way. Returns 0 and *out (free with EVP_PKEY_free), 1 when the store has
+ * no such key (e is untouched), or -1.
+ */
+int crypto_key_load(struct store *st, int64_t id, EVP_PKEY **out, struct err *e);
 
 /*
  * Builds a DER CSR signed by key for names (DNS names, or IPv4/IPv6
@@ -107,6 +121,17 @@ int crypto_chain_verify_links(const char *pem, size_t len, struct err *e);
  */
 int crypto_cert_der(const char *pem, size_t len, unsigned char **der, size_t *der_len,
     struct err *e);
+
+/*
+ * The tls-alpn-01 validation certificate (RFC 8737 section 3) for name (a
+ * DNS name, or an IPv4/IPv6 literal which becomes an iPAddress SAN; RFC
+ * 8738): a fresh P-256 key, and a self-signed certificate with that one
+ * critical SAN and the critical acmeIdentifier extension holding digest,
+ * the SHA-256 of the key authorization. Returns 0 and *cert (free with
+ * X509_free) and *key (free with EVP_PKEY_free), or -1.
+ */
+int crypto_alpn_cert_new(const char *name, const unsigned char digest[32], X509 **cert,
+    EVP_PKEY **key, struct err *e);
 
 /* SHA-256 of data into out[32]. Returns 0 or -1. */
 int crypto_sha256(const void *data, size_t len, unsigned char out[32], struct err *e);

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -17,6 +16,7 @@
 
 #include "crypto.h"
 #include "deploy.h"
+#include "fileio.h"
 #include "testhook.h"
 #include "i18n.h"
 #include "subproc.h"
@@ -301,33 +301,6 @@ deploy_resolve_owner(const char *owner, const char *group, uid_t *uid,
 
 /* ---- atomic files ----------------------------------------------------- */
 
-/* The directory of an absolute path ("/" for a file at the root). */
-static char *
-dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL || slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* One file of a target on its way out. */
 struct staged {
 	enum deploy_file file;
@@ -335,131 +308,6 @@ struct staged {
 	int mode;
 	char *tmp;		/* the temporary file; NULL once renamed or removed */
 };
-
-/*
- * Writes data into a new temporary file beside path with its final owner
- * and mode, and syncs it. On failure the temporary file is gone.
- */
-/*
- * Removes temporary files a crashed run left next to base in dir (named
- * as stage_file names them), so they do not pile up. Best effort.
- */
-static void
-remove_stale_temps(const char *dir, const char *base)
-{
-	static const char tag[] = ".certdeck-";
-	size_t bl = strlen(base);
-	struct dirent *de;
-	DIR *d;
-	int dfd;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	dfd = dirfd(d);
-	while ((de = readdir(d)) != NULL) {
-		const char *nm = de->d_name;
-		struct stat sb;
-
-		if (nm[0] != '.' || strncmp(nm + 1, base, bl) != 0 ||
-		    strncmp(nm + 1 + bl, tag, sizeof(tag) - 1) != 0 ||
-		    strlen(nm + 1 + bl + sizeof(tag) - 1) != 6)
-			continue;
-		if (fstatat(dfd, nm, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
-		    sb.st_uid == geteuid())
-			unlinkat(dfd, nm, 0);
-	}
-	closedir(d);
-}
-
-static int
-stage_file(struct staged *s, const char *data, size_t len, uid_t uid, gid_t gid,
-    const struct deploy_target *t, struct err *e)
-{
-	const char *base = strrchr(s->path, '/');
-	char *dir = NULL, *tmp = NULL;
-	size_t n;
-	int fd = -1, rc = -1;
-
-	if (s->path[0] != '/' || base == NULL || base[1] == '\0')
-		return err_set(e, ERR_INPUT, _("%s is not an absolute file path"),
-		    s->path);
-	base++;
-	if ((dir = dir_of(s->path)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
-	/* A dot file, so that globs like *.pem in the directory skip it. */
-	n = strlen(dir) + strlen(base) + 32;
-	if ((tmp = malloc(n)) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
-		goto out;
-	}
-	remove_stale_temps(dir, base);
-	snprintf(tmp, n, "%s/.%s.certdeck-XXXXXX", strcmp(dir, "/") == 0 ? "" : dir,
-	    base);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		err_set(e, ERR_IO, _("cannot create a temporary file in %s: %s"), dir,
-		    strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (write_all(fd, data, len) == -1) {
-		err_set(e, ERR_IO, _("cannot write %s: %s"), tmp, strerror(errno));
-		goto out;
-	}
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) == -1) {
-		err_set(e, ERR_IO, _("cannot give %s to %s:%s: %s"), s->path,
-		    t->owner != NULL ? t->owner : "", t->group != NULL ? t->group : "",
-		    strerror(errno));
-		goto out;
-	}
-	/* After fchown, which may clear mode bits. */
-	if (fchmod(fd, (mode_t)s->mode) == -1) {
-		err_set(e, ERR_IO, _("cannot set the mode of %s: %s"), s->path,
-		    strerror(errno));
-		goto out;
-	}
-	if (fsync(fd) == -1) {
-		err_set(e, ERR_IO, _("cannot sync %s: %s"), tmp, strerror(errno));
-		goto out;
-	}
-	rc = close(fd);
-	fd = -1;
-	if (rc == -1) {
-		err_set(e, ERR_IO, _("cannot write %s: %s"), tmp, strerror(errno));
-		goto out;
-	}
-	s->tmp = tmp;
-	tmp = NULL;
-out:
-	if (fd != -1)
-		close(fd);
-	if (tmp != NULL) {
-		(void)unlink(tmp);
-		free(tmp);
-	}
-	free(dir);
-	return rc;
-}
-
-static int
-sync_dir(const char *path, struct err *e)
-{
-	char *dir = dir_of(path);
-	int fd, rc = -1;
-
-	if (dir == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1 || fsync(fd) == -1)
-		err_set(e, ERR_IO, _("cannot sync directory %s: %s"), dir,
-		    strerror(errno));
-	else
-		rc = 0;
-	if (fd != -1)
-		close(fd);
-	free(dir);
-	return rc;
-}
 
 /*
  * Installs every file of the target: all are staged first, so a failure
@@ -477,10 +325,18 @@ install_files(const struct deploy_target *t, const struct deploy_contents *c,
 
 	if (deploy_resolve_owner(t->owner, t->group, &uid, &gid, e) == -1)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (stage_file(&files[i], c->data[files[i].file], c->len[files[i].file],
-		    uid, gid, t, e) == -1)
+	for (i = 0; i < n; i++) {
+		struct fileio_perm perm = { files[i].mode, uid, gid, t->owner, t->group };
+		const char *base = strrchr(files[i].path, '/');
+
+		if (files[i].path[0] != '/' || base == NULL || base[1] == '\0') {
+			err_set(e, ERR_INPUT, _("%s is not an absolute file path"), files[i].path);
 			goto out;
+		}
+		if (fileio_stage(files[i].path, c->data[files[i].file], c->len[files[i].file],
+		    &perm, &files[i].tmp, e) == -1)
+			goto out;
+	}
 	for (i = 0; i < n; i++) {
 		if (rename(files[i].tmp, files[i].path) == -1) {
 			err_set(e, ERR_IO, _("cannot replace %s: %s"), files[i].path,
@@ -492,7 +348,7 @@ install_files(const struct deploy_target *t, const struct deploy_contents *c,
 		testhook_crash("deploy");
 	}
 	for (i = 0; i < n; i++)
-		if (sync_dir(files[i].path, e) == -1)
+		if (fileio_sync_dir(files[i].path, e) == -1)
 			goto out;
 	rc = 0;
 out:

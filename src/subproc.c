@@ -14,17 +14,9 @@
 
 #include "i18n.h"
 #include "subproc.h"
+#include "timefmt.h"
 
 extern char **environ;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 tail_add(struct subproc_result *r, const char *p, size_t n)
@@ -110,7 +102,7 @@ wait_child(pid_t pid, int *rfd, long long deadline, struct subproc_result *r,
 			return 0;
 		if (w == -1 && errno != EINTR)
 			return -1;
-		left = deadline - now_ms();
+		left = deadline - timefmt_now_ms();
 		if (left <= 0) {
 			(void)kill(-pid, SIGKILL);
 			(void)kill(pid, SIGKILL);
@@ -179,7 +171,7 @@ subproc_run(const char *const argv[], char *const envp[], int timeout_s,
 	pfd[1] = -1;
 	(void)fcntl(pfd[0], F_SETFL, fcntl(pfd[0], F_GETFL) | O_NONBLOCK);
 
-	if (wait_child(pid, &pfd[0], now_ms() + (long long)timeout_s * 1000, res,
+	if (wait_child(pid, &pfd[0], timefmt_now_ms() + (long long)timeout_s * 1000, res,
 	    &status) == -1) {
 		res->failed = SUBPROC_FAIL_WAIT;
 		res->error = errno;

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -29,4 +30,81 @@ void
 timefmt_rfc3339(long long t, char *buf, size_t n)
 {
 	format(t, "%Y-%m-%dT%H:%M:%SZ", buf, n);
+}
+
+long long
+timefmt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads exactly n digits at *p, advancing it. Returns the value, or -1. */
+static int
+digits(const char **p, int n)
+{
+	int v = 0;
+
+	for (; n > 0; n--, (*p)++) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+/*
+ * Strict RFC 3339 date-time: every field its fixed width and in range, so
+ * a short offset ("+1:00") or a 13th month is refused instead of being
+ * read past or normalised by timegm().
+ */
+int
+timefmt_parse_rfc3339(const char *s, long long *out)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	struct tm tm = { 0 };
+	const char *p = s;
+	int y, mo, d, h, mi, sec, oh, om, sign;
+	long long t;
+
+	if (s == NULL)
+		return -1;
+	if ((y = digits(&p, 4)) < 0 || *p++ != '-' || (mo = digits(&p, 2)) < 1 || mo > 12 ||
+	    *p++ != '-' || (d = digits(&p, 2)) < 1 || d > mdays[mo - 1] ||
+	    (*p != 'T' && *p != 't') || (p++, (h = digits(&p, 2)) < 0) || h > 23 ||
+	    *p++ != ':' || (mi = digits(&p, 2)) < 0 || mi > 59 || *p++ != ':' ||
+	    (sec = digits(&p, 2)) < 0 || sec > 60)
+		return -1;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)p[1]))
+			return -1;
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	}
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = (long long)timegm(&tm);
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '+' ? -1 : 1;
+		if ((oh = digits(&p, 2)) < 0 || oh > 23 || *p++ != ':' ||
+		    (om = digits(&p, 2)) < 0 || om > 59)
+			return -1;
+		t += sign * (oh * 3600LL + om * 60LL);
+	} else {
+		return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	*out = t;
+	return 0;
 }

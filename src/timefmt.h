@@ -10,4 +10,14 @@ void timefmt_utc(long long t, int full, char *buf, size_t n);
 /* RFC 3339 ("2026-11-29T03:29:15Z"). */
 void timefmt_rfc3339(long long t, char *buf, size_t n);
 
+/*
+ * Parses a strict RFC 3339 date-time ("2025-01-02T04:05:06Z", with
+ * fractions and offsets). Returns 0 and *out (Unix seconds), or -1 and
+ * leaves *out alone.
+ */
+int timefmt_parse_rfc3339(const char *s, long long *out);
+
+/* Milliseconds on the monotonic clock (for deadlines and timeouts, not dates). */
+long long timefmt_now_ms(void);
+
 #endif

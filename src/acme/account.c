@@ -40,18 +40,10 @@ account_server_url(const char *name_or_url)
 static int
 load_key(struct store *st, int64_t id, EVP_PKEY **key, struct err *e)
 {
-	char *pem = NULL, *type = NULL;
-	int rc;
+	int rc = crypto_key_load(st, id, key, e);
 
-	rc = store_key_get(st, id, &pem, &type, e);
 	if (rc == 1)
 		return err_set(e, ERR_STORE, _("key #%lld is missing from the store"), (long long)id);
-	if (rc != 0)
-		return -1;
-	rc = crypto_key_from_pem(pem, strlen(pem), key, e);
-	OPENSSL_cleanse(pem, strlen(pem));
-	free(pem);
-	free(type);
 	return rc;
 }
 

@@ -1,641 +1,31 @@
+/*
+ * ACME resources (RFC 8555 section 7.3-7.6, RFC 9773): accounts, orders,
+ * authorizations and challenges, finalization, certificate download,
+ * revocation, ARI. Every request goes through the transport
+ * (acme_transport.c).
+ */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "acme.h"
+#include "acme_priv.h"
 #include "base64url.h"
 #include "i18n.h"
 #include "jws.h"
+#include "strv.h"
+#include "timefmt.h"
 
-#define NONCE_POOL 8
 #define TOKEN_MAX 256
 
-struct acme_client {
-	struct http *http;
-	char *ca_bundle_pem;	/* kept for forks */
-	char *directory_url;
-	char *directory_json;
-	struct acme_directory dir;
-	char *nonces[NONCE_POOL];
-	int n_nonces;
-	int nonce_retries;
-	EVP_PKEY *key;		/* borrowed */
-	char *kid;
-};
-
-/* ---- small JSON helpers ---- */
-
-static const char *
-jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static char *
-jdup(const cJSON *o, const char *k)
-{
-	const char *s = jstr(o, k);
-
-	return s != NULL ? strdup(s) : NULL;
-}
-
-static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* Copies a JSON array of strings. Returns 0, or -1 when a member is not a string. */
-static int
-jstrv(const cJSON *arr, char ***out, size_t *n)
-{
-	const cJSON *it;
-	size_t i = 0, cnt;
-
-	*out = NULL;
-	*n = 0;
-	if (arr == NULL)
-		return 0;
-	if (!cJSON_IsArray(arr))
-		return -1;
-	cnt = (size_t)cJSON_GetArraySize(arr);
-	*out = calloc(cnt + 1, sizeof(**out));
-	if (*out == NULL)
-		return -1;
-	cJSON_ArrayForEach(it, arr) {
-		if (!cJSON_IsString(it) || ((*out)[i] = strdup(it->valuestring)) == NULL) {
-			strv_free(*out, i);
-			*out = NULL;
-			return -1;
-		}
-		i++;
-	}
-	*n = i;
-	return 0;
-}
-
-/* ---- time ---- */
-
-/* Reads exactly n digits at *p, advancing it. Returns the value, or -1. */
-static int
-digits(const char **p, int n)
-{
-	int v = 0;
-
-	for (; n > 0; n--, (*p)++) {
-		if (!isdigit((unsigned char)**p))
-			return -1;
-		v = v * 10 + (**p - '0');
-	}
-	return v;
-}
-
-/*
- * Strict RFC 3339 date-time: every field its fixed width and in range, so
- * a short offset ("+1:00") or a 13th month is refused instead of being
- * read past or normalised by timegm().
- */
 int
 acme_parse_time(const char *s, long long *out)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	struct tm tm = { 0 };
-	const char *p = s;
-	int y, mo, d, h, mi, sec, oh, om, sign;
-	long long t;
-
-	if (s == NULL)
-		return -1;
-	if ((y = digits(&p, 4)) < 0 || *p++ != '-' || (mo = digits(&p, 2)) < 1 || mo > 12 ||
-	    *p++ != '-' || (d = digits(&p, 2)) < 1 || d > mdays[mo - 1] ||
-	    (*p != 'T' && *p != 't') || (p++, (h = digits(&p, 2)) < 0) || h > 23 ||
-	    *p++ != ':' || (mi = digits(&p, 2)) < 0 || mi > 59 || *p++ != ':' ||
-	    (sec = digits(&p, 2)) < 0 || sec > 60)
-		return -1;
-	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return -1;
-	if (*p == '.') {
-		if (!isdigit((unsigned char)p[1]))
-			return -1;
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	}
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = (long long)timegm(&tm);
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '+' ? -1 : 1;
-		if ((oh = digits(&p, 2)) < 0 || oh > 23 || *p++ != ':' ||
-		    (om = digits(&p, 2)) < 0 || om > 59)
-			return -1;
-		t += sign * (oh * 3600LL + om * 60LL);
-	} else {
-		return -1;
-	}
-	if (*p != '\0')
-		return -1;
-	*out = t;
-	return 0;
-}
-
-/* ---- problems ---- */
-
-int
-acme_problem_to_err(const struct http_response *r, const char *url, struct err *e)
-{
-	cJSON *doc = NULL, *subs, *it;
-	const char *type = NULL, *detail = NULL;
-	size_t len;
-
-	if (r->body != NULL && r->body_len > 0)
-		doc = cJSON_Parse(r->body);
-	if (cJSON_IsObject(doc)) {
-		type = jstr(doc, "type");
-		detail = jstr(doc, "detail");
-	}
-	if (e == NULL)
-		goto out;
-	err_set(e, ERR_ACME, _("%s answered HTTP %ld"), url, r->status);
-	e->http_status = (int)r->status;
-	e->retry_after = r->retry_after;
-	if (type != NULL)
-		snprintf(e->problem_type, sizeof(e->problem_type), "%s", type);
-	if (detail != NULL)
-		snprintf(e->problem_detail, sizeof(e->problem_detail), "%s", detail);
-	else if (doc == NULL)
-		snprintf(e->problem_detail, sizeof(e->problem_detail), "%s",
-		    _("no problem document"));
-	subs = cJSON_GetObjectItemCaseSensitive(doc, "subproblems");
-	if (!cJSON_IsArray(subs))
-		subs = NULL;
-	cJSON_ArrayForEach(it, subs) {
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "identifier");
-		const char *v = jstr(id, "value"), *d = jstr(it, "detail");
-
-		len = strlen(e->problem_detail);
-		snprintf(e->problem_detail + len, sizeof(e->problem_detail) - len, "; %s: %s",
-		    v != NULL ? v : "?", d != NULL ? d : (jstr(it, "type") ? jstr(it, "type") : "?"));
-	}
-	e->retryable = r->status >= 500 || r->status == 429 ||
-	    (type != NULL && (strstr(type, ":rateLimited") != NULL ||
-	    strstr(type, ":serverInternal") != NULL));
-out:
-	cJSON_Delete(doc);
-	return -1;
-}
-
-static int
-is_bad_nonce(const struct err *e)
-{
-	return strcmp(e->problem_type, "urn:ietf:params:acme:error:badNonce") == 0;
-}
-
-/* ---- client ---- */
-
-static void
-directory_clear(struct acme_directory *d)
-{
-	free(d->new_nonce);
-	free(d->new_account);
-	free(d->new_order);
-	free(d->new_authz);
-	free(d->revoke_cert);
-	free(d->key_change);
-	free(d->renewal_info);
-	free(d->terms_of_service);
-	free(d->website);
-	strv_free(d->caa_identities, d->n_caa_identities);
-	strv_free(d->profiles, d->n_profiles);
-	strv_free(d->profile_descriptions, d->n_profiles);
-	memset(d, 0, sizeof(*d));
-}
-
-static int
-parse_directory(struct acme_client *c, const char *body, struct err *e)
-{
-	struct acme_directory *d = &c->dir;
-	cJSON *doc = cJSON_Parse(body), *meta, *profiles, *it;
-	size_t i = 0;
-	int rc = -1;
-
-	if (!cJSON_IsObject(doc)) {
-		err_set(e, ERR_PROTO, _("%s: the directory is not a JSON object"), c->directory_url);
-		goto out;
-	}
-	d->new_nonce = jdup(doc, "newNonce");
-	d->new_account = jdup(doc, "newAccount");
-	d->new_order = jdup(doc, "newOrder");
-	d->new_authz = jdup(doc, "newAuthz");
-	d->revoke_cert = jdup(doc, "revokeCert");
-	d->key_change = jdup(doc, "keyChange");
-	d->renewal_info = jdup(doc, "renewalInfo");
-	if (d->new_nonce == NULL || d->new_account == NULL || d->new_order == NULL) {
-		err_set(e, ERR_PROTO, _("%s: the directory lacks newNonce, newAccount or newOrder"),
-		    c->directory_url);
-		goto out;
-	}
-	meta = cJSON_GetObjectItemCaseSensitive(doc, "meta");
-	if (cJSON_IsObject(meta)) {
-		d->terms_of_service = jdup(meta, "termsOfService");
-		d->website = jdup(meta, "website");
-		d->external_account_required = cJSON_IsTrue(
-		    cJSON_GetObjectItemCaseSensitive(meta, "externalAccountRequired"));
-		if (jstrv(cJSON_GetObjectItemCaseSensitive(meta, "caaIdentities"),
-		    &d->caa_identities, &d->n_caa_identities) != 0)
-			d->caa_identities = NULL, d->n_caa_identities = 0;
-		profiles = cJSON_GetObjectItemCaseSensitive(meta, "profiles");
-		if (cJSON_IsObject(profiles)) {
-			size_t n = (size_t)cJSON_GetArraySize(profiles);
-
-			d->profiles = calloc(n + 1, sizeof(char *));
-			d->profile_descriptions = calloc(n + 1, sizeof(char *));
-			if (d->profiles == NULL || d->profile_descriptions == NULL)
-				goto oom;
-			cJSON_ArrayForEach(it, profiles) {
-				/* Counted as soon as stored, so a failure frees what exists. */
-				d->profiles[i] = strdup(it->string);
-				d->profile_descriptions[i] = strdup(cJSON_IsString(it) ?
-				    it->valuestring : "");
-				d->n_profiles = ++i;
-				if (d->profiles[i - 1] == NULL || d->profile_descriptions[i - 1] == NULL)
-					goto oom;
-			}
-		}
-	}
-	rc = 0;
-	goto out;
-oom:
-	err_set(e, ERR_IO, "%s", _("out of memory"));
-out:
-	cJSON_Delete(doc);
-	return rc;
-}
-
-static int client_connect(const char *directory_url, const char *ca_bundle_pem,
-    struct acme_client **out, struct err *e);
-static char *take_nonce(struct acme_client *c, struct err *e);
-static void keep_nonce_text(struct acme_client *c, char *n);
-
-/* The one prewarmed connection of this process (see acme_client_prewarm). */
-static struct {
-	pthread_mutex_t lock;
-	int pending;		/* a thread was started and not joined */
-	pthread_t tid;
-	char *url, *bundle;
-	struct acme_client *c;	/* the thread's result, or NULL */
-	struct err err;		/* why c is NULL */
-} warm = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static void *
-warm_main(void *arg)
-{
-	struct acme_client *c = NULL;
-	struct err ignore;
-	char *n;
-
-	(void)arg;
-	err_clear(&warm.err);
-	err_clear(&ignore);
-	if (client_connect(warm.url, warm.bundle, &c, &warm.err) == 0 &&
-	    (n = take_nonce(c, &ignore)) != NULL)
-		keep_nonce_text(c, n);
-	warm.c = c;	/* read after pthread_join, as warm.err */
-	return NULL;
-}
-
-void
-acme_client_prewarm(const char *directory_url, const char *ca_bundle_pem)
-{
-	pthread_mutex_lock(&warm.lock);
-	if (warm.pending || directory_url == NULL)
-		goto out;
-	warm.url = strdup(directory_url);
-	warm.bundle = ca_bundle_pem != NULL ? strdup(ca_bundle_pem) : NULL;
-	warm.c = NULL;
-	if (warm.url == NULL || (ca_bundle_pem != NULL && warm.bundle == NULL) ||
-	    pthread_create(&warm.tid, NULL, warm_main, NULL) != 0) {
-		free(warm.url);
-		free(warm.bundle);
-		warm.url = warm.bundle = NULL;
-		goto out;
-	}
-	warm.pending = 1;
-out:
-	pthread_mutex_unlock(&warm.lock);
-}
-
-/*
- * Joins the prewarm thread when it is for directory_url and ca_bundle_pem
- * (or, with any, whatever it is for). Returns 0 and *out (its client), -1
- * with e filled when its connection failed (no second try: a CA that does
- * not answer would cost the wait twice), or 1 when it had nothing for this
- * CA (a client for another one is freed).
- */
-static int
-warm_take(const char *directory_url, const char *ca_bundle_pem, int any,
-    struct acme_client **out, struct err *e)
-{
-	int match, rc = 1;
-
-	*out = NULL;
-	pthread_mutex_lock(&warm.lock);
-	if (!warm.pending)
-		goto out;
-	match = strcmp(warm.url, directory_url != NULL ? directory_url : "") == 0 &&
-	    ((warm.bundle == NULL && ca_bundle_pem == NULL) ||
-	    (warm.bundle != NULL && ca_bundle_pem != NULL &&
-	    strcmp(warm.bundle, ca_bundle_pem) == 0));
-	if (!match && !any)
-		goto out;
-	pthread_join(warm.tid, NULL);
-	warm.pending = 0;
-	if (!match) {
-		acme_client_free(warm.c);
-	} else if (warm.c != NULL) {
-		*out = warm.c;
-		rc = 0;
-	} else {
-		*e = warm.err;
-		rc = -1;
-	}
-	warm.c = NULL;
-	free(warm.url);
-	free(warm.bundle);
-	warm.url = warm.bundle = NULL;
-out:
-	pthread_mutex_unlock(&warm.lock);
-	return rc;
-}
-
-void
-acme_client_prewarm_end(void)
-{
-	struct acme_client *c;
-	struct err ignore;
-
-	err_clear(&ignore);
-	if (warm_take(NULL, NULL, 1, &c, &ignore) == 0)
-		acme_client_free(c);
-}
-
-int
-acme_client_new(const char *directory_url, const char *ca_bundle_pem,
-    struct acme_client **out, struct err *e)
-{
-	int rc = warm_take(directory_url, ca_bundle_pem, 0, out, e);
-
-	if (rc != 1)
-		return rc;
-	return client_connect(directory_url, ca_bundle_pem, out, e);
-}
-
-static int
-client_connect(const char *directory_url, const char *ca_bundle_pem,
-    struct acme_client **out, struct err *e)
-{
-	struct acme_client *c;
-	struct http_response *r = NULL;
-
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
-	c->nonce_retries = 20;	/* 50% rejection loses 1 request in 2 million */
-	c->directory_url = strdup(directory_url);
-	if (ca_bundle_pem != NULL && (c->ca_bundle_pem = strdup(ca_bundle_pem)) == NULL)
-		goto fail;
-	if (c->directory_url == NULL || http_new_pem(ca_bundle_pem, &c->http, e) != 0)
-		goto fail;
-	if (http_request(c->http, "GET", directory_url, NULL, NULL, 0, &r, e) != 0)
-		goto fail;
-	if (r->status != 200) {
-		acme_problem_to_err(r, directory_url, e);
-		goto fail;
-	}
-	if (parse_directory(c, r->body, e) != 0)
-		goto fail;
-	c->directory_json = strdup(r->body);
-	http_response_free(r);
-	*out = c;
-	return 0;
-fail:
-	http_response_free(r);
-	acme_client_free(c);
-	return -1;
-}
-
-void
-acme_client_free(struct acme_client *c)
-{
-	if (c == NULL)
-		return;
-	http_free(c->http);
-	free(c->ca_bundle_pem);
-	free(c->directory_url);
-	free(c->directory_json);
-	directory_clear(&c->dir);
-	while (c->n_nonces > 0)
-		free(c->nonces[--c->n_nonces]);
-	free(c->kid);
-	free(c);
-}
-
-int
-acme_client_fork(struct acme_client *parent, struct acme_client **out, struct err *e)
-{
-	struct acme_client *c = calloc(1, sizeof(*c));
-
-	if (c == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
-	c->nonce_retries = parent->nonce_retries;
-	c->key = parent->key;
-	if ((c->directory_url = strdup(parent->directory_url)) == NULL ||
-	    (c->directory_json = strdup(parent->directory_json)) == NULL ||
-	    (parent->ca_bundle_pem != NULL &&
-	    (c->ca_bundle_pem = strdup(parent->ca_bundle_pem)) == NULL) ||
-	    (parent->kid != NULL && (c->kid = strdup(parent->kid)) == NULL)) {
-		acme_client_free(c);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
-	}
-	/* The directory is parsed again from text: no request, no shared state. */
-	if (http_new_pem(c->ca_bundle_pem, &c->http, e) != 0 ||
-	    parse_directory(c, c->directory_json, e) != 0) {
-		acme_client_free(c);
-		return -1;
-	}
-	*out = c;
-	return 0;
-}
-
-const struct acme_directory *
-acme_client_directory(struct acme_client *c)
-{
-	return &c->dir;
-}
-
-const char *
-acme_client_directory_json(struct acme_client *c)
-{
-	return c->directory_json;
-}
-
-int
-acme_client_set_account(struct acme_client *c, EVP_PKEY *key, const char *kid,
-    struct err *e)
-{
-	char *copy = NULL;
-
-	if (kid != NULL && (copy = strdup(kid)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
-	c->key = key;
-	free(c->kid);
-	c->kid = copy;
-	return 0;
-}
-
-void
-acme_client_set_nonce_retries(struct acme_client *c, int n)
-{
-	c->nonce_retries = n < 0 ? 0 : n;
-}
-
-/* ---- nonces ---- */
-
-static void
-keep_nonce(struct acme_client *c, const struct http_response *r)
-{
-	char *n;
-
-	if (r == NULL || r->replay_nonce == NULL || (n = strdup(r->replay_nonce)) == NULL)
-		return;
-	keep_nonce_text(c, n);
-}
-
-/* Pools nonce n (taken over). */
-static void
-keep_nonce_text(struct acme_client *c, char *n)
-{
-	if (c->n_nonces == NONCE_POOL) {
-		/* Drop the oldest: a fresh nonce is least likely to have expired. */
-		free(c->nonces[0]);
-		memmove(c->nonces, c->nonces + 1, (NONCE_POOL - 1) * sizeof(char *));
-		c->n_nonces--;
-	}
-	c->nonces[c->n_nonces++] = n;
-}
-
-/* Takes a pooled nonce, or fetches one. Returns a string to free(), or NULL. */
-static char *
-take_nonce(struct acme_client *c, struct err *e)
-{
-	struct http_response *r = NULL;
-	char *n = NULL;
-
-	if (c->n_nonces > 0)
-		return c->nonces[--c->n_nonces];
-	if (http_request(c->http, "HEAD", c->dir.new_nonce, NULL, NULL, 0, &r, e) != 0)
-		return NULL;
-	if (r->replay_nonce == NULL)
-		err_set(e, ERR_PROTO, _("%s: no Replay-Nonce in the answer"), c->dir.new_nonce);
-	else if ((n = strdup(r->replay_nonce)) == NULL)
-		err_set(e, ERR_IO, "%s", _("out of memory"));
-	http_response_free(r);
-	return n;
-}
-
-/* ---- signed requests ---- */
-
-/* POST signed by key; kid NULL embeds the jwk. */
-static int
-post_signed(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url,
-    const char *payload, struct http_response **out, struct err *e)
-{
-	struct http_response *r = NULL;
-	char *nonce, *body;
-	int attempt, rc;
-
-	if (key == NULL)
-		return err_set(e, ERR_USAGE, "%s", _("no account key to sign with"));
-	for (attempt = 0;; attempt++) {
-		if ((nonce = take_nonce(c, e)) == NULL)
-			return -1;
-		rc = jws_sign(key, kid, nonce, url, payload, &body, e);
-		free(nonce);
-		if (rc != 0)
-			return -1;
-		rc = http_request(c->http, "POST", url, "application/jose+json", body,
-		    strlen(body), &r, e);
-		free(body);
-		if (rc != 0)
-			return -1;
-		keep_nonce(c, r);
-		if (r->status < 400) {
-			*out = r;
-			return 0;
-		}
-		acme_problem_to_err(r, url, e);
-		http_response_free(r);
-		r = NULL;
-		/* A rejected nonce is the CA's routine, not an error: retry with a fresh one. */
-		if (!is_bad_nonce(e) || attempt >= c->nonce_retries)
-			return -1;
-		err_clear(e);
-	}
-}
-
-int
-acme_post(struct acme_client *c, const char *url, const char *payload, int use_jwk,
-    struct http_response **out, struct err *e)
-{
-	return post_signed(c, c->key, use_jwk ? NULL : c->kid, url, payload, out, e);
-}
-
-static int
-parse_json_body(const struct http_response *r, const char *url, cJSON **json, struct err *e)
-{
-	*json = r->body != NULL ? cJSON_Parse(r->body) : NULL;
-	if (!cJSON_IsObject(*json)) {
-		cJSON_Delete(*json);
-		*json = NULL;
-		return err_set(e, ERR_PROTO, _("%s: the answer is not a JSON object"), url);
-	}
-	return 0;
-}
-
-int
-acme_post_json(struct acme_client *c, const char *url, const char *payload, int use_jwk,
-    struct http_response **resp, cJSON **json, struct err *e)
-{
-	struct http_response *r;
-
-	if (acme_post(c, url, payload, use_jwk, &r, e) != 0)
-		return -1;
-	if (parse_json_body(r, url, json, e) != 0) {
-		http_response_free(r);
-		return -1;
-	}
-	if (resp != NULL)
-		*resp = r;
-	else
-		http_response_free(r);
-	return 0;
+	return timefmt_parse_rfc3339(s, out);
 }
 
 /* Serialises o (consumed). Returns text to free(), or NULL. */
@@ -670,9 +60,9 @@ account_from(const cJSON *doc, const char *url, struct acme_account **out, struc
 	if (a == NULL)
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
 	a->url = url != NULL ? strdup(url) : NULL;
-	a->status = jdup(doc, "status");
-	a->orders = jdup(doc, "orders");
-	if (jstrv(cJSON_GetObjectItemCaseSensitive(doc, "contact"), &a->contacts,
+	a->status = acme_jdup(doc, "status");
+	a->orders = acme_jdup(doc, "orders");
+	if (acme_jstrv(cJSON_GetObjectItemCaseSensitive(doc, "contact"), &a->contacts,
 	    &a->n_contacts) != 0 || a->status == NULL) {
 		acme_account_free(a);
 		return err_set(e, ERR_PROTO, "%s", _("the account object is malformed"));
@@ -767,7 +157,7 @@ acme_account_deactivate(struct acme_client *c, struct err *e)
 	int rc;
 
 	rc = acme_post_json(c, c->kid, "{\"status\":\"deactivated\"}", 0, NULL, &doc, e);
-	if (rc == 0 && ((status = jstr(doc, "status")) == NULL ||
+	if (rc == 0 && ((status = acme_jstr(doc, "status")) == NULL ||
 	    strcmp(status, "deactivated") != 0))
 		rc = err_set(e, ERR_PROTO, "%s", _("the CA did not deactivate the account"));
 	cJSON_Delete(doc);
@@ -929,11 +319,11 @@ order_from(const cJSON *doc, const char *url, const struct http_response *r,
 	if (o == NULL)
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
 	o->url = url != NULL ? strdup(url) : NULL;
-	o->status = jdup(doc, "status");
-	o->expires = jdup(doc, "expires");
-	o->finalize = jdup(doc, "finalize");
-	o->certificate = jdup(doc, "certificate");
-	o->profile = jdup(doc, "profile");
+	o->status = acme_jdup(doc, "status");
+	o->expires = acme_jdup(doc, "expires");
+	o->finalize = acme_jdup(doc, "finalize");
+	o->certificate = acme_jdup(doc, "certificate");
+	o->profile = acme_jdup(doc, "profile");
 	o->retry_after = r != NULL ? r->retry_after : -1;
 	err = cJSON_GetObjectItemCaseSensitive(doc, "error");
 	if (cJSON_IsObject(err))
@@ -944,14 +334,14 @@ order_from(const cJSON *doc, const char *url, const struct http_response *r,
 		cJSON_ArrayForEach(it, ids) {
 			if (o->identifiers == NULL)
 				break;
-			o->identifiers[i].type = jdup(it, "type");
-			o->identifiers[i].value = jdup(it, "value");
+			o->identifiers[i].type = acme_jdup(it, "type");
+			o->identifiers[i].value = acme_jdup(it, "value");
 			i++;
 		}
 		o->n_identifiers = i;
 	}
 	if (o->status == NULL || o->finalize == NULL ||
-	    jstrv(cJSON_GetObjectItemCaseSensitive(doc, "authorizations"), &o->authorizations,
+	    acme_jstrv(cJSON_GetObjectItemCaseSensitive(doc, "authorizations"), &o->authorizations,
 	    &o->n_authorizations) != 0) {
 		acme_order_free(o);
 		return err_set(e, ERR_PROTO, _("%s: the order object is malformed"),
@@ -1131,13 +521,13 @@ acme_authz_get(struct acme_client *c, const char *url, struct acme_authz **out,
 		goto out;
 	}
 	a->url = strdup(url);
-	a->status = jdup(doc, "status");
-	a->expires = jdup(doc, "expires");
+	a->status = acme_jdup(doc, "status");
+	a->expires = acme_jdup(doc, "expires");
 	a->wildcard = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "wildcard"));
 	a->retry_after = r->retry_after;
 	id = cJSON_GetObjectItemCaseSensitive(doc, "identifier");
-	a->identifier.type = jdup(id, "type");
-	a->identifier.value = jdup(id, "value");
+	a->identifier.type = acme_jdup(id, "type");
+	a->identifier.value = acme_jdup(id, "value");
 	chs = cJSON_GetObjectItemCaseSensitive(doc, "challenges");
 	if (a->status == NULL || a->identifier.value == NULL || !cJSON_IsArray(chs)) {
 		err_set(e, ERR_PROTO, _("%s: the authorization object is malformed"), url);
@@ -1157,10 +547,10 @@ acme_authz_get(struct acme_client *c, const char *url, struct acme_authz **out,
 	cJSON_ArrayForEach(it, chs) {
 		struct acme_challenge *ch = &a->challenges[i];
 
-		ch->type = jdup(it, "type");
-		ch->url = jdup(it, "url");
-		ch->status = jdup(it, "status");
-		ch->token = jdup(it, "token");
+		ch->type = acme_jdup(it, "type");
+		ch->url = acme_jdup(it, "url");
+		ch->status = acme_jdup(it, "status");
+		ch->token = acme_jdup(it, "token");
 		er = cJSON_GetObjectItemCaseSensitive(it, "error");
 		if (cJSON_IsObject(er))
 			ch->error = cJSON_Duplicate(er, 1);
@@ -1198,24 +588,27 @@ acme_authz_challenge(const struct acme_authz *a, const char *type)
 	return NULL;
 }
 
-int
-acme_challenge_respond(struct acme_client *c, const char *url, struct err *e)
+/* acme_post as the account when only success matters. Returns 0 or -1. */
+static int
+post_for_status(struct acme_client *c, const char *url, const char *payload, struct err *e)
 {
 	struct http_response *r = NULL;
-	int rc = acme_post(c, url, "{}", 0, &r, e);
+	int rc = acme_post(c, url, payload, 0, &r, e);
 
 	http_response_free(r);
 	return rc;
 }
 
 int
+acme_challenge_respond(struct acme_client *c, const char *url, struct err *e)
+{
+	return post_for_status(c, url, "{}", e);
+}
+
+int
 acme_authz_deactivate(struct acme_client *c, const char *url, struct err *e)
 {
-	struct http_response *r = NULL;
-	int rc = acme_post(c, url, "{\"status\":\"deactivated\"}", 0, &r, e);
-
-	http_response_free(r);
-	return rc;
+	return post_for_status(c, url, "{\"status\":\"deactivated\"}", e);
 }
 
 /* ---- certificates ---- */
@@ -1269,7 +662,7 @@ acme_revoke(struct acme_client *c, const unsigned char *cert_der, size_t der_len
 	if ((payload = payload_of(o)) == NULL)
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
 	if (cert_key != NULL)
-		rc = post_signed(c, cert_key, NULL, c->dir.revoke_cert, payload, &r, e);
+		rc = acme_post_signed(c, cert_key, NULL, c->dir.revoke_cert, payload, &r, e);
 	else
 		rc = acme_post(c, c->dir.revoke_cert, payload, 0, &r, e);
 	free(payload);
@@ -1352,16 +745,16 @@ acme_renewal_info_get(struct acme_client *c, const char *cert_id,
 		acme_problem_to_err(r, url, e);
 		goto out;
 	}
-	if (parse_json_body(r, url, &doc, e) != 0)
+	if (acme_parse_json_body(r, url, &doc, e) != 0)
 		goto out;
 	win = cJSON_GetObjectItemCaseSensitive(doc, "suggestedWindow");
-	if (acme_parse_time(jstr(win, "start"), &out->window_start) != 0 ||
-	    acme_parse_time(jstr(win, "end"), &out->window_end) != 0 ||
+	if (timefmt_parse_rfc3339(acme_jstr(win, "start"), &out->window_start) != 0 ||
+	    timefmt_parse_rfc3339(acme_jstr(win, "end"), &out->window_end) != 0 ||
 	    out->window_end < out->window_start) {
 		err_set(e, ERR_PROTO, _("%s: no valid suggestedWindow"), url);
 		goto out;
 	}
-	out->explanation_url = jdup(doc, "explanationURL");
+	out->explanation_url = acme_jdup(doc, "explanationURL");
 	out->retry_after = r->retry_after;
 	rc = 0;
 out:

@@ -65,16 +65,16 @@ int acme_client_fork(struct acme_client *parent, struct acme_client **out, struc
 /* Frees the client. Does not free the account key. Accepts NULL. */
 void acme_client_free(struct acme_client *c);
 
-/* The parsed directory, borrowed. */
+/* Returns the parsed directory, borrowed from c. */
 const struct acme_directory *acme_client_directory(struct acme_client *c);
 
-/* The directory JSON as fetched, borrowed (the store caches it). */
+/* Returns the directory JSON as fetched, borrowed from c (the store caches it). */
 const char *acme_client_directory_json(struct acme_client *c);
 
 /*
  * Sets the account the following requests are signed as: key (borrowed,
  * must outlive its use) and kid (the account URL, copied; NULL before the
- * account exists).
+ * account exists). Returns 0, or -1 when memory runs out.
  */
 int acme_client_set_account(struct acme_client *c, EVP_PKEY *key, const char *kid,
     struct err *e);
@@ -115,6 +115,7 @@ struct acme_account {
 	char *orders;		/* orders list URL, or NULL */
 };
 
+/* Frees an account and everything in it. Accepts NULL. */
 void acme_account_free(struct acme_account *a);
 
 struct acme_account_params {
@@ -134,7 +135,10 @@ struct acme_account_params {
 int acme_account_new(struct acme_client *c, const struct acme_account_params *p,
     struct acme_account **out, struct err *e);
 
-/* POST-as-GET the account, or update its contacts when contacts != NULL. */
+/*
+ * POST-as-GET the account, or update its contacts when contacts != NULL.
+ * Returns 0 and *out (free with acme_account_free), or -1.
+ */
 int acme_account_update(struct acme_client *c, const char *const *contacts,
     size_t n_contacts, struct acme_account **out, struct err *e);
 
@@ -170,6 +174,7 @@ struct acme_order {
 	long retry_after;	/* from the response, -1 if none */
 };
 
+/* Frees an order and everything in it. Accepts NULL. */
 void acme_order_free(struct acme_order *o);
 
 /*
@@ -179,6 +184,8 @@ void acme_order_free(struct acme_order *o);
  */
 int acme_identifiers_from_names(const char *const *names, size_t n,
     struct acme_identifier **out, struct err *e);
+
+/* Frees n identifiers and their array. Accepts NULL. */
 void acme_identifiers_free(struct acme_identifier *ids, size_t n);
 
 /*
@@ -222,6 +229,7 @@ struct acme_authz {
 	long retry_after;
 };
 
+/* Frees an authorization and its challenges. Accepts NULL. */
 void acme_authz_free(struct acme_authz *a);
 
 /*
@@ -284,7 +292,7 @@ struct acme_renewal_info {
 int acme_renewal_info_get(struct acme_client *c, const char *cert_id,
     struct acme_renewal_info *out, struct err *e);
 
-/* Parses an RFC 3339 time ("2025-01-02T04:05:06Z", fractions and offsets). Returns 0 or -1. */
+/* timefmt_parse_rfc3339 under its older name: returns 0 and *out, or -1. */
 int acme_parse_time(const char *s, long long *out);
 
 #endif

@@ -22,6 +22,7 @@
 #include "store_cert.h"
 #include "store_key.h"
 #include "testhook.h"
+#include "timefmt.h"
 
 enum {
 	STEP_ORDER = 1,
@@ -327,7 +328,7 @@ absorb_order(struct run *r, const struct acme_order *o)
 	set_str(&r->order->status, o->status);
 	set_str(&r->order->finalize_url, o->finalize);
 	set_str(&r->order->certificate_url, o->certificate);
-	if (o->expires != NULL && acme_parse_time(o->expires, &t) == 0)
+	if (o->expires != NULL && timefmt_parse_rfc3339(o->expires, &t) == 0)
 		r->order->expires = t;
 	if (o->error != NULL) {
 		free(r->order->error_json);
@@ -821,7 +822,7 @@ out:
 static int
 order_key(struct run *r, EVP_PKEY **key, struct err *e)
 {
-	char *pem = NULL, *type = NULL;
+	char *pem = NULL;
 	enum key_type kt;
 	int rc = -1, grc;
 
@@ -834,13 +835,10 @@ order_key(struct run *r, EVP_PKEY **key, struct err *e)
 	}
 
 	if (r->order->key_id > 0) {
-		grc = store_key_get(r->st, r->order->key_id, &pem, &type, e);
-		if (grc != 0) {
-			if (grc == 1)
-				err_set(e, ERR_STORE, "%s", _("the order's key is missing from the store"));
-			goto out;
-		}
-		rc = crypto_key_from_pem(pem, strlen(pem), key, e);
+		grc = crypto_key_load(r->st, r->order->key_id, key, e);
+		if (grc == 1)
+			err_set(e, ERR_STORE, "%s", _("the order's key is missing from the store"));
+		rc = grc == 0 ? 0 : -1;
 		goto out;
 	}
 	if (crypto_key_type_parse(r->set.key_type, &kt, e) != 0 ||
@@ -859,7 +857,6 @@ out:
 	if (pem != NULL)
 		OPENSSL_cleanse(pem, strlen(pem));
 	free(pem);
-	free(type);
 	return rc;
 }
 

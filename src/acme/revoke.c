@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +8,6 @@
 #include "i18n.h"
 #include "revoke.h"
 #include "store_cert.h"
-#include "store_key.h"
 
 static const struct {
 	const char *name;
@@ -35,23 +33,6 @@ revoke_reason_parse(const char *name, enum revoke_reason *out, struct err *e)
 	}
 	return err_set(e, ERR_USAGE, _("unknown reason '%s' (use unspecified, keyCompromise, "
 	    "superseded, cessationOfOperation or affiliationChanged)"), name);
-}
-
-static int
-load_cert_key(struct store *st, int64_t key_id, EVP_PKEY **key, struct err *e)
-{
-	char *pem = NULL, *type = NULL;
-	int rc = store_key_get(st, key_id, &pem, &type, e);
-
-	if (rc == 1)
-		return err_set(e, ERR_STORE, "%s", _("the certificate's key is missing"));
-	if (rc != 0)
-		return -1;
-	rc = crypto_key_from_pem(pem, strlen(pem), key, e);
-	OPENSSL_cleanse(pem, strlen(pem));
-	free(pem);
-	free(type);
-	return rc;
 }
 
 int
@@ -89,8 +70,12 @@ revoke_cert(struct store *st, int64_t cert_id, int64_t account_id,
 			    (long long)cert_id);
 			goto out;
 		}
-		if (load_cert_key(st, row->key_id, &key, e) != 0)
+		grc = crypto_key_load(st, row->key_id, &key, e);
+		if (grc != 0) {
+			if (grc == 1)
+				err_set(e, ERR_STORE, "%s", _("the certificate's key is missing"));
 			goto out;
+		}
 	}
 	grc = account_open(st, account_id, &s, e);
 	if (grc != 0) {

@@ -5,14 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/objects.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,13 +19,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "i18n.h"
 #include "solver.h"
 #include "solver_priv.h"
 
-/* RFC 8737 section 6.1 and 3. */
+/* RFC 8737 section 6.2. */
 #define ACME_TLS_ALPN "acme-tls/1"
-#define OID_ACME_IDENTIFIER "1.3.6.1.5.5.7.1.31"
 #define CONN_TIMEOUT_SEC 10
 
 /* One presented challenge: the certificate served for its SNI name. */
@@ -114,121 +110,6 @@ sni_name(const char *identifier, int family)
 	for (i = 0; i < n; i++)
 		out[i] = (char)tolower((unsigned char)out[i]);
 	return out;
-}
-
-/* ---- certificate ------------------------------------------------------ */
-
-static int
-add_san(X509 *x, const char *identifier, int family)
-{
-	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
-	GENERAL_NAME *gn = GENERAL_NAME_new();
-	int ok = 0;
-
-	if (gens == NULL || gn == NULL)
-		goto out;
-	if (family != 0) {
-		unsigned char ip[16];
-		ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
-
-		if (os == NULL || inet_pton(family, identifier, ip) != 1 ||
-		    !ASN1_OCTET_STRING_set(os, ip, family == AF_INET ? 4 : 16)) {
-			ASN1_OCTET_STRING_free(os);
-			goto out;
-		}
-		GENERAL_NAME_set0_value(gn, GEN_IPADD, os);
-	} else {
-		ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
-
-		if (ia5 == NULL || !ASN1_STRING_set(ia5, identifier, -1)) {
-			ASN1_IA5STRING_free(ia5);
-			goto out;
-		}
-		GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
-	}
-	if (!sk_GENERAL_NAME_push(gens, gn))
-		goto out;
-	gn = NULL;
-	/* Critical: the subject is empty (RFC 5280 section 4.2.1.6). */
-	ok = X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 1, X509V3_ADD_DEFAULT) == 1;
-out:
-	GENERAL_NAME_free(gn);
-	GENERAL_NAMES_free(gens);
-	return ok;
-}
-
-/* The critical acmeIdentifier extension: OCTET STRING of SHA-256(keyauth). */
-static int
-add_acme_identifier(X509 *x, const char *keyauth)
-{
-	unsigned char der[2 + 32] = { 0x04, 0x20 };
-	unsigned int n = 0;
-	ASN1_OBJECT *obj = NULL;
-	ASN1_OCTET_STRING *os = NULL;
-	X509_EXTENSION *ext = NULL;
-	int ok = 0;
-
-	if (!EVP_Digest(keyauth, strlen(keyauth), der + 2, &n, EVP_sha256(), NULL) ||
-	    n != 32)
-		goto out;
-	obj = OBJ_txt2obj(OID_ACME_IDENTIFIER, 1);
-	os = ASN1_OCTET_STRING_new();
-	if (obj == NULL || os == NULL || !ASN1_OCTET_STRING_set(os, der, sizeof(der)))
-		goto out;
-	ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 1, os);
-	ok = ext != NULL && X509_add_ext(x, ext, -1) == 1;
-out:
-	X509_EXTENSION_free(ext);
-	ASN1_OCTET_STRING_free(os);
-	ASN1_OBJECT_free(obj);
-	return ok;
-}
-
-/* A fresh P-256 key and self-signed validation certificate (RFC 8737 section 3). */
-/* name is the normalized DNS name (the SNI form) or the IP literal. */
-static int
-make_cert(const char *name, int family, const char *keyauth, X509 **cert_out,
-    EVP_PKEY **key_out, struct err *e)
-{
-	EVP_PKEY *key = NULL;
-	X509 *x = NULL;
-	BIGNUM *bn = NULL;
-	unsigned char serial[16];
-	int rc = -1;
-
-	key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	if (key == NULL) {
-		err_openssl(e, "%s", _("cannot generate the tls-alpn-01 key"));
-		goto out;
-	}
-	x = X509_new();
-	if (x == NULL || RAND_bytes(serial, sizeof(serial)) != 1)
-		goto fail;
-	serial[0] &= 0x7f;	/* positive */
-	serial[0] |= 0x01;	/* and without a leading zero byte */
-	bn = BN_bin2bn(serial, sizeof(serial), NULL);
-	if (bn == NULL || BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL ||
-	    !X509_set_version(x, X509_VERSION_3) ||
-	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
-	    X509_gmtime_adj(X509_getm_notAfter(x), 7L * 24 * 3600) == NULL ||
-	    !X509_set_pubkey(x, key) ||
-	    !add_san(x, name, family) ||
-	    !add_acme_identifier(x, keyauth) ||
-	    X509_sign(x, key, EVP_sha256()) <= 0)
-		goto fail;
-	*cert_out = x;
-	*key_out = key;
-	x = NULL;
-	key = NULL;
-	rc = 0;
-	goto out;
-fail:
-	err_openssl(e, "%s", _("cannot build the tls-alpn-01 certificate"));
-out:
-	BN_free(bn);
-	X509_free(x);
-	EVP_PKEY_free(key);
-	return rc;
 }
 
 /* ---- TLS callbacks ---------------------------------------------------- */
@@ -475,6 +356,7 @@ alpn_present(struct solver *s, const struct solver_challenge *c, struct err *e)
 {
 	struct alpn *a = s->priv;
 	struct alpn_cert *ac;
+	unsigned char digest[32];
 	int family;
 
 	if (solver_check_challenge(c, e) == -1)
@@ -489,8 +371,10 @@ alpn_present(struct solver *s, const struct solver_challenge *c, struct err *e)
 		cert_free(ac);
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
 	}
-	if (make_cert(family != 0 ? c->identifier : ac->sni, family,
-	    c->key_authorization, &ac->cert, &ac->key, e) == -1) {
+	/* The certificate names the IP literal, or the normalized DNS name (the SNI form). */
+	if (crypto_sha256(c->key_authorization, strlen(c->key_authorization), digest, e) != 0 ||
+	    crypto_alpn_cert_new(family != 0 ? c->identifier : ac->sni, digest, &ac->cert,
+	    &ac->key, e) == -1) {
 		cert_free(ac);
 		return -1;
 	}

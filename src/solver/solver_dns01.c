@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <netdb.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <poll.h>
 #include <pthread.h>
@@ -16,10 +15,12 @@
 #include <unistd.h>
 
 #include "base64url.h"
+#include "crypto.h"
 #include "i18n.h"
 #include "solver.h"
 #include "solver_priv.h"
 #include "subproc.h"
+#include "timefmt.h"
 
 #define HOOK_TIMEOUT_DEFAULT 60		/* seconds */
 #define PROPAGATION_DEFAULT 120		/* seconds */
@@ -46,25 +47,15 @@ struct dns01 {
 
 static const struct solver_ops dns01_ops;
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* base64url(SHA-256(key authorization)), RFC 8555 section 8.4. */
 static int
 dns01_value(const char *keyauth, char **out, struct err *e)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
+	unsigned char md[32];
 
-	if (!EVP_Digest(keyauth, strlen(keyauth), md, &n, EVP_sha256(), NULL))
-		return err_openssl(e, "%s", _("cannot hash the key authorization"));
-	*out = base64url_encode(md, n);
+	if (crypto_sha256(keyauth, strlen(keyauth), md, e) != 0)
+		return err_prefix(e, "%s", _("cannot hash the key authorization"));
+	*out = base64url_encode(md, sizeof(md));
 	if (*out == NULL)
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
 	return 0;
@@ -321,7 +312,7 @@ query_once(const struct resolver *r, const char *record, const char *value,
 	unsigned char rnd[2];
 	size_t qlen;
 	unsigned id;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = timefmt_now_ms() + timeout_ms;
 	int fd, seen = 0;
 
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
@@ -338,7 +329,7 @@ query_once(const struct resolver *r, const char *record, const char *value,
 		goto out;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - timefmt_now_ms();
 		ssize_t n;
 		int got;
 
@@ -365,7 +356,7 @@ static int
 await_propagation(struct dns01 *d, const char *record, const char *value,
     struct err *e)
 {
-	long long deadline = now_ms() + (long long)d->propagation_timeout * 1000;
+	long long deadline = timefmt_now_ms() + (long long)d->propagation_timeout * 1000;
 	long long interval = 50;
 	char *seen;
 	size_t i, missing;
@@ -381,7 +372,7 @@ await_propagation(struct dns01 *d, const char *record, const char *value,
 		for (i = 0; i < d->nresolvers; i++) {
 			if (seen[i])
 				continue;
-			left = deadline - now_ms();
+			left = deadline - timefmt_now_ms();
 			seen[i] = (char)query_once(&d->resolvers[i], record, value,
 			    (int)(left < 50 ? 50 : left > 1000 ? 1000 : left));
 			if (!seen[i])
@@ -391,7 +382,7 @@ await_propagation(struct dns01 *d, const char *record, const char *value,
 			rc = 0;
 			break;
 		}
-		left = deadline - now_ms();
+		left = deadline - timefmt_now_ms();
 		if (left <= 0)
 			break;
 		(void)poll(NULL, 0, (int)(left < interval ? left : interval));

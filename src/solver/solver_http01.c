@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base64url.h"
+#include "fileio.h"
 #include "i18n.h"
 #include "solver.h"
 #include "solver_priv.h"
@@ -297,35 +298,19 @@ ensure_dir(const char *dir, int *created, struct err *e)
 }
 
 static int
-sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-static int
 webroot_present(struct solver *s, const struct solver_challenge *c, struct err *e)
 {
+	static const struct fileio_perm perm = { 0644, (uid_t)-1, (gid_t)-1, NULL, NULL };
 	struct webroot *w = s->priv;
-	char *wk = NULL, *dir = NULL, *tmp = NULL, *dst = NULL;
-	const char *p;
-	size_t left;
-	int fd = -1, rc = -1, tmp_made = 0;
+	char *wk = NULL, *dir = NULL, *dst = NULL;
+	int rc = -1;
 
 	if (solver_check_challenge(c, e) == -1)
 		return -1;
 	pthread_mutex_lock(&w->lock);
 	wk = path_join(w->root, ".well-known");
 	dir = path_join(w->root, ".well-known/acme-challenge");
-	tmp = path_join(w->root, ".well-known/acme-challenge/.certdeck-XXXXXX");
-	if (wk == NULL || dir == NULL || tmp == NULL ||
-	    (dst = path_join(dir, c->token)) == NULL) {
+	if (wk == NULL || dir == NULL || (dst = path_join(dir, c->token)) == NULL) {
 		err_set(e, ERR_IO, "%s", _("out of memory"));
 		goto out;
 	}
@@ -333,53 +318,12 @@ webroot_present(struct solver *s, const struct solver_challenge *c, struct err *
 	    ensure_dir(dir, &w->created_challenge, e) == -1)
 		goto out;
 	/* Written in full beside its final name, then renamed into place. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd == -1) {
-		err_set(e, ERR_IO, _("%s: cannot create a file: %s"), dir, strerror(errno));
-		goto out;
-	}
-	tmp_made = 1;
-	p = c->key_authorization;
-	left = strlen(p);
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err_set(e, ERR_IO, _("%s: write failed: %s"), tmp, strerror(errno));
-			goto out;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
-	if (fsync(fd) == -1 || fchmod(fd, 0644) == -1) {
-		err_set(e, ERR_IO, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		err_set(e, ERR_IO, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, dst) == -1) {
-		err_set(e, ERR_IO, _("%s: cannot rename into place: %s"), dst,
-		    strerror(errno));
-		goto out;
-	}
-	tmp_made = 0;
-	(void)sync_dir(dir);
-	rc = 0;
+	rc = fileio_write_atomic(dst, c->key_authorization, strlen(c->key_authorization),
+	    &perm, e);
 out:
-	if (fd != -1)
-		close(fd);
-	if (tmp_made)
-		(void)unlink(tmp);
 	pthread_mutex_unlock(&w->lock);
 	free(wk);
 	free(dir);
-	free(tmp);
 	free(dst);
 	return rc;
 }

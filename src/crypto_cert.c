@@ -1,0 +1,637 @@
+/*
+ * Certificates: strict PEM chain splitting, the fields certdeck shows and
+ * stores, key matching, DER and chain links. Keys and CSRs are
+ * crypto_key.c.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "crypto.h"
+#include "crypto_priv.h"
+#include "i18n.h"
+#include "strv.h"
+
+static int
+malformed(struct err *e, const char *why)
+{
+	ERR_clear_error();
+	return err_set(e, ERR_INPUT, _("malformed certificate: %s"), why);
+}
+
+static int
+is_cert_label(const char *label, size_t len)
+{
+	return (len == strlen("CERTIFICATE") &&
+	    memcmp(label, "CERTIFICATE", len) == 0) ||
+	    (len == strlen("X509 CERTIFICATE") &&
+	    memcmp(label, "X509 CERTIFICATE", len) == 0);
+}
+
+/* Decodes exactly one PEM block [b, end) into a certificate. */
+static X509 *
+decode_block(const char *b, const char *end, struct err *e)
+{
+	BIO *bio;
+	char *name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	const unsigned char *q;
+	long dlen = 0;
+	X509 *x = NULL;
+
+	bio = BIO_new(BIO_s_mem());
+	if (bio == NULL || end - b > INT_MAX ||
+	    BIO_write(bio, b, (int)(end - b)) != (int)(end - b) ||
+	    BIO_write(bio, "\n", 1) != 1) {
+		err_openssl(e, _("cannot read the certificate"));
+		goto out;
+	}
+	if (!PEM_read_bio(bio, &name, &header, &data, &dlen)) {
+		malformed(e, _("bad PEM encoding"));
+		goto out;
+	}
+	if (header != NULL && header[0] != '\0') {
+		malformed(e, _("unexpected PEM headers"));
+		goto out;
+	}
+	q = data;
+	x = d2i_X509(NULL, &q, dlen);
+	if (x == NULL || q != data + dlen) {
+		X509_free(x);
+		x = NULL;
+		malformed(e, _("bad DER encoding"));
+		goto out;
+	}
+out:
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(data);
+	BIO_free(bio);
+	return x;
+}
+
+/*
+ * Strictly splits a PEM text into certificates: text between blocks is
+ * allowed (explanatory lines, "Bag Attributes"), but a truncated block, a
+ * stray END line or a PEM block of another kind is an error, so a damaged
+ * chain is never mistaken for a shorter good one.
+ */
+static int
+load_chain(const char *pem, size_t len, STACK_OF(X509) **out, struct err *e)
+{
+	STACK_OF(X509) *sk;
+	const char *p, *end, *b, *lstart, *lend, *endline, *next, *bend;
+	size_t llen;
+	X509 *x;
+
+	*out = NULL;
+	if (pem == NULL) {
+		pem = "";
+		len = 0;
+	}
+	sk = sk_X509_new_null();
+	if (sk == NULL)
+		return crypto_nomem(e);
+	p = pem;
+	end = pem + len;
+	for (;;) {
+		b = crypto_find(p, end, CRYPTO_PEM_BEGIN);
+		if (crypto_find(p, b != NULL ? b : end, CRYPTO_PEM_END) != NULL) {
+			malformed(e, _("END line without BEGIN line"));
+			goto fail;
+		}
+		if (b == NULL)
+			break;
+		lstart = b + strlen(CRYPTO_PEM_BEGIN);
+		lend = crypto_find(lstart, end, CRYPTO_PEM_DASHES);
+		if (lstart >= end || *lstart != ' ' || lend == NULL ||
+		    memchr(lstart, '\n', (size_t)(lend - lstart)) != NULL) {
+			malformed(e, _("truncated BEGIN line"));
+			goto fail;
+		}
+		lstart++;
+		llen = (size_t)(lend - lstart);
+		if (!is_cert_label(lstart, llen)) {
+			if (sk_X509_num(sk) == 0 &&
+			    crypto_find(pem, end, "-----BEGIN CERTIFICATE-----") == NULL)
+				break;	/* reported as "no certificate found" */
+			err_set(e, ERR_INPUT,
+			    _("malformed certificate chain: unexpected \"%.*s\" block"),
+			    (int)(llen > 40 ? 40 : llen), lstart);
+			goto fail;
+		}
+		p = lend + strlen(CRYPTO_PEM_DASHES);
+		endline = crypto_find(p, end, CRYPTO_PEM_END);
+		next = crypto_find(p, end, CRYPTO_PEM_BEGIN);
+		if (endline == NULL || (next != NULL && next < endline)) {
+			malformed(e, _("truncated PEM block"));
+			goto fail;
+		}
+		bend = endline + strlen(CRYPTO_PEM_END);
+		if ((size_t)(end - bend) < 1 + llen + strlen(CRYPTO_PEM_DASHES) ||
+		    bend[0] != ' ' || memcmp(bend + 1, lstart, llen) != 0 ||
+		    memcmp(bend + 1 + llen, CRYPTO_PEM_DASHES, strlen(CRYPTO_PEM_DASHES)) != 0) {
+			malformed(e, _("END line does not match BEGIN line"));
+			goto fail;
+		}
+		bend += 1 + llen + strlen(CRYPTO_PEM_DASHES);
+		x = decode_block(b, bend, e);
+		if (x == NULL)
+			goto fail;
+		if (!sk_X509_push(sk, x)) {
+			X509_free(x);
+			crypto_nomem(e);
+			goto fail;
+		}
+		p = bend;
+	}
+	if (sk_X509_num(sk) == 0) {
+		err_set(e, ERR_INPUT, _("no certificate found"));
+		goto fail;
+	}
+	*out = sk;
+	return 0;
+fail:
+	sk_X509_pop_free(sk, X509_free);
+	return -1;
+}
+
+static int
+name_string(const X509_NAME *name, char **out, struct err *e)
+{
+	BIO *bio;
+	char *data = NULL;
+	long len;
+	int rc = -1;
+
+	bio = BIO_new(BIO_s_mem());
+	/*
+	 * RFC 2253 form, but UTF-8 stays UTF-8 (as RFC 4514 allows) instead of
+	 * \XX escapes, so a terminal shows the name a human gave.
+	 */
+	if (bio == NULL || X509_NAME_print_ex(bio, name, 0,
+	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+		err_openssl(e, _("cannot print a certificate name"));
+		goto out;
+	}
+	len = BIO_get_mem_data(bio, &data);
+	*out = crypto_dup_mem(data != NULL ? data : "", len > 0 ? (size_t)len : 0);
+	if (*out == NULL) {
+		crypto_nomem(e);
+		goto out;
+	}
+	rc = 0;
+out:
+	BIO_free(bio);
+	return rc;
+}
+
+/* Copies an ASN.1 text string; an embedded NUL would let it pass for another name. */
+static int
+asn1_text(const ASN1_STRING *s, const char *what, char **out, struct err *e)
+{
+	const unsigned char *d = ASN1_STRING_get0_data(s);
+	int len = ASN1_STRING_length(s);
+
+	if (len < 0 || (len > 0 && memchr(d, '\0', (size_t)len) != NULL)) {
+		err_set(e, ERR_INPUT, _("malformed certificate: NUL byte in %s"), what);
+		return -1;
+	}
+	*out = crypto_dup_mem(d, (size_t)len);
+	return *out == NULL ? crypto_nomem(e) : 0;
+}
+
+static int
+issuer_cn(X509 *x, char **out, struct err *e)
+{
+	const X509_NAME *name = X509_get_issuer_name(x);
+	X509_NAME_ENTRY *ent;
+	unsigned char *utf8 = NULL;
+	int i = -1, last = -1, len;
+
+	*out = NULL;
+	/* The last CN is the most specific one. */
+	while ((i = X509_NAME_get_index_by_NID(name, NID_commonName, i)) >= 0)
+		last = i;
+	if (last < 0)
+		return 0;
+	ent = X509_NAME_get_entry(name, last);
+	len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(ent));
+	if (len < 0)
+		return malformed(e, _("bad issuer commonName"));
+	if (memchr(utf8, '\0', (size_t)len) != NULL) {
+		OPENSSL_free(utf8);
+		return malformed(e, _("NUL byte in issuer commonName"));
+	}
+	*out = crypto_dup_mem(utf8, (size_t)len);
+	OPENSSL_free(utf8);
+	return *out == NULL ? crypto_nomem(e) : 0;
+}
+
+static int
+serial_fields(X509 *x, struct cert_info *ci, struct err *e)
+{
+	const ASN1_INTEGER *serial = X509_get0_serialNumber(x);
+	unsigned char *der = NULL, *mag = NULL;
+	const unsigned char *p;
+	BIGNUM *bn = NULL;
+	long clen;
+	int dlen, tag, cls, n, i, rc = -1;
+	size_t off;
+	char *s;
+
+	/* i2d then skip tag and length: the content is what ARI base64url-encodes. */
+	dlen = i2d_ASN1_INTEGER(serial, &der);
+	if (dlen <= 0) {
+		err_openssl(e, _("cannot encode the serial number"));
+		goto out;
+	}
+	p = der;
+	if (ASN1_get_object(&p, &clen, &tag, &cls, dlen) & 0x80 ||
+	    tag != V_ASN1_INTEGER || clen <= 0) {
+		malformed(e, _("bad serial number"));
+		goto out;
+	}
+	ci->serial_der = malloc((size_t)clen);
+	if (ci->serial_der == NULL) {
+		crypto_nomem(e);
+		goto out;
+	}
+	memcpy(ci->serial_der, p, (size_t)clen);
+	ci->serial_der_len = (size_t)clen;
+
+	/* Hex of the magnitude, two digits a byte, as "openssl x509 -serial" prints. */
+	bn = ASN1_INTEGER_to_BN(serial, NULL);
+	if (bn == NULL) {
+		err_openssl(e, _("cannot read the serial number"));
+		goto out;
+	}
+	n = BN_num_bytes(bn);
+	mag = malloc(n > 0 ? (size_t)n : 1);
+	s = malloc(2 + 2 * (size_t)(n > 0 ? n : 1));
+	if (mag == NULL || s == NULL) {
+		free(s);
+		crypto_nomem(e);
+		goto out;
+	}
+	BN_bn2bin(bn, mag);
+	off = 0;
+	if (BN_is_negative(bn))
+		s[off++] = '-';
+	if (n == 0)
+		off += (size_t)snprintf(s + off, 3, "00");
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(s + off, 3, "%02x", mag[i]);
+	ci->serial = s;
+	rc = 0;
+out:
+	OPENSSL_free(der);
+	free(mag);
+	BN_free(bn);
+	return rc;
+}
+
+static int
+asn1_time(const ASN1_TIME *t, time_t *out, struct err *e)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+		return malformed(e, _("bad validity time"));
+	*out = timegm(&tm);
+	return 0;
+}
+
+static int
+san_fields(X509 *x, struct cert_info *ci, struct err *e)
+{
+	GENERAL_NAMES *gens;
+	const GENERAL_NAME *gn;
+	const unsigned char *ip;
+	char buf[INET6_ADDRSTRLEN], *s;
+	int crit = -1, i, rc = -1;
+
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+	if (gens == NULL) {
+		if (crit == -1)
+			return 0;
+		return malformed(e, _("bad subjectAltName extension"));
+	}
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		gn = sk_GENERAL_NAME_value(gens, i);
+		if (gn->type == GEN_DNS) {
+			if (asn1_text(gn->d.dNSName, _("a DNS name"), &s, e) == -1)
+				goto out;
+		} else if (gn->type == GEN_IPADD) {
+			ip = ASN1_STRING_get0_data(gn->d.iPAddress);
+			if (ASN1_STRING_length(gn->d.iPAddress) == 4)
+				inet_ntop(AF_INET, ip, buf, sizeof(buf));
+			else if (ASN1_STRING_length(gn->d.iPAddress) == 16)
+				inet_ntop(AF_INET6, ip, buf, sizeof(buf));
+			else {
+				malformed(e, _("bad IP address in subjectAltName"));
+				goto out;
+			}
+			s = strdup(buf);
+		} else {
+			continue;	/* e-mail, URI, ...: nothing certdeck manages */
+		}
+		if (strv_push(&ci->sans, &ci->n_sans, s) == -1) {
+			crypto_nomem(e);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	GENERAL_NAMES_free(gens);
+	return rc;
+}
+
+static int
+crl_fields(X509 *x, struct cert_info *ci, struct err *e)
+{
+	STACK_OF(DIST_POINT) *dps;
+	const DIST_POINT *dp;
+	const GENERAL_NAME *gn;
+	char *s;
+	int crit = -1, i, j, rc = -1;
+
+	dps = X509_get_ext_d2i(x, NID_crl_distribution_points, &crit, NULL);
+	if (dps == NULL) {
+		if (crit == -1)
+			return 0;
+		return malformed(e, _("bad CRL distribution points extension"));
+	}
+	for (i = 0; i < sk_DIST_POINT_num(dps); i++) {
+		dp = sk_DIST_POINT_value(dps, i);
+		if (dp->distpoint == NULL || dp->distpoint->type != 0)
+			continue;	/* a relative name has no URI */
+		for (j = 0; j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname); j++) {
+			gn = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, j);
+			if (gn->type != GEN_URI)
+				continue;
+			if (asn1_text(gn->d.uniformResourceIdentifier,
+			    _("a CRL URI"), &s, e) == -1)
+				goto out;
+			if (strv_push(&ci->crl_urls, &ci->n_crl_urls, s) == -1) {
+				crypto_nomem(e);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	return rc;
+}
+
+static int
+cert_info_from_x509(X509 *x, struct cert_info **out, struct err *e)
+{
+	struct cert_info *ci;
+	const ASN1_OCTET_STRING *aki;
+	EVP_PKEY *pub;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	uint32_t flags;
+	char desc[64];
+
+	*out = NULL;
+	ci = calloc(1, sizeof(*ci));
+	if (ci == NULL)
+		return crypto_nomem(e);
+	/* Also computes the extension cache the getters below read. */
+	flags = X509_get_extension_flags(x);
+	if (flags & EXFLAG_INVALID) {
+		malformed(e, _("invalid extensions"));
+		goto fail;
+	}
+	ci->is_ca = (flags & EXFLAG_BCONS) && (flags & EXFLAG_CA);
+	if (name_string(X509_get_subject_name(x), &ci->subject, e) == -1 ||
+	    name_string(X509_get_issuer_name(x), &ci->issuer, e) == -1 ||
+	    issuer_cn(x, &ci->issuer_cn, e) == -1 ||
+	    serial_fields(x, ci, e) == -1 ||
+	    asn1_time(X509_get0_notBefore(x), &ci->not_before, e) == -1 ||
+	    asn1_time(X509_get0_notAfter(x), &ci->not_after, e) == -1 ||
+	    san_fields(x, ci, e) == -1 ||
+	    crl_fields(x, ci, e) == -1)
+		goto fail;
+
+	pub = X509_get0_pubkey(x);
+	if (pub == NULL) {
+		err_openssl(e, _("cannot read the certificate's public key"));
+		goto fail;
+	}
+	crypto_describe_key(pub, desc, sizeof(desc));
+	ci->key_type = strdup(desc);
+	ci->key_bits = EVP_PKEY_get_bits(pub);
+	if (ci->key_type == NULL) {
+		crypto_nomem(e);
+		goto fail;
+	}
+
+	if (!X509_digest(x, EVP_sha256(), md, &mdlen) || mdlen != 32) {
+		err_openssl(e, _("cannot hash the certificate"));
+		goto fail;
+	}
+	for (i = 0; i < mdlen; i++)
+		snprintf(ci->fingerprint + 2 * i, 3, "%02x", md[i]);
+
+	aki = X509_get0_authority_key_id(x);
+	if (aki != NULL && ASN1_STRING_length(aki) > 0) {
+		ci->aki_len = (size_t)ASN1_STRING_length(aki);
+		ci->aki = malloc(ci->aki_len);
+		if (ci->aki == NULL) {
+			crypto_nomem(e);
+			goto fail;
+		}
+		memcpy(ci->aki, ASN1_STRING_get0_data(aki), ci->aki_len);
+	}
+	*out = ci;
+	return 0;
+fail:
+	cert_info_free(ci);
+	return -1;
+}
+
+void
+cert_info_free(struct cert_info *info)
+{
+	if (info == NULL)
+		return;
+	free(info->subject);
+	free(info->issuer);
+	free(info->issuer_cn);
+	free(info->serial);
+	free(info->serial_der);
+	strv_free(info->sans, info->n_sans);
+	free(info->key_type);
+	free(info->aki);
+	strv_free(info->crl_urls, info->n_crl_urls);
+	free(info);
+}
+
+int
+crypto_chain_parse(const char *pem, size_t len, struct cert_info ***out,
+    size_t *n, struct err *e)
+{
+	STACK_OF(X509) *sk = NULL;
+	struct cert_info **chain = NULL;
+	size_t count, i;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (load_chain(pem, len, &sk, e) == -1)
+		return -1;
+	count = (size_t)sk_X509_num(sk);
+	chain = calloc(count, sizeof(*chain));
+	if (chain == NULL) {
+		crypto_nomem(e);
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		if (cert_info_from_x509(sk_X509_value(sk, (int)i), &chain[i], e) == -1) {
+			err_prefix(e, _("certificate %zu"), i + 1);
+			cert_info_chain_free(chain, i);
+			chain = NULL;
+			goto out;
+		}
+	}
+	*out = chain;
+	*n = count;
+	rc = 0;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	return rc;
+}
+
+void
+cert_info_chain_free(struct cert_info **chain, size_t n)
+{
+	size_t i;
+
+	if (chain == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		cert_info_free(chain[i]);
+	free(chain);
+}
+
+int
+crypto_cert_matches_key(const char *cert_pem, size_t len, EVP_PKEY *key,
+    struct err *e)
+{
+	STACK_OF(X509) *sk = NULL;
+	EVP_PKEY *pub;
+	int rc = -1, eq;
+
+	if (key == NULL)
+		return err_set(e, ERR_USAGE, _("no key given"));
+	if (load_chain(cert_pem, len, &sk, e) == -1)
+		return -1;
+	pub = X509_get0_pubkey(sk_X509_value(sk, 0));
+	if (pub == NULL) {
+		err_openssl(e, _("cannot read the certificate's public key"));
+		goto out;
+	}
+	eq = EVP_PKEY_eq(pub, key);
+	if (eq == -2) {
+		err_openssl(e, _("cannot compare the certificate's key"));
+		goto out;
+	}
+	/* -1 means "different key types": simply not the same key. */
+	ERR_clear_error();
+	rc = eq == 1;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	return rc;
+}
+
+int
+crypto_cert_der(const char *pem, size_t len, unsigned char **der, size_t *der_len,
+    struct err *e)
+{
+	STACK_OF(X509) *sk = NULL;
+	unsigned char *buf = NULL, *p;
+	int n, rc = -1;
+
+	if (load_chain(pem, len, &sk, e) == -1)
+		return -1;
+	n = i2d_X509(sk_X509_value(sk, 0), NULL);
+	if (n <= 0) {
+		err_openssl(e, _("cannot encode the certificate"));
+		goto out;
+	}
+	if ((buf = malloc((size_t)n)) == NULL) {
+		err_set(e, ERR_IO, "%s", _("out of memory"));
+		goto out;
+	}
+	p = buf;
+	if (i2d_X509(sk_X509_value(sk, 0), &p) != n) {
+		free(buf);
+		err_openssl(e, _("cannot encode the certificate"));
+		goto out;
+	}
+	*der = buf;
+	*der_len = (size_t)n;
+	rc = 0;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	return rc;
+}
+
+int
+crypto_chain_verify_links(const char *pem, size_t len, struct err *e)
+{
+	STACK_OF(X509) *sk = NULL;
+	X509 *child, *parent;
+	EVP_PKEY *pub;
+	int i, rc = -1;
+
+	if (load_chain(pem, len, &sk, e) == -1)
+		return -1;
+	for (i = 0; i + 1 < sk_X509_num(sk); i++) {
+		child = sk_X509_value(sk, i);
+		parent = sk_X509_value(sk, i + 1);
+		if (X509_NAME_cmp(X509_get_issuer_name(child),
+		    X509_get_subject_name(parent)) != 0) {
+			err_set(e, ERR_INPUT,
+			    _("broken chain: the issuer of certificate %d is not the subject of certificate %d"),
+			    i + 1, i + 2);
+			goto out;
+		}
+		pub = X509_get0_pubkey(parent);
+		if (pub == NULL || X509_verify(child, pub) != 1) {
+			ERR_clear_error();
+			err_set(e, ERR_INPUT,
+			    _("broken chain: certificate %d is not signed by the key of certificate %d"),
+			    i + 1, i + 2);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	return rc;
+}
