@@ -19,7 +19,8 @@ cd_run issue -d gone.example.test "${HTTP[@]}"
 gone=$out
 cd_run issue -d renew.example.test "${HTTP[@]}"
 old=$out
-check "two certificates to act on" [ "$gone" -ge 1 ] && [ "$old" -ge 1 ]
+check "a certificate to revoke" [ "$gone" -ge 1 ]
+check "a certificate to renew" [ "$old" -ge 1 ]
 
 # The TUI in a pane, with this test's environment.
 cat > "$T/ui.sh" <<SH
