@@ -39,7 +39,7 @@ sql() { sqlite3 "$CERTDECK_STORE" "$1"; }
 
 cat > "$T/ui.sh" <<SH
 #!/bin/sh
-export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8
+export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8 CERTDECK_UI_TRACE='$UI_TRACE'
 export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
 export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
 '$CERTDECK' "\$@"
