@@ -55,11 +55,13 @@ cd_run issue -d ownkey.example.test --key "$T/own.key" "${HTTP[@]}"
 check "issue --key FILE exits 0" [ "$rc" -eq 0 ]
 check "the certificate carries the given key" [ "$("$CERTDECK" show "$out" --pem | openssl x509 -pubkey -noout | sha256sum)" = \
 	"$(openssl pkey -in "$T/own.key" -pubout | sha256sum)" ]
-check "its key type is recorded (rsa3072, kept on renewal)" [ "$("$CERTDECK" show "$out" --json | jq -r .key_type)" = rsa3072 ] &&
+check "its key type is recorded (rsa3072)" [ "$("$CERTDECK" show "$out" --json | jq -r .key_type)" = rsa3072 ]
+check "... in the order's settings too (kept on renewal)" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT json_extract(settings, '$.key_type') FROM orders WHERE cert_id = $out")" = rsa3072 ]
 printf 'not a key\n' > "$T/bad.key"
 cd_run issue -d badkey.example.test --key "$T/bad.key" "${HTTP[@]}"
-check "issue --key with a non-key file exits 1 naming it" [ "$rc" -eq 1 ] && grep -q bad.key "$T/.err"
+check "issue --key with a non-key file exits 1" [ "$rc" -eq 1 ]
+check "... naming it" grep -q bad.key "$T/.err"
 check "... and leaves no order behind" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM orders WHERE identifiers LIKE '%badkey.example%'")" -eq 0 ]
 

@@ -11,7 +11,8 @@ HTTP=(--http-addr 127.0.0.1 --http-port "$PEBBLE_HTTP_PORT")
 a=$("$CERTDECK" issue -d a.renew.test -d www.a.renew.test --key-type rsa2048 "${HTTP[@]}" 2>/dev/null)
 b=$("$CERTDECK" issue -d b.renew.test --challenge dns-01 \
 	--dns-hook "$top_srcdir/tests/hooks/challtest-dns-hook.sh" 2>/dev/null)
-check "two certificates to renew" [ -n "$a" ] && [ -n "$b" ]
+check "a first certificate to renew (http-01)" [ -n "$a" ]
+check "a second certificate to renew (dns-01)" [ -n "$b" ]
 
 mkdir -p "$T/www"
 cd_run deploy add "$a" --fullchain "$T/www/a.pem" --key "$T/www/a.key" \
@@ -38,7 +39,8 @@ check "renew exits 0 when all renewed" [ "$rc" -eq 0 ]
 cd_run show "$a" --json
 check "the old certificate is replaced" [ "$(jq -r .status "$T/.out")" = replaced ]
 na=$(jq -r .replaced_by "$T/.out")
-check "and linked to its successor" [ "$na" != null ] && [ "$na" -gt "$b" ]
+check "and linked to a successor" [ "$na" != null ]
+check "... a new one (its id is past both old ones)" [ "$na" -gt "$b" ]
 cd_run show "$na" --json
 check "same names" [ "$(jq -r '.names | sort | join(",")' "$T/.out")" = "a.renew.test,www.a.renew.test" ]
 check "same key type" [ "$(jq -r .key_type "$T/.out")" = rsa2048 ]

@@ -18,7 +18,7 @@ check "one account to start with" [ "$ACCOUNT" -ge 1 ]
 
 cat > "$T/ui.sh" <<SH
 #!/bin/sh
-export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8
+export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8 CERTDECK_UI_TRACE='$UI_TRACE'
 export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
 export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
 '$CERTDECK' "\$@"
@@ -170,8 +170,12 @@ before=$(njobs)
 tmx send-keys -t t n
 check "read-only refuses n" wait_for 'read-only: actions are off'
 check "... opening no form" eval '! screen | grep -q "New account"'
+# Any key clears the message: then Shift+X's own answer shows it was handled.
+tmx send-keys -t t k
+check "... the message goes with the next key" wait_gone 'read-only: actions are off'
 tmx send-keys -t t X
 check "... and Shift+X" wait_for 'read-only: actions are off'
+check "... asking nothing" eval '! screen | grep -q "Deactivate account"'
 check "... queueing nothing" [ "$(njobs)" -eq "$before" ]
 tmx send-keys -t t "?"
 wait_for 'Everywhere'

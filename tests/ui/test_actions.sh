@@ -19,12 +19,13 @@ cd_run issue -d gone.example.test "${HTTP[@]}"
 gone=$out
 cd_run issue -d renew.example.test "${HTTP[@]}"
 old=$out
-check "two certificates to act on" [ "$gone" -ge 1 ] && [ "$old" -ge 1 ]
+check "a certificate to revoke" [ "$gone" -ge 1 ]
+check "a certificate to renew" [ "$old" -ge 1 ]
 
 # The TUI in a pane, with this test's environment.
 cat > "$T/ui.sh" <<SH
 #!/bin/sh
-export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8
+export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8 CERTDECK_UI_TRACE='$UI_TRACE'
 # A sanitizer build reports into files the test checks (the pane has no log).
 export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
 export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
@@ -145,7 +146,9 @@ check "the strip shows the running job with its step" \
 tmx send-keys -t t q
 check "q with a job running here asks first" wait_for 'running here'
 tmx send-keys -t t x
-check "... another key stays" wait_gone 'running here'
+check "... another key answers no" wait_gone 'running here'
+check "... and the TUI stays, on the list" wait_for 'Name +Days'
+check "... still running" [ ! -e "$T/exit" ]
 touch "$T/go"
 check "the job finishes once the hook goes on" wait_job "$sj" done
 check "... and leaves the strip" wait_gone "^#$sj issue"
@@ -186,8 +189,11 @@ check "read-only help has no actions" eval '! screen | grep -q "renew now"'
 tmx send-keys -t t q r
 check "read-only refuses r" wait_for 'read-only: actions are off'
 before=$("$CERTDECK" jobs --json | jq length)
+# Any key clears the message: then n's own answer shows it handled n.
+tmx send-keys -t t j
+check "... the message goes with the next key" wait_gone 'read-only: actions are off'
 tmx send-keys -t t n
-sleep 0.3
+check "read-only refuses n" wait_for 'read-only: actions are off'
 check "... and n opens no form" eval '! screen | grep -q "New certificate"'
 check "... and queues nothing" [ "$("$CERTDECK" jobs --json | jq length)" -eq "$before" ]
 tmx send-keys -t t q

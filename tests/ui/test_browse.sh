@@ -27,7 +27,7 @@ mkdir -p "$T/www"
 
 # A shell in the pane: the prompt must come back after every exit.
 tmux_start 80 24 "env -i PATH='$PATH' HOME='$T' HISTFILE= TERM=xterm-256color LC_ALL=C.UTF-8 \
-	CERTDECK_STORE='$CERTDECK_STORE' PS1='READY\$ ' bash --norc --noprofile"
+	CERTDECK_STORE='$CERTDECK_STORE' CERTDECK_UI_TRACE='$UI_TRACE' PS1='READY\$ ' bash --norc --noprofile"
 wait_for 'READY\$'
 # Runs certdeck with extra environment; "exit=N" follows when it ends.
 run_ui() {	# "ENV=... " [ARGS]
@@ -49,8 +49,7 @@ check "extra names are counted" eval 'screen | grep -q "www\.example\.test (+2"'
 check "the F-key bar" eval 'row 24 | grep -q "F1 Help.*F2 Filter.*F10 Quit"'
 check "the hardware cursor sits on the selected row" [ "$(cursor_y)" = 2 ]
 tmx send-keys -t t j
-t=0; while [ "$(cursor_y)" != 3 ] && [ $t -lt 100 ]; do sleep 0.02; t=$((t + 1)); done
-check "j moves the selection and the cursor" [ "$(cursor_y)" = 3 ]
+check "j moves the selection and the cursor" wait_cursor 3
 tmx send-keys -t t k
 
 # The filter narrows as it is typed; Enter keeps it, Esc clears it.
@@ -100,7 +99,7 @@ wait_for 'Everywhere'
 help=$(screen)
 for i in 1 2 3 4 5 6; do
 	tmx send-keys -t t PageDown
-	sleep 0.1
+	settle
 	help="$help
 $(screen)"
 done
@@ -152,7 +151,7 @@ check "Shift+I sorts by issuer" wait_for 'Issuer. '
 tmx send-keys -t t D
 check "Shift+D: back to days left" eval 'wait_for "Days. " && row 3 | grep -q "^old\.example"'
 tmx send-keys -t t G
-check "G selects the last row" eval 'sleep 0.1; [ "$(cursor_y)" = 5 ]'
+check "G selects the last row" wait_cursor 5
 tmx send-keys -t t g
 
 # Another process's commit shows up within about a second.

@@ -39,7 +39,7 @@ sql() { sqlite3 "$CERTDECK_STORE" "$1"; }
 
 cat > "$T/ui.sh" <<SH
 #!/bin/sh
-export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8
+export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8 CERTDECK_UI_TRACE='$UI_TRACE'
 export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
 export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
 '$CERTDECK' "\$@"
@@ -111,7 +111,8 @@ check "the web server served the challenge" grep -q 'GET /.well-known/acme-chall
 check "the chain leads to the preferred root" [ "$(top_issuer "$web")" = "$alt_root" ]
 check "the certificate has the deploy target" \
 	[ "$("$CERTDECK" deploy list "$web" --json | jq -r '.[0] | .fullchain + " " + .key + " " + (.reload_cmd | length | tostring)')" = "$T/deploy/full.pem $T/deploy/key.pem 3" ]
-check "... and was deployed at once" [ -s "$T/deploy/full.pem" ] && [ -s "$T/deploy/key.pem" ]
+check "... and was deployed at once: the full chain" [ -s "$T/deploy/full.pem" ]
+check "... and the key" [ -s "$T/deploy/key.pem" ]
 check "... the key private" [ "$(stat -c %a "$T/deploy/key.pem")" = 600 ]
 check "... and the reload command ran" grep -q '^fullchain_present=yes' "$T/reload.log"
 
@@ -154,7 +155,8 @@ mid=$("$CERTDECK" show "$web" --json | jq -r .replaced_by)
 cd_run renew --force "$mid"
 check "second renewal" [ "$rc" -eq 0 ]
 new=$("$CERTDECK" show "$mid" --json | jq -r .replaced_by)
-check "three certificates in a chain" [ "$mid" -gt "$web" ] && [ "$new" -gt "$mid" ]
+check "the first renewal replaced the certificate with a newer one" [ "$mid" -gt "$web" ]
+check "the second renewal replaced that one in turn (three in a chain)" [ "$new" -gt "$mid" ]
 tmx send-keys -t t / web.example Enter
 wait_for '^web\.example\.test'
 tmx send-keys -t t Enter

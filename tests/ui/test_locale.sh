@@ -71,7 +71,7 @@ printf 'leak:__argz_add_sep\nleak:__argz_create_sep\n' > "$T/lsan.supp"
 tmux_start 100 30 "env -i PATH='$PATH' HOME='$T' HISTFILE= TERM=xterm-256color \
 	LOCPATH='$T/locale' CERTDECK_LOCALEDIR='$T/share/locale' \
 	LSAN_OPTIONS='suppressions=$T/lsan.supp' \
-	CERTDECK_STORE='$CERTDECK_STORE' PS1='READY\$ ' bash --norc --noprofile"
+	CERTDECK_STORE='$CERTDECK_STORE' CERTDECK_UI_TRACE='$UI_TRACE' PS1='READY\$ ' bash --norc --noprofile"
 wait_for 'READY\$'
 run_ui() {	# LANG
 	tmx send-keys -t t "clear; LANG=$1 '$CERTDECK'; echo exit=\$?" Enter

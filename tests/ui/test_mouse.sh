@@ -23,7 +23,7 @@ C=$T/certs
 	"$C/intranet.example.test.pem" > /dev/null
 
 tmux_start 80 24 "env -i PATH='$PATH' HOME='$T' HISTFILE= TERM=xterm-256color LC_ALL=C.UTF-8 \
-	CERTDECK_STORE='$CERTDECK_STORE' PS1='READY\$ ' bash --norc --noprofile"
+	CERTDECK_STORE='$CERTDECK_STORE' CERTDECK_UI_TRACE='$UI_TRACE' PS1='READY\$ ' bash --norc --noprofile"
 wait_for 'READY\$'
 run_ui() {	# ARGS...: certdeck in the pane; "exit=N" follows when it ends
 	tmx send-keys -t t "clear; '$CERTDECK' $*; echo exit=\$?" Enter
@@ -43,17 +43,24 @@ wheel() {	# up|down X Y
 	tmx send-keys -t t -l "$(printf '\e[<%d;%d;%dM' "$b" "$2" "$3")"
 }
 mouse_flag() { tmx display-message -p -t t '#{mouse_any_flag}'; }
-# wait_cursor Y: the hardware cursor (it follows the selection) reaches line Y (0-based).
-wait_cursor() {
-	local t=0
-	while [ "$(cursor_y)" != "$1" ] && [ $t -lt 150 ]; do
-		sleep 0.02
-		t=$((t + 1))
-	done
-	[ "$(cursor_y)" = "$1" ] || { diag "cursor on line $(cursor_y), not $1"; screen | sed 's/^/# | /'; return 1; }
+# wait_cursor Y (tmux-lib.sh): the hardware cursor (it follows the
+# selection) reaches line Y (0-based).
+# still_at Y: the input sent before is handled and left the cursor on line
+# Y. Keys and clicks are read in order: once help, opened with a key sent
+# after that input, has come and gone, the input has been handled. (A key
+# that comes within the mouse interval, 150 ms, of a click makes curses
+# drop the click: the pause lets the click resolve first; it is not what
+# the check waits for.)
+mouse_interval() { sleep 0.5; }
+still_at() {
+	mouse_interval
+	tmx send-keys -t t '?'
+	wait_for 'Everywhere' > /dev/null || return 1
+	tmx send-keys -t t q
+	wait_gone 'Everywhere' > /dev/null || return 1
+	settle > /dev/null || return 1
+	[ "$(cursor_y)" = "$1" ] || { diag "cursor on line $(cursor_y), not $1"; return 1; }
 }
-# still_at Y: after the mouse interval has passed, the cursor is still on line Y.
-still_at() { sleep 0.4; [ "$(cursor_y)" = "$1" ]; }
 col_of() {	# TEXT LINE: the 1-based column where TEXT starts on LINE
 	local line pre
 	line=$(row "$2")
@@ -69,7 +76,8 @@ check "without --mouse: the terminal is not asked for mouse reports" [ "$(mouse_
 click 5 5
 check "without --mouse: a click does not move the selection" still_at 2
 click 5 2 2
-check "without --mouse: a double click opens nothing" eval 'still_at 2 && ! screen | grep -q Lifetime'
+check "without --mouse: a double click does not move the selection" still_at 2
+check "... and opens nothing" eval '! screen | grep -q Lifetime'
 tmx send-keys -t t q
 check "without --mouse: q still quits" wait_for '^exit=0'
 
@@ -122,7 +130,7 @@ x=$(col_of F2 24)
 click "$x" 24
 check "a click on 'F2' opens the filter prompt" wait_for '^/ *$'
 tmx send-keys -t t Escape
-sleep 0.5
+check "Esc closes it" wait_gone '^/ *$'
 
 # A dialog takes its own clicks: a field, and on a choice field a second
 # click turns it; a click outside the box (on a row behind it) does nothing.
@@ -131,8 +139,14 @@ wait_cursor 4
 tmx send-keys -t t n
 wait_for 'New certificate'
 click 5 6
-sleep 0.4
-check "a click outside the dialog leaves it open" eval 'screen | grep -q "New certificate"'
+# A key typed after the click shows that the click was handled.
+mouse_interval
+tmx send-keys -t t z
+check "a click outside the dialog leaves it open (a key typed next goes into it)" \
+	wait_for '\| Names +z +\|'
+check "... on the field it was on" eval '[ "$(cursor_y)" = "$(($(screen | grep -n "| Names " | cut -d: -f1) - 1))" ]'
+tmx send-keys -t t BSpace
+wait_gone '\| Names +z +\|'
 ky=$(screen | grep -n 'Key type' | head -1 | cut -d: -f1)
 kx=$(col_of 'Key type' "$ky")
 click "$kx" "$ky"

@@ -18,8 +18,8 @@ check "the store lists 400 current certificates" [ "$(wc -l < "$T/expected")" -e
 
 # Wide enough that no name is cut.
 tmux_start 200 24 "env -i PATH='$PATH' HOME='$T' TERM=xterm-256color LC_ALL=C.UTF-8 \
-	CERTDECK_STORE='$CERTDECK_STORE' '$CERTDECK'"
-wait_for 'Name +Days'
+	CERTDECK_STORE='$CERTDECK_STORE' CERTDECK_UI_TRACE='$UI_TRACE' '$CERTDECK'"
+check "the list comes up" wait_for 'Name +Days'
 # The names on the page, one per line.
 # 24 lines: the title, the headings, 20 rows, the status line, the F-key bar.
 page() { screen | sed -n '3,22p' | awk 'NF { print $1 }'; }
@@ -33,15 +33,11 @@ collect() {
 		awk -v l="$last" 'f { print } $0 == l { f = 1 }' "$T/page" >> "$T/seen"
 	fi
 }
-# Waits until the page's first name is no longer $1; leaves it in $T/page.
+# Waits until the page's first name is no longer $1 and the page is drawn
+# in full (see tmux-lib.sh); leaves it in $T/page.
 wait_page_change() {
-	local t=0
+	wait_gone "^$(sed 's/[.]/\\./g' <<< "$1") " || return 1
 	page > "$T/page"
-	while [ "$(head -n 1 "$T/page")" = "$1" ] && [ $t -lt 100 ]; do
-		sleep 0.02
-		t=$((t + 1))
-		page > "$T/page"
-	done
 }
 
 : > "$T/seen"
@@ -51,7 +47,7 @@ last=$(tail -n 1 "$T/expected")
 for i in $(seq 1 25); do
 	[ "$(tail -n 1 "$T/page")" != "$last" ] || break
 	tmx send-keys -t t NPage
-	wait_page_change "$(head -n 1 "$T/page")"
+	wait_page_change "$(head -n 1 "$T/page")" || break
 	collect
 done
 check "page down through every row: the CLI's order, each once" \
@@ -62,14 +58,15 @@ check "the last page ends with the last row" \
 	[ "$(page | tail -n 1)" = "$(tail -n 1 "$T/expected")" ]
 check "... and is full" [ "$(page | wc -l)" -eq 20 ]
 tmx send-keys -t t NPage
-sleep 0.1
-check "page down on the last page selects the last row" [ "$(cursor_y)" = 21 ]
+check "page down on the last page selects the last row" wait_cursor 21
+check "... and stays on the last page" \
+	eval '[ "$(page | tail -n 1)" = "$(tail -n 1 "$T/expected")" ]'
 
 first=$(head -n 1 "$T/expected")
 for i in $(seq 1 30); do
 	[ "$(head -n 1 "$T/page")" != "$first" ] || break
 	tmx send-keys -t t PPage
-	wait_page_change "$(head -n 1 "$T/page")"
+	wait_page_change "$(head -n 1 "$T/page")" || break
 done
 check "page up comes back to the first row" \
 	[ "$(page | head -n 1)" = "$(head -n 1 "$T/expected")" ]
@@ -79,8 +76,7 @@ tmx send-keys -t t G
 wait_for "^$(tail -n 1 "$T/expected" | sed 's/[.]/\\./g') "
 check "G: the last page" cmp -s <(page) <(tail -n 20 "$T/expected")
 tmx send-keys -t t k k k
-sleep 0.2
-check "k moves up on the last page" [ "$(cursor_y)" = 18 ]
+check "k moves up on the last page" wait_cursor 18
 tmx send-keys -t t g
 wait_for "^$(head -n 1 "$T/expected" | sed 's/[.]/\\./g') "
 check "g: the first page" cmp -s <(page) <(head -n 20 "$T/expected")

@@ -5,11 +5,34 @@
 #   tmx ARGS...              tmux on this test's server
 #   screen                   the visible text of the pane
 #   row N                    line N (1-based) of the pane
-#   wait_for ERE [MS]        poll (every 20 ms) until the pane matches
+#   wait_for ERE [MS]        poll until the pane matches, drawn in full (below)
 #   wait_gone ERE [MS]       ... until it no longer matches
+#   settle [MS]              ... until the program is done with its input
+#   wait_cursor Y [MS]       ... until the cursor is on line Y (0-based)
 #   cursor_y                 the pane's cursor line (0-based)
+#   ui_mark                  note the trace before input sent some other way
+#
+# Drawn in full: the program must run with CERTDECK_UI_TRACE="$UI_TRACE"
+# (put it in the pane's environment). After each doupdate it appends a
+# line to that file, so a new line there says a draw went out whole. A
+# screen counts once (1) it matches, (2) the next capture is the same with
+# no draw in between (tmux has taken in all that was written), and (3) the
+# program drew since the last input was sent (tmx send-keys/resize-window/
+# respawn-pane note the trace), or it is idle: asleep in poll, or gone
+# (input it handled without a traced draw: q quitting, a key that only
+# clears the message).
 TMUX_SOCK="certdeck-test-$$-${RANDOM}"
-tmx() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
+UI_TRACE=$T/ui.trace
+: > "$UI_TRACE"
+ui_trace_mark=0
+trace_lines() { local n; n=$(wc -l < "$UI_TRACE" 2> /dev/null) || n=0; echo $((n)); }
+ui_mark() { ui_trace_mark=$(trace_lines); }
+tmx() {
+	case ${1-} in
+	send-keys | resize-window | respawn-pane) ui_mark ;;
+	esac
+	tmux -L "$TMUX_SOCK" -f /dev/null "$@"
+}
 at_exit 'tmx kill-server >/dev/null 2>&1'
 
 tmux_start() {	# W H COMMAND
@@ -17,35 +40,102 @@ tmux_start() {	# W H COMMAND
 	tmx set-option -g status off
 	# Keep the pane (and its text) when the program ends.
 	tmx set-option -g remain-on-exit on
+	ui_trace_mark=0
 }
 screen() { tmx capture-pane -p -t t; }
 row() { screen | sed -n "${1}p"; }
 cursor_y() { tmx display-message -p -t t '#{cursor_y}'; }
 
-wait_for() {	# ERE [MS]
-	local pat=$1 ms=${2:-5000} t=0
-	while [ "$t" -lt "$ms" ]; do
-		if screen | grep -Eq -- "$pat"; then
+# ui_pid: certdeck in the pane (the pane's process or one of its children).
+ui_pid() {
+	local pane exe p
+	pane=$(tmx display-message -p -t t '#{pane_pid}' 2> /dev/null) || return 0
+	[ -n "$pane" ] || return 0
+	exe=$(readlink -f "$CERTDECK")
+	for p in "$pane" $(ps -o pid= --ppid "$pane" 2> /dev/null); do
+		if [ "$(readlink -f "/proc/$p/exe" 2> /dev/null)" = "$exe" ]; then
+			echo "$p"
 			return 0
 		fi
+	done
+}
+# ui_idle: no certdeck in the pane, or its main thread sleeps in poll.
+ui_idle() {
+	local p st w
+	p=$(ui_pid)
+	[ -n "$p" ] || return 0
+	st=$(sed 's/.*) //' "/proc/$p/stat" 2> /dev/null | cut -d' ' -f1)
+	case $st in
+	'' | Z | X) return 0 ;;
+	S) ;;
+	*) return 1 ;;
+	esac
+	w=$(cat "/proc/$p/wchan" 2> /dev/null) || w=
+	case $w in
+	*poll* | '' | 0) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# ui_wait MODE ERE MS: the loop behind wait_for (MODE match) and wait_gone
+# (MODE gone). Leaves the capture it accepted in $ui_screen.
+ui_wait() {
+	local mode=$1 pat=$2 ms=$3 t=0 prev= cur n prev_n=-1 hit
+	while :; do
+		n=$(trace_lines)
+		cur=$(screen)
+		hit=1
+		if grep -Eq -- "$pat" <<< "$cur"; then hit=0; fi
+		[ "$mode" = match ] || hit=$((1 - hit))
+		if [ "$hit" -eq 0 ] && [ "$n" = "$prev_n" ] && [ "$cur" = "$prev" ] &&
+			{ [ "$n" -gt "$ui_trace_mark" ] || ui_idle; }; then
+			ui_screen=$cur
+			return 0
+		fi
+		prev=$cur
+		prev_n=$n
+		[ "$t" -lt "$ms" ] || break
 		sleep 0.02
 		t=$((t + 20))
 	done
-	diag "timed out waiting for /$pat/; the screen:"
+	return 1
+}
+
+wait_for() {	# ERE [MS]
+	ui_wait match "$1" "${2:-10000}" && return 0
+	diag "timed out waiting for /$1/ (trace: $(trace_lines) lines," \
+		"$ui_trace_mark at the last input); the screen:"
 	screen | sed 's/^/# | /'
 	return 1
 }
 
 wait_gone() {	# ERE [MS]
-	local pat=$1 ms=${2:-5000} t=0
-	while [ "$t" -lt "$ms" ]; do
-		if ! screen | grep -Eq -- "$pat"; then
+	ui_wait gone "$1" "${2:-10000}" && return 0
+	diag "timed out waiting for /$1/ to go (trace: $(trace_lines) lines," \
+		"$ui_trace_mark at the last input); the screen:"
+	screen | sed 's/^/# | /'
+	return 1
+}
+
+settle() {	# [MS]: the program is done with the input sent so far
+	ui_wait match '' "${1:-10000}" && return 0
+	diag "the screen did not settle; the screen:"
+	screen | sed 's/^/# | /'
+	return 1
+}
+
+wait_cursor() {	# Y [MS]: the cursor on line Y (0-based) of a settled screen
+	local y=$1 ms=${2:-10000} t=0
+	while :; do
+		if settle "$ms" > /dev/null && [ "$(cursor_y)" = "$y" ] && settle > /dev/null &&
+			[ "$(cursor_y)" = "$y" ]; then
 			return 0
 		fi
+		[ "$t" -lt "$ms" ] || break
 		sleep 0.02
 		t=$((t + 20))
 	done
-	diag "timed out waiting for /$pat/ to go; the screen:"
+	diag "cursor on line $(cursor_y), not $y; the screen:"
 	screen | sed 's/^/# | /'
 	return 1
 }

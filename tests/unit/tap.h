@@ -5,9 +5,13 @@
 #ifndef CERTDECK_TAP_H
 #define CERTDECK_TAP_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int tap_n, tap_failed;
 
@@ -38,7 +42,57 @@ tap_ok(int cond, const char *file, int line, const char *what)
 		printf("#   got \"%s\", want \"%s\"\n", g_ ? g_ : "(null)", \
 		    w_ ? w_ : "(null)"); \
 } while (0)
+/*
+ * ok_returns(STATEMENT, what): STATEMENT runs in a child process and the
+ * check passes when it returned there (a crash or an abort fails this
+ * check, not the whole test). For functions that return nothing to look at.
+ */
+#define ok_returns(stmt, what) do { \
+	pid_t p_; \
+	int st_ = 0; \
+	fflush(stdout); \
+	if ((p_ = fork()) == 0) { \
+		stmt; \
+		_exit(0); \
+	} \
+	ok(p_ > 0 && waitpid(p_, &st_, 0) == p_ && WIFEXITED(st_) && \
+	    WEXITSTATUS(st_) == 0, (what)); \
+} while (0)
 #define diag(...) do { printf("# "); printf(__VA_ARGS__); printf("\n"); } while (0)
+
+/*
+ * tap_guard(SECONDS, what) ... tap_unguard(): a guard against a hang, not a
+ * timing check: if what has not returned after SECONDS (far more than it
+ * needs on any machine), the test bails out.
+ */
+static const char *tap_guard_what;
+
+static void
+tap_guard_alarm(int sig)
+{
+	static const char a[] = "Bail out! hung: ", b[] = " did not return\n";
+
+	(void)sig;
+	(void)!write(STDOUT_FILENO, a, sizeof(a) - 1);
+	(void)!write(STDOUT_FILENO, tap_guard_what, strlen(tap_guard_what));
+	(void)!write(STDOUT_FILENO, b, sizeof(b) - 1);
+	_exit(1);
+}
+
+static inline void
+tap_guard(unsigned seconds, const char *what)
+{
+	tap_guard_what = what;
+	fflush(stdout);
+	signal(SIGALRM, tap_guard_alarm);
+	alarm(seconds);
+}
+
+static inline void
+tap_unguard(void)
+{
+	alarm(0);
+}
 
 static inline int
 done_testing(void)

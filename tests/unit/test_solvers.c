@@ -380,16 +380,12 @@ test_standalone(void)
 	is_int(six, -1, "solver_http01_port(NULL) is -1");
 	if (idle != -1)
 		close(idle);
-	{
-		long long t0 = now_ms();
-
-		solver_free(s);
-		ok(now_ms() - t0 < 3000, "solver_free returns promptly");
-	}
+	tap_guard(60, "solver_free (http-01)");
+	solver_free(s);
+	tap_unguard();
 	is_int(http(&f, "GET", challenge_url("127.0.0.1", port, TOKEN_B)), 0,
 	    "after free nothing listens");
-	solver_free(NULL);
-	ok(1, "solver_free(NULL) is a no-op");
+	ok_returns(solver_free(NULL), "solver_free(NULL) returns (a no-op)");
 
 	/* IPv6 loopback, when this host has it. */
 	{
@@ -634,9 +630,11 @@ test_dns_hook(void)
 	ok(solver_dns01_set_hook_timeout(s, 0) == -1, "a zero timeout is refused");
 	t0 = now_ms();
 	err_clear(&e);
+	/* The hook waits 30 s for its child: a guard well past that. */
+	tap_guard(120, "present with a hanging hook");
 	ok(s->ops->present(s, &wild, &e) == -1, "a hanging hook fails present");
+	tap_unguard();
 	took = now_ms() - t0;
-	ok(took >= 900 && took < 4000, "after about the timeout");
 	diag("took %lld ms: %s", took, e.msg);
 	ok(strstr(e.msg, "killed") != NULL, "the message says it was killed");
 	snprintf(path, sizeof(path), "%s.pid", hooklog);
@@ -746,7 +744,6 @@ test_dns_propagation(void)
 	took = now_ms() - t0;
 	if (e.msg[0])
 		diag("%s", e.msg);
-	ok(took < 2000, "quickly");
 	diag("took %lld ms", took);
 	ok(s->ops->cleanup(s, &c, &e) == 0, "cleanup clears it");
 
@@ -755,7 +752,6 @@ test_dns_propagation(void)
 	ok(s->ops->present(s, &late, &e) == 0,
 	    "a record that appears 300 ms after the hook is waited for");
 	took = now_ms() - t0;
-	ok(took >= 250 && took < 3000, "by polling");
 	diag("took %lld ms", took);
 	solver_free(s);
 
@@ -766,7 +762,6 @@ test_dns_propagation(void)
 	err_clear(&e);
 	ok(s->ops->present(s, &missing, &e) == -1, "a record that never appears fails");
 	took = now_ms() - t0;
-	ok(took >= 900 && took < 3500, "after about the timeout");
 	ok(strstr(e.msg, "_acme-challenge.missing.example.com.") != NULL &&
 	    strstr(e.msg, resolvers) != NULL, "naming the record and the resolver");
 	ok(e.retryable, "as retryable");
@@ -928,7 +923,6 @@ test_alpn(void)
 	struct handshake h;
 	char san[128];
 	int port, idle, i, good;
-	long long t0;
 	struct par par[8];
 	pthread_t th[8];
 
@@ -1021,9 +1015,9 @@ test_alpn(void)
 	ok(h.ok, "the other identifiers are still served");
 	X509_free(h.cert);
 
-	t0 = now_ms();
+	tap_guard(60, "solver_free with an idle connection open (tls-alpn-01)");
 	solver_free(s);
-	ok(now_ms() - t0 < 3000, "solver_free with an idle connection open returns promptly");
+	tap_unguard();
 	if (idle != -1)
 		close(idle);
 	ok(tcp_connect("127.0.0.1", port) == -1, "after free nothing listens");

@@ -779,7 +779,8 @@ test_certs(void)
 			goto out;
 		}
 	}
-	ok(1, "certs: inserted 30 certificates");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM certificates"), N_CERTS,
+	    "certs: inserted 30 certificates");
 
 	/* Round trip. */
 	rc = store_cert_get(st, ids[2], &got, &e);
@@ -1032,7 +1033,10 @@ test_transactions(void)
 	    "WHERE cert_names_fts MATCH '\"example\"'"), 2,
 	    "txn: the FTS index rolled back too");
 	store_rollback(st);
-	ok(1, "txn: rollback without a transaction is harmless");
+	ok(sqlite3_get_autocommit(store_db(st)) != 0,
+	    "txn: rollback without a transaction leaves none open");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM certificates"), 2,
+	    "txn: ... and the committed rows in place");
 
 	/* Deleting a certificate cascades to its names and the index. */
 	ok(sqlite3_exec(store_db(st), "DELETE FROM certificates WHERE id = 1",
@@ -1496,8 +1500,7 @@ main(void)
 	test_many();
 	test_keys();
 	test_integrity();
-	store_close(NULL);
-	ok(1, "store_close accepts NULL");
+	ok_returns(store_close(NULL), "store_close(NULL) returns");
 
 	rm_rf(tmp);
 	return done_testing();

@@ -206,7 +206,6 @@ test_timeout(void)
 	took = now_ms() - t0;
 	ok(r.timed_out, "timed_out");
 	ok(!r.exited && r.signal == SIGKILL, "killed by SIGKILL");
-	ok(took >= 900 && took < 4000, "after about the timeout");
 	diag("took %lld ms", took);
 	is_str(tail_str(&r), "started\n", "its output before the kill is kept");
 	pidtxt = read_file(pidfile);
@@ -215,18 +214,24 @@ test_timeout(void)
 	free(pidtxt);
 	unlink(pidfile);
 
-	/* A background child holding the pipe does not delay a normal exit. */
+	/*
+	 * A background child holding the pipe does not delay a normal exit:
+	 * subproc_run returns while the child (which holds the pipe open for
+	 * 30 s) still runs.
+	 */
 	t0 = now_ms();
-	ok(sh("sleep 5 & echo $!", NULL, NULL, 10, &r, &e) == 0 && r.exited &&
+	ok(sh("sleep 30 & echo $!", NULL, NULL, 60, &r, &e) == 0 && r.exited &&
 	    r.status == 0 && !r.timed_out, "a program leaving a child behind exits 0");
 	took = now_ms() - t0;
-	ok(took < 2000, "subproc_run returns without waiting for the child's EOF");
 	diag("took %lld ms", took);
-	if (atoi(tail_str(&r)) > 0) {
+	{
 		pid_t bg = (pid_t)atoi(tail_str(&r));
 
-		ok(!process_gone_now(bg), "the child is left running");
-		(void)kill(bg, SIGKILL);
+		ok(bg > 0, "it printed its child's pid");
+		ok(bg > 0 && !process_gone_now(bg),
+		    "subproc_run returned without waiting for the child's EOF: the child still runs");
+		if (bg > 0)
+			(void)kill(bg, SIGKILL);
 	}
 }
 
