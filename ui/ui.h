@@ -20,8 +20,6 @@
 #include "store.h"
 #include "theme.h"
 
-struct cli;
-
 /* What a handler asks of the loop. */
 enum ui_flags {
 	UI_HANDLED = 1 << 0,	/* the key was used */
@@ -120,11 +118,19 @@ struct ui {
 	int strip_rows;
 };
 
+/* What the caller of ui_run decides. */
+struct ui_options {
+	int readonly;		/* the store was opened read-only: no actions, no worker */
+	int mouse;		/* take mouse clicks (the terminal then selects no text) */
+	const char *actor;	/* who acts, for the audit log ("alice on pts/3") */
+};
+
 /*
- * Runs the TUI on the store named by cli (read-only when asked) until the
- * user quits. Returns an exit status (enum cli_exit; 128+N after signal N).
+ * Runs the TUI on st (opened by the caller, who closes it after) until the
+ * user quits. Returns an exit status: 0, 128+N after signal N, or 1, with
+ * e filled when the TUI could not start (else the terminal went away).
  */
-int ui_main(struct cli *cli, int readonly);
+int ui_run(struct store *st, const struct ui_options *opt, struct err *e);
 
 /* Shows a message on the status line until the next key (printf-style). */
 void ui_message(struct ui *ui, int error, const char *fmt, ...)
