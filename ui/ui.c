@@ -157,10 +157,10 @@ int
 ui_set_filter(struct ui *ui, const char *text)
 {
 	struct filter f;
-	char err[256];
+	struct err e;
 
-	if (filter_parse(text, &f, err, sizeof(err)) == -1) {
-		ui_message(ui, 1, "%s", err);
+	if (filter_parse(text, &f, &e) == -1) {
+		ui_message(ui, 1, "%s", e.msg);
 		return UI_REDRAW;
 	}
 	snprintf(ui->filter_text, sizeof(ui->filter_text), "%s", text);

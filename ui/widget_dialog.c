@@ -23,8 +23,8 @@ struct dialog {
 	int form;
 	struct dialog_field fields[DIALOG_MAX_FIELDS];
 	struct line_edit edit[DIALOG_MAX_FIELDS];
-	int (*submit)(struct ui *, void *, char *const *, char *, size_t);
-	char error[256];
+	int (*submit)(struct ui *, void *, char *const *, struct err *);
+	struct err error;	/* why the last submit was refused */
 	int top;		/* first field shown when the form scrolls */
 	/* Where the last draw put things, for clicks. */
 	int row0;		/* the first option's (or shown field's) line */
@@ -324,9 +324,9 @@ form_draw(struct ui_modal *m, struct ui *ui)
 		ui_put(ui, y, fx, fw, i == d->sel ? t->attr[TH_SELECTED] :
 		    A_NORMAL, buf);
 	}
-	if (d->error[0] != '\0')
+	if (d->error.msg[0] != '\0')
 		ui_put(ui, y0 + h - 2, x0 + 2, w - 4, t->attr[TH_ERROR],
-		    d->error);
+		    d->error.msg);
 	else
 		ui_put(ui, y0 + h - 2, x0 + 2, w - 4, t->attr[TH_DIM],
 		    d->fields[d->sel].hint != NULL ? d->fields[d->sel].hint :
@@ -383,8 +383,8 @@ form_key(struct ui_modal *m, struct ui *ui, int key)
 	case UI_FN(KEY_ENTER):
 		for (i = 0; i < d->n; i++)
 			values[i] = d->edit[i].buf;
-		d->error[0] = '\0';
-		rc = d->submit(ui, d->arg, values, d->error, sizeof(d->error));
+		err_clear(&d->error);
+		rc = d->submit(ui, d->arg, values, &d->error);
 		if (rc == -1)
 			return UI_REDRAW;
 		return rc | UI_POP | UI_REDRAW;
@@ -424,8 +424,8 @@ form_click(struct ui_modal *m, struct ui *ui, int y, int x, int twice)
 int
 dialog_form(struct ui *ui, const char *title,
     const struct dialog_field *fields, int n,
-    int (*submit)(struct ui *ui, void *arg, char *const *values, char *err,
-    size_t errlen), void *arg, void (*arg_free)(void *))
+    int (*submit)(struct ui *ui, void *arg, char *const *values,
+    struct err *e), void *arg, void (*arg_free)(void *))
 {
 	struct dialog *d;
 	struct ui_modal *m;

@@ -39,11 +39,11 @@ struct dialog_field {
  * Tab/Down and Shift-Tab/Up move between fields, Left/Right
  * or Space cycle a choice field, Enter submits, Esc cancels (submit is not
  * called). submit gets the values and returns UI_* flags to close, or -1
- * with err filled to keep the form open and show why. Returns UI_* flags.
+ * with e filled to keep the form open and show why. Returns UI_* flags.
  */
 int dialog_form(struct ui *ui, const char *title,
     const struct dialog_field *fields, int n,
-    int (*submit)(struct ui *ui, void *arg, char *const *values, char *err,
-    size_t errlen), void *arg, void (*arg_free)(void *));
+    int (*submit)(struct ui *ui, void *arg, char *const *values,
+    struct err *e), void *arg, void (*arg_free)(void *));
 
 #endif
