@@ -104,48 +104,22 @@ load(void *priv, struct ui *ui)
 }
 
 static void
-accounts_draw(struct screen *s, struct ui *ui)
+draw_row(struct ui *ui, int y, const struct table_layout *l, const void *row,
+    attr_t at)
 {
-	struct accounts *a = s->priv;
-	struct table_layout l;
+	const struct account_item *it = row;
 	char buf[64];
-	int i, y, page = ui->body_rows - 1;
-	attr_t at;
 
-	list_view_clamp(&a->ls.lv, page);
-	table_layout(cols, C_COUNT, ui->cols, &l);
-	table_draw_header(ui, ui->body_top, cols, &l, -1, 0);
-	for (i = 0; i < page && a->ls.lv.top + i < (int)a->ls.n; i++) {
-		const struct account_item *it = row(a, a->ls.lv.top + i);
-		int sel = a->ls.lv.top + i == a->ls.lv.sel;
-
-		y = ui->body_top + 1 + i;
-		at = sel ? ui->theme.attr[TH_SELECTED] : A_NORMAL;
-		if (sel)
-			table_fill_row(ui, y, at);
-		snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
-		table_draw_cell(ui, y, cols, &l, C_ID, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_STATUS, at |
-		    (strcmp(it->status, "valid") != 0 ?
-		    ui->theme.attr[TH_DIM] : 0), it->status);
-		table_draw_cell(ui, y, cols, &l, C_CONTACT, at, it->contacts);
-		table_draw_cell(ui, y, cols, &l, C_CA, at, it->ca);
-		table_draw_cell(ui, y, cols, &l, C_KEY, at, it->key_type);
-		timefmt_utc(it->created, 0, buf, sizeof(buf));
-		table_draw_cell(ui, y, cols, &l, C_CREATED, at, buf);
-	}
-	s->rows_y = ui->body_top + 1;
-	s->rows_n = i;
-	s->hint[0] = '\0';
-	if (a->ls.n == 0) {
-		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,
-		    ui->theme.attr[TH_DIM], ui->readonly ? _("No accounts yet: "
-		    "'certdeck account new' creates one.") : _("No accounts yet: "
-		    "n (or 'certdeck account new') creates one."));
-		return;
-	}
-	s->cursor_y = ui->body_top + 1 + a->ls.lv.sel - a->ls.lv.top;
-	snprintf(s->hint, sizeof(s->hint), "%d/%zu", a->ls.lv.sel + 1, a->ls.n);
+	snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
+	table_draw_cell(ui, y, cols, l, C_ID, at, buf);
+	table_draw_cell(ui, y, cols, l, C_STATUS, at |
+	    (strcmp(it->status, "valid") != 0 ?
+	    ui->theme.attr[TH_DIM] : 0), it->status);
+	table_draw_cell(ui, y, cols, l, C_CONTACT, at, it->contacts);
+	table_draw_cell(ui, y, cols, l, C_CA, at, it->ca);
+	table_draw_cell(ui, y, cols, l, C_KEY, at, it->key_type);
+	timefmt_utc(it->created, 0, buf, sizeof(buf));
+	table_draw_cell(ui, y, cols, l, C_CREATED, at, buf);
 }
 
 /* The account actions, on the selected row (new: prefilled with its CA). */
@@ -194,14 +168,16 @@ accounts_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 }
 
 static const struct list_def accounts_def = {
-	.ops = {
-		.name = N_("Accounts"),
-		.context = KM_ANY | KM_LIST | KM_ACCOUNTS,
-		.draw = accounts_draw,
-		.key = accounts_key,
-		.on_event = list_screen_event,
-		.free = list_screen_free,
-	},
+	.ops = LIST_SCREEN_OPS(N_("Accounts"), KM_ANY | KM_LIST | KM_ACCOUNTS,
+	    accounts_key),
+	.cols = cols,
+	.n_cols = C_COUNT,
+	.sorted = -1,
+	.draw_row = draw_row,
+	.empty = N_("No accounts yet: n (or 'certdeck account new') creates "
+	    "one."),
+	.empty_readonly = N_("No accounts yet: 'certdeck account new' creates "
+	    "one."),
 	.priv_size = sizeof(struct accounts),
 	.row_size = sizeof(struct account_item),
 	.row_clear = row_clear,

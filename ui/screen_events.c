@@ -154,59 +154,43 @@ load(void *priv, struct ui *ui)
 	return UI_REDRAW;
 }
 
-static void
-events_draw(struct screen *s, struct ui *ui)
+/* The job's summary and error (one job's events only). */
+static int
+draw_head(void *priv, struct ui *ui)
 {
-	struct events *v = s->priv;
-	struct table_layout l;
-	char buf[64];
-	int i, y, page = page_rows(v, ui), y0;
-	attr_t at;
+	struct events *v = priv;
+	int i;
 
 	for (i = 0; i < v->n_head; i++)
 		ui_put(ui, ui->body_top + i, 1, ui->cols - 2, i == 0 ? A_BOLD :
 		    ui->theme.attr[TH_ERROR], v->head[i]);
-	y0 = ui->body_top + v->n_head;
-	list_view_clamp(&v->ls.lv, page);
-	table_layout(cols, C_COUNT, ui->cols, &l);
-	table_draw_header(ui, y0, cols, &l, C_TIME, 0);
-	for (i = 0; i < page && v->ls.lv.top + i < (int)v->ls.n; i++) {
-		const struct event_item *it = list_screen_row(&v->ls,
-		    (size_t)(v->ls.lv.top + i));
-		int sel = v->ls.lv.top + i == v->ls.lv.sel;
+	return v->n_head;
+}
 
-		y = y0 + 1 + i;
-		at = sel ? ui->theme.attr[TH_SELECTED] : A_NORMAL;
-		if (sel)
-			table_fill_row(ui, y, at);
-		timefmt_utc(it->time, 1, buf, sizeof(buf));
-		table_draw_cell(ui, y, cols, &l, C_TIME, at, buf);
-		if (it->job_id > 0)
-			snprintf(buf, sizeof(buf), "%lld", (long long)it->job_id);
-		else
-			snprintf(buf, sizeof(buf), "-");
-		table_draw_cell(ui, y, cols, &l, C_JOB, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_LEVEL, at |
-		    (strcmp(it->level, "error") == 0 ?
-		    ui->theme.attr[TH_REVOKED] : 0), it->level);
-		if (it->steps > 0)
-			snprintf(buf, sizeof(buf), "%d/%d", it->step, it->steps);
-		else
-			snprintf(buf, sizeof(buf), "-");
-		table_draw_cell(ui, y, cols, &l, C_STEP, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_MESSAGE, at, it->message);
-		table_draw_cell(ui, y, cols, &l, C_ACTOR, at, it->actor);
-	}
-	s->rows_y = y0 + 1;
-	s->rows_n = i;
-	s->hint[0] = '\0';
-	if (v->ls.n == 0) {
-		ui_put(ui, y0 + 2, 2, ui->cols - 4, ui->theme.attr[TH_DIM],
-		    _("No events yet."));
-		return;
-	}
-	s->cursor_y = y0 + 1 + v->ls.lv.sel - v->ls.lv.top;
-	snprintf(s->hint, sizeof(s->hint), "%d/%zu", v->ls.lv.sel + 1, v->ls.n);
+static void
+draw_row(struct ui *ui, int y, const struct table_layout *l, const void *row,
+    attr_t at)
+{
+	const struct event_item *it = row;
+	char buf[64];
+
+	timefmt_utc(it->time, 1, buf, sizeof(buf));
+	table_draw_cell(ui, y, cols, l, C_TIME, at, buf);
+	if (it->job_id > 0)
+		snprintf(buf, sizeof(buf), "%lld", (long long)it->job_id);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	table_draw_cell(ui, y, cols, l, C_JOB, at, buf);
+	table_draw_cell(ui, y, cols, l, C_LEVEL, at |
+	    (strcmp(it->level, "error") == 0 ?
+	    ui->theme.attr[TH_REVOKED] : 0), it->level);
+	if (it->steps > 0)
+		snprintf(buf, sizeof(buf), "%d/%d", it->step, it->steps);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	table_draw_cell(ui, y, cols, l, C_STEP, at, buf);
+	table_draw_cell(ui, y, cols, l, C_MESSAGE, at, it->message);
+	table_draw_cell(ui, y, cols, l, C_ACTOR, at, it->actor);
 }
 
 static int
@@ -219,14 +203,13 @@ events_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 }
 
 #define EVENTS_DEF(ops_name, ops_context) { \
-	.ops = { \
-		.name = ops_name, \
-		.context = ops_context, \
-		.draw = events_draw, \
-		.key = events_key, \
-		.on_event = list_screen_event, \
-		.free = list_screen_free, \
-	}, \
+	.ops = LIST_SCREEN_OPS(ops_name, ops_context, events_key), \
+	.cols = cols, \
+	.n_cols = C_COUNT, \
+	.sorted = C_TIME, \
+	.draw_row = draw_row, \
+	.empty = N_("No events yet."), \
+	.draw_head = draw_head, \
 	.priv_size = sizeof(struct events), \
 	.row_size = sizeof(struct event_item), \
 	.row_clear = row_clear, \

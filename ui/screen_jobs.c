@@ -121,53 +121,28 @@ state_attr(struct ui *ui, enum job_state st)
 }
 
 static void
-jobs_draw(struct screen *s, struct ui *ui)
+draw_row(struct ui *ui, int y, const struct table_layout *l, const void *row,
+    attr_t at)
 {
-	struct jobs *j = s->priv;
-	struct table_layout l;
+	const struct job_item *it = row;
 	char buf[64];
-	int i, y, page = ui->body_rows - 1;
-	attr_t at;
 
-	list_view_clamp(&j->ls.lv, page);
-	table_layout(cols, C_COUNT, ui->cols, &l);
-	table_draw_header(ui, ui->body_top, cols, &l, C_ID, 1);
-	for (i = 0; i < page && j->ls.lv.top + i < (int)j->ls.n; i++) {
-		const struct job_item *it = row(j, j->ls.lv.top + i);
-		int sel = j->ls.lv.top + i == j->ls.lv.sel;
-
-		y = ui->body_top + 1 + i;
-		at = sel ? ui->theme.attr[TH_SELECTED] : A_NORMAL;
-		if (sel)
-			table_fill_row(ui, y, at);
-		snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
-		table_draw_cell(ui, y, cols, &l, C_ID, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_KIND, at, it->kind);
-		snprintf(buf, sizeof(buf), "#%lld", (long long)it->target);
-		table_draw_cell(ui, y, cols, &l, C_TARGET, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_STATE, at |
-		    state_attr(ui, it->state), store_job_state_name(it->state));
-		if (it->steps > 0)
-			snprintf(buf, sizeof(buf), "%d/%d", it->step, it->steps);
-		else
-			snprintf(buf, sizeof(buf), "-");
-		table_draw_cell(ui, y, cols, &l, C_STEP, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_PROGRESS, at, it->progress);
-		timefmt_utc(it->updated, 1, buf, sizeof(buf));
-		buf[16] = '\0';
-		table_draw_cell(ui, y, cols, &l, C_UPDATED, at, buf);
-	}
-	s->rows_y = ui->body_top + 1;
-	s->rows_n = i;
-	s->hint[0] = '\0';
-	if (j->ls.n == 0) {
-		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,
-		    ui->theme.attr[TH_DIM], _("No jobs yet."));
-		return;
-	}
-	s->cursor_y = ui->body_top + 1 + j->ls.lv.sel - j->ls.lv.top;
-	snprintf(s->hint, sizeof(s->hint), j->ls.truncated ? "%d/%zu+" : "%d/%zu",
-	    j->ls.lv.sel + 1, j->ls.n);
+	snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
+	table_draw_cell(ui, y, cols, l, C_ID, at, buf);
+	table_draw_cell(ui, y, cols, l, C_KIND, at, it->kind);
+	snprintf(buf, sizeof(buf), "#%lld", (long long)it->target);
+	table_draw_cell(ui, y, cols, l, C_TARGET, at, buf);
+	table_draw_cell(ui, y, cols, l, C_STATE, at |
+	    state_attr(ui, it->state), store_job_state_name(it->state));
+	if (it->steps > 0)
+		snprintf(buf, sizeof(buf), "%d/%d", it->step, it->steps);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	table_draw_cell(ui, y, cols, l, C_STEP, at, buf);
+	table_draw_cell(ui, y, cols, l, C_PROGRESS, at, it->progress);
+	timefmt_utc(it->updated, 1, buf, sizeof(buf));
+	buf[16] = '\0';
+	table_draw_cell(ui, y, cols, l, C_UPDATED, at, buf);
 }
 
 /* The job a cancel dialog asks about (the list may reload meanwhile). */
@@ -248,14 +223,13 @@ jobs_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 }
 
 static const struct list_def jobs_def = {
-	.ops = {
-		.name = N_("Jobs"),
-		.context = KM_ANY | KM_LIST | KM_JOBS,
-		.draw = jobs_draw,
-		.key = jobs_key,
-		.on_event = list_screen_event,
-		.free = list_screen_free,
-	},
+	.ops = LIST_SCREEN_OPS(N_("Jobs"), KM_ANY | KM_LIST | KM_JOBS, jobs_key),
+	.cols = cols,
+	.n_cols = C_COUNT,
+	.sorted = C_ID,
+	.descending = 1,
+	.draw_row = draw_row,
+	.empty = N_("No jobs yet."),
 	.priv_size = sizeof(struct jobs),
 	.row_size = sizeof(struct job_item),
 	.max_rows = JOBS_MAX,

@@ -15,8 +15,17 @@
 #include "widget_table.h"
 
 struct list_def {
-	/* .on_event = list_screen_event and .free = list_screen_free. */
-	struct screen_ops ops;
+	struct screen_ops ops;	/* LIST_SCREEN_OPS(...) */
+	const struct table_col *cols;
+	int n_cols;
+	int sorted, descending;	/* the heading's sort arrow (sorted -1: none) */
+	/* Draws one row's cells at y in attribute at (the bar is painted). */
+	void (*draw_row)(struct ui *ui, int y, const struct table_layout *l,
+	    const void *row, attr_t at);
+	/* Drawn when there are no rows (N_()-marked); the second read-only, may be NULL. */
+	const char *empty, *empty_readonly;
+	/* May be NULL: draws lines above the table, returns how many. */
+	int (*draw_head)(void *priv, struct ui *ui);
 	size_t priv_size;	/* the private struct, a struct list_screen first */
 	size_t row_size;
 	size_t max_rows;	/* rows kept at most (then truncated); 0: no limit */
@@ -26,6 +35,13 @@ struct list_def {
 	/* Rows a page shows; NULL for the body less the heading line. */
 	int (*page)(void *priv, struct ui *ui);
 };
+
+/* A list_def's ops: the screen's own name, context and key, the shared rest. */
+#define LIST_SCREEN_OPS(ops_name, ops_context, key_fn) { \
+	.name = (ops_name), .context = (ops_context), \
+	.draw = list_screen_draw, .key = (key_fn), \
+	.on_event = list_screen_event, .free = list_screen_free, \
+}
 
 struct list_screen {
 	const struct list_def *def;
@@ -61,6 +77,13 @@ void *list_screen_selected(const struct list_screen *ls);
 
 /* Rows one page of s shows. */
 int list_screen_page(struct screen *s, struct ui *ui);
+
+/*
+ * The list screens' draw: the head, the headings, a page of rows with the
+ * selection bar, the rows for the mouse, the cursor and the "n/N" hint;
+ * the empty text when there are no rows.
+ */
+void list_screen_draw(struct screen *s, struct ui *ui);
 
 /* The list screens' on_event: a resize keeps the selection in view, any
  * other event reloads. Returns UI_* flags. */

@@ -118,55 +118,29 @@ load(void *priv, struct ui *ui)
 }
 
 static void
-orders_draw(struct screen *s, struct ui *ui)
+draw_row(struct ui *ui, int y, const struct table_layout *l, const void *row,
+    attr_t at)
 {
-	struct orders *o = s->priv;
-	struct table_layout l;
+	const struct order_item *it = row;
 	char buf[64];
-	int i, y, page = ui->body_rows - 1;
-	attr_t at, st;
+	attr_t st = at;
 
-	list_view_clamp(&o->ls.lv, page);
-	table_layout(cols, C_COUNT, ui->cols, &l);
-	table_draw_header(ui, ui->body_top, cols, &l, C_ID, 1);
-	for (i = 0; i < page && o->ls.lv.top + i < (int)o->ls.n; i++) {
-		const struct order_item *it = row(o, o->ls.lv.top + i);
-		int sel = o->ls.lv.top + i == o->ls.lv.sel;
-
-		y = ui->body_top + 1 + i;
-		at = sel ? ui->theme.attr[TH_SELECTED] : A_NORMAL;
-		st = at;
-		if (strcmp(it->status, "invalid") == 0 || it->has_error)
-			st |= ui->theme.attr[TH_EXPIRED];
-		if (sel)
-			table_fill_row(ui, y, at);
-		snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
-		table_draw_cell(ui, y, cols, &l, C_ID, at, buf);
-		snprintf(buf, sizeof(buf), "#%lld", (long long)it->account_id);
-		table_draw_cell(ui, y, cols, &l, C_ACCOUNT, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_STATUS, st, it->status);
-		table_draw_cell(ui, y, cols, &l, C_NAMES, at, it->names);
-		timefmt_utc(it->updated, 1, buf, sizeof(buf));
-		buf[16] = '\0';	/* to the minute */
-		table_draw_cell(ui, y, cols, &l, C_UPDATED, at, buf);
-		if (it->cert_id != 0)
-			snprintf(buf, sizeof(buf), "#%lld",
-			    (long long)it->cert_id);
-		else
-			snprintf(buf, sizeof(buf), "-");
-		table_draw_cell(ui, y, cols, &l, C_CERT, at, buf);
-	}
-	s->rows_y = ui->body_top + 1;
-	s->rows_n = i;
-	s->hint[0] = '\0';
-	if (o->ls.n == 0) {
-		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,
-		    ui->theme.attr[TH_DIM], _("No orders yet."));
-		return;
-	}
-	s->cursor_y = ui->body_top + 1 + o->ls.lv.sel - o->ls.lv.top;
-	snprintf(s->hint, sizeof(s->hint), o->ls.truncated ? "%d/%zu+" : "%d/%zu",
-	    o->ls.lv.sel + 1, o->ls.n);
+	if (strcmp(it->status, "invalid") == 0 || it->has_error)
+		st |= ui->theme.attr[TH_EXPIRED];
+	snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
+	table_draw_cell(ui, y, cols, l, C_ID, at, buf);
+	snprintf(buf, sizeof(buf), "#%lld", (long long)it->account_id);
+	table_draw_cell(ui, y, cols, l, C_ACCOUNT, at, buf);
+	table_draw_cell(ui, y, cols, l, C_STATUS, st, it->status);
+	table_draw_cell(ui, y, cols, l, C_NAMES, at, it->names);
+	timefmt_utc(it->updated, 1, buf, sizeof(buf));
+	buf[16] = '\0';	/* to the minute */
+	table_draw_cell(ui, y, cols, l, C_UPDATED, at, buf);
+	if (it->cert_id != 0)
+		snprintf(buf, sizeof(buf), "#%lld", (long long)it->cert_id);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	table_draw_cell(ui, y, cols, l, C_CERT, at, buf);
 }
 
 static int
@@ -191,14 +165,13 @@ orders_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 }
 
 static const struct list_def orders_def = {
-	.ops = {
-		.name = N_("Orders"),
-		.context = KM_ANY | KM_LIST,
-		.draw = orders_draw,
-		.key = orders_key,
-		.on_event = list_screen_event,
-		.free = list_screen_free,
-	},
+	.ops = LIST_SCREEN_OPS(N_("Orders"), KM_ANY | KM_LIST, orders_key),
+	.cols = cols,
+	.n_cols = C_COUNT,
+	.sorted = C_ID,
+	.descending = 1,
+	.draw_row = draw_row,
+	.empty = N_("No orders yet."),
 	.priv_size = sizeof(struct orders),
 	.row_size = sizeof(struct order_item),
 	.max_rows = ORDERS_MAX,
