@@ -605,6 +605,42 @@ out:
 	return rc;
 }
 
+/* The new-certificate form (N_()-marked; the account is filled in). */
+static const struct dialog_field new_cert_fields[F_COUNT] = {
+	[F_NAMES] = { .label = N_("Names"),
+	    .hint = N_("DNS names or IPs, separated by commas or spaces") },
+	[F_CHALLENGE] = { .label = N_("Challenge"), .choices = challenges,
+	    .hint = N_("Space or Left/Right picks") },
+	[F_PORT] = { .label = N_("Port"),
+	    .hint = N_("responder port (empty: 80, tls-alpn-01 443)") },
+	[F_ADDR] = { .label = N_("Address"),
+	    .hint = N_("responder address (empty: all)") },
+	[F_WEBROOT] = { .label = N_("Webroot"),
+	    .hint = N_("http-01: write files under this directory instead") },
+	[F_DNS_HOOK] = { .label = N_("DNS hook"),
+	    .hint = N_("dns-01: program run as PROG add|del RECORD VALUE") },
+	[F_DNS_RESOLVER] = { .label = N_("DNS resolver"),
+	    .hint = N_("dns-01: wait until host:port serves the record") },
+	[F_DNS_TIMEOUT] = { .label = N_("DNS timeout"),
+	    .hint = N_("dns-01: seconds to wait (empty: 120)") },
+	[F_KEY] = { .label = N_("Key type"), .choices = key_types,
+	    .hint = N_("Space or Left/Right picks") },
+	[F_KEY_FILE] = { .label = N_("Key file"),
+	    .hint = N_("use this private key (empty: a fresh one)") },
+	[F_ACCOUNT] = { .label = N_("Account"),
+	    .hint = N_("account ID (see :accounts)") },
+	[F_PROFILE] = { .label = N_("Profile"),
+	    .hint = N_("a certificate profile the CA offers (optional)") },
+	[F_CHAIN] = { .label = N_("Preferred chain"),
+	    .hint = N_("issuer CN of the root to prefer (optional)") },
+	[F_FULLCHAIN] = { .label = N_("Fullchain to"),
+	    .hint = N_("deploy: write the full chain to this file") },
+	[F_DEPLOY_KEY] = { .label = N_("Key to"),
+	    .hint = N_("deploy: write the private key to this file") },
+	[F_RELOAD] = { .label = N_("Reload command"),
+	    .hint = N_("deploy: run after (no shell; split at spaces)") },
+};
+
 int
 actions_new_cert(struct ui *ui)
 {
@@ -618,42 +654,8 @@ actions_new_cert(struct ui *ui)
 	err_clear(&e);
 	if (store_account_default(ui->st, &id, &e) == 0)
 		snprintf(acct, sizeof(acct), "%lld", (long long)id);
-	memset(f, 0, sizeof(f));
-	f[F_NAMES].label = _("Names");
-	f[F_NAMES].hint = _("DNS names or IPs, separated by commas or spaces");
-	f[F_CHALLENGE].label = _("Challenge");
-	f[F_CHALLENGE].choices = challenges;
-	f[F_CHALLENGE].hint = _("Space or Left/Right picks");
-	f[F_PORT].label = _("Port");
-	f[F_PORT].hint = _("responder port (empty: 80, tls-alpn-01 443)");
-	f[F_ADDR].label = _("Address");
-	f[F_ADDR].hint = _("responder address (empty: all)");
-	f[F_WEBROOT].label = _("Webroot");
-	f[F_WEBROOT].hint = _("http-01: write files under this directory instead");
-	f[F_DNS_HOOK].label = _("DNS hook");
-	f[F_DNS_HOOK].hint = _("dns-01: program run as PROG add|del RECORD VALUE");
-	f[F_DNS_RESOLVER].label = _("DNS resolver");
-	f[F_DNS_RESOLVER].hint = _("dns-01: wait until host:port serves the record");
-	f[F_DNS_TIMEOUT].label = _("DNS timeout");
-	f[F_DNS_TIMEOUT].hint = _("dns-01: seconds to wait (empty: 120)");
-	f[F_KEY].label = _("Key type");
-	f[F_KEY].choices = key_types;
-	f[F_KEY].hint = _("Space or Left/Right picks");
-	f[F_KEY_FILE].label = _("Key file");
-	f[F_KEY_FILE].hint = _("use this private key (empty: a fresh one)");
-	f[F_ACCOUNT].label = _("Account");
-	f[F_ACCOUNT].hint = _("account ID (see :accounts)");
+	dialog_fields_from(f, new_cert_fields, F_COUNT);
 	f[F_ACCOUNT].value = acct;
-	f[F_PROFILE].label = _("Profile");
-	f[F_PROFILE].hint = _("a certificate profile the CA offers (optional)");
-	f[F_CHAIN].label = _("Preferred chain");
-	f[F_CHAIN].hint = _("issuer CN of the root to prefer (optional)");
-	f[F_FULLCHAIN].label = _("Fullchain to");
-	f[F_FULLCHAIN].hint = _("deploy: write the full chain to this file");
-	f[F_DEPLOY_KEY].label = _("Key to");
-	f[F_DEPLOY_KEY].hint = _("deploy: write the private key to this file");
-	f[F_RELOAD].label = _("Reload command");
-	f[F_RELOAD].hint = _("deploy: run after (no shell; split at spaces)");
 	return dialog_form(ui, _("New certificate"), f, F_COUNT,
 	    new_cert_submit, NULL, NULL) | UI_HANDLED;
 }

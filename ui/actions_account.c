@@ -257,6 +257,28 @@ out:
 	return rc;
 }
 
+/* The new-account form (N_()-marked; the CA's URL is filled in). */
+static const struct dialog_field new_fields[F_COUNT] = {
+	[F_URL] = { .label = N_("Directory URL"),
+	    .hint = N_("ACME directory (https://...) or a name such as "
+	    "letsencrypt") },
+	[F_BUNDLE] = { .label = N_("CA bundle"),
+	    .hint = N_("PEM file to trust for HTTPS (empty: the CA's stored "
+	    "one)") },
+	[F_CONTACTS] = { .label = N_("Contacts"),
+	    .hint = N_("e-mail addresses, separated by commas") },
+	[F_KEY] = { .label = N_("Key type"), .choices = key_types,
+	    .hint = N_("Space or Left/Right picks") },
+	[F_TOS] = { .label = N_("Terms"), .choices = tos_choices,
+	    .hint = N_("Space ticks; the CA requires it") },
+	[F_KID] = { .label = N_("EAB key ID"),
+	    .hint = N_("if the CA asks for external account binding (else "
+	    "empty)") },
+	[F_HMAC] = { .label = N_("EAB HMAC key"),
+	    .hint = N_("the HMAC key that goes with the key ID (hidden)"),
+	    .masked = 1 },
+};
+
 int
 actions_account_new(struct ui *ui, const char *ca_url)
 {
@@ -267,28 +289,8 @@ actions_account_new(struct ui *ui, const char *ca_url)
 	tos_choices[0] = _("[ ] I agree to the CA's terms of service");
 	tos_choices[1] = _("[x] I agree to the CA's terms of service");
 	tos_choices[2] = NULL;
-	memset(f, 0, sizeof(f));
-	f[F_URL].label = _("Directory URL");
+	dialog_fields_from(f, new_fields, F_COUNT);
 	f[F_URL].value = ca_url;
-	f[F_URL].hint = _("ACME directory (https://...) or a name "
-	    "such as letsencrypt");
-	f[F_BUNDLE].label = _("CA bundle");
-	f[F_BUNDLE].hint = _("PEM file to trust for HTTPS (empty: the "
-	    "CA's stored one)");
-	f[F_CONTACTS].label = _("Contacts");
-	f[F_CONTACTS].hint = _("e-mail addresses, separated by commas");
-	f[F_KEY].label = _("Key type");
-	f[F_KEY].choices = key_types;
-	f[F_KEY].hint = _("Space or Left/Right picks");
-	f[F_TOS].label = _("Terms");
-	f[F_TOS].choices = tos_choices;
-	f[F_TOS].hint = _("Space ticks; the CA requires it");
-	f[F_KID].label = _("EAB key ID");
-	f[F_KID].hint = _("if the CA asks for external account "
-	    "binding (else empty)");
-	f[F_HMAC].label = _("EAB HMAC key");
-	f[F_HMAC].hint = _("the HMAC key that goes with the key ID (hidden)");
-	f[F_HMAC].masked = 1;
 	return dialog_form(ui, _("New account"), f, F_COUNT, new_submit, NULL,
 	    NULL) | UI_HANDLED;
 }

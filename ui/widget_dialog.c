@@ -421,6 +421,19 @@ form_click(struct ui_modal *m, struct ui *ui, int y, int x, int twice)
 	return UI_REDRAW;
 }
 
+void
+dialog_fields_from(struct dialog_field *f, const struct dialog_field *tmpl,
+    int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		f[i] = tmpl[i];
+		f[i].label = _(tmpl[i].label);
+		f[i].hint = tmpl[i].hint != NULL ? _(tmpl[i].hint) : NULL;
+	}
+}
+
 int
 dialog_form(struct ui *ui, const char *title,
     const struct dialog_field *fields, int n,

@@ -34,6 +34,13 @@ struct dialog_field {
 };
 
 /*
+ * Copies n fields from tmpl, whose labels and hints are N_()-marked, into
+ * f with the labels and hints translated.
+ */
+void dialog_fields_from(struct dialog_field *f,
+    const struct dialog_field *tmpl, int n);
+
+/*
  * Opens a form. A field per two lines when that fits, else one per line,
  * scrolling to keep the selected one in view when even that does not.
  * Tab/Down and Shift-Tab/Up move between fields, Left/Right
