@@ -43,21 +43,50 @@ ui_clock_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-struct screen *
-screen_alloc(struct ui *ui, const struct screen_ops *ops, size_t priv_size)
+/*
+ * A zeroed object of size bytes and its zeroed private part (*priv), or
+ * NULL with "out of memory" on the status line.
+ */
+static void *
+alloc_with_priv(struct ui *ui, size_t size, size_t priv_size, void **priv)
 {
-	struct screen *s = calloc(1, sizeof(*s));
-	void *priv = calloc(1, priv_size);
+	void *p = calloc(1, size);
 
-	if (s == NULL || priv == NULL) {
-		free(s);
-		free(priv);
+	*priv = calloc(1, priv_size);
+	if (p == NULL || *priv == NULL) {
+		free(p);
+		free(*priv);
+		*priv = NULL;
 		ui_message(ui, 1, "%s", _("out of memory"));
 		return NULL;
 	}
+	return p;
+}
+
+struct screen *
+screen_alloc(struct ui *ui, const struct screen_ops *ops, size_t priv_size)
+{
+	void *priv;
+	struct screen *s = alloc_with_priv(ui, sizeof(*s), priv_size, &priv);
+
+	if (s == NULL)
+		return NULL;
 	s->ops = ops;
 	s->priv = priv;
 	return s;
+}
+
+struct ui_modal *
+ui_modal_alloc(struct ui *ui, size_t priv_size)
+{
+	void *priv;
+	struct ui_modal *m = alloc_with_priv(ui, sizeof(*m), priv_size, &priv);
+
+	if (m == NULL)
+		return NULL;
+	m->priv = priv;
+	m->cursor_y = -1;
+	return m;
 }
 
 void

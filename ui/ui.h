@@ -154,6 +154,14 @@ int ui_was_interrupted(struct ui *ui);
 /* Draws text at (y, x) fitted to width columns with attribute a. */
 void ui_put(struct ui *ui, int y, int x, int width, attr_t a, const char *text);
 
+/*
+ * A new dialog with a zeroed private part of priv_size bytes (m->priv)
+ * and no cursor, or NULL with "out of memory" on the status line. The
+ * caller sets the functions (free frees priv) and opens it with
+ * ui_open_modal, which then owns it.
+ */
+struct ui_modal *ui_modal_alloc(struct ui *ui, size_t priv_size);
+
 /* Opens dialog m (taking ownership; a second one is refused and freed). Returns UI_REDRAW. */
 int ui_open_modal(struct ui *ui, struct ui_modal *m);
 
