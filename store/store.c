@@ -432,6 +432,36 @@ store_error(struct store *st, struct err *e, const char *what)
 	return -1;
 }
 
+int
+store_data_version(struct store *st, int64_t *out, struct err *e)
+{
+	sqlite3_stmt *s = store_stmt(st, "PRAGMA data_version", e);
+
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		store_error(st, e, "data_version");
+		sqlite3_reset(s);
+		return -1;
+	}
+	*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+void
+store_set_progress_guard(struct store *st, int ops, int (*cb)(void *),
+    void *arg)
+{
+	sqlite3_progress_handler(st->db, ops, cb, arg);
+}
+
+void
+store_clear_progress_guard(struct store *st)
+{
+	sqlite3_progress_handler(st->db, 0, NULL, NULL);
+}
+
 sqlite3_stmt *
 store_stmt(struct store *st, const char *sql, struct err *e)
 {

@@ -6,6 +6,8 @@
 #ifndef CERTDECK_STORE_H
 #define CERTDECK_STORE_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 #include "err.h"
@@ -56,6 +58,23 @@ int store_error(struct store *st, struct err *e, const char *what);
  * statement is owned by the store.
  */
 sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct err *e);
+
+/*
+ * Reads PRAGMA data_version, a number that changes when another connection
+ * commits. Returns 0 and *out, or -1 (e filled; *out untouched).
+ */
+int store_data_version(struct store *st, int64_t *out, struct err *e);
+
+/*
+ * Calls cb(arg) every ops steps of the statement running on this
+ * connection; when cb returns non-zero the statement stops and fails as
+ * interrupted. One guard per connection: a new one replaces the old.
+ */
+void store_set_progress_guard(struct store *st, int ops, int (*cb)(void *),
+    void *arg);
+
+/* Removes the progress guard (none is fine). */
+void store_clear_progress_guard(struct store *st);
 
 /* Current time in seconds; tests may override it with CERTDECK_NOW. */
 long long store_now(void);

@@ -179,8 +179,7 @@ static const struct {
 #define N_REASONS (int)(sizeof(reasons) / sizeof(reasons[0]))
 
 static int
-revoke_confirm(struct ui *ui, void *arg, char *const *values, char *err,
-    size_t errlen)
+revoke_confirm(struct ui *ui, void *arg, char *const *values, struct err *e)
 {
 	struct revoke_req *r = arg;
 	cJSON *p;
@@ -188,7 +187,7 @@ revoke_confirm(struct ui *ui, void *arg, char *const *values, char *err,
 	int rc;
 
 	if (strcmp(values[0], r->name) != 0) {
-		snprintf(err, errlen, _("that is not '%s'; Esc cancels"),
+		err_set(e, ERR_INPUT, _("that is not '%s'; Esc cancels"),
 		    r->name);
 		return -1;
 	}
@@ -200,7 +199,7 @@ revoke_confirm(struct ui *ui, void *arg, char *const *values, char *err,
 	params = cJSON_PrintUnformatted(p);
 	cJSON_Delete(p);
 	if (params == NULL) {
-		snprintf(err, errlen, "%s", _("out of memory"));
+		err_set(e, ERR_IO, "%s", _("out of memory"));
 		return -1;
 	}
 	rc = queue_each(ui, JOB_REVOKE, params, &r->id, 1);
@@ -307,17 +306,17 @@ has_space(const char *s)
 
 /*
  * Checks an absolute path to a file whose directory exists. Returns 0, or
- * -1 with err filled (what names the field).
+ * -1 with e filled (what names the field).
  */
 static int
-check_file_path(const char *what, const char *path, char *err, size_t errlen)
+check_file_path(const char *what, const char *path, struct err *e)
 {
 	char dir[LINE_EDIT_MAX + 1];
 	struct stat sb;
 	char *slash;
 
 	if (path[0] != '/' || path[strlen(path) - 1] == '/') {
-		snprintf(err, errlen, _("%s: give an absolute file path"), what);
+		err_set(e, ERR_INPUT, _("%s: give an absolute file path"), what);
 		return -1;
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -327,11 +326,11 @@ check_file_path(const char *what, const char *path, char *err, size_t errlen)
 	else
 		*slash = '\0';
 	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
-		snprintf(err, errlen, _("%s: its directory does not exist"), what);
+		err_set(e, ERR_INPUT, _("%s: its directory does not exist"), what);
 		return -1;
 	}
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		snprintf(err, errlen, _("%s: that is a directory"), what);
+		err_set(e, ERR_INPUT, _("%s: that is a directory"), what);
 		return -1;
 	}
 	return 0;
@@ -340,21 +339,21 @@ check_file_path(const char *what, const char *path, char *err, size_t errlen)
 /*
  * A program to run: a bare name (searched in PATH) or an absolute path to
  * an executable file. A relative path is refused: the worker that runs it
- * may have another working directory. Returns 0, or -1 with err filled.
+ * may have another working directory. Returns 0, or -1 with e filled.
  */
 static int
-check_program(const char *what, const char *prog, char *err, size_t errlen)
+check_program(const char *what, const char *prog, struct err *e)
 {
 	struct stat sb;
 
 	if (strchr(prog, '/') == NULL)
 		return 0;
 	if (prog[0] != '/') {
-		snprintf(err, errlen, _("%s: give an absolute path"), what);
+		err_set(e, ERR_INPUT, _("%s: give an absolute path"), what);
 		return -1;
 	}
 	if (stat(prog, &sb) == -1 || !S_ISREG(sb.st_mode) || access(prog, X_OK) == -1) {
-		snprintf(err, errlen, _("%s: not an executable file"), what);
+		err_set(e, ERR_INPUT, _("%s: not an executable file"), what);
 		return -1;
 	}
 	return 0;
@@ -380,10 +379,10 @@ resolvers_ok(const char *list)
  * The "deploy" object for the issue job's params: {"fullchain", "key",
  * "reload": [argv]} (the reload command split at spaces, run without a
  * shell). Returns 0 and *out (NULL when nothing is to be deployed), or
- * -1 with err filled.
+ * -1 with e filled.
  */
 static int
-deploy_spec(char *const *v, cJSON **out, char *err, size_t errlen)
+deploy_spec(char *const *v, cJSON **out, struct err *e)
 {
 	char buf[LINE_EDIT_MAX + 1], *p = buf, *tok;
 	cJSON *spec, *argv;
@@ -391,19 +390,19 @@ deploy_spec(char *const *v, cJSON **out, char *err, size_t errlen)
 	*out = NULL;
 	if (v[F_FULLCHAIN][0] == '\0' && v[F_DEPLOY_KEY][0] == '\0') {
 		if (v[F_RELOAD][0] != '\0') {
-			snprintf(err, errlen, "%s", _("Reload command: needs Fullchain "
+			err_set(e, ERR_INPUT, "%s", _("Reload command: needs Fullchain "
 			    "to or Key to"));
 			return -1;
 		}
 		return 0;
 	}
 	if ((v[F_FULLCHAIN][0] != '\0' &&
-	    check_file_path(_("Fullchain to"), v[F_FULLCHAIN], err, errlen) == -1) ||
+	    check_file_path(_("Fullchain to"), v[F_FULLCHAIN], e) == -1) ||
 	    (v[F_DEPLOY_KEY][0] != '\0' &&
-	    check_file_path(_("Key to"), v[F_DEPLOY_KEY], err, errlen) == -1))
+	    check_file_path(_("Key to"), v[F_DEPLOY_KEY], e) == -1))
 		return -1;
 	if (strcmp(v[F_FULLCHAIN], v[F_DEPLOY_KEY]) == 0) {
-		snprintf(err, errlen, "%s", _("Fullchain to and Key to name the same "
+		err_set(e, ERR_INPUT, "%s", _("Fullchain to and Key to name the same "
 		    "file"));
 		return -1;
 	}
@@ -422,7 +421,7 @@ deploy_spec(char *const *v, cJSON **out, char *err, size_t errlen)
 			if (*tok == '\0')
 				continue;
 			if (cJSON_GetArraySize(argv) == 0 &&
-			    check_program(_("Reload command"), tok, err, errlen) == -1) {
+			    check_program(_("Reload command"), tok, e) == -1) {
 				cJSON_Delete(spec);
 				return -1;
 			}
@@ -436,14 +435,13 @@ deploy_spec(char *const *v, cJSON **out, char *err, size_t errlen)
 oom_spec:
 	cJSON_Delete(spec);
 oom:
-	snprintf(err, errlen, "%s", _("out of memory"));
+	err_set(e, ERR_IO, "%s", _("out of memory"));
 	return -1;
 }
 
-/* Checks the challenge fields and fills set from them. Returns 0, or -1 with err. */
+/* Checks the challenge fields and fills set from them. Returns 0, or -1 with e filled. */
 static int
-challenge_settings(char *const *v, struct issue_settings *set, char *err,
-    size_t errlen)
+challenge_settings(char *const *v, struct issue_settings *set, struct err *e)
 {
 	const char *ch = v[F_CHALLENGE];
 	struct stat sb;
@@ -456,20 +454,20 @@ challenge_settings(char *const *v, struct issue_settings *set, char *err,
 		goto oom;
 	if (strcmp(ch, "dns-01") == 0) {
 		if (v[F_DNS_HOOK][0] == '\0') {
-			snprintf(err, errlen, "%s", _("DNS hook: dns-01 needs a hook "
+			err_set(e, ERR_INPUT, "%s", _("DNS hook: dns-01 needs a hook "
 			    "program"));
 			return -1;
 		}
-		if (check_program(_("DNS hook"), v[F_DNS_HOOK], err, errlen) == -1)
+		if (check_program(_("DNS hook"), v[F_DNS_HOOK], e) == -1)
 			return -1;
 		if (v[F_DNS_RESOLVER][0] != '\0' && !resolvers_ok(v[F_DNS_RESOLVER])) {
-			snprintf(err, errlen, "%s", _("DNS resolver: write host:port, "
+			err_set(e, ERR_INPUT, "%s", _("DNS resolver: write host:port, "
 			    "several with commas"));
 			return -1;
 		}
 		if (v[F_DNS_TIMEOUT][0] != '\0') {
 			if (parse_num(v[F_DNS_TIMEOUT], 65535, &timeout) == -1) {
-				snprintf(err, errlen, _("DNS timeout: '%s' is not a number "
+				err_set(e, ERR_INPUT, _("DNS timeout: '%s' is not a number "
 				    "of seconds"), v[F_DNS_TIMEOUT]);
 				return -1;
 			}
@@ -482,7 +480,7 @@ challenge_settings(char *const *v, struct issue_settings *set, char *err,
 		return 0;
 	}
 	if (v[F_PORT][0] != '\0' && parse_num(v[F_PORT], 65535, &port) == -1) {
-		snprintf(err, errlen, _("Port: '%s' is not a port number"), v[F_PORT]);
+		err_set(e, ERR_INPUT, _("Port: '%s' is not a port number"), v[F_PORT]);
 		return -1;
 	}
 	if (strcmp(ch, "tls-alpn-01") == 0) {
@@ -498,11 +496,11 @@ challenge_settings(char *const *v, struct issue_settings *set, char *err,
 		goto oom;
 	if (v[F_WEBROOT][0] != '\0') {
 		if (v[F_WEBROOT][0] != '/') {
-			snprintf(err, errlen, "%s", _("Webroot: give an absolute path"));
+			err_set(e, ERR_INPUT, "%s", _("Webroot: give an absolute path"));
 			return -1;
 		}
 		if (stat(v[F_WEBROOT], &sb) == -1 || !S_ISDIR(sb.st_mode)) {
-			snprintf(err, errlen, "%s", _("Webroot: not a directory"));
+			err_set(e, ERR_INPUT, "%s", _("Webroot: not a directory"));
 			return -1;
 		}
 		if ((set->webroot = strdup(v[F_WEBROOT])) == NULL)
@@ -510,13 +508,12 @@ challenge_settings(char *const *v, struct issue_settings *set, char *err,
 	}
 	return 0;
 oom:
-	snprintf(err, errlen, "%s", _("out of memory"));
+	err_set(e, ERR_IO, "%s", _("out of memory"));
 	return -1;
 }
 
 static int
-new_cert_submit(struct ui *ui, void *arg, char *const *values, char *err,
-    size_t errlen)
+new_cert_submit(struct ui *ui, void *arg, char *const *values, struct err *e)
 {
 	struct issue_settings set = { 0 };
 	char names_buf[LINE_EDIT_MAX + 1];
@@ -527,26 +524,26 @@ new_cert_submit(struct ui *ui, void *arg, char *const *values, char *err,
 	size_t n, key_len = 0;
 	long acct;
 	int64_t order_id, job_id;
-	struct err e;
+	struct err se;
 	int rc = -1;
 
 	(void)arg;
-	err_clear(&e);
+	err_clear(&se);
 	snprintf(names_buf, sizeof(names_buf), "%s", values[F_NAMES]);
 	if ((n = split_names(names_buf, names, 64)) == 0) {
-		snprintf(err, errlen, "%s", _("Names: give at least one name"));
+		err_set(e, ERR_INPUT, "%s", _("Names: give at least one name"));
 		return -1;
 	}
-	if (challenge_settings(values, &set, err, errlen) == -1)
+	if (challenge_settings(values, &set, e) == -1)
 		goto out;
 	if (parse_num(values[F_ACCOUNT], 0x7fffffffL, &acct) == -1) {
-		snprintf(err, errlen, "%s", _("Account: give an account ID "
+		err_set(e, ERR_INPUT, "%s", _("Account: give an account ID "
 		    "(see :accounts)"));
 		goto out;
 	}
 	if (values[F_PROFILE][0] != '\0') {
 		if (has_space(values[F_PROFILE])) {
-			snprintf(err, errlen, "%s", _("Profile: one name, no spaces"));
+			err_set(e, ERR_INPUT, "%s", _("Profile: one name, no spaces"));
 			goto out;
 		}
 		profile = values[F_PROFILE];
@@ -558,16 +555,16 @@ new_cert_submit(struct ui *ui, void *arg, char *const *values, char *err,
 		goto oom;
 	if (values[F_KEY_FILE][0] != '\0') {
 		if (values[F_KEY_FILE][0] != '/') {
-			snprintf(err, errlen, "%s", _("Key file: give an absolute path"));
+			err_set(e, ERR_INPUT, "%s", _("Key file: give an absolute path"));
 			goto out;
 		}
 		if (fileio_read(values[F_KEY_FILE], 1024 * 1024, &key_pem, &key_len,
-		    &e) != 0 || issue_key_check(key_pem, &e) != 0) {
-			snprintf(err, errlen, _("Key file: %s"), e.msg);
+		    &se) != 0 || issue_key_check(key_pem, &se) != 0) {
+			err_set(e, ERR_INPUT, _("Key file: %s"), se.msg);
 			goto out;
 		}
 	}
-	if (deploy_spec(values, &spec, err, errlen) == -1)
+	if (deploy_spec(values, &spec, e) == -1)
 		goto out;
 	if (spec != NULL) {
 		if ((p = cJSON_CreateObject()) == NULL)
@@ -578,17 +575,17 @@ new_cert_submit(struct ui *ui, void *arg, char *const *values, char *err,
 			goto oom;
 	}
 	if (issue_order_create(ui->st, acct, names, n, profile, NULL, &set,
-	    &order_id, &e) != 0) {
-		snprintf(err, errlen, "%s", e.msg);
+	    &order_id, &se) != 0) {
+		*e = se;
 		goto out;
 	}
-	if (key_pem != NULL && issue_order_set_key(ui->st, order_id, key_pem, &e) != 0) {
-		snprintf(err, errlen, _("Key file: %s"), e.msg);
+	if (key_pem != NULL && issue_order_set_key(ui->st, order_id, key_pem, &se) != 0) {
+		err_set(e, ERR_INPUT, _("Key file: %s"), se.msg);
 		goto out;
 	}
 	if (store_job_add(ui->st, JOB_ISSUE, order_id, params, 0, ui->actor,
-	    &job_id, &e) != 0) {
-		snprintf(err, errlen, "%s", e.msg);
+	    &job_id, &se) != 0) {
+		*e = se;
 		goto out;
 	}
 	ui_message(ui, 0, _("queued job #%lld (order #%lld)"),
@@ -596,7 +593,7 @@ new_cert_submit(struct ui *ui, void *arg, char *const *values, char *err,
 	rc = UI_REDRAW;
 	goto out;
 oom:
-	snprintf(err, errlen, "%s", _("out of memory"));
+	err_set(e, ERR_IO, "%s", _("out of memory"));
 out:
 	issue_settings_clear(&set);
 	if (key_pem != NULL)
@@ -607,6 +604,42 @@ out:
 	cJSON_Delete(p);
 	return rc;
 }
+
+/* The new-certificate form (N_()-marked; the account is filled in). */
+static const struct dialog_field new_cert_fields[F_COUNT] = {
+	[F_NAMES] = { .label = N_("Names"),
+	    .hint = N_("DNS names or IPs, separated by commas or spaces") },
+	[F_CHALLENGE] = { .label = N_("Challenge"), .choices = challenges,
+	    .hint = N_("Space or Left/Right picks") },
+	[F_PORT] = { .label = N_("Port"),
+	    .hint = N_("responder port (empty: 80, tls-alpn-01 443)") },
+	[F_ADDR] = { .label = N_("Address"),
+	    .hint = N_("responder address (empty: all)") },
+	[F_WEBROOT] = { .label = N_("Webroot"),
+	    .hint = N_("http-01: write files under this directory instead") },
+	[F_DNS_HOOK] = { .label = N_("DNS hook"),
+	    .hint = N_("dns-01: program run as PROG add|del RECORD VALUE") },
+	[F_DNS_RESOLVER] = { .label = N_("DNS resolver"),
+	    .hint = N_("dns-01: wait until host:port serves the record") },
+	[F_DNS_TIMEOUT] = { .label = N_("DNS timeout"),
+	    .hint = N_("dns-01: seconds to wait (empty: 120)") },
+	[F_KEY] = { .label = N_("Key type"), .choices = key_types,
+	    .hint = N_("Space or Left/Right picks") },
+	[F_KEY_FILE] = { .label = N_("Key file"),
+	    .hint = N_("use this private key (empty: a fresh one)") },
+	[F_ACCOUNT] = { .label = N_("Account"),
+	    .hint = N_("account ID (see :accounts)") },
+	[F_PROFILE] = { .label = N_("Profile"),
+	    .hint = N_("a certificate profile the CA offers (optional)") },
+	[F_CHAIN] = { .label = N_("Preferred chain"),
+	    .hint = N_("issuer CN of the root to prefer (optional)") },
+	[F_FULLCHAIN] = { .label = N_("Fullchain to"),
+	    .hint = N_("deploy: write the full chain to this file") },
+	[F_DEPLOY_KEY] = { .label = N_("Key to"),
+	    .hint = N_("deploy: write the private key to this file") },
+	[F_RELOAD] = { .label = N_("Reload command"),
+	    .hint = N_("deploy: run after (no shell; split at spaces)") },
+};
 
 int
 actions_new_cert(struct ui *ui)
@@ -621,42 +654,8 @@ actions_new_cert(struct ui *ui)
 	err_clear(&e);
 	if (store_account_default(ui->st, &id, &e) == 0)
 		snprintf(acct, sizeof(acct), "%lld", (long long)id);
-	memset(f, 0, sizeof(f));
-	f[F_NAMES].label = _("Names");
-	f[F_NAMES].hint = _("DNS names or IPs, separated by commas or spaces");
-	f[F_CHALLENGE].label = _("Challenge");
-	f[F_CHALLENGE].choices = challenges;
-	f[F_CHALLENGE].hint = _("Space or Left/Right picks");
-	f[F_PORT].label = _("Port");
-	f[F_PORT].hint = _("responder port (empty: 80, tls-alpn-01 443)");
-	f[F_ADDR].label = _("Address");
-	f[F_ADDR].hint = _("responder address (empty: all)");
-	f[F_WEBROOT].label = _("Webroot");
-	f[F_WEBROOT].hint = _("http-01: write files under this directory instead");
-	f[F_DNS_HOOK].label = _("DNS hook");
-	f[F_DNS_HOOK].hint = _("dns-01: program run as PROG add|del RECORD VALUE");
-	f[F_DNS_RESOLVER].label = _("DNS resolver");
-	f[F_DNS_RESOLVER].hint = _("dns-01: wait until host:port serves the record");
-	f[F_DNS_TIMEOUT].label = _("DNS timeout");
-	f[F_DNS_TIMEOUT].hint = _("dns-01: seconds to wait (empty: 120)");
-	f[F_KEY].label = _("Key type");
-	f[F_KEY].choices = key_types;
-	f[F_KEY].hint = _("Space or Left/Right picks");
-	f[F_KEY_FILE].label = _("Key file");
-	f[F_KEY_FILE].hint = _("use this private key (empty: a fresh one)");
-	f[F_ACCOUNT].label = _("Account");
-	f[F_ACCOUNT].hint = _("account ID (see :accounts)");
+	dialog_fields_from(f, new_cert_fields, F_COUNT);
 	f[F_ACCOUNT].value = acct;
-	f[F_PROFILE].label = _("Profile");
-	f[F_PROFILE].hint = _("a certificate profile the CA offers (optional)");
-	f[F_CHAIN].label = _("Preferred chain");
-	f[F_CHAIN].hint = _("issuer CN of the root to prefer (optional)");
-	f[F_FULLCHAIN].label = _("Fullchain to");
-	f[F_FULLCHAIN].hint = _("deploy: write the full chain to this file");
-	f[F_DEPLOY_KEY].label = _("Key to");
-	f[F_DEPLOY_KEY].hint = _("deploy: write the private key to this file");
-	f[F_RELOAD].label = _("Reload command");
-	f[F_RELOAD].hint = _("deploy: run after (no shell; split at spaces)");
 	return dialog_form(ui, _("New certificate"), f, F_COUNT,
 	    new_cert_submit, NULL, NULL) | UI_HANDLED;
 }

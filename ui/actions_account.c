@@ -22,34 +22,34 @@
 
 #define MAX_CONTACTS 16
 
-/* Queues kind for target. Returns UI_REDRAW, or -1 with err filled. */
+/* Queues kind for target. Returns UI_REDRAW, or -1 with e filled. */
 static int
 queue(struct ui *ui, const char *kind, int64_t target, const cJSON *params,
-    char *err, size_t errlen)
+    struct err *e)
 {
 	char *text = params != NULL ? cJSON_PrintUnformatted(params) : NULL;
 	char num[32];
 	int64_t job;
-	struct err e;
+	struct err se;
 	int p;
 
-	err_clear(&e);
+	err_clear(&se);
 	if (params != NULL && text == NULL) {
-		snprintf(err, errlen, "%s", _("out of memory"));
+		err_set(e, ERR_IO, "%s", _("out of memory"));
 		return -1;
 	}
-	p = target > 0 ? store_job_pending(ui->st, kind, target, &e) : 0;
+	p = target > 0 ? store_job_pending(ui->st, kind, target, &se) : 0;
 	if (p == 0)
-		p = store_job_add(ui->st, kind, target, text, 0, ui->actor, &job, &e);
+		p = store_job_add(ui->st, kind, target, text, 0, ui->actor, &job, &se);
 	else if (p == 1)
-		snprintf(e.msg, sizeof(e.msg), "%s", _("a job for it is already queued"));
+		snprintf(se.msg, sizeof(se.msg), "%s", _("a job for it is already queued"));
 	if (text != NULL) {
 		/* The params may hold an EAB HMAC key (memset could be elided). */
 		OPENSSL_cleanse(text, strlen(text));
 		free(text);
 	}
 	if (p != 0) {
-		snprintf(err, errlen, "%s", e.msg);
+		*e = se;
 		return -1;
 	}
 	snprintf(num, sizeof(num), "#%lld", (long long)job);
@@ -61,10 +61,11 @@ queue(struct ui *ui, const char *kind, int64_t target, const cJSON *params,
 static int
 queue_msg(struct ui *ui, const char *kind, int64_t target, const cJSON *params)
 {
-	char err[256];
+	struct err e;
 
-	if (queue(ui, kind, target, params, err, sizeof(err)) == -1) {
-		ui_message(ui, 1, "%s", err);
+	err_clear(&e);
+	if (queue(ui, kind, target, params, &e) == -1) {
+		ui_message(ui, 1, "%s", e.msg);
 		return UI_REDRAW;
 	}
 	return UI_REDRAW;
@@ -131,17 +132,17 @@ email_ok(const char *s)
 
 /*
  * Parses "a@b, c@d" (commas or blanks; "mailto:" optional) into an array
- * of "mailto:" URIs. Returns it, or NULL with err filled.
+ * of "mailto:" URIs. Returns it, or NULL with e filled.
  */
 static cJSON *
-parse_contacts(const char *text, char *err, size_t errlen)
+parse_contacts(const char *text, struct err *e)
 {
 	char buf[LINE_EDIT_MAX], uri[LINE_EDIT_MAX + 8], *p = buf, *tok;
 	cJSON *arr = cJSON_CreateArray();
 	int n = 0;
 
 	if (arr == NULL) {
-		snprintf(err, errlen, "%s", _("out of memory"));
+		err_set(e, ERR_IO, "%s", _("out of memory"));
 		return NULL;
 	}
 	snprintf(buf, sizeof(buf), "%s", text);
@@ -151,12 +152,12 @@ parse_contacts(const char *text, char *err, size_t errlen)
 		if (strncmp(tok, "mailto:", 7) == 0)
 			tok += 7;
 		if (!email_ok(tok)) {
-			snprintf(err, errlen, _("Contacts: '%s' is not an e-mail "
+			err_set(e, ERR_INPUT, _("Contacts: '%s' is not an e-mail "
 			    "address"), tok);
 			goto fail;
 		}
 		if (++n > MAX_CONTACTS) {
-			snprintf(err, errlen, _("Contacts: at most %d addresses"),
+			err_set(e, ERR_INPUT, _("Contacts: at most %d addresses"),
 			    MAX_CONTACTS);
 			goto fail;
 		}
@@ -192,8 +193,7 @@ base64url_ok(const char *s)
 }
 
 static int
-new_submit(struct ui *ui, void *arg, char *const *values, char *err,
-    size_t errlen)
+new_submit(struct ui *ui, void *arg, char *const *values, struct err *e)
 {
 	char *url = trim(values[F_URL]), *bundle = trim(values[F_BUNDLE]);
 	char *kid = trim(values[F_KID]), *hmac = trim(values[F_HMAC]);
@@ -203,40 +203,40 @@ new_submit(struct ui *ui, void *arg, char *const *values, char *err,
 
 	(void)arg;
 	if (*url == '\0') {
-		snprintf(err, errlen, "%s", _("Directory URL: give the CA's "
+		err_set(e, ERR_INPUT, "%s", _("Directory URL: give the CA's "
 		    "directory URL (https://...)"));
 		return -1;
 	}
 	/* A name like "letsencrypt" is expanded; anything else must be https. */
 	if (account_server_url(url) == url && strncmp(url, "https://", 8) != 0) {
-		snprintf(err, errlen, _("Directory URL: '%s' is neither an "
+		err_set(e, ERR_INPUT, _("Directory URL: '%s' is neither an "
 		    "https:// URL nor a known CA name"), url);
 		return -1;
 	}
 	if (*bundle != '\0' && (realpath(bundle, abs) == NULL ||
 	    access(abs, R_OK) != 0)) {
-		snprintf(err, errlen, _("CA bundle: cannot read '%s'"), bundle);
+		err_set(e, ERR_INPUT, _("CA bundle: cannot read '%s'"), bundle);
 		return -1;
 	}
-	if ((contacts = parse_contacts(values[F_CONTACTS], err, errlen)) == NULL)
+	if ((contacts = parse_contacts(values[F_CONTACTS], e)) == NULL)
 		return -1;
 	if (strcmp(values[F_TOS], tos_choices[1]) != 0) {
-		snprintf(err, errlen, "%s", _("Tick 'I agree to the CA's terms of "
+		err_set(e, ERR_INPUT, "%s", _("Tick 'I agree to the CA's terms of "
 		    "service' (Space) to go on"));
 		goto out;
 	}
 	if ((*kid == '\0') != (*hmac == '\0')) {
-		snprintf(err, errlen, "%s", _("EAB: give both the key ID and the "
+		err_set(e, ERR_INPUT, "%s", _("EAB: give both the key ID and the "
 		    "HMAC key, or neither"));
 		goto out;
 	}
 	if (*hmac != '\0' && !base64url_ok(hmac)) {
-		snprintf(err, errlen, "%s", _("EAB HMAC key: use the base64url "
+		err_set(e, ERR_INPUT, "%s", _("EAB HMAC key: use the base64url "
 		    "text your CA gave"));
 		goto out;
 	}
 	if ((p = cJSON_CreateObject()) == NULL) {
-		snprintf(err, errlen, "%s", _("out of memory"));
+		err_set(e, ERR_IO, "%s", _("out of memory"));
 		goto out;
 	}
 	cJSON_AddStringToObject(p, "server", url);
@@ -250,12 +250,34 @@ new_submit(struct ui *ui, void *arg, char *const *values, char *err,
 		cJSON_AddStringToObject(p, "eab_kid", kid);
 		cJSON_AddStringToObject(p, "eab_hmac_key", hmac);
 	}
-	rc = queue(ui, JOB_ACCOUNT_NEW, 0, p, err, errlen);
+	rc = queue(ui, JOB_ACCOUNT_NEW, 0, p, e);
 out:
 	cJSON_Delete(contacts);
 	cJSON_Delete(p);
 	return rc;
 }
+
+/* The new-account form (N_()-marked; the CA's URL is filled in). */
+static const struct dialog_field new_fields[F_COUNT] = {
+	[F_URL] = { .label = N_("Directory URL"),
+	    .hint = N_("ACME directory (https://...) or a name such as "
+	    "letsencrypt") },
+	[F_BUNDLE] = { .label = N_("CA bundle"),
+	    .hint = N_("PEM file to trust for HTTPS (empty: the CA's stored "
+	    "one)") },
+	[F_CONTACTS] = { .label = N_("Contacts"),
+	    .hint = N_("e-mail addresses, separated by commas") },
+	[F_KEY] = { .label = N_("Key type"), .choices = key_types,
+	    .hint = N_("Space or Left/Right picks") },
+	[F_TOS] = { .label = N_("Terms"), .choices = tos_choices,
+	    .hint = N_("Space ticks; the CA requires it") },
+	[F_KID] = { .label = N_("EAB key ID"),
+	    .hint = N_("if the CA asks for external account binding (else "
+	    "empty)") },
+	[F_HMAC] = { .label = N_("EAB HMAC key"),
+	    .hint = N_("the HMAC key that goes with the key ID (hidden)"),
+	    .masked = 1 },
+};
 
 int
 actions_account_new(struct ui *ui, const char *ca_url)
@@ -267,28 +289,8 @@ actions_account_new(struct ui *ui, const char *ca_url)
 	tos_choices[0] = _("[ ] I agree to the CA's terms of service");
 	tos_choices[1] = _("[x] I agree to the CA's terms of service");
 	tos_choices[2] = NULL;
-	memset(f, 0, sizeof(f));
-	f[F_URL].label = _("Directory URL");
+	dialog_fields_from(f, new_fields, F_COUNT);
 	f[F_URL].value = ca_url;
-	f[F_URL].hint = _("ACME directory (https://...) or a name "
-	    "such as letsencrypt");
-	f[F_BUNDLE].label = _("CA bundle");
-	f[F_BUNDLE].hint = _("PEM file to trust for HTTPS (empty: the "
-	    "CA's stored one)");
-	f[F_CONTACTS].label = _("Contacts");
-	f[F_CONTACTS].hint = _("e-mail addresses, separated by commas");
-	f[F_KEY].label = _("Key type");
-	f[F_KEY].choices = key_types;
-	f[F_KEY].hint = _("Space or Left/Right picks");
-	f[F_TOS].label = _("Terms");
-	f[F_TOS].choices = tos_choices;
-	f[F_TOS].hint = _("Space ticks; the CA requires it");
-	f[F_KID].label = _("EAB key ID");
-	f[F_KID].hint = _("if the CA asks for external account "
-	    "binding (else empty)");
-	f[F_HMAC].label = _("EAB HMAC key");
-	f[F_HMAC].hint = _("the HMAC key that goes with the key ID (hidden)");
-	f[F_HMAC].masked = 1;
 	return dialog_form(ui, _("New account"), f, F_COUNT, new_submit, NULL,
 	    NULL) | UI_HANDLED;
 }
@@ -300,22 +302,21 @@ struct account_req {
 };
 
 static int
-edit_submit(struct ui *ui, void *arg, char *const *values, char *err,
-    size_t errlen)
+edit_submit(struct ui *ui, void *arg, char *const *values, struct err *e)
 {
 	struct account_req *r = arg;
 	cJSON *p, *contacts;
 	int rc;
 
-	if ((contacts = parse_contacts(values[0], err, errlen)) == NULL)
+	if ((contacts = parse_contacts(values[0], e)) == NULL)
 		return -1;
 	if ((p = cJSON_CreateObject()) == NULL) {
 		cJSON_Delete(contacts);
-		snprintf(err, errlen, "%s", _("out of memory"));
+		err_set(e, ERR_IO, "%s", _("out of memory"));
 		return -1;
 	}
 	cJSON_AddItemToObject(p, "contacts", contacts);
-	rc = queue(ui, JOB_ACCOUNT_UPDATE, r->id, p, err, errlen);
+	rc = queue(ui, JOB_ACCOUNT_UPDATE, r->id, p, e);
 	cJSON_Delete(p);
 	return rc;
 }
@@ -409,18 +410,17 @@ actions_account_rollover(struct ui *ui, int64_t id)
 /* ---- deactivate ---- */
 
 static int
-deactivate_confirm(struct ui *ui, void *arg, char *const *values, char *err,
-    size_t errlen)
+deactivate_confirm(struct ui *ui, void *arg, char *const *values, struct err *e)
 {
 	struct account_req *r = arg;
 	char num[32];
 
 	snprintf(num, sizeof(num), "%lld", (long long)r->id);
 	if (strcmp(trim(values[0]), num) != 0) {
-		snprintf(err, errlen, _("that is not '%s'; Esc cancels"), num);
+		err_set(e, ERR_INPUT, _("that is not '%s'; Esc cancels"), num);
 		return -1;
 	}
-	return queue(ui, JOB_ACCOUNT_DEACTIVATE, r->id, NULL, err, errlen);
+	return queue(ui, JOB_ACCOUNT_DEACTIVATE, r->id, NULL, e);
 }
 
 static int

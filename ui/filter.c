@@ -78,7 +78,7 @@ parse_span(const char *s, long long *out)
 
 /* Matches a status word or a unique prefix of one. */
 static int
-parse_status(const char *s, enum filter_status *out, char *err, size_t n)
+parse_status(const char *s, enum filter_status *out, struct err *e)
 {
 	size_t len = strlen(s);
 	int i, found = -1;
@@ -90,7 +90,7 @@ parse_status(const char *s, enum filter_status *out, char *err, size_t n)
 		}
 		if (strncasecmp(s, status_names[i], len) == 0) {
 			if (found != -1) {
-				snprintf(err, n, _("status:%s is ambiguous (%s or "
+				err_set(e, ERR_INPUT, _("status:%s is ambiguous (%s or "
 				    "%s?)"), s, status_names[found],
 				    status_names[i]);
 				return -1;
@@ -99,7 +99,7 @@ parse_status(const char *s, enum filter_status *out, char *err, size_t n)
 		}
 	}
 	if (found == -1) {
-		snprintf(err, n, _("unknown status '%s' (valid, expiring, "
+		err_set(e, ERR_INPUT, _("unknown status '%s' (valid, expiring, "
 		    "expired, revoked, replaced or failed)"), s);
 		return -1;
 	}
@@ -121,7 +121,7 @@ set_text(char **slot, const char *s, struct filter *f)
 }
 
 static int
-parse_term(const char *t, struct filter *f, char *err, size_t n)
+parse_term(const char *t, struct filter *f, struct err *e)
 {
 	enum filter_status st;
 	long long span;
@@ -137,7 +137,7 @@ parse_term(const char *t, struct filter *f, char *err, size_t n)
 		if (*v == '\0')
 			return 0;
 		if (parse_span(v, &span) == -1) {
-			snprintf(err, n, _("'%s': give a time like 30d, 12h or "
+			err_set(e, ERR_INPUT, _("'%s': give a time like 30d, 12h or "
 			    "2w"), t);
 			return -1;
 		}
@@ -155,7 +155,7 @@ parse_term(const char *t, struct filter *f, char *err, size_t n)
 	if (strncasecmp(t, "status:", 7) == 0) {
 		if (t[7] == '\0')
 			return 0;
-		if (parse_status(t + 7, &st, err, n) == -1)
+		if (parse_status(t + 7, &st, e) == -1)
 			return -1;
 		if (f->status != FILTER_STATUS_ANY && f->status != st)
 			f->contradictory = 1;
@@ -177,7 +177,7 @@ parse_term(const char *t, struct filter *f, char *err, size_t n)
 		errno = 0;
 		id = strtoll(v, &end, 10);
 		if (errno != 0 || *end != '\0' || id <= 0) {
-			snprintf(err, n, _("'%s': an account is a number, as "
+			err_set(e, ERR_INPUT, _("'%s': an account is a number, as "
 			    "on the Accounts screen"), t);
 			return -1;
 		}
@@ -187,7 +187,7 @@ parse_term(const char *t, struct filter *f, char *err, size_t n)
 		return 0;
 	}
 	if (f->n_names == FILTER_MAX_NAMES) {
-		snprintf(err, n, _("at most %d name terms"), FILTER_MAX_NAMES);
+		err_set(e, ERR_INPUT, _("at most %d name terms"), FILTER_MAX_NAMES);
 		return -1;
 	}
 	if ((f->names[f->n_names] = strdup(t)) == NULL)
@@ -197,15 +197,14 @@ parse_term(const char *t, struct filter *f, char *err, size_t n)
 }
 
 int
-filter_parse(const char *text, struct filter *f, char *err, size_t err_len)
+filter_parse(const char *text, struct filter *f, struct err *e)
 {
 	char term[256];
 	const char *p = text, *start;
 	size_t len;
 
 	memset(f, 0, sizeof(*f));
-	if (err_len > 0)
-		err[0] = '\0';
+	err_clear(e);
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -216,15 +215,15 @@ filter_parse(const char *text, struct filter *f, char *err, size_t err_len)
 			p++;
 		len = (size_t)(p - start);
 		if (len >= sizeof(term)) {
-			snprintf(err, err_len, "%s", _("a filter term is too "
+			err_set(e, ERR_INPUT, "%s", _("a filter term is too "
 			    "long"));
 			goto fail;
 		}
 		memcpy(term, start, len);
 		term[len] = '\0';
-		if (parse_term(term, f, err, err_len) == -1) {
-			if (err_len > 0 && err[0] == '\0')
-				snprintf(err, err_len, "%s", _("out of memory"));
+		if (parse_term(term, f, e) == -1) {
+			if (e->kind == ERR_NONE)
+				err_set(e, ERR_IO, "%s", _("out of memory"));
 			goto fail;
 		}
 	}

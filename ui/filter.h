@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "store_cert.h"
 
 #define FILTER_MAX_NAMES 8
@@ -52,9 +53,9 @@ const char *filter_status_name(enum filter_status s);
 
 /*
  * Parses text into f (zeroed first; release with filter_clear). Returns 0,
- * or -1 with a translated message in err (f is then cleared).
+ * or -1 with e filled (f is then cleared).
  */
-int filter_parse(const char *text, struct filter *f, char *err, size_t err_len);
+int filter_parse(const char *text, struct filter *f, struct err *e);
 
 /* Frees f's strings and zeroes it. */
 void filter_clear(struct filter *f);

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "actions.h"
 #include "actions_account.h"
 #include "format.h"
@@ -18,6 +17,7 @@
 #include "store_acme.h"
 #include "timefmt.h"
 #include "ui.h"
+#include "screen_list.h"
 #include "widget_table.h"
 
 struct account_item {
@@ -30,9 +30,7 @@ struct account_item {
 };
 
 struct accounts {
-	struct account_item *rows;
-	size_t n, cap;
-	struct list_view lv;
+	struct list_screen ls;	/* rows of struct account_item */
 };
 
 enum col { C_ID, C_STATUS, C_CONTACT, C_CA, C_KEY, C_CREATED, C_COUNT };
@@ -47,17 +45,20 @@ static const struct table_col cols[C_COUNT] = {
 };
 
 static void
-rows_clear(struct accounts *a)
+row_clear(void *row)
 {
-	size_t i;
+	struct account_item *it = row;
 
-	for (i = 0; i < a->n; i++) {
-		free(a->rows[i].status);
-		free(a->rows[i].ca);
-		free(a->rows[i].key_type);
-		free(a->rows[i].contacts);
-	}
-	a->n = 0;
+	free(it->status);
+	free(it->ca);
+	free(it->key_type);
+	free(it->contacts);
+}
+
+static struct account_item *
+row(const struct accounts *a, int i)
+{
+	return list_screen_row(&a->ls, (size_t)i);
 }
 
 /* The contacts cell: "a@b, c@d", or "-". Returns text to free(). */
@@ -74,17 +75,10 @@ static int
 collect(const struct account_row *r, void *arg)
 {
 	struct accounts *a = arg;
-	struct account_item *grown, *it;
+	struct account_item *it;
 
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 16;
-
-		if ((grown = realloc(a->rows, cap * sizeof(*grown))) == NULL)
-			return 1;
-		a->rows = grown;
-		a->cap = cap;
-	}
-	it = &a->rows[a->n++];
+	if ((it = list_screen_add(&a->ls)) == NULL)
+		return 1;
 	it->id = r->id;
 	it->status = strdup(r->status != NULL ? r->status : "-");
 	it->ca = strdup(r->ca_url != NULL ? r->ca_url : "-");
@@ -95,69 +89,44 @@ collect(const struct account_row *r, void *arg)
 }
 
 static int
-load(struct accounts *a, struct ui *ui)
+load(void *priv, struct ui *ui)
 {
+	struct accounts *a = priv;
 	struct err e;
 
-	rows_clear(a);
+	list_screen_reset(&a->ls);
 	err_clear(&e);
 	if (store_account_list(ui->st, collect, a, &e) == -1)
 		ui_message(ui, 1, "%s", e.msg);
-	a->lv.n = (int)a->n;
-	list_view_clamp(&a->lv, ui->body_rows - 1);
+	a->ls.lv.n = (int)a->ls.n;
+	list_view_clamp(&a->ls.lv, ui->body_rows - 1);
 	return UI_REDRAW;
 }
 
 static void
-accounts_draw(struct screen *s, struct ui *ui)
+draw_row(struct ui *ui, int y, const struct table_layout *l, const void *row,
+    attr_t at)
 {
-	struct accounts *a = s->priv;
-	struct table_layout l;
+	const struct account_item *it = row;
 	char buf[64];
-	int i, y, page = ui->body_rows - 1;
-	attr_t at;
 
-	list_view_clamp(&a->lv, page);
-	table_layout(cols, C_COUNT, ui->cols, &l);
-	table_draw_header(ui, ui->body_top, cols, &l, -1, 0);
-	for (i = 0; i < page && a->lv.top + i < (int)a->n; i++) {
-		const struct account_item *it = &a->rows[a->lv.top + i];
-		int sel = a->lv.top + i == a->lv.sel;
-
-		y = ui->body_top + 1 + i;
-		at = sel ? ui->theme.attr[TH_SELECTED] : A_NORMAL;
-		if (sel)
-			table_fill_row(ui, y, at);
-		snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
-		table_draw_cell(ui, y, cols, &l, C_ID, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_STATUS, at |
-		    (strcmp(it->status, "valid") != 0 ?
-		    ui->theme.attr[TH_DIM] : 0), it->status);
-		table_draw_cell(ui, y, cols, &l, C_CONTACT, at, it->contacts);
-		table_draw_cell(ui, y, cols, &l, C_CA, at, it->ca);
-		table_draw_cell(ui, y, cols, &l, C_KEY, at, it->key_type);
-		timefmt_utc(it->created, 0, buf, sizeof(buf));
-		table_draw_cell(ui, y, cols, &l, C_CREATED, at, buf);
-	}
-	s->rows_y = ui->body_top + 1;
-	s->rows_n = i;
-	s->hint[0] = '\0';
-	if (a->n == 0) {
-		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,
-		    ui->theme.attr[TH_DIM], ui->readonly ? _("No accounts yet: "
-		    "'certdeck account new' creates one.") : _("No accounts yet: "
-		    "n (or 'certdeck account new') creates one."));
-		return;
-	}
-	s->cursor_y = ui->body_top + 1 + a->lv.sel - a->lv.top;
-	snprintf(s->hint, sizeof(s->hint), "%d/%zu", a->lv.sel + 1, a->n);
+	snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
+	table_draw_cell(ui, y, cols, l, C_ID, at, buf);
+	table_draw_cell(ui, y, cols, l, C_STATUS, at |
+	    (strcmp(it->status, "valid") != 0 ?
+	    ui->theme.attr[TH_DIM] : 0), it->status);
+	table_draw_cell(ui, y, cols, l, C_CONTACT, at, it->contacts);
+	table_draw_cell(ui, y, cols, l, C_CA, at, it->ca);
+	table_draw_cell(ui, y, cols, l, C_KEY, at, it->key_type);
+	timefmt_utc(it->created, 0, buf, sizeof(buf));
+	table_draw_cell(ui, y, cols, l, C_CREATED, at, buf);
 }
 
 /* The account actions, on the selected row (new: prefilled with its CA). */
 static int
 account_action(struct accounts *a, struct ui *ui, enum ui_action act)
 {
-	const struct account_item *it = a->n > 0 ? &a->rows[a->lv.sel] : NULL;
+	const struct account_item *it = list_screen_selected(&a->ls);
 
 	if (actions_refused(ui, act))
 		return UI_HANDLED | UI_REDRAW;
@@ -180,10 +149,10 @@ accounts_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 	int flags;
 
 	if (act == ACT_OPEN) {
-		if (a->n == 0)
+		if (a->ls.n == 0)
 			return UI_HANDLED;
 		snprintf(filter, sizeof(filter), "account:%lld",
-		    (long long)a->rows[a->lv.sel].id);
+		    (long long)row(a, a->ls.lv.sel)->id);
 		flags = ui_show_base(ui, UI_BASE_CERTS);
 		return flags | ui_set_filter(ui, filter) | UI_HANDLED;
 	}
@@ -194,51 +163,29 @@ accounts_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 	case ACT_ACCOUNT_DEACTIVATE:
 		return account_action(a, ui, act);
 	default:
-		return list_view_key(&a->lv, act, ui->body_rows - 1);
+		return list_view_key(&a->ls.lv, act, ui->body_rows - 1);
 	}
 }
 
-static int
-accounts_event(struct screen *s, struct ui *ui, enum ui_event ev)
-{
-	if (ev == UI_EV_RESIZE) {
-		list_view_clamp(&((struct accounts *)s->priv)->lv,
-		    ui->body_rows - 1);
-		return UI_REDRAW;
-	}
-	return load(s->priv, ui);
-}
-
-static void
-accounts_free(struct screen *s)
-{
-	struct accounts *a = s->priv;
-
-	if (a == NULL)
-		return;
-	rows_clear(a);
-	free(a->rows);
-	free(a);
-}
-
-static const struct screen_ops accounts_ops = {
-	.name = N_("Accounts"),
-	.context = KM_ANY | KM_LIST | KM_ACCOUNTS,
-	.draw = accounts_draw,
-	.key = accounts_key,
-	.on_event = accounts_event,
-	.free = accounts_free,
+static const struct list_def accounts_def = {
+	.ops = LIST_SCREEN_OPS(N_("Accounts"), KM_ANY | KM_LIST | KM_ACCOUNTS,
+	    accounts_key),
+	.cols = cols,
+	.n_cols = C_COUNT,
+	.sorted = -1,
+	.draw_row = draw_row,
+	.empty = N_("No accounts yet: n (or 'certdeck account new') creates "
+	    "one."),
+	.empty_readonly = N_("No accounts yet: 'certdeck account new' creates "
+	    "one."),
+	.priv_size = sizeof(struct accounts),
+	.row_size = sizeof(struct account_item),
+	.row_clear = row_clear,
+	.load = load,
 };
 
 struct screen *
 screen_accounts_new(struct ui *ui)
 {
-	struct screen *s = screen_alloc(ui, &accounts_ops, sizeof(struct accounts));
-	struct accounts *a;
-
-	if (s == NULL)
-		return NULL;
-	a = s->priv;
-	load(a, ui);
-	return s;
+	return list_screen_open(ui, &accounts_def);
 }

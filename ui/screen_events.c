@@ -16,6 +16,7 @@
 #include "store_job.h"
 #include "timefmt.h"
 #include "ui.h"
+#include "screen_list.h"
 #include "widget_table.h"
 
 /* The audit log shows the newest this many. */
@@ -32,10 +33,8 @@ struct event_item {
 };
 
 struct events {
+	struct list_screen ls;	/* rows of struct event_item */
 	int64_t job_id;		/* 0: all */
-	struct event_item *rows;
-	size_t n, cap;
-	struct list_view lv;
 	int loaded;
 	char head[HEAD_MAX][300];	/* the job's summary and error */
 	int n_head;
@@ -53,32 +52,22 @@ static const struct table_col cols[C_COUNT] = {
 };
 
 static void
-rows_clear(struct events *v)
+row_clear(void *row)
 {
-	size_t i;
+	struct event_item *it = row;
 
-	for (i = 0; i < v->n; i++) {
-		free(v->rows[i].message);
-		free(v->rows[i].actor);
-	}
-	v->n = 0;
+	free(it->message);
+	free(it->actor);
 }
 
 static int
 collect(const struct event_row *r, void *arg)
 {
 	struct events *v = arg;
-	struct event_item *grown, *it;
+	struct event_item *it;
 
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 64;
-
-		if ((grown = realloc(v->rows, cap * sizeof(*grown))) == NULL)
-			return 1;
-		v->rows = grown;
-		v->cap = cap;
-	}
-	it = &v->rows[v->n++];
+	if ((it = list_screen_add(&v->ls)) == NULL)
+		return 1;
 	it->time = r->time;
 	it->job_id = r->job_id;
 	snprintf(it->level, sizeof(it->level), "%s", r->level != NULL ?
@@ -134,87 +123,74 @@ load_head(struct events *v, struct ui *ui)
 }
 
 static int
-page_rows(struct events *v, struct ui *ui)
+page_rows(void *priv, struct ui *ui)
 {
+	struct events *v = priv;
 	int p = ui->body_rows - 1 - v->n_head;
 
 	return p > 1 ? p : 1;
 }
 
 static int
-load(struct events *v, struct ui *ui)
+load(void *priv, struct ui *ui)
 {
+	struct events *v = priv;
 	struct err e;
-	int at_end = !v->loaded || v->lv.sel >= v->lv.n - 1;
+	int at_end = !v->loaded || v->ls.lv.sel >= v->ls.lv.n - 1;
 
-	rows_clear(v);
+	list_screen_reset(&v->ls);
 	err_clear(&e);
 	if (v->job_id > 0)
 		load_head(v, ui);
 	if (store_event_list(ui->st, v->job_id, v->job_id > 0 ? 0 :
 	    EVENTS_MAX, collect, v, &e) == -1)
 		ui_message(ui, 1, "%s", e.msg);
-	v->lv.n = (int)v->n;
+	v->ls.lv.n = (int)v->ls.n;
 	/* Like tail -f: at the bottom, the view follows new events. */
 	if (at_end)
-		v->lv.sel = v->lv.n - 1;
+		v->ls.lv.sel = v->ls.lv.n - 1;
 	v->loaded = 1;
-	list_view_clamp(&v->lv, page_rows(v, ui));
+	list_view_clamp(&v->ls.lv, page_rows(v, ui));
 	return UI_REDRAW;
 }
 
-static void
-events_draw(struct screen *s, struct ui *ui)
+/* The job's summary and error (one job's events only). */
+static int
+draw_head(void *priv, struct ui *ui)
 {
-	struct events *v = s->priv;
-	struct table_layout l;
-	char buf[64];
-	int i, y, page = page_rows(v, ui), y0;
-	attr_t at;
+	struct events *v = priv;
+	int i;
 
 	for (i = 0; i < v->n_head; i++)
 		ui_put(ui, ui->body_top + i, 1, ui->cols - 2, i == 0 ? A_BOLD :
 		    ui->theme.attr[TH_ERROR], v->head[i]);
-	y0 = ui->body_top + v->n_head;
-	list_view_clamp(&v->lv, page);
-	table_layout(cols, C_COUNT, ui->cols, &l);
-	table_draw_header(ui, y0, cols, &l, C_TIME, 0);
-	for (i = 0; i < page && v->lv.top + i < (int)v->n; i++) {
-		const struct event_item *it = &v->rows[v->lv.top + i];
-		int sel = v->lv.top + i == v->lv.sel;
+	return v->n_head;
+}
 
-		y = y0 + 1 + i;
-		at = sel ? ui->theme.attr[TH_SELECTED] : A_NORMAL;
-		if (sel)
-			table_fill_row(ui, y, at);
-		timefmt_utc(it->time, 1, buf, sizeof(buf));
-		table_draw_cell(ui, y, cols, &l, C_TIME, at, buf);
-		if (it->job_id > 0)
-			snprintf(buf, sizeof(buf), "%lld", (long long)it->job_id);
-		else
-			snprintf(buf, sizeof(buf), "-");
-		table_draw_cell(ui, y, cols, &l, C_JOB, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_LEVEL, at |
-		    (strcmp(it->level, "error") == 0 ?
-		    ui->theme.attr[TH_REVOKED] : 0), it->level);
-		if (it->steps > 0)
-			snprintf(buf, sizeof(buf), "%d/%d", it->step, it->steps);
-		else
-			snprintf(buf, sizeof(buf), "-");
-		table_draw_cell(ui, y, cols, &l, C_STEP, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_MESSAGE, at, it->message);
-		table_draw_cell(ui, y, cols, &l, C_ACTOR, at, it->actor);
-	}
-	s->rows_y = y0 + 1;
-	s->rows_n = i;
-	s->hint[0] = '\0';
-	if (v->n == 0) {
-		ui_put(ui, y0 + 2, 2, ui->cols - 4, ui->theme.attr[TH_DIM],
-		    _("No events yet."));
-		return;
-	}
-	s->cursor_y = y0 + 1 + v->lv.sel - v->lv.top;
-	snprintf(s->hint, sizeof(s->hint), "%d/%zu", v->lv.sel + 1, v->n);
+static void
+draw_row(struct ui *ui, int y, const struct table_layout *l, const void *row,
+    attr_t at)
+{
+	const struct event_item *it = row;
+	char buf[64];
+
+	timefmt_utc(it->time, 1, buf, sizeof(buf));
+	table_draw_cell(ui, y, cols, l, C_TIME, at, buf);
+	if (it->job_id > 0)
+		snprintf(buf, sizeof(buf), "%lld", (long long)it->job_id);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	table_draw_cell(ui, y, cols, l, C_JOB, at, buf);
+	table_draw_cell(ui, y, cols, l, C_LEVEL, at |
+	    (strcmp(it->level, "error") == 0 ?
+	    ui->theme.attr[TH_REVOKED] : 0), it->level);
+	if (it->steps > 0)
+		snprintf(buf, sizeof(buf), "%d/%d", it->step, it->steps);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	table_draw_cell(ui, y, cols, l, C_STEP, at, buf);
+	table_draw_cell(ui, y, cols, l, C_MESSAGE, at, it->message);
+	table_draw_cell(ui, y, cols, l, C_ACTOR, at, it->actor);
 }
 
 static int
@@ -223,56 +199,33 @@ events_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 	struct events *v = s->priv;
 
 	(void)key;
-	return list_view_key(&v->lv, act, page_rows(v, ui));
+	return list_view_key(&v->ls.lv, act, page_rows(v, ui));
 }
 
-static int
-events_event(struct screen *s, struct ui *ui, enum ui_event ev)
-{
-	struct events *v = s->priv;
-
-	if (ev == UI_EV_RESIZE) {
-		list_view_clamp(&v->lv, page_rows(v, ui));
-		return UI_REDRAW;
-	}
-	return load(v, ui);
+#define EVENTS_DEF(ops_name, ops_context) { \
+	.ops = LIST_SCREEN_OPS(ops_name, ops_context, events_key), \
+	.cols = cols, \
+	.n_cols = C_COUNT, \
+	.sorted = C_TIME, \
+	.draw_row = draw_row, \
+	.empty = N_("No events yet."), \
+	.draw_head = draw_head, \
+	.priv_size = sizeof(struct events), \
+	.row_size = sizeof(struct event_item), \
+	.row_clear = row_clear, \
+	.load = load, \
+	.page = page_rows, \
 }
 
-static void
-events_free(struct screen *s)
-{
-	struct events *v = s->priv;
-
-	if (v == NULL)
-		return;
-	rows_clear(v);
-	free(v->rows);
-	free(v);
-}
-
-static const struct screen_ops events_ops = {
-	.name = N_("Events"),
-	.context = KM_ANY | KM_LIST,
-	.draw = events_draw,
-	.key = events_key,
-	.on_event = events_event,
-	.free = events_free,
-};
-
-static const struct screen_ops job_events_ops = {
-	.name = N_("Job"),
-	.context = KM_ANY,
-	.draw = events_draw,
-	.key = events_key,
-	.on_event = events_event,
-	.free = events_free,
-};
+static const struct list_def events_def = EVENTS_DEF(N_("Events"),
+    KM_ANY | KM_LIST);
+static const struct list_def job_events_def = EVENTS_DEF(N_("Job"), KM_ANY);
 
 struct screen *
 screen_events_new(struct ui *ui, int64_t job_id)
 {
-	struct screen *s = screen_alloc(ui, job_id > 0 ? &job_events_ops :
-	    &events_ops, sizeof(struct events));
+	struct screen *s = list_screen_alloc(ui, job_id > 0 ? &job_events_def :
+	    &events_def);
 	struct events *v;
 
 	if (s == NULL)

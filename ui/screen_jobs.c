@@ -16,6 +16,7 @@
 #include "timefmt.h"
 #include "ui.h"
 #include "widget_dialog.h"
+#include "screen_list.h"
 #include "widget_table.h"
 
 #define JOBS_MAX 1000
@@ -32,10 +33,7 @@ struct job_item {
 };
 
 struct jobs {
-	struct job_item *rows;
-	size_t n, cap;
-	struct list_view lv;
-	int truncated;
+	struct list_screen ls;	/* rows of struct job_item */
 };
 
 enum col { C_ID, C_KIND, C_TARGET, C_STATE, C_STEP, C_PROGRESS, C_UPDATED,
@@ -52,34 +50,25 @@ static const struct table_col cols[C_COUNT] = {
 };
 
 static void
-rows_clear(struct jobs *j)
+row_clear(void *row)
 {
-	size_t i;
+	free(((struct job_item *)row)->progress);
+}
 
-	for (i = 0; i < j->n; i++)
-		free(j->rows[i].progress);
-	j->n = 0;
+static struct job_item *
+row(const struct jobs *j, int i)
+{
+	return list_screen_row(&j->ls, (size_t)i);
 }
 
 static int
 collect(const struct job_row *r, void *arg)
 {
 	struct jobs *j = arg;
-	struct job_item *grown, *it;
+	struct job_item *it;
 
-	if (j->n == JOBS_MAX) {
-		j->truncated = 1;
+	if ((it = list_screen_add(&j->ls)) == NULL)
 		return 1;
-	}
-	if (j->n == j->cap) {
-		size_t cap = j->cap ? j->cap * 2 : 32;
-
-		if ((grown = realloc(j->rows, cap * sizeof(*grown))) == NULL)
-			return 1;
-		j->rows = grown;
-		j->cap = cap;
-	}
-	it = &j->rows[j->n++];
 	it->id = r->id;
 	snprintf(it->kind, sizeof(it->kind), "%s", r->kind);
 	it->target = r->target_id;
@@ -94,23 +83,24 @@ collect(const struct job_row *r, void *arg)
 }
 
 static int
-load(struct jobs *j, struct ui *ui)
+load(void *priv, struct ui *ui)
 {
+	struct jobs *j = priv;
+	const struct job_item *was = list_screen_selected(&j->ls);
+	int64_t sel = was != NULL ? was->id : 0;
 	struct err e;
-	int64_t sel = j->n > 0 ? j->rows[j->lv.sel].id : 0;
 	size_t i;
 
-	rows_clear(j);
-	j->truncated = 0;
+	list_screen_reset(&j->ls);
 	err_clear(&e);
 	if (store_job_list(ui->st, 0, collect, j, &e) == -1)
 		ui_message(ui, 1, "%s", e.msg);
-	j->lv.n = (int)j->n;
+	j->ls.lv.n = (int)j->ls.n;
 	/* The selected job stays selected as new ones arrive above it. */
-	for (i = 0; i < j->n; i++)
-		if (j->rows[i].id == sel)
-			j->lv.sel = (int)i;
-	list_view_clamp(&j->lv, ui->body_rows - 1);
+	for (i = 0; i < j->ls.n; i++)
+		if (row(j, (int)i)->id == sel)
+			j->ls.lv.sel = (int)i;
+	list_view_clamp(&j->ls.lv, ui->body_rows - 1);
 	return UI_REDRAW;
 }
 
@@ -131,53 +121,28 @@ state_attr(struct ui *ui, enum job_state st)
 }
 
 static void
-jobs_draw(struct screen *s, struct ui *ui)
+draw_row(struct ui *ui, int y, const struct table_layout *l, const void *row,
+    attr_t at)
 {
-	struct jobs *j = s->priv;
-	struct table_layout l;
+	const struct job_item *it = row;
 	char buf[64];
-	int i, y, page = ui->body_rows - 1;
-	attr_t at;
 
-	list_view_clamp(&j->lv, page);
-	table_layout(cols, C_COUNT, ui->cols, &l);
-	table_draw_header(ui, ui->body_top, cols, &l, C_ID, 1);
-	for (i = 0; i < page && j->lv.top + i < (int)j->n; i++) {
-		const struct job_item *it = &j->rows[j->lv.top + i];
-		int sel = j->lv.top + i == j->lv.sel;
-
-		y = ui->body_top + 1 + i;
-		at = sel ? ui->theme.attr[TH_SELECTED] : A_NORMAL;
-		if (sel)
-			table_fill_row(ui, y, at);
-		snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
-		table_draw_cell(ui, y, cols, &l, C_ID, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_KIND, at, it->kind);
-		snprintf(buf, sizeof(buf), "#%lld", (long long)it->target);
-		table_draw_cell(ui, y, cols, &l, C_TARGET, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_STATE, at |
-		    state_attr(ui, it->state), store_job_state_name(it->state));
-		if (it->steps > 0)
-			snprintf(buf, sizeof(buf), "%d/%d", it->step, it->steps);
-		else
-			snprintf(buf, sizeof(buf), "-");
-		table_draw_cell(ui, y, cols, &l, C_STEP, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_PROGRESS, at, it->progress);
-		timefmt_utc(it->updated, 1, buf, sizeof(buf));
-		buf[16] = '\0';
-		table_draw_cell(ui, y, cols, &l, C_UPDATED, at, buf);
-	}
-	s->rows_y = ui->body_top + 1;
-	s->rows_n = i;
-	s->hint[0] = '\0';
-	if (j->n == 0) {
-		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,
-		    ui->theme.attr[TH_DIM], _("No jobs yet."));
-		return;
-	}
-	s->cursor_y = ui->body_top + 1 + j->lv.sel - j->lv.top;
-	snprintf(s->hint, sizeof(s->hint), j->truncated ? "%d/%zu+" : "%d/%zu",
-	    j->lv.sel + 1, j->n);
+	snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
+	table_draw_cell(ui, y, cols, l, C_ID, at, buf);
+	table_draw_cell(ui, y, cols, l, C_KIND, at, it->kind);
+	snprintf(buf, sizeof(buf), "#%lld", (long long)it->target);
+	table_draw_cell(ui, y, cols, l, C_TARGET, at, buf);
+	table_draw_cell(ui, y, cols, l, C_STATE, at |
+	    state_attr(ui, it->state), store_job_state_name(it->state));
+	if (it->steps > 0)
+		snprintf(buf, sizeof(buf), "%d/%d", it->step, it->steps);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	table_draw_cell(ui, y, cols, l, C_STEP, at, buf);
+	table_draw_cell(ui, y, cols, l, C_PROGRESS, at, it->progress);
+	timefmt_utc(it->updated, 1, buf, sizeof(buf));
+	buf[16] = '\0';
+	table_draw_cell(ui, y, cols, l, C_UPDATED, at, buf);
 }
 
 /* The job a cancel dialog asks about (the list may reload meanwhile). */
@@ -218,9 +183,9 @@ cancel_ask(struct jobs *j, struct ui *ui)
 	const char *opts[2];
 	char text[160];
 
-	if (actions_refused(ui, ACT_CANCEL_JOB) || j->n == 0)
+	if (actions_refused(ui, ACT_CANCEL_JOB) || j->ls.n == 0)
 		return UI_HANDLED | UI_REDRAW;
-	it = &j->rows[j->lv.sel];
+	it = row(j, j->ls.lv.sel);
 	if (it->state != JOB_QUEUED && it->state != JOB_RUNNING) {
 		ui_message(ui, 1, _("job #%lld is not queued or running"),
 		    (long long)it->id);
@@ -249,55 +214,31 @@ jobs_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 	if (act == ACT_CANCEL_JOB)
 		return cancel_ask(j, ui);
 	if (act == ACT_OPEN) {
-		if (j->n == 0)
+		if (j->ls.n == 0)
 			return UI_HANDLED;
 		return ui_push(ui, screen_events_new(ui,
-		    j->rows[j->lv.sel].id)) | UI_HANDLED;
+		    row(j, j->ls.lv.sel)->id)) | UI_HANDLED;
 	}
-	return list_view_key(&j->lv, act, ui->body_rows - 1);
+	return list_view_key(&j->ls.lv, act, ui->body_rows - 1);
 }
 
-static int
-jobs_event(struct screen *s, struct ui *ui, enum ui_event ev)
-{
-	if (ev == UI_EV_RESIZE) {
-		list_view_clamp(&((struct jobs *)s->priv)->lv,
-		    ui->body_rows - 1);
-		return UI_REDRAW;
-	}
-	return load(s->priv, ui);
-}
-
-static void
-jobs_free(struct screen *s)
-{
-	struct jobs *j = s->priv;
-
-	if (j == NULL)
-		return;
-	rows_clear(j);
-	free(j->rows);
-	free(j);
-}
-
-static const struct screen_ops jobs_ops = {
-	.name = N_("Jobs"),
-	.context = KM_ANY | KM_LIST | KM_JOBS,
-	.draw = jobs_draw,
-	.key = jobs_key,
-	.on_event = jobs_event,
-	.free = jobs_free,
+static const struct list_def jobs_def = {
+	.ops = LIST_SCREEN_OPS(N_("Jobs"), KM_ANY | KM_LIST | KM_JOBS, jobs_key),
+	.cols = cols,
+	.n_cols = C_COUNT,
+	.sorted = C_ID,
+	.descending = 1,
+	.draw_row = draw_row,
+	.empty = N_("No jobs yet."),
+	.priv_size = sizeof(struct jobs),
+	.row_size = sizeof(struct job_item),
+	.max_rows = JOBS_MAX,
+	.row_clear = row_clear,
+	.load = load,
 };
 
 struct screen *
 screen_jobs_new(struct ui *ui)
 {
-	struct screen *s = screen_alloc(ui, &jobs_ops, sizeof(struct jobs));
-	struct jobs *j;
-
-	if (s == NULL)
-		return NULL;
-	j = s->priv;
-	load(j, ui);
-	return s;
+	return list_screen_open(ui, &jobs_def);
 }

@@ -15,6 +15,7 @@
 #include "store_acme.h"
 #include "timefmt.h"
 #include "ui.h"
+#include "screen_list.h"
 #include "widget_table.h"
 
 #define ORDERS_MAX 1000
@@ -30,10 +31,7 @@ struct order_item {
 };
 
 struct orders {
-	struct order_item *rows;
-	size_t n, cap;
-	struct list_view lv;
-	int truncated;
+	struct list_screen ls;	/* rows of struct order_item */
 };
 
 enum col { C_ID, C_ACCOUNT, C_STATUS, C_NAMES, C_UPDATED, C_CERT, C_COUNT };
@@ -48,15 +46,18 @@ static const struct table_col cols[C_COUNT] = {
 };
 
 static void
-rows_clear(struct orders *o)
+row_clear(void *row)
 {
-	size_t i;
+	struct order_item *it = row;
 
-	for (i = 0; i < o->n; i++) {
-		free(o->rows[i].status);
-		free(o->rows[i].names);
-	}
-	o->n = 0;
+	free(it->status);
+	free(it->names);
+}
+
+static struct order_item *
+row(const struct orders *o, int i)
+{
+	return list_screen_row(&o->ls, (size_t)i);
 }
 
 /* [{"type":"dns","value":"a"},...] -> "a, b". */
@@ -87,21 +88,10 @@ static int
 collect(const struct order_row *r, void *arg)
 {
 	struct orders *o = arg;
-	struct order_item *grown, *it;
+	struct order_item *it;
 
-	if (o->n == ORDERS_MAX) {
-		o->truncated = 1;
+	if ((it = list_screen_add(&o->ls)) == NULL)
 		return 1;
-	}
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 32;
-
-		if ((grown = realloc(o->rows, cap * sizeof(*grown))) == NULL)
-			return 1;
-		o->rows = grown;
-		o->cap = cap;
-	}
-	it = &o->rows[o->n++];
 	it->id = r->id;
 	it->account_id = r->account_id;
 	it->cert_id = r->cert_id;
@@ -113,70 +103,44 @@ collect(const struct order_row *r, void *arg)
 }
 
 static int
-load(struct orders *o, struct ui *ui)
+load(void *priv, struct ui *ui)
 {
+	struct orders *o = priv;
 	struct err e;
 
-	rows_clear(o);
-	o->truncated = 0;
+	list_screen_reset(&o->ls);
 	err_clear(&e);
 	if (store_order_list(ui->st, collect, o, &e) == -1)
 		ui_message(ui, 1, "%s", e.msg);
-	o->lv.n = (int)o->n;
-	list_view_clamp(&o->lv, ui->body_rows - 1);
+	o->ls.lv.n = (int)o->ls.n;
+	list_view_clamp(&o->ls.lv, ui->body_rows - 1);
 	return UI_REDRAW;
 }
 
 static void
-orders_draw(struct screen *s, struct ui *ui)
+draw_row(struct ui *ui, int y, const struct table_layout *l, const void *row,
+    attr_t at)
 {
-	struct orders *o = s->priv;
-	struct table_layout l;
+	const struct order_item *it = row;
 	char buf[64];
-	int i, y, page = ui->body_rows - 1;
-	attr_t at, st;
+	attr_t st = at;
 
-	list_view_clamp(&o->lv, page);
-	table_layout(cols, C_COUNT, ui->cols, &l);
-	table_draw_header(ui, ui->body_top, cols, &l, C_ID, 1);
-	for (i = 0; i < page && o->lv.top + i < (int)o->n; i++) {
-		const struct order_item *it = &o->rows[o->lv.top + i];
-		int sel = o->lv.top + i == o->lv.sel;
-
-		y = ui->body_top + 1 + i;
-		at = sel ? ui->theme.attr[TH_SELECTED] : A_NORMAL;
-		st = at;
-		if (strcmp(it->status, "invalid") == 0 || it->has_error)
-			st |= ui->theme.attr[TH_EXPIRED];
-		if (sel)
-			table_fill_row(ui, y, at);
-		snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
-		table_draw_cell(ui, y, cols, &l, C_ID, at, buf);
-		snprintf(buf, sizeof(buf), "#%lld", (long long)it->account_id);
-		table_draw_cell(ui, y, cols, &l, C_ACCOUNT, at, buf);
-		table_draw_cell(ui, y, cols, &l, C_STATUS, st, it->status);
-		table_draw_cell(ui, y, cols, &l, C_NAMES, at, it->names);
-		timefmt_utc(it->updated, 1, buf, sizeof(buf));
-		buf[16] = '\0';	/* to the minute */
-		table_draw_cell(ui, y, cols, &l, C_UPDATED, at, buf);
-		if (it->cert_id != 0)
-			snprintf(buf, sizeof(buf), "#%lld",
-			    (long long)it->cert_id);
-		else
-			snprintf(buf, sizeof(buf), "-");
-		table_draw_cell(ui, y, cols, &l, C_CERT, at, buf);
-	}
-	s->rows_y = ui->body_top + 1;
-	s->rows_n = i;
-	s->hint[0] = '\0';
-	if (o->n == 0) {
-		ui_put(ui, ui->body_top + 2, 2, ui->cols - 4,
-		    ui->theme.attr[TH_DIM], _("No orders yet."));
-		return;
-	}
-	s->cursor_y = ui->body_top + 1 + o->lv.sel - o->lv.top;
-	snprintf(s->hint, sizeof(s->hint), o->truncated ? "%d/%zu+" : "%d/%zu",
-	    o->lv.sel + 1, o->n);
+	if (strcmp(it->status, "invalid") == 0 || it->has_error)
+		st |= ui->theme.attr[TH_EXPIRED];
+	snprintf(buf, sizeof(buf), "%lld", (long long)it->id);
+	table_draw_cell(ui, y, cols, l, C_ID, at, buf);
+	snprintf(buf, sizeof(buf), "#%lld", (long long)it->account_id);
+	table_draw_cell(ui, y, cols, l, C_ACCOUNT, at, buf);
+	table_draw_cell(ui, y, cols, l, C_STATUS, st, it->status);
+	table_draw_cell(ui, y, cols, l, C_NAMES, at, it->names);
+	timefmt_utc(it->updated, 1, buf, sizeof(buf));
+	buf[16] = '\0';	/* to the minute */
+	table_draw_cell(ui, y, cols, l, C_UPDATED, at, buf);
+	if (it->cert_id != 0)
+		snprintf(buf, sizeof(buf), "#%lld", (long long)it->cert_id);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	table_draw_cell(ui, y, cols, l, C_CERT, at, buf);
 }
 
 static int
@@ -186,9 +150,9 @@ orders_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 	const struct order_item *it;
 
 	if (act == ACT_OPEN) {
-		if (o->n == 0)
+		if (o->ls.n == 0)
 			return UI_HANDLED;
-		it = &o->rows[o->lv.sel];
+		it = row(o, o->ls.lv.sel);
 		if (it->cert_id == 0) {
 			ui_message(ui, 0, _("order #%lld has no certificate "
 			    "(status %s)"), (long long)it->id, it->status);
@@ -197,50 +161,26 @@ orders_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 		return ui_push(ui, screen_detail_new(ui, it->cert_id)) |
 		    UI_HANDLED;
 	}
-	return list_view_key(&o->lv, act, ui->body_rows - 1);
+	return list_view_key(&o->ls.lv, act, ui->body_rows - 1);
 }
 
-static int
-orders_event(struct screen *s, struct ui *ui, enum ui_event ev)
-{
-	if (ev == UI_EV_RESIZE) {
-		list_view_clamp(&((struct orders *)s->priv)->lv,
-		    ui->body_rows - 1);
-		return UI_REDRAW;
-	}
-	return load(s->priv, ui);
-}
-
-static void
-orders_free(struct screen *s)
-{
-	struct orders *o = s->priv;
-
-	if (o == NULL)
-		return;
-	rows_clear(o);
-	free(o->rows);
-	free(o);
-}
-
-static const struct screen_ops orders_ops = {
-	.name = N_("Orders"),
-	.context = KM_ANY | KM_LIST,
-	.draw = orders_draw,
-	.key = orders_key,
-	.on_event = orders_event,
-	.free = orders_free,
+static const struct list_def orders_def = {
+	.ops = LIST_SCREEN_OPS(N_("Orders"), KM_ANY | KM_LIST, orders_key),
+	.cols = cols,
+	.n_cols = C_COUNT,
+	.sorted = C_ID,
+	.descending = 1,
+	.draw_row = draw_row,
+	.empty = N_("No orders yet."),
+	.priv_size = sizeof(struct orders),
+	.row_size = sizeof(struct order_item),
+	.max_rows = ORDERS_MAX,
+	.row_clear = row_clear,
+	.load = load,
 };
 
 struct screen *
 screen_orders_new(struct ui *ui)
 {
-	struct screen *s = screen_alloc(ui, &orders_ops, sizeof(struct orders));
-	struct orders *o;
-
-	if (s == NULL)
-		return NULL;
-	o = s->priv;
-	load(o, ui);
-	return s;
+	return list_screen_open(ui, &orders_def);
 }

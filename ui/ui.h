@@ -20,8 +20,6 @@
 #include "store.h"
 #include "theme.h"
 
-struct cli;
-
 /* What a handler asks of the loop. */
 enum ui_flags {
 	UI_HANDLED = 1 << 0,	/* the key was used */
@@ -120,11 +118,19 @@ struct ui {
 	int strip_rows;
 };
 
+/* What the caller of ui_run decides. */
+struct ui_options {
+	int readonly;		/* the store was opened read-only: no actions, no worker */
+	int mouse;		/* take mouse clicks (the terminal then selects no text) */
+	const char *actor;	/* who acts, for the audit log ("alice on pts/3") */
+};
+
 /*
- * Runs the TUI on the store named by cli (read-only when asked) until the
- * user quits. Returns an exit status (enum cli_exit; 128+N after signal N).
+ * Runs the TUI on st (opened by the caller, who closes it after) until the
+ * user quits. Returns an exit status: 0, 128+N after signal N, or 1, with
+ * e filled when the TUI could not start (else the terminal went away).
  */
-int ui_main(struct cli *cli, int readonly);
+int ui_run(struct store *st, const struct ui_options *opt, struct err *e);
 
 /* Shows a message on the status line until the next key (printf-style). */
 void ui_message(struct ui *ui, int error, const char *fmt, ...)
@@ -147,6 +153,14 @@ int ui_was_interrupted(struct ui *ui);
 
 /* Draws text at (y, x) fitted to width columns with attribute a. */
 void ui_put(struct ui *ui, int y, int x, int width, attr_t a, const char *text);
+
+/*
+ * A new dialog with a zeroed private part of priv_size bytes (m->priv)
+ * and no cursor, or NULL with "out of memory" on the status line. The
+ * caller sets the functions (free frees priv) and opens it with
+ * ui_open_modal, which then owns it.
+ */
+struct ui_modal *ui_modal_alloc(struct ui *ui, size_t priv_size);
 
 /* Opens dialog m (taking ownership; a second one is refused and freed). Returns UI_REDRAW. */
 int ui_open_modal(struct ui *ui, struct ui_modal *m);

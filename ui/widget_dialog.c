@@ -23,8 +23,8 @@ struct dialog {
 	int form;
 	struct dialog_field fields[DIALOG_MAX_FIELDS];
 	struct line_edit edit[DIALOG_MAX_FIELDS];
-	int (*submit)(struct ui *, void *, char *const *, char *, size_t);
-	char error[256];
+	int (*submit)(struct ui *, void *, char *const *, struct err *);
+	struct err error;	/* why the last submit was refused */
 	int top;		/* first field shown when the form scrolls */
 	/* Where the last draw put things, for clicks. */
 	int row0;		/* the first option's (or shown field's) line */
@@ -181,22 +181,38 @@ choice_click(struct ui_modal *m, struct ui *ui, int y, int x, int twice)
 	return choice_key(m, ui, '\n');
 }
 
-static struct ui_modal *
-modal_new(struct ui *ui, struct dialog **out)
-{
-	struct ui_modal *m = calloc(1, sizeof(*m));
-	struct dialog *d = calloc(1, sizeof(*d));
+/* How a kind of dialog draws and takes keys and clicks. */
+struct dialog_kind {
+	void (*draw)(struct ui_modal *m, struct ui *ui);
+	int (*key)(struct ui_modal *m, struct ui *ui, int key);
+	int (*click)(struct ui_modal *m, struct ui *ui, int y, int x, int twice);
+};
 
-	if (m == NULL || d == NULL) {
-		free(m);
-		free(d);
-		ui_message(ui, 1, "%s", _("out of memory"));
+/*
+ * A new dialog of kind with its title and the caller's arg, or NULL when
+ * ok is 0 or memory ran out (arg is then freed).
+ */
+static struct ui_modal *
+modal_new(struct ui *ui, int ok, const struct dialog_kind *kind,
+    const char *title, void *arg, void (*arg_free)(void *))
+{
+	struct ui_modal *m = ok ? ui_modal_alloc(ui, sizeof(struct dialog)) :
+	    NULL;
+	struct dialog *d;
+
+	if (m == NULL) {
+		if (arg_free != NULL)
+			arg_free(arg);
 		return NULL;
 	}
-	m->priv = d;
+	d = m->priv;
 	m->free = dialog_free;
-	m->cursor_y = -1;
-	*out = d;
+	m->draw = kind->draw;
+	m->key = kind->key;
+	m->click = kind->click;
+	snprintf(d->title, sizeof(d->title), " %s ", title);
+	d->arg = arg;
+	d->arg_free = arg_free;
 	return m;
 }
 
@@ -206,16 +222,16 @@ dialog_choice(struct ui *ui, const char *title, const char *text,
     int (*done)(struct ui *ui, void *arg, int choice), void *arg,
     void (*arg_free)(void *))
 {
+	static const struct dialog_kind choice = { choice_draw, choice_key,
+	    choice_click };
 	struct dialog *d;
 	struct ui_modal *m;
 	int i;
 
-	if (n > DIALOG_MAX_OPTIONS || (m = modal_new(ui, &d)) == NULL) {
-		if (arg_free != NULL)
-			arg_free(arg);
+	if ((m = modal_new(ui, n <= DIALOG_MAX_OPTIONS, &choice, title, arg,
+	    arg_free)) == NULL)
 		return UI_REDRAW;
-	}
-	snprintf(d->title, sizeof(d->title), " %s ", title);
+	d = m->priv;
 	snprintf(d->text, sizeof(d->text), "%s", text != NULL ? text : "");
 	for (i = 0; i < n; i++) {
 		snprintf(d->options[i], sizeof(d->options[i]), "%s",
@@ -226,11 +242,6 @@ dialog_choice(struct ui *ui, const char *title, const char *text,
 	d->n = n;
 	d->sel = sel >= 0 && sel < n ? sel : 0;
 	d->done = done;
-	d->arg = arg;
-	d->arg_free = arg_free;
-	m->draw = choice_draw;
-	m->key = choice_key;
-	m->click = choice_click;
 	return ui_open_modal(ui, m);
 }
 
@@ -324,9 +335,9 @@ form_draw(struct ui_modal *m, struct ui *ui)
 		ui_put(ui, y, fx, fw, i == d->sel ? t->attr[TH_SELECTED] :
 		    A_NORMAL, buf);
 	}
-	if (d->error[0] != '\0')
+	if (d->error.msg[0] != '\0')
 		ui_put(ui, y0 + h - 2, x0 + 2, w - 4, t->attr[TH_ERROR],
-		    d->error);
+		    d->error.msg);
 	else
 		ui_put(ui, y0 + h - 2, x0 + 2, w - 4, t->attr[TH_DIM],
 		    d->fields[d->sel].hint != NULL ? d->fields[d->sel].hint :
@@ -383,8 +394,8 @@ form_key(struct ui_modal *m, struct ui *ui, int key)
 	case UI_FN(KEY_ENTER):
 		for (i = 0; i < d->n; i++)
 			values[i] = d->edit[i].buf;
-		d->error[0] = '\0';
-		rc = d->submit(ui, d->arg, values, d->error, sizeof(d->error));
+		err_clear(&d->error);
+		rc = d->submit(ui, d->arg, values, &d->error);
 		if (rc == -1)
 			return UI_REDRAW;
 		return rc | UI_POP | UI_REDRAW;
@@ -421,22 +432,35 @@ form_click(struct ui_modal *m, struct ui *ui, int y, int x, int twice)
 	return UI_REDRAW;
 }
 
+void
+dialog_fields_from(struct dialog_field *f, const struct dialog_field *tmpl,
+    int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		f[i] = tmpl[i];
+		f[i].label = _(tmpl[i].label);
+		f[i].hint = tmpl[i].hint != NULL ? _(tmpl[i].hint) : NULL;
+	}
+}
+
 int
 dialog_form(struct ui *ui, const char *title,
     const struct dialog_field *fields, int n,
-    int (*submit)(struct ui *ui, void *arg, char *const *values, char *err,
-    size_t errlen), void *arg, void (*arg_free)(void *))
+    int (*submit)(struct ui *ui, void *arg, char *const *values,
+    struct err *e), void *arg, void (*arg_free)(void *))
 {
+	static const struct dialog_kind form = { form_draw, form_key,
+	    form_click };
 	struct dialog *d;
 	struct ui_modal *m;
 	int i;
 
-	if (n > DIALOG_MAX_FIELDS || n < 1 || (m = modal_new(ui, &d)) == NULL) {
-		if (arg_free != NULL)
-			arg_free(arg);
+	if ((m = modal_new(ui, n <= DIALOG_MAX_FIELDS && n >= 1, &form, title,
+	    arg, arg_free)) == NULL)
 		return UI_REDRAW;
-	}
-	snprintf(d->title, sizeof(d->title), " %s ", title);
+	d = m->priv;
 	d->form = 1;
 	d->n = n;
 	for (i = 0; i < n; i++) {
@@ -446,10 +470,5 @@ dialog_form(struct ui *ui, const char *title,
 		    fields[i].choices[0] : "");
 	}
 	d->submit = submit;
-	d->arg = arg;
-	d->arg_free = arg_free;
-	m->draw = form_draw;
-	m->key = form_key;
-	m->click = form_click;
 	return ui_open_modal(ui, m);
 }

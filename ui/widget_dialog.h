@@ -34,16 +34,23 @@ struct dialog_field {
 };
 
 /*
+ * Copies n fields from tmpl, whose labels and hints are N_()-marked, into
+ * f with the labels and hints translated.
+ */
+void dialog_fields_from(struct dialog_field *f,
+    const struct dialog_field *tmpl, int n);
+
+/*
  * Opens a form. A field per two lines when that fits, else one per line,
  * scrolling to keep the selected one in view when even that does not.
  * Tab/Down and Shift-Tab/Up move between fields, Left/Right
  * or Space cycle a choice field, Enter submits, Esc cancels (submit is not
  * called). submit gets the values and returns UI_* flags to close, or -1
- * with err filled to keep the form open and show why. Returns UI_* flags.
+ * with e filled to keep the form open and show why. Returns UI_* flags.
  */
 int dialog_form(struct ui *ui, const char *title,
     const struct dialog_field *fields, int n,
-    int (*submit)(struct ui *ui, void *arg, char *const *values, char *err,
-    size_t errlen), void *arg, void (*arg_free)(void *));
+    int (*submit)(struct ui *ui, void *arg, char *const *values,
+    struct err *e), void *arg, void (*arg_free)(void *));
 
 #endif

@@ -18,10 +18,10 @@
 static int
 parse_ok(const char *text, struct filter *f)
 {
-	char err[256];
+	struct err e;
 
-	if (filter_parse(text, f, err, sizeof(err)) == -1) {
-		diag("'%s': %s", text, err);
+	if (filter_parse(text, f, &e) == -1) {
+		diag("'%s': %s", text, e.msg);
 		return 0;
 	}
 	return 1;
@@ -32,7 +32,7 @@ test_terms(void)
 {
 	struct filter f;
 	struct cert_query q;
-	char err[256];
+	struct err e;
 
 	ok(parse_ok("", &f) && filter_is_empty(&f), "empty text: no condition");
 	ok(filter_to_query(&f, NOW, &q) == 0 && q.name_like == NULL &&
@@ -65,9 +65,9 @@ test_terms(void)
 	ok(parse_ok("exp<=5d", &f) && f.before == 5 * DAY, "<= is accepted");
 	filter_clear(&f);
 
-	ok(filter_parse("exp<soon", &f, err, sizeof(err)) == -1 &&
-	    strstr(err, "exp<soon") != NULL, "a bad time is an error naming it");
-	ok(filter_parse("exp<5x", &f, err, sizeof(err)) == -1, "unknown unit");
+	ok(filter_parse("exp<soon", &f, &e) == -1 &&
+	    strstr(e.msg, "exp<soon") != NULL, "a bad time is an error naming it");
+	ok(filter_parse("exp<5x", &f, &e) == -1, "unknown unit");
 	ok(parse_ok("exp<", &f) && filter_is_empty(&f),
 	    "an unfinished exp< is ignored while typing");
 	filter_clear(&f);
@@ -81,9 +81,9 @@ test_terms(void)
 	ok(parse_ok("status:rev", &f) && f.status == FILTER_STATUS_REVOKED,
 	    "a unique status prefix");
 	filter_clear(&f);
-	ok(filter_parse("status:exp", &f, err, sizeof(err)) == -1 &&
-	    strstr(err, "ambiguous") != NULL, "an ambiguous prefix says so");
-	ok(filter_parse("status:bogus", &f, err, sizeof(err)) == -1,
+	ok(filter_parse("status:exp", &f, &e) == -1 &&
+	    strstr(e.msg, "ambiguous") != NULL, "an ambiguous prefix says so");
+	ok(filter_parse("status:bogus", &f, &e) == -1,
 	    "an unknown status is an error");
 	ok(parse_ok("status:", &f) && filter_is_empty(&f),
 	    "status: alone is ignored while typing");
@@ -124,9 +124,9 @@ test_terms(void)
 	filter_clear(&f);
 	ok(parse_ok("account:#7", &f) && f.account_id == 7, "account:#7");
 	filter_clear(&f);
-	ok(filter_parse("account:abc", &f, err, sizeof(err)) == -1,
+	ok(filter_parse("account:abc", &f, &e) == -1,
 	    "account must be a number");
-	ok(filter_parse("account:0", &f, err, sizeof(err)) == -1,
+	ok(filter_parse("account:0", &f, &e) == -1,
 	    "account must be positive");
 
 	ok(parse_ok("Shop exp<30d status:valid www", &f), "terms combine");
@@ -161,14 +161,14 @@ test_terms(void)
 	ok(parse_ok("::1 foo:bar", &f) && f.n_names == 2,
 	    "unknown fields are name text (IPv6 names)");
 	filter_clear(&f);
-	ok(filter_parse("a b c d e f g h i", &f, err, sizeof(err)) == -1,
+	ok(filter_parse("a b c d e f g h i", &f, &e) == -1,
 	    "too many name terms is an error");
 	{
 		char big[400];
 
 		memset(big, 'x', sizeof(big) - 1);
 		big[sizeof(big) - 1] = '\0';
-		ok(filter_parse(big, &f, err, sizeof(err)) == -1,
+		ok(filter_parse(big, &f, &e) == -1,
 		    "an overlong term is an error");
 	}
 	ok(filter_is_empty(&f), "a failed parse leaves the filter cleared");

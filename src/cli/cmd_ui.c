@@ -2,10 +2,40 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
+#include "actor.h"
 #include "cli.h"
 #include "i18n.h"
 #include "ui.h"
+
+/* Opens the store and runs the TUI on it. Returns an exit status. */
+static int
+run_ui(struct cli *cli, int readonly)
+{
+	struct ui_options opt = { .readonly = readonly, .mouse = cli->mouse };
+	struct store *st;
+	struct err e;
+	char actor[160];
+	int rc;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		cli_msg("%s", _("the interactive interface needs a terminal; "
+		    "see 'certdeck --help' for the commands"));
+		return CLI_FAIL;
+	}
+	if ((rc = cli_open_store(cli, readonly ? STORE_READONLY : 0, &st)) !=
+	    CLI_OK)
+		return rc;
+	actor_describe(actor, sizeof(actor));
+	opt.actor = actor;
+	err_clear(&e);
+	rc = ui_run(st, &opt, &e);
+	store_close(st);
+	if (e.kind != ERR_NONE)
+		return cli_fail(&e);
+	return rc;
+}
 
 static int
 cmd_ui_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
@@ -31,7 +61,7 @@ cmd_ui_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv
 	}
 	if (optind != argc)
 		return cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
-	return ui_main(cli, readonly);
+	return run_ui(cli, readonly);
 }
 
 const struct cmd_entry cmd_ui_entry = {
