@@ -248,15 +248,10 @@ renew_common(struct job_ctx *ctx, int rotate, int64_t *result_id, struct err *e)
 	struct cert_row *old = NULL;
 	int64_t order_id = param_int(p, "order_id", 0);
 	char *text = NULL;
-	int rc = -1, g;
+	int rc = -1;
 
-	g = store_cert_get(ctx->st, ctx->job->target_id, &old, e);
-	if (g != 0) {
-		if (g == 1)
-			err_set(e, ERR_USAGE, _("no certificate #%lld"),
-			    (long long)ctx->job->target_id);
+	if (store_cert_get(ctx->st, ctx->job->target_id, &old, e) != 0)
 		goto out;
-	}
 	if (order_id == 0 && old->status == CERT_REPLACED && old->replaced_by > 0) {
 		/* Renewed already (by another job or process): nothing to do. */
 		*result_id = old->replaced_by;

@@ -76,8 +76,11 @@ store_ca_get(struct store *st, int64_t id, struct ca_row **out, struct err *e)
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if ((rc = store_step_row(st, s, _("reading a CA"), e)) != 0)
+	if ((rc = store_step_row(st, s, _("reading a CA"), e)) != 0) {
+		if (rc == 1)
+			err_set(e, ERR_USAGE, _("no CA #%lld"), (long long)id);
 		return rc;
+	}
 	r = calloc(1, sizeof(*r));
 	if (r != NULL) {
 		r->id = sqlite3_column_int64(s, 0);
@@ -210,8 +213,11 @@ store_account_get(struct store *st, int64_t id, struct account_row **out, struct
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if ((rc = store_step_row(st, s, _("reading an account"), e)) != 0)
+	if ((rc = store_step_row(st, s, _("reading an account"), e)) != 0) {
+		if (rc == 1)
+			err_set(e, ERR_USAGE, _("no account #%lld"), (long long)id);
 		return rc;
+	}
 	*out = account_from(s);
 	sqlite3_reset(s);
 	if (*out == NULL)
@@ -398,8 +404,11 @@ store_order_get(struct store *st, int64_t id, struct order_row **out, struct err
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if ((rc = store_step_row(st, s, _("reading an order"), e)) != 0)
+	if ((rc = store_step_row(st, s, _("reading an order"), e)) != 0) {
+		if (rc == 1)
+			err_set(e, ERR_USAGE, _("no order #%lld"), (long long)id);
 		return rc;
+	}
 	*out = order_from(s);
 	sqlite3_reset(s);
 	if (*out == NULL)

@@ -211,8 +211,12 @@ store_deploy_add(struct store *st, const struct deploy_target *t, int64_t *id_ou
 		return err_set(e, ERR_USAGE, "%s", _("the reload timeout must be at "
 		    "least one second"));
 	rc = cert_exists(st, t->cert_id, e);
+	if (rc == 0) {
+		err_set(e, ERR_USAGE, _("no certificate #%lld"), (long long)t->cert_id);
+		return 1;
+	}
 	if (rc != 1)
-		return rc == 0 ? 1 : -1;
+		return -1;
 	argv_json = argv_to_json(t->reload_argv, &oom);
 	if (oom)
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
@@ -305,9 +309,10 @@ store_deploy_get(struct store *st, int64_t id, struct deploy_target **out,
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE) {
+		err_set(e, ERR_USAGE, _("no deploy target #%lld"), (long long)id);
 		ret = 1;
-	else if (rc != SQLITE_ROW)
+	} else if (rc != SQLITE_ROW)
 		store_error(st, e, _("cannot read a deploy target"));
 	else if (row_read(stmt, out, e) == 0)
 		ret = 0;
@@ -328,7 +333,11 @@ store_deploy_remove(struct store *st, int64_t cert_id, int64_t id, struct err *e
 	sqlite3_bind_int64(stmt, 2, cert_id);
 	if (store_step_done(st, stmt, _("cannot remove a deploy target"), e) != 0)
 		return -1;
-	return sqlite3_changes(store_db(st)) > 0 ? 0 : 1;
+	if (sqlite3_changes(store_db(st)) > 0)
+		return 0;
+	err_set(e, ERR_INPUT, _("certificate #%lld has no deploy target #%lld"),
+	    (long long)cert_id, (long long)id);
+	return 1;
 }
 
 /* Runs one statement without results (a savepoint verb). */
@@ -369,8 +378,10 @@ record_rows(struct store *st, int64_t id, long long when, int ok,
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_DONE)
 		return store_error(st, e, _("cannot record a deploy run"));
-	if (cert_id == 0)
+	if (cert_id == 0) {
+		err_set(e, ERR_USAGE, _("no deploy target #%lld"), (long long)id);
 		return 1;
+	}
 
 	if (ok)
 		snprintf(event, sizeof(event), _("certificate #%lld deployed to target "

@@ -254,8 +254,11 @@ store_job_get(struct store *st, int64_t id, struct job_row **out, struct err *e)
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if ((rc = store_step_row(st, s, _("reading a job"), e)) != 0)
+	if ((rc = store_step_row(st, s, _("reading a job"), e)) != 0) {
+		if (rc == 1)
+			err_set(e, ERR_USAGE, _("no job #%lld"), (long long)id);
 		return rc;
+	}
 	*out = job_from(s);
 	sqlite3_reset(s);
 	return *out != NULL ? 0 : err_set(e, ERR_STORE, "%s", _("out of memory"));

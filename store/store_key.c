@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "i18n.h"
+#include "store_sql.h"
 #include "store_key.h"
 
 int
@@ -52,6 +53,7 @@ store_key_get(struct store *st, int64_t id, char **pem, char **type,
 	sqlite3_bind_int64(stmt, 1, id);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_DONE) {
+		err_set(e, ERR_USAGE, _("no key #%lld"), (long long)id);
 		ret = 1;
 		goto out;
 	}

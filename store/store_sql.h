@@ -1,10 +1,25 @@
-/* Small helpers every store_*.c module uses around prepared statements. */
+/*
+ * Store-private: the connection, its statement cache, and the small
+ * helpers every store_*.c module uses around prepared statements. Only
+ * files in store/ include this (all SQL lives there).
+ */
 #ifndef CERTDECK_STORE_SQL_H
 #define CERTDECK_STORE_SQL_H
 
+#include <sqlite3.h>
 #include <stdint.h>
 
 #include "store.h"
+
+/* The underlying connection, borrowed. */
+sqlite3 *store_db(struct store *st);
+
+/*
+ * Prepares (once per connection, then reuses) a statement. Returns the
+ * statement, reset and with bindings cleared, or NULL (e filled). The
+ * statement is owned by the store.
+ */
+sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct err *e);
 
 /*
  * A copy of a text column (free()), NULL for SQL NULL. When the copy

@@ -398,11 +398,8 @@ account_cache_clear(struct account_cache *c)
 static int
 open_or_fail(struct store *st, int64_t id, struct account_session **s, struct err *e)
 {
-	int rc = account_open(st, id, s, e);
-
-	if (rc == 1)
-		return err_set(e, ERR_USAGE, _("no account #%lld"), (long long)id);
-	return rc;
+	/* Not found (1) is a failure here; account_open already said so in e. */
+	return account_open(st, id, s, e) == 0 ? 0 : -1;
 }
 
 int
