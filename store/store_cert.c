@@ -69,15 +69,6 @@ cert_row_free(struct cert_row *row)
 	free(row);
 }
 
-/* Binds an id that is 0 for "none" as NULL. */
-static int
-bind_ref(sqlite3_stmt *stmt, int i, int64_t id)
-{
-	if (id == 0)
-		return sqlite3_bind_null(stmt, i);
-	return sqlite3_bind_int64(stmt, i, id);
-}
-
 int
 store_cert_find_fingerprint(struct store *st, const char *fingerprint,
     int64_t *id_out, struct err *e)
@@ -119,9 +110,9 @@ insert_row(struct store *st, const struct cert_row *row, int64_t *id_out,
 	    e);
 	if (stmt == NULL)
 		return -1;
-	bind_ref(stmt, 1, row->account_id);
-	bind_ref(stmt, 2, row->order_id);
-	bind_ref(stmt, 3, row->key_id);
+	store_bind_id(stmt, 1, row->account_id);
+	store_bind_id(stmt, 2, row->order_id);
+	store_bind_id(stmt, 3, row->key_id);
 	store_bind_text(stmt, 4, row->name);
 	store_bind_text(stmt, 5, row->subject);
 	store_bind_text(stmt, 6, row->issuer);
@@ -134,7 +125,7 @@ insert_row(struct store *st, const struct cert_row *row, int64_t *id_out,
 	store_bind_text(stmt, 13, row->aki);
 	store_bind_text(stmt, 14, row->pem_chain);
 	store_bind_text(stmt, 15, store_cert_status_name(row->status));
-	bind_ref(stmt, 16, row->replaced_by);
+	store_bind_id(stmt, 16, row->replaced_by);
 	store_bind_text(stmt, 17, row->source);
 	sqlite3_bind_int64(stmt, 18, row->created != 0 ? row->created :
 	    store_now());
@@ -182,21 +173,8 @@ store_cert_insert(struct store *st, const struct cert_row *row,
 	 * duplicate check and the insert see the same snapshot; inside a
 	 * caller's transaction, a savepoint undoes only our part.
 	 */
-	own = sqlite3_get_autocommit(store_db(st));
-	if (own) {
-		if (store_begin(st, e) == -1)
-			return -1;
-	} else {
-		sqlite3_stmt *sp = store_stmt(st, "SAVEPOINT store_cert_insert",
-		    e);
-		if (sp == NULL)
-			return -1;
-		rc = sqlite3_step(sp);
-		sqlite3_reset(sp);
-		if (rc != SQLITE_DONE)
-			return store_error(st, e,
-			    _("cannot start a savepoint"));
-	}
+	if (store_nest_begin(st, "store_cert_insert", &own, e) == -1)
+		return -1;
 
 	/* Absent is the good case here: e stays clean for the caller. */
 	err_clear(&absent);
@@ -211,41 +189,12 @@ store_cert_insert(struct store *st, const struct cert_row *row,
 	if (rc == -1)
 		goto undo;
 
-	if (own) {
-		if (store_commit(st, e) == -1)
-			goto undo;
-	} else {
-		sqlite3_stmt *rel = store_stmt(st, "RELEASE store_cert_insert",
-		    e);
-		if (rel == NULL)
-			goto undo;
-		rc = sqlite3_step(rel);
-		sqlite3_reset(rel);
-		if (rc != SQLITE_DONE) {
-			store_error(st, e, _("cannot release a savepoint"));
-			goto undo;
-		}
-	}
+	if (store_nest_end(st, "store_cert_insert", own, e) == -1)
+		goto undo;
 	*id_out = id;
 	return 0;
 undo:
-	if (own)
-		store_rollback(st);
-	else if (!sqlite3_get_autocommit(store_db(st))) {
-		sqlite3_stmt *u = store_stmt(st, "ROLLBACK TO store_cert_insert",
-		    NULL);
-		sqlite3_stmt *r;
-
-		if (u != NULL) {
-			sqlite3_step(u);
-			sqlite3_reset(u);
-		}
-		if ((r = store_stmt(st, "RELEASE store_cert_insert", NULL)) !=
-		    NULL) {
-			sqlite3_step(r);
-			sqlite3_reset(r);
-		}
-	}
+	store_nest_undo(st, "store_cert_insert", own);
 	return -1;
 }
 

@@ -241,12 +241,10 @@ store_deploy_add(struct store *st, const struct deploy_target *t, int64_t *id_ou
 	store_bind_text(stmt, 11, argv_json);
 	sqlite3_bind_int(stmt, 12, t->reload_timeout);
 	sqlite3_bind_int64(stmt, 13, store_now());
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
+	rc = store_step_done(st, stmt, _("cannot store a deploy target"), e);
 	cJSON_free(argv_json);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("cannot store a deploy target"));
+	if (rc != 0)
+		return -1;
 	*id_out = sqlite3_last_insert_rowid(store_db(st));
 	return 0;
 }
@@ -340,19 +338,6 @@ store_deploy_remove(struct store *st, int64_t cert_id, int64_t id, struct err *e
 	return 1;
 }
 
-/* Runs one statement without results (a savepoint verb). */
-static int
-exec_one(struct store *st, const char *sql, struct err *e)
-{
-	sqlite3_stmt *stmt = store_stmt(st, sql, e);
-
-	if (stmt == NULL)
-		return -1;
-	if (store_step_done(st, stmt, _("cannot record a deploy run"), e) != 0)
-		return -1;
-	return 0;
-}
-
 static int
 record_rows(struct store *st, int64_t id, long long when, int ok,
     const char *message, const char *actor, struct err *e)
@@ -400,38 +385,23 @@ record_rows(struct store *st, int64_t id, long long when, int ok,
 	sqlite3_bind_text(stmt, 3, event, -1, SQLITE_STATIC);
 	store_bind_text(stmt, 4, actor);
 	sqlite3_bind_int64(stmt, 5, cert_id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("cannot record a deploy run"));
-	return 0;
+	return store_step_done(st, stmt, _("cannot record a deploy run"), e);
 }
 
 int
 store_deploy_record(struct store *st, int64_t id, long long when, int ok,
     const char *message, const char *actor, struct err *e)
 {
-	int own = sqlite3_get_autocommit(store_db(st)), rc;
+	int own, rc;
 
 	/* Alone, a transaction of our own; inside the caller's, a savepoint. */
-	if (own ? store_begin(st, e) : exec_one(st, "SAVEPOINT store_deploy_record", e))
+	if (store_nest_begin(st, "store_deploy_record", &own, e) != 0)
 		return -1;
 	rc = record_rows(st, id, when, ok, message, actor, e);
-	if (rc == 0) {
-		if (own ? store_commit(st, e) :
-		    exec_one(st, "RELEASE store_deploy_record", e))
-			rc = -1;
-		else
-			return 0;
-	}
-	if (own)
-		store_rollback(st);
-	else if (!sqlite3_get_autocommit(store_db(st))) {
-		exec_one(st, "ROLLBACK TO store_deploy_record", NULL);
-		exec_one(st, "RELEASE store_deploy_record", NULL);
-	}
-	return rc;
+	if (rc == 0 && store_nest_end(st, "store_deploy_record", own, e) == 0)
+		return 0;
+	store_nest_undo(st, "store_deploy_record", own);
+	return rc == 0 ? -1 : rc;
 }
 
 int
