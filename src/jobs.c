@@ -248,15 +248,10 @@ renew_common(struct job_ctx *ctx, int rotate, int64_t *result_id, struct err *e)
 	struct cert_row *old = NULL;
 	int64_t order_id = param_int(p, "order_id", 0);
 	char *text = NULL;
-	int rc = -1, g;
+	int rc = -1;
 
-	g = store_cert_get(ctx->st, ctx->job->target_id, &old, e);
-	if (g != 0) {
-		if (g == 1)
-			err_set(e, ERR_USAGE, _("no certificate #%lld"),
-			    (long long)ctx->job->target_id);
+	if (store_cert_get(ctx->st, ctx->job->target_id, &old, e) != 0)
 		goto out;
-	}
 	if (order_id == 0 && old->status == CERT_REPLACED && old->replaced_by > 0) {
 		/* Renewed already (by another job or process): nothing to do. */
 		*result_id = old->replaced_by;
@@ -370,30 +365,30 @@ strv_clear(struct strv *s)
 	s->v = NULL;
 }
 
-/* params' "contacts": "a@b" becomes "mailto:a@b", a URI is kept. Returns 0 or -1. */
+/*
+ * params' "contacts" through account_contacts_normalise (a missing list
+ * is an empty one). Returns 0 or -1.
+ */
 static int
 param_contacts(const cJSON *p, struct strv *out, struct err *e)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(p, "contacts"), *it;
 	int n = cJSON_GetArraySize(arr);
+	const char **in;
+	size_t k = 0;
+	int rc;
 
 	out->n = 0;
-	if ((out->v = calloc(n > 0 ? (size_t)n : 1, sizeof(*out->v))) == NULL)
+	out->v = NULL;
+	if ((in = calloc(n > 0 ? (size_t)n : 1, sizeof(*in))) == NULL)
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
-	cJSON_ArrayForEach(it, arr) {
-		const char *c = cJSON_GetStringValue(it);
-		size_t len;
-
-		if (c == NULL || *c == '\0')
-			continue;
-		len = strlen(c) + 8;
-		if ((out->v[out->n] = malloc(len)) == NULL)
-			return err_set(e, ERR_IO, "%s", _("out of memory"));
-		snprintf(out->v[out->n], len, "%s%s", strchr(c, ':') != NULL ? "" :
-		    "mailto:", c);
-		out->n++;
-	}
-	return 0;
+	cJSON_ArrayForEach(it, arr)
+		in[k++] = cJSON_GetStringValue(it);
+	rc = account_contacts_normalise(in, k, &out->v, e);
+	free(in);
+	if (rc == 0)
+		out->n = k;
+	return rc;
 }
 
 struct ca_lookup {

@@ -11,7 +11,7 @@
 
 #include "i18n.h"
 #include "schema.h"
-#include "store.h"
+#include "store_sql.h"
 
 struct store {
 	sqlite3 *db;

@@ -8,8 +8,6 @@
 
 #include <stdint.h>
 
-#include <sqlite3.h>
-
 #include "err.h"
 
 struct store;
@@ -38,9 +36,6 @@ int store_open(const char *path, int flags, struct store **out, struct err *e);
 /* Closes the store. Accepts NULL. */
 void store_close(struct store *st);
 
-/* The underlying connection, borrowed. */
-sqlite3 *store_db(struct store *st);
-
 /* The path the store was opened with, borrowed. */
 const char *store_path(struct store *st);
 
@@ -51,13 +46,6 @@ void store_rollback(struct store *st);
 
 /* Fills e from the connection's last error with a context prefix. Returns -1. */
 int store_error(struct store *st, struct err *e, const char *what);
-
-/*
- * Prepares (once per connection, then reuses) a statement. Returns the
- * statement, reset and with bindings cleared, or NULL (e filled). The
- * statement is owned by the store.
- */
-sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct err *e);
 
 /*
  * Reads PRAGMA data_version, a number that changes when another connection

@@ -76,8 +76,11 @@ store_ca_get(struct store *st, int64_t id, struct ca_row **out, struct err *e)
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if ((rc = store_step_row(st, s, _("reading a CA"), e)) != 0)
+	if ((rc = store_step_row(st, s, _("reading a CA"), e)) != 0) {
+		if (rc == 1)
+			err_set(e, ERR_USAGE, _("no CA #%lld"), (long long)id);
 		return rc;
+	}
 	r = calloc(1, sizeof(*r));
 	if (r != NULL) {
 		r->id = sqlite3_column_int64(s, 0);
@@ -174,7 +177,8 @@ store_account_update(struct store *st, const struct account_row *r, struct err *
 	"a.status, a.tos_agreed, a.created, a.updated, c.directory_url, k.type " \
 	"FROM accounts a JOIN cas c ON c.id = a.ca_id JOIN keys k ON k.id = a.key_id"
 
-static struct account_row *
+/* A row of ACCOUNT_COLUMNS as a struct account_row (account_row_free), or NULL. */
+static void *
 account_from(sqlite3_stmt *s)
 {
 	struct account_row *r = calloc(1, sizeof(*r));
@@ -204,19 +208,18 @@ int
 store_account_get(struct store *st, int64_t id, struct account_row **out, struct err *e)
 {
 	sqlite3_stmt *s;
+	void *row;
 	int rc;
 
 	s = store_stmt(st, "SELECT " ACCOUNT_COLUMNS " WHERE a.id = ?1", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if ((rc = store_step_row(st, s, _("reading an account"), e)) != 0)
-		return rc;
-	*out = account_from(s);
-	sqlite3_reset(s);
-	if (*out == NULL)
-		return err_set(e, ERR_STORE, "%s", _("out of memory"));
-	return 0;
+	rc = store_fetch(st, s, account_from, &row, _("reading an account"), e);
+	if (rc == 1)
+		err_set(e, ERR_USAGE, _("no account #%lld"), (long long)id);
+	*out = row;
+	return rc;
 }
 
 int
@@ -350,7 +353,8 @@ store_order_update(struct store *st, const struct order_row *r, struct err *e)
 	"expires, finalize_url, certificate_url, key_id, csr, settings, error, cert_id, " \
 	"created, updated FROM orders"
 
-static struct order_row *
+/* A row of ORDER_COLUMNS as a struct order_row (order_row_free), or NULL. */
+static void *
 order_from(sqlite3_stmt *s)
 {
 	struct order_row *r = calloc(1, sizeof(*r));
@@ -392,19 +396,18 @@ int
 store_order_get(struct store *st, int64_t id, struct order_row **out, struct err *e)
 {
 	sqlite3_stmt *s;
+	void *row;
 	int rc;
 
 	s = store_stmt(st, "SELECT " ORDER_COLUMNS " WHERE id = ?1", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if ((rc = store_step_row(st, s, _("reading an order"), e)) != 0)
-		return rc;
-	*out = order_from(s);
-	sqlite3_reset(s);
-	if (*out == NULL)
-		return err_set(e, ERR_STORE, "%s", _("out of memory"));
-	return 0;
+	rc = store_fetch(st, s, order_from, &row, _("reading an order"), e);
+	if (rc == 1)
+		err_set(e, ERR_USAGE, _("no order #%lld"), (long long)id);
+	*out = row;
+	return rc;
 }
 
 int

@@ -165,4 +165,42 @@ void cert_history_clear(struct cert_history *h);
 int store_cert_history(struct store *st, int64_t id, size_t max,
     struct cert_history *out, struct err *e);
 
+/* A certificate's ARI renewal window as the CA last reported it (store_cert_set_ari). */
+struct cert_ari {
+	long long window_start;		/* Unix seconds */
+	long long window_end;
+	const char *explanation;	/* explanationURL, or NULL */
+	long long checked;		/* when the CA was asked */
+	long long next_check;		/* when to ask again */
+	long long renew_at;		/* the moment chosen inside the window */
+};
+
+/* Records the ARI window, check times and renew_at of certificate id. Returns 0 or -1. */
+int store_cert_set_ari(struct store *st, int64_t id, const struct cert_ari *a, struct err *e);
+
+/* Records an ARI check of id that found no window: asks again at next_check. Returns 0 or -1. */
+int store_cert_postpone_ari(struct store *st, int64_t id, long long next_check,
+    struct err *e);
+
+/*
+ * Calls cb for every valid, ordered certificate whose ARI check is due at
+ * now, by account; aki and serial (hex, may be NULL) are borrowed for the
+ * call. cb returns 0 to go on, non-zero to stop. Returns 0, cb's value, or -1.
+ */
+int store_cert_ari_due(struct store *st, long long now,
+    int (*cb)(int64_t id, int64_t account_id, const char *aki, const char *serial, void *arg),
+    void *arg, struct err *e);
+
+/*
+ * Fills ids with up to max certificates due for renewal at now (valid,
+ * issued through an order, renew_at passed), soonest first. Returns 0
+ * and *n, or -1.
+ */
+int store_cert_renew_due(struct store *st, long long now, int64_t *ids, size_t max,
+    size_t *n, struct err *e);
+
+/* Marks old_id replaced by new_id (no transaction of its own). Returns 0 or -1. */
+int store_cert_mark_replaced(struct store *st, int64_t old_id, int64_t new_id,
+    struct err *e);
+
 #endif

@@ -211,8 +211,12 @@ store_deploy_add(struct store *st, const struct deploy_target *t, int64_t *id_ou
 		return err_set(e, ERR_USAGE, "%s", _("the reload timeout must be at "
 		    "least one second"));
 	rc = cert_exists(st, t->cert_id, e);
+	if (rc == 0) {
+		err_set(e, ERR_USAGE, _("no certificate #%lld"), (long long)t->cert_id);
+		return 1;
+	}
 	if (rc != 1)
-		return rc == 0 ? 1 : -1;
+		return -1;
 	argv_json = argv_to_json(t->reload_argv, &oom);
 	if (oom)
 		return err_set(e, ERR_IO, "%s", _("out of memory"));
@@ -237,12 +241,10 @@ store_deploy_add(struct store *st, const struct deploy_target *t, int64_t *id_ou
 	store_bind_text(stmt, 11, argv_json);
 	sqlite3_bind_int(stmt, 12, t->reload_timeout);
 	sqlite3_bind_int64(stmt, 13, store_now());
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
+	rc = store_step_done(st, stmt, _("cannot store a deploy target"), e);
 	cJSON_free(argv_json);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("cannot store a deploy target"));
+	if (rc != 0)
+		return -1;
 	*id_out = sqlite3_last_insert_rowid(store_db(st));
 	return 0;
 }
@@ -305,9 +307,10 @@ store_deploy_get(struct store *st, int64_t id, struct deploy_target **out,
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE) {
+		err_set(e, ERR_USAGE, _("no deploy target #%lld"), (long long)id);
 		ret = 1;
-	else if (rc != SQLITE_ROW)
+	} else if (rc != SQLITE_ROW)
 		store_error(st, e, _("cannot read a deploy target"));
 	else if (row_read(stmt, out, e) == 0)
 		ret = 0;
@@ -328,20 +331,11 @@ store_deploy_remove(struct store *st, int64_t cert_id, int64_t id, struct err *e
 	sqlite3_bind_int64(stmt, 2, cert_id);
 	if (store_step_done(st, stmt, _("cannot remove a deploy target"), e) != 0)
 		return -1;
-	return sqlite3_changes(store_db(st)) > 0 ? 0 : 1;
-}
-
-/* Runs one statement without results (a savepoint verb). */
-static int
-exec_one(struct store *st, const char *sql, struct err *e)
-{
-	sqlite3_stmt *stmt = store_stmt(st, sql, e);
-
-	if (stmt == NULL)
-		return -1;
-	if (store_step_done(st, stmt, _("cannot record a deploy run"), e) != 0)
-		return -1;
-	return 0;
+	if (sqlite3_changes(store_db(st)) > 0)
+		return 0;
+	err_set(e, ERR_INPUT, _("certificate #%lld has no deploy target #%lld"),
+	    (long long)cert_id, (long long)id);
+	return 1;
 }
 
 static int
@@ -369,8 +363,10 @@ record_rows(struct store *st, int64_t id, long long when, int ok,
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_DONE)
 		return store_error(st, e, _("cannot record a deploy run"));
-	if (cert_id == 0)
+	if (cert_id == 0) {
+		err_set(e, ERR_USAGE, _("no deploy target #%lld"), (long long)id);
 		return 1;
+	}
 
 	if (ok)
 		snprintf(event, sizeof(event), _("certificate #%lld deployed to target "
@@ -389,38 +385,23 @@ record_rows(struct store *st, int64_t id, long long when, int ok,
 	sqlite3_bind_text(stmt, 3, event, -1, SQLITE_STATIC);
 	store_bind_text(stmt, 4, actor);
 	sqlite3_bind_int64(stmt, 5, cert_id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("cannot record a deploy run"));
-	return 0;
+	return store_step_done(st, stmt, _("cannot record a deploy run"), e);
 }
 
 int
 store_deploy_record(struct store *st, int64_t id, long long when, int ok,
     const char *message, const char *actor, struct err *e)
 {
-	int own = sqlite3_get_autocommit(store_db(st)), rc;
+	int own, rc;
 
 	/* Alone, a transaction of our own; inside the caller's, a savepoint. */
-	if (own ? store_begin(st, e) : exec_one(st, "SAVEPOINT store_deploy_record", e))
+	if (store_nest_begin(st, "store_deploy_record", &own, e) != 0)
 		return -1;
 	rc = record_rows(st, id, when, ok, message, actor, e);
-	if (rc == 0) {
-		if (own ? store_commit(st, e) :
-		    exec_one(st, "RELEASE store_deploy_record", e))
-			rc = -1;
-		else
-			return 0;
-	}
-	if (own)
-		store_rollback(st);
-	else if (!sqlite3_get_autocommit(store_db(st))) {
-		exec_one(st, "ROLLBACK TO store_deploy_record", NULL);
-		exec_one(st, "RELEASE store_deploy_record", NULL);
-	}
-	return rc;
+	if (rc == 0 && store_nest_end(st, "store_deploy_record", own, e) == 0)
+		return 0;
+	store_nest_undo(st, "store_deploy_record", own);
+	return rc == 0 ? -1 : rc;
 }
 
 int

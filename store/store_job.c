@@ -49,7 +49,8 @@ job_row_free(struct job_row *j)
 #define JOB_COLUMNS "id, kind, target_id, params, state, attempt, run_after, step, " \
 	"steps, progress, last_error, claimed_by, actor, result_id, created, updated"
 
-static struct job_row *
+/* A row of JOB_COLUMNS as a struct job_row (job_row_free), or NULL. */
+static void *
 job_from(sqlite3_stmt *s)
 {
 	struct job_row *j = calloc(1, sizeof(*j));
@@ -198,29 +199,17 @@ store_job_finish(struct store *st, int64_t id, enum job_state state, int64_t res
 int
 store_job_release(struct store *st, int64_t id, struct err *e)
 {
-	sqlite3_stmt *s;
-
-	s = store_stmt(st, "UPDATE jobs SET state = 'queued', attempt = max(attempt - 1, 0), "
-	    "claimed_by = NULL, updated = ?2 WHERE id = ?1 AND state = 'running'", e);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, store_now());
-	return store_step_done(st, s, _("releasing a job"), e);
+	return store_exec_id_now(st, "UPDATE jobs SET state = 'queued', "
+	    "attempt = max(attempt - 1, 0), claimed_by = NULL, updated = ?2 "
+	    "WHERE id = ?1 AND state = 'running'", id, _("releasing a job"), e);
 }
 
 int
 store_job_cancel(struct store *st, int64_t id, struct err *e)
 {
-	sqlite3_stmt *s;
-
-	s = store_stmt(st, "UPDATE jobs SET state = 'cancelled', updated = ?2 "
-	    "WHERE id = ?1 AND state IN ('queued', 'running')", e);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, store_now());
-	if (store_step_done(st, s, _("cancelling a job"), e) != 0)
+	if (store_exec_id_now(st, "UPDATE jobs SET state = 'cancelled', updated = ?2 "
+	    "WHERE id = ?1 AND state IN ('queued', 'running')", id, _("cancelling a job"),
+	    e) != 0)
 		return -1;
 	return sqlite3_changes(store_db(st)) == 1 ? 0 : 1;
 }
@@ -250,15 +239,17 @@ store_job_get(struct store *st, int64_t id, struct job_row **out, struct err *e)
 	sqlite3_stmt *s;
 	int rc;
 
+	void *row;
+
 	s = store_stmt(st, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if ((rc = store_step_row(st, s, _("reading a job"), e)) != 0)
-		return rc;
-	*out = job_from(s);
-	sqlite3_reset(s);
-	return *out != NULL ? 0 : err_set(e, ERR_STORE, "%s", _("out of memory"));
+	rc = store_fetch(st, s, job_from, &row, _("reading a job"), e);
+	if (rc == 1)
+		err_set(e, ERR_USAGE, _("no job #%lld"), (long long)id);
+	*out = row;
+	return rc;
 }
 
 int
@@ -311,7 +302,7 @@ claimer_dead(const char *claimer, const char *host)
 int
 store_job_reclaim(struct store *st, const char *host, long long stale_after, struct err *e)
 {
-	sqlite3_stmt *s, *u;
+	sqlite3_stmt *s;
 	int64_t ids[64];
 	int n = 0, i, rc;
 	long long now = store_now();
@@ -328,13 +319,9 @@ store_job_reclaim(struct store *st, const char *host, long long stale_after, str
 	sqlite3_reset(s);
 	for (i = 0; i < n; i++) {
 		/* The claimer died mid-step: the job resumes from its last committed step. */
-		u = store_stmt(st, "UPDATE jobs SET state = 'queued', claimed_by = NULL, "
-		    "updated = ?2 WHERE id = ?1 AND state = 'running'", e);
-		if (u == NULL)
-			return -1;
-		sqlite3_bind_int64(u, 1, ids[i]);
-		sqlite3_bind_int64(u, 2, now);
-		if (store_step_done(st, u, _("requeuing a job"), e) != 0)
+		if (store_exec_id_now(st, "UPDATE jobs SET state = 'queued', claimed_by = NULL, "
+		    "updated = ?2 WHERE id = ?1 AND state = 'running'", ids[i],
+		    _("requeuing a job"), e) != 0)
 			return -1;
 	}
 	return n;

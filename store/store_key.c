@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "i18n.h"
+#include "store_sql.h"
 #include "store_key.h"
 
 int
@@ -13,7 +14,6 @@ store_key_insert(struct store *st, const char *type, const char *pem,
     int64_t *id_out, struct err *e)
 {
 	sqlite3_stmt *stmt;
-	int rc;
 
 	if (type == NULL || type[0] == '\0' || pem == NULL || pem[0] == '\0')
 		return err_set(e, ERR_USAGE, _("a key needs a type and a PEM"));
@@ -24,12 +24,9 @@ store_key_insert(struct store *st, const char *type, const char *pem,
 	sqlite3_bind_text(stmt, 1, type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, pem, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, store_now());
-	rc = sqlite3_step(stmt);
-	/* Drop the binding now: the statement outlives the caller's buffer. */
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("cannot store a key"));
+	/* store_step_done drops the bindings: the statement outlives the caller's buffer. */
+	if (store_step_done(st, stmt, _("cannot store a key"), e) != 0)
+		return -1;
 	*id_out = sqlite3_last_insert_rowid(store_db(st));
 	return 0;
 }
@@ -52,6 +49,7 @@ store_key_get(struct store *st, int64_t id, char **pem, char **type,
 	sqlite3_bind_int64(stmt, 1, id);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_DONE) {
+		err_set(e, ERR_USAGE, _("no key #%lld"), (long long)id);
 		ret = 1;
 		goto out;
 	}

@@ -1,9 +1,12 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "account.h"
 #include "crypto.h"
@@ -390,11 +393,8 @@ account_cache_clear(struct account_cache *c)
 static int
 open_or_fail(struct store *st, int64_t id, struct account_session **s, struct err *e)
 {
-	int rc = account_open(st, id, s, e);
-
-	if (rc == 1)
-		return err_set(e, ERR_USAGE, _("no account #%lld"), (long long)id);
-	return rc;
+	/* Not found (1) is a failure here; account_open already said so in e. */
+	return account_open(st, id, s, e) == 0 ? 0 : -1;
 }
 
 int
@@ -492,4 +492,91 @@ account_prewarm(struct store *st, int64_t id)
 		acme_client_prewarm(ca->directory_url, ca->ca_bundle_pem);
 	account_row_free(row);
 	ca_row_free(ca);
+}
+
+/* 1 when s (no "mailto:") is an address certdeck sends as a contact. */
+static int
+email_ok(const char *s)
+{
+	const char *at = strchr(s, '@'), *p;
+
+	if (at == NULL || at == s || strchr(at + 1, '@') != NULL ||
+	    at[1] == '\0' || at[1] == '.' || strchr(at + 1, '.') == NULL ||
+	    s[strlen(s) - 1] == '.' || strstr(at, "..") != NULL)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f ||
+		    strchr("()<>,;:\\\"[]", *p) != NULL)
+			return 0;
+	return 1;
+}
+
+/* One contact: trimmed, "mailto:" optional. Returns the URI (free()), or NULL with e filled. */
+static char *
+contact_uri(const char *in, struct err *e)
+{
+	const char *s = in, *end;
+	size_t len;
+	char *addr, *uri;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	if (end - s >= 7 && strncasecmp(s, "mailto:", 7) == 0)
+		s += 7;
+	len = (size_t)(end - s);
+	if (len == 0) {
+		err_set(e, ERR_USAGE, "%s", _("a contact is empty"));
+		return NULL;
+	}
+	if ((addr = strndup(s, len)) == NULL || (uri = malloc(len + 8)) == NULL) {
+		free(addr);
+		err_set(e, ERR_IO, "%s", _("out of memory"));
+		return NULL;
+	}
+	if (!email_ok(addr)) {
+		err_set(e, ERR_USAGE, _("'%s' is not an e-mail address"), addr);
+		free(addr);
+		free(uri);
+		return NULL;
+	}
+	snprintf(uri, len + 8, "mailto:%s", addr);
+	free(addr);
+	return uri;
+}
+
+int
+account_contacts_normalise(const char *const *in, size_t n, char ***out, struct err *e)
+{
+	char **v;
+	size_t i;
+
+	*out = NULL;
+	if (n > ACCOUNT_CONTACTS_MAX)
+		return err_set(e, ERR_USAGE, _("at most %d contacts"), ACCOUNT_CONTACTS_MAX);
+	if ((v = calloc(n > 0 ? n : 1, sizeof(*v))) == NULL)
+		return err_set(e, ERR_IO, "%s", _("out of memory"));
+	for (i = 0; i < n; i++)
+		if (in[i] == NULL || (v[i] = contact_uri(in[i], e)) == NULL) {
+			if (in[i] == NULL)
+				err_set(e, ERR_USAGE, "%s", _("a contact is empty"));
+			account_contacts_free(v, i);
+			return -1;
+		}
+	*out = v;
+	return 0;
+}
+
+void
+account_contacts_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }

@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "i18n.h"
 #include "issue.h"
+#include "jobs.h"
 #include "jws.h"
 #include "solver.h"
 #include "solver_pool.h"
@@ -204,47 +205,116 @@ issue_key_check(const char *key_pem, struct err *e)
 	return rc;
 }
 
+/*
+ * Reads a user's key and writes it back in certdeck's form. Returns 0,
+ * *pem (wipe with OPENSSL_cleanse, then free()) and *kt, or -1.
+ */
+static int
+key_normalise(const char *key_pem, char **pem, enum key_type *kt, struct err *e)
+{
+	EVP_PKEY *key = NULL;
+	int rc;
+
+	*pem = NULL;
+	rc = crypto_key_from_pem(key_pem, strlen(key_pem), &key, e) != 0 ||
+	    crypto_key_type_of(key, kt, e) != 0 || crypto_key_to_pem(key, pem, e) != 0 ? -1 : 0;
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/*
+ * Stores pem (of type kt) and links it to order_id, inside the caller's
+ * transaction. Returns 0 or -1.
+ */
+static int
+order_link_key(struct store *st, int64_t order_id, const char *pem, enum key_type kt,
+    struct err *e)
+{
+	struct order_row *o = NULL;
+	struct issue_settings set;
+	int rc = -1;
+
+	if (store_order_get(st, order_id, &o, e) != 0 ||
+	    store_key_insert(st, crypto_key_type_name(kt), pem, &o->key_id, e) != 0)
+		goto out;
+	/* Renewals keep the key type: make the settings say what this key is. */
+	if (issue_settings_from_json(o->settings_json, &set, e) != 0)
+		goto out;
+	free(set.key_type);
+	set.key_type = strdup(crypto_key_type_name(kt));
+	free(o->settings_json);
+	o->settings_json = issue_settings_to_json(&set);
+	issue_settings_clear(&set);
+	rc = store_order_update(st, o, e);
+out:
+	order_row_free(o);
+	return rc;
+}
+
+/* Wipes and frees a key's PEM text. Accepts NULL. */
+static void
+pem_free(char *pem)
+{
+	if (pem != NULL)
+		OPENSSL_cleanse(pem, strlen(pem));
+	free(pem);
+}
+
 int
 issue_order_set_key(struct store *st, int64_t order_id, const char *key_pem, struct err *e)
 {
-	struct order_row *o = NULL;
-	EVP_PKEY *key = NULL;
 	enum key_type kt;
 	char *pem = NULL;
 	int rc = -1;
 
-	if (crypto_key_from_pem(key_pem, strlen(key_pem), &key, e) != 0 ||
-	    crypto_key_type_of(key, &kt, e) != 0 || crypto_key_to_pem(key, &pem, e) != 0)
+	if (key_normalise(key_pem, &pem, &kt, e) != 0 || store_begin(st, e) != 0)
 		goto out;
-	if (store_begin(st, e) != 0)
-		goto out;
-	if (store_order_get(st, order_id, &o, e) != 0 ||
-	    store_key_insert(st, crypto_key_type_name(kt), pem, &o->key_id, e) != 0)
-		goto rollback;
-	/* Renewals keep the key type: make the settings say what this key is. */
-	{
-		struct issue_settings set;
-
-		if (issue_settings_from_json(o->settings_json, &set, e) != 0)
-			goto rollback;
-		free(set.key_type);
-		set.key_type = strdup(crypto_key_type_name(kt));
-		free(o->settings_json);
-		o->settings_json = issue_settings_to_json(&set);
-		issue_settings_clear(&set);
-	}
-	if (store_order_update(st, o, e) != 0 || store_commit(st, e) != 0) {
-rollback:
+	if (order_link_key(st, order_id, pem, kt, e) != 0 || store_commit(st, e) != 0) {
 		store_rollback(st);
 		goto out;
 	}
 	rc = 0;
 out:
-	if (pem != NULL)
-		OPENSSL_cleanse(pem, strlen(pem));
-	free(pem);
-	order_row_free(o);
-	EVP_PKEY_free(key);
+	pem_free(pem);
+	return rc;
+}
+
+int
+issue_submit(struct store *st, const struct issue_request *req, const char *actor,
+    int64_t *order_id, int64_t *job_id, struct err *e)
+{
+	enum key_type kt;
+	char *pem = NULL;
+	int64_t oid = 0, jid = 0;
+	int rc = -1;
+
+	/* The key is read before the transaction: no lock is held for crypto work. */
+	if (req->key_pem != NULL && key_normalise(req->key_pem, &pem, &kt, e) != 0) {
+		if (req->key_label != NULL)
+			err_prefix(e, "%s", req->key_label);
+		goto out;
+	}
+	if (store_begin(st, e) != 0)
+		goto out;
+	if (issue_order_create(st, req->account_id, req->names, req->n_names, req->profile,
+	    NULL, req->settings, &oid, e) != 0)
+		goto rollback;
+	if (pem != NULL && order_link_key(st, oid, pem, kt, e) != 0) {
+		if (req->key_label != NULL)
+			err_prefix(e, "%s", req->key_label);
+		goto rollback;
+	}
+	if (store_job_add(st, JOB_ISSUE, oid, req->params, 0, actor, &jid, e) != 0 ||
+	    store_commit(st, e) != 0)
+		goto rollback;
+	*order_id = oid;
+	*job_id = jid;
+	rc = 0;
+	goto out;
+rollback:
+	store_rollback(st);
+out:
+	pem_free(pem);
 	return rc;
 }
 
@@ -1051,12 +1121,8 @@ issue_order_run(struct store *st, int64_t order_id, const struct issue_progress 
 	r.st = st;
 	r.progress = p;
 	pthread_mutex_init(&r.lock, NULL);
-	grc = store_order_get(st, order_id, &r.order, e);
-	if (grc != 0) {
-		if (grc == 1)
-			err_set(e, ERR_USAGE, _("no order #%lld"), (long long)order_id);
+	if (store_order_get(st, order_id, &r.order, e) != 0)
 		return -1;
-	}
 	if (r.order->cert_id > 0) {
 		*cert_id = r.order->cert_id;
 		order_row_free(r.order);
@@ -1071,11 +1137,8 @@ issue_order_run(struct store *st, int64_t order_id, const struct issue_progress 
 	} else {
 		grc = account_open(st, r.order->account_id, &r.acct, e);
 	}
-	if (grc != 0) {
-		if (grc == 1)
-			err_set(e, ERR_USAGE, _("no account #%lld"), (long long)r.order->account_id);
+	if (grc != 0)
 		goto out;
-	}
 	if (place_order(&r, e) != 0 || stop_here(&r, e))
 		goto out;
 	if (strcmp(r.order->status, "pending") == 0) {

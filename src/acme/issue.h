@@ -71,6 +71,28 @@ int issue_key_check(const char *key_pem, struct err *e);
 int issue_order_set_key(struct store *st, int64_t order_id, const char *key_pem,
     struct err *e);
 
+/* What issue_submit records: one issuance the CLI or the TUI asks for. */
+struct issue_request {
+	int64_t account_id;
+	const char *const *names;	/* DNS names, wildcards or IP addresses */
+	size_t n_names;
+	const char *profile;		/* a CA profile, or NULL */
+	const struct issue_settings *settings;
+	const char *key_pem;		/* the user's key (see issue_key_check), NULL: a fresh one */
+	const char *key_label;		/* prefixes errors about key_pem ("x.pem: ..."), or NULL */
+	const char *params;		/* the issue job's params JSON (deploy targets), or NULL */
+};
+
+/*
+ * Records a new order for req (with its key when req->key_pem is set) and
+ * queues the issue job that runs it, attributed to actor (may be NULL),
+ * in one transaction: on failure nothing is left behind. Returns 0,
+ * *order_id and *job_id, or -1 (e->kind ERR_USAGE for names or settings
+ * that cannot make an order).
+ */
+int issue_submit(struct store *st, const struct issue_request *req, const char *actor,
+    int64_t *order_id, int64_t *job_id, struct err *e);
+
 /*
  * Runs or resumes order_id until its certificate is stored, reusing the
  * account session in cache when given (NULL: a session of its own).

@@ -8,7 +8,6 @@
 #include "account.h"
 #include "acme.h"
 #include "i18n.h"
-#include "store_sql.h"
 #include "issue.h"
 #include "renew.h"
 #include "store_acme.h"
@@ -83,95 +82,76 @@ static int
 ari_store(struct store *st, int64_t id, const struct acme_renewal_info *ri, long long now,
     struct err *e)
 {
-	sqlite3_stmt *s;
-	long long at, next, span;
+	struct cert_ari a;
+	long long span;
 
 	span = ri->window_end - ri->window_start;
-	at = ri->window_start + (span > 0 ? (long long)arc4random_uniform((uint32_t)
+	a.window_start = ri->window_start;
+	a.window_end = ri->window_end;
+	a.explanation = ri->explanation_url;
+	a.checked = now;
+	a.renew_at = ri->window_start + (span > 0 ? (long long)arc4random_uniform((uint32_t)
 	    (span > 0x7fffffff ? 0x7fffffff : span)) : 0);
 	if (ri->window_end <= now)
-		at = now;
-	next = now + (ri->retry_after > 0 && ri->retry_after < ARI_RECHECK_MAX ?
+		a.renew_at = now;
+	a.next_check = now + (ri->retry_after > 0 && ri->retry_after < ARI_RECHECK_MAX ?
 	    ri->retry_after : ARI_RECHECK_MAX);
-	s = store_stmt(st, "UPDATE certificates SET ari_window_start = ?2, ari_window_end = ?3, "
-	    "ari_explanation = ?4, ari_checked = ?5, ari_next_check = ?6, renew_at = ?7 "
-	    "WHERE id = ?1", e);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, ri->window_start);
-	sqlite3_bind_int64(s, 3, ri->window_end);
-	if (ri->explanation_url != NULL)
-		sqlite3_bind_text(s, 4, ri->explanation_url, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_bind_int64(s, 5, now);
-	sqlite3_bind_int64(s, 6, next);
-	sqlite3_bind_int64(s, 7, at);
-	return store_step_done(st, s, _("recording a renewal window"), e);
+	return store_cert_set_ari(st, id, &a, e);
 }
 
-static int
-ari_postpone(struct store *st, int64_t id, long long next, struct err *e)
-{
-	sqlite3_stmt *s;
+/* What renew_refresh_ari collects before it goes to the network. */
+struct ari_items {
+	struct ari_item *v;
+	size_t n, cap;
+};
 
-	s = store_stmt(st, "UPDATE certificates SET ari_next_check = ?2, ari_checked = ?3 "
-	    "WHERE id = ?1", e);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, next);
-	sqlite3_bind_int64(s, 3, store_now());
-	return store_step_done(st, s, _("recording a renewal check"), e);
+/* store_cert_ari_due callback: copies one row. Returns 0, or 1 when out of memory. */
+static int
+ari_collect(int64_t id, int64_t account_id, const char *aki, const char *serial, void *arg)
+{
+	struct ari_items *items = arg;
+	struct ari_item *grown;
+
+	if (items->n == items->cap) {
+		items->cap = items->cap ? items->cap * 2 : 16;
+		if ((grown = realloc(items->v, items->cap * sizeof(*grown))) == NULL)
+			return 1;
+		items->v = grown;
+	}
+	items->v[items->n].id = id;
+	items->v[items->n].account_id = account_id;
+	items->v[items->n].aki = aki != NULL ? strdup(aki) : NULL;
+	items->v[items->n].serial = serial != NULL ? strdup(serial) : NULL;
+	items->n++;
+	return 0;
 }
 
 int
 renew_refresh_ari(struct store *st, struct err *e)
 {
-	struct ari_item *items = NULL, *grown;
+	struct ari_items items = { 0 };
 	struct account_session *sess = NULL;
-	size_t n = 0, cap = 0, i;
-	sqlite3_stmt *s;
+	size_t n, i;
 	long long now = store_now();
-	int rc, checked = 0, failed = 0;
+	int checked = 0, failed = 0;
 
 	/* Collect first: the network calls below must not hold a read cursor. */
-	s = store_stmt(st, "SELECT id, account_id, aki, serial FROM certificates "
-	    "WHERE status = 'valid' AND order_id IS NOT NULL AND ari_next_check <= ?1 "
-	    "ORDER BY account_id", e);
-	if (s == NULL)
+	if (store_cert_ari_due(st, now, ari_collect, &items, e) == -1 && items.n == 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *aki = (const char *)sqlite3_column_text(s, 2);
-		const char *serial = (const char *)sqlite3_column_text(s, 3);
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((grown = realloc(items, cap * sizeof(*items))) == NULL)
-				break;
-			items = grown;
-		}
-		items[n].id = sqlite3_column_int64(s, 0);
-		items[n].account_id = sqlite3_column_int64(s, 1);
-		items[n].aki = aki != NULL ? strdup(aki) : NULL;
-		items[n].serial = serial != NULL ? strdup(serial) : NULL;
-		n++;
-	}
-	sqlite3_reset(s);
+	n = items.n;
 	for (i = 0; i < n; i++) {
+		struct ari_item *it = &items.v[i];
 		struct acme_renewal_info ri;
-		char *id = ari_id(items[i].aki, items[i].serial);
+		char *id = ari_id(it->aki, it->serial);
 		int r;
 
-		if (sess == NULL || sess->row->id != items[i].account_id) {
+		if (sess == NULL || sess->row->id != it->account_id) {
 			account_session_free(sess);
 			sess = NULL;
-			if (account_open(st, items[i].account_id, &sess, e) != 0) {
+			if (account_open(st, it->account_id, &sess, e) != 0) {
 				failed++;
 				free(id);
-				ari_postpone(st, items[i].id, now + ARI_ERROR_RECHECK, NULL);
+				store_cert_postpone_ari(st, it->id, now + ARI_ERROR_RECHECK, NULL);
 				continue;
 			}
 		}
@@ -179,22 +159,22 @@ renew_refresh_ari(struct store *st, struct err *e)
 		free(id);
 		checked++;
 		if (r == 0) {
-			ari_store(st, items[i].id, &ri, now, e);
+			ari_store(st, it->id, &ri, now, e);
 			free(ri.explanation_url);
 		} else if (r == 1) {
-			ari_postpone(st, items[i].id, now + ARI_NONE_RECHECK, NULL);
+			store_cert_postpone_ari(st, it->id, now + ARI_NONE_RECHECK, NULL);
 		} else {
 			failed++;
-			ari_postpone(st, items[i].id, now + (e->retry_after > 0 ?
+			store_cert_postpone_ari(st, it->id, now + (e->retry_after > 0 ?
 			    e->retry_after : ARI_ERROR_RECHECK), NULL);
 		}
 	}
 	account_session_free(sess);
 	for (i = 0; i < n; i++) {
-		free(items[i].aki);
-		free(items[i].serial);
+		free(items.v[i].aki);
+		free(items.v[i].serial);
 	}
-	free(items);
+	free(items.v);
 	return failed > 0 && checked == 0 ? -1 : checked;
 }
 
@@ -202,19 +182,11 @@ int
 renew_due(struct store *st, int (*cb)(int64_t cert_id, void *arg), void *arg, struct err *e)
 {
 	int64_t ids[256];
-	sqlite3_stmt *s;
-	int rc, n = 0, i, ret = 0;
+	size_t n, i;
+	int ret = 0;
 
-	s = store_stmt(st, "SELECT id FROM certificates WHERE status = 'valid' AND "
-	    "order_id IS NOT NULL AND renew_at <= ?1 ORDER BY renew_at LIMIT 256", e);
-	if (s == NULL)
+	if (store_cert_renew_due(st, store_now(), ids, sizeof(ids) / sizeof(ids[0]), &n, e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, store_now());
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_error(st, e, _("finding certificates due for renewal"));
 	for (i = 0; i < n && ret == 0; i++)
 		ret = cb(ids[i], arg);
 	return ret;
@@ -231,14 +203,10 @@ renew_create_order(struct store *st, int64_t cert_id, int reuse_key, int64_t *or
 	char *replaces = NULL;
 	cJSON *ids = NULL, *it;
 	size_t n = 0;
-	int rc = -1, g;
+	int rc = -1;
 
-	g = store_cert_get(st, cert_id, &cert, e);
-	if (g != 0) {
-		if (g == 1)
-			err_set(e, ERR_USAGE, _("no certificate #%lld"), (long long)cert_id);
+	if (store_cert_get(st, cert_id, &cert, e) != 0)
 		return -1;
-	}
 	if (cert->order_id <= 0 || store_order_get(st, cert->order_id, &old, e) != 0) {
 		if (cert->order_id <= 0)
 			err_set(e, ERR_USAGE, _("certificate #%lld was imported, not issued by "
@@ -285,27 +253,12 @@ out:
 int
 renew_link(struct store *st, int64_t old_id, int64_t new_id, struct err *e)
 {
-	sqlite3_stmt *s;
-	int rc;
-
 	if (store_begin(st, e) != 0)
 		return -1;
-	s = store_stmt(st, "UPDATE certificates SET status = 'replaced', replaced_by = ?2 "
-	    "WHERE id = ?1", e);
-	if (s == NULL)
-		goto rollback;
-	sqlite3_bind_int64(s, 1, old_id);
-	sqlite3_bind_int64(s, 2, new_id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		store_error(st, e, _("linking a renewal"));
-		goto rollback;
+	if (store_cert_mark_replaced(st, old_id, new_id, e) != 0 ||
+	    store_deploy_copy(st, old_id, new_id, e) != 0 || store_commit(st, e) != 0) {
+		store_rollback(st);
+		return -1;
 	}
-	if (store_deploy_copy(st, old_id, new_id, e) != 0 || store_commit(st, e) != 0)
-		goto rollback;
 	return 0;
-rollback:
-	store_rollback(st);
-	return -1;
 }

@@ -46,12 +46,8 @@ revoke_cert(struct store *st, int64_t cert_id, int64_t account_id,
 	size_t der_len = 0;
 	int rc = -1, grc;
 
-	grc = store_cert_get(st, cert_id, &row, e);
-	if (grc != 0) {
-		if (grc == 1)
-			err_set(e, ERR_USAGE, _("no certificate #%lld"), (long long)cert_id);
+	if (store_cert_get(st, cert_id, &row, e) != 0)
 		return -1;
-	}
 	if (row->status == CERT_REVOKED) {
 		err_set(e, ERR_USAGE, _("certificate #%lld is already revoked"),
 		    (long long)cert_id);
@@ -77,12 +73,8 @@ revoke_cert(struct store *st, int64_t cert_id, int64_t account_id,
 			goto out;
 		}
 	}
-	grc = account_open(st, account_id, &s, e);
-	if (grc != 0) {
-		if (grc == 1)
-			err_set(e, ERR_USAGE, _("no account #%lld"), (long long)account_id);
+	if (account_open(st, account_id, &s, e) != 0)
 		goto out;
-	}
 	if (crypto_cert_der(row->pem_chain, strlen(row->pem_chain), &der, &der_len, e) != 0)
 		goto out;
 	if (acme_revoke(s->client, der, der_len, (int)reason, key, e) != 0) {

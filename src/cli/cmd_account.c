@@ -16,45 +16,45 @@
 
 #define CA_BUNDLE_MAX (1024 * 1024)
 
-/* "a@b" becomes "mailto:a@b"; a value with a scheme is kept. */
-static char *
-contact_uri(const char *email)
-{
-	size_t n = strlen(email) + 8;
-	char *s;
-
-	if (strncmp(email, "mailto:", 7) == 0)
-		return strdup(email);
-	if ((s = malloc(n)) != NULL)
-		snprintf(s, n, "mailto:%s", email);
-	return s;
-}
-
+/* The --email values as given, then as account_contacts_normalise makes them. */
 struct contacts {
-	char **v;
+	const char **v;
 	size_t n;
+	char **uris;
 };
 
 static int
 contacts_add(struct contacts *c, const char *email)
 {
-	char **grown = realloc(c->v, (c->n + 1) * sizeof(*grown));
+	const char **grown = realloc(c->v, (c->n + 1) * sizeof(*grown));
 
 	if (grown == NULL)
 		return -1;
 	c->v = grown;
-	if ((c->v[c->n] = contact_uri(email)) == NULL)
-		return -1;
-	c->n++;
+	c->v[c->n++] = email;
 	return 0;
+}
+
+/* Normalises the collected values into c->uris. Returns CLI_OK or an exit code. */
+static int
+contacts_finish(const struct cmd_entry *self, struct contacts *c)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (account_contacts_normalise(c->v, c->n, &c->uris, &e) == 0)
+		return CLI_OK;
+	return e.kind == ERR_USAGE ? cli_usage(self, "%s", e.msg) : cli_fail(&e);
 }
 
 static void
 contacts_free(struct contacts *c)
 {
-	while (c->n > 0)
-		free(c->v[--c->n]);
+	account_contacts_free(c->uris, c->n);
 	free(c->v);
+	c->uris = NULL;
+	c->v = NULL;
+	c->n = 0;
 }
 
 static int
@@ -111,6 +111,8 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
 		goto out;
 	}
+	if ((rc = contacts_finish(self, &c)) != CLI_OK)
+		goto out;
 	rc = CLI_FAIL;
 	if (bundle_path != NULL) {
 		if (fileio_read(bundle_path, CA_BUNDLE_MAX, &bundle, &blen, &e) != 0) {
@@ -119,7 +121,7 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		}
 		p.ca_bundle_pem = bundle;
 	}
-	p.contacts = (const char *const *)c.v;
+	p.contacts = (const char *const *)c.uris;
 	p.n_contacts = c.n;
 	if (cli_open_store(cli, STORE_CREATE, &st) != CLI_OK)
 		goto out;
@@ -382,6 +384,8 @@ sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
 		rc = cli_usage(self, "%s", _("update needs at least one --email"));
 		goto out;
 	}
+	if ((rc = contacts_finish(self, &c)) != CLI_OK)
+		goto out;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		goto out;
 	r = store_account_get(st, id, &row, &e);
@@ -391,7 +395,7 @@ sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
 		goto out;
 	}
 	if (strcmp(action, "update") == 0) {
-		r = account_update_contacts(st, id, (const char *const *)c.v, c.n, &e);
+		r = account_update_contacts(st, id, (const char *const *)c.uris, c.n, &e);
 		rc = r == 0 ? CLI_OK : cli_fail(&e);
 	} else if (strcmp(action, "deactivate") == 0) {
 		rc = cli_job_submit(cli, st, JOB_ACCOUNT_DEACTIVATE, id, NULL, no_wait, &result);

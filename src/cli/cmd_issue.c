@@ -13,7 +13,6 @@
 #include "fileio.h"
 #include "cli_job.h"
 #include "i18n.h"
-#include "jobs.h"
 #include "issue.h"
 #include "store_acme.h"
 
@@ -90,7 +89,8 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	size_t n_names = 0;
 	struct store *st = NULL;
 	int opt, rc = CLI_USAGE, port;
-	int64_t account_id, order_id, cert_id;
+	int64_t account_id, order_id, job_id, cert_id;
+	struct issue_request req = { 0 };
 	struct err e;
 
 	err_clear(&e);
@@ -165,18 +165,24 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		rc = cli_fail(&e);
 		goto out;
 	}
-	if (issue_order_create(st, account_id, names, n_names, profile, NULL, &set,
-	    &order_id, &e) != 0) {
+	req.account_id = account_id;
+	req.names = names;
+	req.n_names = n_names;
+	req.profile = profile;
+	req.settings = &set;
+	req.key_pem = key_pem;
+	req.key_label = key_path;
+	if (issue_submit(st, &req, cli->actor, &order_id, &job_id, &e) != 0) {
 		rc = e.kind == ERR_USAGE ? cli_usage(self, "%s", e.msg) : cli_fail(&e);
 		goto out;
 	}
-	if (key_pem != NULL && issue_order_set_key(st, order_id, key_pem, &e) != 0) {
-		err_prefix(&e, "%s", key_path);
-		rc = cli_fail(&e);
+	if (no_wait) {
+		printf("%lld\n", (long long)job_id);
+		rc = CLI_OK;
 		goto out;
 	}
-	rc = cli_job_submit(cli, st, JOB_ISSUE, order_id, NULL, no_wait, &cert_id);
-	if (rc == CLI_OK && !no_wait)
+	rc = cli_job_foreground(cli, st, job_id, &cert_id);
+	if (rc == CLI_OK)
 		printf("%lld\n", (long long)cert_id);
 	else if (rc == CLI_FAIL)
 		cli_msg(_("order #%lld is kept in the store"), (long long)order_id);

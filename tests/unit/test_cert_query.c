@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "store_sql.h"
 #include "store_acme.h"
 #include "store_cert.h"
 #include "store_key.h"

@@ -18,6 +18,7 @@
 #include "deploy.h"
 #include "fileio.h"
 #include "store.h"
+#include "store_sql.h"
 #include "store_cert.h"
 #include "store_deploy.h"
 #include "store_key.h"

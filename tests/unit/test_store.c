@@ -16,6 +16,7 @@
 
 #include "schema.h"
 #include "store.h"
+#include "store_sql.h"
 #include "store_cert.h"
 #include "store_deploy.h"
 #include "store_job.h"
