@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "i18n.h"
 
-const struct cmd_entry *const cli_commands[] = {
+static const struct cmd_entry *const commands[] = {
 	&cmd_init_entry,
 	&cmd_list_entry,
 	&cmd_show_entry,
@@ -28,6 +28,11 @@ const struct cmd_entry *const cli_commands[] = {
 	NULL,
 };
 
+const struct cmd_table cli_command_table = {
+	.unknown = N_("unknown command '%s'"),
+	.entries = commands,
+};
+
 void
 cli_print_json(cJSON *o)
 {
@@ -39,16 +44,23 @@ cli_print_json(cJSON *o)
 	cJSON_Delete(o);
 }
 
+/* Prints "certdeck: ", fmt with ap, and a newline to stderr. */
+static void
+msgv(const char *fmt, va_list ap)
+{
+	fputs("certdeck: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 cli_msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("certdeck: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msgv(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /*
@@ -82,22 +94,85 @@ cli_fail(const struct err *e)
 	return CLI_FAIL;
 }
 
-int
-cli_usage(const struct cmd_entry *self, const char *fmt, ...)
+/* Prints the usage error fmt with ap and the hint to run --help. Returns CLI_USAGE. */
+static int
+usagev(const struct cmd_entry *self, const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	fputs("certdeck: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	msgv(fmt, ap);
 	if (self != NULL)
 		fprintf(stderr, _("Try 'certdeck %s --help' for more information.\n"),
 		    self->name);
 	else
 		fputs(_("Try 'certdeck --help' for more information.\n"), stderr);
 	return CLI_USAGE;
+}
+
+int
+cli_usage(const struct cmd_entry *self, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = usagev(self, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/*
+ * The usage error for a name t has not. t->unknown is a literal where the
+ * table is, N_()-marked, so xgettext flags it c-format and msgfmt checks
+ * that each translation keeps its one %s; the compiler cannot check it
+ * here, which is why it goes through a va_list. Returns CLI_USAGE.
+ */
+static int
+unknown_name(const struct cmd_entry *group, const struct cmd_table *t, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, t);
+	rc = usagev(group, _(t->unknown), ap);
+	va_end(ap);
+	return rc;
+}
+
+const struct cmd_entry *
+cli_find(const struct cmd_table *t, const char *name)
+{
+	const struct cmd_entry *const *c;
+
+	for (c = t->entries; *c != NULL; c++) {
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
+	}
+	return NULL;
+}
+
+/* cli_dispatch for the verbs of group (NULL at the top level). */
+static int
+dispatch(struct cli *cli, const struct cmd_entry *group, const struct cmd_table *t,
+    int argc, char **argv)
+{
+	const struct cmd_entry *c = cli_find(t, argv[0]);
+
+	if (c == NULL)
+		return unknown_name(group, t, argv[0]);
+	/* The command parses its own options; argv[0] is its name. */
+	optind = 1;
+	if (c->verbs == NULL)
+		return c->exec(cli, group != NULL ? group : c, argc, argv);
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		cli_help(c);
+		return argc < 2 ? CLI_USAGE : CLI_OK;
+	}
+	return dispatch(cli, c, c->verbs, argc - 1, argv + 1);
+}
+
+int
+cli_dispatch(struct cli *cli, const struct cmd_table *t, int argc, char **argv)
+{
+	return dispatch(cli, NULL, t, argc, argv);
 }
 
 void

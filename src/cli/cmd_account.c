@@ -337,10 +337,12 @@ sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	return CLI_OK;
 }
 
-/* update / deactivate / rollover share their shape: options, one ID, one call. */
+/*
+ * update / deactivate / rollover share their shape: options, one ID, one
+ * call; argv[0] names the action.
+ */
 static int
-sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
-    const char *action)
+sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "email", required_argument, NULL, 'm' },
@@ -354,6 +356,7 @@ sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
 	int opt, rc, r, no_wait = 0;
 	int64_t id, result;
 	struct account_row *row = NULL;
+	const char *action = argv[0];
 	struct err e;
 
 	err_clear(&e);
@@ -414,33 +417,23 @@ out:
 	return rc;
 }
 
-static int
-cmd_account_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
-{
-	const char *sub;
+static const struct cmd_entry verb_new = { .name = "new", .exec = sub_new };
+static const struct cmd_entry verb_recover = { .name = "recover", .exec = sub_recover };
+static const struct cmd_entry verb_list = { .name = "list", .exec = sub_list };
+static const struct cmd_entry verb_show = { .name = "show", .exec = sub_show };
+static const struct cmd_entry verb_update = { .name = "update", .exec = sub_action };
+static const struct cmd_entry verb_deactivate = { .name = "deactivate", .exec = sub_action };
+static const struct cmd_entry verb_rollover = { .name = "rollover", .exec = sub_action };
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		cli_help(self);
-		return argc < 2 ? CLI_USAGE : CLI_OK;
-	}
-	sub = argv[1];
-	/* The subcommand's options start after its name. */
-	argc--;
-	argv++;
-	optind = 1;
-	if (strcmp(sub, "new") == 0)
-		return sub_new(cli, self, argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return sub_list(cli, self, argc, argv);
-	if (strcmp(sub, "recover") == 0)
-		return sub_recover(cli, self, argc, argv);
-	if (strcmp(sub, "show") == 0)
-		return sub_show(cli, self, argc, argv);
-	if (strcmp(sub, "update") == 0 || strcmp(sub, "deactivate") == 0 ||
-	    strcmp(sub, "rollover") == 0)
-		return sub_action(cli, self, argc, argv, sub);
-	return cli_usage(self, _("unknown account command '%s'"), sub);
-}
+static const struct cmd_entry *const verbs[] = {
+	&verb_new, &verb_recover, &verb_list, &verb_show, &verb_update, &verb_deactivate,
+	&verb_rollover, NULL,
+};
+
+static const struct cmd_table account_verbs = {
+	.unknown = N_("unknown account command '%s'"),
+	.entries = verbs,
+};
 
 const struct cmd_entry cmd_account_entry = {
 	.name = "account",
@@ -459,5 +452,5 @@ const struct cmd_entry cmd_account_entry = {
 	    "  account update ID --email ADDR [--email ADDR...]\n"
 	    "  account deactivate ID [--no-wait]\n"
 	    "  account rollover ID [--key-type TYPE] [--no-wait]   replace the account key\n"),
-	.exec = cmd_account_exec,
+	.verbs = &account_verbs,
 };

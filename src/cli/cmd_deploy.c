@@ -508,30 +508,19 @@ sub_remove(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	return CLI_OK;
 }
 
-static int
-cmd_deploy_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
-{
-	const char *sub;
+static const struct cmd_entry verb_add = { .name = "add", .exec = sub_add };
+static const struct cmd_entry verb_list = { .name = "list", .exec = sub_list };
+static const struct cmd_entry verb_run = { .name = "run", .exec = sub_run };
+static const struct cmd_entry verb_remove = { .name = "remove", .exec = sub_remove };
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		cli_help(self);
-		return argc < 2 ? CLI_USAGE : CLI_OK;
-	}
-	sub = argv[1];
-	/* The subcommand's options start after its name. */
-	argc--;
-	argv++;
-	optind = 1;
-	if (strcmp(sub, "add") == 0)
-		return sub_add(cli, self, argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return sub_list(cli, self, argc, argv);
-	if (strcmp(sub, "run") == 0)
-		return sub_run(cli, self, argc, argv);
-	if (strcmp(sub, "remove") == 0)
-		return sub_remove(cli, self, argc, argv);
-	return cli_usage(self, _("unknown deploy command '%s'"), sub);
-}
+static const struct cmd_entry *const verbs[] = {
+	&verb_add, &verb_list, &verb_run, &verb_remove, NULL,
+};
+
+static const struct cmd_table deploy_verbs = {
+	.unknown = N_("unknown deploy command '%s'"),
+	.entries = verbs,
+};
 
 const struct cmd_entry cmd_deploy_entry = {
 	.name = "deploy",
@@ -557,5 +546,5 @@ const struct cmd_entry cmd_deploy_entry = {
 	    "                                queues a job for 'certdeck worker'\n"
 	    "  deploy remove ID TARGET       forget a target (its files stay)\n"
 	    "Renewal copies a certificate's targets to its successor.\n"),
-	.exec = cmd_deploy_exec,
+	.verbs = &deploy_verbs,
 };
