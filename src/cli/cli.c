@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "i18n.h"
+#include "store_cert.h"
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_init_entry,
@@ -240,4 +241,69 @@ cli_parse_id(const char *s, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int
+cli_options(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
+    const struct option *opts)
+{
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 0)
+			continue;	/* a flag, set */
+		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
+			return rc;
+	}
+	return CLI_CONTINUE;
+}
+
+int
+cli_no_operands(const struct cmd_entry *self, int argc, char **argv)
+{
+	if (optind != argc)
+		return cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
+	return CLI_OK;
+}
+
+int
+cli_cert_id_operand(const struct cmd_entry *self, int argc, char **argv, int64_t *id)
+{
+	if (argc - optind != 1)
+		return cli_usage(self, "%s", _("give exactly one certificate ID"));
+	if (cli_parse_id(argv[optind], id) != 0)
+		return cli_usage(self, _("'%s' is not a certificate ID"), argv[optind]);
+	return CLI_OK;
+}
+
+int
+cli_workers_option(const struct cmd_entry *self, const char *arg, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 64)
+		return cli_usage(self, _("--workers takes 1 to 64, not '%s'"), arg);
+	*out = (int)v;
+	return CLI_CONTINUE;
+}
+
+int
+cli_cert_get(struct store *st, int64_t id, struct cert_row **out)
+{
+	struct err e;
+	int rc;
+
+	*out = NULL;
+	err_clear(&e);
+	rc = store_cert_get(st, id, out, &e);
+	if (rc == -1)
+		return cli_fail(&e);
+	if (rc == 1) {
+		cli_msg(_("no certificate #%lld"), (long long)id);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
 }

@@ -91,6 +91,35 @@ int cli_open_store(struct cli *cli, int flags, struct store **out);
 /* Parses a positive row id. Returns 0 and *out, or -1. */
 int cli_parse_id(const char *s, int64_t *out);
 
+/*
+ * Parses argv by opts, where each of the command's own options is a flag
+ * (getopt_long sets *flag and returns 0) and the rest are
+ * CLI_COMMON_OPTIONS. Returns CLI_CONTINUE with optind at the first
+ * operand, or the exit code to return now.
+ */
+int cli_options(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
+    const struct option *opts);
+
+/* Checks that no operand follows the options. Returns CLI_OK, or CLI_USAGE after saying so. */
+int cli_no_operands(const struct cmd_entry *self, int argc, char **argv);
+
+/*
+ * Parses the one operand after the options (argv[optind]) as a
+ * certificate ID. Returns CLI_OK and *id, or CLI_USAGE after saying why not.
+ */
+int cli_cert_id_operand(const struct cmd_entry *self, int argc, char **argv, int64_t *id);
+
+/* Parses --workers N (1 to 64). Returns CLI_CONTINUE and *out, or CLI_USAGE after saying why not. */
+int cli_workers_option(const struct cmd_entry *self, const char *arg, int *out);
+
+struct cert_row;
+
+/*
+ * Loads certificate id from st. Returns CLI_OK and *out (free with
+ * cert_row_free), or CLI_FAIL after saying why not (*out is then NULL).
+ */
+int cli_cert_get(struct store *st, int64_t id, struct cert_row **out);
+
 /* The entry of t named name. Returns it (static, borrowed), or NULL. */
 const struct cmd_entry *cli_find(const struct cmd_table *t, const char *name);
 

@@ -9,6 +9,7 @@
 #include "account.h"
 #include "cli.h"
 #include "cli_job.h"
+#include "cli_list.h"
 #include "jobs.h"
 #include "fileio.h"
 #include "i18n.h"
@@ -190,12 +191,15 @@ out:
 	return rc;
 }
 
+/* The JSON form of an account (a struct account_row), for list and show. */
 static cJSON *
-account_json(const struct account_row *r)
+account_json(const void *row, void *arg)
 {
+	const struct account_row *r = row;
 	cJSON *o = cJSON_CreateObject(), *c;
 	char t[40];
 
+	(void)arg;
 	if (o == NULL)
 		return NULL;
 	cJSON_AddNumberToObject(o, "id", (double)r->id);
@@ -214,22 +218,15 @@ account_json(const struct account_row *r)
 	return o;
 }
 
-struct list_state {
-	int json;
-	cJSON *arr;
-};
-
-static int
-list_one(const struct account_row *r, void *arg)
+static void
+account_text(const void *row, long i, void *arg)
 {
-	struct list_state *ls = arg;
+	const struct account_row *r = row;
 	char *contacts = NULL;
 	cJSON *c;
 
-	if (ls->json) {
-		cJSON_AddItemToArray(ls->arr, account_json(r));
-		return 0;
-	}
+	(void)i;
+	(void)arg;
 	c = r->contacts_json != NULL ? cJSON_Parse(r->contacts_json) : NULL;
 	if (cJSON_IsArray(c) && cJSON_GetArraySize(c) > 0 &&
 	    cJSON_IsString(cJSON_GetArrayItem(c, 0)))
@@ -239,42 +236,43 @@ list_one(const struct account_row *r, void *arg)
 	    r->key_type != NULL ? r->key_type : "-", contacts != NULL ? contacts : "-",
 	    r->ca_url);
 	free(contacts);
-	return 0;
 }
+
+static void
+heading(void)
+{
+	/* TRANSLATORS: column headings of 'certdeck account list'. */
+	printf("%4s  %-12s %-8s %-30s %s\n", _("ID"), _("STATUS"), _("KEY"),
+	    _("CONTACT"), _("SERVER"));
+}
+
+static int
+one_account(const struct account_row *r, void *l)
+{
+	return cli_list_row(l, r);
+}
+
+static int
+load(struct store *st, struct cli_list *l, struct err *e)
+{
+	return store_account_list(st, one_account, l, e);
+}
+
+static const struct cli_list_ops account_list = {
+	.load = load, .json = account_json, .text = account_text, .heading = heading,
+};
 
 static int
 sub_list(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, CLI_COMMON_OPTIONS, { 0 },
+	int json = 0, rc;
+	const struct option opts[] = {
+		{ "json", no_argument, &json, 1 }, CLI_COMMON_OPTIONS, { 0 },
 	};
-	struct list_state ls = { 0 };
-	struct store *st;
-	int opt, rc;
-	struct err e;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'j') {
-			ls.json = 1;
-			continue;
-		}
-		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
-			return rc;
-	}
-	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE)
 		return rc;
-	err_clear(&e);
-	if (ls.json)
-		ls.arr = cJSON_CreateArray();
-	else
-		/* TRANSLATORS: column headings of 'certdeck account list'. */
-		printf("%4s  %-12s %-8s %-30s %s\n", _("ID"), _("STATUS"), _("KEY"),
-		    _("CONTACT"), _("SERVER"));
-	rc = store_account_list(st, list_one, &ls, &e);
-	store_close(st);
-	if (ls.json)
-		cli_print_json(ls.arr);
-	return rc != 0 ? cli_fail(&e) : CLI_OK;
+	return cli_list_run(cli, &account_list, NULL, json);
 }
 
 /* Parses "ID" after the subcommand's options. Returns CLI_OK or an exit code. */
@@ -288,42 +286,46 @@ one_id(const struct cmd_entry *self, int argc, char **argv, int64_t *id)
 	return CLI_OK;
 }
 
+/* Loads account id from st. Returns CLI_OK and *out, or CLI_FAIL after saying why not. */
 static int
-sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+load_account(struct store *st, int64_t id, struct account_row **out)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, CLI_COMMON_OPTIONS, { 0 },
-	};
-	struct account_row *r = NULL;
-	struct store *st;
-	int opt, rc, json = 0;
-	int64_t id;
 	struct err e;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'j') {
-			json = 1;
-			continue;
-		}
-		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
-			return rc;
-	}
-	if ((rc = one_id(self, argc, argv, &id)) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
-		return rc;
 	err_clear(&e);
-	rc = store_account_get(st, id, &r, &e);
-	store_close(st);
+	rc = store_account_get(st, id, out, &e);
 	if (rc < 0)
 		return cli_fail(&e);
 	if (rc == 1) {
 		cli_msg(_("no account #%lld"), (long long)id);
 		return CLI_FAIL;
 	}
+	return CLI_OK;
+}
+
+static int
+sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+{
+	int json = 0, rc;
+	const struct option opts[] = {
+		{ "json", no_argument, &json, 1 }, CLI_COMMON_OPTIONS, { 0 },
+	};
+	struct account_row *r = NULL;
+	struct store *st;
+	int64_t id;
+
+	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE ||
+	    (rc = one_id(self, argc, argv, &id)) != CLI_OK ||
+	    (rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+		return rc;
+	rc = load_account(st, id, &r);
+	store_close(st);
+	if (rc != CLI_OK)
+		return rc;
 	/* The JSON is built only when asked for. */
 	if (json) {
-		cli_print_json(account_json(r));
+		cli_print_json(account_json(r, NULL));
 	} else {
 		printf(_("Account #%lld\n"), (long long)r->id);
 		printf("  %-10s %s\n", _("Server:"), r->ca_url);
@@ -387,12 +389,10 @@ sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	}
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		goto out;
-	r = store_account_get(st, id, &row, &e);
+	rc = load_account(st, id, &row);
 	account_row_free(row);
-	if (r != 0) {
-		rc = r < 0 ? cli_fail(&e) : (cli_msg(_("no account #%lld"), (long long)id), CLI_FAIL);
+	if (rc != CLI_OK)
 		goto out;
-	}
 	if (strcmp(action, "update") == 0) {
 		r = account_update_contacts(st, id, (const char *const *)c.v, c.n, &e);
 		rc = r == 0 ? CLI_OK : cli_fail(&e);
