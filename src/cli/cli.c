@@ -8,8 +8,9 @@
 
 #include "cli.h"
 #include "i18n.h"
+#include "store_cert.h"
 
-const struct cmd_entry *const cli_commands[] = {
+static const struct cmd_entry *const commands[] = {
 	&cmd_init_entry,
 	&cmd_list_entry,
 	&cmd_show_entry,
@@ -28,6 +29,11 @@ const struct cmd_entry *const cli_commands[] = {
 	NULL,
 };
 
+const struct cmd_table cli_command_table = {
+	.unknown = N_("unknown command '%s'"),
+	.entries = commands,
+};
+
 void
 cli_print_json(cJSON *o)
 {
@@ -39,16 +45,23 @@ cli_print_json(cJSON *o)
 	cJSON_Delete(o);
 }
 
+/* Prints "certdeck: ", fmt with ap, and a newline to stderr. */
+static void
+msgv(const char *fmt, va_list ap)
+{
+	fputs("certdeck: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 cli_msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("certdeck: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msgv(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /*
@@ -82,22 +95,85 @@ cli_fail(const struct err *e)
 	return CLI_FAIL;
 }
 
-int
-cli_usage(const struct cmd_entry *self, const char *fmt, ...)
+/* Prints the usage error fmt with ap and the hint to run --help. Returns CLI_USAGE. */
+static int
+usagev(const struct cmd_entry *self, const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	fputs("certdeck: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	msgv(fmt, ap);
 	if (self != NULL)
 		fprintf(stderr, _("Try 'certdeck %s --help' for more information.\n"),
 		    self->name);
 	else
 		fputs(_("Try 'certdeck --help' for more information.\n"), stderr);
 	return CLI_USAGE;
+}
+
+int
+cli_usage(const struct cmd_entry *self, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = usagev(self, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/*
+ * The usage error for a name t has not. t->unknown is a literal where the
+ * table is, N_()-marked, so xgettext flags it c-format and msgfmt checks
+ * that each translation keeps its one %s; the compiler cannot check it
+ * here, which is why it goes through a va_list. Returns CLI_USAGE.
+ */
+static int
+unknown_name(const struct cmd_entry *group, const struct cmd_table *t, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, t);
+	rc = usagev(group, _(t->unknown), ap);
+	va_end(ap);
+	return rc;
+}
+
+const struct cmd_entry *
+cli_find(const struct cmd_table *t, const char *name)
+{
+	const struct cmd_entry *const *c;
+
+	for (c = t->entries; *c != NULL; c++) {
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
+	}
+	return NULL;
+}
+
+/* cli_dispatch for the verbs of group (NULL at the top level). */
+static int
+dispatch(struct cli *cli, const struct cmd_entry *group, const struct cmd_table *t,
+    int argc, char **argv)
+{
+	const struct cmd_entry *c = cli_find(t, argv[0]);
+
+	if (c == NULL)
+		return unknown_name(group, t, argv[0]);
+	/* The command parses its own options; argv[0] is its name. */
+	optind = 1;
+	if (c->verbs == NULL)
+		return c->exec(cli, group != NULL ? group : c, argc, argv);
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		cli_help(c);
+		return argc < 2 ? CLI_USAGE : CLI_OK;
+	}
+	return dispatch(cli, c, c->verbs, argc - 1, argv + 1);
+}
+
+int
+cli_dispatch(struct cli *cli, const struct cmd_table *t, int argc, char **argv)
+{
+	return dispatch(cli, NULL, t, argc, argv);
 }
 
 void
@@ -165,4 +241,69 @@ cli_parse_id(const char *s, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int
+cli_options(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
+    const struct option *opts)
+{
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 0)
+			continue;	/* a flag, set */
+		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
+			return rc;
+	}
+	return CLI_CONTINUE;
+}
+
+int
+cli_no_operands(const struct cmd_entry *self, int argc, char **argv)
+{
+	if (optind != argc)
+		return cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
+	return CLI_OK;
+}
+
+int
+cli_cert_id_operand(const struct cmd_entry *self, int argc, char **argv, int64_t *id)
+{
+	if (argc - optind != 1)
+		return cli_usage(self, "%s", _("give exactly one certificate ID"));
+	if (cli_parse_id(argv[optind], id) != 0)
+		return cli_usage(self, _("'%s' is not a certificate ID"), argv[optind]);
+	return CLI_OK;
+}
+
+int
+cli_workers_option(const struct cmd_entry *self, const char *arg, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 64)
+		return cli_usage(self, _("--workers takes 1 to 64, not '%s'"), arg);
+	*out = (int)v;
+	return CLI_CONTINUE;
+}
+
+int
+cli_cert_get(struct store *st, int64_t id, struct cert_row **out)
+{
+	struct err e;
+	int rc;
+
+	*out = NULL;
+	err_clear(&e);
+	rc = store_cert_get(st, id, out, &e);
+	if (rc == -1)
+		return cli_fail(&e);
+	if (rc == 1) {
+		cli_msg(_("no certificate #%lld"), (long long)id);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
 }

@@ -27,12 +27,28 @@ struct cli {
 	char actor[128];	/* who runs this, for audit rows (actor_describe, once) */
 };
 
+struct cmd_table;
+
+/*
+ * One command (a file cmd_<verb>.c holds it). A command group (account,
+ * deploy) has verbs instead of an exec; its verbs are entries too, with a
+ * name and an exec only: they share the group's help, so their exec gets
+ * the group's entry as self.
+ */
 struct cmd_entry {
 	const char *name;
 	const char *args;	/* synopsis after the name, untranslated */
 	const char *summary;	/* N_()-marked one line */
 	const char *options;	/* N_()-marked option help, may be NULL */
 	int (*exec)(struct cli *cli, const struct cmd_entry *self, int argc, char **argv);
+	const struct cmd_table *verbs;	/* a group's verbs (exec is NULL), else NULL */
+};
+
+/* The commands of one level: the top level, or a group's verbs. */
+struct cmd_table {
+	/* N_()-marked usage error for a name not in the table, with one %s (the name). */
+	const char *unknown;
+	const struct cmd_entry *const *entries;	/* NULL-terminated, in --help order */
 };
 
 /* Options every subcommand accepts; put CLI_COMMON_OPTIONS in each table. */
@@ -75,8 +91,49 @@ int cli_open_store(struct cli *cli, int flags, struct store **out);
 /* Parses a positive row id. Returns 0 and *out, or -1. */
 int cli_parse_id(const char *s, int64_t *out);
 
-/* The command table, in the order --help lists it. */
-extern const struct cmd_entry *const cli_commands[];
+/*
+ * Parses argv by opts, where each of the command's own options is a flag
+ * (getopt_long sets *flag and returns 0) and the rest are
+ * CLI_COMMON_OPTIONS. Returns CLI_CONTINUE with optind at the first
+ * operand, or the exit code to return now.
+ */
+int cli_options(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
+    const struct option *opts);
+
+/* Checks that no operand follows the options. Returns CLI_OK, or CLI_USAGE after saying so. */
+int cli_no_operands(const struct cmd_entry *self, int argc, char **argv);
+
+/*
+ * Parses the one operand after the options (argv[optind]) as a
+ * certificate ID. Returns CLI_OK and *id, or CLI_USAGE after saying why not.
+ */
+int cli_cert_id_operand(const struct cmd_entry *self, int argc, char **argv, int64_t *id);
+
+/* Parses --workers N (1 to 64). Returns CLI_CONTINUE and *out, or CLI_USAGE after saying why not. */
+int cli_workers_option(const struct cmd_entry *self, const char *arg, int *out);
+
+struct cert_row;
+
+/*
+ * Loads certificate id from st. Returns CLI_OK and *out (free with
+ * cert_row_free), or CLI_FAIL after saying why not (*out is then NULL).
+ */
+int cli_cert_get(struct store *st, int64_t id, struct cert_row **out);
+
+/* The entry of t named name. Returns it (static, borrowed), or NULL. */
+const struct cmd_entry *cli_find(const struct cmd_table *t, const char *name);
+
+/*
+ * Runs the command of t that argv[0] names, with argc, argv and optind
+ * reset. For a group the verb is argv[1] and its argv starts there; with
+ * no verb the group's help goes to stdout and CLI_USAGE is returned,
+ * with "--help" the same and CLI_OK. Returns the command's exit code, or
+ * CLI_USAGE after t->unknown for a name t does not have.
+ */
+int cli_dispatch(struct cli *cli, const struct cmd_table *t, int argc, char **argv);
+
+/* The top-level commands, in the order --help lists them. */
+extern const struct cmd_table cli_command_table;
 
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_list_entry;

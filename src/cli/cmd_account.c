@@ -9,6 +9,7 @@
 #include "account.h"
 #include "cli.h"
 #include "cli_job.h"
+#include "cli_list.h"
 #include "jobs.h"
 #include "fileio.h"
 #include "i18n.h"
@@ -192,12 +193,15 @@ out:
 	return rc;
 }
 
+/* The JSON form of an account (a struct account_row), for list and show. */
 static cJSON *
-account_json(const struct account_row *r)
+account_json(const void *row, void *arg)
 {
+	const struct account_row *r = row;
 	cJSON *o = cJSON_CreateObject(), *c;
 	char t[40];
 
+	(void)arg;
 	if (o == NULL)
 		return NULL;
 	cJSON_AddNumberToObject(o, "id", (double)r->id);
@@ -216,22 +220,15 @@ account_json(const struct account_row *r)
 	return o;
 }
 
-struct list_state {
-	int json;
-	cJSON *arr;
-};
-
-static int
-list_one(const struct account_row *r, void *arg)
+static void
+account_text(const void *row, long i, void *arg)
 {
-	struct list_state *ls = arg;
+	const struct account_row *r = row;
 	char *contacts = NULL;
 	cJSON *c;
 
-	if (ls->json) {
-		cJSON_AddItemToArray(ls->arr, account_json(r));
-		return 0;
-	}
+	(void)i;
+	(void)arg;
 	c = r->contacts_json != NULL ? cJSON_Parse(r->contacts_json) : NULL;
 	if (cJSON_IsArray(c) && cJSON_GetArraySize(c) > 0 &&
 	    cJSON_IsString(cJSON_GetArrayItem(c, 0)))
@@ -241,42 +238,43 @@ list_one(const struct account_row *r, void *arg)
 	    r->key_type != NULL ? r->key_type : "-", contacts != NULL ? contacts : "-",
 	    r->ca_url);
 	free(contacts);
-	return 0;
 }
+
+static void
+heading(void)
+{
+	/* TRANSLATORS: column headings of 'certdeck account list'. */
+	printf("%4s  %-12s %-8s %-30s %s\n", _("ID"), _("STATUS"), _("KEY"),
+	    _("CONTACT"), _("SERVER"));
+}
+
+static int
+one_account(const struct account_row *r, void *l)
+{
+	return cli_list_row(l, r);
+}
+
+static int
+load(struct store *st, struct cli_list *l, struct err *e)
+{
+	return store_account_list(st, one_account, l, e);
+}
+
+static const struct cli_list_ops account_list = {
+	.load = load, .json = account_json, .text = account_text, .heading = heading,
+};
 
 static int
 sub_list(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, CLI_COMMON_OPTIONS, { 0 },
+	int json = 0, rc;
+	const struct option opts[] = {
+		{ "json", no_argument, &json, 1 }, CLI_COMMON_OPTIONS, { 0 },
 	};
-	struct list_state ls = { 0 };
-	struct store *st;
-	int opt, rc;
-	struct err e;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'j') {
-			ls.json = 1;
-			continue;
-		}
-		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
-			return rc;
-	}
-	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE)
 		return rc;
-	err_clear(&e);
-	if (ls.json)
-		ls.arr = cJSON_CreateArray();
-	else
-		/* TRANSLATORS: column headings of 'certdeck account list'. */
-		printf("%4s  %-12s %-8s %-30s %s\n", _("ID"), _("STATUS"), _("KEY"),
-		    _("CONTACT"), _("SERVER"));
-	rc = store_account_list(st, list_one, &ls, &e);
-	store_close(st);
-	if (ls.json)
-		cli_print_json(ls.arr);
-	return rc != 0 ? cli_fail(&e) : CLI_OK;
+	return cli_list_run(cli, &account_list, NULL, json);
 }
 
 /* Parses "ID" after the subcommand's options. Returns CLI_OK or an exit code. */
@@ -290,42 +288,46 @@ one_id(const struct cmd_entry *self, int argc, char **argv, int64_t *id)
 	return CLI_OK;
 }
 
+/* Loads account id from st. Returns CLI_OK and *out, or CLI_FAIL after saying why not. */
 static int
-sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+load_account(struct store *st, int64_t id, struct account_row **out)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, CLI_COMMON_OPTIONS, { 0 },
-	};
-	struct account_row *r = NULL;
-	struct store *st;
-	int opt, rc, json = 0;
-	int64_t id;
 	struct err e;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'j') {
-			json = 1;
-			continue;
-		}
-		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
-			return rc;
-	}
-	if ((rc = one_id(self, argc, argv, &id)) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
-		return rc;
 	err_clear(&e);
-	rc = store_account_get(st, id, &r, &e);
-	store_close(st);
+	rc = store_account_get(st, id, out, &e);
 	if (rc < 0)
 		return cli_fail(&e);
 	if (rc == 1) {
 		cli_msg(_("no account #%lld"), (long long)id);
 		return CLI_FAIL;
 	}
+	return CLI_OK;
+}
+
+static int
+sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+{
+	int json = 0, rc;
+	const struct option opts[] = {
+		{ "json", no_argument, &json, 1 }, CLI_COMMON_OPTIONS, { 0 },
+	};
+	struct account_row *r = NULL;
+	struct store *st;
+	int64_t id;
+
+	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE ||
+	    (rc = one_id(self, argc, argv, &id)) != CLI_OK ||
+	    (rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+		return rc;
+	rc = load_account(st, id, &r);
+	store_close(st);
+	if (rc != CLI_OK)
+		return rc;
 	/* The JSON is built only when asked for. */
 	if (json) {
-		cli_print_json(account_json(r));
+		cli_print_json(account_json(r, NULL));
 	} else {
 		printf(_("Account #%lld\n"), (long long)r->id);
 		printf("  %-10s %s\n", _("Server:"), r->ca_url);
@@ -339,10 +341,12 @@ sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	return CLI_OK;
 }
 
-/* update / deactivate / rollover share their shape: options, one ID, one call. */
+/*
+ * update / deactivate / rollover share their shape: options, one ID, one
+ * call; argv[0] names the action.
+ */
 static int
-sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
-    const char *action)
+sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "email", required_argument, NULL, 'm' },
@@ -356,6 +360,7 @@ sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
 	int opt, rc, r, no_wait = 0;
 	int64_t id, result;
 	struct account_row *row = NULL;
+	const char *action = argv[0];
 	struct err e;
 
 	err_clear(&e);
@@ -388,12 +393,10 @@ sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv,
 		goto out;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		goto out;
-	r = store_account_get(st, id, &row, &e);
+	rc = load_account(st, id, &row);
 	account_row_free(row);
-	if (r != 0) {
-		rc = r < 0 ? cli_fail(&e) : (cli_msg(_("no account #%lld"), (long long)id), CLI_FAIL);
+	if (rc != CLI_OK)
 		goto out;
-	}
 	if (strcmp(action, "update") == 0) {
 		r = account_update_contacts(st, id, (const char *const *)c.uris, c.n, &e);
 		rc = r == 0 ? CLI_OK : cli_fail(&e);
@@ -418,33 +421,23 @@ out:
 	return rc;
 }
 
-static int
-cmd_account_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
-{
-	const char *sub;
+static const struct cmd_entry verb_new = { .name = "new", .exec = sub_new };
+static const struct cmd_entry verb_recover = { .name = "recover", .exec = sub_recover };
+static const struct cmd_entry verb_list = { .name = "list", .exec = sub_list };
+static const struct cmd_entry verb_show = { .name = "show", .exec = sub_show };
+static const struct cmd_entry verb_update = { .name = "update", .exec = sub_action };
+static const struct cmd_entry verb_deactivate = { .name = "deactivate", .exec = sub_action };
+static const struct cmd_entry verb_rollover = { .name = "rollover", .exec = sub_action };
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		cli_help(self);
-		return argc < 2 ? CLI_USAGE : CLI_OK;
-	}
-	sub = argv[1];
-	/* The subcommand's options start after its name. */
-	argc--;
-	argv++;
-	optind = 1;
-	if (strcmp(sub, "new") == 0)
-		return sub_new(cli, self, argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return sub_list(cli, self, argc, argv);
-	if (strcmp(sub, "recover") == 0)
-		return sub_recover(cli, self, argc, argv);
-	if (strcmp(sub, "show") == 0)
-		return sub_show(cli, self, argc, argv);
-	if (strcmp(sub, "update") == 0 || strcmp(sub, "deactivate") == 0 ||
-	    strcmp(sub, "rollover") == 0)
-		return sub_action(cli, self, argc, argv, sub);
-	return cli_usage(self, _("unknown account command '%s'"), sub);
-}
+static const struct cmd_entry *const verbs[] = {
+	&verb_new, &verb_recover, &verb_list, &verb_show, &verb_update, &verb_deactivate,
+	&verb_rollover, NULL,
+};
+
+static const struct cmd_table account_verbs = {
+	.unknown = N_("unknown account command '%s'"),
+	.entries = verbs,
+};
 
 const struct cmd_entry cmd_account_entry = {
 	.name = "account",
@@ -463,5 +456,5 @@ const struct cmd_entry cmd_account_entry = {
 	    "  account update ID --email ADDR [--email ADDR...]\n"
 	    "  account deactivate ID [--no-wait]\n"
 	    "  account rollover ID [--key-type TYPE] [--no-wait]   replace the account key\n"),
-	.exec = cmd_account_exec,
+	.verbs = &account_verbs,
 };

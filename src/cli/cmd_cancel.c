@@ -11,14 +11,12 @@ cmd_cancel_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 {
 	static const struct option opts[] = { CLI_COMMON_OPTIONS, { 0 } };
 	struct store *st;
-	int opt, rc;
+	int rc;
 	int64_t id;
 	struct err e;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
-			return rc;
-	}
+	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE)
+		return rc;
 	if (argc - optind != 1 || cli_parse_id(argv[optind], &id) != 0)
 		return cli_usage(self, "%s", _("give exactly one job ID"));
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)

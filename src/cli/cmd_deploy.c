@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "cli_job.h"
+#include "cli_list.h"
 #include "jobs.h"
 #include "deploy.h"
 #include "i18n.h"
@@ -51,33 +52,6 @@ parse_seconds(const char *s, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
-}
-
-/* Parses "ID" (and more) after the options. Returns CLI_OK or an exit code. */
-static int
-cert_id_arg(const struct cmd_entry *self, const char *s, int64_t *id)
-{
-	if (cli_parse_id(s, id) != 0)
-		return cli_usage(self, _("'%s' is not a certificate ID"), s);
-	return CLI_OK;
-}
-
-/* Loads the certificate, printing why not. Returns CLI_OK and *out, or CLI_FAIL. */
-static int
-load_cert(struct store *st, int64_t id, struct cert_row **out)
-{
-	struct err e;
-	int rc;
-
-	err_clear(&e);
-	rc = store_cert_get(st, id, out, &e);
-	if (rc == -1)
-		return cli_fail(&e);
-	if (rc == 1) {
-		cli_msg(_("no certificate #%lld"), (long long)id);
-		return CLI_FAIL;
-	}
-	return CLI_OK;
 }
 
 /*
@@ -197,9 +171,7 @@ sub_add(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
 	}
-	if (split - optind != 1)
-		return cli_usage(self, "%s", _("give exactly one certificate ID"));
-	if ((rc = cert_id_arg(self, argv[optind], &id)) != CLI_OK)
+	if ((rc = cli_cert_id_operand(self, split, argv, &id)) != CLI_OK)
 		return rc;
 	for (i = 0; i < DEPLOY_FILE_COUNT; i++) {
 		if (paths[i] == NULL)
@@ -230,7 +202,7 @@ sub_add(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		return cli_fail(&e);
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
-	if ((rc = load_cert(st, id, &cert)) != CLI_OK)
+	if ((rc = cli_cert_get(st, id, &cert)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
 	if ((t.key_path != NULL || t.combined_path != NULL) && cert->key_id == 0) {
@@ -263,12 +235,14 @@ mode_text(int mode, char *buf, size_t n)
 }
 
 static cJSON *
-target_json(const struct deploy_target *t)
+target_json(const void *row, void *arg)
 {
+	const struct deploy_target *t = row;
 	cJSON *o = cJSON_CreateObject(), *a;
 	char buf[40];
 	size_t i;
 
+	(void)arg;
 	if (o == NULL)
 		return NULL;
 	cJSON_AddNumberToObject(o, "id", (double)t->id);
@@ -308,15 +282,20 @@ target_json(const struct deploy_target *t)
 	return o;
 }
 
+/* A target's paragraph; a blank line stands between two. */
 static void
-target_text(const struct deploy_target *t)
+target_text(const void *row, long n, void *arg)
 {
 	static const char *const labels[DEPLOY_FILE_COUNT] = { "cert", "chain",
 	    "fullchain", "key", "combined" };
+	const struct deploy_target *t = row;
 	const char *paths[DEPLOY_FILE_COUNT];
 	char m[8], km[8], when[40];
 	size_t i;
 
+	(void)arg;
+	if (n > 0)
+		putchar('\n');
 	paths[0] = t->cert_path;
 	paths[1] = t->chain_path;
 	paths[2] = t->fullchain_path;
@@ -349,57 +328,42 @@ target_text(const struct deploy_target *t)
 	}
 }
 
+static const struct cli_list_ops target_list = { .json = target_json, .text = target_text };
+
 static int
 sub_list(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, CLI_COMMON_OPTIONS, { 0 },
+	int json = 0, rc;
+	const struct option opts[] = {
+		{ "json", no_argument, &json, 1 }, CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct deploy_target **list = NULL;
 	struct cert_row *cert = NULL;
 	struct store *st = NULL;
-	int opt, rc, json = 0;
+	struct cli_list l;
 	size_t n = 0, i;
 	int64_t id;
 	struct err e;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'j') {
-			json = 1;
-			continue;
-		}
-		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
-			return rc;
-	}
-	if (argc - optind != 1)
-		return cli_usage(self, "%s", _("give exactly one certificate ID"));
-	if ((rc = cert_id_arg(self, argv[optind], &id)) != CLI_OK)
+	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE ||
+	    (rc = cli_cert_id_operand(self, argc, argv, &id)) != CLI_OK ||
+	    (rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
-	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
-		return rc;
-	if ((rc = load_cert(st, id, &cert)) != CLI_OK)
+	if ((rc = cli_cert_get(st, id, &cert)) != CLI_OK)
 		goto out;
 	err_clear(&e);
 	if (store_deploy_list(st, id, &list, &n, &e) != 0) {
 		rc = cli_fail(&e);
 		goto out;
 	}
-	if (json) {
-		cJSON *arr = cJSON_CreateArray();
-
-		for (i = 0; arr != NULL && i < n; i++)
-			cJSON_AddItemToArray(arr, target_json(list[i]));
-		cli_print_json(arr);
-	} else if (n == 0) {
+	if (!json && n == 0) {
 		printf(_("Certificate #%lld has no deploy targets.\n"), (long long)id);
-	} else {
-		for (i = 0; i < n; i++) {
-			if (i > 0)
-				putchar('\n');
-			target_text(list[i]);
-		}
+		goto out;
 	}
-	rc = CLI_OK;
+	cli_list_begin(&l, &target_list, NULL, json);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = cli_list_row(&l, list[i]);
+	rc = cli_list_end(&l, rc, &e);
 out:
 	deploy_target_list_free(list, n);
 	cert_row_free(cert);
@@ -436,9 +400,7 @@ sub_run(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
 	}
-	if (argc - optind != 1)
-		return cli_usage(self, "%s", _("give exactly one certificate ID"));
-	if ((rc = cert_id_arg(self, argv[optind], &id)) != CLI_OK)
+	if ((rc = cli_cert_id_operand(self, argc, argv, &id)) != CLI_OK)
 		return rc;
 	if (no_wait && target != 0)
 		return cli_usage(self, "%s", _("--no-wait deploys to every target; "
@@ -476,17 +438,16 @@ sub_remove(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	static const struct option opts[] = { CLI_COMMON_OPTIONS, { 0 } };
 	struct store *st = NULL;
 	int64_t id, target;
-	int opt, rc;
+	int rc;
 	struct err e;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
-			return rc;
+	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE)
+		return rc;
 	if (argc - optind != 2)
 		return cli_usage(self, "%s", _("give a certificate ID and a deploy "
 		    "target ID"));
-	if ((rc = cert_id_arg(self, argv[optind], &id)) != CLI_OK)
-		return rc;
+	if (cli_parse_id(argv[optind], &id) != 0)
+		return cli_usage(self, _("'%s' is not a certificate ID"), argv[optind]);
 	if (cli_parse_id(argv[optind + 1], &target) != 0)
 		return cli_usage(self, _("'%s' is not a deploy target ID"),
 		    argv[optind + 1]);
@@ -508,30 +469,19 @@ sub_remove(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	return CLI_OK;
 }
 
-static int
-cmd_deploy_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
-{
-	const char *sub;
+static const struct cmd_entry verb_add = { .name = "add", .exec = sub_add };
+static const struct cmd_entry verb_list = { .name = "list", .exec = sub_list };
+static const struct cmd_entry verb_run = { .name = "run", .exec = sub_run };
+static const struct cmd_entry verb_remove = { .name = "remove", .exec = sub_remove };
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		cli_help(self);
-		return argc < 2 ? CLI_USAGE : CLI_OK;
-	}
-	sub = argv[1];
-	/* The subcommand's options start after its name. */
-	argc--;
-	argv++;
-	optind = 1;
-	if (strcmp(sub, "add") == 0)
-		return sub_add(cli, self, argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return sub_list(cli, self, argc, argv);
-	if (strcmp(sub, "run") == 0)
-		return sub_run(cli, self, argc, argv);
-	if (strcmp(sub, "remove") == 0)
-		return sub_remove(cli, self, argc, argv);
-	return cli_usage(self, _("unknown deploy command '%s'"), sub);
-}
+static const struct cmd_entry *const verbs[] = {
+	&verb_add, &verb_list, &verb_run, &verb_remove, NULL,
+};
+
+static const struct cmd_table deploy_verbs = {
+	.unknown = N_("unknown deploy command '%s'"),
+	.entries = verbs,
+};
 
 const struct cmd_entry cmd_deploy_entry = {
 	.name = "deploy",
@@ -557,5 +507,5 @@ const struct cmd_entry cmd_deploy_entry = {
 	    "                                queues a job for 'certdeck worker'\n"
 	    "  deploy remove ID TARGET       forget a target (its files stay)\n"
 	    "Renewal copies a certificate's targets to its successor.\n"),
-	.exec = cmd_deploy_exec,
+	.verbs = &deploy_verbs,
 };

@@ -6,16 +6,21 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "cli_list.h"
 #include "i18n.h"
 #include "store_job.h"
 #include "timefmt.h"
 
-static int
-add_json(const struct event_row *ev, void *arg)
+static cJSON *
+event_json(const void *row, void *arg)
 {
+	const struct event_row *ev = row;
 	cJSON *o = cJSON_CreateObject();
 	char t[40];
 
+	(void)arg;
+	if (o == NULL)
+		return NULL;
 	cJSON_AddNumberToObject(o, "id", (double)ev->id);
 	timefmt_rfc3339(ev->time, t, sizeof(t));
 	cJSON_AddStringToObject(o, "time", t);
@@ -29,23 +34,47 @@ add_json(const struct event_row *ev, void *arg)
 	cJSON_AddStringToObject(o, "message", ev->message);
 	if (ev->actor != NULL)
 		cJSON_AddStringToObject(o, "actor", ev->actor);
-	cJSON_AddItemToArray(arg, o);
-	return 0;
+	return o;
 }
 
-static int
-print_row(const struct event_row *ev, void *arg)
+static void
+event_text(const void *row, long i, void *arg)
 {
+	const struct event_row *ev = row;
 	char t[40], job[24] = "-";
 
+	(void)i;
 	(void)arg;
 	timefmt_utc(ev->time, 1, t, sizeof(t));
 	if (ev->job_id > 0)
 		snprintf(job, sizeof(job), "#%lld", (long long)ev->job_id);
 	printf("%s  %-6s %-5s %s  (%s)\n", t, job, ev->level != NULL ? ev->level : "",
 	    ev->message, ev->actor != NULL ? ev->actor : "-");
-	return 0;
 }
+
+static int
+one_event(const struct event_row *ev, void *l)
+{
+	return cli_list_row(l, ev);
+}
+
+/* What --job and --limit ask for. */
+struct which {
+	int64_t job;
+	int limit;
+};
+
+static int
+load(struct store *st, struct cli_list *l, struct err *e)
+{
+	const struct which *w = l->arg;
+
+	return store_event_list(st, w->job, w->limit, one_event, l, e);
+}
+
+static const struct cli_list_ops event_list = {
+	.load = load, .json = event_json, .text = event_text,
+};
 
 static int
 cmd_events_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
@@ -56,12 +85,9 @@ cmd_events_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		{ "limit", required_argument, NULL, 'n' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
-	int opt, rc, json = 0, limit = 200;
-	int64_t job = 0;
-	struct store *st;
-	cJSON *arr = NULL;
+	struct which w = { 0, 200 };
+	int opt, rc, json = 0;
 	char *end;
-	struct err e;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'j') {
@@ -69,35 +95,23 @@ cmd_events_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 			continue;
 		}
 		if (opt == 'J') {
-			if (cli_parse_id(optarg, &job) != 0)
+			if (cli_parse_id(optarg, &w.job) != 0)
 				return cli_usage(self, _("'%s' is not a job ID"), optarg);
 			continue;
 		}
 		if (opt == 'n') {
 			errno = 0;
-			limit = (int)strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || limit < 0)
+			w.limit = (int)strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || w.limit < 0)
 				return cli_usage(self, _("--limit takes a number, not '%s'"), optarg);
 			continue;
 		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
 	}
-	if (optind != argc)
-		return cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
-	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+	if ((rc = cli_no_operands(self, argc, argv)) != CLI_OK)
 		return rc;
-	err_clear(&e);
-	if (json) {
-		arr = cJSON_CreateArray();
-		rc = store_event_list(st, job, limit, add_json, arr, &e);
-	} else {
-		rc = store_event_list(st, job, limit, print_row, NULL, &e);
-	}
-	store_close(st);
-	if (json)
-		cli_print_json(arr);
-	return rc != 0 ? cli_fail(&e) : CLI_OK;
+	return cli_list_run(cli, &event_list, &w, json);
 }
 
 const struct cmd_entry cmd_events_entry = {

@@ -12,14 +12,12 @@ cmd_init_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 {
 	static const struct option opts[] = { CLI_COMMON_OPTIONS, { 0 } };
 	struct store *st;
-	int opt, rc, existed;
+	int rc, existed;
 	char *path;
 	struct err e;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
-			return rc;
-	}
+	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE)
+		return rc;
 	if (optind != argc)
 		return cli_usage(self, "%s", _("'init' takes no arguments"));
 	err_clear(&e);

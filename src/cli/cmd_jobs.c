@@ -5,16 +5,21 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "cli_list.h"
 #include "i18n.h"
 #include "store_job.h"
 #include "timefmt.h"
 
 static cJSON *
-job_json(const struct job_row *j)
+job_json(const void *row, void *arg)
 {
+	const struct job_row *j = row;
 	cJSON *o = cJSON_CreateObject(), *err;
 	char t[40];
 
+	(void)arg;
+	if (o == NULL)
+		return NULL;
 	cJSON_AddNumberToObject(o, "id", (double)j->id);
 	cJSON_AddStringToObject(o, "kind", j->kind);
 	cJSON_AddNumberToObject(o, "target_id", (double)j->target_id);
@@ -42,69 +47,59 @@ job_json(const struct job_row *j)
 	return o;
 }
 
-static int
-add_json(const struct job_row *j, void *arg)
+static void
+job_text(const void *row, long i, void *arg)
 {
-	cJSON_AddItemToArray(arg, job_json(j));
-	return 0;
-}
-
-static int
-print_row(const struct job_row *j, void *arg)
-{
+	const struct job_row *j = row;
 	char t[40];
 
+	(void)i;
 	(void)arg;
 	timefmt_utc(j->updated, 1, t, sizeof(t));
 	printf("%6lld  %-18s %6lld  %-9s %3d/%-3d %s  %s\n", (long long)j->id, j->kind,
 	    (long long)j->target_id, store_job_state_name(j->state), j->step, j->steps, t,
 	    j->progress != NULL ? j->progress : "");
-	return 0;
 }
+
+static void
+heading(void)
+{
+	/* TRANSLATORS: column headings of 'certdeck jobs'. */
+	printf("%6s  %-18s %6s  %-9s %-7s %-23s  %s\n", _("ID"), _("KIND"), _("TARGET"),
+	    _("STATE"), _("STEP"), _("UPDATED"), _("PROGRESS"));
+}
+
+static int
+one_job(const struct job_row *j, void *l)
+{
+	return cli_list_row(l, j);
+}
+
+/* l->arg is --active. */
+static int
+load(struct store *st, struct cli_list *l, struct err *e)
+{
+	return store_job_list(st, *(const int *)l->arg, one_job, l, e);
+}
+
+static const struct cli_list_ops job_list = {
+	.load = load, .json = job_json, .text = job_text, .heading = heading,
+};
 
 static int
 cmd_jobs_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "active", no_argument, NULL, 'a' },
+	int json = 0, active = 0, rc;
+	const struct option opts[] = {
+		{ "json", no_argument, &json, 1 },
+		{ "active", no_argument, &active, 1 },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
-	int opt, rc, json = 0, active = 0;
-	struct store *st;
-	cJSON *arr = NULL;
-	struct err e;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'j') {
-			json = 1;
-			continue;
-		}
-		if (opt == 'a') {
-			active = 1;
-			continue;
-		}
-		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
-			return rc;
-	}
-	if (optind != argc)
-		return cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
-	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE ||
+	    (rc = cli_no_operands(self, argc, argv)) != CLI_OK)
 		return rc;
-	err_clear(&e);
-	if (json) {
-		arr = cJSON_CreateArray();
-		rc = store_job_list(st, active, add_json, arr, &e);
-	} else {
-		/* TRANSLATORS: column headings of 'certdeck jobs'. */
-		printf("%6s  %-18s %6s  %-9s %-7s %-23s  %s\n", _("ID"), _("KIND"), _("TARGET"),
-		    _("STATE"), _("STEP"), _("UPDATED"), _("PROGRESS"));
-		rc = store_job_list(st, active, print_row, NULL, &e);
-	}
-	store_close(st);
-	if (json)
-		cli_print_json(arr);
-	return rc != 0 ? cli_fail(&e) : CLI_OK;
+	return cli_list_run(cli, &job_list, &active, json);
 }
 
 const struct cmd_entry cmd_jobs_entry = {

@@ -7,56 +7,73 @@
 
 #include "cert_json.h"
 #include "cli.h"
+#include "cli_list.h"
 #include "expiry.h"
 #include "i18n.h"
 #include "timefmt.h"
 #include "store_cert.h"
 
-struct list_state {
+/* What the command lists: certificates matching q, as seen at now. */
+struct which {
 	long long now;
-	int json;
-	long count;
+	struct cert_query q;
 };
 
-static int
-print_json_row(const struct cert_row *row, void *arg)
+static cJSON *
+row_json(const void *row, void *arg)
 {
-	struct list_state *ls = arg;
-	cJSON *o = cert_json(row, ls->now, 0);
-	char *text;
+	const struct which *w = arg;
 
-	if (o == NULL)
-		return -1;
-	text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (text == NULL)
-		return -1;
-	printf("%s\n  %s", ls->count == 0 ? "" : ",", text);
-	free(text);
-	ls->count++;
-	return 0;
+	return cert_json(row, w->now, 0);
 }
 
-static int
-print_table_row(const struct cert_row *row, void *arg)
+static void
+row_text(const void *r, long i, void *arg)
 {
-	struct list_state *ls = arg;
+	const struct cert_row *row = r;
+	const struct which *w = arg;
 	char name[64], date[32];
 	const char *status;
 
+	(void)i;
 	if (row->n_sans > 1)
 		snprintf(name, sizeof(name), "%s (+%zu)", row->name, row->n_sans - 1);
 	else
 		snprintf(name, sizeof(name), "%s", row->name);
 	timefmt_utc(row->not_after, 0, date, sizeof(date));
-	status = expiry_status(store_cert_status_name(row->status), row->not_after, ls->now);
+	status = expiry_status(store_cert_status_name(row->status), row->not_after, w->now);
 	printf("%6lld  %-36.36s %-10s %6lld  %-8s %-8s %s\n", (long long)row->id, name,
-	    date, expiry_days_left(row->not_after, ls->now), status,
+	    date, expiry_days_left(row->not_after, w->now), status,
 	    row->key_type != NULL ? row->key_type : "-",
 	    row->issuer_cn != NULL ? row->issuer_cn : (row->issuer ? row->issuer : "-"));
-	ls->count++;
-	return 0;
 }
+
+static void
+heading(void)
+{
+	/* TRANSLATORS: column headings of 'certdeck list'; keep the widths. */
+	printf("%6s  %-36s %-10s %6s  %-8s %-8s %s\n", _("ID"), _("NAME"),
+	    _("EXPIRES"), _("DAYS"), _("STATUS"), _("KEY"), _("ISSUER"));
+}
+
+static int
+one_cert(const struct cert_row *row, void *l)
+{
+	return cli_list_row(l, row);
+}
+
+static int
+load(struct store *st, struct cli_list *l, struct err *e)
+{
+	const struct which *w = l->arg;
+
+	return store_cert_list(st, &w->q, one_cert, l, e);
+}
+
+/* Streamed: a store may hold any number of certificates. */
+static const struct cli_list_ops cert_list = {
+	.load = load, .json = row_json, .text = row_text, .heading = heading, .stream = 1,
+};
 
 static int
 cmd_list_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
@@ -68,24 +85,21 @@ cmd_list_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 		{ "filter", required_argument, NULL, 'f' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
-	struct list_state ls = { 0 };
-	struct cert_query q = { 0 };
-	struct store *st;
+	struct which w = { 0 };
 	long long days = -1;
 	char *end;
-	int opt, rc;
-	struct err e;
+	int opt, rc, json = 0;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
-			ls.json = 1;
+			json = 1;
 			continue;
 		case 'a':
-			q.include_replaced = 1;
+			w.q.include_replaced = 1;
 			continue;
 		case 'f':
-			q.name_like = optarg;
+			w.q.name_like = optarg;
 			continue;
 		case 'e':
 			errno = 0;
@@ -98,28 +112,12 @@ cmd_list_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
 	}
-	if (optind != argc)
-		return cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
-	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+	if ((rc = cli_no_operands(self, argc, argv)) != CLI_OK)
 		return rc;
-	ls.now = store_now();
+	w.now = store_now();
 	if (days >= 0)
-		q.expiring_before = ls.now + days * 86400;
-	err_clear(&e);
-	if (ls.json) {
-		printf("[");
-		rc = store_cert_list(st, &q, print_json_row, &ls, &e);
-		printf("%s]\n", ls.count > 0 ? "\n" : "");
-	} else {
-		/* TRANSLATORS: column headings of 'certdeck list'; keep the widths. */
-		printf("%6s  %-36s %-10s %6s  %-8s %-8s %s\n", _("ID"), _("NAME"),
-		    _("EXPIRES"), _("DAYS"), _("STATUS"), _("KEY"), _("ISSUER"));
-		rc = store_cert_list(st, &q, print_table_row, &ls, &e);
-	}
-	store_close(st);
-	if (rc != 0)
-		return cli_fail(&e);
-	return CLI_OK;
+		w.q.expiring_before = w.now + days * 86400;
+	return cli_list_run(cli, &cert_list, &w, json);
 }
 
 const struct cmd_entry cmd_list_entry = {

@@ -14,8 +14,6 @@
 #include "store_cert.h"
 #include "worker.h"
 
-int cmd_parse_workers(const char *s, int *out);
-
 struct renew_state {
 	struct store *st;
 	int dry_run;
@@ -110,15 +108,15 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		case 'k': rs.reuse_key = 1; continue;
 		case 'W': no_wait = 1; continue;
 		case 'w':
-			if (cmd_parse_workers(optarg, &threads) != 0)
-				return cli_usage(self, _("--workers takes 1 to 64, not '%s'"), optarg);
+			if ((rc = cli_workers_option(self, optarg, &threads)) != CLI_CONTINUE)
+				return rc;
 			continue;
 		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
 	}
-	if (optind != argc)
-		return cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
+	if ((rc = cli_no_operands(self, argc, argv)) != CLI_OK)
+		return rc;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
 	err_clear(&rs.e);
@@ -133,22 +131,16 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	rc = CLI_FAIL;
 	for (i = 0; i < n_forced; i++) {
 		struct cert_row *row = NULL;
-		int g = store_cert_get(st, forced[i], &row, &rs.e);
+		int replaced;
 
-		if (g == 0 && row->status == CERT_REPLACED) {
+		if (cli_cert_get(st, forced[i], &row) != CLI_OK)
+			goto out;
+		if ((replaced = row->status == CERT_REPLACED))
 			cli_msg(_("certificate #%lld was already replaced by #%lld; renew that one"),
 			    (long long)forced[i], (long long)row->replaced_by);
-			cert_row_free(row);
-			goto out;
-		}
 		cert_row_free(row);
-		if (g != 0) {
-			if (g == 1)
-				cli_msg(_("no certificate #%lld"), (long long)forced[i]);
-			else
-				cli_fail(&rs.e);
+		if (replaced)
 			goto out;
-		}
 		if (queue_one(forced[i], &rs) != 0) {
 			cli_fail(&rs.e);
 			goto out;

@@ -51,10 +51,8 @@ cmd_revoke_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
 	}
-	if (argc - optind != 1)
-		return cli_usage(self, "%s", _("give exactly one certificate ID"));
-	if (cli_parse_id(argv[optind], &id) != 0)
-		return cli_usage(self, _("'%s' is not a certificate ID"), argv[optind]);
+	if ((rc = cli_cert_id_operand(self, argc, argv, &id)) != CLI_OK)
+		return rc;
 	/* A compromised key proves itself: sign with it unless told otherwise. */
 	if (key_choice < 0)
 		key_choice = reason == REVOKE_KEY_COMPROMISE;
@@ -62,15 +60,12 @@ cmd_revoke_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		return rc;
 	{
 		struct cert_row *row = NULL;
-		int g = store_cert_get(st, id, &row, &e);
 
+		rc = cli_cert_get(st, id, &row);
 		cert_row_free(row);
-		if (g != 0) {
+		if (rc != CLI_OK) {
 			store_close(st);
-			if (g < 0)
-				return cli_fail(&e);
-			cli_msg(_("no certificate #%lld"), (long long)id);
-			return CLI_FAIL;
+			return rc;
 		}
 	}
 	params = cJSON_CreateObject();

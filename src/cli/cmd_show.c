@@ -62,46 +62,27 @@ show_text(const struct cert_row *row, long long now)
 static int
 cmd_show_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pem", no_argument, NULL, 'p' },
+	int rc, json = 0, pem = 0;
+	const struct option opts[] = {
+		{ "json", no_argument, &json, 1 },
+		{ "pem", no_argument, &pem, 1 },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct cert_row *row = NULL;
 	struct store *st;
-	int opt, rc, json = 0, pem = 0;
 	int64_t id;
-	struct err e;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'j') {
-			json = 1;
-			continue;
-		}
-		if (opt == 'p') {
-			pem = 1;
-			continue;
-		}
-		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
-			return rc;
-	}
+	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE)
+		return rc;
 	if (json && pem)
 		return cli_usage(self, "%s", _("--json and --pem exclude each other"));
-	if (argc - optind != 1)
-		return cli_usage(self, "%s", _("give exactly one certificate ID"));
-	if (cli_parse_id(argv[optind], &id) != 0)
-		return cli_usage(self, _("'%s' is not a certificate ID"), argv[optind]);
-	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
+	if ((rc = cli_cert_id_operand(self, argc, argv, &id)) != CLI_OK ||
+	    (rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
-	err_clear(&e);
-	rc = store_cert_get(st, id, &row, &e);
+	rc = cli_cert_get(st, id, &row);
 	store_close(st);
-	if (rc < 0)
-		return cli_fail(&e);
-	if (rc == 1) {
-		cli_msg(_("no certificate #%lld"), (long long)id);
-		return CLI_FAIL;
-	}
+	if (rc != CLI_OK)
+		return rc;
 	if (pem) {
 		fputs(row->pem_chain, stdout);
 	} else if (json) {

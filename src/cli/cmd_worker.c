@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,23 +36,6 @@ log_done(void *arg, const struct job_row *job, enum job_state state, int64_t res
 	pthread_mutex_unlock(&print_lock);
 }
 
-/* Parses --workers N. Returns 0 or -1. */
-int cmd_parse_workers(const char *s, int *out);
-
-int
-cmd_parse_workers(const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > 64)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 static int
 cmd_worker_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
@@ -74,15 +56,15 @@ cmd_worker_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 			continue;
 		}
 		if (opt == 'w') {
-			if (cmd_parse_workers(optarg, &threads) != 0)
-				return cli_usage(self, _("--workers takes 1 to 64, not '%s'"), optarg);
+			if ((rc = cli_workers_option(self, optarg, &threads)) != CLI_CONTINUE)
+				return rc;
 			continue;
 		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
 	}
-	if (optind != argc)
-		return cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
+	if ((rc = cli_no_operands(self, argc, argv)) != CLI_OK)
+		return rc;
 	err_clear(&e);
 	if ((path = store_default_path(cli->store_flag, &e)) == NULL)
 		return cli_fail(&e);

@@ -21,7 +21,7 @@ usage(FILE *f)
 	    "certificates kept in one local store. Without a command, on a\n"
 	    "terminal, it opens the interactive view ('certdeck ui').\n\n"
 	    "Commands:\n"));
-	for (c = cli_commands; *c != NULL; c++)
+	for (c = cli_command_table.entries; *c != NULL; c++)
 		fprintf(f, "  %-10s %s\n", (*c)->name, _((*c)->summary));
 	fprintf(f, "%s", _("\nOptions:\n"
 	    "      --store PATH   the store database\n"
@@ -30,18 +30,6 @@ usage(FILE *f)
 	    "      --help         show this help and exit\n"
 	    "      --version      show the version and exit\n"
 	    "\nRun 'certdeck COMMAND --help' for a command's options.\n"));
-}
-
-static const struct cmd_entry *
-find_command(const char *name)
-{
-	const struct cmd_entry *const *c;
-
-	for (c = cli_commands; *c != NULL; c++) {
-		if (strcmp((*c)->name, name) == 0)
-			return *c;
-	}
-	return NULL;
 }
 
 int
@@ -92,22 +80,18 @@ main(int argc, char **argv)
 			static char ui_name[] = "ui";
 			char *ui_argv[] = { ui_name, NULL };
 
-			optind = 1;
-			return cmd_ui_entry.exec(&cli, &cmd_ui_entry, 1, ui_argv);
+			return cli_dispatch(&cli, &cli_command_table, 1, ui_argv);
 		}
 		usage(stderr);
 		return CLI_USAGE;
 	}
-	cmd = find_command(argv[i]);
-	if (cmd == NULL)
-		return cli_usage(NULL, _("unknown command '%s'"), argv[i]);
-	if (cli.readonly && cmd != &cmd_ui_entry)
+	/* An unknown command is named first (by cli_dispatch). */
+	cmd = cli_find(&cli_command_table, argv[i]);
+	if (cli.readonly && cmd != NULL && cmd != &cmd_ui_entry)
 		return cli_usage(NULL, _("--readonly applies to the interactive "
 		    "view only, not to '%s'"), argv[i]);
-	if (cli.mouse && cmd != &cmd_ui_entry)
+	if (cli.mouse && cmd != NULL && cmd != &cmd_ui_entry)
 		return cli_usage(NULL, _("--mouse applies to the interactive "
 		    "view only, not to '%s'"), argv[i]);
-	/* The command parses its own options; argv[0] becomes its name. */
-	optind = 1;
-	return cmd->exec(&cli, cmd, argc - i, argv + i);
+	return cli_dispatch(&cli, &cli_command_table, argc - i, argv + i);
 }
