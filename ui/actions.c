@@ -516,6 +516,7 @@ static int
 new_cert_submit(struct ui *ui, void *arg, char *const *values, struct err *e)
 {
 	struct issue_settings set = { 0 };
+	struct issue_request req = { 0 };
 	char names_buf[LINE_EDIT_MAX + 1];
 	const char *names[64];
 	const char *profile = NULL;
@@ -574,20 +575,16 @@ new_cert_submit(struct ui *ui, void *arg, char *const *values, struct err *e)
 		if ((params = cJSON_PrintUnformatted(p)) == NULL)
 			goto oom;
 	}
-	if (issue_order_create(ui->st, acct, names, n, profile, NULL, &set,
-	    &order_id, &se) != 0) {
-		*e = se;
+	req.account_id = acct;
+	req.names = names;
+	req.n_names = n;
+	req.profile = profile;
+	req.settings = &set;
+	req.key_pem = key_pem;
+	req.key_label = _("Key file");
+	req.params = params;
+	if (issue_submit(ui->st, &req, ui->actor, &order_id, &job_id, e) != 0)
 		goto out;
-	}
-	if (key_pem != NULL && issue_order_set_key(ui->st, order_id, key_pem, &se) != 0) {
-		err_set(e, ERR_INPUT, _("Key file: %s"), se.msg);
-		goto out;
-	}
-	if (store_job_add(ui->st, JOB_ISSUE, order_id, params, 0, ui->actor,
-	    &job_id, &se) != 0) {
-		*e = se;
-		goto out;
-	}
 	ui_message(ui, 0, _("queued job #%lld (order #%lld)"),
 	    (long long)job_id, (long long)order_id);
 	rc = UI_REDRAW;

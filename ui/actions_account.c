@@ -20,7 +20,6 @@
 #include "widget_dialog.h"
 #include "widget_line.h"
 
-#define MAX_CONTACTS 16
 
 /* Queues kind for target. Returns UI_REDRAW, or -1 with e filled. */
 static int
@@ -113,61 +112,39 @@ trim(char *s)
 	return s;
 }
 
-/* 1 when s looks like an e-mail address: local@domain.tld, no blanks or specials. */
-static int
-email_ok(const char *s)
-{
-	const char *at = strchr(s, '@'), *p;
-
-	if (at == NULL || at == s || strchr(at + 1, '@') != NULL ||
-	    at[1] == '\0' || at[1] == '.' || strchr(at + 1, '.') == NULL ||
-	    s[strlen(s) - 1] == '.' || strstr(at, "..") != NULL)
-		return 0;
-	for (p = s; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f ||
-		    strchr("()<>,;:\\\"[]", *p) != NULL)
-			return 0;
-	return 1;
-}
-
 /*
  * Parses "a@b, c@d" (commas or blanks; "mailto:" optional) into an array
- * of "mailto:" URIs. Returns it, or NULL with e filled.
+ * of "mailto:" URIs by the engine's one rule (account_contacts_normalise).
+ * Returns it (cJSON_Delete), or NULL with e filled.
  */
 static cJSON *
 parse_contacts(const char *text, struct err *e)
 {
-	char buf[LINE_EDIT_MAX], uri[LINE_EDIT_MAX + 8], *p = buf, *tok;
-	cJSON *arr = cJSON_CreateArray();
-	int n = 0;
+	char buf[LINE_EDIT_MAX], *p = buf, *tok, **uris = NULL;
+	const char *toks[ACCOUNT_CONTACTS_MAX + 1];
+	cJSON *arr;
+	size_t n = 0, i;
+	struct err ne;
 
-	if (arr == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+	snprintf(buf, sizeof(buf), "%s", text);
+	/* One more than allowed, so the rule can say "at most". */
+	while ((tok = strsep(&p, ", \t")) != NULL && n <= ACCOUNT_CONTACTS_MAX)
+		if (*tok != '\0')
+			toks[n++] = tok;
+	err_clear(&ne);
+	if (account_contacts_normalise(toks, n, &uris, &ne) != 0) {
+		err_set(e, ERR_INPUT, _("Contacts: %s"), ne.msg);
 		return NULL;
 	}
-	snprintf(buf, sizeof(buf), "%s", text);
-	while ((tok = strsep(&p, ", \t")) != NULL) {
-		if (*tok == '\0')
-			continue;
-		if (strncmp(tok, "mailto:", 7) == 0)
-			tok += 7;
-		if (!email_ok(tok)) {
-			err_set(e, ERR_INPUT, _("Contacts: '%s' is not an e-mail "
-			    "address"), tok);
-			goto fail;
-		}
-		if (++n > MAX_CONTACTS) {
-			err_set(e, ERR_INPUT, _("Contacts: at most %d addresses"),
-			    MAX_CONTACTS);
-			goto fail;
-		}
-		snprintf(uri, sizeof(uri), "mailto:%s", tok);
-		cJSON_AddItemToArray(arr, cJSON_CreateString(uri));
+	if ((arr = cJSON_CreateArray()) == NULL) {
+		err_nomem(e);
+		goto out;
 	}
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(uris[i]));
+out:
+	account_contacts_free(uris, n);
 	return arr;
-fail:
-	cJSON_Delete(arr);
-	return NULL;
 }
 
 /* ---- new ---- */

@@ -501,7 +501,7 @@ ui_run(struct store *st, const struct ui_options *opt, struct err *e)
 	theme_init(&ui->theme);
 	err_clear(&we);
 	if (!ui->readonly && ui_worker_start(&lp->worker, store_path(st),
-	    &we) == -1)
+	    ui->actor, &we) == -1)
 		ui_message(ui, 1, "%s", we.msg);
 	ui_layout(ui);
 	tick(lp);

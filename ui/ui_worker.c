@@ -29,7 +29,8 @@ worker_thread(void *arg)
 }
 
 int
-ui_worker_start(struct ui_worker *w, const char *store_path, struct err *e)
+ui_worker_start(struct ui_worker *w, const char *store_path, const char *actor,
+    struct err *e)
 {
 	int i;
 
@@ -47,6 +48,7 @@ ui_worker_start(struct ui_worker *w, const char *store_path, struct err *e)
 	snprintf(w->claimer, sizeof(w->claimer), "%s:%ld:", worker_host(),
 	    (long)getpid());
 	w->opts.store_path = w->store_path;
+	w->opts.actor = actor;
 	w->opts.threads = UI_WORKER_THREADS;
 	w->opts.stop = &w->stop;
 	w->opts.wake_fd = w->wake[1];

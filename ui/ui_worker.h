@@ -31,10 +31,11 @@ struct ui_worker {
 };
 
 /*
- * Starts the worker on the store at store_path (copied). Returns 0, or -1
+ * Starts the worker on the store at store_path (copied); its audit rows
+ * name actor (borrowed: it must outlive the worker). Returns 0, or -1
  * with e filled (ui_worker_stop still cleans up).
  */
-int ui_worker_start(struct ui_worker *w, const char *store_path,
+int ui_worker_start(struct ui_worker *w, const char *store_path, const char *actor,
     struct err *e);
 
 /* Stops the worker between steps, waits for it and frees what it holds. */

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "actor.h"
 #include "cli.h"
 #include "i18n.h"
 #include "ui.h"
@@ -13,10 +12,10 @@
 static int
 run_ui(struct cli *cli, int readonly)
 {
-	struct ui_options opt = { .readonly = readonly, .mouse = cli->mouse };
+	struct ui_options opt = { .readonly = readonly, .mouse = cli->mouse,
+		.actor = cli->actor };
 	struct store *st;
 	struct err e;
-	char actor[160];
 	int rc;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -27,8 +26,6 @@ run_ui(struct cli *cli, int readonly)
 	if ((rc = cli_open_store(cli, readonly ? STORE_READONLY : 0, &st)) !=
 	    CLI_OK)
 		return rc;
-	actor_describe(actor, sizeof(actor));
-	opt.actor = actor;
 	err_clear(&e);
 	rc = ui_run(st, &opt, &e);
 	store_close(st);

@@ -107,6 +107,11 @@ new=$("$CERTDECK" jobs --json | jq -r ".[] | select(.id == $nj) | .result_id")
 check "a new certificate appears" [ "$new" -gt "$old" ]
 check "... and replaces the old one" \
 	[ "$("$CERTDECK" list --all --json | jq -r ".[] | select(.id == $old) | .status")" = replaced ]
+# The screen's own worker names the user who runs the screen in the audit
+# log ("USER on TTY"), as the job row does.
+actors=$("$CERTDECK" events --json --job "$nj" | jq -r '[.[].actor] | unique | join("|")')
+check "the renewal's events name the user on the screen's terminal" \
+	eval 'case "$actors" in "$(id -un) on "*) ! echo "$actors" | grep -q "|" ;; *) false ;; esac'
 tmx send-keys -t t : j o b s Enter
 check ":jobs lists the renewal as done" wait_for "^ *$nj +renew .* done"
 tmx send-keys -t t Enter
