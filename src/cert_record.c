@@ -41,7 +41,7 @@ certificate_blocks(const char *pem, size_t len, struct err *e)
 	char *outp, *o;
 
 	if ((outp = malloc(2 * len + 2)) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		return NULL;
 	}
 	o = outp;
@@ -90,7 +90,7 @@ cert_record_from_pem(const char *pem, size_t len, struct cert_row **out, struct 
 	leaf = chain[0];
 	row = calloc(1, sizeof(*row));
 	if (row == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	row->sans = calloc(leaf->n_sans + 1, sizeof(*row->sans));
@@ -116,7 +116,7 @@ cert_record_from_pem(const char *pem, size_t len, struct cert_row **out, struct 
 	if (row->sans == NULL || row->name == NULL || row->fingerprint == NULL ||
 	    row->pem_chain == NULL) {
 		cert_row_free(row);
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	*out = row;

@@ -13,7 +13,7 @@
 int
 crypto_nomem(struct err *e)
 {
-	return err_set(e, ERR_CRYPTO, _("out of memory"));
+	return err_nomem(e);
 }
 
 char *

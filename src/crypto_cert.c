@@ -584,7 +584,7 @@ crypto_cert_der(const char *pem, size_t len, unsigned char **der, size_t *der_le
 		goto out;
 	}
 	if ((buf = malloc((size_t)n)) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	p = buf;

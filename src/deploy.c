@@ -87,7 +87,7 @@ split_chain(const char *pem, struct buf *leaf, struct buf *rest, struct err *e)
 			    "ends inside a certificate"));
 		end += strlen(PEM_END);
 		if (buf_add(to, p, (size_t)(end - p)) == -1 || buf_add(to, "\n", 1) == -1)
-			return err_set(e, ERR_IO, "%s", _("out of memory"));
+			return err_nomem(e);
 		to = rest;
 	}
 	if (leaf->len == 0)
@@ -196,7 +196,7 @@ deploy_contents_build(const char *pem_chain, const char *key_pem,
 	rc = 0;
 	goto out;
 oom:
-	err_set(e, ERR_IO, "%s", _("out of memory"));
+	err_nomem(e);
 out:
 	deploy_contents_clear(&c);
 	free(leaf.p);
@@ -248,7 +248,7 @@ deploy_resolve_owner(const char *owner, const char *group, uid_t *uid,
 		for (;;) {
 			if ((grown = realloc(buf, size)) == NULL) {
 				free(buf);
-				return err_set(e, ERR_IO, "%s", _("out of memory"));
+				return err_nomem(e);
 			}
 			buf = grown;
 			rc = getpwnam_r(owner, &pw, buf, size, &pwr);
@@ -274,7 +274,7 @@ deploy_resolve_owner(const char *owner, const char *group, uid_t *uid,
 		for (;;) {
 			if ((grown = realloc(buf, size)) == NULL) {
 				free(buf);
-				return err_set(e, ERR_IO, "%s", _("out of memory"));
+				return err_nomem(e);
 			}
 			buf = grown;
 			rc = getgrnam_r(group, &gr, buf, size, &grr);
@@ -461,7 +461,7 @@ run_reload(const struct deploy_target *t, const struct cert_row *cert, char *out
 
 	out[0] = '\0';
 	if (reload_vars(t, cert, vars) == -1 || (envp = subproc_envp(vars, N_ENV)) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	if (subproc_run((const char *const *)t->reload_argv, envp, t->reload_timeout, &res, e) == -1) {
@@ -601,7 +601,7 @@ targets_load(struct store *st, int64_t cert_id, int64_t target_id,
 	}
 	if ((*out = malloc(sizeof(**out))) == NULL) {
 		deploy_target_free(one);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	(*out)[0] = one;
 	*n = 1;
@@ -709,7 +709,7 @@ deploy_run(struct store *st, int64_t cert_id, int64_t target_id, const char *act
 		goto out;
 	}
 	if ((rep->results = calloc(n, sizeof(*rep->results))) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < n; i++)

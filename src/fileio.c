@@ -38,7 +38,8 @@ fileio_read(const char *path, size_t max, char **out, size_t *len, struct err *e
 	}
 	buf = malloc((size_t)sb.st_size + 1);
 	if (buf == NULL) {
-		err_set(e, ERR_IO, _("%s: out of memory"), path);
+		err_nomem(e);
+		err_prefix(e, "%s", path);
 		goto out;
 	}
 	while (got < (size_t)sb.st_size) {
@@ -157,11 +158,11 @@ fileio_stage(const char *path, const char *data, size_t len,
 	if (base[0] == '\0')
 		return err_set(e, ERR_INPUT, _("%s is not a file path"), path);
 	if ((dir = dir_of(path)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	/* A dot file, so that globs like *.pem in the directory skip it. */
 	n = strlen(dir) + strlen(base) + 32;
 	if ((tmp = malloc(n)) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	remove_stale_temps(dir, base);
@@ -221,7 +222,7 @@ fileio_sync_dir(const char *path, struct err *e)
 	int fd, rc = -1;
 
 	if (dir == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1 || fsync(fd) == -1)
 		err_set(e, ERR_IO, _("cannot sync directory %s: %s"), dir,

@@ -58,7 +58,7 @@ http_new(const char *ca_bundle, struct http **out, struct err *e)
 	    (ca_bundle != NULL && (h->ca_bundle = strdup(ca_bundle)) == NULL) ||
 	    (h->curl = curl_easy_init()) == NULL) {
 		http_free(h);
-		return err_set(e, ERR_IO, _("out of memory"));
+		return err_nomem(e);
 	}
 	*out = h;
 	return 0;
@@ -72,7 +72,7 @@ http_new_pem(const char *ca_pem, struct http **out, struct err *e)
 	if (ca_pem != NULL && ((*out)->ca_pem = strdup(ca_pem)) == NULL) {
 		http_free(*out);
 		*out = NULL;
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	return 0;
 }
@@ -478,7 +478,7 @@ transfer_error(struct http *h, const char *url, CURLcode rc, struct err *e)
 	if (h->body_overflow || rc == CURLE_FILESIZE_EXCEEDED)
 		err_set(e, ERR_PROTO, _("response from %s exceeds 1 MiB"), url);
 	else if (h->oom)
-		err_set(e, ERR_IO, _("out of memory"));
+		err_nomem(e);
 	else if (is_tls_verify(rc))
 		err_set(e, ERR_NET,
 		    _("certificate verification failed for %s: %s"), url, why);
@@ -578,7 +578,7 @@ http_request(struct http *h, const char *method, const char *url,
 		return err_set(e, ERR_USAGE, _("invalid content type"));
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->body = malloc(1)) == NULL) {
-		err_set(e, ERR_IO, _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	r->body[0] = '\0';
@@ -596,7 +596,7 @@ http_request(struct http *h, const char *method, const char *url,
 	if ((hdrs = curl_slist_append(NULL, "Expect:")) == NULL ||
 	    (tmp = curl_slist_append(hdrs, content_type != NULL ? ctbuf :
 	    "Content-Type:")) == NULL) {
-		err_set(e, ERR_IO, _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	hdrs = tmp;

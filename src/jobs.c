@@ -152,7 +152,7 @@ add_deploy_param(struct job_ctx *ctx, const cJSON *spec, int64_t cert_id, struct
 		t.reload_argv = calloc((size_t)cJSON_GetArraySize(reload) + 1,
 		    sizeof(*t.reload_argv));
 		if (t.reload_argv == NULL)
-			return err_set(e, ERR_IO, "%s", _("out of memory"));
+			return err_nomem(e);
 		cJSON_ArrayForEach(it, reload) {
 			if (!cJSON_IsString(it)) {
 				err_set(e, ERR_USAGE, "%s", _("the reload command must be "
@@ -381,7 +381,7 @@ param_contacts(const cJSON *p, struct strv *out, struct err *e)
 	out->n = 0;
 	out->v = NULL;
 	if ((in = calloc(n > 0 ? (size_t)n : 1, sizeof(*in))) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	cJSON_ArrayForEach(it, arr)
 		in[k++] = cJSON_GetStringValue(it);
 	rc = account_contacts_normalise(in, k, &out->v, e);
@@ -431,7 +431,7 @@ ca_bundle_for(struct store *st, const char *url, const char *path, char **out,
 	if ((rc = store_ca_get(st, l.ca_id, &ca, e)) < 0)
 		return -1;
 	if (rc == 0 && ca->ca_bundle_pem != NULL && (*out = strdup(ca->ca_bundle_pem)) == NULL)
-		rc = err_set(e, ERR_IO, "%s", _("out of memory"));
+		rc = err_nomem(e);
 	ca_row_free(ca);
 	return rc < 0 ? -1 : 0;
 }
@@ -467,7 +467,7 @@ remember_pending(void *arg, int64_t id, struct err *e)
 	cJSON_DeleteItemFromObjectCaseSensitive(pn->params, "pending_account");
 	if (cJSON_AddNumberToObject(pn->params, "pending_account", (double)id) == NULL ||
 	    (text = cJSON_PrintUnformatted(pn->params)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	rc = store_job_set_params(pn->ctx->st, pn->ctx->job->id, text, e);
 	free(text);
 	return rc;

@@ -297,7 +297,7 @@ worker_run(const struct worker_opts *o, struct worker_stats *stats, struct err *
 	if (args == NULL || tids == NULL) {
 		free(args);
 		free(tids);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	for (i = 0; i < n; i++) {
 		args[i].sh = &sh;

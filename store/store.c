@@ -64,7 +64,7 @@ store_default_path(const char *flag, struct err *e)
 		return NULL;
 	}
 	if (s == NULL)
-		err_set(e, ERR_IO, _("out of memory"));
+		err_nomem(e);
 	return s;
 }
 
@@ -97,7 +97,7 @@ make_dirs(const char *dir, struct err *e)
 	int rc = -1;
 
 	if (buf == NULL)
-		return err_set(e, ERR_IO, _("out of memory"));
+		return err_nomem(e);
 	len = strlen(buf);
 	for (i = 1; i <= len; i++) {
 		if (buf[i] != '/' && buf[i] != '\0')
@@ -297,7 +297,7 @@ store_open(const char *path, int flags, struct store **out, struct err *e)
 		return err_set(e, ERR_USAGE, _("cannot create a store "
 		    "read-only"));
 	if ((dir = dir_of(path)) == NULL)
-		return err_set(e, ERR_IO, _("out of memory"));
+		return err_nomem(e);
 
 	if (flags & STORE_CREATE) {
 		if (make_dirs(dir, e) == -1 || create_file(path, dir, e) == -1)
@@ -376,7 +376,7 @@ store_open(const char *path, int flags, struct store **out, struct err *e)
 
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = strdup(path)) == NULL) {
-		err_set(e, ERR_IO, _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	st->db = db;
@@ -484,7 +484,7 @@ store_stmt(struct store *st, const char *sql, struct err *e)
 		cap = st->cap_stmts ? st->cap_stmts * 2 : 32;
 		grown = realloc(st->stmts, cap * sizeof(*grown));
 		if (grown == NULL) {
-			err_set(e, ERR_IO, _("out of memory"));
+			err_nomem(e);
 			return NULL;
 		}
 		st->stmts = grown;

@@ -94,7 +94,7 @@ store_ca_get(struct store *st, int64_t id, struct ca_row **out, struct err *e)
 	sqlite3_reset(s);
 	if (r == NULL || r->directory_url == NULL) {
 		ca_row_free(r);
-		return err_set(e, ERR_STORE, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	*out = r;
 	return 0;
@@ -236,7 +236,7 @@ store_account_list(struct store *st, int (*cb)(const struct account_row *, void 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if ((r = account_from(s)) == NULL) {
 			sqlite3_reset(s);
-			return err_set(e, ERR_STORE, "%s", _("out of memory"));
+			return err_nomem(e);
 		}
 		ret = cb(r, arg);
 		account_row_free(r);
@@ -424,7 +424,7 @@ store_order_list(struct store *st, int (*cb)(const struct order_row *, void *),
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if ((r = order_from(s)) == NULL) {
 			sqlite3_reset(s);
-			return err_set(e, ERR_STORE, "%s", _("out of memory"));
+			return err_nomem(e);
 		}
 		ret = cb(r, arg);
 		order_row_free(r);

@@ -234,7 +234,7 @@ cert_row_read(sqlite3_stmt *stmt, struct cert_row *row, struct err *e)
 	row->revocation_reason = sqlite3_column_type(stmt, 24) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int(stmt, 24);
 	if (oom)
-		return err_set(e, ERR_IO, _("out of memory"));
+		return err_nomem(e);
 	return 0;
 }
 
@@ -256,14 +256,14 @@ cert_row_load_sans(struct store *st, struct cert_row *row, struct err *e)
 			cap = cap ? cap * 2 : 4;
 			grown = realloc(row->sans, cap * sizeof(*grown));
 			if (grown == NULL) {
-				err_set(e, ERR_IO, _("out of memory"));
+				err_nomem(e);
 				goto out;
 			}
 			row->sans = grown;
 		}
 		s = store_col_text(stmt, 0, &oom);
 		if (s == NULL) {
-			err_set(e, ERR_IO, _("out of memory"));
+			err_nomem(e);
 			goto out;
 		}
 		row->sans[row->n_sans++] = s;
@@ -303,7 +303,7 @@ store_cert_get(struct store *st, int64_t id, struct cert_row **out,
 		goto out;
 	}
 	if ((row = calloc(1, sizeof(*row))) == NULL) {
-		err_set(e, ERR_IO, _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	if (cert_row_read(stmt, row, e) == -1)
@@ -422,7 +422,7 @@ store_cert_history(struct store *st, int64_t id, size_t max,
 	sqlite3_reset(s);
 	if (oom) {
 		cert_history_clear(&h);
-		return err_set(e, ERR_IO, _("out of memory"));
+		return err_nomem(e);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		cert_history_clear(&h);

@@ -217,14 +217,14 @@ plan_make(struct store *st, const struct cert_query *q, int ordered,
 	    (p->issuer = like_pattern(q->issuer_like)) == NULL) ||
 	    (q->key_type_prefix != NULL && q->key_type_prefix[0] != '\0' &&
 	    (p->key = like_pattern(q->key_type_prefix)) == NULL))
-		return err_set(e, ERR_IO, _("out of memory"));
+		return err_nomem(e);
 	if (p->key != NULL)
 		/* A prefix: drop the leading '%'. */
 		memmove(p->key, p->key + 1, strlen(p->key));
 
 	if (q->name_like != NULL && q->name_like[0] != '\0') {
 		if ((p->like = like_pattern(q->name_like)) == NULL)
-			return err_set(e, ERR_IO, _("out of memory"));
+			return err_nomem(e);
 		/*
 		 * The trigram tokenizer cannot look up fewer than 3 characters.
 		 * A phrase query, unlike LIKE on the FTS table (which cannot
@@ -232,7 +232,7 @@ plan_make(struct store *st, const struct cert_query *q, int ordered,
 		 */
 		if (utf8_chars(q->name_like) >= 3) {
 			if ((p->phrase = fts_phrase(q->name_like)) == NULL)
-				return err_set(e, ERR_IO, _("out of memory"));
+				return err_nomem(e);
 			n = name_probe(st, 1, p->phrase, e);
 			p->nf = NAME_FTS_DRIVEN;
 			p->pattern = p->phrase;

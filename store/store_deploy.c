@@ -134,7 +134,7 @@ row_read(sqlite3_stmt *stmt, struct deploy_target **out, struct err *e)
 
 	*out = NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	t->id = sqlite3_column_int64(stmt, 0);
 	t->cert_id = sqlite3_column_int64(stmt, 1);
 	t->cert_path = store_col_text(stmt, 2, &oom);
@@ -162,7 +162,7 @@ row_read(sqlite3_stmt *stmt, struct deploy_target **out, struct err *e)
 	}
 	if (oom) {
 		deploy_target_free(t);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	*out = t;
 	return 0;
@@ -219,7 +219,7 @@ store_deploy_add(struct store *st, const struct deploy_target *t, int64_t *id_ou
 		return -1;
 	argv_json = argv_to_json(t->reload_argv, &oom);
 	if (oom)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	stmt = store_stmt(st, "INSERT INTO deploy_targets (cert_id, cert_path, "
 	    "chain_path, fullchain_path, key_path, combined_path, owner, grp, mode, "
 	    "key_mode, reload_argv, reload_timeout, created) VALUES (?1, ?2, ?3, "
@@ -269,7 +269,7 @@ store_deploy_list(struct store *st, int64_t cert_id, struct deploy_target ***out
 		if (count == cap) {
 			cap = cap ? cap * 2 : 4;
 			if ((grown = realloc(list, cap * sizeof(*grown))) == NULL) {
-				err_set(e, ERR_IO, "%s", _("out of memory"));
+				err_nomem(e);
 				goto out;
 			}
 			list = grown;

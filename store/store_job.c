@@ -134,7 +134,7 @@ store_job_claim(struct store *st, const char *claimer, int64_t only,
 			job_row_free(*out);
 			return store_error(st, e, _("claiming a job"));
 		}
-		return *out != NULL ? 0 : err_set(e, ERR_STORE, "%s", _("out of memory"));
+		return *out != NULL ? 0 : err_nomem(e);
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 1 : store_error(st, e, _("claiming a job"));
@@ -268,7 +268,7 @@ store_job_list(struct store *st, int active_only, int (*cb)(const struct job_row
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if ((j = job_from(s)) == NULL) {
 			sqlite3_reset(s);
-			return err_set(e, ERR_STORE, "%s", _("out of memory"));
+			return err_nomem(e);
 		}
 		ret = cb(j, arg);
 		job_row_free(j);

@@ -65,7 +65,7 @@ store_key_get(struct store *st, int64_t id, char **pem, char **type,
 	}
 	if ((pem_copy = strdup((const char *)p)) == NULL ||
 	    (type != NULL && (type_copy = strdup((const char *)t)) == NULL)) {
-		err_set(e, ERR_IO, _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	*pem = pem_copy;

@@ -79,7 +79,7 @@ store_fetch(struct store *st, sqlite3_stmt *s, void *(*from)(sqlite3_stmt *s), v
 		return rc;
 	*out = from(s);
 	sqlite3_reset(s);
-	return *out != NULL ? 0 : err_set(e, ERR_STORE, "%s", _("out of memory"));
+	return *out != NULL ? 0 : err_nomem(e);
 }
 
 /* Runs one transaction-control statement built from verb and name. */

@@ -46,7 +46,7 @@ report(struct ui *ui, const int64_t *jobs, size_t n, size_t skipped,
 		    i > 0 ? ", " : "", (long long)jobs[i]);
 	}
 	if (e != NULL && e->msg[0] != '\0') {
-		ui_message(ui, 1, "%s", e->msg);
+		ui_error(ui, e);
 		return;
 	}
 	if (n == 0)
@@ -72,7 +72,7 @@ queue_each(struct ui *ui, const char *kind, const char *params,
 
 	err_clear(&e);
 	if (jobs == NULL) {
-		ui_message(ui, 1, "%s", _("out of memory"));
+		ui_nomem(ui);
 		return UI_HANDLED | UI_REDRAW;
 	}
 	for (i = 0; i < n; i++) {
@@ -141,7 +141,7 @@ actions_rotate_key(struct ui *ui, const int64_t *ids, size_t n)
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->ids = calloc(n, sizeof(*s->ids))) == NULL) {
 		id_set_free(s);
-		ui_message(ui, 1, "%s", _("out of memory"));
+		ui_nomem(ui);
 		return UI_HANDLED | UI_REDRAW;
 	}
 	memcpy(s->ids, ids, n * sizeof(*ids));
@@ -199,7 +199,7 @@ revoke_confirm(struct ui *ui, void *arg, char *const *values, struct err *e)
 	params = cJSON_PrintUnformatted(p);
 	cJSON_Delete(p);
 	if (params == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		return -1;
 	}
 	rc = queue_each(ui, JOB_REVOKE, params, &r->id, 1);
@@ -219,7 +219,7 @@ revoke_reason_done(struct ui *ui, void *arg, int choice)
 		return UI_REDRAW;
 	}
 	if ((next = malloc(sizeof(*next))) == NULL) {
-		ui_message(ui, 1, "%s", _("out of memory"));
+		ui_nomem(ui);
 		return UI_REDRAW;
 	}
 	*next = *r;
@@ -240,7 +240,7 @@ actions_revoke(struct ui *ui, int64_t id, const char *name)
 	if (actions_refused(ui, ACT_REVOKE))
 		return UI_HANDLED | UI_REDRAW;
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		ui_message(ui, 1, "%s", _("out of memory"));
+		ui_nomem(ui);
 		return UI_HANDLED | UI_REDRAW;
 	}
 	r->id = id;
@@ -435,7 +435,7 @@ deploy_spec(char *const *v, cJSON **out, struct err *e)
 oom_spec:
 	cJSON_Delete(spec);
 oom:
-	err_set(e, ERR_IO, "%s", _("out of memory"));
+	err_nomem(e);
 	return -1;
 }
 
@@ -508,7 +508,7 @@ challenge_settings(char *const *v, struct issue_settings *set, struct err *e)
 	}
 	return 0;
 oom:
-	err_set(e, ERR_IO, "%s", _("out of memory"));
+	err_nomem(e);
 	return -1;
 }
 
@@ -590,7 +590,7 @@ new_cert_submit(struct ui *ui, void *arg, char *const *values, struct err *e)
 	rc = UI_REDRAW;
 	goto out;
 oom:
-	err_set(e, ERR_IO, "%s", _("out of memory"));
+	err_nomem(e);
 out:
 	issue_settings_clear(&set);
 	if (key_pem != NULL)

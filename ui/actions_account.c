@@ -34,7 +34,7 @@ queue(struct ui *ui, const char *kind, int64_t target, const cJSON *params,
 
 	err_clear(&se);
 	if (params != NULL && text == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		return -1;
 	}
 	p = target > 0 ? store_job_pending(ui->st, kind, target, &se) : 0;
@@ -64,7 +64,7 @@ queue_msg(struct ui *ui, const char *kind, int64_t target, const cJSON *params)
 
 	err_clear(&e);
 	if (queue(ui, kind, target, params, &e) == -1) {
-		ui_message(ui, 1, "%s", e.msg);
+		ui_error(ui, &e);
 		return UI_REDRAW;
 	}
 	return UI_REDRAW;
@@ -86,7 +86,7 @@ usable_account(struct ui *ui, int64_t id)
 		if (rc == 1)
 			ui_message(ui, 1, _("no account #%lld"), (long long)id);
 		else
-			ui_message(ui, 1, "%s", e.msg);
+			ui_error(ui, &e);
 		return NULL;
 	}
 	if (r->status == NULL || strcmp(r->status, "valid") != 0) {
@@ -213,7 +213,7 @@ new_submit(struct ui *ui, void *arg, char *const *values, struct err *e)
 		goto out;
 	}
 	if ((p = cJSON_CreateObject()) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	cJSON_AddStringToObject(p, "server", url);
@@ -289,7 +289,7 @@ edit_submit(struct ui *ui, void *arg, char *const *values, struct err *e)
 		return -1;
 	if ((p = cJSON_CreateObject()) == NULL) {
 		cJSON_Delete(contacts);
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		return -1;
 	}
 	cJSON_AddItemToObject(p, "contacts", contacts);
@@ -304,7 +304,7 @@ req_new(struct ui *ui, int64_t id)
 	struct account_req *r = malloc(sizeof(*r));
 
 	if (r == NULL)
-		ui_message(ui, 1, "%s", _("out of memory"));
+		ui_nomem(ui);
 	else
 		r->id = id;
 	return r;
@@ -350,7 +350,7 @@ rollover_done(struct ui *ui, void *arg, int choice)
 	}
 	/* No key type: the new key is of the current one's type. */
 	if ((p = cJSON_CreateObject()) == NULL) {
-		ui_message(ui, 1, "%s", _("out of memory"));
+		ui_nomem(ui);
 		return UI_REDRAW;
 	}
 	rc = queue_msg(ui, JOB_ACCOUNT_ROLLOVER, r->id, p);

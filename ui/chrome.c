@@ -24,6 +24,22 @@ ui_message(struct ui *ui, int error, const char *fmt, ...)
 }
 
 void
+ui_error(struct ui *ui, const struct err *e)
+{
+	ui_message(ui, 1, "%s", e->msg);
+}
+
+void
+ui_nomem(struct ui *ui)
+{
+	struct err e;
+
+	err_clear(&e);
+	err_nomem(&e);
+	ui_error(ui, &e);
+}
+
+void
 ui_put(struct ui *ui, int y, int x, int width, attr_t a, const char *text)
 {
 	char buf[2048];

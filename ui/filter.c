@@ -223,7 +223,7 @@ filter_parse(const char *text, struct filter *f, struct err *e)
 		term[len] = '\0';
 		if (parse_term(term, f, e) == -1) {
 			if (e->kind == ERR_NONE)
-				err_set(e, ERR_IO, "%s", _("out of memory"));
+				err_nomem(e);
 			goto fail;
 		}
 	}

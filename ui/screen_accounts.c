@@ -97,7 +97,7 @@ load(void *priv, struct ui *ui)
 	list_screen_reset(&a->ls);
 	err_clear(&e);
 	if (store_account_list(ui->st, collect, a, &e) == -1)
-		ui_message(ui, 1, "%s", e.msg);
+		ui_error(ui, &e);
 	a->ls.lv.n = (int)a->ls.n;
 	list_view_clamp(&a->ls.lv, ui->body_rows - 1);
 	return UI_REDRAW;

@@ -180,9 +180,10 @@ fetch(struct certs *c, struct ui *ui, const struct cert_item *cursor,
 		items_clear(out, f.n);
 		if (ui_was_interrupted(ui))
 			ui->reload_pending = 1;
+		else if (f.oom)
+			ui_nomem(ui);
 		else
-			ui_message(ui, 1, "%s", f.oom ? _("out of memory") :
-			    e.msg);
+			ui_error(ui, &e);
 		c->failed = 1;
 		return -1;
 	}
@@ -200,7 +201,7 @@ ensure_cap(struct certs *c, struct ui *ui)
 		return 0;
 	grown = realloc(c->rows, (size_t)want * sizeof(*grown));
 	if (grown == NULL) {
-		ui_message(ui, 1, "%s", _("out of memory"));
+		ui_nomem(ui);
 		return -1;
 	}
 	c->rows = grown;
@@ -216,7 +217,7 @@ scratch(struct ui *ui, int extra)
 	    sizeof(*s));
 
 	if (s == NULL)
-		ui_message(ui, 1, "%s", _("out of memory"));
+		ui_nomem(ui);
 	return s;
 }
 
@@ -497,7 +498,7 @@ issuer_sort_ok(struct certs *c, struct ui *ui)
 		if (ui_was_interrupted(ui))
 			ui->reload_pending = 1;
 		else
-			ui_message(ui, 1, "%s", e.msg);
+			ui_error(ui, &e);
 		return 0;
 	}
 	if (n > ISSUER_SORT_MAX) {
@@ -559,7 +560,7 @@ toggle_mark(struct certs *c, struct ui *ui)
 		size_t cap = c->cap_marked ? c->cap_marked * 2 : 16;
 
 		if ((grown = realloc(c->marked, cap * sizeof(*grown))) == NULL) {
-			ui_message(ui, 1, "%s", _("out of memory"));
+			ui_nomem(ui);
 			return UI_HANDLED | UI_REDRAW;
 		}
 		c->marked = grown;

@@ -251,7 +251,7 @@ load(struct detail *d, struct ui *ui)
 	err_clear(&e);
 	rc = store_cert_get(ui->st, d->id, &row, &e);
 	if (rc == -1) {
-		ui_message(ui, 1, "%s", e.msg);
+		ui_error(ui, &e);
 		return -1;
 	}
 	if (rc == 1) {

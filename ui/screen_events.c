@@ -144,7 +144,7 @@ load(void *priv, struct ui *ui)
 		load_head(v, ui);
 	if (store_event_list(ui->st, v->job_id, v->job_id > 0 ? 0 :
 	    EVENTS_MAX, collect, v, &e) == -1)
-		ui_message(ui, 1, "%s", e.msg);
+		ui_error(ui, &e);
 	v->ls.lv.n = (int)v->ls.n;
 	/* Like tail -f: at the bottom, the view follows new events. */
 	if (at_end)

@@ -94,7 +94,7 @@ load(void *priv, struct ui *ui)
 	list_screen_reset(&j->ls);
 	err_clear(&e);
 	if (store_job_list(ui->st, 0, collect, j, &e) == -1)
-		ui_message(ui, 1, "%s", e.msg);
+		ui_error(ui, &e);
 	j->ls.lv.n = (int)j->ls.n;
 	/* The selected job stays selected as new ones arrive above it. */
 	for (i = 0; i < j->ls.n; i++)
@@ -163,7 +163,7 @@ cancel_done(struct ui *ui, void *arg, int choice)
 	err_clear(&e);
 	rc = store_job_cancel(ui->st, r->id, &e);
 	if (rc == -1)
-		ui_message(ui, 1, "%s", e.msg);
+		ui_error(ui, &e);
 	else if (rc == 1)
 		ui_message(ui, 1, _("job #%lld is not queued or running"),
 		    (long long)r->id);
@@ -192,7 +192,7 @@ cancel_ask(struct jobs *j, struct ui *ui)
 		return UI_HANDLED | UI_REDRAW;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		ui_message(ui, 1, "%s", _("out of memory"));
+		ui_nomem(ui);
 		return UI_HANDLED | UI_REDRAW;
 	}
 	r->j = j;

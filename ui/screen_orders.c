@@ -111,7 +111,7 @@ load(void *priv, struct ui *ui)
 	list_screen_reset(&o->ls);
 	err_clear(&e);
 	if (store_order_list(ui->st, collect, o, &e) == -1)
-		ui_message(ui, 1, "%s", e.msg);
+		ui_error(ui, &e);
 	o->ls.lv.n = (int)o->ls.n;
 	list_view_clamp(&o->ls.lv, ui->body_rows - 1);
 	return UI_REDRAW;

@@ -57,7 +57,7 @@ alloc_with_priv(struct ui *ui, size_t size, size_t priv_size, void **priv)
 		free(p);
 		free(*priv);
 		*priv = NULL;
-		ui_message(ui, 1, "%s", _("out of memory"));
+		ui_nomem(ui);
 		return NULL;
 	}
 	return p;
@@ -189,7 +189,7 @@ ui_set_filter(struct ui *ui, const char *text)
 	struct err e;
 
 	if (filter_parse(text, &f, &e) == -1) {
-		ui_message(ui, 1, "%s", e.msg);
+		ui_error(ui, &e);
 		return UI_REDRAW;
 	}
 	snprintf(ui->filter_text, sizeof(ui->filter_text), "%s", text);
@@ -478,7 +478,7 @@ ui_run(struct store *st, const struct ui_options *opt, struct err *e)
 	int rc;
 
 	if ((lp = calloc(1, sizeof(*lp))) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		return 1;
 	}
 	lp->trace_t0 = ui_clock_ms();
@@ -502,7 +502,7 @@ ui_run(struct store *st, const struct ui_options *opt, struct err *e)
 	err_clear(&we);
 	if (!ui->readonly && ui_worker_start(&lp->worker, store_path(st),
 	    ui->actor, &we) == -1)
-		ui_message(ui, 1, "%s", we.msg);
+		ui_error(ui, &we);
 	ui_layout(ui);
 	tick(lp);
 	lp->trace_kind = "start";

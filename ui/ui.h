@@ -136,6 +136,12 @@ int ui_run(struct store *st, const struct ui_options *opt, struct err *e);
 void ui_message(struct ui *ui, int error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Shows an engine error's message on the status line as an error. */
+void ui_error(struct ui *ui, const struct err *e);
+
+/* Shows the one "out of memory" message (err_nomem's) as an error. */
+void ui_nomem(struct ui *ui);
+
 /* Opens s on top of the current screen. Returns UI_* flags. */
 int ui_push(struct ui *ui, struct screen *s);
 

@@ -35,7 +35,7 @@ ui_worker_start(struct ui_worker *w, const char *store_path, const char *actor,
 	int i;
 
 	if ((w->store_path = strdup(store_path)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	if (pipe(w->wake) == -1) {
 		w->wake[0] = w->wake[1] = -1;
 		return err_set(e, ERR_IO, _("cannot create a pipe: %s"),

@@ -324,7 +324,7 @@ account_open(struct store *st, int64_t id, struct account_session **out, struct 
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	rc = store_account_get(st, id, &s->row, e);
 	if (rc != 0)
 		goto fail;
@@ -533,7 +533,7 @@ contact_uri(const char *in, struct err *e)
 	}
 	if ((addr = strndup(s, len)) == NULL || (uri = malloc(len + 8)) == NULL) {
 		free(addr);
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		return NULL;
 	}
 	if (!email_ok(addr)) {
@@ -557,7 +557,7 @@ account_contacts_normalise(const char *const *in, size_t n, char ***out, struct 
 	if (n > ACCOUNT_CONTACTS_MAX)
 		return err_set(e, ERR_USAGE, _("at most %d contacts"), ACCOUNT_CONTACTS_MAX);
 	if ((v = calloc(n > 0 ? n : 1, sizeof(*v))) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	for (i = 0; i < n; i++)
 		if (in[i] == NULL || (v[i] = contact_uri(in[i], e)) == NULL) {
 			if (in[i] == NULL)

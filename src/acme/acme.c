@@ -58,7 +58,7 @@ account_from(const cJSON *doc, const char *url, struct acme_account **out, struc
 	struct acme_account *a = calloc(1, sizeof(*a));
 
 	if (a == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	a->url = url != NULL ? strdup(url) : NULL;
 	a->status = acme_jdup(doc, "status");
 	a->orders = acme_jdup(doc, "orders");
@@ -92,7 +92,7 @@ acme_account_new(struct acme_client *c, const struct acme_account_params *p,
 	int rc = -1;
 
 	if (o == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	if (p->only_return_existing) {
 		cJSON_AddBoolToObject(o, "onlyReturnExisting", 1);
 	} else {
@@ -110,7 +110,7 @@ acme_account_new(struct acme_client *c, const struct acme_account_params *p,
 		}
 	}
 	if ((payload = payload_of(o)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	if (acme_post_json(c, c->dir.new_account, payload, 1, &r, &doc, e) != 0)
 		goto out;
 	if (r->location == NULL) {
@@ -140,7 +140,7 @@ acme_account_update(struct acme_client *c, const char *const *contacts, size_t n
 	if (o != NULL && contacts != NULL)
 		cJSON_AddItemToObject(o, "contact", contacts_array(contacts, n_contacts));
 	if ((payload = payload_of(o)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	rc = acme_post_json(c, c->kid, payload, 0, NULL, &doc, e);
 	free(payload);
 	if (rc == 0)
@@ -264,7 +264,7 @@ acme_identifiers_from_names(const char *const *names, size_t n,
 
 	ids = calloc(n + 1, sizeof(*ids));
 	if (ids == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	for (i = 0; i < n; i++) {
 		const char *name = names[i];
 
@@ -282,7 +282,7 @@ acme_identifiers_from_names(const char *const *names, size_t n,
 		}
 		if (ids[i].type == NULL || ids[i].value == NULL) {
 			acme_identifiers_free(ids, n);
-			return err_set(e, ERR_IO, "%s", _("out of memory"));
+			return err_nomem(e);
 		}
 	}
 	*out = ids;
@@ -317,7 +317,7 @@ order_from(const cJSON *doc, const char *url, const struct http_response *r,
 	size_t i = 0;
 
 	if (o == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	o->url = url != NULL ? strdup(url) : NULL;
 	o->status = acme_jdup(doc, "status");
 	o->expires = acme_jdup(doc, "expires");
@@ -402,7 +402,7 @@ acme_order_new(struct acme_client *c, const struct acme_identifier *ids, size_t 
 	int rc = -1;
 
 	if (o == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	arr = cJSON_AddArrayToObject(o, "identifiers");
 	for (i = 0; arr != NULL && i < n; i++) {
 		it = cJSON_CreateObject();
@@ -426,7 +426,7 @@ acme_order_new(struct acme_client *c, const struct acme_identifier *ids, size_t 
 		cJSON_AddStringToObject(o, "replaces", replaces);
 	}
 	if ((payload = payload_of(o)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	if (acme_post_json(c, c->dir.new_order, payload, 0, &r, &doc, e) != 0)
 		goto out;
 	if (r->location == NULL) {
@@ -470,7 +470,7 @@ acme_order_finalize(struct acme_client *c, const struct acme_order *o,
 		cJSON_AddStringToObject(p, "csr", csr);
 	free(csr);
 	if ((payload = payload_of(p)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	if (acme_post_json(c, o->finalize, payload, 0, &r, &doc, e) == 0)
 		rc = order_from(doc, o->url, r, out, e);
 	free(payload);
@@ -517,7 +517,7 @@ acme_authz_get(struct acme_client *c, const char *url, struct acme_authz **out,
 	if (acme_post_json(c, url, NULL, 0, &r, &doc, e) != 0)
 		return -1;
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	a->url = strdup(url);
@@ -541,7 +541,7 @@ acme_authz_get(struct acme_client *c, const char *url, struct acme_authz **out,
 	}
 	a->challenges = calloc((size_t)cJSON_GetArraySize(chs) + 1, sizeof(*a->challenges));
 	if (a->challenges == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	cJSON_ArrayForEach(it, chs) {
@@ -660,7 +660,7 @@ acme_revoke(struct acme_client *c, const unsigned char *cert_der, size_t der_len
 	}
 	free(der);
 	if ((payload = payload_of(o)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	if (cert_key != NULL)
 		rc = acme_post_signed(c, cert_key, NULL, c->dir.revoke_cert, payload, &r, e);
 	else
@@ -687,14 +687,14 @@ acme_ari_cert_id(const unsigned char *aki, size_t aki_len, const unsigned char *
 	if (a == NULL || s == NULL) {
 		free(a);
 		free(s);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	n = strlen(a) + strlen(s) + 2;
 	if ((*out = malloc(n)) != NULL)
 		snprintf(*out, n, "%s.%s", a, s);
 	free(a);
 	free(s);
-	return *out != NULL ? 0 : err_set(e, ERR_IO, "%s", _("out of memory"));
+	return *out != NULL ? 0 : err_nomem(e);
 }
 
 /*
@@ -736,7 +736,7 @@ acme_renewal_info_get(struct acme_client *c, const char *cert_id,
 		return err_set(e, ERR_USAGE, "%s", _("malformed ARI certificate ID"));
 	n = strlen(c->dir.renewal_info) + strlen(cert_id) + 2;
 	if ((url = malloc(n)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	snprintf(url, n, "%s%s%s", c->dir.renewal_info,
 	    c->dir.renewal_info[strlen(c->dir.renewal_info) - 1] == '/' ? "" : "/", cert_id);
 	if (http_request(c->http, "GET", url, NULL, NULL, 0, &r, e) != 0)

@@ -190,7 +190,7 @@ parse_directory(struct acme_client *c, const char *body, struct err *e)
 	rc = 0;
 	goto out;
 oom:
-	err_set(e, ERR_IO, "%s", _("out of memory"));
+	err_nomem(e);
 out:
 	cJSON_Delete(doc);
 	return rc;
@@ -323,7 +323,7 @@ client_connect(const char *directory_url, const char *ca_bundle_pem,
 
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	c->nonce_retries = 20;	/* 50% rejection loses 1 request in 2 million */
 	c->directory_url = strdup(directory_url);
 	if (ca_bundle_pem != NULL && (c->ca_bundle_pem = strdup(ca_bundle_pem)) == NULL)
@@ -370,7 +370,7 @@ acme_client_fork(struct acme_client *parent, struct acme_client **out, struct er
 	struct acme_client *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	c->nonce_retries = parent->nonce_retries;
 	c->key = parent->key;
 	if ((c->directory_url = strdup(parent->directory_url)) == NULL ||
@@ -379,7 +379,7 @@ acme_client_fork(struct acme_client *parent, struct acme_client **out, struct er
 	    (c->ca_bundle_pem = strdup(parent->ca_bundle_pem)) == NULL) ||
 	    (parent->kid != NULL && (c->kid = strdup(parent->kid)) == NULL)) {
 		acme_client_free(c);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	/* The directory is parsed again from text: no request, no shared state. */
 	if (http_new_pem(c->ca_bundle_pem, &c->http, e) != 0 ||
@@ -410,7 +410,7 @@ acme_client_set_account(struct acme_client *c, EVP_PKEY *key, const char *kid,
 	char *copy = NULL;
 
 	if (kid != NULL && (copy = strdup(kid)) == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	c->key = key;
 	free(c->kid);
 	c->kid = copy;
@@ -462,7 +462,7 @@ take_nonce(struct acme_client *c, struct err *e)
 	if (r->replay_nonce == NULL)
 		err_set(e, ERR_PROTO, _("%s: no Replay-Nonce in the answer"), c->dir.new_nonce);
 	else if ((n = strdup(r->replay_nonce)) == NULL)
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 	http_response_free(r);
 	return n;
 }

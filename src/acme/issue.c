@@ -135,7 +135,7 @@ issue_settings_from_json(const char *json, struct issue_settings *out, struct er
 	cJSON_Delete(o);
 	if (out->challenge == NULL || out->key_type == NULL) {
 		issue_settings_clear(out);
-		return err_set(e, ERR_STORE, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	return 0;
 }
@@ -183,7 +183,7 @@ issue_order_create(struct store *st, int64_t account_id, const char *const *name
 	rc = 0;
 	goto out;
 oom:
-	err_set(e, ERR_IO, "%s", _("out of memory"));
+	err_nomem(e);
 out:
 	free(row.identifiers_json);
 	free(row.settings_json);
@@ -586,7 +586,7 @@ answer_one(struct run *r, struct acme_client *c, const char *url, struct pending
 	    jws_key_authorization(r->acct->key, ch->token, &pi->key_auth, e) != 0)
 		return;
 	if ((pi->token = strdup(ch->token)) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		return;
 	}
 	pi->sc.identifier = pi->ident;
@@ -685,12 +685,12 @@ validate(struct run *r, struct err *e)
 	lrc = store_authz_list(r->st, r->order->id, collect_url, &urls, e);
 	if (lrc != 0) {
 		if (lrc > 0)
-			err_set(e, ERR_IO, "%s", _("out of memory"));
+			err_nomem(e);
 		goto out;
 	}
 	p = calloc(urls.n + 1, sizeof(*p));
 	if (p == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	/* Fetch every authorization and answer the pending ones, in parallel. */
@@ -947,7 +947,7 @@ finalize(struct run *r, struct err *e)
 			goto rollback;
 		names = calloc(r->n_ids, sizeof(*names));
 		if (names == NULL) {
-			err_set(e, ERR_IO, "%s", _("out of memory"));
+			err_nomem(e);
 			goto rollback;
 		}
 		for (i = 0; i < r->n_ids; i++)

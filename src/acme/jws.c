@@ -32,7 +32,7 @@ static const struct jws_kind kind_rs256 = { "RS256", NULL, "SHA256", 0 };
 static int
 nomem(struct err *e)
 {
-	return err_set(e, ERR_CRYPTO, "%s", _("out of memory"));
+	return err_nomem(e);
 }
 
 static int

@@ -369,7 +369,7 @@ alpn_present(struct solver *s, const struct solver_challenge *c, struct err *e)
 	if (ac == NULL || (ac->sni = sni_name(c->identifier, family)) == NULL ||
 	    (ac->token = strdup(c->token)) == NULL) {
 		cert_free(ac);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	/* The certificate names the IP literal, or the normalized DNS name (the SNI form). */
 	if (crypto_sha256(c->key_authorization, strlen(c->key_authorization), digest, e) != 0 ||
@@ -397,7 +397,7 @@ alpn_cleanup(struct solver *s, const struct solver_challenge *c, struct err *e)
 		return -1;
 	sni = sni_name(c->identifier, solver_ip_family(c->identifier));
 	if (sni == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	pthread_mutex_lock(&a->lock);
 	for (pp = &a->certs; *pp != NULL; pp = &(*pp)->next) {
 		if (strcmp((*pp)->sni, sni) == 0 && strcmp((*pp)->token, c->token) == 0) {
@@ -478,7 +478,7 @@ solver_alpn_new(const char *addr, int port, struct solver **out, struct err *e)
 	if (s == NULL || a == NULL) {
 		free(s);
 		free(a);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->idle, NULL);

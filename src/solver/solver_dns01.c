@@ -57,7 +57,7 @@ dns01_value(const char *keyauth, char **out, struct err *e)
 		return err_prefix(e, "%s", _("cannot hash the key authorization"));
 	*out = base64url_encode(md, sizeof(md));
 	if (*out == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	return 0;
 }
 
@@ -113,7 +113,7 @@ run_hook(struct dns01 *d, const char *action, const struct solver_challenge *c,
 		if (vars[i] == NULL)
 			break;
 	if (i < 5 || (envp = subproc_envp(vars, 5)) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	argv[0] = d->prog;
@@ -364,7 +364,7 @@ await_propagation(struct dns01 *d, const char *record, const char *value,
 
 	seen = calloc(d->nresolvers, 1);
 	if (seen == NULL)
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	for (;;) {
 		long long left;
 
@@ -476,7 +476,7 @@ prepare(const struct solver_challenge *c, char **domain, char **record, char **v
 		goto fail;
 	return 0;
 oom:
-	err_set(e, ERR_IO, "%s", _("out of memory"));
+	err_nomem(e);
 fail:
 	free(*domain);
 	free(*record);
@@ -564,7 +564,7 @@ solver_dns01_hook_new(const char *prog, const char *resolvers,
 	if (s == NULL || d == NULL) {
 		free(s);
 		free(d);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	pthread_mutex_init(&d->lock, NULL);
 	s->ops = &dns01_ops;
@@ -599,7 +599,7 @@ solver_dns01_hook_new(const char *prog, const char *resolvers,
 	*out = s;
 	return 0;
 oom:
-	err_set(e, ERR_IO, "%s", _("out of memory"));
+	err_nomem(e);
 fail:
 	free(list);
 	solver_free(s);

@@ -125,7 +125,7 @@ standalone_present(struct solver *s, const struct solver_challenge *c, struct er
 	if (en == NULL || (en->token = strdup(c->token)) == NULL ||
 	    (en->keyauth = strdup(c->key_authorization)) == NULL) {
 		entry_free(en);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	pthread_mutex_lock(&st->lock);
 	/* Presenting a token again replaces its answer. */
@@ -213,7 +213,7 @@ solver_http01_standalone_new(const char *addr, int port, struct solver **out,
 	if (s == NULL || st == NULL) {
 		free(s);
 		free(st);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	pthread_mutex_init(&st->lock, NULL);
 	s->ops = &standalone_ops;
@@ -311,7 +311,7 @@ webroot_present(struct solver *s, const struct solver_challenge *c, struct err *
 	wk = path_join(w->root, ".well-known");
 	dir = path_join(w->root, ".well-known/acme-challenge");
 	if (wk == NULL || dir == NULL || (dst = path_join(dir, c->token)) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	if (ensure_dir(wk, &w->created_well_known, e) == -1 ||
@@ -341,7 +341,7 @@ webroot_cleanup(struct solver *s, const struct solver_challenge *c, struct err *
 	wk = path_join(w->root, ".well-known");
 	dir = path_join(w->root, ".well-known/acme-challenge");
 	if (wk == NULL || dir == NULL || (dst = path_join(dir, c->token)) == NULL) {
-		err_set(e, ERR_IO, "%s", _("out of memory"));
+		err_nomem(e);
 		goto out;
 	}
 	if (unlink(dst) == -1 && errno != ENOENT) {
@@ -406,7 +406,7 @@ solver_http01_webroot_new(const char *webroot, struct solver **out, struct err *
 		if (w != NULL)
 			free(w->root);
 		free(w);
-		return err_set(e, ERR_IO, "%s", _("out of memory"));
+		return err_nomem(e);
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	s->ops = &webroot_ops;

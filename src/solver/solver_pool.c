@@ -68,7 +68,7 @@ solver_pool_get(const struct solver_config *set, struct solver **out, struct err
 	if (p == NULL) {
 		p = calloc(1, sizeof(*p));
 		if (p == NULL) {
-			rc = err_set(e, ERR_IO, "%s", _("out of memory"));
+			rc = err_nomem(e);
 		} else if (make(set, &p->solver, e) != 0) {
 			free(p);
 			p = NULL;
