@@ -18,6 +18,8 @@ ca_row_free(struct ca_row *r)
 	free(r->directory_url);
 	free(r->ca_bundle_pem);
 	free(r->eab_kid);
+	if (r->eab_hmac_key != NULL)
+		explicit_bzero(r->eab_hmac_key, strlen(r->eab_hmac_key));
 	free(r->eab_hmac_key);
 	free(r->directory_json);
 	free(r);

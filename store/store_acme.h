@@ -21,6 +21,7 @@ struct ca_row {
 	char *directory_json;	/* cached, or NULL */
 };
 
+/* Frees a CA row and its strings (the EAB key wiped first). Accepts NULL. */
 void ca_row_free(struct ca_row *r);
 
 /*
@@ -52,6 +53,7 @@ struct account_row {
 	char *key_type;
 };
 
+/* Frees an account row and its strings. Accepts NULL. */
 void account_row_free(struct account_row *r);
 
 /* Inserts; fills r->id. Returns 0 or -1. */
@@ -95,6 +97,7 @@ struct order_row {
 	long long updated;
 };
 
+/* Frees an order row and its strings. Accepts NULL. */
 void order_row_free(struct order_row *r);
 
 /* Inserts; fills r->id. Returns 0 or -1. */

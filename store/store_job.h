@@ -19,6 +19,7 @@ enum job_state {
 	JOB_STATE_COUNT
 };
 
+/* The state's untranslated name ("queued", "done", ...), a static string. */
 const char *store_job_state_name(enum job_state s);
 
 struct job_row {
@@ -38,6 +39,7 @@ struct job_row {
 	long long created, updated;
 };
 
+/* Frees a job row and its strings. Accepts NULL. */
 void job_row_free(struct job_row *j);
 
 /*

@@ -74,6 +74,7 @@ struct account_session {
 int account_open(struct store *st, int64_t id, struct account_session **out,
     struct err *e);
 
+/* Frees a session from account_open (its client and key). Accepts NULL. */
 void account_session_free(struct account_session *s);
 
 /*

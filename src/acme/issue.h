@@ -93,16 +93,15 @@ struct issue_request {
 int issue_submit(struct store *st, const struct issue_request *req, const char *actor,
     int64_t *order_id, int64_t *job_id, struct err *e);
 
+struct account_cache;
+
 /*
  * Runs or resumes order_id until its certificate is stored, reusing the
  * account session in cache when given (NULL: a session of its own).
- * Returns 0 and
- * *cert_id, or -1: e names the identifier and carries the CA's problem;
- * e->retryable tells whether running it again later may succeed. The
- * order and its state stay in the store either way.
+ * Returns 0 and *cert_id, or -1: e names the identifier and carries the
+ * CA's problem; e->retryable tells whether running it again later may
+ * succeed. The order and its state stay in the store either way.
  */
-struct account_cache;
-
 int issue_order_run(struct store *st, int64_t order_id, const struct issue_progress *p,
     struct account_cache *cache, int64_t *cert_id, struct err *e);
 
