@@ -10,12 +10,6 @@
 #include "crypto_priv.h"
 #include "i18n.h"
 
-int
-crypto_nomem(struct err *e)
-{
-	return err_nomem(e);
-}
-
 char *
 crypto_dup_mem(const void *p, size_t len)
 {

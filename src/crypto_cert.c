@@ -110,7 +110,7 @@ load_chain(const char *pem, size_t len, STACK_OF(X509) **out, struct err *e)
 	}
 	sk = sk_X509_new_null();
 	if (sk == NULL)
-		return crypto_nomem(e);
+		return err_nomem(e);
 	p = pem;
 	end = pem + len;
 	for (;;) {
@@ -159,7 +159,7 @@ load_chain(const char *pem, size_t len, STACK_OF(X509) **out, struct err *e)
 			goto fail;
 		if (!sk_X509_push(sk, x)) {
 			X509_free(x);
-			crypto_nomem(e);
+			err_nomem(e);
 			goto fail;
 		}
 		p = bend;
@@ -196,7 +196,7 @@ name_string(const X509_NAME *name, char **out, struct err *e)
 	len = BIO_get_mem_data(bio, &data);
 	*out = crypto_dup_mem(data != NULL ? data : "", len > 0 ? (size_t)len : 0);
 	if (*out == NULL) {
-		crypto_nomem(e);
+		err_nomem(e);
 		goto out;
 	}
 	rc = 0;
@@ -217,7 +217,7 @@ asn1_text(const ASN1_STRING *s, const char *what, char **out, struct err *e)
 		return -1;
 	}
 	*out = crypto_dup_mem(d, (size_t)len);
-	return *out == NULL ? crypto_nomem(e) : 0;
+	return *out == NULL ? err_nomem(e) : 0;
 }
 
 static int
@@ -244,7 +244,7 @@ issuer_cn(X509 *x, char **out, struct err *e)
 	}
 	*out = crypto_dup_mem(utf8, (size_t)len);
 	OPENSSL_free(utf8);
-	return *out == NULL ? crypto_nomem(e) : 0;
+	return *out == NULL ? err_nomem(e) : 0;
 }
 
 static int
@@ -273,7 +273,7 @@ serial_fields(X509 *x, struct cert_info *ci, struct err *e)
 	}
 	ci->serial_der = malloc((size_t)clen);
 	if (ci->serial_der == NULL) {
-		crypto_nomem(e);
+		err_nomem(e);
 		goto out;
 	}
 	memcpy(ci->serial_der, p, (size_t)clen);
@@ -290,7 +290,7 @@ serial_fields(X509 *x, struct cert_info *ci, struct err *e)
 	s = malloc(2 + 2 * (size_t)(n > 0 ? n : 1));
 	if (mag == NULL || s == NULL) {
 		free(s);
-		crypto_nomem(e);
+		err_nomem(e);
 		goto out;
 	}
 	BN_bn2bin(bn, mag);
@@ -357,7 +357,7 @@ san_fields(X509 *x, struct cert_info *ci, struct err *e)
 			continue;	/* e-mail, URI, ...: nothing certdeck manages */
 		}
 		if (strv_push(&ci->sans, &ci->n_sans, s) == -1) {
-			crypto_nomem(e);
+			err_nomem(e);
 			goto out;
 		}
 	}
@@ -394,7 +394,7 @@ crl_fields(X509 *x, struct cert_info *ci, struct err *e)
 			    _("a CRL URI"), &s, e) == -1)
 				goto out;
 			if (strv_push(&ci->crl_urls, &ci->n_crl_urls, s) == -1) {
-				crypto_nomem(e);
+				err_nomem(e);
 				goto out;
 			}
 		}
@@ -419,7 +419,7 @@ cert_info_from_x509(X509 *x, struct cert_info **out, struct err *e)
 	*out = NULL;
 	ci = calloc(1, sizeof(*ci));
 	if (ci == NULL)
-		return crypto_nomem(e);
+		return err_nomem(e);
 	/* Also computes the extension cache the getters below read. */
 	flags = X509_get_extension_flags(x);
 	if (flags & EXFLAG_INVALID) {
@@ -446,7 +446,7 @@ cert_info_from_x509(X509 *x, struct cert_info **out, struct err *e)
 	ci->key_type = strdup(desc);
 	ci->key_bits = EVP_PKEY_get_bits(pub);
 	if (ci->key_type == NULL) {
-		crypto_nomem(e);
+		err_nomem(e);
 		goto fail;
 	}
 
@@ -462,7 +462,7 @@ cert_info_from_x509(X509 *x, struct cert_info **out, struct err *e)
 		ci->aki_len = (size_t)ASN1_STRING_length(aki);
 		ci->aki = malloc(ci->aki_len);
 		if (ci->aki == NULL) {
-			crypto_nomem(e);
+			err_nomem(e);
 			goto fail;
 		}
 		memcpy(ci->aki, ASN1_STRING_get0_data(aki), ci->aki_len);
@@ -507,7 +507,7 @@ crypto_chain_parse(const char *pem, size_t len, struct cert_info ***out,
 	count = (size_t)sk_X509_num(sk);
 	chain = calloc(count, sizeof(*chain));
 	if (chain == NULL) {
-		crypto_nomem(e);
+		err_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < count; i++) {

@@ -219,7 +219,7 @@ crypto_key_to_pem(EVP_PKEY *key, char **out, struct err *e)
 	*out = crypto_dup_mem(data, (size_t)len);
 	OPENSSL_cleanse(data, (size_t)len);
 	if (*out == NULL) {
-		crypto_nomem(e);
+		err_nomem(e);
 		goto out;
 	}
 	rc = 0;
@@ -394,7 +394,7 @@ crypto_csr_build(EVP_PKEY *key, const char *const *names, size_t n_names,
 
 	gens = sk_GENERAL_NAME_new_null();
 	if (gens == NULL) {
-		crypto_nomem(e);
+		err_nomem(e);
 		goto out;
 	}
 	for (i = 0; i < n_names; i++) {
@@ -445,7 +445,7 @@ crypto_csr_build(EVP_PKEY *key, const char *const *names, size_t n_names,
 	}
 	buf = malloc((size_t)len);
 	if (buf == NULL) {
-		crypto_nomem(e);
+		err_nomem(e);
 		goto out;
 	}
 	p = buf;

@@ -1,6 +1,6 @@
 /*
  * What the crypto_*.c files share and nobody else sees: PEM markers,
- * allocation helpers, the key description and the SAN builder.
+ * string helpers, the key description and the SAN builder.
  */
 #ifndef CERTDECK_CRYPTO_PRIV_H
 #define CERTDECK_CRYPTO_PRIV_H
@@ -15,9 +15,6 @@
 #define CRYPTO_PEM_BEGIN "-----BEGIN"
 #define CRYPTO_PEM_END "-----END"
 #define CRYPTO_PEM_DASHES "-----"
-
-/* Sets e to "out of memory" (ERR_CRYPTO). Returns -1. */
-int crypto_nomem(struct err *e);
 
 /* A NUL-terminated copy of len bytes at p. Returns it (free()), or NULL. */
 char *crypto_dup_mem(const void *p, size_t len);

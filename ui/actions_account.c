@@ -14,6 +14,7 @@
 #include "actions_account.h"
 #include "format.h"
 #include "i18n.h"
+#include "strv.h"
 #include "jobs.h"
 #include "store_acme.h"
 #include "store_job.h"
@@ -143,7 +144,7 @@ parse_contacts(const char *text, struct err *e)
 	for (i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(uris[i]));
 out:
-	account_contacts_free(uris, n);
+	strv_free(uris, n);
 	return arr;
 }
 

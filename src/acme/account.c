@@ -11,6 +11,7 @@
 #include "account.h"
 #include "crypto.h"
 #include "i18n.h"
+#include "strv.h"
 #include "testhook.h"
 #include "store_key.h"
 
@@ -562,21 +563,9 @@ account_contacts_normalise(const char *const *in, size_t n, char ***out, struct 
 		if (in[i] == NULL || (v[i] = contact_uri(in[i], e)) == NULL) {
 			if (in[i] == NULL)
 				err_set(e, ERR_USAGE, "%s", _("a contact is empty"));
-			account_contacts_free(v, i);
+			strv_free(v, i);
 			return -1;
 		}
 	*out = v;
 	return 0;
-}
-
-void
-account_contacts_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }

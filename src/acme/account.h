@@ -114,13 +114,11 @@ void account_prewarm(struct store *st, int64_t id);
  * blanks, control characters or ()<>,;:\"[]); empty values and more than
  * ACCOUNT_CONTACTS_MAX are refused. Returns 0 and *out, n "mailto:" URIs
  * (never NULL, even for n == 0: an empty list removes them all; free with
- * account_contacts_free(*out, n)), or -1 (ERR_USAGE naming the value).
+ * strv_free(*out, n)), or -1 (ERR_USAGE naming the value).
  */
 int account_contacts_normalise(const char *const *in, size_t n, char ***out,
     struct err *e);
 
-/* Frees n contacts from account_contacts_normalise. Accepts NULL. */
-void account_contacts_free(char **v, size_t n);
 
 /* Replaces the contacts at the CA and in the store. Returns 0 or -1. */
 int account_update_contacts(struct store *st, int64_t id, const char *const *contacts,

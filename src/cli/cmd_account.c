@@ -13,6 +13,7 @@
 #include "jobs.h"
 #include "fileio.h"
 #include "i18n.h"
+#include "strv.h"
 #include "timefmt.h"
 
 #define CA_BUNDLE_MAX (1024 * 1024)
@@ -51,7 +52,7 @@ contacts_finish(const struct cmd_entry *self, struct contacts *c)
 static void
 contacts_free(struct contacts *c)
 {
-	account_contacts_free(c->uris, c->n);
+	strv_free(c->uris, c->n);
 	free(c->v);
 	c->uris = NULL;
 	c->v = NULL;

@@ -16,39 +16,8 @@ acme_setup PEBBLE_WFE_NONCEREJECT=0
 acme_account
 check "one account to start with" [ "$ACCOUNT" -ge 1 ]
 
-cat > "$T/ui.sh" <<SH
-#!/bin/sh
-export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8 CERTDECK_UI_TRACE='$UI_TRACE'
-export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
-export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
-'$CERTDECK' "\$@"
-echo "\$?" > '$T/exit'
-SH
-chmod +x "$T/ui.sh"
+tui_script
 
-job_state() { "$CERTDECK" jobs --json | jq -r ".[] | select(.id == $1) | .$2"; }
-# wait_job ID STATE: poll up to 20 s.
-wait_job() {
-	local t=0
-	while [ "$t" -lt 200 ]; do
-		[ "$(job_state "$1" state)" = "$2" ] && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	diag "job #$1 is $(job_state "$1" state), not $2: $(job_state "$1" last_error)"
-	return 1
-}
-wait_exit() {
-	local t=0
-	while [ "$t" -lt 200 ]; do
-		[ -s "$T/exit" ] && [ "$(cat "$T/exit")" = "$1" ] && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	diag "exit status: $(cat "$T/exit" 2>/dev/null)"
-	return 1
-}
-queued_job() { screen | sed -n 's/.*queued job #\([0-9]*\).*/\1/p' | head -1; }
 acct() { "$CERTDECK" account show "$1" --json | jq -r "$2"; }
 key_id() { sqlite3 "$CERTDECK_STORE" "SELECT key_id FROM accounts WHERE id = $1"; }
 njobs() { "$CERTDECK" jobs --json | jq length; }
@@ -88,9 +57,9 @@ check "... and so is a non-https one" wait_for "'ftp://nope' is neither"
 tmx send-keys -t t C-u "$PEBBLE_URL" Enter
 check "the form queues the registration" wait_for 'queued job #[0-9]+'
 nj=$(queued_job)
-check "... an account-new job" [ "$(job_state "$nj" kind)" = account-new ]
+check "... an account-new job" [ "$(job_field "$nj" kind)" = account-new ]
 check "the TUI's worker runs it" wait_job "$nj" done
-new=$(job_state "$nj" result_id)
+new=$(job_field "$nj" result_id)
 check "it made a new account" [ "$new" -gt "$ACCOUNT" ]
 check "the screen shows it valid" wait_for "^ *$new +valid +ui@example\.test" 20000
 check "account list --json agrees" [ "$("$CERTDECK" account list --json |

@@ -22,45 +22,9 @@ old=$out
 check "a certificate to revoke" [ "$gone" -ge 1 ]
 check "a certificate to renew" [ "$old" -ge 1 ]
 
-# The TUI in a pane, with this test's environment.
-cat > "$T/ui.sh" <<SH
-#!/bin/sh
-export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8 CERTDECK_UI_TRACE='$UI_TRACE'
-# A sanitizer build reports into files the test checks (the pane has no log).
-export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
-export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
-'$CERTDECK' "\$@"
-echo "\$?" > '$T/exit'
-SH
-chmod +x "$T/ui.sh"
+tui_script
 tmux_start 100 30 "$T/ui.sh"
 
-# job_state ID: the job's state as the CLI sees it.
-job_state() { "$CERTDECK" jobs --json | jq -r ".[] | select(.id == $1) | .state"; }
-# wait_exit STATUS: the TUI ended with STATUS (poll up to 20 s).
-wait_exit() {
-	local t=0
-	while [ "$t" -lt 200 ]; do
-		[ -s "$T/exit" ] && [ "$(cat "$T/exit")" = "$1" ] && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	diag "exit status: $(cat "$T/exit" 2>/dev/null)"
-	return 1
-}
-# wait_job ID STATE: poll up to 20 s.
-wait_job() {
-	local t=0
-	while [ "$t" -lt 200 ]; do
-		[ "$(job_state "$1")" = "$2" ] && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	diag "job #$1 is $(job_state "$1"), not $2"
-	return 1
-}
-# queued_job: the job number from "queued job #N" on the screen.
-queued_job() { screen | sed -n 's/.*queued job #\([0-9]*\).*/\1/p' | head -1; }
 
 check "the list comes up" wait_for 'Name +Days'
 check "help lists the actions" eval 'tmx send-keys -t t "?"; wait_for "renew now"'

@@ -37,39 +37,9 @@ top_issuer() {
 }
 sql() { sqlite3 "$CERTDECK_STORE" "$1"; }
 
-cat > "$T/ui.sh" <<SH
-#!/bin/sh
-export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8 CERTDECK_UI_TRACE='$UI_TRACE'
-export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
-export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
-'$CERTDECK' "\$@"
-echo "\$?" > '$T/exit'
-SH
-chmod +x "$T/ui.sh"
+tui_script
 tmux_start 80 24 "$T/ui.sh"
 
-job_field() { "$CERTDECK" jobs --json | jq -r ".[] | select(.id == $1) | .$2"; }
-wait_job() {	# ID STATE: poll up to 30 s
-	local t=0
-	[ -n "$1" ] || return 1
-	while [ "$t" -lt 300 ]; do
-		[ "$(job_field "$1" state)" = "$2" ] && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	diag "job #$1 is $(job_field "$1" state), not $2: $(job_field "$1" last_error)"
-	return 1
-}
-wait_exit() {
-	local t=0
-	while [ "$t" -lt 200 ]; do
-		[ -s "$T/exit" ] && [ "$(cat "$T/exit")" = "$1" ] && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
-}
-queued_job() { screen | sed -n 's/.*queued job #\([0-9]*\).*/\1/p' | head -1; }
 tabs() { local i; for i in $(seq "$1"); do tmx send-keys -t t Tab; done; }
 
 check "the list comes up" wait_for 'Name +Days'

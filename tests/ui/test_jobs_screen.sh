@@ -21,7 +21,6 @@ cd_run issue -d nope.example.test --http-addr 127.0.0.1 \
 	--http-port "$("$top_builddir/tests/pebble/freeport" 1)" --no-wait
 failed=$out
 cd_run worker --once
-job_state() { "$CERTDECK" jobs --json | jq -r ".[] | select(.id == $1) | .state"; }
 check "a failed job to look at" [ "$(job_state "$failed")" = failed ]
 # Two jobs that wait: due in 2100, so the worker in the TUI leaves them.
 later() {
@@ -34,26 +33,7 @@ gone=$(later gone.example.test)
 check "a queued job to keep" [ "$(job_state "$keep")" = queued ]
 check "a queued job to cancel" [ "$(job_state "$gone")" = queued ]
 
-cat > "$T/ui.sh" <<SH
-#!/bin/sh
-export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8 CERTDECK_UI_TRACE='$UI_TRACE'
-export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
-export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
-rm -f '$T/exit'
-'$CERTDECK' "\$@"
-echo "\$?" > '$T/exit'
-SH
-chmod +x "$T/ui.sh"
-wait_exit() {
-	local t=0
-	while [ "$t" -lt 100 ]; do
-		[ -s "$T/exit" ] && [ "$(cat "$T/exit")" = "$1" ] && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	diag "exit status: $(cat "$T/exit" 2>/dev/null)"
-	return 1
-}
+tui_script
 # The selected row's text (the hardware cursor follows the selection).
 sel_row() { row $(($(cursor_y) + 1)); }
 # select_job ID: moves down from the top until job ID is selected.

@@ -139,3 +139,50 @@ wait_cursor() {	# Y [MS]: the cursor on line Y (0-based) of a settled screen
 	screen | sed 's/^/# | /'
 	return 1
 }
+
+# tui_script: writes $T/ui.sh, which runs certdeck (with its arguments) on
+# this test's store in a known terminal, with the UI trace on and any
+# sanitizer reports in $T/san.* (the pane has no log), and leaves its exit
+# status in $T/exit.
+tui_script() {
+	cat > "$T/ui.sh" <<SH
+#!/bin/sh
+export CERTDECK_STORE='$CERTDECK_STORE' TERM=xterm-256color LC_ALL=C.UTF-8 CERTDECK_UI_TRACE='$UI_TRACE'
+export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}log_path=$T/san"
+export UBSAN_OPTIONS="\${UBSAN_OPTIONS:+\$UBSAN_OPTIONS:}log_path=$T/san"
+rm -f '$T/exit'
+'$CERTDECK' "\$@"
+echo "\$?" > '$T/exit'
+SH
+	chmod +x "$T/ui.sh"
+}
+
+# job_field ID FIELD: a job's field as `certdeck jobs --json` shows it.
+job_field() { "$CERTDECK" jobs --json | jq -r ".[] | select(.id == $1) | .$2"; }
+job_state() { job_field "$1" state; }
+
+wait_job() {	# ID STATE: the job reaches STATE (polls up to 30 s)
+	local t=0
+	[ -n "$1" ] || return 1
+	while [ "$t" -lt 300 ]; do
+		[ "$(job_state "$1")" = "$2" ] && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	diag "job #$1 is $(job_state "$1"), not $2: $(job_field "$1" last_error)"
+	return 1
+}
+
+wait_exit() {	# STATUS: the program in the pane ended with STATUS (polls up to 20 s)
+	local t=0
+	while [ "$t" -lt 200 ]; do
+		[ -s "$T/exit" ] && [ "$(cat "$T/exit")" = "$1" ] && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	diag "exit status: $(cat "$T/exit" 2>/dev/null)"
+	return 1
+}
+
+# queued_job: the job number from "queued job #N" on the screen.
+queued_job() { screen | sed -n 's/.*queued job #\([0-9]*\).*/\1/p' | head -1; }
