@@ -20,8 +20,13 @@ enum cli_exit {
 	CLI_TEMPFAIL = 75,	/* sysexits EX_TEMPFAIL: try again later */
 };
 
+struct conf;
+
 struct cli {
 	const char *store_flag;	/* --store PATH, or NULL */
+	const char *config_flag; /* --config FILE, or NULL */
+	struct conf *conf;	/* the config file, once cli_conf() loaded it (may be NULL) */
+	int conf_loaded;
 	int readonly;		/* --readonly before the command (the TUI only) */
 	int mouse;		/* --mouse: the TUI takes mouse clicks (opt-in) */
 	char actor[128];	/* who runs this, for audit rows (actor_describe, once) */
@@ -52,13 +57,14 @@ struct cmd_table {
 };
 
 /* Options every subcommand accepts; put CLI_COMMON_OPTIONS in each table. */
-enum { CLI_OPT_STORE = 0x100, CLI_OPT_HELP };
+enum { CLI_OPT_STORE = 0x100, CLI_OPT_HELP, CLI_OPT_CONFIG };
 #define CLI_COMMON_OPTIONS \
 	{ "store", required_argument, NULL, CLI_OPT_STORE }, \
+	{ "config", required_argument, NULL, CLI_OPT_CONFIG }, \
 	{ "help", no_argument, NULL, CLI_OPT_HELP }
 
 /*
- * Handles a common option (--store, --help). Returns -1 when opt is not
+ * Handles a common option (--store, --config, --help). Returns -1 when opt is not
  * one, else the exit code to return now (CLI_OK after help) or 0x7fff to
  * go on parsing.
  */
@@ -150,5 +156,6 @@ extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_ui_entry;
+extern const struct cmd_entry cmd_config_entry;
 
 #endif
