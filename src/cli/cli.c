@@ -27,6 +27,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_deploy_entry,
 	&cmd_ui_entry,
 	&cmd_config_entry,
+	&cmd_ca_entry,
 	NULL,
 };
 

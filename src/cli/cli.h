@@ -157,5 +157,6 @@ extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_ui_entry;
 extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_ca_entry;
 
 #endif
