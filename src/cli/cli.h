@@ -138,6 +138,15 @@ const struct cmd_entry *cli_find(const struct cmd_table *t, const char *name);
  */
 int cli_dispatch(struct cli *cli, const struct cmd_table *t, int argc, char **argv);
 
+/*
+ * The hidden "certdeck __complete WHAT [ARG]" the shell completions call
+ * (argv[0] is "__complete"): commands, verbs CMD, ids [PREFIX] (ID, a tab
+ * and the name when few match; read-only), servers (preset and [ca]
+ * names). Prints one item a line and returns an exit code; never prints
+ * errors.
+ */
+int cli_complete(struct cli *cli, int argc, char **argv);
+
 /* The top-level commands, in the order --help lists them. */
 extern const struct cmd_table cli_command_table;
 

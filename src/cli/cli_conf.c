@@ -24,33 +24,52 @@ cli_builtin(enum conf_key k)
 	return k < CONF_KEY_COUNT ? builtin[k] : NULL;
 }
 
-int
-cli_conf(struct cli *cli, const struct conf **out)
+/* Loads the config file once. Returns 0 and *out, or -1 (e filled). */
+static int
+load(struct cli *cli, const struct conf **out, struct err *e)
 {
-	struct err e;
 	const char *env = getenv("CERTDECK_CONFIG");
 	char *path = NULL;
 	int must_exist;
 
 	if (cli->conf_loaded) {
 		*out = cli->conf;
-		return CLI_OK;
+		return 0;
 	}
-	err_clear(&e);
 	/* A file named by flag or environment must exist; the default one may not. */
 	must_exist = cli->config_flag != NULL || (env != NULL && env[0] != '\0');
 	if (cli->config_flag != NULL)
 		path = strdup(cli->config_flag);
 	else
 		path = conf_default_path();
-	if (path != NULL && conf_load(path, !must_exist, &cli->conf, &e) != 0) {
+	if (path != NULL && conf_load(path, !must_exist, &cli->conf, e) != 0) {
 		free(path);
-		return cli_fail(&e);
+		return -1;
 	}
 	free(path);
 	cli->conf_loaded = 1;
 	*out = cli->conf;
+	return 0;
+}
+
+int
+cli_conf(struct cli *cli, const struct conf **out)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (load(cli, out, &e) != 0)
+		return cli_fail(&e);
 	return CLI_OK;
+}
+
+int
+cli_conf_quiet(struct cli *cli, const struct conf **out)
+{
+	struct err e;
+
+	err_clear(&e);
+	return load(cli, out, &e) == 0 ? CLI_OK : CLI_FAIL;
 }
 
 int

@@ -35,6 +35,9 @@ struct cli_settings {
  */
 int cli_conf(struct cli *cli, const struct conf **out);
 
+/* cli_conf without a word on stderr (for shell completion). Returns CLI_OK or CLI_FAIL. */
+int cli_conf_quiet(struct cli *cli, const struct conf **out);
+
 /*
  * Resolves every setting: flags[k] (NULL when not given), else
  * conf_key_env(k), else the config's [names] section matching all of

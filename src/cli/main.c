@@ -93,6 +93,12 @@ main(int argc, char **argv)
 		usage(stderr);
 		return CLI_USAGE;
 	}
+	/* Shell completion: hidden, never listed by --help. */
+	if (strcmp(argv[i], "__complete") == 0) {
+		rc = cli_complete(&cli, argc - i, argv + i);
+		cli_conf_free(&cli);
+		return rc;
+	}
 	/* An unknown command is named first (by cli_dispatch). */
 	cmd = cli_find(&cli_command_table, argv[i]);
 	if (cli.readonly && cmd != NULL && cmd != &cmd_ui_entry)
