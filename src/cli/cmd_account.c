@@ -130,6 +130,7 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	    cs.from[CONF_CA_BUNDLE] != CLI_FROM_ENV)
 		bundle_path = srv.ca_bundle;
 	if (c.n == 0 && cs.v[CONF_EMAIL] != NULL && contacts_add(&c, cs.v[CONF_EMAIL]) != 0) {
+		err_nomem(&e);
 		cli_fail(&e);
 		goto out;
 	}

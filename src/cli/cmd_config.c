@@ -167,8 +167,12 @@ sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 			const char **grown = realloc(names, (n + 1) * sizeof(*grown));
 
 			if (grown == NULL) {
+				struct err e;
+
+				err_clear(&e);
+				err_nomem(&e);
 				free(names);
-				return CLI_FAIL;
+				return cli_fail(&e);
 			}
 			names = grown;
 			names[n++] = optarg;

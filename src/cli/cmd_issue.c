@@ -167,6 +167,7 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	    dup_setting(&set.tls_addr, cs.v[CONF_TLS_ADDR]) != 0 ||
 	    dup_setting(&set.key_type, cs.v[CONF_KEY_TYPE]) != 0 ||
 	    dup_setting(&set.preferred_chain, cs.v[CONF_PREFERRED_CHAIN]) != 0) {
+		err_nomem(&e);
 		rc = cli_fail(&e);
 		goto out;
 	}
