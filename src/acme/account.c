@@ -9,35 +9,19 @@
 #include <strings.h>
 
 #include "account.h"
+#include "ca_preset.h"
 #include "crypto.h"
 #include "i18n.h"
 #include "strv.h"
 #include "testhook.h"
 #include "store_key.h"
 
-static const struct {
-	const char *name;
-	const char *url;
-} known_servers[] = {
-	{ "letsencrypt", "https://acme-v02.api.letsencrypt.org/directory" },
-	{ "letsencrypt-staging", "https://acme-staging-v02.api.letsencrypt.org/directory" },
-	{ "zerossl", "https://acme.zerossl.com/v2/DV90" },
-	{ "google", "https://dv.acme-v02.api.pki.goog/directory" },
-	{ "google-staging", "https://dv.acme-v02.test-api.pki.goog/directory" },
-	{ "buypass", "https://api.buypass.com/acme/directory" },
-	{ "buypass-staging", "https://api.test4.buypass.no/acme/directory" },
-};
-
 const char *
 account_server_url(const char *name_or_url)
 {
-	size_t i;
+	const struct ca_preset *p = ca_preset_find(name_or_url);
 
-	for (i = 0; i < sizeof(known_servers) / sizeof(known_servers[0]); i++) {
-		if (strcmp(known_servers[i].name, name_or_url) == 0)
-			return known_servers[i].url;
-	}
-	return name_or_url;
+	return p != NULL ? p->url : name_or_url;
 }
 
 /* Loads a stored key. Returns 0 and *key, or -1. */

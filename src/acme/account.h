@@ -134,7 +134,10 @@ int account_deactivate(struct store *st, int64_t id, struct err *e);
  */
 int account_rollover(struct store *st, int64_t id, const char *key_type, struct err *e);
 
-/* Expands "letsencrypt", "zerossl"... to directory URLs; other text is returned as is. */
+/*
+ * Expands a preset name (ca_preset.h: "letsencrypt", "zerossl"...) to its
+ * directory URL. Returns the URL (static), or name_or_url itself.
+ */
 const char *account_server_url(const char *name_or_url);
 
 #endif

@@ -26,6 +26,8 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_cancel_entry,
 	&cmd_deploy_entry,
 	&cmd_ui_entry,
+	&cmd_config_entry,
+	&cmd_ca_entry,
 	NULL,
 };
 
@@ -187,6 +189,9 @@ cli_help(const struct cmd_entry *self)
 	    "      --store PATH   the store database (default: $CERTDECK_STORE, else\n"
 	    "                     $XDG_DATA_HOME/certdeck/store.db, or\n"
 	    "                     /var/lib/certdeck/store.db for root)\n"
+	    "      --config FILE  the config file (default: $CERTDECK_CONFIG, else\n"
+	    "                     $XDG_CONFIG_HOME/certdeck/config, or\n"
+	    "                     /etc/certdeck/config for root)\n"
 	    "      --help         show this help and exit\n"));
 }
 
@@ -196,6 +201,9 @@ cli_common_option(struct cli *cli, const struct cmd_entry *self, int opt)
 	switch (opt) {
 	case CLI_OPT_STORE:
 		cli->store_flag = optarg;
+		return CLI_CONTINUE;
+	case CLI_OPT_CONFIG:
+		cli->config_flag = optarg;
 		return CLI_CONTINUE;
 	case CLI_OPT_HELP:
 		cli_help(self);

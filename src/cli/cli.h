@@ -20,8 +20,13 @@ enum cli_exit {
 	CLI_TEMPFAIL = 75,	/* sysexits EX_TEMPFAIL: try again later */
 };
 
+struct conf;
+
 struct cli {
 	const char *store_flag;	/* --store PATH, or NULL */
+	const char *config_flag; /* --config FILE, or NULL */
+	struct conf *conf;	/* the config file, once cli_conf() loaded it (may be NULL) */
+	int conf_loaded;
 	int readonly;		/* --readonly before the command (the TUI only) */
 	int mouse;		/* --mouse: the TUI takes mouse clicks (opt-in) */
 	char actor[128];	/* who runs this, for audit rows (actor_describe, once) */
@@ -52,13 +57,14 @@ struct cmd_table {
 };
 
 /* Options every subcommand accepts; put CLI_COMMON_OPTIONS in each table. */
-enum { CLI_OPT_STORE = 0x100, CLI_OPT_HELP };
+enum { CLI_OPT_STORE = 0x100, CLI_OPT_HELP, CLI_OPT_CONFIG };
 #define CLI_COMMON_OPTIONS \
 	{ "store", required_argument, NULL, CLI_OPT_STORE }, \
+	{ "config", required_argument, NULL, CLI_OPT_CONFIG }, \
 	{ "help", no_argument, NULL, CLI_OPT_HELP }
 
 /*
- * Handles a common option (--store, --help). Returns -1 when opt is not
+ * Handles a common option (--store, --config, --help). Returns -1 when opt is not
  * one, else the exit code to return now (CLI_OK after help) or 0x7fff to
  * go on parsing.
  */
@@ -132,6 +138,15 @@ const struct cmd_entry *cli_find(const struct cmd_table *t, const char *name);
  */
 int cli_dispatch(struct cli *cli, const struct cmd_table *t, int argc, char **argv);
 
+/*
+ * The hidden "certdeck __complete WHAT [ARG]" the shell completions call
+ * (argv[0] is "__complete"): commands, verbs CMD, ids [PREFIX] (ID, a tab
+ * and the name when few match; read-only), servers (preset and [ca]
+ * names). Prints one item a line and returns an exit code; never prints
+ * errors.
+ */
+int cli_complete(struct cli *cli, int argc, char **argv);
+
 /* The top-level commands, in the order --help lists them. */
 extern const struct cmd_table cli_command_table;
 
@@ -150,5 +165,7 @@ extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_ui_entry;
+extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_ca_entry;
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "account.h"
 #include "cli.h"
+#include "cli_conf.h"
 #include "cli_job.h"
 #include "cli_list.h"
 #include "jobs.h"
@@ -74,9 +75,12 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	};
 	struct account_create_params p = { 0 };
 	struct contacts c = { 0 };
+	const char *flag[CONF_KEY_COUNT] = { 0 };
+	struct cli_settings cs;
+	struct cli_server srv;
 	const char *bundle_path = NULL;
-	char *bundle = NULL;
-	size_t blen;
+	char *bundle = NULL, *hmac = NULL;
+	size_t blen, hlen = 0;
 	struct store *st = NULL;
 	int opt, rc;
 	int64_t id;
@@ -85,9 +89,9 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	err_clear(&e);
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case 's': p.server_url = optarg; continue;
+		case 's': flag[CONF_SERVER] = optarg; continue;
 		case 'a': p.agree_tos = 1; continue;
-		case 'c': bundle_path = optarg; continue;
+		case 'c': flag[CONF_CA_BUNDLE] = optarg; continue;
 		case 'k': p.key_type = optarg; continue;
 		case 'K': p.eab_kid = optarg; continue;
 		case 'H': p.eab_hmac_key = optarg; continue;
@@ -104,14 +108,44 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		}
 	}
 	rc = CLI_USAGE;
-	if (p.server_url == NULL) {
-		cli_usage(self, "%s", _("--server URL is required (or letsencrypt, "
-		    "letsencrypt-staging, zerossl, google, buypass)"));
-		goto out;
-	}
 	if (optind != argc) {
 		cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
 		goto out;
+	}
+	rc = CLI_FAIL;
+	if (cli_settings(cli, flag, NULL, 0, &cs) != CLI_OK)
+		goto out;
+	rc = CLI_USAGE;
+	if (cs.v[CONF_SERVER] == NULL) {
+		cli_usage(self, "%s", _("--server URL|NAME is required (a preset from "
+		    "'certdeck ca list', a [ca NAME] of the config file or a directory URL)"));
+		goto out;
+	}
+	rc = CLI_FAIL;
+	if (cli_server(cli, cs.v[CONF_SERVER], &srv) != CLI_OK)
+		goto out;
+	p.server_url = srv.url;
+	/* Flag and environment first, then the [ca] section, then [defaults]. */
+	bundle_path = cs.v[CONF_CA_BUNDLE];
+	if (srv.ca_bundle != NULL && cs.from[CONF_CA_BUNDLE] != CLI_FROM_FLAG &&
+	    cs.from[CONF_CA_BUNDLE] != CLI_FROM_ENV)
+		bundle_path = srv.ca_bundle;
+	if (c.n == 0 && cs.v[CONF_EMAIL] != NULL && contacts_add(&c, cs.v[CONF_EMAIL]) != 0) {
+		err_nomem(&e);
+		cli_fail(&e);
+		goto out;
+	}
+	/* EAB from the [ca] section: the key is read from its file, never the config. */
+	if (p.eab_kid == NULL && p.eab_hmac_key == NULL && srv.eab_kid != NULL) {
+		if (fileio_read(srv.eab_hmac_key_file, 4096, &hmac, &hlen, &e) != 0) {
+			cli_fail(&e);
+			goto out;
+		}
+		while (hlen > 0 && (hmac[hlen - 1] == '\n' || hmac[hlen - 1] == '\r' ||
+		    hmac[hlen - 1] == ' '))
+			hmac[--hlen] = '\0';
+		p.eab_kid = srv.eab_kid;
+		p.eab_hmac_key = hmac;
 	}
 	if ((rc = contacts_finish(self, &c)) != CLI_OK)
 		goto out;
@@ -138,6 +172,9 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 out:
 	store_close(st);
 	free(bundle);
+	if (hmac != NULL)
+		OPENSSL_cleanse(hmac, hlen);
+	free(hmac);
 	contacts_free(&c);
 	return rc;
 }
@@ -172,6 +209,15 @@ sub_recover(struct cli *cli, const struct cmd_entry *self, int argc, char **argv
 	if (server == NULL || key_path == NULL)
 		return cli_usage(self, "%s", _("recover needs --server URL and --key FILE"));
 	rc = CLI_FAIL;
+	{
+		struct cli_server srv;
+
+		if (cli_server(cli, server, &srv) != CLI_OK)
+			return CLI_FAIL;
+		server = srv.url;
+		if (bundle_path == NULL)
+			bundle_path = srv.ca_bundle;
+	}
 	if ((bundle_path != NULL && fileio_read(bundle_path, CA_BUNDLE_MAX, &bundle, &len,
 	    &e) != 0) || fileio_read(key_path, CA_BUNDLE_MAX, &key, &klen, &e) != 0) {
 		cli_fail(&e);
@@ -447,7 +493,9 @@ const struct cmd_entry cmd_account_entry = {
 	.options = N_("  account new --server URL|NAME --email ADDR --agree-tos [--ca-bundle FILE]\n"
 	    "              [--key-type ec256|ec384|rsa2048|rsa3072|rsa4096]\n"
 	    "              [--eab-kid KID --eab-hmac-key KEY]\n"
-	    "      NAME is letsencrypt, letsencrypt-staging, zerossl, google or buypass.\n"
+	    "      NAME is a preset ('certdeck ca list') or a [ca NAME] of the config\n"
+	    "      file, which may give the CA bundle and EAB (eab-hmac-key-file).\n"
+	    "      --server, --ca-bundle and --email default to the config file.\n"
 	    "      Prints the new account's ID.\n"
 	    "  account recover --server URL|NAME --key FILE [--ca-bundle FILE]\n"
 	    "      Finds the account of an existing account key (made by another\n"

@@ -10,6 +10,7 @@
 #include "account.h"
 #include "acme.h"
 #include "cli.h"
+#include "cli_conf.h"
 #include "fileio.h"
 #include "cli_job.h"
 #include "i18n.h"
@@ -28,6 +29,15 @@ parse_port(const char *s, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+/* *slot = a copy of v (NULL stays NULL). Returns 0, or -1 out of memory. */
+static int
+dup_setting(char **slot, const char *v)
+{
+	free(*slot);
+	*slot = v != NULL ? strdup(v) : NULL;
+	return v != NULL && *slot == NULL ? -1 : 0;
 }
 
 /* Resolves --account, or the only valid account. Returns CLI_OK or an exit code. */
@@ -80,6 +90,8 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct issue_settings set = { 0 };
+	const char *flag[CONF_KEY_COUNT] = { 0 };
+	struct cli_settings cs;
 	int no_wait = 0;
 	const char *key_path = NULL;
 	char *key_pem = NULL;
@@ -94,12 +106,9 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	struct err e;
 
 	err_clear(&e);
-	set.http_port = 80;
-	set.tls_port = 443;
-	set.dns_timeout = 120;
 	while ((opt = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'A': account_flag = optarg; continue;
+		case 'A': flag[CONF_ACCOUNT] = optarg; continue;
 		case 'd': {
 			const char **grown = realloc(names, (n_names + 1) * sizeof(*grown));
 
@@ -109,15 +118,15 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 			names[n_names++] = optarg;
 			continue;
 		}
-		case 'c': free(set.challenge); set.challenge = strdup(optarg); continue;
-		case 'P': free(set.http_addr); set.http_addr = strdup(optarg); continue;
-		case 'w': free(set.webroot); set.webroot = strdup(optarg); continue;
-		case 'H': free(set.dns_hook); set.dns_hook = strdup(optarg); continue;
-		case 'R': free(set.dns_resolvers); set.dns_resolvers = strdup(optarg); continue;
-		case 'L': free(set.tls_addr); set.tls_addr = strdup(optarg); continue;
-		case 'k': free(set.key_type); set.key_type = strdup(optarg); continue;
-		case 'C': free(set.preferred_chain); set.preferred_chain = strdup(optarg); continue;
-		case 'f': profile = optarg; continue;
+		case 'c': flag[CONF_CHALLENGE] = optarg; continue;
+		case 'P': flag[CONF_HTTP_ADDR] = optarg; continue;
+		case 'w': flag[CONF_WEBROOT] = optarg; continue;
+		case 'H': flag[CONF_DNS_HOOK] = optarg; continue;
+		case 'R': flag[CONF_DNS_RESOLVER] = optarg; continue;
+		case 'L': flag[CONF_TLS_ADDR] = optarg; continue;
+		case 'k': flag[CONF_KEY_TYPE] = optarg; continue;
+		case 'C': flag[CONF_PREFERRED_CHAIN] = optarg; continue;
+		case 'f': flag[CONF_PROFILE] = optarg; continue;
 		case 'W': no_wait = 1; continue;
 		case 'K': key_path = optarg; continue;
 		case 'p': case 't': case 'T':
@@ -125,12 +134,8 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 				rc = cli_usage(self, _("'%s' is not a port number"), optarg);
 				goto out;
 			}
-			if (opt == 'p')
-				set.http_port = port;
-			else if (opt == 't')
-				set.tls_port = port;
-			else
-				set.dns_timeout = port;
+			flag[opt == 'p' ? CONF_HTTP_PORT : opt == 't' ? CONF_TLS_PORT :
+			    CONF_DNS_TIMEOUT] = optarg;
 			continue;
 		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
@@ -145,10 +150,31 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		rc = cli_usage(self, "%s", _("give at least one name with -d NAME"));
 		goto out;
 	}
-	if (set.challenge == NULL)
-		set.challenge = strdup(set.dns_hook != NULL ? "dns-01" : "http-01");
-	if (set.key_type == NULL)
-		set.key_type = strdup("ec256");
+	/* Flag, environment, the config's [names] and [defaults], built-in: one place. */
+	if ((rc = cli_settings(cli, flag, names, n_names, &cs)) != CLI_OK)
+		goto out;
+	rc = CLI_FAIL;
+	account_flag = cs.v[CONF_ACCOUNT];
+	profile = cs.v[CONF_PROFILE];
+	/* Without a challenge type set anywhere, a dns-hook means dns-01. */
+	if (cs.from[CONF_CHALLENGE] == CLI_FROM_BUILTIN && cs.v[CONF_DNS_HOOK] != NULL)
+		cs.v[CONF_CHALLENGE] = "dns-01";
+	if (dup_setting(&set.challenge, cs.v[CONF_CHALLENGE]) != 0 ||
+	    dup_setting(&set.http_addr, cs.v[CONF_HTTP_ADDR]) != 0 ||
+	    dup_setting(&set.webroot, cs.v[CONF_WEBROOT]) != 0 ||
+	    dup_setting(&set.dns_hook, cs.v[CONF_DNS_HOOK]) != 0 ||
+	    dup_setting(&set.dns_resolvers, cs.v[CONF_DNS_RESOLVER]) != 0 ||
+	    dup_setting(&set.tls_addr, cs.v[CONF_TLS_ADDR]) != 0 ||
+	    dup_setting(&set.key_type, cs.v[CONF_KEY_TYPE]) != 0 ||
+	    dup_setting(&set.preferred_chain, cs.v[CONF_PREFERRED_CHAIN]) != 0) {
+		err_nomem(&e);
+		rc = cli_fail(&e);
+		goto out;
+	}
+	/* Checked as ports by the flag parser or the config: these cannot fail. */
+	parse_port(cs.v[CONF_HTTP_PORT], &set.http_port);
+	parse_port(cs.v[CONF_TLS_PORT], &set.tls_port);
+	parse_port(cs.v[CONF_DNS_TIMEOUT], &set.dns_timeout);
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		goto out;
 	if ((rc = pick_account(st, account_flag, &account_id)) != CLI_OK)
@@ -217,6 +243,8 @@ const struct cmd_entry cmd_issue_entry = {
 	    "      --profile NAME       a certificate profile the CA offers\n"
 	    "      --preferred-chain CN prefer the chain whose root is issued by CN\n"
 	    "      --no-wait            queue the job, print its ID and return at once\n"
+	    "Unset options come from $CERTDECK_* variables, then the config file's\n"
+	    "[names PATTERN] section matching every name, then its [defaults].\n"
 	    "Progress goes to stderr; the new certificate's ID to stdout. Exit status 75:\n"
 	    "the CA asked to wait; the job stays queued for 'certdeck worker'.\n"),
 	.exec = cmd_issue_exec,

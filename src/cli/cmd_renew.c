@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_conf.h"
 #include "cli_job.h"
 #include "i18n.h"
 #include "jobs.h"
@@ -22,6 +23,7 @@ struct renew_state {
 	int64_t jobs[4096];
 	int n_jobs;
 	const char *actor;
+	long long renew_before;	/* seconds: also due when expiring sooner; 0 for none */
 	struct err e;
 	pthread_mutex_t lock;
 	int failures;
@@ -57,6 +59,28 @@ queue_one(int64_t cert_id, void *arg)
 	return 0;
 }
 
+/* queue_one for a listed certificate that certdeck issued (imported ones have no order). */
+static int
+queue_listed(const struct cert_row *row, void *arg)
+{
+	struct renew_state *rs = arg;
+
+	if (row->order_id <= 0)
+		return 0;
+	return queue_one(row->id, rs) != 0 ? -1 : 0;
+}
+
+/* Queues the valid certificates expiring within rs->renew_before. Returns 0 or -1. */
+static int
+renew_before(struct renew_state *rs)
+{
+	struct cert_query q = { 0 };
+
+	q.expiring_before = store_now() + rs->renew_before;
+	q.status = "valid";
+	return store_cert_list(rs->st, &q, queue_listed, rs, &rs->e) != 0 ? -1 : 0;
+}
+
 static void
 report_failure(void *arg, const struct job_row *job, enum job_state state, int64_t result_id,
     long long run_after, const struct err *e)
@@ -86,9 +110,12 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		{ "reuse-key", no_argument, NULL, 'k' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "no-wait", no_argument, NULL, 'W' },
+		{ "renew-before", required_argument, NULL, 'B' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	static struct renew_state rs;
+	const char *flag[CONF_KEY_COUNT] = { 0 };
+	struct cli_settings cs;
 	struct worker_opts o = { 0 };
 	struct worker_stats stats;
 	int64_t forced[64];
@@ -110,13 +137,27 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		case 'w':
 			if ((rc = cli_workers_option(self, optarg, &threads)) != CLI_CONTINUE)
 				return rc;
+			flag[CONF_WORKERS] = optarg;
 			continue;
+		case 'B': flag[CONF_RENEW_BEFORE] = optarg; continue;
 		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
 	}
 	if ((rc = cli_no_operands(self, argc, argv)) != CLI_OK)
 		return rc;
+	if (flag[CONF_RENEW_BEFORE] != NULL) {
+		struct err ce;
+
+		err_clear(&ce);
+		if (conf_value_check(NULL, CONF_RENEW_BEFORE, flag[CONF_RENEW_BEFORE], &ce) != 0)
+			return cli_usage(self, "--renew-before: %s", ce.msg);
+	}
+	if ((rc = cli_settings(cli, flag, NULL, 0, &cs)) != CLI_OK)
+		return rc;
+	threads = atoi(cs.v[CONF_WORKERS]);	/* checked: 1 to 64 */
+	if (cs.v[CONF_RENEW_BEFORE] != NULL)
+		rs.renew_before = atol(cs.v[CONF_RENEW_BEFORE]) * 86400;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
 	err_clear(&rs.e);
@@ -147,6 +188,10 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		}
 	}
 	if (n_forced == 0 && renew_due(st, queue_one, &rs, &rs.e) != 0) {
+		cli_fail(&rs.e);
+		goto out;
+	}
+	if (n_forced == 0 && rs.renew_before > 0 && renew_before(&rs) != 0) {
 		cli_fail(&rs.e);
 		goto out;
 	}
@@ -193,7 +238,7 @@ out:
 
 const struct cmd_entry cmd_renew_entry = {
 	.name = "renew",
-	.args = "[--dry-run] [--force ID]... [--reuse-key] [--workers N] [--no-wait]",
+	.args = "[--dry-run] [--force ID]... [--reuse-key] [--workers N] [--renew-before DAYS] [--no-wait]",
 	.summary = N_("renew what is due (the cron / systemd timer entry point)"),
 	.options = N_("A certificate is due inside the CA's ARI window when it offers one, else\n"
 	    "when a third of its lifetime is left (half, for 10 days or less).\n"
@@ -201,6 +246,7 @@ const struct cmd_entry cmd_renew_entry = {
 	    "      --force ID   renew certificate ID now, due or not (repeatable)\n"
 	    "      --reuse-key  keep the certificate's key (default: a new key)\n"
 	    "      --workers N  renewals run in parallel (default 4)\n"
+	    "      --renew-before DAYS  also renew what expires within DAYS days\n"
 	    "      --no-wait    only queue the renewals (print job IDs)\n"
 	    "Exit status: 0 all renewed (or nothing due), 1 a renewal failed (one line\n"
 	    "each on stderr), 75 a renewal waits for a retry.\n"),

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "cli_conf.h"
 #include "cli_job.h"
 #include "i18n.h"
 #include "worker.h"
@@ -46,6 +47,8 @@ cmd_worker_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 	};
 	struct worker_opts o = { 0 };
 	struct worker_stats stats;
+	const char *flag[CONF_KEY_COUNT] = { 0 };
+	struct cli_settings cs;
 	int opt, rc, threads = 4;
 	char *path;
 	struct err e;
@@ -58,6 +61,7 @@ cmd_worker_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		if (opt == 'w') {
 			if ((rc = cli_workers_option(self, optarg, &threads)) != CLI_CONTINUE)
 				return rc;
+			flag[CONF_WORKERS] = optarg;
 			continue;
 		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
@@ -65,6 +69,9 @@ cmd_worker_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 	}
 	if ((rc = cli_no_operands(self, argc, argv)) != CLI_OK)
 		return rc;
+	if ((rc = cli_settings(cli, flag, NULL, 0, &cs)) != CLI_OK)
+		return rc;
+	threads = atoi(cs.v[CONF_WORKERS]);	/* checked: 1 to 64 */
 	err_clear(&e);
 	if ((path = store_default_path(cli->store_flag, &e)) == NULL)
 		return cli_fail(&e);
@@ -93,7 +100,7 @@ const struct cmd_entry cmd_worker_entry = {
 	.summary = N_("run queued jobs (until SIGTERM, or once)"),
 	.options = N_("      --once       run every job runnable now, then exit: 0 when all\n"
 	    "                   succeeded, 1 when one failed, 75 when one waits for a retry\n"
-	    "      --workers N  jobs run in parallel (default 4)\n"
+	    "      --workers N  jobs run in parallel (default 4, or workers in the config)\n"
 	    "SIGTERM or SIGINT finishes the current step of each job and exits; the jobs\n"
 	    "resume from that step on the next start.\n"),
 	.exec = cmd_worker_exec,

@@ -8,6 +8,7 @@
 
 #include "actor.h"
 #include "cli.h"
+#include "cli_conf.h"
 #include "i18n.h"
 
 static void
@@ -15,8 +16,8 @@ usage(FILE *f)
 {
 	const struct cmd_entry *const *c;
 
-	fprintf(f, "%s", _("Usage: certdeck [--store PATH] [--readonly] [--mouse]\n"
-	    "       certdeck [--store PATH] COMMAND [ARGS...]\n"
+	fprintf(f, "%s", _("Usage: certdeck [--store PATH] [--config FILE] [--readonly] [--mouse]\n"
+	    "       certdeck [--store PATH] [--config FILE] COMMAND [ARGS...]\n"
 	    "A certificate manager for the terminal: ACME accounts, orders and\n"
 	    "certificates kept in one local store. Without a command, on a\n"
 	    "terminal, it opens the interactive view ('certdeck ui').\n\n"
@@ -25,6 +26,7 @@ usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", (*c)->name, _((*c)->summary));
 	fprintf(f, "%s", _("\nOptions:\n"
 	    "      --store PATH   the store database\n"
+	    "      --config FILE  the config file\n"
 	    "      --readonly     open the interactive view read-only\n"
 	    "      --mouse        let the interactive view take mouse clicks\n"
 	    "      --help         show this help and exit\n"
@@ -37,7 +39,7 @@ main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
 	const struct cmd_entry *cmd;
-	int i;
+	int i, rc;
 
 	setlocale(LC_ALL, "");
 	actor_describe(cli.actor, sizeof(cli.actor));
@@ -66,6 +68,10 @@ main(int argc, char **argv)
 			cli.store_flag = argv[++i];
 		} else if (strncmp(argv[i], "--store=", 8) == 0) {
 			cli.store_flag = argv[i] + 8;
+		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			cli.config_flag = argv[++i];
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			cli.config_flag = argv[i] + 9;
 		} else if (strcmp(argv[i], "--readonly") == 0) {
 			cli.readonly = 1;
 		} else if (strcmp(argv[i], "--mouse") == 0) {
@@ -80,10 +86,18 @@ main(int argc, char **argv)
 			static char ui_name[] = "ui";
 			char *ui_argv[] = { ui_name, NULL };
 
-			return cli_dispatch(&cli, &cli_command_table, 1, ui_argv);
+			rc = cli_dispatch(&cli, &cli_command_table, 1, ui_argv);
+			cli_conf_free(&cli);
+			return rc;
 		}
 		usage(stderr);
 		return CLI_USAGE;
+	}
+	/* Shell completion: hidden, never listed by --help. */
+	if (strcmp(argv[i], "__complete") == 0) {
+		rc = cli_complete(&cli, argc - i, argv + i);
+		cli_conf_free(&cli);
+		return rc;
 	}
 	/* An unknown command is named first (by cli_dispatch). */
 	cmd = cli_find(&cli_command_table, argv[i]);
@@ -93,5 +107,7 @@ main(int argc, char **argv)
 	if (cli.mouse && cmd != NULL && cmd != &cmd_ui_entry)
 		return cli_usage(NULL, _("--mouse applies to the interactive "
 		    "view only, not to '%s'"), argv[i]);
-	return cli_dispatch(&cli, &cli_command_table, argc - i, argv + i);
+	rc = cli_dispatch(&cli, &cli_command_table, argc - i, argv + i);
+	cli_conf_free(&cli);
+	return rc;
 }

@@ -1,0 +1,123 @@
+/*
+ * The configuration file (certdeck.conf(5)): parsing and validation only.
+ * An INI-like text: "[defaults]", "[ca NAME]" and "[names PATTERN...]"
+ * sections of "key = value" lines; '#' or ';' starts a comment line.
+ * Nothing here prints, and only conf_default_path reads the environment:
+ * the program decides the precedence (flag > environment > file > built-in). Named conf.h, not
+ * config.h: that name is autoconf's.
+ */
+#ifndef CERTDECK_CONF_H
+#define CERTDECK_CONF_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* The settings a [defaults] section may hold (a [names] section, some of them). */
+enum conf_key {
+	CONF_SERVER,		/* a preset, a [ca NAME] or a directory URL */
+	CONF_CA_BUNDLE,		/* trust for the CA's HTTPS (absolute path) */
+	CONF_EMAIL,		/* account contact */
+	CONF_ACCOUNT,		/* account ID */
+	CONF_KEY_TYPE,
+	CONF_CHALLENGE,
+	CONF_HTTP_PORT,
+	CONF_HTTP_ADDR,
+	CONF_WEBROOT,
+	CONF_DNS_HOOK,
+	CONF_DNS_RESOLVER,
+	CONF_DNS_TIMEOUT,
+	CONF_TLS_PORT,
+	CONF_TLS_ADDR,
+	CONF_PROFILE,
+	CONF_PREFERRED_CHAIN,
+	CONF_RENEW_BEFORE,	/* days: renew at the latest this long before expiry */
+	CONF_WORKERS,
+	CONF_KEY_COUNT
+};
+
+/* A [ca NAME] section. */
+struct conf_ca {
+	char *name;
+	char *directory;	/* directory URL (required) */
+	char *ca_bundle;	/* absolute path, or NULL */
+	char *eab_kid;		/* or NULL */
+	char *eab_hmac_key_file; /* absolute path of the file holding the HMAC key, or NULL */
+	int line;		/* where the section starts */
+};
+
+/* A [names PATTERN...] section: defaults for orders whose names all match. */
+struct conf_names {
+	char **patterns;	/* shell patterns, e.g. "*.internal.example.org" */
+	size_t n_patterns;
+	char *value[CONF_KEY_COUNT]; /* NULL when not set */
+	int line[CONF_KEY_COUNT];
+	int section_line;
+};
+
+struct conf {
+	char *path;		/* the file read, or NULL (no file) */
+	char *value[CONF_KEY_COUNT]; /* [defaults]; NULL when not set */
+	int line[CONF_KEY_COUNT];
+	struct conf_ca *cas;
+	size_t n_cas;
+	struct conf_names *names;
+	size_t n_names;
+};
+
+/*
+ * Parses text (the contents of path, which names it in errors). An unknown
+ * section or key, a bad value, a repeated key or a secret written inline
+ * (an HMAC key, a password) fails with ERR_INPUT and "PATH:LINE: KEY:
+ * why". Returns 0 and *out (free with conf_free), or -1.
+ */
+int conf_parse(const char *path, const char *text, struct conf **out, struct err *e);
+
+/*
+ * Reads and parses path. A file that does not exist gives an empty
+ * configuration (path NULL) when missing_ok, else an error; /dev/null
+ * always gives an empty one. Returns 0 and
+ * *out (free with conf_free), or -1.
+ */
+int conf_load(const char *path, int missing_ok, struct conf **out, struct err *e);
+
+/* Frees c. Accepts NULL. */
+void conf_free(struct conf *c);
+
+/*
+ * The file to read when no --config is given: $CERTDECK_CONFIG, else
+ * /etc/certdeck/config for root, else $XDG_CONFIG_HOME/certdeck/config
+ * or ~/.config/certdeck/config. Returns it (the caller frees), or NULL
+ * when none can be named (no $HOME): no file then.
+ */
+char *conf_default_path(void);
+
+/* The key's name in the file ("key-type"). Returns a static string. */
+const char *conf_key_name(enum conf_key k);
+
+/* The environment variable that sets k ("CERTDECK_KEY_TYPE"). Returns a static string. */
+const char *conf_key_env(enum conf_key k);
+
+/* 1 when a [names] section may set k, else 0. */
+int conf_key_per_name(enum conf_key k);
+
+/*
+ * Checks value for k as the file, the environment and a flag must all
+ * spell it (a server is checked against presets and c's [ca] names; c
+ * may be NULL). Returns 0, or -1 with an ERR_INPUT message saying why
+ * (without the key's name: the caller says where the value came from).
+ */
+int conf_value_check(const struct conf *c, enum conf_key k, const char *value,
+    struct err *e);
+
+/* The [ca NAME] section of c called name. Returns it (borrowed), or NULL. */
+const struct conf_ca *conf_ca_find(const struct conf *c, const char *name);
+
+/*
+ * The first [names] section (in file order) one of whose patterns matches
+ * every one of names (case-insensitively). Returns it (borrowed), or NULL.
+ */
+const struct conf_names *conf_names_match(const struct conf *c,
+    const char *const *names, size_t n);
+
+#endif
