@@ -36,7 +36,14 @@ tmx() {
 at_exit 'tmx kill-server >/dev/null 2>&1'
 
 tmux_start() {	# W H COMMAND
-	tmx new-session -d -s t -x "$1" -y "$2" "$3"
+	local i
+	# After a kill-server the old server may still be going away, and a
+	# client that reaches it fails ("server exited unexpectedly"): try again.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		tmx new-session -d -s t -x "$1" -y "$2" "$3" 2> "$T/tmux.err" && break
+		[ "$i" -lt 10 ] || { diag "tmux: $(cat "$T/tmux.err")"; return 1; }
+		sleep 0.2
+	done
 	tmx set-option -g status off
 	# Keep the pane (and its text) when the program ends.
 	tmx set-option -g remain-on-exit on
