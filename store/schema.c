@@ -275,6 +275,30 @@ static const char *const steps[] = {
 	"ALTER TABLE events ADD COLUMN cert_id INTEGER"
 	" REFERENCES certificates (id) ON DELETE SET NULL;\n"
 	"CREATE INDEX events_cert ON events (cert_id, id) WHERE cert_id IS NOT NULL;\n",
+
+	/*
+	 * 7: monitoring. runs records each completed `certdeck renew` (the
+	 * dead man's switch reads the newest); outcome is 'ok', 'failed' or
+	 * 'retry'. alert_days overrides, per certificate, how many days
+	 * before expiry it counts as expiring (NULL: the caller's default);
+	 * its partial index answers max(alert_days) without a scan.
+	 */
+	"CREATE TABLE runs (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  kind TEXT NOT NULL,\n"
+	"  started INTEGER NOT NULL,\n"
+	"  ended INTEGER NOT NULL,\n"
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'retry')),\n"
+	"  done INTEGER NOT NULL DEFAULT 0,\n"
+	"  failed INTEGER NOT NULL DEFAULT 0,\n"
+	"  deferred INTEGER NOT NULL DEFAULT 0,\n"
+	"  actor TEXT\n"
+	");\n"
+	"CREATE INDEX runs_kind ON runs (kind, ended);\n"
+	"ALTER TABLE certificates ADD COLUMN alert_days INTEGER"
+	" CHECK (alert_days IS NULL OR alert_days >= 0);\n"
+	"CREATE INDEX certificates_alert_days ON certificates (alert_days)"
+	" WHERE alert_days IS NOT NULL;\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))
