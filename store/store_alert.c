@@ -132,17 +132,19 @@ store_alert_jobs(struct store *st, int attempts,
 	int rc, stop = 0;
 
 	/*
-	 * Both arms start from the jobs_state index: failed jobs and queued
-	 * ones, few in a healthy store.
+	 * Every arm starts from the jobs_state index (failed jobs, queued
+	 * ones: few in a healthy store), never from all the renew jobs
+	 * that jobs_target would walk.
 	 */
 	s = store_stmt(st, "SELECT j.id, j.kind, j.state, j.attempt, j.last_error, j.updated, "
-	    "c.id, c.name FROM jobs j JOIN certificates c ON c.id = j.target_id "
+	    "c.id, c.name FROM jobs j INDEXED BY jobs_state "
+	    "JOIN certificates c ON c.id = j.target_id "
 	    "WHERE j.state = 'failed' AND j.kind = 'renew' AND c.status = 'valid' "
 	    "AND NOT EXISTS (SELECT 1 FROM jobs k WHERE k.kind = 'renew' AND "
 	    "k.target_id = j.target_id AND k.state = 'done' AND k.id > j.id) "
 	    "UNION ALL "
 	    "SELECT j.id, j.kind, j.state, j.attempt, j.last_error, j.updated, 0, "
-	    "json_extract(o.identifiers, '$[0].value') FROM jobs j "
+	    "json_extract(o.identifiers, '$[0].value') FROM jobs j INDEXED BY jobs_state "
 	    "LEFT JOIN orders o ON o.id = j.target_id "
 	    "WHERE j.state = 'failed' AND j.kind = 'issue' AND o.cert_id IS NULL "
 	    "AND NOT EXISTS (SELECT 1 FROM orders p JOIN jobs k ON k.kind = 'issue' AND "
@@ -153,7 +155,7 @@ store_alert_jobs(struct store *st, int attempts,
 	    "CASE WHEN j.kind = 'renew' THEN j.target_id ELSE 0 END, "
 	    "CASE WHEN j.kind = 'renew' THEN (SELECT name FROM certificates "
 	    "WHERE id = j.target_id) ELSE (SELECT json_extract(identifiers, '$[0].value') "
-	    "FROM orders WHERE id = j.target_id) END FROM jobs j "
+	    "FROM orders WHERE id = j.target_id) END FROM jobs j INDEXED BY jobs_state "
 	    "WHERE j.state = 'queued' AND j.kind IN ('issue', 'renew') AND j.attempt >= ?1 "
 	    "AND j.last_error IS NOT NULL "
 	    "ORDER BY 1", e);

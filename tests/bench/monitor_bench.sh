@@ -50,13 +50,16 @@ fi
 cp "$store" "$tmp/mixed.db"
 now=$(date +%s)
 # Nothing to say: every current certificate valid for 20 to 80 more days,
-# and a renew run an hour ago.
+# a renew run an hour ago, and one finished renew job per certificate (the
+# history a store gathers: the job queries must not walk it).
 sqlite3 "$tmp/mixed.db" ".backup '$tmp/quiet.db'"
 sqlite3 "$tmp/quiet.db" "
 	UPDATE certificates SET status = 'valid' WHERE status IN ('revoked', 'failed');
 	UPDATE certificates SET not_before = $now - 10 * 86400,
 	    not_after = $now + (20 + id % 60) * 86400 WHERE status = 'valid';
 	INSERT INTO runs (kind, started, ended, outcome) VALUES ('renew', $now - 3700, $now - 3600, 'ok');
+	INSERT INTO jobs (kind, target_id, state, attempt, created, updated)
+	    SELECT 'renew', id, 'done', 1, $now - 86400, $now - 86400 FROM certificates;
 	ANALYZE;"
 sqlite3 "$tmp/mixed.db" "ANALYZE;"
 
