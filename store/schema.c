@@ -298,7 +298,35 @@ static const char *const steps[] = {
 	"ALTER TABLE certificates ADD COLUMN alert_days INTEGER"
 	" CHECK (alert_days IS NULL OR alert_days >= 0);\n"
 	"CREATE INDEX certificates_alert_days ON certificates (alert_days)"
-	" WHERE alert_days IS NOT NULL;\n",
+	" WHERE alert_days IS NOT NULL;\n"
+	/*
+	 * Notification channels (a hook program, or a webhook URL with its
+	 * body format), each with the result of its last delivery; and the
+	 * conditions notified so far, one row per (kind, subject: the
+	 * certificate, the job, or 0), so each is told when it starts, at
+	 * most daily while it lasts, and once when it clears.
+	 */
+	"CREATE TABLE notify_channels (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  type TEXT NOT NULL CHECK (type IN ('hook', 'webhook')),\n"
+	"  target TEXT NOT NULL,\n"
+	"  format TEXT CHECK (format IN ('json', 'slack', 'ntfy')),\n"
+	"  ca_bundle TEXT,\n"
+	"  created INTEGER NOT NULL,\n"
+	"  last_time INTEGER,\n"
+	"  last_status TEXT CHECK (last_status IN ('ok', 'failed')),\n"
+	"  last_message TEXT,\n"
+	"  failures INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE TABLE alert_state (\n"
+	"  kind TEXT NOT NULL,\n"
+	"  subject INTEGER NOT NULL,\n"
+	"  started INTEGER NOT NULL,\n"
+	"  notified INTEGER NOT NULL,\n"
+	"  cert_id INTEGER,\n"
+	"  message TEXT,\n"
+	"  PRIMARY KEY (kind, subject)\n"
+	") WITHOUT ROWID;\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

@@ -26,7 +26,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_cancel_entry,
 	&cmd_deploy_entry,
 	&cmd_ui_entry,
-	&cmd_status_entry, &cmd_metrics_entry,
+	&cmd_status_entry, &cmd_metrics_entry, &cmd_notify_entry,
 	NULL,
 };
 

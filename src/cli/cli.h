@@ -150,6 +150,6 @@ extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_ui_entry;
-extern const struct cmd_entry cmd_status_entry, cmd_metrics_entry;
+extern const struct cmd_entry cmd_status_entry, cmd_metrics_entry, cmd_notify_entry;
 
 #endif

@@ -9,7 +9,8 @@ struct worker_stats;
 /*
  * Records a completed `certdeck renew` run (started: its start time, from
  * store_now()) and evaluates the conditions, printing one line on stderr
- * for each (cron mails them). Failures are said, not returned: the run's
+ * for each (cron mails them), then queues and delivers the notifications
+ * due (src/notify.c). Failures are said, not returned: the run's
  * own exit status stands.
  */
 void cli_monitor_renew_done(struct cli *cli, struct store *st, long long started,
