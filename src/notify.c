@@ -200,6 +200,25 @@ url_encode(const char *s, char *out, size_t n)
 	out[k] = '\0';
 }
 
+/*
+ * A webhook URL often is the secret (Slack's, ntfy's topic): it stays out
+ * of messages, which end up in job errors and events. Replaces it in
+ * e->msg with the channel's number.
+ */
+static void
+redact(struct err *e, const struct notify_channel *c)
+{
+	char out[sizeof(e->msg)], name[32];
+	const char *at = strstr(e->msg, c->target);
+
+	if (at == NULL)
+		return;
+	snprintf(name, sizeof(name), _("webhook #%lld"), (long long)c->id);
+	snprintf(out, sizeof(out), "%.*s%s%s", (int)(at - e->msg), e->msg, name,
+	    at + strlen(c->target));
+	snprintf(e->msg, sizeof(e->msg), "%s", out);
+}
+
 /* POSTs the event in the channel's format. Returns 0 or -1. */
 static int
 deliver_webhook(const struct notify_channel *c, const cJSON *ev, const char *json,
@@ -238,11 +257,12 @@ deliver_webhook(const struct notify_channel *c, const cJSON *ev, const char *jso
 	if (http_new(c->ca_bundle, &h, e) != 0)
 		goto out;
 	if (http_request(h, "POST", url, ctype, body, strlen(body), &resp, e) != 0) {
+		redact(e, c);
 		e->retryable = 1;
 		goto out;
 	}
 	if (resp->status < 200 || resp->status > 299) {
-		err_set(e, ERR_NET, _("the webhook %s answered HTTP %ld"), c->target,
+		err_set(e, ERR_NET, _("webhook #%lld answered HTTP %ld"), (long long)c->id,
 		    resp->status);
 		e->retryable = resp->status >= 500 || resp->status == 429;
 		goto out;

@@ -149,6 +149,9 @@ check "ntfy: a plain-text body" [ "$(sed -n 2p "$f")" = "text/plain; charset=utf
 cd_run notify list --json
 check "notify list shows the failing channel" \
 	[ "$(jq -r ".[] | select(.id == $fail) | \"\(.last_status) \(.failures)\"" "$T/.out")" = "failed 1" ]
+msg=$(jq -r ".[] | select(.id == $untrusted) | .last_message" "$T/.out")
+check "the URL (often the secret) stays out of the error" [ "${msg#*/untrusted}" = "$msg" ]
+check "... which names the channel instead" grep -q "webhook #$untrusted" <<< "$msg"
 cd_run notify list
 check "... in text too" grep -q 'failing: 1 delivery in a row' "$T/.out"
 
