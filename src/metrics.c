@@ -50,7 +50,7 @@ put(struct buf *b, const char *fmt, ...)
 			b->n += (size_t)need;
 			return;
 		}
-		size_t cap = b->cap ? b->cap * 2 : 65536;
+		size_t cap = b->cap ? b->cap * 2 : 256;
 		char *grown;
 
 		while (cap - b->n <= (size_t)need)
@@ -143,51 +143,107 @@ static const struct {
 	[FAM_REVOKED] = { "certdeck_cert_revoked", "1 when the certificate is revoked." },
 };
 
-struct render {
-	struct buf *b;
-	enum cert_family fam;
-	long long now;
+/* A certificate's labels and values, rendered once and kept for every family. */
+struct row {
+	char *labels;		/* cert_id="1",subject_CN="...",issuer_CN="...",serial_number="..." */
+	long long not_before, not_after, renew_at, last_at;
+	signed char managed, revoked, last_ok;	/* last_ok: -1 when never renewed */
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+	int oom;
 };
 
 static int
-cert_line(const struct mon_cert *c, void *arg)
+collect(const struct mon_cert *c, void *arg)
 {
-	struct render *r = arg;
-	struct buf *b = r->b;
+	struct rows *rs = arg;
+	struct buf lb = { 0 };
+	struct row *r;
 	char cn[256];
 
-	switch (r->fam) {
-	case FAM_RENEW_AT:
-		if (!c->managed || c->renew_at <= 0)
-			return 0;
-		break;
-	case FAM_RENEWAL_OK:
-	case FAM_RENEWAL_AT:
-		if (c->last_renewal == NULL)
-			return 0;
-		break;
-	default:
-		break;
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 1024;
+
+		if ((r = realloc(rs->v, cap * sizeof(*r))) == NULL)
+			goto oom;
+		rs->v = r;
+		rs->cap = cap;
 	}
 	dn_cn(c->subject, cn, sizeof(cn));
-	put(b, "%s{cert_id=\"%lld\",subject_CN=\"", families[r->fam].name, (long long)c->id);
-	put_label(b, cn[0] != '\0' ? cn : c->name);
-	put(b, "\",issuer_CN=\"");
-	put_label(b, c->issuer_cn);
-	put(b, "\",serial_number=\"");
-	put_label(b, c->serial);
-	put(b, "\"} ");
-	switch (r->fam) {
-	case FAM_NOT_AFTER: put(b, "%lld\n", c->not_after); break;
-	case FAM_NOT_BEFORE: put(b, "%lld\n", c->not_before); break;
-	case FAM_EXPIRED: put(b, "%d\n", c->not_after <= r->now); break;
-	case FAM_RENEW_AT: put(b, "%lld\n", c->renew_at); break;
-	case FAM_RENEWAL_OK: put(b, "%d\n", strcmp(c->last_renewal, "done") == 0); break;
-	case FAM_RENEWAL_AT: put(b, "%lld\n", c->last_renewal_at); break;
-	case FAM_REVOKED: put(b, "%d\n", strcmp(c->status, "revoked") == 0); break;
-	case FAM_COUNT: break;
+	put(&lb, "cert_id=\"%lld\",subject_CN=\"", (long long)c->id);
+	put_label(&lb, cn[0] != '\0' ? cn : c->name);
+	put(&lb, "\",issuer_CN=\"");
+	put_label(&lb, c->issuer_cn);
+	put(&lb, "\",serial_number=\"");
+	put_label(&lb, c->serial);
+	put(&lb, "\"");
+	if (lb.oom) {
+		free(lb.p);
+		goto oom;
 	}
-	return b->oom ? -1 : 0;
+	r = &rs->v[rs->n++];
+	r->labels = lb.p;
+	r->not_before = c->not_before;
+	r->not_after = c->not_after;
+	r->renew_at = c->managed ? c->renew_at : 0;
+	r->managed = (signed char)c->managed;
+	r->revoked = strcmp(c->status, "revoked") == 0;
+	r->last_ok = c->last_renewal == NULL ? -1 : strcmp(c->last_renewal, "done") == 0;
+	r->last_at = c->last_renewal_at;
+	return 0;
+oom:
+	rs->oom = 1;
+	return -1;
+}
+
+static void
+rows_free(struct rows *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		free(rs->v[i].labels);
+	free(rs->v);
+}
+
+/* Every certificate's line of family f. */
+static void
+cert_family(struct buf *b, const struct rows *rs, enum cert_family f, long long now)
+{
+	size_t i;
+
+	family(b, families[f].name, "gauge", families[f].help);
+	for (i = 0; i < rs->n && !b->oom; i++) {
+		const struct row *r = &rs->v[i];
+		long long v;
+
+		switch (f) {
+		case FAM_NOT_AFTER: v = r->not_after; break;
+		case FAM_NOT_BEFORE: v = r->not_before; break;
+		case FAM_EXPIRED: v = r->not_after <= now; break;
+		case FAM_RENEW_AT:
+			if (r->renew_at <= 0)
+				continue;
+			v = r->renew_at;
+			break;
+		case FAM_RENEWAL_OK:
+			if (r->last_ok < 0)
+				continue;
+			v = r->last_ok;
+			break;
+		case FAM_RENEWAL_AT:
+			if (r->last_ok < 0)
+				continue;
+			v = r->last_at;
+			break;
+		case FAM_REVOKED: v = r->revoked; break;
+		default: continue;
+		}
+		put(b, "%s{%s} %lld\n", families[f].name, r->labels, v);
+	}
 }
 
 static int
@@ -207,7 +263,7 @@ int
 metrics_render(struct store *st, long long now, char **out, size_t *len, struct err *e)
 {
 	struct buf b = { 0 };
-	struct render r = { .b = &b };
+	struct rows rs = { 0 };
 	struct alert_report rep;
 	struct alert_opts o;
 	int i, rc = -1;
@@ -218,13 +274,14 @@ metrics_render(struct store *st, long long now, char **out, size_t *len, struct 
 	o.keep = 1;
 	if (alert_evaluate(st, &o, &rep, e) != 0)
 		return -1;
-	r.now = rep.now;
-	for (i = 0; i < FAM_COUNT; i++) {
-		r.fam = (enum cert_family)i;
-		family(&b, families[i].name, "gauge", families[i].help);
-		if (store_alert_certs(st, cert_line, &r, e) != 0)
-			goto out;
+	/* One walk over the certificates; each family is then written from memory. */
+	if (store_alert_certs(st, collect, &rs, e) != 0) {
+		if (rs.oom)
+			err_nomem(e);
+		goto out;
 	}
+	for (i = 0; i < FAM_COUNT; i++)
+		cert_family(&b, &rs, (enum cert_family)i, rep.now);
 	family(&b, "certdeck_jobs", "gauge", "Jobs in the store, by kind and state.");
 	if (store_alert_job_counts(st, job_line, &b, e) != 0)
 		goto out;
@@ -257,9 +314,8 @@ metrics_render(struct store *st, long long now, char **out, size_t *len, struct 
 	b.p = NULL;
 	rc = 0;
 out:
-	if (rc != 0 && b.oom && e != NULL && e->kind == ERR_NONE)
-		err_nomem(e);
 	free(b.p);
+	rows_free(&rs);
 	alert_report_clear(&rep);
 	return rc;
 }
