@@ -390,7 +390,8 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 	for (i = 0; i < r->n; i++) {
 		const struct alert *a = &r->v[i];
 		const char *kind = alert_kind_name(a->kind);
-		int64_t subject = a->cert_id > 0 ? a->cert_id : a->job_id;
+		/* A job's condition is the job's; a certificate's, the certificate's. */
+		int64_t subject = a->job_id > 0 ? a->job_id : a->cert_id;
 		enum notify_event ev = NOTIFY_START;
 
 		for (j = 0; j < n_sv; j++)
@@ -421,7 +422,8 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 		if (seen[j])
 			continue;
 		json = event_json(st, NOTIFY_CLEAR, sv[j].kind, "ok", sv[j].cert_id,
-		    sv[j].cert_id > 0 ? 0 : sv[j].subject, sv[j].message, sv[j].started, r->now);
+		    sv[j].subject != sv[j].cert_id ? sv[j].subject : 0, sv[j].message,
+		    sv[j].started, r->now);
 		rc = store_notify_state_clear(st, sv[j].kind, sv[j].subject, e) != 0 ? -1 :
 		    queue(st, ch, n_ch, json, actor, queued, e);
 		free(json);

@@ -174,4 +174,11 @@ check "the json webhook got the start event" [ "$(tail -n +4 "$f" | jq -r '"\(.e
 check "the failing channel's job waits for a retry" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT state || ' ' || (run_after > $later) FROM jobs WHERE kind = 'notify' AND target_id = $fail AND attempt = 1")" = "queued 1" ]
 
+# A renewal that fails for good: its own condition, about the job.
+n=$(calls)
+CERTDECK_NOW=$later cd_run renew --force 1
+check "a failed renewal (an imported certificate): exit 1" [ "$rc" -eq 1 ]
+check "... the hook is told" grep -qx 'CONDITION=job-failed' "$T/calls/$n.env"
+check "... with the job in the event" [ "$(jq -r '"\(.event) \(.cert_id) \(.job_id > 0)"' "$T/calls/$n.json")" = "start 1 true" ]
+
 done_testing
