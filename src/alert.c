@@ -14,7 +14,7 @@
 static const char *const kind_names[ALERT_KIND_COUNT] = {
 	[ALERT_JOB_FAILED] = "job-failed", [ALERT_JOB_RETRYING] = "job-retrying",
 	[ALERT_EXPIRING] = "expiring", [ALERT_REVOKED] = "revoked",
-	[ALERT_RENEW_STALE] = "renew-stale",
+	[ALERT_RENEW_STALE] = "renew-stale", [ALERT_CHANNEL_FAILING] = "channel-failing",
 };
 
 static const char *const severity_names[ALERT_SEVERITY_COUNT] = {
@@ -247,12 +247,32 @@ eval_stale(struct eval *ev, struct err *e)
 	    "%d): is its timer or cron job still running?"), age / 3600, ev->o->stale_hours);
 }
 
+static int
+on_channel(int64_t id, const char *type, int failures, const char *last, void *arg)
+{
+	struct eval *ev = arg;
+	struct alert a = { 0 };
+
+	a.kind = ALERT_CHANNEL_FAILING;
+	a.severity = ALERT_WARNING;
+	a.channel_id = id;
+	return add(ev, &a, _("notification channel #%lld (%s) failed %d times in a row: %s"),
+	    (long long)id, type, failures, last != NULL ? last : "");
+}
+
+/* A channel that keeps failing is itself a condition (told through the others). */
+static int
+eval_channels(struct eval *ev, struct err *e)
+{
+	return store_alert_channels_failing(ev->st, ev->o->attempts, on_channel, ev, e);
+}
+
 /*
  * The condition sources, in report order. Drift from endpoints (issue 12)
  * adds an eval_drift here reading the endpoints' served state.
  */
 static int (*const sources[])(struct eval *, struct err *) = {
-	eval_jobs, eval_expiring, eval_revoked, eval_stale,
+	eval_jobs, eval_expiring, eval_revoked, eval_stale, eval_channels,
 };
 
 int

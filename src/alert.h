@@ -21,6 +21,7 @@ enum alert_kind {
 	ALERT_EXPIRING,		/* expires within its threshold, no renewal scheduled */
 	ALERT_REVOKED,		/* revoked while still within its validity */
 	ALERT_RENEW_STALE,	/* dead man's switch: no renew run completed lately */
+	ALERT_CHANNEL_FAILING,	/* a notification channel failed its last 3 deliveries or more */
 	/*
 	 * Drift (what endpoints serve: stale, unknown, name-mismatch,
 	 * untrusted, unreachable) gets its kinds here, before the sentinel,
@@ -29,7 +30,10 @@ enum alert_kind {
 	ALERT_KIND_COUNT
 };
 
-/* "job-failed", "job-retrying", "expiring", "revoked", "renew-stale"; untranslated (JSON, metrics). */
+/*
+ * "job-failed", "job-retrying", "expiring", "revoked", "renew-stale",
+ * "channel-failing"; untranslated (JSON, metrics).
+ */
 const char *alert_kind_name(enum alert_kind k);
 
 enum alert_severity {
@@ -47,6 +51,7 @@ struct alert {
 	enum alert_severity severity;
 	int64_t cert_id;	/* 0 when the condition is not about one certificate */
 	int64_t job_id;		/* 0 when not about a job */
+	int64_t channel_id;	/* the notification channel, 0 when not about one */
 	char *name;		/* the certificate's (or order's) name, or NULL */
 	long long not_after;	/* the certificate's expiry, 0 when none */
 	long long since;	/* when the condition began, 0 when unknown */

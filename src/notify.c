@@ -391,7 +391,8 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 		const struct alert *a = &r->v[i];
 		const char *kind = alert_kind_name(a->kind);
 		/* A job's condition is the job's; a certificate's, the certificate's. */
-		int64_t subject = a->job_id > 0 ? a->job_id : a->cert_id;
+		int64_t subject = a->job_id > 0 ? a->job_id : a->channel_id > 0 ?
+		    a->channel_id : a->cert_id;
 		enum notify_event ev = NOTIFY_START;
 
 		for (j = 0; j < n_sv; j++)

@@ -294,3 +294,26 @@ store_alert_managed_any(struct store *st, struct err *e)
 		sqlite3_reset(s);
 	return rc == -1 ? -1 : rc == 0 ? 1 : 0;
 }
+
+int
+store_alert_channels_failing(struct store *st, int failures,
+    int (*cb)(int64_t id, const char *type, int failures, const char *last, void *arg),
+    void *arg, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc, stop = 0;
+
+	s = store_stmt(st, "SELECT id, type, failures, last_message FROM notify_channels "
+	    "WHERE failures >= ?1 ORDER BY id", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, failures);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((stop = cb(sqlite3_column_int64(s, 0), text(s, 1), sqlite3_column_int(s, 2),
+		    text(s, 3), arg)) != 0)
+			break;
+	sqlite3_reset(s);
+	if (stop != 0)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : store_error(st, e, _("finding failing channels"));
+}

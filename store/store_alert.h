@@ -94,6 +94,15 @@ int store_alert_job_counts(struct store *st,
     int (*cb)(const char *kind, const char *state, long n, void *arg), void *arg,
     struct err *e);
 
+/*
+ * Calls cb for each notification channel whose last `failures` deliveries
+ * or more failed (last: its last message, borrowed). Returns 0, cb's
+ * non-zero value, or -1.
+ */
+int store_alert_channels_failing(struct store *st, int failures,
+    int (*cb)(int64_t id, const char *type, int failures, const char *last, void *arg),
+    void *arg, struct err *e);
+
 /* 1 when some certificate is renewed by certdeck (has an order), 0 if none, -1 on error. */
 int store_alert_managed_any(struct store *st, struct err *e);
 

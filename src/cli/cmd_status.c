@@ -45,9 +45,10 @@ perfdata(const struct alert_report *r, const struct mon_summary *sum,
     const struct alert_opts *o)
 {
 	printf(" | certificates=%ld;;;0 expiring=%zu;;;0 job_failed=%zu;;;0 "
-	    "job_retrying=%zu;;;0 revoked=%zu;;;0", sum->certificates,
+	    "job_retrying=%zu;;;0 revoked=%zu;;;0 channels_failing=%zu;;;0", sum->certificates,
 	    r->count[ALERT_EXPIRING], r->count[ALERT_JOB_FAILED],
-	    r->count[ALERT_JOB_RETRYING], r->count[ALERT_REVOKED]);
+	    r->count[ALERT_JOB_RETRYING], r->count[ALERT_REVOKED],
+	    r->count[ALERT_CHANNEL_FAILING]);
 	if (sum->next_id > 0)
 		printf(" next_expiry_days=%lld;%d;%d", expiry_days_left(sum->next_not_after,
 		    r->now), o->warning_days, o->critical_days);
@@ -147,6 +148,8 @@ report_json(const struct alert_report *r, const struct mon_summary *sum, int cod
 			cJSON_AddNumberToObject(x, "cert_id", (double)r->v[i].cert_id);
 		if (r->v[i].job_id > 0)
 			cJSON_AddNumberToObject(x, "job_id", (double)r->v[i].job_id);
+		if (r->v[i].channel_id > 0)
+			cJSON_AddNumberToObject(x, "channel_id", (double)r->v[i].channel_id);
 		if (r->v[i].name != NULL)
 			cJSON_AddStringToObject(x, "name", r->v[i].name);
 		add_time(x, "not_after", r->v[i].not_after);
@@ -254,7 +257,8 @@ const struct cmd_entry cmd_status_entry = {
 	.summary = N_("check for problems, as a Nagios/Icinga plugin"),
 	.options = N_("One summary line with performance data, then one line per problem:\n"
 	    "failed issuances and renewals, certificates expiring with no renewal\n"
-	    "scheduled, revoked certificates, and 'certdeck renew' not completing.\n"
+	    "scheduled, revoked certificates, 'certdeck renew' not completing, and\n"
+	    "notification channels that keep failing.\n"
 	    "      --warning DAYS      expiring within DAYS is a warning (default 14;\n"
 	    "                          a certificate's own threshold wins)\n"
 	    "      --critical DAYS     expiring within DAYS is critical (default 7)\n"

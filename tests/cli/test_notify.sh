@@ -181,4 +181,11 @@ check "a failed renewal (an imported certificate): exit 1" [ "$rc" -eq 1 ]
 check "... the hook is told" grep -qx 'CONDITION=job-failed' "$T/calls/$n.env"
 check "... with the job in the event" [ "$(jq -r '"\(.event) \(.cert_id) \(.job_id > 0)"' "$T/calls/$n.json")" = "start 1 true" ]
 
+# A channel that keeps failing is itself a condition.
+for _ in 1 2 3; do "$CERTDECK" notify test "$fail" > /dev/null || true; done
+CERTDECK_NOW=$later cd_run status --json
+check "a channel failing 3 times in a row: a condition of status" \
+	[ "$(jq '.counts."channel-failing"' "$T/.out")" = 1 ]
+check "... naming the channel" [ "$(jq ".alerts[] | select(.kind == \"channel-failing\") | .channel_id" "$T/.out")" = "$fail" ]
+
 done_testing
