@@ -10,6 +10,7 @@
 #include "i18n.h"
 #include "issue.h"
 #include "jobs.h"
+#include "notify.h"
 #include "renew.h"
 #include "revoke.h"
 #include "deploy.h"
@@ -549,6 +550,14 @@ out:
 	return rc;
 }
 
+/* Delivers one notification (src/notify.c); a failure to deliver is retried. */
+static int
+job_notify(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	*result_id = 0;
+	return notify_job(ctx->st, ctx->job->target_id, ctx->job->params, e);
+}
+
 static const struct {
 	const char *kind;
 	int (*run)(struct job_ctx *, int64_t *, struct err *);
@@ -562,6 +571,7 @@ static const struct {
 	{ JOB_ACCOUNT_NEW, job_account_new },
 	{ JOB_ACCOUNT_UPDATE, job_account_update },
 	{ JOB_DEPLOY, job_deploy },
+	{ JOB_NOTIFY, job_notify },
 };
 
 int

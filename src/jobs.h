@@ -46,6 +46,8 @@ struct job_ctx {
 #define JOB_ACCOUNT_NEW "account-new"
 #define JOB_ACCOUNT_UPDATE "account-update"
 #define JOB_DEPLOY "deploy"
+/* notify: target the channel (notify_channels); params the event JSON (src/notify.c). */
+#define JOB_NOTIFY "notify"
 
 /* 1 when kind is one of the above. */
 int jobs_kind_known(const char *kind);

@@ -275,6 +275,58 @@ static const char *const steps[] = {
 	"ALTER TABLE events ADD COLUMN cert_id INTEGER"
 	" REFERENCES certificates (id) ON DELETE SET NULL;\n"
 	"CREATE INDEX events_cert ON events (cert_id, id) WHERE cert_id IS NOT NULL;\n",
+
+	/*
+	 * 7: monitoring. runs records each completed `certdeck renew` (the
+	 * dead man's switch reads the newest); outcome is 'ok', 'failed' or
+	 * 'retry'. alert_days overrides, per certificate, how many days
+	 * before expiry it counts as expiring (NULL: the caller's default);
+	 * its partial index answers max(alert_days) without a scan.
+	 */
+	"CREATE TABLE runs (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  kind TEXT NOT NULL,\n"
+	"  started INTEGER NOT NULL,\n"
+	"  ended INTEGER NOT NULL,\n"
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'retry')),\n"
+	"  done INTEGER NOT NULL DEFAULT 0,\n"
+	"  failed INTEGER NOT NULL DEFAULT 0,\n"
+	"  deferred INTEGER NOT NULL DEFAULT 0,\n"
+	"  actor TEXT\n"
+	");\n"
+	"CREATE INDEX runs_kind ON runs (kind, ended);\n"
+	"ALTER TABLE certificates ADD COLUMN alert_days INTEGER"
+	" CHECK (alert_days IS NULL OR alert_days >= 0);\n"
+	"CREATE INDEX certificates_alert_days ON certificates (alert_days)"
+	" WHERE alert_days IS NOT NULL;\n"
+	/*
+	 * Notification channels (a hook program, or a webhook URL with its
+	 * body format), each with the result of its last delivery; and the
+	 * conditions notified so far, one row per (kind, subject: the
+	 * certificate, the job, or 0), so each is told when it starts, at
+	 * most daily while it lasts, and once when it clears.
+	 */
+	"CREATE TABLE notify_channels (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  type TEXT NOT NULL CHECK (type IN ('hook', 'webhook')),\n"
+	"  target TEXT NOT NULL,\n"
+	"  format TEXT CHECK (format IN ('json', 'slack', 'ntfy')),\n"
+	"  ca_bundle TEXT,\n"
+	"  created INTEGER NOT NULL,\n"
+	"  last_time INTEGER,\n"
+	"  last_status TEXT CHECK (last_status IN ('ok', 'failed')),\n"
+	"  last_message TEXT,\n"
+	"  failures INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE TABLE alert_state (\n"
+	"  kind TEXT NOT NULL,\n"
+	"  subject INTEGER NOT NULL,\n"
+	"  started INTEGER NOT NULL,\n"
+	"  notified INTEGER NOT NULL,\n"
+	"  cert_id INTEGER,\n"
+	"  message TEXT,\n"
+	"  PRIMARY KEY (kind, subject)\n"
+	") WITHOUT ROWID;\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

@@ -28,6 +28,9 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_ui_entry,
 	&cmd_config_entry,
 	&cmd_ca_entry,
+	&cmd_status_entry,
+	&cmd_metrics_entry,
+	&cmd_notify_entry,
 	NULL,
 };
 

@@ -167,5 +167,8 @@ extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_ui_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_ca_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_metrics_entry;
+extern const struct cmd_entry cmd_notify_entry;
 
 #endif

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cli_conf.h"
 #include "cli_job.h"
+#include "cli_monitor.h"
 #include "i18n.h"
 #include "jobs.h"
 #include "renew.h"
@@ -120,6 +121,7 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	struct worker_stats stats;
 	int64_t forced[64];
 	int n_forced = 0, opt, rc, threads = 4, no_wait = 0, i, ari;
+	long long started = store_now();
 	char *path = NULL;
 	struct store *st;
 
@@ -227,6 +229,7 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	else
 		fprintf(stderr, _("renew: %d done, %d failed, %d to retry later\n"), stats.done,
 		    stats.failed, stats.deferred + stats.interrupted);
+	cli_monitor_renew_done(cli, st, started, &stats);
 	rc = stats.failed > 0 ? CLI_FAIL : stats.deferred + stats.interrupted > 0 ?
 	    CLI_TEMPFAIL : CLI_OK;
 out:

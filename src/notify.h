@@ -1,0 +1,69 @@
+/*
+ * Notifications: each (condition, subject) is told once when it starts,
+ * at most once a day while it lasts, and once when it clears. Delivery is
+ * a job (JOB_NOTIFY: target the channel, params the event JSON), so it is
+ * retried with backoff, survives a crash and never holds up a renewal.
+ * Channels: a hook program (argv, no shell, a minimal environment with
+ * CERTDECK_EVENT, CERTDECK_CERT_ID, CERTDECK_NAMES, CERTDECK_NOT_AFTER,
+ * CERTDECK_MESSAGE and the whole event in CERTDECK_EVENT_JSON), or an
+ * HTTPS webhook (json: the event; slack: {"text": ...}; ntfy: a plain
+ * body with title and priority).
+ */
+#ifndef CERTDECK_NOTIFY_H
+#define CERTDECK_NOTIFY_H
+
+#include <stdint.h>
+
+#include "alert.h"
+#include "err.h"
+#include "store.h"
+#include "store_notify.h"
+
+enum notify_event {
+	NOTIFY_START,
+	NOTIFY_REMINDER,
+	NOTIFY_CLEAR,
+	NOTIFY_TEST,
+	NOTIFY_EVENT_COUNT
+};
+
+/* "start", "reminder", "clear", "test"; untranslated (CERTDECK_EVENT, JSON). */
+const char *notify_event_name(enum notify_event ev);
+
+/* How often a lasting condition is told again. */
+#define NOTIFY_REMIND_SECONDS 86400
+
+/*
+ * Checks and adds a channel: a "hook" target is an executable program,
+ * stored as its absolute path; a "webhook" target is an https:// URL,
+ * format "json" (NULL), "slack" or "ntfy", ca_bundle an optional PEM file
+ * of roots to trust instead of the system's. Returns 0 and *id, or -1
+ * (ERR_USAGE or ERR_INPUT saying what is wrong).
+ */
+int notify_channel_add(struct store *st, const char *type, const char *target,
+    const char *format, const char *ca_bundle, int64_t *id, struct err *e);
+
+/*
+ * Delivers event_json (an event as notify_update queues it) through c
+ * now and records the result on the channel. Returns 0, or -1 with e
+ * filled (e->retryable when a later try may succeed).
+ */
+int notify_deliver(struct store *st, const struct notify_channel *c, const char *event_json,
+    struct err *e);
+
+/* The text of a test event for notify_deliver. Returns a string to free(), or NULL. */
+char *notify_test_event(void);
+
+/*
+ * Compares r (evaluated with keep 0: every alert) with what was notified
+ * and queues one JOB_NOTIFY per channel and event (start, reminder,
+ * clear), updating the state in the same transaction. With no channel,
+ * nothing is tracked. Returns 0 and *queued, or -1.
+ */
+int notify_update(struct store *st, const struct alert_report *r, const char *actor,
+    int *queued, struct err *e);
+
+/* The job: delivers params (the event JSON) through channel channel_id. Returns 0 or -1. */
+int notify_job(struct store *st, int64_t channel_id, const char *params, struct err *e);
+
+#endif

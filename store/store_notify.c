@@ -1,0 +1,254 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "store_notify.h"
+#include "store_sql.h"
+
+void
+notify_channel_free(struct notify_channel *c)
+{
+	if (c == NULL)
+		return;
+	free(c->type);
+	free(c->target);
+	free(c->format);
+	free(c->ca_bundle);
+	free(c->last_status);
+	free(c->last_message);
+	free(c);
+}
+
+void
+notify_channel_list_free(struct notify_channel **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		notify_channel_free(v[i]);
+	free(v);
+}
+
+#define CHANNEL_COLUMNS "id, type, target, format, ca_bundle, created, last_time, " \
+	"last_status, last_message, failures"
+
+/* A row of CHANNEL_COLUMNS as a channel (notify_channel_free), or NULL. */
+static void *
+channel_from(sqlite3_stmt *s)
+{
+	struct notify_channel *c = calloc(1, sizeof(*c));
+	int oom = 0;
+
+	if (c == NULL)
+		return NULL;
+	c->id = sqlite3_column_int64(s, 0);
+	c->type = store_col_text(s, 1, &oom);
+	c->target = store_col_text(s, 2, &oom);
+	c->format = store_col_text(s, 3, &oom);
+	c->ca_bundle = store_col_text(s, 4, &oom);
+	c->created = sqlite3_column_int64(s, 5);
+	c->last_time = sqlite3_column_int64(s, 6);
+	c->last_status = store_col_text(s, 7, &oom);
+	c->last_message = store_col_text(s, 8, &oom);
+	c->failures = sqlite3_column_int(s, 9);
+	if (oom || c->type == NULL || c->target == NULL) {
+		notify_channel_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+store_notify_add(struct store *st, const struct notify_channel *c, int64_t *id,
+    struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "INSERT INTO notify_channels (type, target, format, ca_bundle, "
+	    "created) VALUES (?1, ?2, ?3, ?4, ?5)", e);
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, c->type);
+	store_bind_text(s, 2, c->target);
+	store_bind_text(s, 3, c->format);
+	store_bind_text(s, 4, c->ca_bundle);
+	sqlite3_bind_int64(s, 5, store_now());
+	if (store_step_done(st, s, _("adding a notification channel"), e) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(st));
+	return 0;
+}
+
+int
+store_notify_remove(struct store *st, int64_t id, struct err *e)
+{
+	sqlite3_stmt *s = store_stmt(st, "DELETE FROM notify_channels WHERE id = ?1", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (store_step_done(st, s, _("removing a notification channel"), e) != 0)
+		return -1;
+	return sqlite3_changes(store_db(st)) > 0 ? 0 : 1;
+}
+
+int
+store_notify_get(struct store *st, int64_t id, struct notify_channel **out, struct err *e)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT " CHANNEL_COLUMNS " FROM notify_channels "
+	    "WHERE id = ?1", e);
+
+	*out = NULL;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return store_fetch(st, s, channel_from, (void **)out, _("reading a notification channel"),
+	    e);
+}
+
+int
+store_notify_list(struct store *st, struct notify_channel ***out, size_t *n, struct err *e)
+{
+	struct notify_channel **v = NULL, **grown, *c;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	s = store_stmt(st, "SELECT " CHANNEL_COLUMNS " FROM notify_channels ORDER BY id", e);
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((grown = realloc(v, cap * sizeof(*v))) == NULL)
+				goto oom;
+			v = grown;
+		}
+		if ((c = channel_from(s)) == NULL)
+			goto oom;
+		v[(*n)++] = c;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		notify_channel_list_free(v, *n);
+		*n = 0;
+		return store_error(st, e, _("listing notification channels"));
+	}
+	*out = v;
+	return 0;
+oom:
+	sqlite3_reset(s);
+	notify_channel_list_free(v, *n);
+	*n = 0;
+	return err_nomem(e);
+}
+
+int
+store_notify_result(struct store *st, int64_t id, int ok, const char *message,
+    struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE notify_channels SET last_time = ?2, last_status = ?3, "
+	    "last_message = ?4, failures = CASE WHEN ?3 = 'ok' THEN 0 ELSE failures + 1 END "
+	    "WHERE id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, store_now());
+	sqlite3_bind_text(s, 3, ok ? "ok" : "failed", -1, SQLITE_STATIC);
+	store_bind_text(s, 4, message);
+	return store_step_done(st, s, _("recording a notification"), e);
+}
+
+void
+notify_state_list_free(struct notify_state *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i].message);
+	free(v);
+}
+
+int
+store_notify_states(struct store *st, struct notify_state **out, size_t *n, struct err *e)
+{
+	struct notify_state *v = NULL, *grown;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc, oom = 0;
+
+	*out = NULL;
+	*n = 0;
+	s = store_stmt(st, "SELECT kind, subject, started, notified, coalesce(cert_id, 0), "
+	    "message FROM alert_state ORDER BY kind, subject", e);
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((grown = realloc(v, cap * sizeof(*v))) == NULL) {
+				oom = 1;
+				break;
+			}
+			v = grown;
+		}
+		memset(&v[*n], 0, sizeof(v[*n]));
+		snprintf(v[*n].kind, sizeof(v[*n].kind), "%s",
+		    (const char *)sqlite3_column_text(s, 0));
+		v[*n].subject = sqlite3_column_int64(s, 1);
+		v[*n].started = sqlite3_column_int64(s, 2);
+		v[*n].notified = sqlite3_column_int64(s, 3);
+		v[*n].cert_id = sqlite3_column_int64(s, 4);
+		v[*n].message = store_col_text(s, 5, &oom);
+		(*n)++;
+		if (oom)
+			break;
+	}
+	sqlite3_reset(s);
+	if (oom || rc != SQLITE_DONE) {
+		notify_state_list_free(v, *n);
+		*n = 0;
+		return oom ? err_nomem(e) : store_error(st, e, _("reading notified conditions"));
+	}
+	*out = v;
+	return 0;
+}
+
+int
+store_notify_state_put(struct store *st, const struct notify_state *n, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "INSERT INTO alert_state (kind, subject, started, notified, cert_id, "
+	    "message) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (kind, subject) DO UPDATE "
+	    "SET notified = excluded.notified, message = excluded.message", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, n->kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, n->subject);
+	sqlite3_bind_int64(s, 3, n->started);
+	sqlite3_bind_int64(s, 4, n->notified);
+	store_bind_id(s, 5, n->cert_id);
+	store_bind_text(s, 6, n->message);
+	return store_step_done(st, s, _("recording a notified condition"), e);
+}
+
+int
+store_notify_state_clear(struct store *st, const char *kind, int64_t subject, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "DELETE FROM alert_state WHERE kind = ?1 AND subject = ?2", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, subject);
+	return store_step_done(st, s, _("clearing a notified condition"), e);
+}

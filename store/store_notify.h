@@ -1,0 +1,68 @@
+/* Notification channels and the state of what was notified (store side of src/notify.c). */
+#ifndef CERTDECK_STORE_NOTIFY_H
+#define CERTDECK_STORE_NOTIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct notify_channel {
+	int64_t id;
+	char *type;		/* "hook" or "webhook" */
+	char *target;		/* the program's absolute path, or the URL */
+	char *format;		/* webhook: "json", "slack", "ntfy"; NULL for a hook */
+	char *ca_bundle;	/* webhook: a PEM file of roots to trust, or NULL (system) */
+	long long created;
+	long long last_time;	/* the last delivery, 0 for none */
+	char *last_status;	/* "ok", "failed", or NULL */
+	char *last_message;
+	int failures;		/* deliveries failed in a row */
+};
+
+/* Frees a channel. Accepts NULL. */
+void notify_channel_free(struct notify_channel *c);
+
+/* Frees n channels and the array. Accepts NULL. */
+void notify_channel_list_free(struct notify_channel **v, size_t n);
+
+/* Adds a channel (c->id ignored). Returns 0 and *id, or -1. */
+int store_notify_add(struct store *st, const struct notify_channel *c, int64_t *id,
+    struct err *e);
+
+/* Removes channel id. Returns 0, 1 when there is none, or -1. */
+int store_notify_remove(struct store *st, int64_t id, struct err *e);
+
+/* Fetches channel id. Returns 0 and *out (notify_channel_free), 1 when absent, or -1. */
+int store_notify_get(struct store *st, int64_t id, struct notify_channel **out, struct err *e);
+
+/* All channels by id. Returns 0 with *out and *n (notify_channel_list_free), or -1. */
+int store_notify_list(struct store *st, struct notify_channel ***out, size_t *n, struct err *e);
+
+/* Records a delivery's result (ok: failures reset; else counted). Returns 0 or -1. */
+int store_notify_result(struct store *st, int64_t id, int ok, const char *message,
+    struct err *e);
+
+/* A condition as notified (alert_state). */
+struct notify_state {
+	char kind[32];
+	int64_t subject;	/* certificate or job id, 0 for none */
+	long long started, notified;
+	int64_t cert_id;
+	char *message;		/* its last message */
+};
+
+/* Frees n states and the array. Accepts NULL. */
+void notify_state_list_free(struct notify_state *v, size_t n);
+
+/* Every notified condition. Returns 0 with *out and *n (notify_state_list_free), or -1. */
+int store_notify_states(struct store *st, struct notify_state **out, size_t *n, struct err *e);
+
+/* Inserts or updates (kind, subject). Returns 0 or -1. */
+int store_notify_state_put(struct store *st, const struct notify_state *s, struct err *e);
+
+/* Deletes (kind, subject). Returns 0 or -1. */
+int store_notify_state_clear(struct store *st, const char *kind, int64_t subject,
+    struct err *e);
+
+#endif
