@@ -23,7 +23,7 @@
 /*
  * A claimed job is this worker's for WORKER_LEASE seconds; a heartbeat
  * thread renews the leases of the jobs the worker threads hold every
- * third of that, whatever the job is doing (a DNS propagation wait, a
+ * third of that (on the monotonic clock), whatever the job is doing (a DNS propagation wait, a
  * reload command that takes minutes). A worker that dies stops renewing,
  * and another one takes the job over once the lease has run out.
  */
@@ -267,7 +267,7 @@ heartbeat_main(void *p)
 	const struct worker_opts *o = sh->o;
 	const char *path = o->store_path != NULL ? o->store_path :
 	    o->store != NULL ? store_path(o->store) : NULL;
-	long period = sh->lease / 3 > 0 ? sh->lease / 3 : 1;
+	long period_ms = sh->lease * 1000 / 3;
 	struct store *st = NULL;
 	struct job_row *jobs;
 	struct timespec until;
@@ -278,8 +278,13 @@ heartbeat_main(void *p)
 		return NULL;
 	pthread_mutex_lock(&sh->lock);
 	while (!sh->quit) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += period;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += period_ms / 1000;
+		until.tv_nsec += (period_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
 		while (!sh->quit && pthread_cond_timedwait(&sh->cond, &sh->lock, &until) == 0)
 			;
 		if (sh->quit)
@@ -359,6 +364,7 @@ worker_run(const struct worker_opts *o, struct worker_stats *stats, struct err *
 	struct shared sh;
 	struct thread_arg *args;
 	pthread_t *tids, beat;
+	pthread_condattr_t ca;
 	int n = o->threads > 0 ? o->threads : 1, i, started = 0, beating = 0;
 	uint32_t token = arc4random();
 
@@ -367,7 +373,11 @@ worker_run(const struct worker_opts *o, struct worker_stats *stats, struct err *
 	memset(&sh, 0, sizeof(sh));
 	sh.o = o;
 	pthread_mutex_init(&sh.lock, NULL);
-	pthread_cond_init(&sh.cond, NULL);
+	/* The heartbeat's period is measured on the monotonic clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sh.cond, &ca);
+	pthread_condattr_destroy(&ca);
 	sh.actor = o->actor != NULL ? o->actor : "certdeck";
 	sh.lease = testhook_lease_seconds(WORKER_LEASE);
 	sh.n_held = n;
