@@ -66,12 +66,12 @@ progress(void *arg, int step, int steps, const char *msg)
 
 	err_clear(&ignore);
 	/*
-	 * Progress is also the heartbeat that tells other workers we are
-	 * alive. One transaction for both rows: half the locking.
+	 * One transaction for both rows: half the locking. (The lease is
+	 * the worker's heartbeat's business, not progress's.)
 	 */
 	int own = store_begin(ctx->st, &ignore) == 0;	/* else inside a caller's */
 
-	if (store_job_progress(ctx->st, ctx->job->id, step, steps, msg, &ignore) != 0 ||
+	if (store_job_progress(ctx->st, ctx->job, step, steps, msg, &ignore) != 0 ||
 	    store_event_add(ctx->st, ctx->job->id, "info", step, steps, msg, ctx->actor,
 	    &ignore) != 0 || (own && store_commit(ctx->st, &ignore) != 0)) {
 		if (own)
@@ -89,7 +89,9 @@ should_stop(void *arg)
 
 	if (ctx->stop != NULL && *ctx->stop)
 		return 1;
-	return store_job_cancelled(ctx->st, ctx->job->id, &ignore) == 1;
+	/* Cancelled, or taken over by another worker after our lease ran out. */
+	return store_job_cancelled(ctx->st, ctx->job->id, &ignore) == 1 ||
+	    store_job_lost(ctx->st, ctx->job, &ignore) == 1;
 }
 
 static void
@@ -268,7 +270,7 @@ renew_common(struct job_ctx *ctx, int rotate, int64_t *result_id, struct err *e)
 		cJSON_DeleteItemFromObjectCaseSensitive(p, "order_id");
 		cJSON_AddNumberToObject(p, "order_id", (double)order_id);
 		text = cJSON_PrintUnformatted(p);
-		if (text == NULL || store_job_set_params(ctx->st, ctx->job->id, text, e) != 0 ||
+		if (text == NULL || store_job_set_params(ctx->st, ctx->job, text, e) != 0 ||
 		    store_commit(ctx->st, e) != 0)
 			goto rollback;
 		testhook_crash("renew-order");
@@ -448,7 +450,7 @@ forget_hmac(struct job_ctx *ctx, cJSON *p)
 		return;
 	cJSON_DeleteItemFromObjectCaseSensitive(p, "eab_hmac_key");
 	if ((text = cJSON_PrintUnformatted(p)) != NULL)
-		store_job_set_params(ctx->st, ctx->job->id, text, &ignore);
+		store_job_set_params(ctx->st, ctx->job, text, &ignore);
 	free(text);
 }
 
@@ -469,7 +471,7 @@ remember_pending(void *arg, int64_t id, struct err *e)
 	if (cJSON_AddNumberToObject(pn->params, "pending_account", (double)id) == NULL ||
 	    (text = cJSON_PrintUnformatted(pn->params)) == NULL)
 		return err_nomem(e);
-	rc = store_job_set_params(pn->ctx->st, pn->ctx->job->id, text, e);
+	rc = store_job_set_params(pn->ctx->st, pn->ctx->job, text, e);
 	free(text);
 	return rc;
 }

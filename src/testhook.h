@@ -8,4 +8,10 @@
 
 void testhook_crash(const char *name);
 
+/*
+ * The job lease in seconds: dflt, or CERTDECK_TEST_LEASE_SECONDS (1 to
+ * dflt) so that a test can see a lease expire without waiting minutes.
+ */
+long testhook_lease_seconds(long dflt);
+
 #endif

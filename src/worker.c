@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +15,39 @@
 #include "jobs.h"
 #include "solver_pool.h"
 #include "store.h"
+#include "testhook.h"
 #include "worker.h"
 
-#define RECLAIM_EVERY 30	/* seconds between checks for dead claimers */
-#define STALE_AFTER 900		/* no heartbeat for this long: the claimer is gone */
 #define IDLE_SLICE_MS 200
+
+/*
+ * A claimed job is this worker's for WORKER_LEASE seconds; a heartbeat
+ * thread renews the leases of the jobs the worker threads hold every
+ * third of that (on the monotonic clock), whatever the job is doing (a DNS propagation wait, a
+ * reload command that takes minutes). A worker that dies stops renewing,
+ * and another one takes the job over once the lease has run out.
+ */
+#define WORKER_LEASE 90
+
+/* What one worker thread holds, for the heartbeat. */
+struct held {
+	int active;
+	struct job_row job;	/* id, attempt; claimed_by points at claimer */
+	char claimer[320];	/* the thread's, "host:pid:thread:token" */
+};
 
 struct shared {
 	const struct worker_opts *o;
 	pthread_mutex_t lock;
+	pthread_cond_t cond;	/* the heartbeat sleeps on it; signalled to quit */
+	int quit;
 	struct worker_stats stats;
 	const char *actor;
 	int open_failed;
 	struct err open_err;
-	time_t last_reclaim;	/* one thread reclaims for all, now and then */
+	long lease;		/* seconds */
+	struct held *held;	/* one per thread */
+	int n_held;
 };
 
 struct thread_arg {
@@ -124,8 +144,9 @@ run_one(struct shared *sh, struct store *st, struct account_cache *cache, struct
 	long long run_after = 0;
 	int64_t result = 0;
 	char msg[1300], *ej = NULL;
+	const char *level = "info";
 	struct err e, ignore;
-	int rc;
+	int rc, fin;
 
 	err_clear(&e);
 	err_clear(&ignore);
@@ -140,44 +161,57 @@ run_one(struct shared *sh, struct store *st, struct account_cache *cache, struct
 	if (rc == 0) {
 		state = JOB_DONE;
 		snprintf(msg, sizeof(msg), _("job #%lld (%s) done"), (long long)job->id, job->kind);
-		store_job_finish(st, job->id, JOB_DONE, result, NULL, 0, &ignore);
-		store_event_add(st, job->id, "info", 0, 0, msg, sh->actor, &ignore);
+		fin = store_job_finish(st, job, JOB_DONE, result, NULL, 0, &ignore);
 	} else if (stopping(o) && e.retryable) {
 		/* Shutdown between steps: back in the queue, the attempt not counted. */
 		state = JOB_QUEUED;
-		store_job_release(st, job->id, &ignore);
+		fin = store_job_release(st, job, &ignore);
 		snprintf(msg, sizeof(msg), _("job #%lld stopped for shutdown; it resumes later"),
 		    (long long)job->id);
-		store_event_add(st, job->id, "warn", 0, 0, msg, sh->actor, &ignore);
+		level = "warn";
 	} else if (store_job_cancelled(st, job->id, &ignore) == 1) {
 		state = JOB_CANCELLED;
-		store_job_finish(st, job->id, JOB_CANCELLED, 0, NULL, 0, &ignore);
+		fin = store_job_finish(st, job, JOB_CANCELLED, 0, NULL, 0, &ignore);
 		snprintf(msg, sizeof(msg), _("job #%lld cancelled"), (long long)job->id);
-		store_event_add(st, job->id, "warn", 0, 0, msg, sh->actor, &ignore);
+		level = "warn";
 	} else {
 		ej = error_json(&e);
 		if (e.retryable && job->attempt < WORKER_MAX_ATTEMPTS) {
 			state = JOB_QUEUED;
 			run_after = store_now() + worker_retry_delay(job->attempt, e.retry_after);
-			store_job_finish(st, job->id, JOB_QUEUED, 0, ej, run_after, &ignore);
+			fin = store_job_finish(st, job, JOB_QUEUED, 0, ej, run_after, &ignore);
 			snprintf(msg, sizeof(msg), _("job #%lld: %s; retrying in %lld s"),
 			    (long long)job->id, e.msg, run_after - store_now());
-			store_event_add(st, job->id, "warn", 0, 0, msg, sh->actor, &ignore);
+			level = "warn";
 		} else {
 			state = JOB_FAILED;
-			store_job_finish(st, job->id, JOB_FAILED, 0, ej, 0, &ignore);
+			fin = store_job_finish(st, job, JOB_FAILED, 0, ej, 0, &ignore);
 			snprintf(msg, sizeof(msg), _("job #%lld failed: %s%s%s"), (long long)job->id,
 			    e.msg, e.problem_detail[0] ? " — " : "", e.problem_detail);
-			store_event_add(st, job->id, "error", 0, 0, msg, sh->actor, &ignore);
+			level = "error";
 		}
 	}
+	if (fin == 1) {
+		/*
+		 * Our lease ran out and another worker took the job over: its
+		 * outcome is that worker's to write, not ours.
+		 */
+		state = JOB_RUNNING;
+		run_after = 0;
+		rc = -1;
+		err_set(&e, ERR_STORE, _("job #%lld was taken over by another worker (this one's "
+		    "lease ran out); this run's outcome is dropped"), (long long)job->id);
+		snprintf(msg, sizeof(msg), "%s", e.msg);
+		level = "warn";
+	}
+	store_event_add(st, job->id, level, 0, 0, msg, sh->actor, &ignore);
 	free(ej);
 	pthread_mutex_lock(&sh->lock);
 	if (state == JOB_DONE)
 		sh->stats.done++;
 	else if (state == JOB_FAILED || state == JOB_CANCELLED)
 		sh->stats.failed++;
-	else if (stopping(o))
+	else if (stopping(o) && state == JOB_QUEUED)
 		sh->stats.interrupted++;
 	else
 		sh->stats.deferred++;
@@ -206,19 +240,72 @@ idle_wait(const struct worker_opts *o, struct store *st)
 	}
 }
 
-/* 1 when this thread should look for dead claimers now (the others skip it). */
-static int
-reclaim_due(struct shared *sh)
+/* Sets what thread index holds (job NULL: nothing) for the heartbeat. */
+static void
+hold(struct shared *sh, int index, const struct job_row *job)
 {
-	time_t now = time(NULL);
-	int due;
+	struct held *h = &sh->held[index];
 
 	pthread_mutex_lock(&sh->lock);
-	due = now - sh->last_reclaim >= RECLAIM_EVERY;
-	if (due)
-		sh->last_reclaim = now;
+	h->active = job != NULL;
+	if (job != NULL) {
+		h->job.id = job->id;
+		h->job.attempt = job->attempt;
+	}
 	pthread_mutex_unlock(&sh->lock);
-	return due;
+}
+
+/*
+ * The heartbeat: every third of the lease, renews the lease of each job
+ * the worker threads hold, on a connection of its own (a worker thread may
+ * be inside a transaction, or blocked in a child process for minutes).
+ */
+static void *
+heartbeat_main(void *p)
+{
+	struct shared *sh = p;
+	const struct worker_opts *o = sh->o;
+	const char *path = o->store_path != NULL ? o->store_path :
+	    o->store != NULL ? store_path(o->store) : NULL;
+	long period_ms = sh->lease * 1000 / 3;
+	struct store *st = NULL;
+	struct job_row *jobs;
+	struct timespec until;
+	struct err e;
+	int i, n;
+
+	if (path == NULL || (jobs = calloc((size_t)sh->n_held, sizeof(*jobs))) == NULL)
+		return NULL;
+	pthread_mutex_lock(&sh->lock);
+	while (!sh->quit) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += period_ms / 1000;
+		until.tv_nsec += (period_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!sh->quit && pthread_cond_timedwait(&sh->cond, &sh->lock, &until) == 0)
+			;
+		if (sh->quit)
+			break;
+		for (i = n = 0; i < sh->n_held; i++)
+			if (sh->held[i].active)
+				jobs[n++] = sh->held[i].job;	/* claimed_by stays the thread's */
+		pthread_mutex_unlock(&sh->lock);
+		err_clear(&e);
+		/* Opened at the first job that outlives a period: short runs never pay. */
+		if (n > 0 && st == NULL && store_open(path, 0, &st, &e) != 0)
+			st = NULL;
+		for (i = 0; i < n && st != NULL; i++)
+			/* 1 (taken over): the job's thread finds out at its next write. */
+			(void)store_job_renew(st, &jobs[i], sh->lease, &e);
+		pthread_mutex_lock(&sh->lock);
+	}
+	pthread_mutex_unlock(&sh->lock);
+	free(jobs);
+	store_close(st);
+	return NULL;
 }
 
 static void *
@@ -230,7 +317,7 @@ thread_main(void *p)
 	struct store *st = NULL;
 	struct job_row *job;
 	struct account_cache cache = { 0 };
-	char claimer[300];
+	const char *claimer = sh->held[ta->index].claimer;
 	struct err e;
 	int rc;
 
@@ -245,17 +332,8 @@ thread_main(void *p)
 		pthread_mutex_unlock(&sh->lock);
 		return NULL;
 	}
-	snprintf(claimer, sizeof(claimer), "%s:%ld:%d", worker_host(), (long)getpid(), ta->index);
 	while (!stopping(o)) {
-		if (reclaim_due(sh)) {
-			/* Jobs whose worker died mid-step resume from their last commit. */
-			if (store_job_reclaim(st, worker_host(), STALE_AFTER, &e) < 0) {
-				pthread_mutex_lock(&sh->lock);
-				sh->last_reclaim = 0;
-				pthread_mutex_unlock(&sh->lock);
-			}
-		}
-		rc = store_job_claim(st, claimer, o->only_job, &job, &e);
+		rc = store_job_claim(st, claimer, o->only_job, sh->lease, &job, &e);
 		if (rc < 0) {
 			/* A busy store is not fatal: try again shortly. */
 			idle_wait(o, st);
@@ -267,7 +345,9 @@ thread_main(void *p)
 			idle_wait(o, st);
 			continue;
 		}
+		hold(sh, ta->index, job);
 		run_one(sh, st, &cache, job);
+		hold(sh, ta->index, NULL);
 		job_row_free(job);
 		if (o->only_job > 0)
 			break;
@@ -283,22 +363,40 @@ worker_run(const struct worker_opts *o, struct worker_stats *stats, struct err *
 {
 	struct shared sh;
 	struct thread_arg *args;
-	pthread_t *tids;
-	int n = o->threads > 0 ? o->threads : 1, i, started = 0;
+	pthread_t *tids, beat;
+	pthread_condattr_t ca;
+	int n = o->threads > 0 ? o->threads : 1, i, started = 0, beating = 0;
+	uint32_t token = arc4random();
 
 	if (o->only_job > 0)
 		n = 1;
 	memset(&sh, 0, sizeof(sh));
 	sh.o = o;
 	pthread_mutex_init(&sh.lock, NULL);
+	/* The heartbeat's period is measured on the monotonic clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sh.cond, &ca);
+	pthread_condattr_destroy(&ca);
 	sh.actor = o->actor != NULL ? o->actor : "certdeck";
+	sh.lease = testhook_lease_seconds(WORKER_LEASE);
+	sh.n_held = n;
 	args = calloc((size_t)n, sizeof(*args));
 	tids = calloc((size_t)n, sizeof(*tids));
-	if (args == NULL || tids == NULL) {
-		free(args);
-		free(tids);
-		return err_nomem(e);
+	sh.held = calloc((size_t)n, sizeof(*sh.held));
+	if (args == NULL || tids == NULL || sh.held == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		/*
+		 * "host:pid:thread:token": the token (one per run) keeps two
+		 * processes apart that share a host name and a PID in different
+		 * PID namespaces; the claim's attempt keeps two claims apart.
+		 */
+		snprintf(sh.held[i].claimer, sizeof(sh.held[i].claimer), "%s:%ld:%d:%08" PRIx32,
+		    worker_host(), (long)getpid(), i, token);
+		sh.held[i].job.claimed_by = sh.held[i].claimer;
 	}
+	beating = pthread_create(&beat, NULL, heartbeat_main, &sh) == 0;
 	for (i = 0; i < n; i++) {
 		args[i].sh = &sh;
 		args[i].index = i;
@@ -315,16 +413,30 @@ worker_run(const struct worker_opts *o, struct worker_stats *stats, struct err *
 		pthread_join(tids[i], NULL);
 	if (started < 0)
 		started = 1;
+	if (beating) {
+		pthread_mutex_lock(&sh.lock);
+		sh.quit = 1;
+		pthread_cond_signal(&sh.cond);
+		pthread_mutex_unlock(&sh.lock);
+		pthread_join(beat, NULL);
+	}
 	solver_pool_flush();
-	free(args);
-	free(tids);
-	pthread_mutex_destroy(&sh.lock);
 	*stats = sh.stats;
 	if (started == 0)
-		return err_set(e, ERR_IO, "%s", _("cannot start worker threads"));
-	if (sh.open_failed && started == 1) {
+		err_set(e, ERR_IO, "%s", _("cannot start worker threads"));
+	else if (sh.open_failed && started == 1)
 		*e = sh.open_err;
-		return -1;
-	}
-	return 0;
+	else
+		started = -2;	/* success */
+	goto out;
+nomem:
+	err_nomem(e);
+	memset(stats, 0, sizeof(*stats));
+out:
+	free(sh.held);
+	free(args);
+	free(tids);
+	pthread_cond_destroy(&sh.cond);
+	pthread_mutex_destroy(&sh.lock);
+	return started == -2 ? 0 : -1;
 }

@@ -32,7 +32,11 @@ struct worker_opts {
 	int wake_fd;			/* gets one byte per event; -1 for none */
 	/* Called from worker threads; must be thread-safe. May be NULL. */
 	void (*on_event)(void *arg, int64_t job_id, int step, int steps, const char *msg);
-	/* A run ended: state is where the job went, e what went wrong (or NULL). */
+	/*
+	 * A run ended: state is where the job went, e what went wrong (or
+	 * NULL); JOB_RUNNING: another worker took the job over after this
+	 * one's lease ran out, and this run's outcome was dropped.
+	 */
 	void (*on_done)(void *arg, const struct job_row *job, enum job_state state,
 	    int64_t result_id, long long run_after, const struct err *e);
 	void *arg;
@@ -45,7 +49,7 @@ struct worker_stats {
 	int interrupted;	/* put back by a stop request */
 };
 
-/* Host name used in claimer ids ("host:pid:thread"). */
+/* Host name used in claimer ids ("host:pid:thread:token"). */
 const char *worker_host(void);
 
 /*

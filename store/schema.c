@@ -327,6 +327,15 @@ static const char *const steps[] = {
 	"  message TEXT,\n"
 	"  PRIMARY KEY (kind, subject)\n"
 	") WITHOUT ROWID;\n",
+
+	/*
+	 * 8: job leases. A running job is its worker's until lease_until
+	 * (Unix seconds), which the worker keeps pushing forward while it
+	 * works; after that any worker may take it over. Jobs running under
+	 * an older program get the old rule: 900 s after their last update.
+	 */
+	"ALTER TABLE jobs ADD COLUMN lease_until INTEGER;\n"
+	"UPDATE jobs SET lease_until = coalesce(updated, 0) + 900 WHERE state = 'running';\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

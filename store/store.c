@@ -253,6 +253,9 @@ set_pragmas(const char *path, const char *dir, sqlite3 *db, int readonly,
 		return open_failure(path, dir, db, sqlite3_errcode(db), e);
 	if ((rc = pragma_int(db, "PRAGMA foreign_keys = ON", NULL)) != SQLITE_OK)
 		return open_failure(path, dir, db, rc, e);
+	/* Deleted content (a job's EAB key, a replaced key) is zeroed, not left in free pages. */
+	if ((rc = pragma_int(db, "PRAGMA secure_delete = ON", NULL)) != SQLITE_OK)
+		return open_failure(path, dir, db, rc, e);
 	if (readonly)
 		return 0;
 	if ((rc = pragma_int(db, "PRAGMA synchronous = NORMAL", NULL)) !=

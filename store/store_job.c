@@ -1,7 +1,5 @@
 #include "config.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,24 +103,35 @@ store_job_add(struct store *st, const char *kind, int64_t target_id, const char 
 	return 0;
 }
 
+/* A job another claim may take: queued and due, or running on an expired lease. */
+#define CLAIMABLE "((state = 'queued' AND run_after <= ?2) OR " \
+	"(state = 'running' AND coalesce(lease_until, 0) < ?2))"
+
 int
-store_job_claim(struct store *st, const char *claimer, int64_t only,
+store_job_claim(struct store *st, const char *claimer, int64_t only, long long lease,
     struct job_row **out, struct err *e)
 {
 	sqlite3_stmt *s;
 	long long now = store_now();
 	int rc;
 
-	/* One statement: SQLite's single writer makes the claim atomic across processes. */
+	/*
+	 * One statement: SQLite's single writer makes the claim atomic across
+	 * processes. A running job whose lease has run out is taken over: its
+	 * worker stopped renewing it (it died, or lost the store), and the job
+	 * resumes from its last committed step. The attempt counts up on every
+	 * claim, so (claimed_by, attempt) names this claim alone.
+	 */
 	s = store_stmt(st, "UPDATE jobs SET state = 'running', claimed_by = ?1, claimed_at = ?2, "
-	    "attempt = attempt + 1, updated = ?2 WHERE id = (SELECT id FROM jobs "
-	    "WHERE state = 'queued' AND run_after <= ?2 AND (?3 = 0 OR id = ?3) "
-	    "ORDER BY run_after, id LIMIT 1) AND state = 'queued' RETURNING " JOB_COLUMNS, e);
+	    "lease_until = ?2 + ?4, attempt = attempt + 1, updated = ?2 WHERE id = (SELECT id "
+	    "FROM jobs WHERE " CLAIMABLE " AND (?3 = 0 OR id = ?3) ORDER BY run_after, id "
+	    "LIMIT 1) AND " CLAIMABLE " RETURNING " JOB_COLUMNS, e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, claimer, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, only);
+	sqlite3_bind_int64(s, 4, lease > 0 ? lease : 1);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*out = job_from(s);
@@ -140,76 +149,158 @@ store_job_claim(struct store *st, const char *claimer, int64_t only,
 	return rc == SQLITE_DONE ? 1 : store_error(st, e, _("claiming a job"));
 }
 
+/* The claim test every write of a running job carries: ?1 id, ?2 claimer, ?3 attempt. */
+#define HELD "id = ?1 AND claimed_by = ?2 AND attempt = ?3"
+
+static void
+bind_held(sqlite3_stmt *s, const struct job_row *job)
+{
+	sqlite3_bind_int64(s, 1, job->id);
+	store_bind_text(s, 2, job->claimed_by);
+	sqlite3_bind_int(s, 3, job->attempt);
+}
+
+/* Steps s (an UPDATE ... WHERE HELD); returns 0, 1 when no row matched, or -1. */
+static int
+held_done(struct store *st, sqlite3_stmt *s, const char *what, struct err *e)
+{
+	if (store_step_done(st, s, what, e) != 0)
+		return -1;
+	return sqlite3_changes(store_db(st)) > 0 ? 0 : 1;
+}
+
 int
-store_job_progress(struct store *st, int64_t id, int step, int steps, const char *msg,
+store_job_renew(struct store *st, const struct job_row *job, long long lease, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	/* A job cancelled while it runs is still this worker's until it stops. */
+	s = store_stmt(st, "UPDATE jobs SET lease_until = ?4 + ?5 WHERE " HELD
+	    " AND state IN ('running', 'cancelled')", e);
+	if (s == NULL)
+		return -1;
+	bind_held(s, job);
+	sqlite3_bind_int64(s, 4, store_now());
+	sqlite3_bind_int64(s, 5, lease > 0 ? lease : 1);
+	return held_done(st, s, _("renewing a job's lease"), e);
+}
+
+int
+store_job_lost(struct store *st, const struct job_row *job, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc, lost = 1;
+
+	s = store_stmt(st, "SELECT NOT (" HELD ") FROM jobs WHERE id = ?1", e);
+	if (s == NULL)
+		return -1;
+	bind_held(s, job);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		lost = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(st, e, _("reading a job"));
+	return lost;
+}
+
+int
+store_job_progress(struct store *st, const struct job_row *job, int step, int steps,
+    const char *msg, struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE jobs SET step = ?4, steps = ?5, progress = ?6, updated = ?7 "
+	    "WHERE " HELD, e);
+	if (s == NULL)
+		return -1;
+	bind_held(s, job);
+	sqlite3_bind_int(s, 4, step);
+	sqlite3_bind_int(s, 5, steps);
+	store_bind_text(s, 6, msg);
+	sqlite3_bind_int64(s, 7, store_now());
+	return held_done(st, s, _("recording job progress"), e) < 0 ? -1 : 0;
+}
+
+int
+store_job_set_params(struct store *st, const struct job_row *job, const char *params,
     struct err *e)
 {
 	sqlite3_stmt *s;
+	int rc;
 
-	s = store_stmt(st, "UPDATE jobs SET step = ?2, steps = ?3, progress = ?4, updated = ?5 "
-	    "WHERE id = ?1", e);
+	s = store_stmt(st, "UPDATE jobs SET params = ?4, updated = ?5 WHERE " HELD, e);
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, step);
-	sqlite3_bind_int(s, 3, steps);
-	store_bind_text(s, 4, msg);
+	bind_held(s, job);
+	store_bind_text(s, 4, params);
 	sqlite3_bind_int64(s, 5, store_now());
-	return store_step_done(st, s, _("recording job progress"), e);
+	if ((rc = held_done(st, s, _("updating a job"), e)) == 1)
+		return err_set(e, ERR_STORE, _("job #%lld was taken over by another worker "
+		    "(this one's lease ran out)"), (long long)job->id);
+	return rc;
 }
 
+/*
+ * The params without the members that live only while a job may still
+ * run (JOB_PARAM_SECRET), for a job in state ?N (a terminal state).
+ */
+#define PARAMS_ENDED(n) "params = CASE WHEN " n " IN ('done', 'failed', 'cancelled') " \
+	"AND json_valid(params) THEN json_remove(params, '$." JOB_PARAM_SECRET "') " \
+	"ELSE params END"
+
 int
-store_job_set_params(struct store *st, int64_t id, const char *params, struct err *e)
+store_job_finish(struct store *st, const struct job_row *job, enum job_state state,
+    int64_t result_id, const char *error_json, long long run_after, struct err *e)
 {
 	sqlite3_stmt *s;
 
-	s = store_stmt(st, "UPDATE jobs SET params = ?2, updated = ?3 WHERE id = ?1", e);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, params);
-	sqlite3_bind_int64(s, 3, store_now());
-	return store_step_done(st, s, _("updating a job"), e);
-}
-
-int
-store_job_finish(struct store *st, int64_t id, enum job_state state, int64_t result_id,
-    const char *error_json, long long run_after, struct err *e)
-{
-	sqlite3_stmt *s;
-
-	/* A job cancelled while it ran stays cancelled. */
+	/*
+	 * A job cancelled while it ran stays cancelled. Only the claim that
+	 * holds the job may end it: a worker whose lease ran out and was
+	 * taken over changes nothing here.
+	 */
 	s = store_stmt(st, "UPDATE jobs SET state = CASE WHEN state = 'cancelled' THEN state "
-	    "ELSE ?2 END, result_id = ?3, last_error = ?4, run_after = ?5, claimed_by = NULL, "
-	    "updated = ?6 WHERE id = ?1", e);
+	    "ELSE ?4 END, " PARAMS_ENDED("(CASE WHEN state = 'cancelled' THEN state ELSE ?4 END)")
+	    ", result_id = ?5, last_error = ?6, run_after = ?7, claimed_by = NULL, "
+	    "lease_until = NULL, updated = ?8 WHERE " HELD " AND state IN ('running', "
+	    "'cancelled')", e);
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, store_job_state_name(state), -1, SQLITE_STATIC);
+	bind_held(s, job);
+	sqlite3_bind_text(s, 4, store_job_state_name(state), -1, SQLITE_STATIC);
 	if (result_id > 0)
-		sqlite3_bind_int64(s, 3, result_id);
+		sqlite3_bind_int64(s, 5, result_id);
 	else
-		sqlite3_bind_null(s, 3);
-	store_bind_text(s, 4, error_json);
-	sqlite3_bind_int64(s, 5, run_after);
-	sqlite3_bind_int64(s, 6, store_now());
-	return store_step_done(st, s, _("finishing a job"), e);
+		sqlite3_bind_null(s, 5);
+	store_bind_text(s, 6, error_json);
+	sqlite3_bind_int64(s, 7, run_after);
+	sqlite3_bind_int64(s, 8, store_now());
+	return held_done(st, s, _("finishing a job"), e);
 }
 
 int
-store_job_release(struct store *st, int64_t id, struct err *e)
+store_job_release(struct store *st, const struct job_row *job, struct err *e)
 {
-	return store_exec_id_now(st, "UPDATE jobs SET state = 'queued', "
-	    "attempt = max(attempt - 1, 0), claimed_by = NULL, updated = ?2 "
-	    "WHERE id = ?1 AND state = 'running'", id, _("releasing a job"), e);
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE jobs SET state = 'queued', attempt = max(attempt - 1, 0), "
+	    "claimed_by = NULL, lease_until = NULL, updated = ?4 WHERE " HELD
+	    " AND state = 'running'", e);
+	if (s == NULL)
+		return -1;
+	bind_held(s, job);
+	sqlite3_bind_int64(s, 4, store_now());
+	return held_done(st, s, _("releasing a job"), e);
 }
 
 int
 store_job_cancel(struct store *st, int64_t id, struct err *e)
 {
-	if (store_exec_id_now(st, "UPDATE jobs SET state = 'cancelled', updated = ?2 "
-	    "WHERE id = ?1 AND state IN ('queued', 'running')", id, _("cancelling a job"),
-	    e) != 0)
+	/* A running job's worker holds its own copy of the params until it stops. */
+	if (store_exec_id_now(st, "UPDATE jobs SET state = 'cancelled', "
+	    PARAMS_ENDED("'cancelled'") ", updated = ?2 WHERE id = ?1 AND "
+	    "state IN ('queued', 'running')", id, _("cancelling a job"), e) != 0)
 		return -1;
 	return sqlite3_changes(store_db(st)) == 1 ? 0 : 1;
 }
@@ -279,52 +370,6 @@ store_job_list(struct store *st, int active_only, int (*cb)(const struct job_row
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_error(st, e, _("listing jobs"));
 	return ret;
-}
-
-/* 1 when claimer ("host:pid:n") names a dead process on host. */
-static int
-claimer_dead(const char *claimer, const char *host)
-{
-	size_t hl = strlen(host);
-	long pid;
-	char *end;
-
-	if (claimer == NULL)
-		return 1;
-	if (strncmp(claimer, host, hl) != 0 || claimer[hl] != ':')
-		return 0;
-	pid = strtol(claimer + hl + 1, &end, 10);
-	if (end == claimer + hl + 1 || pid <= 0)
-		return 1;
-	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
-int
-store_job_reclaim(struct store *st, const char *host, long long stale_after, struct err *e)
-{
-	sqlite3_stmt *s;
-	int64_t ids[64];
-	int n = 0, i, rc;
-	long long now = store_now();
-
-	s = store_stmt(st, "SELECT id, claimed_by, updated FROM jobs WHERE state = 'running'", e);
-	if (s == NULL)
-		return -1;
-	while (n < 64 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *by = (const char *)sqlite3_column_text(s, 1);
-
-		if (claimer_dead(by, host) || now - sqlite3_column_int64(s, 2) > stale_after)
-			ids[n++] = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_reset(s);
-	for (i = 0; i < n; i++) {
-		/* The claimer died mid-step: the job resumes from its last committed step. */
-		if (store_exec_id_now(st, "UPDATE jobs SET state = 'queued', claimed_by = NULL, "
-		    "updated = ?2 WHERE id = ?1 AND state = 'running'", ids[i],
-		    _("requeuing a job"), e) != 0)
-			return -1;
-	}
-	return n;
 }
 
 int

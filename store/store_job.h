@@ -51,31 +51,64 @@ int store_job_add(struct store *st, const char *kind, int64_t target_id,
     struct err *e);
 
 /*
- * Claims the next runnable job (or exactly job `only` when > 0) for
- * claimer: one UPDATE, so two processes never claim the same job.
- * Returns 0 and *out, 1 when nothing is runnable, or -1.
+ * The params member that holds a secret (the EAB HMAC key of an
+ * account-new job): removed from the params when the job ends, whichever
+ * way (done, failed, retries exhausted, cancelled).
  */
-int store_job_claim(struct store *st, const char *claimer, int64_t only,
-    struct job_row **out, struct err *e);
-
-/* Progress of a running job (also its heartbeat). Returns 0 or -1. */
-int store_job_progress(struct store *st, int64_t id, int step, int steps,
-    const char *msg, struct err *e);
-
-/* Replaces a job's params (e.g. the order a renewal created). Returns 0 or -1. */
-int store_job_set_params(struct store *st, int64_t id, const char *params, struct err *e);
+#define JOB_PARAM_SECRET "eab_hmac_key"
 
 /*
- * Ends a run: JOB_DONE (result_id may be 0), JOB_FAILED (error_json), or
- * JOB_QUEUED again at run_after for a retry. Returns 0 or -1.
+ * Claims the next runnable job (or exactly job `only` when > 0) for
+ * claimer, with a lease of `lease` seconds: one UPDATE, so two processes
+ * never claim the same job. Runnable: queued and due, or running with an
+ * expired lease (its worker stopped renewing it). The row's claimed_by and
+ * attempt name the claim; the functions below that take a job_row act only
+ * while that claim still holds the job. Returns 0 and *out, 1 when nothing
+ * is runnable, or -1.
  */
-int store_job_finish(struct store *st, int64_t id, enum job_state state,
+int store_job_claim(struct store *st, const char *claimer, int64_t only, long long lease,
+    struct job_row **out, struct err *e);
+
+/*
+ * Extends the lease of claimed job to now + lease seconds. Returns 0, 1
+ * when the claim no longer holds the job (taken over, or ended), or -1.
+ */
+int store_job_renew(struct store *st, const struct job_row *job, long long lease,
+    struct err *e);
+
+/* Returns 1 when another claim has taken the job over (or it is gone), 0 if not, -1. */
+int store_job_lost(struct store *st, const struct job_row *job, struct err *e);
+
+/* Progress of a job this claim holds (nothing if it lost it). Returns 0 or -1. */
+int store_job_progress(struct store *st, const struct job_row *job, int step, int steps,
+    const char *msg, struct err *e);
+
+/*
+ * Replaces the params of a job this claim holds (e.g. the order a renewal
+ * created). Returns 0, or -1 (also when the job was taken over).
+ */
+int store_job_set_params(struct store *st, const struct job_row *job, const char *params,
+    struct err *e);
+
+/*
+ * Ends a run of a job this claim holds, in one statement that checks the
+ * claim: JOB_DONE (result_id may be 0), JOB_FAILED (error_json), or
+ * JOB_QUEUED again at run_after for a retry. Returns 0, 1 when the claim
+ * had lost the job (nothing changed), or -1.
+ */
+int store_job_finish(struct store *st, const struct job_row *job, enum job_state state,
     int64_t result_id, const char *error_json, long long run_after, struct err *e);
 
-/* Puts back a claimed job without counting the attempt (shutdown). Returns 0 or -1. */
-int store_job_release(struct store *st, int64_t id, struct err *e);
+/*
+ * Puts back a job this claim holds without counting the attempt
+ * (shutdown). Returns 0, 1 when it no longer held it, or -1.
+ */
+int store_job_release(struct store *st, const struct job_row *job, struct err *e);
 
-/* Cancels a queued (or, cooperatively, running) job. Returns 0, 1 if it had ended, or -1. */
+/*
+ * Cancels a queued (or, cooperatively, running) job and drops
+ * JOB_PARAM_SECRET from its params. Returns 0, 1 if it had ended, or -1.
+ */
 int store_job_cancel(struct store *st, int64_t id, struct err *e);
 
 /* Returns 1 when job id was asked to stop (cancelled), 0 if not, -1 on error. */
@@ -90,14 +123,6 @@ int store_job_get(struct store *st, int64_t id, struct job_row **out, struct err
  */
 int store_job_list(struct store *st, int active_only,
     int (*cb)(const struct job_row *, void *), void *arg, struct err *e);
-
-/*
- * Requeues running jobs whose claimer is gone: on this host, a process
- * that no longer exists; anywhere, no heartbeat for stale_after seconds.
- * Returns the number requeued, or -1.
- */
-int store_job_reclaim(struct store *st, const char *host, long long stale_after,
-    struct err *e);
 
 /* 1 when a queued or running job of kind for target exists, 0 if not, -1 on error. */
 int store_job_pending(struct store *st, const char *kind, int64_t target_id, struct err *e);

@@ -12,6 +12,7 @@
 #include "account.h"
 #include "actions.h"
 #include "actions_account.h"
+#include "fileio.h"
 #include "format.h"
 #include "i18n.h"
 #include "strv.h"
@@ -150,7 +151,9 @@ out:
 
 /* ---- new ---- */
 
-enum { F_URL, F_BUNDLE, F_CONTACTS, F_KEY, F_TOS, F_KID, F_HMAC, F_COUNT };
+enum { F_URL, F_BUNDLE, F_CONTACTS, F_KEY, F_TOS, F_KID, F_HMAC, F_HMAC_FILE, F_COUNT };
+
+#define HMAC_FILE_MAX 4096
 
 static const char *const key_types[] = { "ec256", "ec384", "rsa2048",
 	"rsa3072", "rsa4096", NULL };
@@ -175,8 +178,11 @@ new_submit(struct ui *ui, void *arg, char *const *values, struct err *e)
 {
 	char *url = trim(values[F_URL]), *bundle = trim(values[F_BUNDLE]);
 	char *kid = trim(values[F_KID]), *hmac = trim(values[F_HMAC]);
+	char *hmac_path = trim(values[F_HMAC_FILE]), *from_file = NULL;
 	char abs[PATH_MAX];
 	cJSON *p = NULL, *contacts;
+	size_t len = 0;
+	struct err fe;
 	int rc = -1;
 
 	(void)arg;
@@ -202,6 +208,21 @@ new_submit(struct ui *ui, void *arg, char *const *values, struct err *e)
 		err_set(e, ERR_INPUT, "%s", _("Tick 'I agree to the CA's terms of "
 		    "service' (Space) to go on"));
 		goto out;
+	}
+	if (*hmac_path != '\0') {
+		if (*hmac != '\0') {
+			err_set(e, ERR_INPUT, "%s", _("EAB: give the HMAC key or a file "
+			    "holding it, not both"));
+			goto out;
+		}
+		err_clear(&fe);
+		if (fileio_read(hmac_path, HMAC_FILE_MAX, &from_file, &len, &fe) != 0) {
+			err_set(e, ERR_INPUT, _("EAB HMAC key file: %s"), fe.msg);
+			goto out;
+		}
+		while (len > 0 && strchr(" \t\r\n", from_file[len - 1]) != NULL)
+			from_file[--len] = '\0';
+		hmac = trim(from_file);
 	}
 	if ((*kid == '\0') != (*hmac == '\0')) {
 		err_set(e, ERR_INPUT, "%s", _("EAB: give both the key ID and the "
@@ -230,6 +251,10 @@ new_submit(struct ui *ui, void *arg, char *const *values, struct err *e)
 	}
 	rc = queue(ui, JOB_ACCOUNT_NEW, 0, p, e);
 out:
+	if (from_file != NULL) {
+		OPENSSL_cleanse(from_file, len);
+		free(from_file);
+	}
 	cJSON_Delete(contacts);
 	cJSON_Delete(p);
 	return rc;
@@ -255,6 +280,8 @@ static const struct dialog_field new_fields[F_COUNT] = {
 	[F_HMAC] = { .label = N_("EAB HMAC key"),
 	    .hint = N_("the HMAC key that goes with the key ID (hidden)"),
 	    .masked = 1 },
+	[F_HMAC_FILE] = { .label = N_("EAB HMAC key file"),
+	    .hint = N_("or a file that holds the HMAC key, instead of typing it") },
 };
 
 int

@@ -2,9 +2,11 @@
 
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "cli.h"
@@ -60,6 +62,48 @@ contacts_free(struct contacts *c)
 	c->n = 0;
 }
 
+#define EAB_KEY_MAX 4096
+
+/*
+ * Reads the EAB HMAC key from path ("-": standard input), without the
+ * white space around it. Returns 0 and *out (the caller's: cleanse and
+ * free it), or -1.
+ */
+static int
+eab_key_read(const char *path, char **out, struct err *e)
+{
+	char *buf = NULL;
+	size_t len = 0, start = 0;
+	ssize_t n;
+
+	*out = NULL;
+	if (strcmp(path, "-") != 0) {
+		if (fileio_read(path, EAB_KEY_MAX, &buf, &len, e) != 0)
+			return -1;
+	} else {
+		if ((buf = malloc(EAB_KEY_MAX + 1)) == NULL)
+			return err_nomem(e);
+		while (len < EAB_KEY_MAX && ((n = read(STDIN_FILENO, buf + len,
+		    EAB_KEY_MAX - len)) > 0 || (n < 0 && errno == EINTR)))
+			if (n > 0)
+				len += (size_t)n;
+		buf[len] = '\0';
+	}
+	while (len > 0 && strchr(" \t\r\n", buf[len - 1]) != NULL)
+		buf[--len] = '\0';
+	while (start < len && strchr(" \t\r\n", buf[start]) != NULL)
+		start++;
+	memmove(buf, buf + start, len - start + 1);
+	if (buf[0] == '\0' || strpbrk(buf, " \t\r\n") != NULL) {
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		return err_set(e, ERR_USAGE, _("%s: expected the EAB HMAC key (one base64url "
+		    "word)"), strcmp(path, "-") == 0 ? _("standard input") : path);
+	}
+	*out = buf;
+	return 0;
+}
+
 static int
 sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
@@ -71,6 +115,7 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		{ "key-type", required_argument, NULL, 'k' },
 		{ "eab-kid", required_argument, NULL, 'K' },
 		{ "eab-hmac-key", required_argument, NULL, 'H' },
+		{ "eab-hmac-key-file", required_argument, NULL, 'F' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct account_create_params p = { 0 };
@@ -78,9 +123,9 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	const char *flag[CONF_KEY_COUNT] = { 0 };
 	struct cli_settings cs;
 	struct cli_server srv;
-	const char *bundle_path = NULL;
+	const char *bundle_path = NULL, *hmac_path = NULL;
 	char *bundle = NULL, *hmac = NULL;
-	size_t blen, hlen = 0;
+	size_t blen;
 	struct store *st = NULL;
 	int opt, rc;
 	int64_t id;
@@ -94,7 +139,23 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		case 'c': flag[CONF_CA_BUNDLE] = optarg; continue;
 		case 'k': p.key_type = optarg; continue;
 		case 'K': p.eab_kid = optarg; continue;
-		case 'H': p.eab_hmac_key = optarg; continue;
+		case 'H':
+			/*
+			 * Kept for old scripts: the key is in the process list
+			 * until we blank it here, and in the shell's history.
+			 */
+			free(hmac);
+			if ((hmac = strdup(optarg)) == NULL) {
+				err_nomem(&e);
+				rc = cli_fail(&e);
+				goto out;
+			}
+			OPENSSL_cleanse(optarg, strlen(optarg));
+			cli_msg("%s", _("warning: --eab-hmac-key puts the key where other users "
+			    "can see it (the process list); use --eab-hmac-key-file FILE, or - "
+			    "for standard input"));
+			continue;
+		case 'F': hmac_path = optarg; continue;
 		case 'm':
 			if (contacts_add(&c, optarg) != 0) {
 				contacts_free(&c);
@@ -103,13 +164,16 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 			continue;
 		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE) {
-			contacts_free(&c);
-			return rc;
+			goto out;
 		}
 	}
 	rc = CLI_USAGE;
 	if (optind != argc) {
 		cli_usage(self, _("unexpected argument '%s'"), argv[optind]);
+		goto out;
+	}
+	if (hmac != NULL && hmac_path != NULL) {
+		cli_usage(self, "%s", _("give --eab-hmac-key-file or --eab-hmac-key, not both"));
 		goto out;
 	}
 	rc = CLI_FAIL;
@@ -136,20 +200,18 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		goto out;
 	}
 	/* EAB from the [ca] section: the key is read from its file, never the config. */
-	if (p.eab_kid == NULL && p.eab_hmac_key == NULL && srv.eab_kid != NULL) {
-		if (fileio_read(srv.eab_hmac_key_file, 4096, &hmac, &hlen, &e) != 0) {
-			cli_fail(&e);
-			goto out;
-		}
-		while (hlen > 0 && (hmac[hlen - 1] == '\n' || hmac[hlen - 1] == '\r' ||
-		    hmac[hlen - 1] == ' '))
-			hmac[--hlen] = '\0';
+	if (p.eab_kid == NULL && hmac == NULL && hmac_path == NULL && srv.eab_kid != NULL) {
 		p.eab_kid = srv.eab_kid;
-		p.eab_hmac_key = hmac;
+		hmac_path = srv.eab_hmac_key_file;
 	}
 	if ((rc = contacts_finish(self, &c)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
+	if (hmac_path != NULL && eab_key_read(hmac_path, &hmac, &e) != 0) {
+		rc = e.kind == ERR_USAGE ? cli_usage(self, "%s", e.msg) : cli_fail(&e);
+		goto out;
+	}
+	p.eab_hmac_key = hmac;
 	if (bundle_path != NULL) {
 		if (fileio_read(bundle_path, CA_BUNDLE_MAX, &bundle, &blen, &e) != 0) {
 			cli_fail(&e);
@@ -173,7 +235,7 @@ out:
 	store_close(st);
 	free(bundle);
 	if (hmac != NULL)
-		OPENSSL_cleanse(hmac, hlen);
+		OPENSSL_cleanse(hmac, strlen(hmac));
 	free(hmac);
 	contacts_free(&c);
 	return rc;
@@ -492,7 +554,9 @@ const struct cmd_entry cmd_account_entry = {
 	.summary = N_("manage ACME accounts"),
 	.options = N_("  account new --server URL|NAME --email ADDR --agree-tos [--ca-bundle FILE]\n"
 	    "              [--key-type ec256|ec384|rsa2048|rsa3072|rsa4096]\n"
-	    "              [--eab-kid KID --eab-hmac-key KEY]\n"
+	    "              [--eab-kid KID --eab-hmac-key-file FILE|-]\n"
+	    "      FILE (- for standard input) holds the CA's EAB HMAC key; the older\n"
+	    "      --eab-hmac-key KEY still works but shows the key in the process list.\n"
 	    "      NAME is a preset ('certdeck ca list') or a [ca NAME] of the config\n"
 	    "      file, which may give the CA bundle and EAB (eab-hmac-key-file).\n"
 	    "      --server, --ca-bundle and --email default to the config file.\n"

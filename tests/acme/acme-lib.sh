@@ -43,3 +43,16 @@ pebble_cert_status() {
 	curl -sf --noproxy '*' --cacert "$PEBBLE_CA" \
 		"$PEBBLE_MGMT/cert-status-by-serial/$serial" | jq -r .Status
 }
+
+# lease_wait: waits (20 s at most) until no job is running on a lease that
+# has not run out, so that the next worker may take over what a killed one
+# held. Tests that kill workers export CERTDECK_TEST_LEASE_SECONDS=1.
+lease_wait() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM jobs WHERE state = 'running'
+			AND coalesce(lease_until, 0) >= CAST(strftime('%s', 'now') AS INTEGER)")" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -91,10 +91,11 @@ check "updating a missing account fails" [ "$(job "$u3" state)" = failed ]
 n0=$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM accounts")
 jc=$(queue account-new 0 "{\"server\":\"$PEBBLE_URL\",\"contacts\":[],\"agree_tos\":true,
 	\"eab_kid\":\"$PEBBLE_EAB_KID\",\"eab_hmac_key\":\"$PEBBLE_EAB_KEY\"}")
-CERTDECK_TEST_CRASH_AT=account-pending "$CERTDECK" worker --once > /dev/null 2>&1 || :
+CERTDECK_TEST_LEASE_SECONDS=1 CERTDECK_TEST_CRASH_AT=account-pending "$CERTDECK" worker --once > /dev/null 2>&1 || :
 pa=$(sqlite3 "$CERTDECK_STORE" "SELECT json_extract(params, '\$.pending_account') FROM jobs WHERE id = $jc")
 check "the crashed job noted its pending account" eval '[ -n "$pa" ] &&
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT status FROM accounts WHERE id = $pa")" = pending ]'
+check "the crashed worker's lease runs out" lease_wait
 cd_run worker --once
 check "the resumed job is done" [ "$(job "$jc" state)" = done ]
 check "... with that very account, now valid" eval '[ "$(job "$jc" result_id)" = "$pa" ] &&

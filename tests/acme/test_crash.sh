@@ -5,6 +5,8 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/acme/acme-lib.sh"
 set -e
+# A killed worker's lease runs out after a second (the default is 90 s).
+export CERTDECK_TEST_LEASE_SECONDS=1
 acme_setup PEBBLE_WFE_NONCEREJECT=0
 acme_account
 HTTP=(--http-addr 127.0.0.1 --http-port "$PEBBLE_HTTP_PORT")
@@ -18,6 +20,7 @@ for point in order authz challenge csr finalize download stored; do
 	set -e
 	check "$point: the worker was killed (SIGKILL)" [ "$krc" -eq 137 ]
 	check "$point: the job was left running" [ "$(q "SELECT state FROM jobs WHERE id = $job")" = running ]
+	check "$point: its lease runs out" lease_wait
 	cd_run worker --once
 	check "$point: a new worker finishes the job" [ "$rc" -eq 0 ]
 	[ "$rc" -eq 0 ] || diag "$errout"
@@ -42,6 +45,7 @@ krc=$?
 set -e
 check "renew-order: killed" [ "$krc" -eq 137 ]
 orders_before=$(q "SELECT count(*) FROM orders")
+lease_wait
 cd_run worker --once
 check "renew-order: resumed and done" [ "$rc" -eq 0 ]
 check "renew-order: no second order" [ "$(q "SELECT count(*) FROM orders")" -eq "$orders_before" ]
@@ -55,6 +59,7 @@ CERTDECK_TEST_CRASH_AT=deploy "$CERTDECK" renew --force "$new" > /dev/null 2>&1
 krc=$?
 set -e
 check "deploy: killed mid-deploy" [ "$krc" -eq 137 ]
+lease_wait
 cd_run worker --once
 check "deploy: resumed and done" [ "$rc" -eq 0 ]
 newer=$(q "SELECT replaced_by FROM certificates WHERE id = $new")

@@ -50,6 +50,15 @@ tmx send-keys -t t Tab Tab s3cr3tHMAC
 check "the HMAC key is masked" eval 'wait_for "EAB HMAC key +\*{10}" && ! screen | grep -q s3cr3tHMAC'
 tmx send-keys -t t Enter
 check "an HMAC key without a key ID is refused" wait_for 'give both the key ID'
+# The key may come from a file instead (never typed, never on a command line).
+printf 'fromfileHMAC\n' > "$T/eab.key"
+tmx send-keys -t t Tab "$T/eab.key" Enter
+check "an HMAC key and a key file at once are refused" wait_for 'HMAC key or a file holding it, not both'
+tmx send-keys -t t Up C-u Down Enter
+check "a key file is read: without a key ID it is refused the same way" wait_for 'give both the key ID'
+tmx send-keys -t t C-u "$T/missing.key" Enter
+check "an unreadable key file is refused" wait_for 'EAB HMAC key file: .*missing\.key'
+tmx send-keys -t t C-u Up
 tmx send-keys -t t C-u Up Up Up Up Up Up C-u Enter
 check "an empty URL is refused" wait_for "Directory URL: give the CA's"
 tmx send-keys -t t "ftp://nope" Enter

@@ -405,6 +405,173 @@ test_upgrade_6(void)
 	free(path);
 }
 
+/* Step 7 on a store at version 6 with a job left running: it gets the old 900 s rule. */
+static void
+test_upgrade_8(void)
+{
+	struct err e;
+	char *path = in_tmp("v7.db");
+	sqlite3 *db = NULL;
+	int fd;
+
+	err_clear(&e);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(sqlite3_open(path, &db) == SQLITE_OK && schema_migrate_to(db, 7, &e) == 0,
+	    "upgrade 8: a schema 7 store");
+	ok(sqlite3_exec(db, "INSERT INTO jobs (kind, state, updated) VALUES "
+	    "('renew', 'running', 1000), ('renew', 'queued', 1000)", NULL, NULL, NULL) ==
+	    SQLITE_OK, "upgrade 8: a running and a queued job at version 7");
+	ok(schema_migrate_to(db, 8, &e) == 0, "upgrade 8: migrate 7 -> 8");
+	is_int(query_int(db, "SELECT lease_until FROM jobs WHERE state = 'running'"), 1900,
+	    "upgrade 8: the running job's lease ends 900 s after its last update");
+	is_int(query_int(db, "SELECT count(*) FROM jobs WHERE state = 'queued' AND "
+	    "lease_until IS NULL"), 1, "upgrade 8: a queued job has no lease");
+	sqlite3_close(db);
+	free(path);
+}
+
+static void
+at(long long t)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%lld", t);
+	setenv("CERTDECK_NOW", v, 1);
+}
+
+/* Leases: a claim holds a job until its lease runs out; a lost claim changes nothing. */
+static void
+test_leases(void)
+{
+	struct store *st = NULL;
+	struct job_row *a = NULL, *b = NULL, *x = NULL, *got = NULL;
+	struct err e;
+	char *path = in_tmp("leases.db"), q[160];
+	int64_t id = 0;
+	long long t0 = 1700000000;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "leases: open");
+		diag("%s", e.msg);
+		free(path);
+		return;
+	}
+	at(t0);
+	ok(store_job_add(st, "deploy", 1, NULL, 0, "t", &id, &e) == 0, "leases: a job");
+	ok(store_job_claim(st, "hostA:7:0:aa", 0, 60, &a, &e) == 0 && a->attempt == 1,
+	    "leases: worker A claims it");
+	snprintf(q, sizeof(q), "SELECT lease_until FROM jobs WHERE id = %lld", (long long)id);
+	is_int(query_int(store_db(st), q), (int)(t0 + 60), "leases: for 60 s from now");
+	at(t0 + 59);
+	is_int(store_job_claim(st, "hostB:7:0:bb", 0, 60, &x, &e), 1,
+	    "leases: B cannot take it while the lease runs");
+	ok(store_job_renew(st, a, 60, &e) == 0, "leases: A renews");
+	is_int(query_int(store_db(st), q), (int)(t0 + 119), "leases: renewed to now + 60");
+	at(t0 + 118);
+	is_int(store_job_claim(st, "hostB:7:0:bb", 0, 60, &x, &e), 1,
+	    "leases: B still cannot take it after the first 60 s");
+	at(t0 + 120);
+	ok(store_job_claim(st, "hostB:7:0:bb", 0, 60, &b, &e) == 0 && b->id == id &&
+	    b->attempt == 2, "leases: once it ran out, B takes the job over");
+	is_int(store_job_lost(st, a, &e), 1, "leases: A sees it lost the job");
+	is_int(store_job_lost(st, b, &e), 0, "leases: B holds it");
+	is_int(store_job_renew(st, a, 60, &e), 1, "leases: A cannot renew");
+	ok(store_job_set_params(st, a, "{\"a\":1}", &e) == -1, "leases: A cannot set params");
+	ok(store_job_progress(st, a, 3, 4, "A was here", &e) == 0, "leases: A's progress call");
+	is_int(store_job_finish(st, a, JOB_DONE, 5, NULL, 0, &e), 1, "leases: A cannot finish");
+	is_int(store_job_release(st, a, &e), 1, "leases: A cannot release");
+	ok(store_job_get(st, id, &got, &e) == 0 && got->state == JOB_RUNNING &&
+	    got->claimed_by != NULL && strcmp(got->claimed_by, "hostB:7:0:bb") == 0 &&
+	    got->params == NULL && got->result_id == 0 &&
+	    (got->progress == NULL || strcmp(got->progress, "A was here") != 0),
+	    "leases: the job is as B has it");
+	job_row_free(got);
+	got = NULL;
+	ok(store_job_finish(st, b, JOB_DONE, 6, NULL, 0, &e) == 0, "leases: B finishes");
+	ok(store_job_get(st, id, &got, &e) == 0 && got->state == JOB_DONE &&
+	    got->result_id == 6 && got->claimed_by == NULL, "leases: done by B");
+	job_row_free(got);
+	job_row_free(a);
+	job_row_free(b);
+	a = b = got = NULL;
+
+	/* The same claimer string (another PID namespace) is a different claim. */
+	ok(store_job_add(st, "deploy", 1, NULL, 0, "t", &id, &e) == 0 &&
+	    store_job_claim(st, "same:1:0:00", 0, 60, &a, &e) == 0, "leases: claim by 'same'");
+	at(t0 + 200);
+	ok(store_job_claim(st, "same:1:0:00", 0, 60, &b, &e) == 0 && b->id == a->id,
+	    "leases: taken over by a claimer of the same name");
+	is_int(store_job_finish(st, a, JOB_FAILED, 0, NULL, 0, &e), 1,
+	    "leases: the first claim cannot finish it");
+	ok(store_job_finish(st, b, JOB_DONE, 0, NULL, 0, &e) == 0, "leases: the second can");
+	job_row_free(a);
+	job_row_free(b);
+	unsetenv("CERTDECK_NOW");
+	store_close(st);
+	free(path);
+}
+
+/* Counts the jobs whose params still hold the EAB HMAC key. */
+static int
+secret_jobs(struct store *st)
+{
+	return query_int(store_db(st), "SELECT count(*) FROM jobs WHERE params LIKE '%s3cr3t%'");
+}
+
+/* The EAB HMAC key leaves a job's params in every terminal state, and stays for a retry. */
+static void
+test_job_secret(void)
+{
+	const char *params = "{\"server\":\"https://ca\",\"eab_hmac_key\":\"s3cr3t\"}";
+	static const enum job_state ends[] = { JOB_DONE, JOB_FAILED, JOB_QUEUED };
+	struct store *st = NULL;
+	struct job_row *j = NULL;
+	struct err e;
+	char *path = in_tmp("secret.db"), what[80], q[160];
+	int64_t id;
+	size_t i;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "secret: open");
+		diag("%s", e.msg);
+		free(path);
+		return;
+	}
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		snprintf(what, sizeof(what), "secret: ended %s", store_job_state_name(ends[i]));
+		ok(store_job_add(st, "account-new", 0, params, 0, "t", &id, &e) == 0 &&
+		    store_job_claim(st, "t:1:0:0", id, 60, &j, &e) == 0 &&
+		    store_job_finish(st, j, ends[i], 0, "{}", 0, &e) == 0, what);
+		job_row_free(j);
+		j = NULL;
+		snprintf(what, sizeof(what), "secret: ended %s: key %s",
+		    store_job_state_name(ends[i]),
+		    ends[i] == JOB_QUEUED ? "kept for the retry" : "removed");
+		is_int(secret_jobs(st), ends[i] == JOB_QUEUED, what);
+		snprintf(q, sizeof(q), "SELECT json_extract(params, '$.server') = "
+		    "'https://ca' FROM jobs WHERE id = %lld", (long long)id);
+		is_int(query_int(store_db(st), q), 1, "secret: the other params stay");
+		sqlite3_exec(store_db(st), "DELETE FROM jobs", NULL, NULL, NULL);
+	}
+	ok(store_job_add(st, "account-new", 0, params, 0, "t", &id, &e) == 0 &&
+	    store_job_cancel(st, id, &e) == 0, "secret: a queued job cancelled");
+	is_int(secret_jobs(st), 0, "secret: cancelled: key removed");
+	ok(store_job_add(st, "account-new", 0, params, 0, "t", &id, &e) == 0 &&
+	    store_job_claim(st, "t:1:0:0", id, 60, &j, &e) == 0 &&
+	    store_job_cancel(st, id, &e) == 0, "secret: a running job cancelled");
+	is_int(secret_jobs(st), 0, "secret: cancelled while running: key removed");
+	ok(store_job_finish(st, j, JOB_CANCELLED, 0, NULL, 0, &e) == 0 &&
+	    secret_jobs(st) == 0, "secret: and its worker's end keeps it out");
+	job_row_free(j);
+	is_int(query_int(store_db(st), "PRAGMA secure_delete"), 1,
+	    "secret: the store runs with secure_delete");
+	store_close(st);
+	free(path);
+}
+
 static void
 test_refusals(void)
 {
@@ -1346,6 +1513,20 @@ ev_cb(const struct event_row *ev, void *arg)
 	return 0;
 }
 
+/* Claims job id and ends it as done with result_id. Returns 0 or -1. */
+static int
+claim_finish(struct store *st, int64_t id, int64_t result_id, struct err *e)
+{
+	struct job_row *j = NULL;
+	int rc;
+
+	if (store_job_claim(st, "test:1:0:0", id, 60, &j, e) != 0)
+		return -1;
+	rc = store_job_finish(st, j, JOB_DONE, result_id, NULL, 0, e);
+	job_row_free(j);
+	return rc;
+}
+
 /* store_event_list_cert: events of the jobs that targeted or produced a certificate. */
 static void
 test_cert_events(void)
@@ -1370,13 +1551,13 @@ test_cert_events(void)
 	 * and an account job on account 7 are not about certificate 7.
 	 */
 	ok(store_job_add(st, "issue", 3, NULL, 0, "t", &issue, &e) == 0 &&
-	    store_job_finish(st, issue, JOB_DONE, 7, NULL, 0, &e) == 0 &&
+	    claim_finish(st, issue, 7, &e) == 0 &&
 	    store_job_add(st, "deploy", 7, NULL, 0, "t", &deploy, &e) == 0 &&
 	    store_job_add(st, "renew", 7, NULL, 0, "t", &renew, &e) == 0 &&
-	    store_job_finish(st, renew, JOB_DONE, 8, NULL, 0, &e) == 0 &&
+	    claim_finish(st, renew, 8, &e) == 0 &&
 	    store_job_add(st, "issue", 7, NULL, 0, "t", &other, &e) == 0 &&
 	    store_job_add(st, "account-rollover", 7, NULL, 0, "t", &acct, &e) == 0 &&
-	    store_job_finish(st, acct, JOB_DONE, 7, NULL, 0, &e) == 0 &&
+	    claim_finish(st, acct, 7, &e) == 0 &&
 	    store_job_add(st, "revoke", 9, NULL, 0, "t", &revoke_other, &e) == 0,
 	    "cert events: jobs");
 	for (i = 0; i < 4; i++) {
@@ -1491,7 +1672,10 @@ main(void)
 	test_upgrade();
 	test_upgrade_5();
 	test_upgrade_6();
+	test_upgrade_8();
 	test_refusals();
+	test_leases();
+	test_job_secret();
 	test_unwritable();
 	test_certs();
 	test_history();
