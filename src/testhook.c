@@ -1,16 +1,53 @@
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testhook.h"
 
+int
+testhook_enabled(void)
+{
+#ifdef CERTDECK_TEST_HOOKS
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+const char *
+testhook_getenv(const char *name)
+{
+#ifdef CERTDECK_TEST_HOOKS
+	return getenv(name);
+#else
+	(void)name;
+	return NULL;
+#endif
+}
+
 void
 testhook_crash(const char *name)
 {
-	const char *at = getenv("CERTDECK_TEST_CRASH_AT");
+	const char *at = testhook_getenv("CERTDECK_TEST_CRASH_AT");
 
 	if (at != NULL && strcmp(at, name) == 0)
 		raise(SIGKILL);
+}
+
+int
+testhook_fail(const char *name, const char *detail)
+{
+	const char *at = testhook_getenv("CERTDECK_TEST_FAIL_AT");
+	size_t n = strlen(name);
+
+	if (at == NULL || strncmp(at, name, n) != 0)
+		return 0;
+	if (at[n] == '\0' || (at[n] == ':' && detail != NULL && strcmp(at + n + 1, detail) == 0)) {
+		errno = EIO;
+		return 1;
+	}
+	return 0;
 }
