@@ -113,6 +113,19 @@ check "without the fault the set is written" [ "$rc" -eq 0 ]
 check "... all new" sh -c "! grep -q '^old' '$R/cert.pem' '$R/fullchain.pem' '$R/key.pem'"
 check "... and no temporary file is left" [ "$(ls -A "$R" | wc -l)" -eq 3 ]
 q "DELETE FROM deploy_targets WHERE id = $t_set"
+# A real failure, no hook: the fullchain's name is taken by a directory, so
+# its rename fails after the certificate's was done.
+R2=$T/set2
+mkdir -p "$R2/fullchain.pem/busy"
+echo "old cert" > "$R2/cert.pem"
+cd_run deploy add "$www" --cert "$R2/cert.pem" --fullchain "$R2/fullchain.pem"
+t_set2=$out
+cd_run deploy run "$www" --target "$t_set2"
+check "a rename over a directory fails the target" [ "$rc" -eq 1 ]
+check "... and the certificate renamed before it is the old one again" \
+	[ "$(cat "$R2/cert.pem")" = "old cert" ]
+check "... with no temporary file left" [ "$(ls -A "$R2" | wc -l)" -eq 2 ]
+q "DELETE FROM deploy_targets WHERE id = $t_set2"
 
 # ---- the store's file and directory ----------------------------------------
 chmod 0660 "$db"
@@ -152,6 +165,8 @@ cat > "$probe" <<'PROBE'
 PROBE
 chmod 0755 "$probe"
 umask 022
+# A soft core limit above 0 where the hard limit allows it: certdeck lowers it.
+ulimit -S -c "$(ulimit -H -c)" 2> /dev/null || true
 cd_run deploy add "$www" --fullchain "$P/fullchain.pem" --reload-cmd "$probe" "$P/probe.out"
 t_probe=$out
 cd_run deploy run "$www" --target "$t_probe"
