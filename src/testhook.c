@@ -10,7 +10,7 @@
 int
 testhook_enabled(void)
 {
-#ifdef CERTDECK_TEST_HOOKS
+#if defined(CERTDECK_TEST_HOOKS) && !defined(CERTDECK_TEST_HOOKS_OFF)
 	return 1;
 #else
 	return 0;
@@ -20,7 +20,7 @@ testhook_enabled(void)
 const char *
 testhook_getenv(const char *name)
 {
-#ifdef CERTDECK_TEST_HOOKS
+#if defined(CERTDECK_TEST_HOOKS) && !defined(CERTDECK_TEST_HOOKS_OFF)
 	return getenv(name);
 #else
 	(void)name;
