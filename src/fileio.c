@@ -202,7 +202,11 @@ walk_to_dir(const char *path, const struct fileio_perm *perm, const char **base,
 			else
 				err_set(e, saved == ENOENT ? ERR_INPUT : ERR_IO, "%s: %s",
 				    shown, strerror(saved));
-			goto fail;
+			close(fd);
+			free(full);
+			free(shown);
+			errno = saved;	/* fileio_remove tells "not there" by it */
+			return -1;
 		}
 		close(fd);
 		fd = nfd;
@@ -522,6 +526,24 @@ fileio_mkdir(const char *path, int mode, const struct fileio_perm *perm, int *cr
 		rc = check_dir(fd, path, perm, e);
 	close(fd);
 out:
+	close(dfd);
+	return rc;
+}
+
+int
+fileio_remove(const char *path, int is_dir, const struct fileio_perm *perm, struct err *e)
+{
+	const char *base;
+	int dfd, rc = 0;
+
+	errno = 0;
+	if ((dfd = walk_to_dir(path, perm, &base, e)) == -1)
+		return errno == ENOENT ? 1 : -1;
+	if (unlinkat(dfd, base, is_dir ? AT_REMOVEDIR : 0) == -1) {
+		rc = errno == ENOENT ? 1 : -1;
+		if (rc == -1)
+			err_set(e, ERR_IO, _("%s: cannot remove: %s"), path, strerror(errno));
+	}
 	close(dfd);
 	return rc;
 }

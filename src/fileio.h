@@ -97,4 +97,12 @@ int fileio_write_atomic(const char *path, const char *data, size_t len,
 int fileio_mkdir(const char *path, int mode, const struct fileio_perm *perm, int *created,
     struct err *e);
 
+/*
+ * Removes path (a directory, empty, when is_dir) under the path rule
+ * above. Returns 0, 1 when it was not there, or -1 (also for a directory
+ * that is not empty).
+ */
+int fileio_remove(const char *path, int is_dir, const struct fileio_perm *perm,
+    struct err *e);
+
 #endif

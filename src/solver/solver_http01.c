@@ -330,6 +330,8 @@ static int
 webroot_cleanup(struct solver *s, const struct solver_challenge *c, struct err *e)
 {
 	struct webroot *w = s->priv;
+	struct fileio_perm perm = { 0644, (uid_t)-1, (gid_t)-1, NULL, NULL, w->root_uid };
+	struct err ignored;
 	char *wk = NULL, *dir = NULL, *dst = NULL;
 	int rc = -1;
 
@@ -342,14 +344,15 @@ webroot_cleanup(struct solver *s, const struct solver_challenge *c, struct err *
 		err_nomem(e);
 		goto out;
 	}
-	if (unlink(dst) == -1 && errno != ENOENT) {
-		err_set(e, ERR_IO, _("%s: cannot remove: %s"), dst, strerror(errno));
+	/* The same walk as when it was written: no link is followed. */
+	if (fileio_remove(dst, 0, &perm, e) == -1)
 		goto out;
-	}
 	/* Only directories we made, and only once nothing else is in them. */
-	if (w->created_challenge && rmdir(dir) == 0)
+	err_clear(&ignored);
+	if (w->created_challenge && fileio_remove(dir, 1, &perm, &ignored) == 0)
 		w->created_challenge = 0;
-	if (!w->created_challenge && w->created_well_known && rmdir(wk) == 0)
+	if (!w->created_challenge && w->created_well_known &&
+	    fileio_remove(wk, 1, &perm, &ignored) == 0)
 		w->created_well_known = 0;
 	rc = 0;
 out:

@@ -495,6 +495,36 @@ test_webroot(void)
 	    "present and cleanup with an existing acme-challenge/");
 	ok(stat(dir, &st) == 0 && (st.st_mode & 07777) == 0700 && stat(path, &st) == 0,
 	    "the existing acme-challenge/ keeps its mode and content");
+
+	/* A .well-known that is a symbolic link is not followed. */
+	unlink(path);
+	rmdir(dir);
+	snprintf(path, sizeof(path), "%s/other-file", wk);
+	unlink(path);
+	rmdir(wk);
+	snprintf(path, sizeof(path), "%s/elsewhere", tmproot);
+	mkdir(path, 0755);
+	ok(symlink(path, wk) == 0, "a symbolic link .well-known -> elsewhere/");
+	err_clear(&e);
+	ok(s->ops->present(s, &a, &e) == -1, "present through it fails");
+	ok(strstr(e.msg, "symbolic link") != NULL && strstr(e.msg, ".well-known") != NULL,
+	    "... saying .well-known is a symbolic link");
+	diag("%s", e.msg);
+	is_int(count_entries(path), 0, "... and nothing was written where it points");
+	unlink(wk);
+	rmdir(path);
+
+	/* A directory on the way that others may write is refused. */
+	mkdir(wk, 0755);
+	mkdir(dir, 0755);
+	chmod(dir, 0777);
+	err_clear(&e);
+	ok(s->ops->present(s, &a, &e) == -1 && strstr(e.msg, "writable by other users") != NULL,
+	    "a world-writable acme-challenge/ is refused");
+	diag("%s", e.msg);
+	is_int(count_entries(dir), 0, "... with nothing written in it");
+	rmdir(dir);
+	rmdir(wk);
 	solver_free(s);
 }
 
