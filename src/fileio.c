@@ -164,7 +164,8 @@ walk_to_dir(const char *path, const struct fileio_perm *perm, const char **base,
 	shown[0] = '/';
 	shown[1] = '\0';
 	slen = 1;
-	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	/* O_PATH: a directory we may only search (--x) can still be walked. */
+	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		err_set(e, ERR_IO, "/: %s", strerror(errno));
 		goto fail;
 	}
@@ -190,7 +191,7 @@ walk_to_dir(const char *path, const struct fileio_perm *perm, const char **base,
 			    "goes up with '..'"), shown);
 			goto fail;
 		}
-		nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		nfd = openat(fd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd == -1) {
 			struct stat sb;
 			int saved = errno;
@@ -212,6 +213,11 @@ walk_to_dir(const char *path, const struct fileio_perm *perm, const char **base,
 		fd = nfd;
 		if (check_dir(fd, shown, perm, e) == -1)
 			goto fail;
+	}
+	/* The last one opened for real, to be read (stale temporaries) and synced. */
+	if ((nfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		close(fd);
+		fd = nfd;
 	}
 	free(full);
 	free(shown);
@@ -469,7 +475,8 @@ fileio_staged_restore(struct fileio_staged *s)
 int
 fileio_staged_sync(struct fileio_staged *s, struct err *e)
 {
-	if (fsync(s->dirfd) == -1)
+	/* EBADF: a directory we may write but not read (walked with O_PATH). */
+	if (fsync(s->dirfd) == -1 && errno != EBADF)
 		return err_set(e, ERR_IO, _("cannot sync the directory of %s: %s"), s->path,
 		    strerror(errno));
 	return 0;
