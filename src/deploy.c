@@ -306,13 +306,16 @@ struct staged {
 	enum deploy_file file;
 	const char *path;	/* borrowed from the target */
 	int mode;
-	char *tmp;		/* the temporary file; NULL once renamed or removed */
+	struct fileio_staged st;
 };
 
 /*
- * Installs every file of the target: all are staged first, so a failure
- * there (full disk, missing directory, unknown owner) replaces nothing;
- * then each is renamed into place.
+ * Installs every file of the target as one set: all are staged first (the
+ * paths walked and checked, see fileio.h), so a failure there (full disk,
+ * missing or unsafe directory, unknown owner) replaces nothing; then the
+ * old files are linked aside and each new one renamed into place. When a
+ * rename fails, the ones already renamed are put back, so the target
+ * holds all new files or all old ones.
  */
 static int
 install_files(const struct deploy_target *t, const struct deploy_contents *c,
@@ -320,13 +323,17 @@ install_files(const struct deploy_target *t, const struct deploy_contents *c,
 {
 	uid_t uid;
 	gid_t gid;
-	size_t i;
+	size_t i, done = 0;
 	int rc = -1;
 
+	for (i = 0; i < n; i++) {
+		memset(&files[i].st, 0, sizeof(files[i].st));
+		files[i].st.dirfd = -1;
+	}
 	if (deploy_resolve_owner(t->owner, t->group, &uid, &gid, e) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		struct fileio_perm perm = { files[i].mode, uid, gid, t->owner, t->group };
+		struct fileio_perm perm = { files[i].mode, uid, gid, t->owner, t->group, 0 };
 		const char *base = strrchr(files[i].path, '/');
 
 		if (files[i].path[0] != '/' || base == NULL || base[1] == '\0') {
@@ -334,31 +341,34 @@ install_files(const struct deploy_target *t, const struct deploy_contents *c,
 			goto out;
 		}
 		if (fileio_stage(files[i].path, c->data[files[i].file], c->len[files[i].file],
-		    &perm, &files[i].tmp, e) == -1)
+		    &perm, &files[i].st, e) == -1)
+			goto out;
+		if (fileio_staged_keep_old(&files[i].st, e) == -1)
 			goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if (rename(files[i].tmp, files[i].path) == -1) {
-			err_set(e, ERR_IO, _("cannot replace %s: %s"), files[i].path,
-			    strerror(errno));
+	for (done = 0; done < n; done++) {
+		if (fileio_staged_rename(&files[done].st, e) == -1)
 			goto out;
-		}
-		free(files[i].tmp);
-		files[i].tmp = NULL;
 		testhook_crash("deploy");
 	}
 	for (i = 0; i < n; i++)
-		if (fileio_sync_dir(files[i].path, e) == -1)
+		if (fileio_staged_sync(&files[i].st, e) == -1)
 			goto out;
 	rc = 0;
 out:
-	for (i = 0; i < n; i++) {
-		if (files[i].tmp != NULL) {
-			(void)unlink(files[i].tmp);
-			free(files[i].tmp);
-			files[i].tmp = NULL;
-		}
+	if (rc == -1) {
+		/* Back to the old set; the last renamed first. */
+		for (i = n; i-- > 0;)
+			if (fileio_staged_restore(&files[i].st) == -1) {
+				size_t len = strlen(e->msg);
+
+				snprintf(e->msg + len, sizeof(e->msg) - len,
+				    _(" (and the old %s could not be put back: %s)"),
+				    files[i].path, strerror(errno));
+			}
 	}
+	for (i = 0; i < n; i++)
+		fileio_staged_discard(&files[i].st);
 	return rc;
 }
 
@@ -557,7 +567,6 @@ deploy_target_once(const struct deploy_target *t, const struct cert_row *cert,
 		files[n].path = paths[f];
 		files[n].mode = f == DEPLOY_FILE_KEY || f == DEPLOY_FILE_COMBINED ?
 		    t->key_mode : t->mode;
-		files[n].tmp = NULL;
 		n++;
 	}
 	if (n == 0)

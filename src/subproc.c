@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +18,8 @@
 #include "timefmt.h"
 
 extern char **environ;
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static void
 tail_add(struct subproc_result *r, const char *p, size_t n)
@@ -58,7 +61,33 @@ drain(int fd, struct subproc_result *r)
 }
 
 /*
- * stdin from /dev/null, stdout and stderr into wfd; its own process group
+ * Closes every descriptor above stderr in the child: libcurl's sockets,
+ * the store's database and whatever else a library opened without
+ * O_CLOEXEC must not reach a hook. Returns 0 or an error number.
+ */
+static int
+close_the_rest(posix_spawn_file_actions_t *fa)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	return posix_spawn_file_actions_addclosefrom_np(fa, 3);
+#else
+	/* Without closefrom: mark what is open now close-on-exec. */
+	long max = sysconf(_SC_OPEN_MAX);
+	int fd;
+
+	(void)fa;
+	for (fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++) {
+		int fl = fcntl(fd, F_GETFD);
+
+		if (fl != -1 && !(fl & FD_CLOEXEC))
+			(void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+	return 0;
+#endif
+}
+
+/*
+ * stdin from /dev/null, stdout and stderr into wfd (nothing else open); its own process group
  * (so a timeout kills whatever it started), no blocked signals and the
  * default action for those a parent may catch or ignore. Returns 0 or an
  * error number.
@@ -79,6 +108,7 @@ prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int wfd)
 	if ((rc = posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
 	    (rc = posix_spawn_file_actions_adddup2(fa, wfd, 1)) != 0 ||
 	    (rc = posix_spawn_file_actions_adddup2(fa, wfd, 2)) != 0 ||
+	    (rc = close_the_rest(fa)) != 0 ||
 	    (rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP |
 	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0 ||
 	    (rc = posix_spawnattr_setpgroup(attr, 0)) != 0 ||
@@ -98,17 +128,28 @@ wait_child(pid_t pid, int *rfd, long long deadline, struct subproc_result *r,
 		long long left;
 		pid_t w = waitpid(pid, status, WNOHANG);
 
-		if (w == pid)
+		if (w == pid) {
+			/* After SIGTERM, whatever of the group ignored it goes now. */
+			if (r->timed_out)
+				(void)kill(-pid, SIGKILL);
 			return 0;
+		}
 		if (w == -1 && errno != EINTR)
 			return -1;
 		left = deadline - timefmt_now_ms();
+		if (left <= 0 && !r->timed_out) {
+			/* First a chance to clean up: SIGTERM to the group. */
+			(void)kill(-pid, SIGTERM);
+			(void)kill(pid, SIGTERM);
+			r->timed_out = 1;
+			deadline = timefmt_now_ms() + (long long)SUBPROC_GRACE_S * 1000;
+			continue;
+		}
 		if (left <= 0) {
 			(void)kill(-pid, SIGKILL);
 			(void)kill(pid, SIGKILL);
 			while (waitpid(pid, status, 0) == -1 && errno == EINTR)
 				;
-			r->timed_out = 1;
 			return 0;
 		}
 		if (left > interval)
@@ -136,9 +177,27 @@ subproc_run(const char *const argv[], char *const envp[], int timeout_s,
 	posix_spawnattr_t attr;
 	int pfd[2] = { -1, -1 };
 	int fa_ok = 0, attr_ok = 0, rc = -1, status = 0;
+	char *prog = NULL, **own_env = NULL;
 	pid_t pid = -1;
 
 	memset(res, 0, sizeof(*res));
+	/* The program as it would be run, checked before it is. */
+	if (subproc_resolve(argv[0], &prog, e) == -1) {
+		/* A program that is not there fails as its exec would. */
+		res->error = errno;
+		res->failed = res->error == ENOENT || res->error == ENOTDIR ?
+		    SUBPROC_FAIL_EXEC : SUBPROC_FAIL_UNSAFE;
+		goto out;
+	}
+	if (envp == NULL) {
+		if ((own_env = subproc_envp(NULL, 0)) == NULL) {
+			res->failed = SUBPROC_FAIL_PREPARE;
+			res->error = ENOMEM;
+			err_nomem(e);
+			goto out;
+		}
+		envp = own_env;
+	}
 	if (pipe2(pfd, O_CLOEXEC) == -1) {
 		res->failed = SUBPROC_FAIL_PIPE;
 		res->error = errno;
@@ -156,9 +215,8 @@ subproc_run(const char *const argv[], char *const envp[], int timeout_s,
 		rc = -1;
 		goto out;
 	}
-	/* posix_spawnp only reads argv; its prototype predates const. */
-	rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv,
-	    envp != NULL ? envp : environ);
+	/* posix_spawn only reads argv; its prototype predates const. */
+	rc = posix_spawn(&pid, prog, &fa, &attr, (char *const *)argv, envp);
 	if (rc != 0) {
 		res->failed = SUBPROC_FAIL_EXEC;
 		res->error = rc;
@@ -187,6 +245,8 @@ subproc_run(const char *const argv[], char *const envp[], int timeout_s,
 	res->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	rc = 0;
 out:
+	free(prog);
+	free(own_env);
 	if (fa_ok)
 		posix_spawn_file_actions_destroy(&fa);
 	if (attr_ok)
@@ -240,17 +300,35 @@ subproc_tail_line(const struct subproc_result *res, size_t keep, char *out, size
 	out[o] = '\0';
 }
 
+/* Whether "NAME=value" is one a child may have from our environment. */
+static int
+env_allowed(const char *v)
+{
+	static const char *const names[] = { "PATH=", "HOME=", "LANG=", "LANGUAGE=", "TZ=",
+	    "LC_", "CERTDECK_" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strncmp(v, names[i], strlen(names[i])) == 0)
+			return 1;
+	return 0;
+}
+
 char **
 subproc_envp(char *const vars[], size_t n)
 {
+	static char default_path[] = "PATH=" DEFAULT_PATH;
 	size_t count = 0, i, k, o = 0;
+	int have_path = 0;
 	char **env;
 
 	while (environ != NULL && environ[count] != NULL)
 		count++;
-	if ((env = calloc(count + n + 1, sizeof(*env))) == NULL)
+	if ((env = calloc(count + n + 2, sizeof(*env))) == NULL)
 		return NULL;
 	for (i = 0; i < count; i++) {
+		if (!env_allowed(environ[i]))
+			continue;
 		for (k = 0; k < n; k++) {
 			const char *eq = strchr(vars[k], '=');
 			size_t name = eq != NULL ? (size_t)(eq - vars[k]) + 1 : strlen(vars[k]);
@@ -258,11 +336,155 @@ subproc_envp(char *const vars[], size_t n)
 			if (strncmp(environ[i], vars[k], name) == 0)
 				break;
 		}
-		if (k == n)
+		if (k == n) {
+			have_path |= strncmp(environ[i], "PATH=", 5) == 0;
 			env[o++] = environ[i];
+		}
 	}
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
+		have_path |= strncmp(vars[k], "PATH=", 5) == 0;
 		env[o++] = vars[k];
+	}
+	if (!have_path)
+		env[o++] = default_path;
 	env[o] = NULL;
 	return env;
+}
+
+/* ---- which program ------------------------------------------------------ */
+
+/* prefix + "/" + name, or NULL. */
+static char *
+join(const char *prefix, size_t plen, const char *name)
+{
+	size_t n = plen + strlen(name) + 2;
+	char *p = malloc(n);
+
+	if (p != NULL)
+		snprintf(p, n, "%.*s/%s", (int)plen, prefix, name);
+	return p;
+}
+
+/* An absolute version of path (relative to the working directory), or NULL. */
+static char *
+absolute(const char *path)
+{
+	char *cwd, *p;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if ((cwd = getcwd(NULL, 0)) == NULL)
+		return NULL;
+	p = join(cwd, strlen(cwd), path);
+	free(cwd);
+	return p;
+}
+
+/*
+ * Checks one file or directory of a program's: owned by root or us, and
+ * writable by no one else (a sticky directory excepted). Returns 0 or -1.
+ */
+static int
+check_owner(const char *prog, const char *what, int is_dir, struct err *e)
+{
+	struct stat sb;
+
+	if (stat(what, &sb) == -1) {
+		int saved = errno;
+
+		err_set(e, ERR_INPUT, _("cannot run %s: %s: %s"), prog, what,
+		    strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (!is_dir && !S_ISREG(sb.st_mode))
+		err_set(e, ERR_INPUT, _("cannot run %s: not a regular file"), prog);
+	else if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		err_set(e, ERR_INPUT, _("refusing to run %s: %s is owned by user %lu, "
+		    "not by root or the user running certdeck"), prog, what,
+		    (unsigned long)sb.st_uid);
+	else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    !(is_dir && (sb.st_mode & S_ISVTX)))
+		err_set(e, ERR_INPUT, _("refusing to run %s: %s is writable by "
+		    "other users (mode %04o)"), prog, what, (unsigned)(sb.st_mode & 07777));
+	else
+		return 0;
+	errno = EPERM;
+	return -1;
+}
+
+int
+subproc_check_program(const char *path, struct err *e)
+{
+	char *real = realpath(path, NULL), *slash;
+	int rc;
+
+	if (real == NULL) {
+		int saved = errno;
+
+		err_set(e, ERR_INPUT, _("cannot run %s: %s"), path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	rc = check_owner(path, real, 0, e);
+	if (rc == 0 && (slash = strrchr(real, '/')) != NULL) {
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		rc = check_owner(path, real, 1, e);
+	}
+	free(real);
+	return rc;
+}
+
+int
+subproc_resolve(const char *prog, char **out, struct err *e)
+{
+	const char *path, *p, *colon;
+	char *cand = NULL;
+
+	*out = NULL;
+	if (prog == NULL || prog[0] == '\0')
+		return err_set(e, ERR_USAGE, "%s", _("no program given"));
+	if (strchr(prog, '/') != NULL) {
+		if ((cand = absolute(prog)) == NULL)
+			return err_nomem(e);
+	} else {
+		path = getenv("PATH");
+		if (path == NULL || path[0] == '\0')
+			path = DEFAULT_PATH;
+		for (p = path; cand == NULL; p = colon + 1) {
+			struct stat sb;
+			char *c, *abs;
+
+			colon = strchrnul(p, ':');
+			/* An empty entry is the working directory. */
+			c = colon > p ? join(p, (size_t)(colon - p), prog) : join(".", 1, prog);
+			abs = c != NULL ? absolute(c) : NULL;
+			free(c);
+			if (abs == NULL)
+				return err_nomem(e);
+			if (stat(abs, &sb) == 0 && S_ISREG(sb.st_mode) && access(abs, X_OK) == 0)
+				cand = abs;
+			else
+				free(abs);
+			if (*colon == '\0')
+				break;
+		}
+		if (cand == NULL) {
+			err_set(e, ERR_INPUT, _("cannot run %s: not found in PATH"), prog);
+			errno = ENOENT;
+			return -1;
+		}
+	}
+	if (subproc_check_program(cand, e) == -1) {
+		int saved = errno;
+
+		free(cand);
+		errno = saved;
+		return -1;
+	}
+	*out = cand;
+	return 0;
 }

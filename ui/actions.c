@@ -19,6 +19,7 @@
 #include "revoke.h"
 #include "store_acme.h"
 #include "store_job.h"
+#include "subproc.h"
 #include "widget_dialog.h"
 #include "widget_line.h"
 
@@ -473,8 +474,12 @@ challenge_settings(char *const *v, struct issue_settings *set, struct err *e)
 			}
 			set->dns_timeout = (int)timeout;
 		}
-		if ((set->dns_hook = strdup(v[F_DNS_HOOK])) == NULL ||
-		    (v[F_DNS_RESOLVER][0] != '\0' &&
+		/* Stored as the absolute path it resolves to now, if safe to run. */
+		if (subproc_resolve(v[F_DNS_HOOK], &set->dns_hook, e) == -1) {
+			err_prefix(e, "%s", _("DNS hook"));
+			return -1;
+		}
+		if ((v[F_DNS_RESOLVER][0] != '\0' &&
 		    (set->dns_resolvers = strdup(v[F_DNS_RESOLVER])) == NULL))
 			goto oom;
 		return 0;

@@ -85,6 +85,8 @@ issue_settings_to_json(const struct issue_settings *s)
 	add_opt_str(o, "dns_resolvers", s->dns_resolvers);
 	if (s->dns_timeout > 0)
 		cJSON_AddNumberToObject(o, "dns_timeout", s->dns_timeout);
+	if (s->dns_hook_timeout > 0)
+		cJSON_AddNumberToObject(o, "dns_hook_timeout", s->dns_hook_timeout);
 	add_opt_str(o, "tls_addr", s->tls_addr);
 	if (s->tls_port > 0)
 		cJSON_AddNumberToObject(o, "tls_port", s->tls_port);
@@ -128,6 +130,7 @@ issue_settings_from_json(const char *json, struct issue_settings *out, struct er
 	out->dns_hook = json_str_dup(o, "dns_hook", NULL);
 	out->dns_resolvers = json_str_dup(o, "dns_resolvers", NULL);
 	out->dns_timeout = json_int(o, "dns_timeout", 120);
+	out->dns_hook_timeout = json_int(o, "dns_hook_timeout", 0);
 	out->tls_addr = json_str_dup(o, "tls_addr", NULL);
 	out->tls_port = json_int(o, "tls_port", 443);
 	out->key_type = json_str_dup(o, "key_type", "ec256");
@@ -430,7 +433,8 @@ make_solver(struct run *r, struct err *e)
 		.challenge = set->challenge, .http_addr = set->http_addr,
 		.http_port = set->http_port, .webroot = set->webroot,
 		.dns_hook = set->dns_hook, .dns_resolvers = set->dns_resolvers,
-		.dns_timeout = set->dns_timeout, .tls_addr = set->tls_addr,
+		.dns_timeout = set->dns_timeout, .dns_hook_timeout = set->dns_hook_timeout,
+		.tls_addr = set->tls_addr,
 		.tls_port = set->tls_port,
 	};
 

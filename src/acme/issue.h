@@ -22,6 +22,7 @@ struct issue_settings {
 	char *dns_hook;		/* dns-01 program */
 	char *dns_resolvers;	/* propagation check servers, host:port,... */
 	int dns_timeout;	/* propagation check limit, seconds */
+	int dns_hook_timeout;	/* seconds before the hook is killed; 0: the default */
 	char *tls_addr;
 	int tls_port;		/* default 443 */
 	char *key_type;		/* "ec256" (default), ... */

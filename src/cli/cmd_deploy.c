@@ -12,6 +12,7 @@
 #include "jobs.h"
 #include "deploy.h"
 #include "i18n.h"
+#include "subproc.h"
 #include "store_cert.h"
 #include "store_deploy.h"
 #include "timefmt.h"
@@ -129,6 +130,7 @@ sub_add(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	static const char *const path_opts[DEPLOY_FILE_COUNT] = { "--cert", "--chain",
 	    "--fullchain", "--key", "--combined" };
 	int opt, rc, split, n_paths = 0, i, j;
+	char *prog = NULL;
 	int64_t id;
 	uid_t uid;
 	gid_t gid;
@@ -200,8 +202,14 @@ sub_add(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	/* A typo in a user name should show now, not at 3 a.m. at renewal. */
 	if (deploy_resolve_owner(t.owner, t.group, &uid, &gid, &e) != 0)
 		return cli_fail(&e);
+	/* Stored as the absolute path it resolves to now, and only if safe to run. */
+	if (t.reload_argv != NULL) {
+		if (subproc_resolve(t.reload_argv[0], &prog, &e) != 0)
+			return cli_fail(&e);
+		t.reload_argv[0] = prog;
+	}
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
-		return rc;
+		goto out;
 	if ((rc = cli_cert_get(st, id, &cert)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
@@ -225,6 +233,7 @@ sub_add(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 out:
 	cert_row_free(cert);
 	store_close(st);
+	free(prog);
 	return rc;
 }
 

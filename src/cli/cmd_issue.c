@@ -16,6 +16,9 @@
 #include "i18n.h"
 #include "issue.h"
 #include "store_acme.h"
+#include "subproc.h"
+
+#define DNS_HOOK_TIMEOUT_MAX 3600	/* seconds */
 
 static int
 parse_port(const char *s, int *out)
@@ -80,6 +83,7 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		{ "dns-hook", required_argument, NULL, 'H' },
 		{ "dns-resolver", required_argument, NULL, 'R' },
 		{ "dns-timeout", required_argument, NULL, 'T' },
+		{ "dns-hook-timeout", required_argument, NULL, 'O' },
 		{ "tls-port", required_argument, NULL, 't' },
 		{ "tls-addr", required_argument, NULL, 'L' },
 		{ "key-type", required_argument, NULL, 'k' },
@@ -129,6 +133,21 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		case 'f': flag[CONF_PROFILE] = optarg; continue;
 		case 'W': no_wait = 1; continue;
 		case 'K': key_path = optarg; continue;
+		case 'O': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || v < 1 ||
+			    v > DNS_HOOK_TIMEOUT_MAX) {
+				rc = cli_usage(self, _("--dns-hook-timeout takes seconds from 1 "
+				    "to %d, not '%s'"), DNS_HOOK_TIMEOUT_MAX, optarg);
+				goto out;
+			}
+			set.dns_hook_timeout = (int)v;
+			continue;
+		}
 		case 'p': case 't': case 'T':
 			if (parse_port(optarg, &port) != 0) {
 				rc = cli_usage(self, _("'%s' is not a port number"), optarg);
@@ -175,6 +194,17 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	parse_port(cs.v[CONF_HTTP_PORT], &set.http_port);
 	parse_port(cs.v[CONF_TLS_PORT], &set.tls_port);
 	parse_port(cs.v[CONF_DNS_TIMEOUT], &set.dns_timeout);
+	/* The hook is stored as the absolute path it resolves to now, if safe. */
+	if (set.dns_hook != NULL) {
+		char *abs;
+
+		if (subproc_resolve(set.dns_hook, &abs, &e) != 0) {
+			rc = cli_fail(&e);
+			goto out;
+		}
+		free(set.dns_hook);
+		set.dns_hook = abs;
+	}
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		goto out;
 	if ((rc = pick_account(st, account_flag, &account_id)) != CLI_OK)
@@ -236,6 +266,7 @@ const struct cmd_entry cmd_issue_entry = {
 	    "      --dns-hook PROG      dns-01: runs PROG add|del RECORD VALUE\n"
 	    "      --dns-resolver H:P   dns-01: wait until H:P serves the record\n"
 	    "      --dns-timeout S      dns-01: how long to wait (default 120)\n"
+	    "      --dns-hook-timeout S dns-01: kill the hook after S seconds (default 60)\n"
 	    "      --tls-port N         tls-alpn-01 responder port (default 443)\n"
 	    "      --tls-addr ADDR      tls-alpn-01 responder address\n"
 	    "      --key-type TYPE      ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"

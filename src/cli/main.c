@@ -4,12 +4,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "actor.h"
 #include "cli.h"
 #include "cli_conf.h"
 #include "i18n.h"
+
+/*
+ * Before anything else: the process holds private keys, so no core file
+ * and no ptrace or /proc/PID/mem by other processes of the same user
+ * (PR_SET_DUMPABLE 0), and whatever certdeck creates without an explicit
+ * mode is for its user alone (files it means to share get fchmod).
+ */
+static void
+harden(void)
+{
+	struct rlimit no_core = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &no_core);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)umask(077);
+}
 
 static void
 usage(FILE *f)
@@ -41,6 +60,7 @@ main(int argc, char **argv)
 	const struct cmd_entry *cmd;
 	int i, rc;
 
+	harden();
 	setlocale(LC_ALL, "");
 	actor_describe(cli.actor, sizeof(cli.actor));
 #ifdef ENABLE_NLS

@@ -28,6 +28,7 @@ struct solver_config {
 	const char *dns_hook;	/* dns-01 program */
 	const char *dns_resolvers; /* propagation check servers, host:port,... */
 	int dns_timeout;	/* propagation check limit, seconds */
+	int dns_hook_timeout;	/* seconds before the hook is killed; 0: the default */
 	const char *tls_addr;
 	int tls_port;
 };

@@ -260,6 +260,7 @@ solver_http01_port(struct solver *s)
 struct webroot {
 	pthread_mutex_t lock;	/* serializes directory creation and removal */
 	char *root;
+	uid_t root_uid;		/* the webroot's owner, trusted on its path */
 	int created_well_known;	/* we made <root>/.well-known */
 	int created_challenge;	/* we made <root>/.well-known/acme-challenge */
 };
@@ -275,33 +276,30 @@ path_join(const char *a, const char *b)
 	return p;
 }
 
-/* Makes dir (0755, whatever the umask) unless it exists. Sets *created. */
+/*
+ * Makes dir (0755, whatever the umask) unless it exists, walking the path
+ * as fileio does: no symbolic links, no directory another user may write.
+ * Sets *created.
+ */
 static int
-ensure_dir(const char *dir, int *created, struct err *e)
+ensure_dir(const struct webroot *w, const char *dir, int *created, struct err *e)
 {
-	struct stat st;
+	struct fileio_perm perm = { 0755, (uid_t)-1, (gid_t)-1, NULL, NULL, w->root_uid };
+	int made = 0;
 
-	if (mkdir(dir, 0755) == 0) {
+	if (fileio_mkdir(dir, 0755, &perm, &made, e) == -1)
+		return -1;
+	if (made)
 		*created = 1;
-		if (chmod(dir, 0755) == -1)
-			return err_set(e, ERR_IO, _("%s: cannot set permissions: %s"), dir,
-			    strerror(errno));
-		return 0;
-	}
-	if (errno != EEXIST)
-		return err_set(e, ERR_IO, _("%s: cannot create directory: %s"), dir,
-		    strerror(errno));
-	/* A symlink to a directory is a common shared-.well-known setup. */
-	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
-		return err_set(e, ERR_IO, _("%s exists and is not a directory"), dir);
 	return 0;
 }
 
 static int
 webroot_present(struct solver *s, const struct solver_challenge *c, struct err *e)
 {
-	static const struct fileio_perm perm = { 0644, (uid_t)-1, (gid_t)-1, NULL, NULL };
 	struct webroot *w = s->priv;
+	/* The webroot's owner may own the directories down to it (a user's site). */
+	struct fileio_perm perm = { 0644, (uid_t)-1, (gid_t)-1, NULL, NULL, w->root_uid };
 	char *wk = NULL, *dir = NULL, *dst = NULL;
 	int rc = -1;
 
@@ -314,8 +312,8 @@ webroot_present(struct solver *s, const struct solver_challenge *c, struct err *
 		err_nomem(e);
 		goto out;
 	}
-	if (ensure_dir(wk, &w->created_well_known, e) == -1 ||
-	    ensure_dir(dir, &w->created_challenge, e) == -1)
+	if (ensure_dir(w, wk, &w->created_well_known, e) == -1 ||
+	    ensure_dir(w, dir, &w->created_challenge, e) == -1)
 		goto out;
 	/* Written in full beside its final name, then renamed into place. */
 	rc = fileio_write_atomic(dst, c->key_authorization, strlen(c->key_authorization),
@@ -332,6 +330,8 @@ static int
 webroot_cleanup(struct solver *s, const struct solver_challenge *c, struct err *e)
 {
 	struct webroot *w = s->priv;
+	struct fileio_perm perm = { 0644, (uid_t)-1, (gid_t)-1, NULL, NULL, w->root_uid };
+	struct err ignored;
 	char *wk = NULL, *dir = NULL, *dst = NULL;
 	int rc = -1;
 
@@ -344,14 +344,15 @@ webroot_cleanup(struct solver *s, const struct solver_challenge *c, struct err *
 		err_nomem(e);
 		goto out;
 	}
-	if (unlink(dst) == -1 && errno != ENOENT) {
-		err_set(e, ERR_IO, _("%s: cannot remove: %s"), dst, strerror(errno));
+	/* The same walk as when it was written: no link is followed. */
+	if (fileio_remove(dst, 0, &perm, e) == -1)
 		goto out;
-	}
 	/* Only directories we made, and only once nothing else is in them. */
-	if (w->created_challenge && rmdir(dir) == 0)
+	err_clear(&ignored);
+	if (w->created_challenge && fileio_remove(dir, 1, &perm, &ignored) == 0)
 		w->created_challenge = 0;
-	if (!w->created_challenge && w->created_well_known && rmdir(wk) == 0)
+	if (!w->created_challenge && w->created_well_known &&
+	    fileio_remove(wk, 1, &perm, &ignored) == 0)
 		w->created_well_known = 0;
 	rc = 0;
 out:
@@ -408,6 +409,7 @@ solver_http01_webroot_new(const char *webroot, struct solver **out, struct err *
 		free(w);
 		return err_nomem(e);
 	}
+	w->root_uid = st.st_uid;
 	pthread_mutex_init(&w->lock, NULL);
 	s->ops = &webroot_ops;
 	s->priv = w;

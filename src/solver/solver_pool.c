@@ -29,8 +29,9 @@ pool_key(const struct solver_config *set, char *buf, size_t n)
 	else if (strcmp(set->challenge, "tls-alpn-01") == 0)
 		snprintf(buf, n, "alpn|%s|%d", set->tls_addr ? set->tls_addr : "*", set->tls_port);
 	else
-		snprintf(buf, n, "dns|%s|%s|%d", set->dns_hook ? set->dns_hook : "",
-		    set->dns_resolvers ? set->dns_resolvers : "", set->dns_timeout);
+		snprintf(buf, n, "dns|%s|%s|%d|%d", set->dns_hook ? set->dns_hook : "",
+		    set->dns_resolvers ? set->dns_resolvers : "", set->dns_timeout,
+		    set->dns_hook_timeout);
 }
 
 static int
@@ -46,8 +47,12 @@ make(const struct solver_config *set, struct solver **out, struct err *e)
 	if (strcmp(ch, "dns-01") == 0) {
 		if (set->dns_hook == NULL)
 			return err_set(e, ERR_USAGE, "%s", _("dns-01 needs --dns-hook PROGRAM"));
-		return solver_dns01_hook_new(set->dns_hook, set->dns_resolvers, set->dns_timeout,
-		    out, e);
+		if (solver_dns01_hook_new(set->dns_hook, set->dns_resolvers, set->dns_timeout,
+		    out, e) == -1)
+			return -1;
+		if (set->dns_hook_timeout > 0)
+			(void)solver_dns01_set_hook_timeout(*out, set->dns_hook_timeout);
+		return 0;
 	}
 	if (strcmp(ch, "tls-alpn-01") == 0)
 		return solver_alpn_new(set->tls_addr, set->tls_port, out, e);

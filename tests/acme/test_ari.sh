@@ -120,13 +120,13 @@ check "... and nothing was POSTed to /order" [ "$(count "$ARI_LOG" '^POST /order
 diag "$errout"
 
 # dns-01 against the ARI server: the hook runs (the control for badtoken below).
-export ARI_HOOK_LOG=$T/hook-good.log
+export CERTDECK_ARI_HOOK_LOG=$T/hook-good.log
 HOOK=$top_srcdir/tests/hooks/ari-record-hook.sh
 cd_run issue -d c.example.test --challenge dns-01 --dns-hook "$HOOK"
 check "dns-01 on the ARI server exits 1" [ "$rc" -eq 1 ]
 check "... its hook ran add with the CA's token" \
-	grep -q '^ran \[add\] \[_acme-challenge\.c\.example\.test\.\] \[[A-Za-z0-9_-]\{43\}\] token=\[LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0\]$' "$ARI_HOOK_LOG"
-check "... and del afterwards" grep -q '^ran \[del\]' "$ARI_HOOK_LOG"
+	grep -q '^ran \[add\] \[_acme-challenge\.c\.example\.test\.\] \[[A-Za-z0-9_-]\{43\}\] token=\[LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0\]$' "$CERTDECK_ARI_HOOK_LOG"
+check "... and del afterwards" grep -q '^ran \[del\]' "$CERTDECK_ARI_HOOK_LOG"
 check "... the dns-01 challenge was answered" grep -q '^POST /chall/[0-9]*/dns {}$' "$ARI_LOG"
 check "the ARI server refused none of certdeck's requests" [ "$(count "$ARI_LOG" '^!')" -eq 0 ]
 
@@ -147,11 +147,11 @@ check "... the token is not in the store" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM challenges WHERE token LIKE '%passwd%'")" -eq 0 ]
 diag "$errout"
 
-export ARI_HOOK_LOG=$T/hook-bad.log
+export CERTDECK_ARI_HOOK_LOG=$T/hook-bad.log
 cd_run issue -d a.example.test --challenge dns-01 --dns-hook "$HOOK"
 check "badtoken dns-01: exits 1" [ "$rc" -eq 1 ]
 check "... stderr says the token was refused" grep -q 'token that is not base64url; refusing it' "$T/.err"
-check "... the hook never ran" [ ! -e "$ARI_HOOK_LOG" ]
+check "... the hook never ran" [ ! -e "$CERTDECK_ARI_HOOK_LOG" ]
 check "... neither passwd nor pwned in stdout or stderr" no_secrets
 check "... the challenge was never answered" [ "$(count "$BAD_LOG" '^POST /chall')" -eq 0 ]
 if [ "$pwned_before" -eq 0 ]; then
@@ -161,14 +161,14 @@ else
 fi
 
 # --- a hostile identifier in the authorization: refused the same way ---
-export CERTDECK_STORE=$T/ident.db ARI_HOOK_LOG=$T/hook-ident.log
+export CERTDECK_STORE=$T/ident.db CERTDECK_ARI_HOOK_LOG=$T/hook-ident.log
 "$CERTDECK" init >/dev/null
 cd_run account new --server "$IDENT_URL" --agree-tos
 check "account new against the badident server exits 0" [ "$rc" -eq 0 ]
 cd_run issue -d a.example.test --challenge dns-01 --dns-hook "$HOOK"
 check "badident dns-01: exits 1" [ "$rc" -eq 1 ]
 check "... stderr says the identifier was refused" grep -q 'malformed identifier; refusing it' "$T/.err"
-check "... the hook never ran" [ ! -e "$ARI_HOOK_LOG" ]
+check "... the hook never ran" [ ! -e "$CERTDECK_ARI_HOOK_LOG" ]
 check "... pwned not in stdout or stderr" no_secrets
 check "... nothing about it in the store" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM authorizations WHERE identifier_value LIKE '%pwned%'")" -eq 0 ]

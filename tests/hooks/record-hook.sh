@@ -1,15 +1,15 @@
 #!/bin/sh
 # Test hook for the dns-01 solver. Appends its arguments and the CERTDECK_*
-# environment to the file named by RECORD_HOOK_LOG, then acts according to
-# RECORD_HOOK_MODE:
+# environment to the file named by CERTDECK_RECORD_HOOK_LOG, then acts according to
+# CERTDECK_RECORD_HOOK_MODE:
 #   (unset)   succeed
 #   fail      print a lot, then an error on stderr, exit 3
-#   hang      start a background sleep (its pid goes to $RECORD_HOOK_LOG.pid)
+#   hang      start a background sleep (its pid goes to $CERTDECK_RECORD_HOOK_LOG.pid)
 #             and wait for it: the solver must kill both
 #   dns       add/del the TXT record at pebble-challtestsrv's management
-#             API $RECORD_HOOK_MGMT (host:port)
+#             API $CERTDECK_RECORD_HOOK_MGMT (host:port)
 #   dns-late  like dns, but add the record 300 ms after exiting
-log=${RECORD_HOOK_LOG:?RECORD_HOOK_LOG is not set}
+log=${CERTDECK_RECORD_HOOK_LOG:?CERTDECK_RECORD_HOOK_LOG is not set}
 {
 	printf 'argc=%s\n' "$#"
 	printf 'argv:'
@@ -27,14 +27,14 @@ log=${RECORD_HOOK_LOG:?RECORD_HOOK_LOG is not set}
 mgmt() {
 	if [ "$1" = add ]; then
 		curl -s -f -o /dev/null -d "{\"host\":\"$2\",\"value\":\"$3\"}" \
-		    "http://$RECORD_HOOK_MGMT/set-txt"
+		    "http://$CERTDECK_RECORD_HOOK_MGMT/set-txt"
 	else
 		curl -s -f -o /dev/null -d "{\"host\":\"$2\"}" \
-		    "http://$RECORD_HOOK_MGMT/clear-txt"
+		    "http://$CERTDECK_RECORD_HOOK_MGMT/clear-txt"
 	fi
 }
 
-case ${RECORD_HOOK_MODE-} in
+case ${CERTDECK_RECORD_HOOK_MODE-} in
 fail)
 	echo "first line of output"
 	i=0

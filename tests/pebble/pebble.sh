@@ -70,7 +70,8 @@ pebble_stop() {
 		rm -rf "$PEBBLE_DIR"
 	fi
 	unset PEBBLE_DIR PEBBLE_URL PEBBLE_CA PEBBLE_MGMT PEBBLE_HTTP_PORT \
-	    PEBBLE_TLS_PORT CHALLTEST_MGMT CHALLTEST_DNS PEBBLE_EAB_KID PEBBLE_EAB_KEY
+	    PEBBLE_TLS_PORT CHALLTEST_MGMT CHALLTEST_DNS CERTDECK_CHALLTEST_MGMT PEBBLE_EAB_KID \
+	    PEBBLE_EAB_KEY
 	return 0
 }
 
@@ -240,8 +241,10 @@ pebble_start() {
 	PEBBLE_TLS_PORT=$_pb_p_tls
 	CHALLTEST_MGMT="http://127.0.0.1:$_pb_p_cmgmt"
 	CHALLTEST_DNS="127.0.0.1:$_pb_p_dns"
+	# For tests/hooks/challtest-dns-hook.sh: hooks see only CERTDECK_* of ours.
+	CERTDECK_CHALLTEST_MGMT=$CHALLTEST_MGMT
 	export PEBBLE_URL PEBBLE_CA PEBBLE_MGMT PEBBLE_HTTP_PORT PEBBLE_TLS_PORT \
-	    CHALLTEST_MGMT CHALLTEST_DNS
+	    CHALLTEST_MGMT CHALLTEST_DNS CERTDECK_CHALLTEST_MGMT
 	return 0
 }
 
@@ -250,7 +253,7 @@ pebble_start() {
 pebble_save_env() {
 	{
 		for _pb_v in PEBBLE_DIR PEBBLE_URL PEBBLE_CA PEBBLE_MGMT PEBBLE_HTTP_PORT \
-		    PEBBLE_TLS_PORT CHALLTEST_MGMT CHALLTEST_DNS; do
+		    PEBBLE_TLS_PORT CHALLTEST_MGMT CHALLTEST_DNS CERTDECK_CHALLTEST_MGMT; do
 			printf "%s='%s'; export %s\n" "$_pb_v" "$(eval echo "\$$_pb_v")" "$_pb_v"
 		done
 		printf "_pebble_pid=%s\n_chall_pid=%s\n" "$_pebble_pid" "$_chall_pid"

@@ -495,6 +495,36 @@ test_webroot(void)
 	    "present and cleanup with an existing acme-challenge/");
 	ok(stat(dir, &st) == 0 && (st.st_mode & 07777) == 0700 && stat(path, &st) == 0,
 	    "the existing acme-challenge/ keeps its mode and content");
+
+	/* A .well-known that is a symbolic link is not followed. */
+	unlink(path);
+	rmdir(dir);
+	snprintf(path, sizeof(path), "%s/other-file", wk);
+	unlink(path);
+	rmdir(wk);
+	snprintf(path, sizeof(path), "%s/elsewhere", tmproot);
+	mkdir(path, 0755);
+	ok(symlink(path, wk) == 0, "a symbolic link .well-known -> elsewhere/");
+	err_clear(&e);
+	ok(s->ops->present(s, &a, &e) == -1, "present through it fails");
+	ok(strstr(e.msg, "symbolic link") != NULL && strstr(e.msg, ".well-known") != NULL,
+	    "... saying .well-known is a symbolic link");
+	diag("%s", e.msg);
+	is_int(count_entries(path), 0, "... and nothing was written where it points");
+	unlink(wk);
+	rmdir(path);
+
+	/* A directory on the way that others may write is refused. */
+	mkdir(wk, 0755);
+	mkdir(dir, 0755);
+	chmod(dir, 0777);
+	err_clear(&e);
+	ok(s->ops->present(s, &a, &e) == -1 && strstr(e.msg, "writable by other users") != NULL,
+	    "a world-writable acme-challenge/ is refused");
+	diag("%s", e.msg);
+	is_int(count_entries(dir), 0, "... with nothing written in it");
+	rmdir(dir);
+	rmdir(wk);
 	solver_free(s);
 }
 
@@ -559,10 +589,10 @@ test_dns_hook(void)
 	snprintf(hook, sizeof(hook), "%s/tests/hooks/record-hook.sh",
 	    getenv("top_srcdir") ? getenv("top_srcdir") : ".");
 	snprintf(hooklog, sizeof(hooklog), "%s/hook.log", tmproot);
-	setenv("RECORD_HOOK_LOG", hooklog, 1);
+	setenv("CERTDECK_RECORD_HOOK_LOG", hooklog, 1);
 	setenv("RECORD_HOOK_INHERITED", "yes", 1);
 	setenv("CERTDECK_DOMAIN", "stale-value", 1);
-	unsetenv("RECORD_HOOK_MODE");
+	unsetenv("CERTDECK_RECORD_HOOK_MODE");
 	err_clear(&e);
 
 	ok(solver_dns01_hook_new(hook, NULL, 0, &s, &e) == 0, "dns-01 hook solver");
@@ -583,7 +613,7 @@ test_dns_hook(void)
 	ok(log_has("CERTDECK_VALUE=" VALUE_A), "CERTDECK_VALUE is base64url(SHA-256(keyauth))");
 	ok(log_has("CERTDECK_TOKEN=" TOKEN_A), "CERTDECK_TOKEN");
 	ok(log_has("CERTDECK_ACTION=add"), "CERTDECK_ACTION=add");
-	ok(log_has("INHERITED=yes"), "the rest of the environment is inherited");
+	ok(log_has("INHERITED=(unset)"), "the rest of the environment is not passed");
 	ok(log_has("stdin="), "stdin is empty (/dev/null)");
 	unlink(hooklog);
 	ok(s->ops->cleanup(s, &plain, &e) == 0, "cleanup of example.com. runs the hook");
@@ -615,7 +645,7 @@ test_dns_hook(void)
 	}
 	ok(access(hooklog, F_OK) == -1, "and the hook never ran for them");
 
-	setenv("RECORD_HOOK_MODE", "fail", 1);
+	setenv("CERTDECK_RECORD_HOOK_MODE", "fail", 1);
 	err_clear(&e);
 	ok(s->ops->present(s, &wild, &e) == -1, "a hook exiting 3 fails present");
 	ok(strstr(e.msg, "exit status 3") != NULL, "the message has the exit status");
@@ -625,7 +655,7 @@ test_dns_hook(void)
 	ok(strchr(e.msg, '\n') == NULL, "on one line");
 	diag("%s", e.msg);
 
-	setenv("RECORD_HOOK_MODE", "hang", 1);
+	setenv("CERTDECK_RECORD_HOOK_MODE", "hang", 1);
 	ok(solver_dns01_set_hook_timeout(s, 1) == 0, "hook timeout set to 1 s");
 	ok(solver_dns01_set_hook_timeout(s, 0) == -1, "a zero timeout is refused");
 	t0 = now_ms();
@@ -642,7 +672,7 @@ test_dns_hook(void)
 	ok(pidtxt != NULL && atoi(pidtxt) > 0 && process_gone(atoi(pidtxt)),
 	    "the hook's own child was killed too (process group)");
 	free(pidtxt);
-	unsetenv("RECORD_HOOK_MODE");
+	unsetenv("CERTDECK_RECORD_HOOK_MODE");
 	solver_free(s);
 
 	ok(solver_dns01_hook_new("/nonexistent/hook", NULL, 0, &s, &e) == 0,
@@ -730,8 +760,8 @@ test_dns_propagation(void)
 		return;
 	}
 	snprintf(mgmt, sizeof(mgmt), "127.0.0.1:%d", mgmt_port);
-	setenv("RECORD_HOOK_MGMT", mgmt, 1);
-	setenv("RECORD_HOOK_MODE", "dns", 1);
+	setenv("CERTDECK_RECORD_HOOK_MGMT", mgmt, 1);
+	setenv("CERTDECK_RECORD_HOOK_MODE", "dns", 1);
 	snprintf(resolvers, sizeof(resolvers), "127.0.0.1:%d", dns_port);
 	err_clear(&e);
 	ok(solver_dns01_hook_new(hook, resolvers, 5, &s, &e) == 0,
@@ -747,7 +777,7 @@ test_dns_propagation(void)
 	diag("took %lld ms", took);
 	ok(s->ops->cleanup(s, &c, &e) == 0, "cleanup clears it");
 
-	setenv("RECORD_HOOK_MODE", "dns-late", 1);
+	setenv("CERTDECK_RECORD_HOOK_MODE", "dns-late", 1);
 	t0 = now_ms();
 	ok(s->ops->present(s, &late, &e) == 0,
 	    "a record that appears 300 ms after the hook is waited for");
@@ -756,7 +786,7 @@ test_dns_propagation(void)
 	solver_free(s);
 
 	/* The hook succeeds but sets nothing. */
-	unsetenv("RECORD_HOOK_MODE");
+	unsetenv("CERTDECK_RECORD_HOOK_MODE");
 	ok(solver_dns01_hook_new(hook, resolvers, 1, &s, &e) == 0, "a 1 s propagation timeout");
 	t0 = now_ms();
 	err_clear(&e);
@@ -769,7 +799,7 @@ test_dns_propagation(void)
 	solver_free(s);
 
 	/* One resolver sees it, the other never answers. */
-	setenv("RECORD_HOOK_MODE", "dns", 1);
+	setenv("CERTDECK_RECORD_HOOK_MODE", "dns", 1);
 	snprintf(resolvers, sizeof(resolvers), "127.0.0.1:%d, 127.0.0.1:%d", dns_port,
 	    dead_port);
 	ok(solver_dns01_hook_new(hook, resolvers, 1, &s, &e) == 0, "two resolvers");
@@ -785,7 +815,7 @@ test_dns_propagation(void)
 	diag("%s", e.msg);
 	s->ops->cleanup(s, &c, &e);
 	solver_free(s);
-	unsetenv("RECORD_HOOK_MODE");
+	unsetenv("CERTDECK_RECORD_HOOK_MODE");
 }
 
 /* ---- tls-alpn-01 ------------------------------------------------------- */

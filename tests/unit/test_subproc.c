@@ -7,10 +7,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,10 +116,17 @@ test_argv_env(void)
 	ok(sh("printf '%s,%s' \"$SPAWN_A\" \"${SPAWN_LEAK-unset}\"", NULL, envp, 5, &r, &e) == 0,
 	    "a program with its own environment");
 	is_str(tail_str(&r), "one,unset", "it gets envp and nothing else");
-	ok(sh("printf '%s' \"${SPAWN_LEAK-unset}\"", NULL, NULL, 5, &r, &e) == 0,
+	setenv("CERTDECK_SPAWN", "ours", 1);
+	setenv("LC_TIME", "C", 1);
+	setenv("TZ", "UTC", 1);
+	ok(sh("printf '%s,%s,%s,%s,%s' \"${SPAWN_LEAK-unset}\" \"${CERTDECK_SPAWN-unset}\" "
+	    "\"${LC_TIME-unset}\" \"${TZ-unset}\" \"${HOME:+home}\"", NULL, NULL, 5, &r, &e) == 0,
 	    "a program with envp NULL");
-	is_str(tail_str(&r), "inherited", "it inherits our environment");
+	is_str(tail_str(&r), "unset,ours,C,UTC,home",
+	    "it gets a minimal environment: CERTDECK_*, LC_*, TZ, HOME but not the rest");
 	unsetenv("SPAWN_LEAK");
+	unsetenv("CERTDECK_SPAWN");
+	unsetenv("LC_TIME");
 
 	err_clear(&e);
 	ok(subproc_run(path_argv, NULL, 5, &r, &e) == 0 && r.exited && r.status == 0,
@@ -205,7 +214,7 @@ test_timeout(void)
 	    "a hanging program is still 0");
 	took = now_ms() - t0;
 	ok(r.timed_out, "timed_out");
-	ok(!r.exited && r.signal == SIGKILL, "killed by SIGKILL");
+	ok(!r.exited && r.signal == SIGTERM, "ended by SIGTERM, the first signal");
 	diag("took %lld ms", took);
 	is_str(tail_str(&r), "started\n", "its output before the kill is kept");
 	pidtxt = read_file(pidfile);
@@ -235,31 +244,163 @@ test_timeout(void)
 	}
 }
 
+/* SIGTERM first: a program may clean up; one that ignores it gets SIGKILL. */
+static void
+test_term_then_kill(void)
+{
+	struct subproc_result r;
+	struct err e;
+	char pidfile[600], *pidtxt;
+
+	tap_guard(60, "the SIGTERM tests");
+	ok(sh("trap 'echo cleaned up; exit 4' TERM; echo started; while :; do sleep 0.1; done",
+	    NULL, NULL, 1, &r, &e) == 0, "a program that catches SIGTERM");
+	ok(r.timed_out && r.exited && r.status == 4, "it got SIGTERM and exited by itself");
+	ok(strstr(tail_str(&r), "cleaned up") != NULL, "... after cleaning up");
+
+	snprintf(pidfile, sizeof(pidfile), "%s/stubborn.pid", tmpdir);
+	ok(sh("trap '' TERM; sleep 60 & echo $! > \"$1\"; while :; do sleep 0.1; done",
+	    pidfile, NULL, 1, &r, &e) == 0, "a program that ignores SIGTERM");
+	ok(r.timed_out && !r.exited && r.signal == SIGKILL,
+	    "it is killed with SIGKILL after the grace period");
+	pidtxt = read_file(pidfile);
+	ok(pidtxt != NULL && atoi(pidtxt) > 0 && process_gone(atoi(pidtxt)),
+	    "... and so is its child, which ignored SIGTERM too");
+	free(pidtxt);
+	unlink(pidfile);
+
+	/* The leader goes on SIGTERM, its child ignores it: the group gets SIGKILL. */
+	snprintf(pidfile, sizeof(pidfile), "%s/orphan.pid", tmpdir);
+	ok(sh("(trap '' TERM; exec sleep 60) & echo $! > \"$1\"; wait", pidfile, NULL, 1, &r,
+	    &e) == 0 && r.timed_out, "a program whose child ignores SIGTERM");
+	pidtxt = read_file(pidfile);
+	ok(pidtxt != NULL && atoi(pidtxt) > 0 && process_gone(atoi(pidtxt)),
+	    "the child is killed with the group once the program is gone");
+	free(pidtxt);
+	unlink(pidfile);
+	tap_unguard();
+}
+
+/* Nothing but stdin, stdout and stderr reaches the child. */
+static void
+test_descriptors(void)
+{
+	struct subproc_result r;
+	struct err e;
+	char script[128];
+	int fd = open("/dev/null", O_RDONLY);	/* no O_CLOEXEC, as libcurl's sockets */
+
+	ok(fd > 2, "a descriptor without close-on-exec is open");
+	snprintf(script, sizeof(script), "[ -e /proc/self/fd/%d ] && echo leaked || echo closed",
+	    fd);
+	ok(sh(script, NULL, NULL, 5, &r, &e) == 0, "a program runs");
+	is_str(tail_str(&r), "closed\n", "it does not inherit the descriptor");
+	ok(sh("ls /proc/self/fd | sort -n | tr '\\n' ' '", NULL, NULL, 5, &r, &e) == 0,
+	    "it lists its descriptors");
+	/* 0, 1, 2 and the one ls opens to read the directory. */
+	is_str(tail_str(&r), "0 1 2 3 ", "only 0, 1 and 2 are open in it");
+	close(fd);
+}
+
+/* A program another user may change is refused, before it runs. */
+static void
+test_unsafe(void)
+{
+	struct subproc_result r;
+	struct err e;
+	char dir[600], prog[700], mark[700], *abs;
+	const char *argv[] = { prog, NULL };
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/bin", tmpdir);
+	snprintf(prog, sizeof(prog), "%s/hook", dir);
+	snprintf(mark, sizeof(mark), "%s/ran", tmpdir);
+	mkdir(dir, 0755);
+	f = fopen(prog, "w");
+	if (f != NULL) {
+		fprintf(f, "#!/bin/sh\ntouch '%s'\n", mark);
+		fclose(f);
+	}
+	chmod(prog, 0755);
+	err_clear(&e);
+	ok(subproc_run(argv, NULL, 5, &r, &e) == 0 && r.exited && r.status == 0,
+	    "a program only we may change runs");
+	ok(access(mark, F_OK) == 0, "... really");
+	unlink(mark);
+
+	chmod(prog, 0777);
+	err_clear(&e);
+	ok(subproc_run(argv, NULL, 5, &r, &e) == -1 && r.failed == SUBPROC_FAIL_UNSAFE,
+	    "a world-writable program is refused");
+	ok(strstr(e.msg, "writable by other users") != NULL && strstr(e.msg, prog) != NULL,
+	    "... saying so and naming it");
+	ok(access(mark, F_OK) == -1, "... and it did not run");
+	chmod(prog, 0755);
+	chmod(dir, 0777);
+	err_clear(&e);
+	ok(subproc_run(argv, NULL, 5, &r, &e) == -1 && r.failed == SUBPROC_FAIL_UNSAFE,
+	    "a program in a world-writable directory is refused");
+	ok(strstr(e.msg, dir) != NULL, "... naming the directory");
+	chmod(dir, 0775);
+	ok(subproc_check_program(prog, &e) == -1, "a group-writable directory is refused too");
+	chmod(dir, 0755);
+	ok(subproc_check_program(prog, &e) == 0, "back to 0755 it is fine");
+	if (geteuid() == 0) {
+		ok(chown(prog, 65534, 65534) == 0 && subproc_check_program(prog, &e) == -1 &&
+		    strstr(e.msg, "owned by user 65534") != NULL,
+		    "a program owned by another user is refused");
+		(void)!chown(prog, 0, 0);
+	} else {
+		ok(1, "# SKIP owning a file by another user needs root");
+	}
+
+	err_clear(&e);
+	ok(subproc_resolve("sh", &abs, &e) == 0 && abs != NULL && abs[0] == '/' &&
+	    strcmp(strrchr(abs, '/'), "/sh") == 0, "a bare name resolves to an absolute path");
+	diag("sh is %s", abs != NULL ? abs : e.msg);
+	free(abs);
+	ok(chdir(tmpdir) == 0 && subproc_resolve("bin/hook", &abs, &e) == 0 &&
+	    strcmp(abs, prog) == 0, "a relative path is made absolute");
+	free(abs);
+	ok(subproc_resolve("no-such-program-certdeck", &abs, &e) == -1 && abs == NULL &&
+	    strstr(e.msg, "not found") != NULL, "a name not in PATH is refused");
+	unlink(prog);
+	rmdir(dir);
+}
+
 static void
 test_envp(void)
 {
-	char *vars[] = { (char *)"SPAWN_A=new", (char *)"SPAWN_C=" };
+	char *vars[] = { (char *)"CERTDECK_SPAWN_A=new", (char *)"CERTDECK_SPAWN_C=" };
 	char **env;
-	size_t i, a = 0, b = 0, ab = 0, c = 0;
+	size_t i, a = 0, b = 0, ab = 0, c = 0, leak = 0, path = 0;
 
-	setenv("SPAWN_A", "stale", 1);
-	setenv("SPAWN_AB", "other", 1);
-	setenv("SPAWN_B", "keep", 1);
+	setenv("CERTDECK_SPAWN_A", "stale", 1);
+	setenv("CERTDECK_SPAWN_AB", "other", 1);
+	setenv("CERTDECK_SPAWN_B", "keep", 1);
+	setenv("SPAWN_LEAK", "no", 1);
+	unsetenv("PATH");
 	env = subproc_envp(vars, 2);
 	ok(env != NULL, "subproc_envp");
 	for (i = 0; env != NULL && env[i] != NULL; i++) {
-		a += strncmp(env[i], "SPAWN_A=", 8) == 0;
-		ab += strcmp(env[i], "SPAWN_AB=other") == 0;
-		b += strcmp(env[i], "SPAWN_B=keep") == 0;
-		c += strcmp(env[i], "SPAWN_C=") == 0;
+		a += strncmp(env[i], "CERTDECK_SPAWN_A=", 17) == 0;
+		ab += strcmp(env[i], "CERTDECK_SPAWN_AB=other") == 0;
+		b += strcmp(env[i], "CERTDECK_SPAWN_B=keep") == 0;
+		c += strcmp(env[i], "CERTDECK_SPAWN_C=") == 0;
+		leak += strncmp(env[i], "SPAWN_LEAK=", 11) == 0;
+		path += strncmp(env[i], "PATH=/", 6) == 0;
 	}
-	ok(a == 1 && env != NULL && env[i - 2] == vars[0], "our SPAWN_A replaces the stale one");
-	ok(ab == 1 && b == 1, "other variables stay, also one that shares a prefix");
-	ok(c == 1 && env[i - 1] == vars[1], "an empty value is added last");
+	ok(a == 1 && env != NULL && env[i - 3] == vars[0], "our CERTDECK_SPAWN_A replaces the stale one");
+	ok(ab == 1 && b == 1, "other CERTDECK_ variables stay, also one that shares a prefix");
+	ok(c == 1 && env[i - 2] == vars[1], "an empty value is added after ours");
+	ok(leak == 0, "a variable outside the list is not passed");
+	ok(path == 1, "without PATH, a default PATH is given");
 	free(env);
-	unsetenv("SPAWN_A");
-	unsetenv("SPAWN_AB");
-	unsetenv("SPAWN_B");
+	setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+	unsetenv("CERTDECK_SPAWN_A");
+	unsetenv("CERTDECK_SPAWN_AB");
+	unsetenv("CERTDECK_SPAWN_B");
+	unsetenv("SPAWN_LEAK");
 }
 
 int
@@ -273,6 +414,9 @@ main(void)
 	test_status();
 	test_tail();
 	test_timeout();
+	test_term_then_kill();
+	test_descriptors();
+	test_unsafe();
 	test_envp();
 	rmdir(tmpdir);
 	return done_testing();
