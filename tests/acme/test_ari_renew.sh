@@ -12,8 +12,9 @@ start_server() {	# start_server NAME [MODE]: sets ${NAME}_URL and ${NAME}_LOG
 	at_exit "kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null"
 	while [ ! -s "$T/$name.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	[ -s "$T/$name.port" ] || { echo "Bail out! ariserver did not start"; exit 1; }
-	printf -v "${name}_URL" 'http://127.0.0.1:%s/dir' "$(cat "$T/$name.port")"
+	printf -v "${name}_URL" 'https://127.0.0.1:%s/dir' "$(cat "$T/$name.port")"
 	printf -v "${name}_LOG" '%s' "$T/$name.port.log"
+	printf -v "${name}_CA" '%s' "$T/$name.port.ca"
 }
 start_server ARI
 start_server SLOW slow
@@ -23,7 +24,7 @@ b64url_hex() { printf "$(echo "$1" | sed 's/../\\x&/g')" | basenc --base64url | 
 # --- a CA that asks to wait: exit 75, job left queued ---
 export CERTDECK_STORE=$T/slow.db
 "$CERTDECK" init >/dev/null
-"$CERTDECK" account new --server "$SLOW_URL" --agree-tos >/dev/null 2>&1
+"$CERTDECK" account new --server "$SLOW_URL" --ca-bundle "$SLOW_CA" --agree-tos >/dev/null 2>&1
 port=$("$top_builddir/tests/pebble/freeport" 1)
 cd_run issue -d slow.example.test --http-addr 127.0.0.1 --http-port "$port"
 check "a CA asking for 120 s: the foreground command exits 75" [ "$rc" -eq 75 ]
@@ -39,7 +40,7 @@ check "... and leaves the job alone (not runnable yet): still queued" [ "$(q "SE
 # --- renewal inside the ARI window ---
 export CERTDECK_STORE=$T/ari.db
 "$CERTDECK" init >/dev/null
-"$CERTDECK" account new --server "$ARI_URL" --agree-tos >/dev/null 2>&1
+"$CERTDECK" account new --server "$ARI_URL" --ca-bundle "$ARI_CA" --agree-tos >/dev/null 2>&1
 "$top_srcdir/tests/demo/make-demo-certs.sh" "$T/certs" >/dev/null
 "$CERTDECK" import "$T/certs/api.example.test.pem" >/dev/null
 now=$(date +%s)
