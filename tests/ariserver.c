@@ -34,6 +34,7 @@
  *   issue-badchain   ... followed by a CA certificate that did not sign it
  *   issue-wrongkey   ... for another key than the CSR's
  *   issue-caleaf     ... whose intermediate is not a CA (basicConstraints)
+ *   issue-upper      ... a good one with its DNS names in upper case
  *   otherauthz  the authorization is for other.example.test (not asked)
  *   manyauthz   an order lists three authorizations for each identifier
  *   offorigin   order Locations point at https://localhost:PORT (another origin)
@@ -56,6 +57,7 @@
  *   POST /finalize/N           403 orderNotReady (issue*: the order, valid)
  *   POST /cert/N               issue*: the chain (application/pem-certificate-chain)
  *   POST /revoke, /key-change  200
+ *   GET  /mode/MODE            switches to MODE (a test's lever; not ACME)
  *   GET  /renewalInfo/ID       window now+1d .. now+2d, Retry-After 21600;
  *                              400 malformed for an ID that is not B64.B64
  */
@@ -97,7 +99,7 @@ enum mode {
 	MODE_ISSUE, MODE_ISSUE_OTHERNAME, MODE_ISSUE_EXTRANAME, MODE_ISSUE_EXPIRED,
 	MODE_ISSUE_NOTYET, MODE_ISSUE_BADCHAIN, MODE_ISSUE_WRONGKEY, MODE_ISSUE_CALEAF,
 	MODE_OTHERAUTHZ, MODE_MANYAUTHZ, MODE_OFFORIGIN, MODE_REDIRECT, MODE_EMPTYARI,
-	MODE_WAIT_YEAR, MODE_WAIT_ZERO, MODE_ARI_LATE,
+	MODE_WAIT_YEAR, MODE_WAIT_ZERO, MODE_ARI_LATE, MODE_ISSUE_UPPER,
 	MODE_COUNT
 };
 
@@ -106,10 +108,10 @@ static const char *const mode_names[MODE_COUNT] = {
 	"issue", "issue-othername", "issue-extraname", "issue-expired",
 	"issue-notyet", "issue-badchain", "issue-wrongkey", "issue-caleaf",
 	"otherauthz", "manyauthz", "offorigin", "redirect", "emptyari",
-	"wait-year", "wait-zero", "ari-late",
+	"wait-year", "wait-zero", "ari-late", "issue-upper",
 };
 
-#define ISSUING(m) ((m) >= MODE_ISSUE && (m) <= MODE_ISSUE_CALEAF)
+#define ISSUING(m) (((m) >= MODE_ISSUE && (m) <= MODE_ISSUE_CALEAF) || (m) == MODE_ISSUE_UPPER)
 /* Modes where an answered order stays pending (the client is told to wait). */
 #define WAITING(m) ((m) == MODE_SLOW || (m) == MODE_WAIT_YEAR || (m) == MODE_WAIT_ZERO)
 
@@ -587,8 +589,11 @@ issue(const struct order *od, const char *csr_b64)
 			goto out;
 		if (srv.mode == MODE_ISSUE_OTHERNAME)
 			v = "other.example.test";
-		n += (size_t)snprintf(sans + n, sizeof(sans) - n, "%s%s:%s", n > 0 ? "," : "",
-		    strcmp(t, "ip") == 0 ? "IP" : "DNS", v);
+		n += (size_t)snprintf(sans + n, sizeof(sans) - n, "%s%s:", n > 0 ? "," : "",
+		    strcmp(t, "ip") == 0 ? "IP" : "DNS");
+		for (; *v != '\0' && n + 1 < sizeof(sans); v++)
+			sans[n++] = srv.mode == MODE_ISSUE_UPPER ? (char)toupper((unsigned char)*v) : *v;
+		sans[n] = '\0';
 		if (n >= sizeof(sans))
 			goto out;
 	}
@@ -885,6 +890,18 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		    NULL, NULL, NULL);
 	if (strcmp(url, "/dir") == 0)
 		return directory(c);
+	if (strncmp(url, "/mode/", 6) == 0) {
+		int m;
+
+		for (m = 0; m < MODE_COUNT && strcmp(url + 6, mode_names[m]) != 0; m++)
+			;
+		if (m == MODE_COUNT || m == 0)
+			return problem(c, MHD_HTTP_NOT_FOUND, "malformed", "no such mode");
+		pthread_mutex_lock(&srv.lock);
+		srv.mode = (enum mode)m;
+		pthread_mutex_unlock(&srv.lock);
+		return respond(c, MHD_HTTP_OK, "text/plain", strdup("ok\n"), NULL);
+	}
 	if (srv.mode != MODE_PLAIN && strncmp(url, "/renewalInfo/", 13) == 0)
 		return renewal_info(c, url + 13);
 	return problem(c, MHD_HTTP_NOT_FOUND, "malformed", "no such resource");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "account.h"
@@ -42,6 +43,8 @@ enum {
 #define POLL_STALL_S 90
 /* A Retry-After longer than this is not waited on in the foreground. */
 #define RETRY_AFTER_WAIT_MAX 60
+/* How far in the future an issued certificate's notBefore may be (clock skew). */
+#define ISSUED_SKEW_S 300
 /* Connections used at once to fetch and answer an order's authorizations. */
 #define ANSWER_THREADS 8
 
@@ -562,11 +565,9 @@ answer_one(struct run *r, struct acme_client *c, const char *url, struct pending
 	const struct acme_challenge *ch;
 	struct err *e = &pi->err;
 
-	err_clear(e);
 	pi->failed = 1;
-	if (acme_authz_get(c, url, &pi->authz, e) != 0)
+	if (pi->authz == NULL)
 		return;
-	authz_name(pi->authz, pi->ident, sizeof(pi->ident));
 	if (strcmp(pi->authz->status, "valid") == 0) {
 		pi->failed = 0;
 		return;
@@ -604,12 +605,39 @@ answer_one(struct run *r, struct acme_client *c, const char *url, struct pending
 	pi->failed = 0;
 }
 
+/* Fetches one authorization into *pi (any thread; never the store). */
+static void
+fetch_one(struct acme_client *c, const char *url, struct pending *pi)
+{
+	err_clear(&pi->err);
+	pi->failed = 1;
+	if (acme_authz_get(c, url, &pi->authz, &pi->err) != 0)
+		return;
+	authz_name(pi->authz, pi->ident, sizeof(pi->ident));
+	pi->failed = 0;
+}
+
+/* 1 when the authorization is for one of the order's identifiers. */
+static int
+authz_asked(const struct run *r, const struct pending *pi)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_ids; i++) {
+		if (strcmp(r->ids[i].type, pi->authz->identifier.type) == 0 &&
+		    strcasecmp(r->ids[i].value, pi->ident) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 struct answer_work {
 	struct run *r;
 	char **urls;
 	struct pending *p;
 	size_t n;
 	size_t next;		/* the next item to take, under r->lock */
+	int fetch;		/* phase: 1 fetch the authorizations, 0 answer them */
 };
 
 struct answer_thread_arg {
@@ -630,7 +658,10 @@ answer_thread(void *arg)
 		pthread_mutex_unlock(&w->r->lock);
 		if (i >= w->n)
 			break;
-		answer_one(w->r, ta->client, w->urls[i], &w->p[i]);
+		if (w->fetch)
+			fetch_one(ta->client, w->urls[i], &w->p[i]);
+		else
+			answer_one(w->r, ta->client, w->urls[i], &w->p[i]);
 	}
 	return NULL;
 }
@@ -643,11 +674,12 @@ answer_thread(void *arg)
 static void
 answer_all(struct run *r, char **urls, struct pending *p, size_t n)
 {
-	struct answer_work w = { r, urls, p, n, 0 };
+	struct answer_work w = { r, urls, p, n, 0, 1 };
 	struct answer_thread_arg ta[ANSWER_THREADS];
 	pthread_t tids[ANSWER_THREADS];
-	size_t t, want = n < ANSWER_THREADS ? n : ANSWER_THREADS, have, started = 0;
+	size_t t, i, want = n < ANSWER_THREADS ? n : ANSWER_THREADS, have, started;
 	struct err ignore;
+	int refused = 0;
 
 	ta[0].w = &w;
 	ta[0].client = r->acct->client;
@@ -656,15 +688,36 @@ answer_all(struct run *r, char **urls, struct pending *p, size_t n)
 		if (acme_client_fork(r->acct->client, &ta[have].client, &ignore) != 0)
 			break;
 	}
-	/* The calling thread works too, on the session's own connection. */
-	for (t = 1; t < have; t++) {
-		if (pthread_create(&tids[t], NULL, answer_thread, &ta[t]) != 0)
-			break;
-		started = t;
+	/*
+	 * Two phases: every authorization is fetched and checked before any
+	 * challenge is presented, answered or handed to a hook.
+	 */
+	for (w.fetch = 1; w.fetch >= 0 && !refused; w.fetch--) {
+		w.next = 0;
+		started = 0;
+		/* The calling thread works too, on the session's own connection. */
+		for (t = 1; t < have; t++) {
+			if (pthread_create(&tids[t], NULL, answer_thread, &ta[t]) != 0)
+				break;
+			started = t;
+		}
+		answer_thread(&ta[0]);
+		for (t = 1; t <= started; t++)
+			pthread_join(tids[t], NULL);
+		for (i = 0; w.fetch && i < n; i++) {
+			if (p[i].failed) {
+				refused = 1;
+			} else if (!authz_asked(r, &p[i])) {
+				err_set(&p[i].err, ERR_PROTO, _("%s: the CA sent an authorization for %s, "
+				    "which the order did not ask for; refusing it"), urls[i], p[i].ident);
+				p[i].failed = 1;
+				refused = 1;
+				/* Not recorded: the CA's word for a name we never asked for. */
+				acme_authz_free(p[i].authz);
+				p[i].authz = NULL;
+			}
+		}
 	}
-	answer_thread(&ta[0]);
-	for (t = 1; t <= started; t++)
-		pthread_join(tids[t], NULL);
 	for (t = 1; t < have; t++)
 		acme_client_free(ta[t].client);
 }
@@ -1006,6 +1059,34 @@ chain_matches(const char *pem, const char *cn)
 	return match;
 }
 
+/* The order's identifier values, borrowed from r. Returns 0 and *out (free()), or -1. */
+static int
+names_of(struct run *r, const char ***out, struct err *e)
+{
+	size_t i;
+
+	if ((*out = calloc(r->n_ids + 1, sizeof(**out))) == NULL)
+		return err_nomem(e);
+	for (i = 0; i < r->n_ids; i++)
+		(*out)[i] = r->ids[i].value;
+	return 0;
+}
+
+/*
+ * The CA issued something we will not use: the order is over (marked
+ * invalid, so no retry downloads it again), nothing is stored. Best effort
+ * on the store: the caller's error is the one that counts.
+ */
+static void
+refuse_certificate(struct run *r)
+{
+	struct err ignore;
+
+	set_str(&r->order->status, "invalid");
+	err_clear(&ignore);
+	save_order(r, &ignore);
+}
+
 /* Downloads the chain (preferring the user's issuer), checks it, stores it. */
 static int
 download_and_store(struct run *r, int64_t *cert_id, struct err *e)
@@ -1013,8 +1094,9 @@ download_and_store(struct run *r, int64_t *cert_id, struct err *e)
 	char *pem = NULL, **alts = NULL, *alt_pem = NULL, **more = NULL;
 	size_t n_alts = 0, n_more = 0, i;
 	struct cert_row *row = NULL;
+	const char **names = NULL;
 	EVP_PKEY *key = NULL;
-	int rc = -1, m;
+	int rc = -1;
 
 	if (r->order->certificate_url == NULL)
 		return err_set(e, ERR_PROTO, "%s", _("the CA gave no certificate URL"));
@@ -1044,11 +1126,12 @@ download_and_store(struct run *r, int64_t *cert_id, struct err *e)
 	testhook_crash("download");
 	if (order_key(r, &key, e) != 0)
 		goto out;
-	m = crypto_cert_matches_key(pem, strlen(pem), key, e);
-	if (m <= 0) {
-		if (m == 0)
-			err_set(e, ERR_PROTO, "%s",
-			    _("the CA's certificate does not match the order's key"));
+	if (names_of(r, &names, e) != 0)
+		goto out;
+	/* What the CA returned is checked before anything is stored or deployed. */
+	if (crypto_issued_check(pem, strlen(pem), names, r->n_ids, key, time(NULL),
+	    ISSUED_SKEW_S, e) != 0) {
+		refuse_certificate(r);
 		goto out;
 	}
 	if (cert_record_from_pem(pem, strlen(pem), &row, e) != 0)
@@ -1078,6 +1161,7 @@ out:
 	free(alts);
 	free(pem);
 	free(alt_pem);
+	free(names);
 	cert_row_free(row);
 	EVP_PKEY_free(key);
 	return rc;
