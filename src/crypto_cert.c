@@ -31,6 +31,7 @@
 #include "crypto.h"
 #include "crypto_priv.h"
 #include "i18n.h"
+#include "safetext.h"
 #include "strv.h"
 
 static int
@@ -196,7 +197,8 @@ name_string(const X509_NAME *name, char **out, struct err *e)
 		goto out;
 	}
 	len = BIO_get_mem_data(bio, &data);
-	*out = crypto_dup_mem(data != NULL ? data : "", len > 0 ? (size_t)len : 0);
+	/* Whatever control characters OpenSSL let through are kept escaped. */
+	*out = safetext_escape(data != NULL ? data : "", len > 0 ? (size_t)len : 0, 0);
 	if (*out == NULL) {
 		crypto_nomem(e);
 		goto out;
@@ -244,7 +246,7 @@ issuer_cn(X509 *x, char **out, struct err *e)
 		OPENSSL_free(utf8);
 		return malformed(e, _("NUL byte in issuer commonName"));
 	}
-	*out = crypto_dup_mem(utf8, (size_t)len);
+	*out = safetext_escape((const char *)utf8, (size_t)len, 0);
 	OPENSSL_free(utf8);
 	return *out == NULL ? crypto_nomem(e) : 0;
 }
@@ -342,8 +344,13 @@ san_fields(X509 *x, struct cert_info *ci, struct err *e)
 	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		gn = sk_GENERAL_NAME_value(gens, i);
 		if (gn->type == GEN_DNS) {
-			if (asn1_text(gn->d.dNSName, _("a DNS name"), &s, e) == -1)
+			char *raw;
+
+			if (asn1_text(gn->d.dNSName, _("a DNS name"), &raw, e) == -1)
 				goto out;
+			/* A host name as it must be, else escaped: "\x1b" shows, never acts. */
+			s = safetext_escape(raw, strlen(raw), 1);
+			free(raw);
 		} else if (gn->type == GEN_IPADD) {
 			ip = ASN1_STRING_get0_data(gn->d.iPAddress);
 			if (ASN1_STRING_length(gn->d.iPAddress) == 4)

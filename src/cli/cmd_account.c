@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "i18n.h"
 #include "timefmt.h"
+#include "safetext.h"
 
 #define CA_BUNDLE_MAX (1024 * 1024)
 
@@ -234,9 +235,9 @@ account_text(const void *row, long i, void *arg)
 	    cJSON_IsString(cJSON_GetArrayItem(c, 0)))
 		contacts = strdup(cJSON_GetArrayItem(c, 0)->valuestring);
 	cJSON_Delete(c);
-	printf("%4lld  %-12s %-8s %-30s %s\n", (long long)r->id, r->status,
-	    r->key_type != NULL ? r->key_type : "-", contacts != NULL ? contacts : "-",
-	    r->ca_url);
+	printf("%4lld  %-12s %-8s %-30s %s\n", (long long)r->id, safetext(r->status),
+	    r->key_type != NULL ? safetext(r->key_type) : "-",
+	    contacts != NULL ? safetext(contacts) : "-", safetext(r->ca_url));
 	free(contacts);
 }
 
@@ -330,12 +331,12 @@ sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		cli_print_json(account_json(r, NULL));
 	} else {
 		printf(_("Account #%lld\n"), (long long)r->id);
-		printf("  %-10s %s\n", _("Server:"), r->ca_url);
-		printf("  %-10s %s\n", _("URL:"), r->url != NULL ? r->url : "-");
-		printf("  %-10s %s\n", _("Status:"), r->status);
-		printf("  %-10s %s\n", _("Key:"), r->key_type != NULL ? r->key_type : "-");
+		printf("  %-10s %s\n", _("Server:"), safetext(r->ca_url));
+		printf("  %-10s %s\n", _("URL:"), r->url != NULL ? safetext(r->url) : "-");
+		printf("  %-10s %s\n", _("Status:"), safetext(r->status));
+		printf("  %-10s %s\n", _("Key:"), r->key_type != NULL ? safetext(r->key_type) : "-");
 		printf("  %-10s %s\n", _("Contacts:"), r->contacts_json != NULL ?
-		    r->contacts_json : "[]");
+		    safetext(r->contacts_json) : "[]");
 	}
 	account_row_free(r);
 	return CLI_OK;
