@@ -275,6 +275,13 @@ static const char *const steps[] = {
 	"ALTER TABLE events ADD COLUMN cert_id INTEGER"
 	" REFERENCES certificates (id) ON DELETE SET NULL;\n"
 	"CREATE INDEX events_cert ON events (cert_id, id) WHERE cert_id IS NOT NULL;\n",
+
+	/*
+	 * 7: origins a CA may hand out URLs on besides its directory's (a CA
+	 * that really splits its hosts; the user allows them per CA), as
+	 * "https://host:port" words separated by spaces, or NULL.
+	 */
+	"ALTER TABLE cas ADD COLUMN allowed_origins TEXT;\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

@@ -41,7 +41,8 @@
  *   redirect    newOrder answers 302 (with the order and its Location)
  *   emptyari    the directory's renewalInfo is ""
  *   wait-year   the order, once answered, says Retry-After: 31536000
- *   wait-zero   the order, once answered, stays pending with Retry-After: 0
+ *   wait-zero   the order, once answered, stays pending with Retry-After: 0 for
+ *               two seconds, then turns invalid
  *   ari-late    the ARI window is a year from now
  *
  * Resources, N counting orders from 1:
@@ -120,6 +121,7 @@ struct order {
 	char *profile, *replaces;
 	time_t expires;
 	const char *answered;	/* challenge type answered, or NULL */
+	time_t answered_at;
 	char *chain;		/* issue*: the PEM chain once finalized, or NULL */
 };
 
@@ -366,6 +368,10 @@ problem_json(const char *type, const char *detail)
 static const char *
 order_status(const struct order *od)
 {
+	/* wait-zero: "come back now" for two seconds, then the order fails. */
+	if (srv.mode == MODE_WAIT_ZERO && od->answered != NULL &&
+	    time(NULL) - od->answered_at >= 2)
+		return "invalid";
 	if (od->answered == NULL || WAITING(srv.mode))
 		return "pending";
 	if (!ISSUING(srv.mode))
@@ -698,6 +704,7 @@ route_post(struct MHD_Connection *c, const char *path, cJSON *payload, int post_
 		o = authz_json(n);
 	} else if ((n = order_number(path, "/chall/", &dns)) > 0) {
 		srv.orders[n].answered = dns ? "dns-01" : "http-01";
+		srv.orders[n].answered_at = time(NULL);
 		o = challenge_json(n, srv.orders[n].answered, answered_status(&srv.orders[n]));
 	} else if ((n = order_number(path, "/finalize/", NULL)) > 0 && ISSUING(srv.mode) &&
 	    srv.orders[n].answered != NULL) {
@@ -781,6 +788,7 @@ handle_post(struct MHD_Connection *c, const char *path, const struct req *r)
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	cJSON *jws = NULL, *prot = NULL, *payload = NULL;
 	char *prot_text = NULL, *payload_text = NULL, *line = NULL, want_url[256];
+	char other_url[256];
 	const char *kid, *why = NULL;
 	enum MHD_Result ret;
 	int post_as_get;
@@ -805,12 +813,15 @@ handle_post(struct MHD_Connection *c, const char *path, const struct req *r)
 		goto out;
 	}
 	snprintf(want_url, sizeof(want_url), "%s%s", srv.base, path);
+	/* offorigin: the same server under its other name is the same resource. */
+	snprintf(other_url, sizeof(other_url), "%s%s", srv.other, path);
 	kid = jstr(prot, "kid");
 	if (ct == NULL || strcmp(ct, "application/jose+json") != 0)
 		why = "content type is not application/jose+json";
 	else if (jstr(prot, "alg") == NULL)
 		why = "no alg in the protected header";
-	else if (jstr(prot, "url") == NULL || strcmp(jstr(prot, "url"), want_url) != 0)
+	else if (jstr(prot, "url") == NULL || (strcmp(jstr(prot, "url"), want_url) != 0 &&
+	    strcmp(jstr(prot, "url"), other_url) != 0))
 		why = "the protected url is not the request URL";
 	else if ((kid != NULL) == cJSON_HasObjectItem(prot, "jwk"))
 		why = "need exactly one of kid and jwk";

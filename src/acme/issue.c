@@ -43,6 +43,10 @@ enum {
 #define POLL_STALL_S 90
 /* A Retry-After longer than this is not waited on in the foreground. */
 #define RETRY_AFTER_WAIT_MAX 60
+/* A Retry-After longer than this (a day) is refused: the order is given up. */
+#define RETRY_AFTER_DEFER_MAX 86400
+/* Waits are sliced so a stop request (Ctrl-C, quitting the screen) is seen soon. */
+#define WAIT_SLICE_MS 100
 /* How far in the future an issued certificate's notBefore may be (clock skew). */
 #define ISSUED_SKEW_S 300
 /* Connections used at once to fetch and answer an order's authorizations. */
@@ -472,25 +476,55 @@ authz_name(const struct acme_authz *a, char *buf, size_t n)
 	snprintf(buf, n, "%s%s", a->wildcard ? "*." : "", a->identifier.value);
 }
 
-/* Waits out a Retry-After, or gives up when it is too long to wait in the foreground. */
+/*
+ * Sleeps ms, in slices after which the caller is asked whether to stop
+ * (Ctrl-C, a cancelled job, the screen quitting): a wait of a minute ends
+ * within a slice. Returns 0, or 1 with e filled when told to stop.
+ */
 static int
-wait_or_defer(long retry_after, long *delay_ms, struct err *e)
+wait_ms(struct run *r, long ms, struct err *e)
 {
+	while (ms > 0) {
+		long slice = ms > WAIT_SLICE_MS ? WAIT_SLICE_MS : ms;
+
+		sleep_ms(slice);
+		ms -= slice;
+		if (ms > 0 && stop_here(r, e))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Waits out a Retry-After (never less than the poll interval: "0" is no
+ * licence to hammer the CA), leaves a longer one to a later attempt, and
+ * gives up on an absurd one (a CA asking for a year would otherwise stall
+ * the job silently until the certificate expires).
+ */
+static int
+wait_or_defer(struct run *r, long retry_after, long *delay_ms, struct err *e)
+{
+	long ms;
+
+	if (retry_after > RETRY_AFTER_DEFER_MAX) {
+		err_set(e, ERR_ACME, _("the CA asked to wait %ld seconds before asking again, "
+		    "more than certdeck waits for an order (%d); giving up on it: try again "
+		    "later"), retry_after, RETRY_AFTER_DEFER_MAX);
+		e->retryable = 0;
+		return -1;
+	}
 	if (retry_after > RETRY_AFTER_WAIT_MAX) {
 		err_set(e, ERR_ACME, _("the CA asked to retry in %ld seconds"), retry_after);
 		e->retryable = 1;
 		e->retry_after = retry_after;
 		return -1;
 	}
-	if (retry_after >= 0) {
-		sleep_ms(retry_after * 1000);
-		*delay_ms = POLL_FIRST_MS;
-	} else {
-		sleep_ms(*delay_ms);
-		/* Gentle growth: a local CA decides in milliseconds, a remote one in seconds. */
-		*delay_ms = *delay_ms * 3 / 2 + 1 > POLL_MAX_MS ? POLL_MAX_MS : *delay_ms * 3 / 2 + 1;
-	}
-	return 0;
+	ms = retry_after > 0 ? retry_after * 1000 : 0;
+	if (ms < *delay_ms)
+		ms = *delay_ms;
+	/* Gentle growth: a local CA decides in milliseconds, a remote one in seconds. */
+	*delay_ms = *delay_ms * 3 / 2 + 1 > POLL_MAX_MS ? POLL_MAX_MS : *delay_ms * 3 / 2 + 1;
+	return wait_ms(r, ms, e) != 0 ? -1 : 0;
 }
 
 struct pending {
@@ -840,7 +874,7 @@ poll_order(struct run *r, const char *while_status, struct err *e)
 			return -1;
 		if (strcmp(r->order->status, while_status) != 0)
 			break;
-		if (wait_or_defer(retry_after, &delay, e) != 0)
+		if (wait_or_defer(r, retry_after, &delay, e) != 0)
 			return -1;
 	}
 	return 0;

@@ -70,10 +70,12 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		{ "key-type", required_argument, NULL, 'k' },
 		{ "eab-kid", required_argument, NULL, 'K' },
 		{ "eab-hmac-key", required_argument, NULL, 'H' },
+		{ "allow-origin", required_argument, NULL, 'O' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct account_create_params p = { 0 };
 	struct contacts c = { 0 };
+	const char *origins[8];
 	const char *bundle_path = NULL;
 	char *bundle = NULL;
 	size_t blen;
@@ -91,6 +93,14 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		case 'k': p.key_type = optarg; continue;
 		case 'K': p.eab_kid = optarg; continue;
 		case 'H': p.eab_hmac_key = optarg; continue;
+		case 'O':
+			if (p.n_allowed_origins == sizeof(origins) / sizeof(origins[0])) {
+				contacts_free(&c);
+				return cli_usage(self, "%s", _("at most 8 --allow-origin"));
+			}
+			origins[p.n_allowed_origins++] = optarg;
+			p.allowed_origins = origins;
+			continue;
 		case 'm':
 			if (contacts_add(&c, optarg) != 0) {
 				contacts_free(&c);
@@ -446,9 +456,11 @@ const struct cmd_entry cmd_account_entry = {
 	.summary = N_("manage ACME accounts"),
 	.options = N_("  account new --server URL|NAME --email ADDR --agree-tos [--ca-bundle FILE]\n"
 	    "              [--key-type ec256|ec384|rsa2048|rsa3072|rsa4096]\n"
-	    "              [--eab-kid KID --eab-hmac-key KEY]\n"
+	    "              [--eab-kid KID --eab-hmac-key KEY] [--allow-origin URL...]\n"
 	    "      NAME is letsencrypt, letsencrypt-staging, zerossl, google or buypass.\n"
-	    "      Prints the new account's ID.\n"
+	    "      Prints the new account's ID. Every URL the CA hands out must be\n"
+	    "      https on the directory's origin; --allow-origin URL allows one\n"
+	    "      more origin for this CA (for a CA that splits its hosts).\n"
 	    "  account recover --server URL|NAME --key FILE [--ca-bundle FILE]\n"
 	    "      Finds the account of an existing account key (made by another\n"
 	    "      client) and stores it. Prints its ID.\n"

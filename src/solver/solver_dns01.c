@@ -91,6 +91,11 @@ str_concat(const char *a, const char *b, const char *c)
 /*
  * Runs PROG ACTION RECORD VALUE (see subproc_run); the tail of its output
  * goes into error messages. Returns 0 when it exits 0 in time, else -1.
+ * The calling convention is three operands and no options, and stays so:
+ * VALUE is base64url and may begin with '-', so a hook that parses options
+ * must stop at its first operand (ACTION is always "add" or "del"), as
+ * POSIX getopt does; the same values are in CERTDECK_ACTION, _RECORD and
+ * _VALUE for hooks that would rather not parse argv at all.
  */
 static int
 run_hook(struct dns01 *d, const char *action, const struct solver_challenge *c,

@@ -18,6 +18,9 @@ start_server() {	# start_server NAME [MODE]: sets ${NAME}_URL and ${NAME}_LOG
 }
 start_server ARI
 start_server SLOW slow
+start_server YEAR wait-year
+start_server ZERO wait-zero
+start_server LATE ari-late
 q() { sqlite3 "$CERTDECK_STORE" "$1"; }
 b64url_hex() { printf "$(echo "$1" | sed 's/../\\x&/g')" | basenc --base64url | tr -d '=\n'; }
 
@@ -36,6 +39,25 @@ check "... and not after 200 s ($wait_s s)" [ "$wait_s" -le 200 ]
 cd_run worker --once
 check "worker --once exits 0" [ "$rc" -eq 0 ]
 check "... and leaves the job alone (not runnable yet): still queued" [ "$(q "SELECT state FROM jobs")" = queued ]
+
+# --- a CA that asks to wait a year: a clear failure, not a job parked until expiry ---
+export CERTDECK_STORE=$T/year.db
+"$CERTDECK" init >/dev/null
+"$CERTDECK" account new --server "$YEAR_URL" --ca-bundle "$YEAR_CA" --agree-tos >/dev/null 2>&1
+cd_run issue -d year.example.test --http-addr 127.0.0.1 --http-port "$port"
+check "a CA asking to wait a year: the command fails (exit 1)" [ "$rc" -eq 1 ]
+check "... saying what the CA asked" grep -q 'asked to wait 31536000 seconds' "$T/.err"
+check "... the job failed, not queued for next year" [ "$(q "SELECT state FROM jobs")" = failed ]
+
+# --- Retry-After: 0 still waits the poll interval (the server says "now" for 2 s) ---
+export CERTDECK_STORE=$T/zero.db
+"$CERTDECK" init >/dev/null
+"$CERTDECK" account new --server "$ZERO_URL" --ca-bundle "$ZERO_CA" --agree-tos >/dev/null 2>&1
+cd_run issue -d zero.example.test --http-addr 127.0.0.1 --http-port "$port"
+check "Retry-After 0: the order fails when the CA says so (exit 1)" [ "$rc" -eq 1 ]
+polls=$(grep -c '^POST /order/1 -' "$ZERO_LOG" || true)
+check "... polled with back-off, not in a busy loop: $polls polls in 2 s (fewer than 100)" \
+	[ "$polls" -lt 100 ]
 
 # --- renewal inside the ARI window ---
 export CERTDECK_STORE=$T/ari.db
@@ -83,4 +105,23 @@ check "past the window: renewed (the test CA then refuses: exit 1)" [ "$rc" -eq 
 check "... one line for the failure" [ "$(grep -c '^certdeck: job #' "$T/.err")" -eq 1 ]
 check "the CA was asked again (the check was due)" [ "$(grep -c '^GET /renewalInfo/' "$ARI_LOG")" -gt "$gets" ]
 check "the new order carries replaces" grep -q "^POST /order .*\"replaces\":\"$want_id\"" "$ARI_LOG"
+
+# --- an ARI window a year away: renewal still lands before the certificate expires ---
+export CERTDECK_STORE=$T/late.db
+"$CERTDECK" init >/dev/null
+"$CERTDECK" account new --server "$LATE_URL" --ca-bundle "$LATE_CA" --agree-tos >/dev/null 2>&1
+"$CERTDECK" import "$T/certs/api.example.test.pem" >/dev/null
+q "INSERT INTO orders (account_id, status, identifiers, settings, created, updated)
+   VALUES (1, 'valid', '[{\"type\":\"dns\",\"value\":\"api.example.test\"}]',
+   '{\"challenge\":\"http-01\",\"http_addr\":\"127.0.0.1\",\"http_port\":$port}', $now, $now);
+   UPDATE certificates SET order_id = 1, account_id = 1 WHERE id = 1; UPDATE orders SET cert_id = 1"
+cd_run renew --dry-run
+check "renew --dry-run against a CA whose window is a year away exits 0" [ "$rc" -eq 0 ]
+na=$(q "SELECT not_after FROM certificates WHERE id = 1")
+check "the window was asked for" grep -q '^GET /renewalInfo/' "$LATE_LOG"
+check "renew_at is before the certificate's end (minus a margin)" \
+	[ "$(q "SELECT renew_at FROM certificates WHERE id = 1")" -lt "$na" ]
+check "... a notice says so" [ "$(q "SELECT count(*) FROM events WHERE level = 'warning' AND message LIKE '%renewal window%'")" -eq 1 ]
+check "the next ARI check is not after the renewal" \
+	[ "$(q "SELECT ari_next_check <= renew_at FROM certificates WHERE id = 1")" -eq 1 ]
 done_testing

@@ -104,6 +104,24 @@ check "... no challenge was answered" [ "$(count '^POST /chall')" -eq "$answered
 check "... the job failed for good (not queued for a retry)" \
 	[ "$(q 'SELECT state FROM jobs ORDER BY id DESC LIMIT 1')" = failed ]
 
+# The same origin allowed for this CA (account new --allow-origin): the order goes on.
+export CERTDECK_STORE=$T/allowed.db
+"$CERTDECK" init >/dev/null
+other=https://localhost:$(cat "$T/ca.port")
+cd_run account new --server "$BASE/dir" --ca-bundle "$T/ca.port.ca" --agree-tos \
+	--allow-origin "$other/"
+check "account new --allow-origin exits 0" [ "$rc" -eq 0 ]
+check "... the CA row keeps the origin" [ "$(q 'SELECT allowed_origins FROM cas')" = "$other" ]
+cd_run issue -d allowed.example.test "${HTTP[@]}"
+check "with the origin allowed, the order is not refused for it" \
+	eval '! grep -q "not on the directory" "$T/.err"'
+check "... its challenge was answered" [ "$(count '^POST /chall')" -gt "$answered" ]
+answered=$(count '^POST /chall')
+cd_run account new --server "$BASE/dir" --ca-bundle "$T/ca.port.ca" --agree-tos \
+	--allow-origin "http://localhost/"
+check "--allow-origin with a plain http URL is refused" [ "$rc" -eq 2 ]
+export CERTDECK_STORE=$T/store.db
+
 mode redirect
 cd_run issue -d redirect.example.test "${HTTP[@]}"
 check "a 302 to a signed request: exit 1" [ "$rc" -eq 1 ]

@@ -173,6 +173,52 @@ tcp_connect(const char *ip, int port)
 	return fd;
 }
 
+/*
+ * Opens n idle connections to 127.0.0.1:port and waits (up to 5 s, a
+ * guard against a hang) until the server has closed all but at most max
+ * of them. Returns how many it still holds.
+ */
+static int
+held_connections(int port, int n, int max)
+{
+	int *fd = calloc((size_t)n, sizeof(*fd)), i, held = 0, round;
+	struct pollfd *p = calloc((size_t)n, sizeof(*p));
+
+	if (fd == NULL || p == NULL) {
+		free(fd);
+		free(p);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		fd[i] = tcp_connect("127.0.0.1", port);
+	for (round = 0; round < 50; round++) {
+		for (i = 0, held = 0; i < n; i++) {
+			char c;
+
+			if (fd[i] == -1)
+				continue;
+			p[0].fd = fd[i];
+			p[0].events = POLLIN;
+			p[0].revents = 0;
+			if (poll(p, 1, 0) == 1 && read(fd[i], &c, 1) <= 0) {
+				close(fd[i]);
+				fd[i] = -1;
+				continue;
+			}
+			held++;
+		}
+		if (held <= max)
+			break;
+		(void)poll(NULL, 0, 100);
+	}
+	for (i = 0; i < n; i++)
+		if (fd[i] != -1)
+			close(fd[i]);
+	free(fd);
+	free(p);
+	return held;
+}
+
 /* ---- http-01 standalone ------------------------------------------------ */
 
 struct fetch {
@@ -298,7 +344,7 @@ test_standalone(void)
 	struct solver_challenge a = { "example.com", TOKEN_A, KEYAUTH_A };
 	struct solver_challenge b = { "www.example.com", TOKEN_B, KEYAUTH_B };
 	char url[512];
-	int port, idle, six;
+	int port, idle, six, held;
 	size_t i;
 
 	err_clear(&e);
@@ -378,6 +424,10 @@ test_standalone(void)
 	ok(s->ops->cleanup(s, &a, &e) == 0, "cleaning up twice is harmless");
 	six = solver_http01_port(NULL);
 	is_int(six, -1, "solver_http01_port(NULL) is -1");
+	/* One client cannot take every slot: 200 idle connections, 128 at most held. */
+	held = held_connections(port, 200, 128 - (idle != -1));
+	ok(held >= 0 && held <= 128, "one address holds at most 128 connections");
+	diag("held %d of 200", held);
 	if (idle != -1)
 		close(idle);
 	tap_guard(60, "solver_free (http-01)");
@@ -1014,6 +1064,11 @@ test_alpn(void)
 	tls_connect(port, "1.0.0.127.in-addr.arpa", ACME_ALPN, sizeof(ACME_ALPN) - 1, &h);
 	ok(h.ok, "the other identifiers are still served");
 	X509_free(h.cert);
+
+	/* A thread per connection, but not without end: 200 idle ones, 128 at most held. */
+	i = held_connections(port, 200, 127);
+	ok(i >= 0 && i <= 128, "tls-alpn-01: one address holds at most 128 connections");
+	diag("held %d of 200", i);
 
 	tap_guard(60, "solver_free with an idle connection open (tls-alpn-01)");
 	solver_free(s);

@@ -17,6 +17,7 @@
 #include "schema.h"
 #include "store.h"
 #include "store_sql.h"
+#include "store_acme.h"
 #include "store_cert.h"
 #include "store_deploy.h"
 #include "store_job.h"
@@ -402,6 +403,44 @@ test_upgrade_6(void)
 	is_int(query_int(db, "SELECT count(*) FROM events WHERE message = 'old deploy' "
 	    "AND cert_id IS NULL"), 1, "upgrade 6: the event is kept, unlinked");
 	sqlite3_close(db);
+	free(path);
+}
+
+/* Step 7: a CA's allowed origins. */
+static void
+test_upgrade_7(void)
+{
+	struct err e;
+	char *path = in_tmp("v6.db");
+	struct store *st = NULL;
+	struct ca_row *ca = NULL;
+	sqlite3 *db = NULL;
+	int64_t id = 0;
+	int fd;
+
+	err_clear(&e);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(sqlite3_open(path, &db) == SQLITE_OK && schema_migrate_to(db, 6, &e) == 0,
+	    "upgrade 7: a schema 6 store");
+	ok(sqlite3_exec(db, "INSERT INTO cas (directory_url, created) "
+	    "VALUES ('https://ca.test/dir', 1)", NULL, NULL, NULL) == SQLITE_OK,
+	    "upgrade 7: a CA at version 6");
+	ok(schema_migrate_to(db, 7, &e) == 0, "upgrade 7: migrate 6 -> 7");
+	is_int(query_int(db, "SELECT count(*) FROM cas WHERE allowed_origins IS NULL"), 1,
+	    "upgrade 7: the CA allows no other origin");
+	sqlite3_close(db);
+	ok(store_open(path, 0, &st, &e) == 0, "upgrade 7: open");
+	if (st != NULL) {
+		ok(store_ca_ensure(st, "https://ca.test/dir", NULL, NULL, &id, &e) == 0 &&
+		    store_ca_set_allowed_origins(st, id, "https://cdn.ca.test:443", &e) == 0,
+		    "upgrade 7: store_ca_set_allowed_origins");
+		ok(store_ca_get(st, id, &ca, &e) == 0 && ca->allowed_origins != NULL &&
+		    strcmp(ca->allowed_origins, "https://cdn.ca.test:443") == 0,
+		    "upgrade 7: store_ca_get reads them back");
+		ca_row_free(ca);
+		store_close(st);
+	}
 	free(path);
 }
 
@@ -1491,6 +1530,7 @@ main(void)
 	test_upgrade();
 	test_upgrade_5();
 	test_upgrade_6();
+	test_upgrade_7();
 	test_refusals();
 	test_unwritable();
 	test_certs();
