@@ -44,6 +44,7 @@
  *   wait-zero   the order, once answered, stays pending with Retry-After: 0 for
  *               two seconds, then turns invalid
  *   ari-late    the ARI window is a year from now
+ *   wait-minute the order, once answered, stays pending with Retry-After: 50
  *
  * Resources, N counting orders from 1:
  *   GET  /dir                  directory
@@ -100,7 +101,7 @@ enum mode {
 	MODE_ISSUE, MODE_ISSUE_OTHERNAME, MODE_ISSUE_EXTRANAME, MODE_ISSUE_EXPIRED,
 	MODE_ISSUE_NOTYET, MODE_ISSUE_BADCHAIN, MODE_ISSUE_WRONGKEY, MODE_ISSUE_CALEAF,
 	MODE_OTHERAUTHZ, MODE_MANYAUTHZ, MODE_OFFORIGIN, MODE_REDIRECT, MODE_EMPTYARI,
-	MODE_WAIT_YEAR, MODE_WAIT_ZERO, MODE_ARI_LATE, MODE_ISSUE_UPPER,
+	MODE_WAIT_YEAR, MODE_WAIT_ZERO, MODE_ARI_LATE, MODE_ISSUE_UPPER, MODE_WAIT_MINUTE,
 	MODE_COUNT
 };
 
@@ -109,12 +110,13 @@ static const char *const mode_names[MODE_COUNT] = {
 	"issue", "issue-othername", "issue-extraname", "issue-expired",
 	"issue-notyet", "issue-badchain", "issue-wrongkey", "issue-caleaf",
 	"otherauthz", "manyauthz", "offorigin", "redirect", "emptyari",
-	"wait-year", "wait-zero", "ari-late", "issue-upper",
+	"wait-year", "wait-zero", "ari-late", "issue-upper", "wait-minute",
 };
 
 #define ISSUING(m) (((m) >= MODE_ISSUE && (m) <= MODE_ISSUE_CALEAF) || (m) == MODE_ISSUE_UPPER)
 /* Modes where an answered order stays pending (the client is told to wait). */
-#define WAITING(m) ((m) == MODE_SLOW || (m) == MODE_WAIT_YEAR || (m) == MODE_WAIT_ZERO)
+#define WAITING(m) ((m) == MODE_SLOW || (m) == MODE_WAIT_YEAR || (m) == MODE_WAIT_ZERO || \
+	(m) == MODE_WAIT_MINUTE)
 
 struct order {
 	cJSON *identifiers;	/* as the client sent them */
@@ -695,10 +697,12 @@ route_post(struct MHD_Connection *c, const char *path, cJSON *payload, int post_
 			static const char *const slow[] = { "Retry-After", "120", NULL };
 			static const char *const year[] = { "Retry-After", "31536000", NULL };
 			static const char *const zero[] = { "Retry-After", "0", NULL };
+			static const char *const minute[] = { "Retry-After", "50", NULL };
 
 			pthread_mutex_unlock(&srv.lock);
 			return respond_json(c, MHD_HTTP_OK, o, srv.mode == MODE_SLOW ? slow :
-			    srv.mode == MODE_WAIT_YEAR ? year : zero);
+			    srv.mode == MODE_WAIT_YEAR ? year : srv.mode == MODE_WAIT_MINUTE ?
+			    minute : zero);
 		}
 	} else if ((n = order_number(path, "/authz/", NULL)) > 0) {
 		o = authz_json(n);

@@ -21,6 +21,7 @@ start_server SLOW slow
 start_server YEAR wait-year
 start_server ZERO wait-zero
 start_server LATE ari-late
+start_server MINUTE wait-minute
 q() { sqlite3 "$CERTDECK_STORE" "$1"; }
 b64url_hex() { printf "$(echo "$1" | sed 's/../\\x&/g')" | basenc --base64url | tr -d '=\n'; }
 
@@ -58,6 +59,28 @@ check "Retry-After 0: the order fails when the CA says so (exit 1)" [ "$rc" -eq 
 polls=$(grep -c '^POST /order/1 -' "$ZERO_LOG" || true)
 check "... polled with back-off, not in a busy loop: $polls polls in 2 s (fewer than 100)" \
 	[ "$polls" -lt 100 ]
+
+# --- Ctrl-C during a 50 s Retry-After wait: the command stops now, the job stays queued ---
+export CERTDECK_STORE=$T/minute.db
+"$CERTDECK" init >/dev/null
+"$CERTDECK" account new --server "$MINUTE_URL" --ca-bundle "$MINUTE_CA" --agree-tos >/dev/null 2>&1
+"$CERTDECK" issue -d minute.example.test --http-addr 127.0.0.1 --http-port "$port" \
+	>"$T/minute.out" 2>"$T/minute.err" &
+ipid=$!
+i=0	# until the CA has said "come back in 50 s" (a guard of 20 s, not a measure)
+while ! grep -q '^POST /order/1 -' "$MINUTE_LOG" && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
+kill -INT "$ipid"
+i=0	# the guard against a hang: 20 s, well under the 50 s wait
+while kill -0 "$ipid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+stopped=0
+kill -0 "$ipid" 2>/dev/null || stopped=1
+kill -KILL "$ipid" 2>/dev/null || true
+set +e; wait "$ipid"; irc=$?; set -e
+check "Ctrl-C in a 50 s wait: the command stops (within the 20 s guard)" [ "$stopped" -eq 1 ]
+check "... exit 75 (interrupted, resumable)" [ "$irc" -eq 75 ]
+check "... saying the job stays queued" grep -q 'interrupted: job #1 stays queued' "$T/minute.err"
+check "... and it is queued" [ "$(q "SELECT state FROM jobs")" = queued ]
 
 # --- renewal inside the ARI window ---
 export CERTDECK_STORE=$T/ari.db
