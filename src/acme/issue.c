@@ -627,6 +627,7 @@ answer_one(struct run *r, struct acme_client *c, const char *url, struct pending
 	pi->sc.identifier = pi->ident;
 	pi->sc.token = pi->token;
 	pi->sc.key_authorization = pi->key_auth;
+	pi->sc.stop = r->progress != NULL ? r->progress->stop : NULL;
 	if (r->solver->ops->present(r->solver, &pi->sc, e) != 0) {
 		err_prefix(e, "%s", pi->ident);
 		return;

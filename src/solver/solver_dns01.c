@@ -359,7 +359,7 @@ out:
 /* Polls every resolver until each shows value, or the timeout passes. */
 static int
 await_propagation(struct dns01 *d, const char *record, const char *value,
-    struct err *e)
+    const volatile sig_atomic_t *stop, struct err *e)
 {
 	long long deadline = timefmt_now_ms() + (long long)d->propagation_timeout * 1000;
 	long long interval = 50;
@@ -390,6 +390,13 @@ await_propagation(struct dns01 *d, const char *record, const char *value,
 		left = deadline - timefmt_now_ms();
 		if (left <= 0)
 			break;
+		if (stop != NULL && *stop) {
+			/* Ctrl-C or a shutdown: not a failure of the record, try later. */
+			free(seen);
+			err_set(e, ERR_NONE, "%s", _("stopped while waiting for DNS propagation"));
+			e->retryable = 1;
+			return -1;
+		}
 		(void)poll(NULL, 0, (int)(left < interval ? left : interval));
 		interval = interval * 2 > 1000 ? 1000 : interval * 2;
 	}
@@ -500,8 +507,14 @@ dns01_present(struct solver *s, const struct solver_challenge *c, struct err *e)
 		return -1;
 	if (run_hook(d, "add", c, domain, record, value, e) == -1)
 		goto out;
-	if (d->nresolvers > 0 && await_propagation(d, record, value, e) == -1)
+	if (d->nresolvers > 0 && await_propagation(d, record, value, c->stop, e) == -1) {
+		struct err ignore;
+
+		/* Not presented after all: the record goes again (the caller will not clean up). */
+		err_clear(&ignore);
+		(void)run_hook(d, "del", c, domain, record, value, &ignore);
 		goto out;
+	}
 	rc = 0;
 out:
 	free(domain);

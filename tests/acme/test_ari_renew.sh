@@ -82,6 +82,30 @@ check "... exit 75 (interrupted, resumable)" [ "$irc" -eq 75 ]
 check "... saying the job stays queued" grep -q 'interrupted: job #1 stays queued' "$T/minute.err"
 check "... and it is queued" [ "$(q "SELECT state FROM jobs")" = queued ]
 
+# --- Ctrl-C during a DNS propagation wait (a resolver that never has the record) ---
+export CERTDECK_STORE=$T/dnswait.db ARI_HOOK_LOG=$T/dnswait-hook.log
+"$CERTDECK" init >/dev/null
+"$CERTDECK" account new --server "$MINUTE_URL" --ca-bundle "$MINUTE_CA" --agree-tos >/dev/null 2>&1
+dead=$("$top_builddir/tests/pebble/freeport" 1)
+"$CERTDECK" issue -d dnswait.example.test --challenge dns-01 \
+	--dns-hook "$top_srcdir/tests/hooks/ari-record-hook.sh" \
+	--dns-resolver "127.0.0.1:$dead" --dns-timeout 100 >"$T/dnswait.out" 2>"$T/dnswait.err" &
+ipid=$!
+i=0
+while [ ! -s "$ARI_HOOK_LOG" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
+kill -INT "$ipid"
+i=0	# the guard against a hang: 20 s, well under the 100 s wait
+while kill -0 "$ipid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+stopped=0
+kill -0 "$ipid" 2>/dev/null || stopped=1
+kill -KILL "$ipid" 2>/dev/null || true
+set +e; wait "$ipid"; irc=$?; set -e
+check "Ctrl-C in a 100 s DNS propagation wait: the command stops (within the 20 s guard)" \
+	[ "$stopped" -eq 1 ]
+check "... exit 75 (interrupted, resumable)" [ "$irc" -eq 75 ]
+check "... the hook removed the record on the way out" grep -q '^ran \[del\]' "$ARI_HOOK_LOG"
+
 # --- renewal inside the ARI window ---
 export CERTDECK_STORE=$T/ari.db
 "$CERTDECK" init >/dev/null
