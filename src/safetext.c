@@ -6,8 +6,8 @@
 
 #include "safetext.h"
 
-#define RING 8
-#define RING_SIZE 4096
+#define RING 6
+#define RING_SIZE 2048
 
 /*
  * The length of the UTF-8 character at s (n bytes left) and its code point

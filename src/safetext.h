@@ -19,9 +19,9 @@
 size_t safetext_copy(char *dst, size_t cap, const char *src);
 
 /*
- * src sanitised, in one of a few rotating buffers of this thread (up to
- * 4 KiB each): for printf arguments, valid until this thread's eighth
- * next call. NULL gives "". Returns the borrowed text.
+ * src sanitised, in one of a few rotating buffers of this thread (2 KiB
+ * each; longer text is cut): for printf arguments, valid until this
+ * thread's sixth next call. NULL gives "". Returns the borrowed text.
  */
 const char *safetext(const char *src);
 
