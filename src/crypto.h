@@ -116,6 +116,19 @@ int crypto_cert_matches_key(const char *cert_pem, size_t len, EVP_PKEY *key,
 int crypto_chain_verify_links(const char *pem, size_t len, struct err *e);
 
 /*
+ * Checks a chain a CA issued for an order, before anything is stored or
+ * deployed: the first certificate's subjectAltName holds exactly names
+ * (DNS names, "*." wildcards included, compared case-insensitively; IP
+ * literals by address; no other kind of name, none missing, none extra),
+ * it is valid at now (notBefore <= now + skew, now < notAfter), it holds
+ * key, and each certificate is issued (issuer name) and signed by the
+ * next, which is a CA (basicConstraints). Returns 0, or -1 with e
+ * (ERR_PROTO, not retryable) naming the first thing that is wrong.
+ */
+int crypto_issued_check(const char *pem, size_t len, const char *const *names,
+    size_t n_names, EVP_PKEY *key, time_t now, long skew, struct err *e);
+
+/*
  * The DER of the first certificate in a PEM chain (what revokeCert takes).
  * Returns 0 and *der (free()) and *der_len, or -1.
  */

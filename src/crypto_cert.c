@@ -8,10 +8,12 @@
 #include <arpa/inet.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -29,6 +31,7 @@
 #include "crypto.h"
 #include "crypto_priv.h"
 #include "i18n.h"
+#include "safetext.h"
 #include "strv.h"
 
 static int
@@ -194,7 +197,8 @@ name_string(const X509_NAME *name, char **out, struct err *e)
 		goto out;
 	}
 	len = BIO_get_mem_data(bio, &data);
-	*out = crypto_dup_mem(data != NULL ? data : "", len > 0 ? (size_t)len : 0);
+	/* Whatever control characters OpenSSL let through are kept escaped. */
+	*out = safetext_escape(data != NULL ? data : "", len > 0 ? (size_t)len : 0, 0);
 	if (*out == NULL) {
 		err_nomem(e);
 		goto out;
@@ -242,7 +246,7 @@ issuer_cn(X509 *x, char **out, struct err *e)
 		OPENSSL_free(utf8);
 		return malformed(e, _("NUL byte in issuer commonName"));
 	}
-	*out = crypto_dup_mem(utf8, (size_t)len);
+	*out = safetext_escape((const char *)utf8, (size_t)len, 0);
 	OPENSSL_free(utf8);
 	return *out == NULL ? err_nomem(e) : 0;
 }
@@ -340,8 +344,13 @@ san_fields(X509 *x, struct cert_info *ci, struct err *e)
 	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		gn = sk_GENERAL_NAME_value(gens, i);
 		if (gn->type == GEN_DNS) {
-			if (asn1_text(gn->d.dNSName, _("a DNS name"), &s, e) == -1)
+			char *raw;
+
+			if (asn1_text(gn->d.dNSName, _("a DNS name"), &raw, e) == -1)
 				goto out;
+			/* A host name as it must be, else escaped: "\x1b" shows, never acts. */
+			s = safetext_escape(raw, strlen(raw), 1);
+			free(raw);
 		} else if (gn->type == GEN_IPADD) {
 			ip = ASN1_STRING_get0_data(gn->d.iPAddress);
 			if (ASN1_STRING_length(gn->d.iPAddress) == 4)
@@ -627,6 +636,187 @@ crypto_chain_verify_links(const char *pem, size_t len, struct err *e)
 			err_set(e, ERR_INPUT,
 			    _("broken chain: certificate %d is not signed by the key of certificate %d"),
 			    i + 1, i + 2);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	return rc;
+}
+
+/* ---- what a CA issued ---- */
+
+/* Sets e to "the CA's certificate ...: why" (ERR_PROTO, permanent). Returns -1. */
+static int refuse(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+refuse(struct err *e, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ERR_clear_error();
+	err_set(e, ERR_PROTO, _("the CA's certificate is refused: %s"), why);
+	if (e != NULL)
+		e->retryable = 0;
+	return -1;
+}
+
+/* 1 when the SAN gn is the name (DNS case-insensitively, IP by address). */
+static int
+san_is(const GENERAL_NAME *gn, const char *name)
+{
+	unsigned char buf[16];
+	const unsigned char *d;
+	int len;
+
+	if (gn->type == GEN_DNS) {
+		d = ASN1_STRING_get0_data(gn->d.dNSName);
+		len = ASN1_STRING_length(gn->d.dNSName);
+		return len >= 0 && (size_t)len == strlen(name) &&
+		    memchr(d, '\0', (size_t)len) == NULL &&
+		    strncasecmp((const char *)d, name, (size_t)len) == 0;
+	}
+	if (gn->type != GEN_IPADD)
+		return 0;
+	d = ASN1_STRING_get0_data(gn->d.iPAddress);
+	len = ASN1_STRING_length(gn->d.iPAddress);
+	if (len == 4 && inet_pton(AF_INET, name, buf) == 1)
+		return memcmp(d, buf, 4) == 0;
+	if (len == 16 && inet_pton(AF_INET6, name, buf) == 1)
+		return memcmp(d, buf, 16) == 0;
+	return 0;
+}
+
+/* A printable form of a SAN for a message. */
+static void
+san_text(const GENERAL_NAME *gn, char *buf, size_t n)
+{
+	const unsigned char *d;
+	int len, i;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (gn->type == GEN_IPADD) {
+		d = ASN1_STRING_get0_data(gn->d.iPAddress);
+		len = ASN1_STRING_length(gn->d.iPAddress);
+		if (len != 4 && len != 16)
+			snprintf(buf, n, "%s", _("a malformed IP address"));
+		else
+			inet_ntop(len == 4 ? AF_INET : AF_INET6, d, buf, (socklen_t)n);
+		return;
+	}
+	if (gn->type != GEN_DNS) {
+		snprintf(buf, n, _("a name of another kind (type %d)"), gn->type);
+		return;
+	}
+	d = ASN1_STRING_get0_data(gn->d.dNSName);
+	len = ASN1_STRING_length(gn->d.dNSName);
+	for (i = 0; i < len && o + 5 < n; i++) {
+		if (d[i] > 0x20 && d[i] < 0x7f)
+			buf[o++] = (char)d[i];
+		else
+			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", d[i]);
+	}
+	buf[o] = '\0';
+}
+
+static int
+check_sans(X509 *x, const char *const *names, size_t n, struct err *e)
+{
+	GENERAL_NAMES *gens;
+	const GENERAL_NAME *gn;
+	char text[300];
+	size_t j;
+	int i, found, rc = -1;
+
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	if (gens == NULL)
+		return refuse(e, "%s", _("it has no subjectAltName"));
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		gn = sk_GENERAL_NAME_value(gens, i);
+		for (j = 0, found = 0; j < n && !found; j++)
+			found = san_is(gn, names[j]);
+		if (!found) {
+			san_text(gn, text, sizeof(text));
+			refuse(e, _("it names %s, which the order did not ask for"), text);
+			goto out;
+		}
+	}
+	for (j = 0; j < n; j++) {
+		for (i = 0, found = 0; i < sk_GENERAL_NAME_num(gens) && !found; i++)
+			found = san_is(sk_GENERAL_NAME_value(gens, i), names[j]);
+		if (!found) {
+			refuse(e, _("it does not name %s, which the order asked for"), names[j]);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	GENERAL_NAMES_free(gens);
+	return rc;
+}
+
+int
+crypto_issued_check(const char *pem, size_t len, const char *const *names, size_t n_names,
+    EVP_PKEY *key, time_t now, long skew, struct err *e)
+{
+	STACK_OF(X509) *sk = NULL;
+	X509 *leaf, *child, *parent;
+	EVP_PKEY *pub;
+	time_t nb, na;
+	char when[64], num[32];
+	struct tm tm;
+	int i, rc = -1;
+
+	if (load_chain(pem, len, &sk, e) == -1) {
+		err_prefix(e, "%s", _("the CA's certificate is refused"));
+		if (e != NULL)
+			e->retryable = 0;
+		return -1;
+	}
+	leaf = sk_X509_value(sk, 0);
+	if (check_sans(leaf, names, n_names, e) != 0)
+		goto out;
+	if (asn1_time(X509_get0_notBefore(leaf), &nb, e) != 0 ||
+	    asn1_time(X509_get0_notAfter(leaf), &na, e) != 0)
+		goto out;
+	if (nb > now + skew) {
+		gmtime_r(&nb, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		refuse(e, _("it is not valid yet (not before %s)"), when);
+		goto out;
+	}
+	if (now >= na) {
+		gmtime_r(&na, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		refuse(e, _("it has expired (not after %s)"), when);
+		goto out;
+	}
+	pub = X509_get0_pubkey(leaf);
+	if (pub == NULL || key == NULL || EVP_PKEY_eq(pub, key) != 1) {
+		refuse(e, "%s", _("it does not hold the order's key"));
+		goto out;
+	}
+	for (i = 0; i + 1 < sk_X509_num(sk); i++) {
+		child = sk_X509_value(sk, i);
+		parent = sk_X509_value(sk, i + 1);
+		snprintf(num, sizeof(num), "%d", i + 2);
+		if (X509_check_ca(parent) < 1 ||
+		    !(X509_get_extension_flags(parent) & EXFLAG_BCONS)) {
+			refuse(e, _("certificate %s of its chain is not a CA"), num);
+			goto out;
+		}
+		if (X509_NAME_cmp(X509_get_issuer_name(child),
+		    X509_get_subject_name(parent)) != 0 ||
+		    (pub = X509_get0_pubkey(parent)) == NULL || X509_verify(child, pub) != 1) {
+			snprintf(num, sizeof(num), "%d", i + 1);
+			refuse(e, _("its chain is broken: certificate %s is not issued and signed by "
+			    "the next one"), num);
 			goto out;
 		}
 	}

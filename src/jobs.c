@@ -115,7 +115,7 @@ say(struct job_ctx *ctx, int step, int steps, const char *fmt, ...)
 static int
 run_issue(struct job_ctx *ctx, int64_t order_id, int64_t *result_id, struct err *e)
 {
-	struct issue_progress p = { progress, should_stop, ctx };
+	struct issue_progress p = { progress, should_stop, ctx, ctx->stop };
 
 	return issue_order_run(ctx->st, order_id, &p, ctx->cache, result_id, e);
 }

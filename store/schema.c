@@ -336,6 +336,13 @@ static const char *const steps[] = {
 	 */
 	"ALTER TABLE jobs ADD COLUMN lease_until INTEGER;\n"
 	"UPDATE jobs SET lease_until = coalesce(updated, 0) + 900 WHERE state = 'running';\n",
+
+	/*
+	 * 9: origins a CA may hand out URLs on besides its directory's (a CA
+	 * that really splits its hosts; the user allows them per CA), as
+	 * "https://host:port" words separated by spaces, or NULL.
+	 */
+	"ALTER TABLE cas ADD COLUMN allowed_origins TEXT;\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

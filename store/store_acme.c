@@ -22,6 +22,7 @@ ca_row_free(struct ca_row *r)
 		explicit_bzero(r->eab_hmac_key, strlen(r->eab_hmac_key));
 	free(r->eab_hmac_key);
 	free(r->directory_json);
+	free(r->allowed_origins);
 	free(r);
 }
 
@@ -74,7 +75,7 @@ store_ca_get(struct store *st, int64_t id, struct ca_row **out, struct err *e)
 	int rc;
 
 	s = store_stmt(st, "SELECT id, name, directory_url, ca_bundle_pem, eab_kid, "
-	    "eab_hmac_key, directory_json FROM cas WHERE id = ?1", e);
+	    "eab_hmac_key, directory_json, allowed_origins FROM cas WHERE id = ?1", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -92,6 +93,7 @@ store_ca_get(struct store *st, int64_t id, struct ca_row **out, struct err *e)
 		r->eab_kid = store_col_text(s, 4, NULL);
 		r->eab_hmac_key = store_col_text(s, 5, NULL);
 		r->directory_json = store_col_text(s, 6, NULL);
+		r->allowed_origins = store_col_text(s, 7, NULL);
 	}
 	sqlite3_reset(s);
 	if (r == NULL || r->directory_url == NULL) {
@@ -115,6 +117,20 @@ store_ca_set_directory(struct store *st, int64_t id, const char *json, struct er
 	store_bind_text(s, 2, json);
 	sqlite3_bind_int64(s, 3, store_now());
 	return store_step_done(st, s, _("caching a CA directory"), e);
+}
+
+int
+store_ca_set_allowed_origins(struct store *st, int64_t id, const char *origins,
+    struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE cas SET allowed_origins = ?2 WHERE id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, origins);
+	return store_step_done(st, s, _("storing a CA's allowed origins"), e);
 }
 
 /* ---- accounts ---- */

@@ -19,10 +19,15 @@ struct ca_row {
 	char *eab_kid;
 	char *eab_hmac_key;
 	char *directory_json;	/* cached, or NULL */
+	char *allowed_origins;	/* "https://host:port" words, space-separated, or NULL */
 };
 
 /* Frees a CA row and its strings (the EAB key wiped first). Accepts NULL. */
 void ca_row_free(struct ca_row *r);
+
+/* Replaces the CA's allowed origins (NULL: none but the directory's). Returns 0 or -1. */
+int store_ca_set_allowed_origins(struct store *st, int64_t id, const char *origins,
+    struct err *e);
 
 /*
  * Finds the CA by directory URL or inserts it; a non-NULL bundle replaces

@@ -1,13 +1,17 @@
 /*
- * ariserver: a plain-HTTP ACME look-alike on 127.0.0.1 with what Pebble
+ * ariserver: an HTTPS ACME look-alike on 127.0.0.1 with what Pebble
  * lacks: ARI (RFC 9773 renewalInfo) and certificate profiles (meta.profiles,
- * newOrder "profile"). A test double: it never checks a JWS signature, and
- * never validates a challenge, so every order ends invalid.
+ * newOrder "profile"), and a CA that misbehaves on request. A test double:
+ * it never checks a JWS signature, and never validates a challenge, so
+ * every order ends invalid (except in the issue* modes, where answering a
+ * challenge is enough and finalize issues a certificate).
  *
  *   ariserver PORTFILE [MODE]
  *
- * Binds an ephemeral loopback port, writes its number to PORTFILE
- * (atomically) and serves until SIGTERM or SIGINT. Every request is
+ * Binds an ephemeral loopback port, writes the PEM of the CA that signed its
+ * HTTPS certificate (for 127.0.0.1 and localhost) to PORTFILE.ca, then its
+ * port number to PORTFILE (both atomically) and serves until SIGTERM or
+ * SIGINT. Every request is
  * appended to PORTFILE.log as one line "METHOD PATH PAYLOAD": PAYLOAD is
  * the decoded JWS payload of a POST re-serialised as one-line JSON, or "-"
  * when there is none (GET, HEAD, POST-as-GET). A POST the server refuses
@@ -19,6 +23,28 @@
  *   plain     neither; a "profile" or "replaces" in newOrder is refused
  *   badtoken  challenge tokens are "../../etc/passwd;$(touch /tmp/pwned)"
  *   badident  authorizations name "$(touch /tmp/pwned).example.test"
+ *   slow      the order, once answered, stays pending with Retry-After: 120
+ *   issue     challenges turn valid when answered; finalize issues a good
+ *             certificate for the order's identifiers, signed by an
+ *             intermediate (leaf, intermediate), at POST /cert/N
+ *   issue-othername  ... for other.example.test instead
+ *   issue-extraname  ... with extra.example.test added
+ *   issue-expired    ... that expired an hour ago
+ *   issue-notyet     ... that becomes valid in a day
+ *   issue-badchain   ... followed by a CA certificate that did not sign it
+ *   issue-wrongkey   ... for another key than the CSR's
+ *   issue-caleaf     ... whose intermediate is not a CA (basicConstraints)
+ *   issue-upper      ... a good one with its DNS names in upper case
+ *   otherauthz  the authorization is for other.example.test (not asked)
+ *   manyauthz   an order lists three authorizations for each identifier
+ *   offorigin   order Locations point at https://localhost:PORT (another origin)
+ *   redirect    newOrder answers 302 (with the order and its Location)
+ *   emptyari    the directory's renewalInfo is ""
+ *   wait-year   the order, once answered, says Retry-After: 31536000
+ *   wait-zero   the order, once answered, stays pending with Retry-After: 0 for
+ *               two seconds, then turns invalid
+ *   ari-late    the ARI window is a year from now
+ *   wait-minute the order, once answered, stays pending with Retry-After: 50
  *
  * Resources, N counting orders from 1:
  *   GET  /dir                  directory
@@ -30,8 +56,10 @@
  *   POST /authz/N              pending, then invalid with the challenge's error
  *   POST /chall/N              http-01: answers "processing"
  *   POST /chall/N/dns          dns-01: likewise
- *   POST /finalize/N           403 orderNotReady
+ *   POST /finalize/N           403 orderNotReady (issue*: the order, valid)
+ *   POST /cert/N               issue*: the chain (application/pem-certificate-chain)
  *   POST /revoke, /key-change  200
+ *   GET  /mode/MODE            switches to MODE (a test's lever; not ACME)
  *   GET  /renewalInfo/ID       window now+1d .. now+2d, Retry-After 21600;
  *                              400 malformed for an ID that is not B64.B64
  */
@@ -54,7 +82,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "base64url.h"
+#include "tlsfixture.h"
 
 #define BODY_MAX (256u * 1024)
 #define MAX_ORDERS 64
@@ -64,19 +96,44 @@
 #define BAD_IDENT "$(touch /tmp/pwned).example.test"
 #define ERR_PREFIX "urn:ietf:params:acme:error:"
 
-enum mode { MODE_ARI, MODE_PLAIN, MODE_BADTOKEN, MODE_BADIDENT, MODE_SLOW };
+enum mode {
+	MODE_ARI, MODE_PLAIN, MODE_BADTOKEN, MODE_BADIDENT, MODE_SLOW,
+	MODE_ISSUE, MODE_ISSUE_OTHERNAME, MODE_ISSUE_EXTRANAME, MODE_ISSUE_EXPIRED,
+	MODE_ISSUE_NOTYET, MODE_ISSUE_BADCHAIN, MODE_ISSUE_WRONGKEY, MODE_ISSUE_CALEAF,
+	MODE_OTHERAUTHZ, MODE_MANYAUTHZ, MODE_OFFORIGIN, MODE_REDIRECT, MODE_EMPTYARI,
+	MODE_WAIT_YEAR, MODE_WAIT_ZERO, MODE_ARI_LATE, MODE_ISSUE_UPPER, MODE_WAIT_MINUTE,
+	MODE_COUNT
+};
+
+static const char *const mode_names[MODE_COUNT] = {
+	"", "plain", "badtoken", "badident", "slow",
+	"issue", "issue-othername", "issue-extraname", "issue-expired",
+	"issue-notyet", "issue-badchain", "issue-wrongkey", "issue-caleaf",
+	"otherauthz", "manyauthz", "offorigin", "redirect", "emptyari",
+	"wait-year", "wait-zero", "ari-late", "issue-upper", "wait-minute",
+};
+
+#define ISSUING(m) (((m) >= MODE_ISSUE && (m) <= MODE_ISSUE_CALEAF) || (m) == MODE_ISSUE_UPPER)
+/* Modes where an answered order stays pending (the client is told to wait). */
+#define WAITING(m) ((m) == MODE_SLOW || (m) == MODE_WAIT_YEAR || (m) == MODE_WAIT_ZERO || \
+	(m) == MODE_WAIT_MINUTE)
 
 struct order {
 	cJSON *identifiers;	/* as the client sent them */
 	char *profile, *replaces;
 	time_t expires;
 	const char *answered;	/* challenge type answered, or NULL */
+	time_t answered_at;
+	char *chain;		/* issue*: the PEM chain once finalized, or NULL */
 };
 
 static struct {
 	pthread_mutex_t lock;
 	enum mode mode;
-	char base[64];		/* "http://127.0.0.1:PORT" */
+	char base[64];		/* "https://127.0.0.1:PORT" */
+	char other[64];		/* "https://localhost:PORT": another origin, same server */
+	EVP_PKEY *ca_key, *int_key, *stray_key;	/* issue*: the issuing hierarchy */
+	X509 *ca, *intermediate, *stray;
 	FILE *log;
 	char salt[9];		/* nonce prefix for this run */
 	unsigned long next_nonce;
@@ -230,7 +287,9 @@ directory(struct MHD_Connection *c)
 	add_url(d, "newOrder", "/order", -1, "");
 	add_url(d, "revokeCert", "/revoke", -1, "");
 	add_url(d, "keyChange", "/key-change", -1, "");
-	if (srv.mode != MODE_PLAIN)
+	if (srv.mode == MODE_EMPTYARI)
+		cJSON_AddStringToObject(d, "renewalInfo", "");
+	else if (srv.mode != MODE_PLAIN)
 		add_url(d, "renewalInfo", "/renewalInfo", -1, "");
 	meta = cJSON_AddObjectToObject(d, "meta");
 	add_url(meta, "termsOfService", "/terms", -1, "");
@@ -271,6 +330,8 @@ renewal_info(struct MHD_Connection *c, const char *id)
 	if (!cert_id_ok(id))
 		return problem(c, MHD_HTTP_BAD_REQUEST, "malformed",
 		    "the certificate ID is not base64url(AKI) \".\" base64url(serial)");
+	if (srv.mode == MODE_ARI_LATE)
+		now += 365L * 86400;
 	rfc3339(now + 86400, start, sizeof(start));
 	rfc3339(now + 2 * 86400, end, sizeof(end));
 	o = cJSON_CreateObject();
@@ -305,31 +366,60 @@ problem_json(const char *type, const char *detail)
 	return p;
 }
 
+/* What an order is: pending until answered; then invalid, or on in issue* modes. */
+static const char *
+order_status(const struct order *od)
+{
+	/* wait-zero: "come back now" for two seconds, then the order fails. */
+	if (srv.mode == MODE_WAIT_ZERO && od->answered != NULL &&
+	    time(NULL) - od->answered_at >= 2)
+		return "invalid";
+	if (od->answered == NULL || WAITING(srv.mode))
+		return "pending";
+	if (!ISSUING(srv.mode))
+		return "invalid";
+	return od->chain != NULL ? "valid" : "ready";
+}
+
+/* What the answered challenge is: as its order goes. */
+static const char *
+answered_status(const struct order *od)
+{
+	const char *st = order_status(od);
+
+	if (strcmp(st, "pending") == 0)
+		return "processing";
+	return strcmp(st, "invalid") == 0 ? "invalid" : "valid";
+}
+
 static cJSON *
 order_json(int n)
 {
 	const struct order *od = &srv.orders[n];
 	cJSON *o = cJSON_CreateObject(), *a;
 	char exp[32];
+	int i;
 
-	cJSON_AddStringToObject(o, "status", od->answered != NULL && srv.mode != MODE_SLOW ?
-	    "invalid" : "pending");
+	cJSON_AddStringToObject(o, "status", order_status(od));
 	rfc3339(od->expires, exp, sizeof(exp));
 	cJSON_AddStringToObject(o, "expires", exp);
 	cJSON_AddItemToObject(o, "identifiers", cJSON_Duplicate(od->identifiers, 1));
 	a = cJSON_AddArrayToObject(o, "authorizations");
-	{
+	for (i = 0; i < (srv.mode == MODE_MANYAUTHZ ?
+	    3 * cJSON_GetArraySize(od->identifiers) : 1); i++) {
 		char *u = url_of("/authz/", n, "");
 
 		cJSON_AddItemToArray(a, cJSON_CreateString(u != NULL ? u : ""));
 		free(u);
 	}
 	add_url(o, "finalize", "/finalize/", n, "");
+	if (od->chain != NULL)
+		add_url(o, "certificate", "/cert/", n, "");
 	if (od->profile != NULL)
 		cJSON_AddStringToObject(o, "profile", od->profile);
 	if (od->replaces != NULL)
 		cJSON_AddStringToObject(o, "replaces", od->replaces);
-	if (od->answered != NULL)
+	if (strcmp(order_status(od), "invalid") == 0)
 		cJSON_AddItemToObject(o, "error", problem_json("unauthorized",
 		    "test server never validates"));
 	return o;
@@ -364,14 +454,14 @@ authz_json(int n)
 	char exp[32];
 	size_t i;
 
-	cJSON_AddStringToObject(o, "status", od->answered != NULL && srv.mode != MODE_SLOW ?
-	    "invalid" : "pending");
+	cJSON_AddStringToObject(o, "status", od->answered == NULL ? "pending" :
+	    strcmp(answered_status(od), "processing") == 0 ? "pending" : answered_status(od));
 	rfc3339(od->expires, exp, sizeof(exp));
 	cJSON_AddStringToObject(o, "expires", exp);
 	id = cJSON_AddObjectToObject(o, "identifier");
 	cJSON_AddStringToObject(id, "type", cJSON_IsString(type) ? type->valuestring : "dns");
 	cJSON_AddStringToObject(id, "value", srv.mode == MODE_BADIDENT ? BAD_IDENT :
-	    wildcard ? v + 2 : v);
+	    srv.mode == MODE_OTHERAUTHZ ? "other.example.test" : wildcard ? v + 2 : v);
 	if (wildcard)
 		cJSON_AddBoolToObject(o, "wildcard", 1);
 	chs = cJSON_AddArrayToObject(o, "challenges");
@@ -380,7 +470,7 @@ authz_json(int n)
 
 		if (od->answered != NULL)
 			st = strcmp(od->answered, types[i]) != 0 ? "pending" :
-			    srv.mode == MODE_SLOW ? "processing" : "invalid";
+			    answered_status(od);
 		cJSON_AddItemToArray(chs, challenge_json(n, types[i], st));
 	}
 	return o;
@@ -439,8 +529,22 @@ new_order(struct MHD_Connection *c, const char *path, cJSON *payload)
 		cJSON_Delete(o);
 		return MHD_NO;
 	}
+	if (srv.mode == MODE_OFFORIGIN) {
+		/* The same server under another name: another origin all the same. */
+		size_t len = strlen(srv.other) + strlen(loc);
+		char *moved = malloc(len + 1);
+
+		if (moved != NULL)
+			snprintf(moved, len + 1, "%s%s", srv.other, loc + strlen(srv.base));
+		free(loc);
+		if ((loc = moved) == NULL) {
+			cJSON_Delete(o);
+			return MHD_NO;
+		}
+	}
 	h[1] = loc;
-	ret = respond_json(c, MHD_HTTP_CREATED, o, h);
+	ret = respond_json(c, srv.mode == MODE_REDIRECT ? MHD_HTTP_FOUND : MHD_HTTP_CREATED,
+	    o, h);
 	free(loc);
 	return ret;
 }
@@ -461,6 +565,80 @@ order_number(const char *path, const char *prefix, int *dns)
 	else if (*end != '\0')
 		return 0;
 	return n >= 1 && n <= srv.n_orders ? (int)n : 0;
+}
+
+/*
+ * Issues the order's certificate for the CSR (base64url DER) as the mode
+ * says. Returns the PEM chain (free()), or NULL.
+ */
+static char *
+issue(const struct order *od, const char *csr_b64)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	size_t len, n = 0;
+	X509_REQ *req = NULL;
+	EVP_PKEY *pub = NULL, *other = NULL;
+	X509 *leaf = NULL, *caleaf = NULL, *parent;
+	char sans[2048] = "", *lp = NULL, *pp = NULL, *chain = NULL;
+	const cJSON *it;
+	long nb = -60, na = 7 * 86400;
+
+	if (csr_b64 == NULL || base64url_decode(csr_b64, &der, &len) != 0)
+		return NULL;
+	p = der;
+	if ((req = d2i_X509_REQ(NULL, &p, (long)len)) == NULL ||
+	    (pub = X509_REQ_get_pubkey(req)) == NULL)
+		goto out;
+	cJSON_ArrayForEach(it, od->identifiers) {
+		const char *t = jstr(it, "type"), *v = jstr(it, "value");
+
+		if (t == NULL || v == NULL)
+			goto out;
+		if (srv.mode == MODE_ISSUE_OTHERNAME)
+			v = "other.example.test";
+		n += (size_t)snprintf(sans + n, sizeof(sans) - n, "%s%s:", n > 0 ? "," : "",
+		    strcmp(t, "ip") == 0 ? "IP" : "DNS");
+		for (; *v != '\0' && n + 1 < sizeof(sans); v++)
+			sans[n++] = srv.mode == MODE_ISSUE_UPPER ? (char)toupper((unsigned char)*v) : *v;
+		sans[n] = '\0';
+		if (n >= sizeof(sans))
+			goto out;
+	}
+	if (srv.mode == MODE_ISSUE_EXTRANAME)
+		snprintf(sans + n, sizeof(sans) - n, ",DNS:extra.example.test");
+	if (srv.mode == MODE_ISSUE_EXPIRED)
+		nb = -7 * 86400, na = -3600;
+	else if (srv.mode == MODE_ISSUE_NOTYET)
+		nb = 86400, na = 8 * 86400;
+	if (srv.mode == MODE_ISSUE_WRONGKEY && (other = tlsfix_key()) == NULL)
+		goto out;
+	parent = srv.intermediate;
+	if (srv.mode == MODE_ISSUE_CALEAF) {
+		/* Signed by a certificate that is no CA, which the intermediate signed. */
+		if ((caleaf = tlsfix_cert("not a CA", srv.stray_key, srv.intermediate,
+		    srv.int_key, -3600, 30 * 86400, 0, NULL)) == NULL)
+			goto out;
+		parent = caleaf;
+	}
+	leaf = tlsfix_cert("ariserver leaf", other != NULL ? other : pub, parent,
+	    parent == caleaf ? srv.stray_key : srv.int_key, nb, na, 0, sans);
+	if (leaf == NULL || (lp = tlsfix_cert_pem(leaf)) == NULL ||
+	    (pp = tlsfix_cert_pem(srv.mode == MODE_ISSUE_BADCHAIN ? srv.stray : parent)) == NULL)
+		goto out;
+	len = strlen(lp) + strlen(pp) + 1;
+	if ((chain = malloc(len)) != NULL)
+		snprintf(chain, len, "%s%s", lp, pp);
+out:
+	free(der);
+	free(lp);
+	free(pp);
+	X509_REQ_free(req);
+	EVP_PKEY_free(pub);
+	EVP_PKEY_free(other);
+	X509_free(leaf);
+	X509_free(caleaf);
+	return chain;
 }
 
 static enum MHD_Result
@@ -514,18 +692,39 @@ route_post(struct MHD_Connection *c, const char *path, cJSON *payload, int post_
 		o = account_json();
 	} else if ((n = order_number(path, "/order/", NULL)) > 0) {
 		o = order_json(n);
-		/* slow: a CA that asks to come back in two minutes. */
-		if (srv.mode == MODE_SLOW && srv.orders[n].answered != NULL) {
+		/* slow: a CA that asks to come back in two minutes (or a year, or 0 s). */
+		if (WAITING(srv.mode) && srv.orders[n].answered != NULL) {
 			static const char *const slow[] = { "Retry-After", "120", NULL };
+			static const char *const year[] = { "Retry-After", "31536000", NULL };
+			static const char *const zero[] = { "Retry-After", "0", NULL };
+			static const char *const minute[] = { "Retry-After", "50", NULL };
 
 			pthread_mutex_unlock(&srv.lock);
-			return respond_json(c, MHD_HTTP_OK, o, slow);
+			return respond_json(c, MHD_HTTP_OK, o, srv.mode == MODE_SLOW ? slow :
+			    srv.mode == MODE_WAIT_YEAR ? year : srv.mode == MODE_WAIT_MINUTE ?
+			    minute : zero);
 		}
 	} else if ((n = order_number(path, "/authz/", NULL)) > 0) {
 		o = authz_json(n);
 	} else if ((n = order_number(path, "/chall/", &dns)) > 0) {
 		srv.orders[n].answered = dns ? "dns-01" : "http-01";
-		o = challenge_json(n, srv.orders[n].answered, "processing");
+		srv.orders[n].answered_at = time(NULL);
+		o = challenge_json(n, srv.orders[n].answered, answered_status(&srv.orders[n]));
+	} else if ((n = order_number(path, "/finalize/", NULL)) > 0 && ISSUING(srv.mode) &&
+	    srv.orders[n].answered != NULL) {
+		if (srv.orders[n].chain == NULL &&
+		    (srv.orders[n].chain = issue(&srv.orders[n], jstr(payload, "csr"))) == NULL) {
+			pthread_mutex_unlock(&srv.lock);
+			return refuse(c, path, 400, "badCSR", "cannot issue for this CSR");
+		}
+		o = order_json(n);
+	} else if ((n = order_number(path, "/cert/", NULL)) > 0 && srv.orders[n].chain != NULL) {
+		char *pem = strdup(srv.orders[n].chain);
+
+		pthread_mutex_unlock(&srv.lock);
+		if (pem == NULL)
+			return MHD_NO;
+		return respond(c, MHD_HTTP_OK, "application/pem-certificate-chain", pem, NULL);
 	} else if (order_number(path, "/finalize/", NULL) > 0) {
 		pthread_mutex_unlock(&srv.lock);
 		return problem(c, 403, "orderNotReady", "the order is not ready");
@@ -593,6 +792,7 @@ handle_post(struct MHD_Connection *c, const char *path, const struct req *r)
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	cJSON *jws = NULL, *prot = NULL, *payload = NULL;
 	char *prot_text = NULL, *payload_text = NULL, *line = NULL, want_url[256];
+	char other_url[256];
 	const char *kid, *why = NULL;
 	enum MHD_Result ret;
 	int post_as_get;
@@ -617,12 +817,15 @@ handle_post(struct MHD_Connection *c, const char *path, const struct req *r)
 		goto out;
 	}
 	snprintf(want_url, sizeof(want_url), "%s%s", srv.base, path);
+	/* offorigin: the same server under its other name is the same resource. */
+	snprintf(other_url, sizeof(other_url), "%s%s", srv.other, path);
 	kid = jstr(prot, "kid");
 	if (ct == NULL || strcmp(ct, "application/jose+json") != 0)
 		why = "content type is not application/jose+json";
 	else if (jstr(prot, "alg") == NULL)
 		why = "no alg in the protected header";
-	else if (jstr(prot, "url") == NULL || strcmp(jstr(prot, "url"), want_url) != 0)
+	else if (jstr(prot, "url") == NULL || (strcmp(jstr(prot, "url"), want_url) != 0 &&
+	    strcmp(jstr(prot, "url"), other_url) != 0))
 		why = "the protected url is not the request URL";
 	else if ((kid != NULL) == cJSON_HasObjectItem(prot, "jwk"))
 		why = "need exactly one of kid and jwk";
@@ -702,6 +905,18 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		    NULL, NULL, NULL);
 	if (strcmp(url, "/dir") == 0)
 		return directory(c);
+	if (strncmp(url, "/mode/", 6) == 0) {
+		int m;
+
+		for (m = 0; m < MODE_COUNT && strcmp(url + 6, mode_names[m]) != 0; m++)
+			;
+		if (m == MODE_COUNT || m == 0)
+			return problem(c, MHD_HTTP_NOT_FOUND, "malformed", "no such mode");
+		pthread_mutex_lock(&srv.lock);
+		srv.mode = (enum mode)m;
+		pthread_mutex_unlock(&srv.lock);
+		return respond(c, MHD_HTTP_OK, "text/plain", strdup("ok\n"), NULL);
+	}
 	if (srv.mode != MODE_PLAIN && strncmp(url, "/renewalInfo/", 13) == 0)
 		return renewal_info(c, url + 13);
 	return problem(c, MHD_HTTP_NOT_FOUND, "malformed", "no such resource");
@@ -745,26 +960,39 @@ main(int argc, char **argv)
 	struct sockaddr_in sin;
 	socklen_t slen = sizeof(sin);
 	struct MHD_Daemon *d;
-	char logpath[4096];
+	char logpath[4096], *tls_cert = NULL, *tls_key = NULL, *tls_ca = NULL;
 	sigset_t set;
 	int fd, sig = 0, one = 1, i;
 
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: ariserver PORTFILE [plain|badtoken|badident]\n");
+		fprintf(stderr, "usage: ariserver PORTFILE [MODE]\n");
 		return 2;
 	}
 	srv.mode = MODE_ARI;
-	if (argc == 3 && strcmp(argv[2], "plain") == 0) {
-		srv.mode = MODE_PLAIN;
-	} else if (argc == 3 && strcmp(argv[2], "badtoken") == 0) {
-		srv.mode = MODE_BADTOKEN;
-	} else if (argc == 3 && strcmp(argv[2], "badident") == 0) {
-		srv.mode = MODE_BADIDENT;
-	} else if (argc == 3 && strcmp(argv[2], "slow") == 0) {
-		srv.mode = MODE_SLOW;
-	} else if (argc == 3) {
-		fprintf(stderr, "ariserver: unknown mode '%s'\n", argv[2]);
-		return 2;
+	if (argc == 3) {
+		for (i = 1; i < MODE_COUNT && strcmp(argv[2], mode_names[i]) != 0; i++)
+			;
+		if (i == MODE_COUNT) {
+			fprintf(stderr, "ariserver: unknown mode '%s'\n", argv[2]);
+			return 2;
+		}
+		srv.mode = (enum mode)i;
+	}
+	if (tlsfix_server(&tls_cert, &tls_key, &tls_ca) != 0) {
+		fprintf(stderr, "ariserver: cannot make its TLS certificate\n");
+		return 1;
+	}
+	/* The issuing hierarchy: a root, the intermediate that signs, and a stray CA. */
+	if ((srv.ca_key = tlsfix_key()) == NULL || (srv.int_key = tlsfix_key()) == NULL ||
+	    (srv.stray_key = tlsfix_key()) == NULL ||
+	    (srv.ca = tlsfix_cert("ariserver root", srv.ca_key, NULL, NULL, -3600, 90 * 86400,
+	    1, NULL)) == NULL ||
+	    (srv.intermediate = tlsfix_cert("ariserver intermediate", srv.int_key, srv.ca,
+	    srv.ca_key, -3600, 60 * 86400, 1, NULL)) == NULL ||
+	    (srv.stray = tlsfix_cert("ariserver intermediate", srv.stray_key, NULL, NULL,
+	    -3600, 60 * 86400, 1, NULL)) == NULL) {
+		fprintf(stderr, "ariserver: cannot make its issuing CA\n");
+		return 1;
 	}
 	if ((size_t)snprintf(logpath, sizeof(logpath), "%s.log", argv[1]) >= sizeof(logpath) ||
 	    (srv.log = fopen(logpath, "a")) == NULL) {
@@ -793,10 +1021,13 @@ main(int argc, char **argv)
 		perror("ariserver: bind");
 		return 1;
 	}
-	snprintf(srv.base, sizeof(srv.base), "http://127.0.0.1:%u", ntohs(sin.sin_port));
+	snprintf(srv.base, sizeof(srv.base), "https://127.0.0.1:%u", ntohs(sin.sin_port));
+	snprintf(srv.other, sizeof(srv.other), "https://localhost:%u", ntohs(sin.sin_port));
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, NULL,
+	    MHD_USE_ERROR_LOG | MHD_USE_TLS, 0, NULL, NULL, handler, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_HTTPS_MEM_KEY, tls_key,
+	    MHD_OPTION_HTTPS_MEM_CERT, tls_cert,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 10u,
 	    MHD_OPTION_END);
@@ -804,7 +1035,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "ariserver: cannot start the HTTP daemon\n");
 		return 1;
 	}
-	if (write_portfile(argv[1], ntohs(sin.sin_port)) != 0) {
+	if ((size_t)snprintf(logpath, sizeof(logpath), "%s.ca", argv[1]) >= sizeof(logpath) ||
+	    tlsfix_write(logpath, tls_ca) != 0 ||
+	    write_portfile(argv[1], ntohs(sin.sin_port)) != 0) {
 		fprintf(stderr, "ariserver: %s: %s\n", argv[1], strerror(errno));
 		MHD_stop_daemon(d);
 		return 1;
@@ -817,7 +1050,17 @@ main(int argc, char **argv)
 		cJSON_Delete(srv.orders[i].identifiers);
 		free(srv.orders[i].profile);
 		free(srv.orders[i].replaces);
+		free(srv.orders[i].chain);
 	}
+	free(tls_cert);
+	free(tls_key);
+	free(tls_ca);
+	EVP_PKEY_free(srv.ca_key);
+	EVP_PKEY_free(srv.int_key);
+	EVP_PKEY_free(srv.stray_key);
+	X509_free(srv.ca);
+	X509_free(srv.intermediate);
+	X509_free(srv.stray);
 	cJSON_Delete(srv.contacts);
 	fclose(srv.log);
 	return 0;

@@ -2,10 +2,12 @@
  * faultsrv: a plain-HTTP server on 127.0.0.1 that misbehaves on request,
  * for testing how clients cope with broken or hostile servers.
  *
- *   faultsrv PORTFILE
+ *   faultsrv PORTFILE [tls]
  *
  * Binds an ephemeral loopback port, writes its number to PORTFILE (atomically,
  * so a reader never sees a partial file) and serves until SIGTERM or SIGINT.
+ * With "tls" it speaks HTTPS (an ACME directory must be https) with a
+ * certificate for 127.0.0.1 whose CA it first writes to PORTFILE.ca.
  * Paths:
  *   /garbage      200 application/json, body "{not json"
  *   /big          200, 2 MiB body with a Content-Length
@@ -40,6 +42,8 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "tlsfixture.h"
 
 #define BIG_SIZE (2u * 1024 * 1024)
 #define ECHO_MAX (4u * 1024 * 1024)
@@ -324,11 +328,19 @@ main(int argc, char **argv)
 	socklen_t slen = sizeof(sin);
 	struct MHD_Daemon *d;
 	sigset_t set;
-	int fd, sig = 0, one = 1;
+	int fd, sig = 0, one = 1, tls;
+	char *tls_cert = NULL, *tls_key = NULL, *tls_ca = NULL, capath[4096];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: faultsrv PORTFILE\n");
+	tls = argc == 3 && strcmp(argv[2], "tls") == 0;
+	if (argc != 2 && !tls) {
+		fprintf(stderr, "usage: faultsrv PORTFILE [tls]\n");
 		return 2;
+	}
+	if (tls && (tlsfix_server(&tls_cert, &tls_key, &tls_ca) != 0 ||
+	    (size_t)snprintf(capath, sizeof(capath), "%s.ca", argv[1]) >= sizeof(capath) ||
+	    tlsfix_write(capath, tls_ca) != 0)) {
+		fprintf(stderr, "faultsrv: cannot make its TLS certificate\n");
+		return 1;
 	}
 	if ((big = malloc(BIG_SIZE)) == NULL)
 		return 1;
@@ -355,13 +367,24 @@ main(int argc, char **argv)
 		perror("faultsrv: bind");
 		return 1;
 	}
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-	    handler, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-	    MHD_OPTION_END);
+	if (tls)
+		d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+		    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG | MHD_USE_TLS, 0, NULL, NULL,
+		    handler, NULL,
+		    MHD_OPTION_LISTEN_SOCKET, fd,
+		    MHD_OPTION_HTTPS_MEM_KEY, tls_key,
+		    MHD_OPTION_HTTPS_MEM_CERT, tls_cert,
+		    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		    MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+		    MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+		    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		    handler, NULL,
+		    MHD_OPTION_LISTEN_SOCKET, fd,
+		    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		    MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+		    MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "faultsrv: cannot start the HTTP daemon\n");
 		return 1;
@@ -376,5 +399,8 @@ main(int argc, char **argv)
 			break;
 	MHD_stop_daemon(d);
 	free(big);
+	free(tls_cert);
+	free(tls_key);
+	free(tls_ca);
 	return 0;
 }

@@ -128,6 +128,64 @@ out:
 	return rc;
 }
 
+/*
+ * Allows the user's extra origins on c and writes them as the store keeps
+ * them (normalised, space-separated) into *out (free(); NULL when none).
+ * Returns 0, or -1 for one that is not an https URL.
+ */
+static int
+allow_origins(struct acme_client *c, const struct account_create_params *p, char **out,
+    struct err *e)
+{
+	size_t i, len = 0;
+	char *origin, *grown;
+
+	*out = NULL;
+	for (i = 0; i < p->n_allowed_origins; i++) {
+		if (http_url_origin(p->allowed_origins[i], &origin, e) != 0) {
+			err_set(e, ERR_USAGE, _("--allow-origin takes an https URL, not '%s'"),
+			    p->allowed_origins[i]);
+			goto fail;
+		}
+		if (acme_client_allow_origin(c, origin, e) != 0) {
+			free(origin);
+			goto fail;
+		}
+		if ((grown = realloc(*out, len + strlen(origin) + 2)) == NULL) {
+			free(origin);
+			err_nomem(e);
+			goto fail;
+		}
+		*out = grown;
+		snprintf(*out + len, strlen(origin) + 2, "%s%s", len > 0 ? " " : "", origin);
+		len += strlen(origin) + (len > 0 ? 1 : 0);
+		free(origin);
+	}
+	return 0;
+fail:
+	free(*out);
+	*out = NULL;
+	return -1;
+}
+
+/* Allows on c the origins the store keeps for its CA (space-separated). Returns 0 or -1. */
+static int
+allow_stored_origins(struct acme_client *c, const char *origins, struct err *e)
+{
+	char *copy, *tok, *save = NULL;
+	int rc = 0;
+
+	if (origins == NULL || origins[0] == '\0')
+		return 0;
+	if ((copy = strdup(origins)) == NULL)
+		return err_nomem(e);
+	for (tok = strtok_r(copy, " ", &save); tok != NULL && rc == 0;
+	    tok = strtok_r(NULL, " ", &save))
+		rc = acme_client_allow_origin(c, tok, e);
+	free(copy);
+	return rc;
+}
+
 int
 account_create(struct store *st, const struct account_create_params *p, int64_t *id,
     struct err *e)
@@ -138,6 +196,7 @@ account_create(struct store *st, const struct account_create_params *p, int64_t 
 	struct account_row row = { 0 };
 	EVP_PKEY *key = NULL;
 	const char *url = account_server_url(p->server_url);
+	char *origins = NULL;
 	int rc = -1;
 
 	if ((p->eab_kid == NULL) != (p->eab_hmac_key == NULL))
@@ -145,6 +204,8 @@ account_create(struct store *st, const struct account_create_params *p, int64_t 
 		    _("--eab-kid and --eab-hmac-key go together"));
 	if (acme_client_new(url, p->ca_bundle_pem, &c, e) != 0)
 		return -1;
+	if (allow_origins(c, p, &origins, e) != 0)
+		goto out;
 	if (acme_client_directory(c)->external_account_required && p->eab_kid == NULL) {
 		err_set(e, ERR_USAGE, "%s", _("this CA requires external account binding: "
 		    "give --eab-kid and --eab-hmac-key from your CA account"));
@@ -165,6 +226,8 @@ account_create(struct store *st, const struct account_create_params *p, int64_t 
 		goto out;
 	if (store_ca_ensure(st, url, NULL, p->ca_bundle_pem, &row.ca_id, e) != 0 ||
 	    store_ca_set_directory(st, row.ca_id, acme_client_directory_json(c), e) != 0 ||
+	    (origins != NULL &&
+	    store_ca_set_allowed_origins(st, row.ca_id, origins, e) != 0) ||
 	    new_key(st, p->key_type, &key, &row.key_id, e) != 0) {
 		store_rollback(st);
 		goto out;
@@ -199,6 +262,7 @@ out:
 	acme_account_free(a);
 	acme_client_free(c);
 	EVP_PKEY_free(key);
+	free(origins);
 	free(row.url);
 	free(row.status);
 	free(row.contacts_json);
@@ -318,7 +382,8 @@ account_open(struct store *st, int64_t id, struct account_session **out, struct 
 		goto fail;
 	if (load_key(st, s->row->key_id, &s->key, e) != 0)
 		goto fail;
-	if (acme_client_new(ca->directory_url, ca->ca_bundle_pem, &s->client, e) != 0)
+	if (acme_client_new(ca->directory_url, ca->ca_bundle_pem, &s->client, e) != 0 ||
+	    allow_stored_origins(s->client, ca->allowed_origins, e) != 0)
 		goto fail;
 	if (s->row->old_key_id > 0 && settle_rollover(st, s, e) != 0)
 		goto fail;

@@ -26,6 +26,13 @@ struct account_create_params {
 	const char *eab_kid;
 	const char *eab_hmac_key;
 	/*
+	 * Origins ("https://host[:port]", any path ignored) the CA may hand
+	 * out URLs on besides its directory's; stored with the CA (replacing
+	 * what it had) when n_allowed_origins > 0.
+	 */
+	const char *const *allowed_origins;
+	size_t n_allowed_origins;
+	/*
 	 * > 0: an account an earlier attempt left "pending" at the same CA:
 	 * registers its key instead of making a new one (the CA answers
 	 * newAccount for a key it knows with that account), so a retry never

@@ -117,6 +117,8 @@ acme_account_new(struct acme_client *c, const struct acme_account_params *p,
 		err_set(e, ERR_PROTO, "%s", _("the CA gave no account URL (Location)"));
 		goto out;
 	}
+	if (acme_url_check(c, r->location, _("the account's Location"), e) != 0)
+		goto out;
 	if (account_from(doc, r->location, out, e) != 0)
 		goto out;
 	free(c->kid);
@@ -351,6 +353,22 @@ order_from(const cJSON *doc, const char *url, const struct http_response *r,
 	return 0;
 }
 
+/* Checks every URL in an order the CA sent. Returns 0 or -1. */
+static int
+order_urls_check(const struct acme_client *c, const struct acme_order *o, struct err *e)
+{
+	size_t i;
+
+	if (acme_url_check(c, o->finalize, "finalize", e) != 0 ||
+	    (o->certificate != NULL && acme_url_check(c, o->certificate, "certificate", e) != 0))
+		return -1;
+	for (i = 0; i < o->n_authorizations; i++) {
+		if (acme_url_check(c, o->authorizations[i], "authorizations", e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int ari_cert_id_ok(const char *id);
 
 /* Appends s to buf (size n) with anything but printable ASCII shown as '?'. */
@@ -433,7 +451,19 @@ acme_order_new(struct acme_client *c, const struct acme_identifier *ids, size_t 
 		err_set(e, ERR_PROTO, "%s", _("the CA gave no order URL (Location)"));
 		goto out;
 	}
-	rc = order_from(doc, r->location, r, out, e);
+	if (acme_url_check(c, r->location, _("the order's Location"), e) != 0 ||
+	    order_from(doc, r->location, r, out, e) != 0)
+		goto out;
+	/* One authorization per identifier at most (RFC 8555 7.1.4). */
+	if ((*out)->n_authorizations > n) {
+		err_set(e, ERR_PROTO, _("%s: the CA listed %zu authorizations for %zu "
+		    "identifiers; refusing the order"), r->location, (*out)->n_authorizations, n);
+	} else if (order_urls_check(c, *out, e) == 0) {
+		rc = 0;
+		goto out;
+	}
+	acme_order_free(*out);
+	*out = NULL;
 out:
 	free(payload);
 	cJSON_Delete(doc);
@@ -452,6 +482,11 @@ acme_order_get(struct acme_client *c, const char *url, struct acme_order **out,
 	rc = acme_post_json(c, url, NULL, 0, &r, &doc, e);
 	if (rc == 0)
 		rc = order_from(doc, url, r, out, e);
+	if (rc == 0 && order_urls_check(c, *out, e) != 0) {
+		acme_order_free(*out);
+		*out = NULL;
+		rc = -1;
+	}
 	cJSON_Delete(doc);
 	http_response_free(r);
 	return rc;
@@ -473,6 +508,11 @@ acme_order_finalize(struct acme_client *c, const struct acme_order *o,
 		return err_nomem(e);
 	if (acme_post_json(c, o->finalize, payload, 0, &r, &doc, e) == 0)
 		rc = order_from(doc, o->url, r, out, e);
+	if (rc == 0 && order_urls_check(c, *out, e) != 0) {
+		acme_order_free(*out);
+		*out = NULL;
+		rc = -1;
+	}
 	free(payload);
 	cJSON_Delete(doc);
 	http_response_free(r);
@@ -559,6 +599,8 @@ acme_authz_get(struct acme_client *c, const char *url, struct acme_authz **out,
 			err_set(e, ERR_PROTO, _("%s: a challenge object is malformed"), url);
 			goto out;
 		}
+		if (acme_url_check(c, ch->url, _("a challenge URL"), e) != 0)
+			goto out;
 		/* The CA's token will become a file name, a record, a hook argument. */
 		if (ch->token != NULL && !base64url_is_token(ch->token, TOKEN_MAX)) {
 			err_set(e, ERR_PROTO, _("%s: the CA sent a challenge token that is not "
@@ -627,6 +669,13 @@ acme_cert_download(struct acme_client *c, const char *url, char **pem, char ***a
 	if (r->body == NULL || strstr(r->body, "-----BEGIN CERTIFICATE-----") == NULL) {
 		http_response_free(r);
 		return err_set(e, ERR_PROTO, _("%s: the answer is not a PEM certificate chain"), url);
+	}
+	for (i = 0; i < r->n_links_alternate; i++) {
+		if (acme_url_check(c, r->links_alternate[i], _("an alternate chain Link"),
+		    e) != 0) {
+			http_response_free(r);
+			return -1;
+		}
 	}
 	*pem = r->body;
 	r->body = NULL;
@@ -730,8 +779,11 @@ acme_renewal_info_get(struct acme_client *c, const char *cert_id,
 
 	memset(out, 0, sizeof(*out));
 	out->retry_after = -1;
-	if (c->dir.renewal_info == NULL)
+	/* The directory keeps only a well-formed URL; an empty one is none. */
+	if (c->dir.renewal_info == NULL || c->dir.renewal_info[0] == '\0')
 		return 1;
+	if (acme_url_check(c, c->dir.renewal_info, "renewalInfo", e) != 0)
+		return -1;
 	if (!ari_cert_id_ok(cert_id))
 		return err_set(e, ERR_USAGE, "%s", _("malformed ARI certificate ID"));
 	n = strlen(c->dir.renewal_info) + strlen(cert_id) + 2;

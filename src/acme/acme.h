@@ -35,8 +35,10 @@ struct acme_client;
 /*
  * Connects to a CA: fetches its directory, trusting the roots in
  * ca_bundle_pem (PEM text, as the store keeps it; NULL: the system's).
- * Returns 0 and *out (free with acme_client_free), or -1 (unreachable CA,
- * TLS failure, a directory missing newNonce, newAccount or newOrder...).
+ * The directory URL must be https. Returns 0 and *out (free with
+ * acme_client_free), or -1 (not https, unreachable CA, TLS failure, a
+ * directory missing newNonce, newAccount or newOrder...). An empty or
+ * malformed renewalInfo is taken as absent.
  */
 int acme_client_new(const char *directory_url, const char *ca_bundle_pem,
     struct acme_client **out, struct err *e);
@@ -61,6 +63,14 @@ void acme_client_prewarm_end(void);
  * network request. Returns 0 and *out (free with acme_client_free), or -1.
  */
 int acme_client_fork(struct acme_client *parent, struct acme_client **out, struct err *e);
+
+/*
+ * Allows the CA to hand out URLs on the origin of url too (for a CA that
+ * really splits its hosts; the user's per-CA setting). Every URL the CA
+ * hands out must otherwise be on the directory's origin. Returns 0, or -1
+ * when url is not an absolute https URL.
+ */
+int acme_client_allow_origin(struct acme_client *c, const char *url, struct err *e);
 
 /* Frees the client. Does not free the account key. Accepts NULL. */
 void acme_client_free(struct acme_client *c);

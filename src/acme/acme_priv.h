@@ -29,7 +29,18 @@ struct acme_client {
 	int nonce_retries;
 	EVP_PKEY *key;		/* borrowed */
 	char *kid;
+	char *origin;		/* the directory's, "https://host:port" */
+	char **allowed;		/* more origins the user allowed for this CA */
+	size_t n_allowed;
 };
+
+/*
+ * Checks a URL the CA handed out (what names it: "Location", "finalize"):
+ * it must be an absolute https URL on the directory's origin or on one the
+ * user allowed. Returns 0, or -1 (ERR_PROTO, not retryable, naming url).
+ */
+int acme_url_check(const struct acme_client *c, const char *url, const char *what,
+    struct err *e);
 
 /* The string member k of o, borrowed, or NULL when absent or not a string. */
 const char *acme_jstr(const cJSON *o, const char *k);

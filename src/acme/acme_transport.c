@@ -115,6 +115,65 @@ is_bad_nonce(const struct err *e)
 	return strcmp(e->problem_type, "urn:ietf:params:acme:error:badNonce") == 0;
 }
 
+/* ---- the CA's URLs ---- */
+
+int
+acme_url_check(const struct acme_client *c, const char *url, const char *what,
+    struct err *e)
+{
+	char *origin = NULL;
+	size_t i;
+	int ok;
+
+	if (http_url_origin(url, &origin, e) != 0) {
+		err_set(e, ERR_PROTO, _("%s: the CA handed out '%s' (%s), which is not an "
+		    "absolute https URL; refusing it"), c->directory_url, url != NULL ? url : "",
+		    what);
+		e->retryable = 0;
+		return -1;
+	}
+	ok = c->origin != NULL && strcmp(origin, c->origin) == 0;
+	for (i = 0; !ok && i < c->n_allowed; i++)
+		ok = strcmp(origin, c->allowed[i]) == 0;
+	free(origin);
+	if (ok)
+		return 0;
+	err_set(e, ERR_PROTO, _("%s: the CA handed out %s (%s), which is not on the "
+	    "directory's origin %s nor on one allowed for this CA (account new "
+	    "--allow-origin); refusing it"), c->directory_url, url, what,
+	    c->origin != NULL ? c->origin : "?");
+	e->retryable = 0;
+	return -1;
+}
+
+int
+acme_client_allow_origin(struct acme_client *c, const char *url, struct err *e)
+{
+	char *origin;
+
+	if (http_url_origin(url, &origin, e) != 0)
+		return -1;
+	if (strv_push(&c->allowed, &c->n_allowed, origin) != 0)
+		return err_nomem(e);	/* origin freed */
+	return 0;
+}
+
+/*
+ * Takes a directory URL member: an absolute https URL (its origin is
+ * checked when it is used), else absent. Returns a copy (free()), or NULL.
+ */
+static char *
+dir_url(const cJSON *doc, const char *k)
+{
+	const char *s = acme_jstr(doc, k);
+	char *origin = NULL;
+
+	if (s == NULL || http_url_origin(s, &origin, NULL) != 0)
+		return NULL;
+	free(origin);
+	return strdup(s);
+}
+
 /* ---- client ---- */
 
 static void
@@ -147,13 +206,14 @@ parse_directory(struct acme_client *c, const char *body, struct err *e)
 		err_set(e, ERR_PROTO, _("%s: the directory is not a JSON object"), c->directory_url);
 		goto out;
 	}
-	d->new_nonce = acme_jdup(doc, "newNonce");
-	d->new_account = acme_jdup(doc, "newAccount");
-	d->new_order = acme_jdup(doc, "newOrder");
-	d->new_authz = acme_jdup(doc, "newAuthz");
-	d->revoke_cert = acme_jdup(doc, "revokeCert");
-	d->key_change = acme_jdup(doc, "keyChange");
-	d->renewal_info = acme_jdup(doc, "renewalInfo");
+	/* An empty or malformed URL is as good as none (renewalInfo: no ARI). */
+	d->new_nonce = dir_url(doc, "newNonce");
+	d->new_account = dir_url(doc, "newAccount");
+	d->new_order = dir_url(doc, "newOrder");
+	d->new_authz = dir_url(doc, "newAuthz");
+	d->revoke_cert = dir_url(doc, "revokeCert");
+	d->key_change = dir_url(doc, "keyChange");
+	d->renewal_info = dir_url(doc, "renewalInfo");
 	if (d->new_nonce == NULL || d->new_account == NULL || d->new_order == NULL) {
 		err_set(e, ERR_PROTO, _("%s: the directory lacks newNonce, newAccount or newOrder"),
 		    c->directory_url);
@@ -326,6 +386,16 @@ client_connect(const char *directory_url, const char *ca_bundle_pem,
 		return err_nomem(e);
 	c->nonce_retries = 20;	/* 50% rejection loses 1 request in 2 million */
 	c->directory_url = strdup(directory_url);
+	/* The directory must be https: everything else the CA says depends on it. */
+	if (c->directory_url == NULL ||
+	    http_url_origin(directory_url, &c->origin, e) != 0) {
+		if (c->directory_url != NULL)
+			err_set(e, ERR_USAGE, _("the ACME directory must be an https:// URL, "
+			    "not '%s'"), directory_url);
+		else
+			err_nomem(e);
+		goto fail;
+	}
 	if (ca_bundle_pem != NULL && (c->ca_bundle_pem = strdup(ca_bundle_pem)) == NULL)
 		goto fail;
 	if (c->directory_url == NULL || http_new_pem(ca_bundle_pem, &c->http, e) != 0)
@@ -361,6 +431,8 @@ acme_client_free(struct acme_client *c)
 	while (c->n_nonces > 0)
 		free(c->nonces[--c->n_nonces]);
 	free(c->kid);
+	free(c->origin);
+	strv_free(c->allowed, c->n_allowed);
 	free(c);
 }
 
@@ -368,12 +440,20 @@ int
 acme_client_fork(struct acme_client *parent, struct acme_client **out, struct err *e)
 {
 	struct acme_client *c = calloc(1, sizeof(*c));
+	size_t i;
 
 	if (c == NULL)
 		return err_nomem(e);
 	c->nonce_retries = parent->nonce_retries;
 	c->key = parent->key;
-	if ((c->directory_url = strdup(parent->directory_url)) == NULL ||
+	for (i = 0; i < parent->n_allowed; i++) {
+		if (strv_push(&c->allowed, &c->n_allowed, strdup(parent->allowed[i])) != 0) {
+			acme_client_free(c);
+			return err_nomem(e);
+		}
+	}
+	if ((c->origin = strdup(parent->origin)) == NULL ||
+	    (c->directory_url = strdup(parent->directory_url)) == NULL ||
 	    (c->directory_json = strdup(parent->directory_json)) == NULL ||
 	    (parent->ca_bundle_pem != NULL &&
 	    (c->ca_bundle_pem = strdup(parent->ca_bundle_pem)) == NULL) ||
@@ -457,6 +537,8 @@ take_nonce(struct acme_client *c, struct err *e)
 
 	if (c->n_nonces > 0)
 		return c->nonces[--c->n_nonces];
+	if (acme_url_check(c, c->dir.new_nonce, "newNonce", e) != 0)
+		return NULL;
 	if (http_request(c->http, "HEAD", c->dir.new_nonce, NULL, NULL, 0, &r, e) != 0)
 		return NULL;
 	if (r->replay_nonce == NULL)
@@ -479,6 +561,9 @@ acme_post_signed(struct acme_client *c, EVP_PKEY *key, const char *kid, const ch
 
 	if (key == NULL)
 		return err_set(e, ERR_USAGE, "%s", _("no account key to sign with"));
+	/* The one place every signed request passes: nothing goes off the CA's origin. */
+	if (acme_url_check(c, url, _("a request URL"), e) != 0)
+		return -1;
 	for (attempt = 0;; attempt++) {
 		if ((nonce = take_nonce(c, e)) == NULL)
 			return -1;
@@ -492,6 +577,15 @@ acme_post_signed(struct acme_client *c, EVP_PKEY *key, const char *kid, const ch
 		if (rc != 0)
 			return -1;
 		keep_nonce(c, r);
+		if (r->status >= 300 && r->status < 400) {
+			/* RFC 8555 has no redirects; following one would sign for another URL. */
+			err_set(e, ERR_PROTO, _("%s answered HTTP %ld (a redirect) to a signed "
+			    "request; refusing it"), url, r->status);
+			e->http_status = (int)r->status;
+			e->retryable = 0;
+			http_response_free(r);
+			return -1;
+		}
 		if (r->status < 400) {
 			*out = r;
 			return 0;

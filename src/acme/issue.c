@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "account.h"
@@ -42,6 +43,12 @@ enum {
 #define POLL_STALL_S 90
 /* A Retry-After longer than this is not waited on in the foreground. */
 #define RETRY_AFTER_WAIT_MAX 60
+/* A Retry-After longer than this (a day) is refused: the order is given up. */
+#define RETRY_AFTER_DEFER_MAX 86400
+/* Waits are sliced so a stop request (Ctrl-C, quitting the screen) is seen soon. */
+#define WAIT_SLICE_MS 100
+/* How far in the future an issued certificate's notBefore may be (clock skew). */
+#define ISSUED_SKEW_S 300
 /* Connections used at once to fetch and answer an order's authorizations. */
 #define ANSWER_THREADS 8
 
@@ -473,25 +480,55 @@ authz_name(const struct acme_authz *a, char *buf, size_t n)
 	snprintf(buf, n, "%s%s", a->wildcard ? "*." : "", a->identifier.value);
 }
 
-/* Waits out a Retry-After, or gives up when it is too long to wait in the foreground. */
+/*
+ * Sleeps ms, in slices after which the caller is asked whether to stop
+ * (Ctrl-C, a cancelled job, the screen quitting): a wait of a minute ends
+ * within a slice. Returns 0, or 1 with e filled when told to stop.
+ */
 static int
-wait_or_defer(long retry_after, long *delay_ms, struct err *e)
+wait_ms(struct run *r, long ms, struct err *e)
 {
+	while (ms > 0) {
+		long slice = ms > WAIT_SLICE_MS ? WAIT_SLICE_MS : ms;
+
+		sleep_ms(slice);
+		ms -= slice;
+		if (ms > 0 && stop_here(r, e))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Waits out a Retry-After (never less than the poll interval: "0" is no
+ * licence to hammer the CA), leaves a longer one to a later attempt, and
+ * gives up on an absurd one (a CA asking for a year would otherwise stall
+ * the job silently until the certificate expires).
+ */
+static int
+wait_or_defer(struct run *r, long retry_after, long *delay_ms, struct err *e)
+{
+	long ms;
+
+	if (retry_after > RETRY_AFTER_DEFER_MAX) {
+		err_set(e, ERR_ACME, _("the CA asked to wait %ld seconds before asking again, "
+		    "more than certdeck waits for an order (%d); giving up on it: try again "
+		    "later"), retry_after, RETRY_AFTER_DEFER_MAX);
+		e->retryable = 0;
+		return -1;
+	}
 	if (retry_after > RETRY_AFTER_WAIT_MAX) {
 		err_set(e, ERR_ACME, _("the CA asked to retry in %ld seconds"), retry_after);
 		e->retryable = 1;
 		e->retry_after = retry_after;
 		return -1;
 	}
-	if (retry_after >= 0) {
-		sleep_ms(retry_after * 1000);
-		*delay_ms = POLL_FIRST_MS;
-	} else {
-		sleep_ms(*delay_ms);
-		/* Gentle growth: a local CA decides in milliseconds, a remote one in seconds. */
-		*delay_ms = *delay_ms * 3 / 2 + 1 > POLL_MAX_MS ? POLL_MAX_MS : *delay_ms * 3 / 2 + 1;
-	}
-	return 0;
+	ms = retry_after > 0 ? retry_after * 1000 : 0;
+	if (ms < *delay_ms)
+		ms = *delay_ms;
+	/* Gentle growth: a local CA decides in milliseconds, a remote one in seconds. */
+	*delay_ms = *delay_ms * 3 / 2 + 1 > POLL_MAX_MS ? POLL_MAX_MS : *delay_ms * 3 / 2 + 1;
+	return wait_ms(r, ms, e) != 0 ? -1 : 0;
 }
 
 struct pending {
@@ -566,11 +603,9 @@ answer_one(struct run *r, struct acme_client *c, const char *url, struct pending
 	const struct acme_challenge *ch;
 	struct err *e = &pi->err;
 
-	err_clear(e);
 	pi->failed = 1;
-	if (acme_authz_get(c, url, &pi->authz, e) != 0)
+	if (pi->authz == NULL)
 		return;
-	authz_name(pi->authz, pi->ident, sizeof(pi->ident));
 	if (strcmp(pi->authz->status, "valid") == 0) {
 		pi->failed = 0;
 		return;
@@ -596,6 +631,7 @@ answer_one(struct run *r, struct acme_client *c, const char *url, struct pending
 	pi->sc.identifier = pi->ident;
 	pi->sc.token = pi->token;
 	pi->sc.key_authorization = pi->key_auth;
+	pi->sc.stop = r->progress != NULL ? r->progress->stop : NULL;
 	if (r->solver->ops->present(r->solver, &pi->sc, e) != 0) {
 		err_prefix(e, "%s", pi->ident);
 		return;
@@ -608,12 +644,39 @@ answer_one(struct run *r, struct acme_client *c, const char *url, struct pending
 	pi->failed = 0;
 }
 
+/* Fetches one authorization into *pi (any thread; never the store). */
+static void
+fetch_one(struct acme_client *c, const char *url, struct pending *pi)
+{
+	err_clear(&pi->err);
+	pi->failed = 1;
+	if (acme_authz_get(c, url, &pi->authz, &pi->err) != 0)
+		return;
+	authz_name(pi->authz, pi->ident, sizeof(pi->ident));
+	pi->failed = 0;
+}
+
+/* 1 when the authorization is for one of the order's identifiers. */
+static int
+authz_asked(const struct run *r, const struct pending *pi)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_ids; i++) {
+		if (strcmp(r->ids[i].type, pi->authz->identifier.type) == 0 &&
+		    strcasecmp(r->ids[i].value, pi->ident) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 struct answer_work {
 	struct run *r;
 	char **urls;
 	struct pending *p;
 	size_t n;
 	size_t next;		/* the next item to take, under r->lock */
+	int fetch;		/* phase: 1 fetch the authorizations, 0 answer them */
 };
 
 struct answer_thread_arg {
@@ -634,7 +697,10 @@ answer_thread(void *arg)
 		pthread_mutex_unlock(&w->r->lock);
 		if (i >= w->n)
 			break;
-		answer_one(w->r, ta->client, w->urls[i], &w->p[i]);
+		if (w->fetch)
+			fetch_one(ta->client, w->urls[i], &w->p[i]);
+		else
+			answer_one(w->r, ta->client, w->urls[i], &w->p[i]);
 	}
 	return NULL;
 }
@@ -647,11 +713,12 @@ answer_thread(void *arg)
 static void
 answer_all(struct run *r, char **urls, struct pending *p, size_t n)
 {
-	struct answer_work w = { r, urls, p, n, 0 };
+	struct answer_work w = { r, urls, p, n, 0, 1 };
 	struct answer_thread_arg ta[ANSWER_THREADS];
 	pthread_t tids[ANSWER_THREADS];
-	size_t t, want = n < ANSWER_THREADS ? n : ANSWER_THREADS, have, started = 0;
+	size_t t, i, want = n < ANSWER_THREADS ? n : ANSWER_THREADS, have, started;
 	struct err ignore;
+	int refused = 0;
 
 	ta[0].w = &w;
 	ta[0].client = r->acct->client;
@@ -660,15 +727,36 @@ answer_all(struct run *r, char **urls, struct pending *p, size_t n)
 		if (acme_client_fork(r->acct->client, &ta[have].client, &ignore) != 0)
 			break;
 	}
-	/* The calling thread works too, on the session's own connection. */
-	for (t = 1; t < have; t++) {
-		if (pthread_create(&tids[t], NULL, answer_thread, &ta[t]) != 0)
-			break;
-		started = t;
+	/*
+	 * Two phases: every authorization is fetched and checked before any
+	 * challenge is presented, answered or handed to a hook.
+	 */
+	for (w.fetch = 1; w.fetch >= 0 && !refused; w.fetch--) {
+		w.next = 0;
+		started = 0;
+		/* The calling thread works too, on the session's own connection. */
+		for (t = 1; t < have; t++) {
+			if (pthread_create(&tids[t], NULL, answer_thread, &ta[t]) != 0)
+				break;
+			started = t;
+		}
+		answer_thread(&ta[0]);
+		for (t = 1; t <= started; t++)
+			pthread_join(tids[t], NULL);
+		for (i = 0; w.fetch && i < n; i++) {
+			if (p[i].failed) {
+				refused = 1;
+			} else if (!authz_asked(r, &p[i])) {
+				err_set(&p[i].err, ERR_PROTO, _("%s: the CA sent an authorization for %s, "
+				    "which the order did not ask for; refusing it"), urls[i], p[i].ident);
+				p[i].failed = 1;
+				refused = 1;
+				/* Not recorded: the CA's word for a name we never asked for. */
+				acme_authz_free(p[i].authz);
+				p[i].authz = NULL;
+			}
+		}
 	}
-	answer_thread(&ta[0]);
-	for (t = 1; t <= started; t++)
-		pthread_join(tids[t], NULL);
 	for (t = 1; t < have; t++)
 		acme_client_free(ta[t].client);
 }
@@ -791,7 +879,7 @@ poll_order(struct run *r, const char *while_status, struct err *e)
 			return -1;
 		if (strcmp(r->order->status, while_status) != 0)
 			break;
-		if (wait_or_defer(retry_after, &delay, e) != 0)
+		if (wait_or_defer(r, retry_after, &delay, e) != 0)
 			return -1;
 	}
 	return 0;
@@ -1010,6 +1098,34 @@ chain_matches(const char *pem, const char *cn)
 	return match;
 }
 
+/* The order's identifier values, borrowed from r. Returns 0 and *out (free()), or -1. */
+static int
+names_of(struct run *r, const char ***out, struct err *e)
+{
+	size_t i;
+
+	if ((*out = calloc(r->n_ids + 1, sizeof(**out))) == NULL)
+		return err_nomem(e);
+	for (i = 0; i < r->n_ids; i++)
+		(*out)[i] = r->ids[i].value;
+	return 0;
+}
+
+/*
+ * The CA issued something we will not use: the order is over (marked
+ * invalid, so no retry downloads it again), nothing is stored. Best effort
+ * on the store: the caller's error is the one that counts.
+ */
+static void
+refuse_certificate(struct run *r)
+{
+	struct err ignore;
+
+	set_str(&r->order->status, "invalid");
+	err_clear(&ignore);
+	save_order(r, &ignore);
+}
+
 /* Downloads the chain (preferring the user's issuer), checks it, stores it. */
 static int
 download_and_store(struct run *r, int64_t *cert_id, struct err *e)
@@ -1017,8 +1133,9 @@ download_and_store(struct run *r, int64_t *cert_id, struct err *e)
 	char *pem = NULL, **alts = NULL, *alt_pem = NULL, **more = NULL;
 	size_t n_alts = 0, n_more = 0, i;
 	struct cert_row *row = NULL;
+	const char **names = NULL;
 	EVP_PKEY *key = NULL;
-	int rc = -1, m;
+	int rc = -1;
 
 	if (r->order->certificate_url == NULL)
 		return err_set(e, ERR_PROTO, "%s", _("the CA gave no certificate URL"));
@@ -1048,11 +1165,12 @@ download_and_store(struct run *r, int64_t *cert_id, struct err *e)
 	testhook_crash("download");
 	if (order_key(r, &key, e) != 0)
 		goto out;
-	m = crypto_cert_matches_key(pem, strlen(pem), key, e);
-	if (m <= 0) {
-		if (m == 0)
-			err_set(e, ERR_PROTO, "%s",
-			    _("the CA's certificate does not match the order's key"));
+	if (names_of(r, &names, e) != 0)
+		goto out;
+	/* What the CA returned is checked before anything is stored or deployed. */
+	if (crypto_issued_check(pem, strlen(pem), names, r->n_ids, key, time(NULL),
+	    ISSUED_SKEW_S, e) != 0) {
+		refuse_certificate(r);
 		goto out;
 	}
 	if (cert_record_from_pem(pem, strlen(pem), &row, e) != 0)
@@ -1082,6 +1200,7 @@ out:
 	free(alts);
 	free(pem);
 	free(alt_pem);
+	free(names);
 	cert_row_free(row);
 	EVP_PKEY_free(key);
 	return rc;

@@ -7,6 +7,7 @@
 #ifndef CERTDECK_ISSUE_H
 #define CERTDECK_ISSUE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,11 @@ struct issue_progress {
 	 */
 	int (*should_stop)(void *arg);
 	void *arg;
+	/*
+	 * May be NULL: the shutdown flag itself, for waits on other threads
+	 * (a solver's DNS propagation wait), where should_stop cannot be asked.
+	 */
+	const volatile sig_atomic_t *stop;
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "store_acme.h"
 #include "store_cert.h"
 #include "store_deploy.h"
+#include "store_job.h"
 
 #define ARI_RECHECK_MAX (12 * 3600)	/* RFC 9773: at least twice a day */
 #define ARI_NONE_RECHECK (7 * 86400)	/* a CA without ARI may gain it */
@@ -78,13 +79,31 @@ struct ari_item {
 	char *aki, *serial;
 };
 
+/*
+ * The latest a renewal of a certificate valid from nb to na may be
+ * scheduled: a tenth of its lifetime (at least an hour) before it expires.
+ */
+static long long
+renew_deadline(long long nb, long long na)
+{
+	long long margin = (na - nb) / 10;
+
+	return na - (margin < 3600 ? 3600 : margin);
+}
+
 static int
 ari_store(struct store *st, int64_t id, const struct acme_renewal_info *ri, long long now,
     struct err *e)
 {
 	struct cert_ari a;
-	long long span;
+	struct cert_row *row = NULL;
+	long long span, deadline = 0;
+	char msg[256];
 
+	/* A window past the certificate's end is the CA's mistake: renew in time anyway. */
+	if (store_cert_get(st, id, &row, e) == 0)
+		deadline = renew_deadline(row->not_before, row->not_after);
+	cert_row_free(row);
 	span = ri->window_end - ri->window_start;
 	a.window_start = ri->window_start;
 	a.window_end = ri->window_end;
@@ -94,8 +113,17 @@ ari_store(struct store *st, int64_t id, const struct acme_renewal_info *ri, long
 	    (span > 0x7fffffff ? 0x7fffffff : span)) : 0);
 	if (ri->window_end <= now)
 		a.renew_at = now;
+	if (deadline > 0 && a.renew_at > deadline) {
+		a.renew_at = deadline > now ? deadline : now;
+		snprintf(msg, sizeof(msg), _("certificate #%lld: the CA's renewal window ends "
+		    "after the certificate is near its expiry; renewing by its own deadline "
+		    "instead"), (long long)id);
+		store_event_add(st, 0, "warning", 0, 0, msg, NULL, e);
+	}
 	a.next_check = now + (ri->retry_after > 0 && ri->retry_after < ARI_RECHECK_MAX ?
 	    ri->retry_after : ARI_RECHECK_MAX);
+	if (deadline > 0 && a.next_check > a.renew_at && a.renew_at > now)
+		a.next_check = a.renew_at;
 	return store_cert_set_ari(st, id, &a, e);
 }
 

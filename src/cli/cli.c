@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "i18n.h"
 #include "store_cert.h"
+#include "safetext.h"
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_init_entry,
@@ -42,10 +43,13 @@ const struct cmd_table cli_command_table = {
 void
 cli_print_json(cJSON *o)
 {
-	char *text = o != NULL ? cJSON_Print(o) : NULL;
+	char *text = o != NULL ? cJSON_Print(o) : NULL, *safe;
 
-	if (text != NULL)
-		printf("%s\n", text);
+	/* Certificate text in strings is escaped for the terminal; the JSON means the same. */
+	safe = text != NULL ? safetext_json(text) : NULL;
+	if (safe != NULL)
+		printf("%s\n", safe);
+	free(safe);
 	free(text);
 	cJSON_Delete(o);
 }
@@ -69,31 +73,18 @@ cli_msg(const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * Copies text for the terminal: control characters (escape sequences a CA
- * or a file might carry) become '?'.
- */
-static void
-printable(const char *in, char *out, size_t n)
-{
-	size_t i;
-
-	for (i = 0; in[i] != '\0' && i + 1 < n; i++)
-		out[i] = ((unsigned char)in[i] < 0x20 || in[i] == 0x7f) ? '?' : in[i];
-	out[i] = '\0';
-}
-
 int
 cli_fail(const struct err *e)
 {
 	char msg[sizeof(e->msg)], detail[sizeof(e->problem_detail)];
 	char type[sizeof(e->problem_type)];
 
-	printable(e->msg[0] != '\0' ? e->msg : _("unknown error"), msg, sizeof(msg));
+	/* A CA's or a file's words may carry escape sequences: the one sanitiser. */
+	safetext_copy(msg, sizeof(msg), e->msg[0] != '\0' ? e->msg : _("unknown error"));
 	cli_msg("%s", msg);
 	if (e->problem_detail[0] != '\0') {
-		printable(e->problem_detail, detail, sizeof(detail));
-		printable(e->problem_type, type, sizeof(type));
+		safetext_copy(detail, sizeof(detail), e->problem_detail);
+		safetext_copy(type, sizeof(type), e->problem_type);
 		/* TRANSLATORS: the CA's own words follow. */
 		cli_msg(_("the CA said: %s (%s)"), detail, type);
 	}

@@ -11,6 +11,7 @@
 #include "store_job.h"
 #include "timefmt.h"
 #include "worker.h"
+#include "safetext.h"
 
 #define FOREGROUND_WAIT_MAX 60	/* seconds: a later retry is left to a worker */
 #define FOREGROUND_STALL 90	/* seconds without success: leave it queued */
@@ -50,9 +51,9 @@ print_event(void *arg, int64_t job_id, int step, int steps, const char *msg)
 	(void)arg;
 	(void)job_id;
 	if (steps > 0 && step > 0)
-		fprintf(stderr, "[%d/%d] %s\n", step, steps, msg);
+		fprintf(stderr, "[%d/%d] %s\n", step, steps, safetext(msg));
 	else
-		fprintf(stderr, "%s\n", msg);
+		fprintf(stderr, "%s\n", safetext(msg));
 }
 
 static void

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli_list.h"
+#include "safetext.h"
 
 void
 cli_list_begin(struct cli_list *l, const struct cli_list_ops *ops, void *arg, int json)
@@ -27,7 +28,7 @@ int
 cli_list_row(struct cli_list *l, const void *row)
 {
 	cJSON *o;
-	char *text;
+	char *text, *safe;
 
 	if (!l->json) {
 		l->ops->text(row, l->n++, l->arg);
@@ -44,8 +45,12 @@ cli_list_row(struct cli_list *l, const void *row)
 	cJSON_Delete(o);
 	if (text == NULL)
 		return -1;
-	printf("%s\n  %s", l->n == 0 ? "" : ",", text);
+	safe = safetext_json(text);
 	free(text);
+	if (safe == NULL)
+		return -1;
+	printf("%s\n  %s", l->n == 0 ? "" : ",", safe);
+	free(safe);
 	l->n++;
 	return 0;
 }

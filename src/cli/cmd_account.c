@@ -18,6 +18,7 @@
 #include "i18n.h"
 #include "strv.h"
 #include "timefmt.h"
+#include "safetext.h"
 
 #define CA_BUNDLE_MAX (1024 * 1024)
 
@@ -116,6 +117,7 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		{ "eab-kid", required_argument, NULL, 'K' },
 		{ "eab-hmac-key", required_argument, NULL, 'H' },
 		{ "eab-hmac-key-file", required_argument, NULL, 'F' },
+		{ "allow-origin", required_argument, NULL, 'O' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct account_create_params p = { 0 };
@@ -125,6 +127,7 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	struct cli_server srv;
 	const char *bundle_path = NULL, *hmac_path = NULL;
 	char *bundle = NULL, *hmac = NULL;
+	const char *origins[8];
 	size_t blen;
 	struct store *st = NULL;
 	int opt, rc;
@@ -156,10 +159,19 @@ sub_new(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 			    "for standard input"));
 			continue;
 		case 'F': hmac_path = optarg; continue;
+		case 'O':
+			if (p.n_allowed_origins == sizeof(origins) / sizeof(origins[0])) {
+				rc = cli_usage(self, "%s", _("at most 8 --allow-origin"));
+				goto out;
+			}
+			origins[p.n_allowed_origins++] = optarg;
+			p.allowed_origins = origins;
+			continue;
 		case 'm':
 			if (contacts_add(&c, optarg) != 0) {
-				contacts_free(&c);
-				return cli_fail(&e);
+				err_nomem(&e);
+				rc = cli_fail(&e);
+				goto out;
 			}
 			continue;
 		}
@@ -343,9 +355,9 @@ account_text(const void *row, long i, void *arg)
 	    cJSON_IsString(cJSON_GetArrayItem(c, 0)))
 		contacts = strdup(cJSON_GetArrayItem(c, 0)->valuestring);
 	cJSON_Delete(c);
-	printf("%4lld  %-12s %-8s %-30s %s\n", (long long)r->id, r->status,
-	    r->key_type != NULL ? r->key_type : "-", contacts != NULL ? contacts : "-",
-	    r->ca_url);
+	printf("%4lld  %-12s %-8s %-30s %s\n", (long long)r->id, safetext(r->status),
+	    r->key_type != NULL ? safetext(r->key_type) : "-",
+	    contacts != NULL ? safetext(contacts) : "-", safetext(r->ca_url));
 	free(contacts);
 }
 
@@ -439,12 +451,12 @@ sub_show(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		cli_print_json(account_json(r, NULL));
 	} else {
 		printf(_("Account #%lld\n"), (long long)r->id);
-		printf("  %-10s %s\n", _("Server:"), r->ca_url);
-		printf("  %-10s %s\n", _("URL:"), r->url != NULL ? r->url : "-");
-		printf("  %-10s %s\n", _("Status:"), r->status);
-		printf("  %-10s %s\n", _("Key:"), r->key_type != NULL ? r->key_type : "-");
+		printf("  %-10s %s\n", _("Server:"), safetext(r->ca_url));
+		printf("  %-10s %s\n", _("URL:"), r->url != NULL ? safetext(r->url) : "-");
+		printf("  %-10s %s\n", _("Status:"), safetext(r->status));
+		printf("  %-10s %s\n", _("Key:"), r->key_type != NULL ? safetext(r->key_type) : "-");
 		printf("  %-10s %s\n", _("Contacts:"), r->contacts_json != NULL ?
-		    r->contacts_json : "[]");
+		    safetext(r->contacts_json) : "[]");
 	}
 	account_row_free(r);
 	return CLI_OK;
@@ -476,8 +488,9 @@ sub_action(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'm') {
 			if (contacts_add(&c, optarg) != 0) {
-				contacts_free(&c);
-				return cli_fail(&e);
+				err_nomem(&e);
+				rc = cli_fail(&e);
+				goto out;
 			}
 			continue;
 		}
@@ -554,13 +567,15 @@ const struct cmd_entry cmd_account_entry = {
 	.summary = N_("manage ACME accounts"),
 	.options = N_("  account new --server URL|NAME --email ADDR --agree-tos [--ca-bundle FILE]\n"
 	    "              [--key-type ec256|ec384|rsa2048|rsa3072|rsa4096]\n"
-	    "              [--eab-kid KID --eab-hmac-key-file FILE|-]\n"
+	    "              [--eab-kid KID --eab-hmac-key-file FILE|-] [--allow-origin URL...]\n"
 	    "      FILE (- for standard input) holds the CA's EAB HMAC key; the older\n"
 	    "      --eab-hmac-key KEY still works but shows the key in the process list.\n"
 	    "      NAME is a preset ('certdeck ca list') or a [ca NAME] of the config\n"
 	    "      file, which may give the CA bundle and EAB (eab-hmac-key-file).\n"
 	    "      --server, --ca-bundle and --email default to the config file.\n"
-	    "      Prints the new account's ID.\n"
+	    "      Prints the new account's ID. Every URL the CA hands out must be\n"
+	    "      https on the directory's origin; --allow-origin URL allows one\n"
+	    "      more origin for this CA (for a CA that splits its hosts).\n"
 	    "  account recover --server URL|NAME --key FILE [--ca-bundle FILE]\n"
 	    "      Finds the account of an existing account key (made by another\n"
 	    "      client) and stores it. Prints its ID.\n"

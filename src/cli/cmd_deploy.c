@@ -16,6 +16,7 @@
 #include "store_cert.h"
 #include "store_deploy.h"
 #include "timefmt.h"
+#include "safetext.h"
 
 #define RELOAD_TIMEOUT_MAX 86400	/* a day */
 
@@ -331,7 +332,7 @@ target_text(const void *row, long n, void *arg)
 		    strcmp(t->last_status != NULL ? t->last_status : "", "ok") == 0 ?
 		    _("ok") : _("failed"));
 		if (t->last_message != NULL)
-			printf("  %-14s %s\n", "", t->last_message);
+			printf("  %-14s %s\n", "", safetext(t->last_message));
 	} else {
 		printf("  %-14s %s\n", _("Last run:"), _("never"));
 	}
@@ -428,10 +429,10 @@ sub_run(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	for (i = 0; i < rep.n; i++) {
 		if (rep.results[i].ok)
 			printf(_("target #%lld: ok: %s\n"), (long long)rep.results[i].target_id,
-			    rep.results[i].message);
+			    safetext(rep.results[i].message));
 		else
 			cli_msg(_("target #%lld: failed: %s"),
-			    (long long)rep.results[i].target_id, rep.results[i].message);
+			    (long long)rep.results[i].target_id, safetext(rep.results[i].message));
 	}
 	if (rc == 0 && rep.n == 0)
 		printf(_("Certificate #%lld has no deploy targets.\n"), (long long)id);

@@ -10,6 +10,7 @@
 #include "i18n.h"
 #include "store_job.h"
 #include "timefmt.h"
+#include "safetext.h"
 
 static cJSON *
 event_json(const void *row, void *arg)
@@ -48,8 +49,8 @@ event_text(const void *row, long i, void *arg)
 	timefmt_utc(ev->time, 1, t, sizeof(t));
 	if (ev->job_id > 0)
 		snprintf(job, sizeof(job), "#%lld", (long long)ev->job_id);
-	printf("%s  %-6s %-5s %s  (%s)\n", t, job, ev->level != NULL ? ev->level : "",
-	    ev->message, ev->actor != NULL ? ev->actor : "-");
+	printf("%s  %-6s %-5s %s  (%s)\n", t, job, ev->level != NULL ? safetext(ev->level) : "",
+	    safetext(ev->message), ev->actor != NULL ? safetext(ev->actor) : "-");
 }
 
 static int

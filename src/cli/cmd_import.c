@@ -13,6 +13,7 @@
 #include "timefmt.h"
 #include "store_cert.h"
 #include "store_key.h"
+#include "safetext.h"
 
 #define IMPORT_MAX_FILE (1024 * 1024)
 
@@ -165,8 +166,8 @@ cmd_import_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 	for (i = 0; i < n; i++) {
 		timefmt_utc(items[i].row->not_after, 0, date, sizeof(date));
 		/* TRANSLATORS: file, id, name, expiry date. */
-		printf(_("Imported %s as #%lld: %s, expires %s%s\n"), items[i].path,
-		    (long long)items[i].row->id, items[i].row->name, date,
+		printf(_("Imported %s as #%lld: %s, expires %s%s\n"), safetext(items[i].path),
+		    (long long)items[i].row->id, safetext(items[i].row->name), date,
 		    items[i].key_pem != NULL ? _(" (with its key)") : "");
 	}
 	rc = CLI_OK;

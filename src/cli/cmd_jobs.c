@@ -9,6 +9,7 @@
 #include "i18n.h"
 #include "store_job.h"
 #include "timefmt.h"
+#include "safetext.h"
 
 static cJSON *
 job_json(const void *row, void *arg)
@@ -56,9 +57,9 @@ job_text(const void *row, long i, void *arg)
 	(void)i;
 	(void)arg;
 	timefmt_utc(j->updated, 1, t, sizeof(t));
-	printf("%6lld  %-18s %6lld  %-9s %3d/%-3d %s  %s\n", (long long)j->id, j->kind,
+	printf("%6lld  %-18s %6lld  %-9s %3d/%-3d %s  %s\n", (long long)j->id, safetext(j->kind),
 	    (long long)j->target_id, store_job_state_name(j->state), j->step, j->steps, t,
-	    j->progress != NULL ? j->progress : "");
+	    j->progress != NULL ? safetext(j->progress) : "");
 }
 
 static void

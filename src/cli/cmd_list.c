@@ -12,6 +12,7 @@
 #include "i18n.h"
 #include "timefmt.h"
 #include "store_cert.h"
+#include "safetext.h"
 
 /* What the command lists: certificates matching q, as seen at now. */
 struct which {
@@ -37,15 +38,15 @@ row_text(const void *r, long i, void *arg)
 
 	(void)i;
 	if (row->n_sans > 1)
-		snprintf(name, sizeof(name), "%s (+%zu)", row->name, row->n_sans - 1);
+		snprintf(name, sizeof(name), "%s (+%zu)", safetext(row->name), row->n_sans - 1);
 	else
-		snprintf(name, sizeof(name), "%s", row->name);
+		snprintf(name, sizeof(name), "%s", safetext(row->name));
 	timefmt_utc(row->not_after, 0, date, sizeof(date));
 	status = expiry_status(store_cert_status_name(row->status), row->not_after, w->now);
 	printf("%6lld  %-36.36s %-10s %6lld  %-8s %-8s %s\n", (long long)row->id, name,
 	    date, expiry_days_left(row->not_after, w->now), status,
-	    row->key_type != NULL ? row->key_type : "-",
-	    row->issuer_cn != NULL ? row->issuer_cn : (row->issuer ? row->issuer : "-"));
+	    row->key_type != NULL ? safetext(row->key_type) : "-",
+	    safetext(row->issuer_cn != NULL ? row->issuer_cn : (row->issuer ? row->issuer : "-")));
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "renew.h"
 #include "store_cert.h"
 #include "worker.h"
+#include "safetext.h"
 
 struct renew_state {
 	struct store *st;
@@ -45,7 +46,7 @@ queue_one(int64_t cert_id, void *arg)
 		return p < 0 ? -1 : 0;
 	if (rs->dry_run) {
 		if (store_cert_get(rs->st, cert_id, &row, &rs->e) == 0) {
-			printf(_("would renew #%lld %s\n"), (long long)cert_id, row->name);
+			printf(_("would renew #%lld %s\n"), (long long)cert_id, safetext(row->name));
 			cert_row_free(row);
 		}
 		rs->queued++;
@@ -97,8 +98,8 @@ report_failure(void *arg, const struct job_row *job, enum job_state state, int64
 	/* One line per failure, for cron's mail. */
 	fprintf(stderr, "certdeck: job #%lld (%s #%lld): %s: %s%s%s\n", (long long)job->id,
 	    job->kind, (long long)job->target_id, store_job_state_name(state),
-	    e != NULL ? e->msg : "", e != NULL && e->problem_detail[0] ? " — " : "",
-	    e != NULL ? e->problem_detail : "");
+	    e != NULL ? safetext(e->msg) : "", e != NULL && e->problem_detail[0] ? " — " : "",
+	    e != NULL ? safetext(e->problem_detail) : "");
 	pthread_mutex_unlock(&rs->lock);
 }
 
@@ -169,7 +170,7 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	/* The CA's ARI windows first (network only for certificates whose check is due). */
 	ari = renew_refresh_ari(st, &rs.e);
 	if (ari < 0)
-		cli_msg(_("renewal windows could not be checked: %s"), rs.e.msg);
+		cli_msg(_("renewal windows could not be checked: %s"), safetext(rs.e.msg));
 	err_clear(&rs.e);
 	rc = CLI_FAIL;
 	for (i = 0; i < n_forced; i++) {

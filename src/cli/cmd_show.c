@@ -9,6 +9,7 @@
 #include "i18n.h"
 #include "timefmt.h"
 #include "store_cert.h"
+#include "safetext.h"
 
 static void
 show_text(const struct cert_row *row, long long now)
@@ -20,10 +21,10 @@ show_text(const struct cert_row *row, long long now)
 	timefmt_utc(row->not_before, 1, nb, sizeof(nb));
 	timefmt_utc(row->not_after, 1, na, sizeof(na));
 	printf(_("Certificate #%lld\n"), (long long)row->id);
-	printf("  %-14s %s\n", _("Name:"), row->name);
-	printf("  %-14s %s\n", _("Subject:"), row->subject ? row->subject : "-");
+	printf("  %-14s %s\n", _("Name:"), safetext(row->name));
+	printf("  %-14s %s\n", _("Subject:"), row->subject ? safetext(row->subject) : "-");
 	for (i = 0; i < row->n_sans; i++)
-		printf("  %-14s %s\n", i == 0 ? _("Names:") : "", row->sans[i]);
+		printf("  %-14s %s\n", i == 0 ? _("Names:") : "", safetext(row->sans[i]));
 	printf("  %-14s %s\n", _("Status:"),
 	    expiry_status(store_cert_status_name(row->status), row->not_after, now));
 	printf("  %-14s %s\n", _("Not before:"), nb);
@@ -33,9 +34,9 @@ show_text(const struct cert_row *row, long long now)
 		    _("days"), left % 86400 / 3600, _("hours"));
 	else
 		printf("  %-14s %s\n", _("Time left:"), _("expired"));
-	printf("  %-14s %s\n", _("Issuer:"), row->issuer ? row->issuer : "-");
-	printf("  %-14s %s\n", _("Serial:"), row->serial ? row->serial : "-");
-	printf("  %-14s %s\n", _("Key:"), row->key_type ? row->key_type : "-");
+	printf("  %-14s %s\n", _("Issuer:"), row->issuer ? safetext(row->issuer) : "-");
+	printf("  %-14s %s\n", _("Serial:"), row->serial ? safetext(row->serial) : "-");
+	printf("  %-14s %s\n", _("Key:"), row->key_type ? safetext(row->key_type) : "-");
 	printf("  %-14s %s\n", _("Key held:"), row->key_id > 0 ? _("yes") : _("no"));
 	printf("  %-14s %s\n", _("SHA-256:"), row->fingerprint);
 	if (row->replaced_by > 0)
@@ -50,13 +51,13 @@ show_text(const struct cert_row *row, long long now)
 		timefmt_utc(row->ari_end, 1, na, sizeof(na));
 		printf("  %-14s %s .. %s\n", _("ARI window:"), nb, na);
 		if (row->ari_explanation != NULL)
-			printf("  %-14s %s\n", "", row->ari_explanation);
+			printf("  %-14s %s\n", "", safetext(row->ari_explanation));
 	}
 	if (row->revoked_at > 0) {
 		timefmt_utc(row->revoked_at, 1, nb, sizeof(nb));
 		printf("  %-14s %s (reason %d)\n", _("Revoked:"), nb, row->revocation_reason);
 	}
-	printf("  %-14s %s\n", _("Source:"), row->source ? row->source : "-");
+	printf("  %-14s %s\n", _("Source:"), row->source ? safetext(row->source) : "-");
 }
 
 static int

@@ -9,6 +9,7 @@
 #include "cli_job.h"
 #include "i18n.h"
 #include "worker.h"
+#include "safetext.h"
 
 static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -18,9 +19,10 @@ log_event(void *arg, int64_t job_id, int step, int steps, const char *msg)
 	(void)arg;
 	pthread_mutex_lock(&print_lock);
 	if (steps > 0 && step > 0)
-		fprintf(stderr, "job #%lld [%d/%d] %s\n", (long long)job_id, step, steps, msg);
+		fprintf(stderr, "job #%lld [%d/%d] %s\n", (long long)job_id, step, steps,
+		    safetext(msg));
 	else
-		fprintf(stderr, "job #%lld %s\n", (long long)job_id, msg);
+		fprintf(stderr, "job #%lld %s\n", (long long)job_id, safetext(msg));
 	pthread_mutex_unlock(&print_lock);
 }
 
@@ -33,7 +35,7 @@ log_done(void *arg, const struct job_row *job, enum job_state state, int64_t res
 	(void)run_after;
 	pthread_mutex_lock(&print_lock);
 	fprintf(stderr, "job #%lld (%s): %s%s%s\n", (long long)job->id, job->kind,
-	    store_job_state_name(state), e != NULL ? ": " : "", e != NULL ? e->msg : "");
+	    store_job_state_name(state), e != NULL ? ": " : "", e != NULL ? safetext(e->msg) : "");
 	pthread_mutex_unlock(&print_lock);
 }
 

@@ -6,12 +6,16 @@
 #ifndef CERTDECK_SOLVER_H
 #define CERTDECK_SOLVER_H
 
+#include <signal.h>
+
 #include "err.h"
 
 struct solver_challenge {
 	const char *identifier;	/* "example.com", "*.example.com" or an IP literal */
 	const char *token;	/* checked with base64url_is_token() by the solver too */
 	const char *key_authorization; /* token "." account key thumbprint */
+	/* May be NULL; when it turns non-zero a long wait (DNS propagation) stops. */
+	const volatile sig_atomic_t *stop;
 };
 
 struct solver;

@@ -27,6 +27,9 @@
 /* RFC 8737 section 6.2. */
 #define ACME_TLS_ALPN "acme-tls/1"
 #define CONN_TIMEOUT_SEC 10
+/* At most this many connections at once (a thread each), and per peer address. */
+#define ALPN_CONN_MAX 256
+#define ALPN_PEER_MAX 128
 
 /* One presented challenge: the certificate served for its SNI name. */
 struct alpn_cert {
@@ -47,9 +50,15 @@ struct alpn {
 	pthread_t thread;
 	int thread_started;
 	int port;
-	int *conns;		/* sockets being served, to cut them short in free */
+	struct alpn_conn *conns;	/* sockets being served, to cut them short in free */
 	size_t nconns, conns_cap;
 	int stopping;
+};
+
+/* One connection being served, and who from (IPv4 as v4-mapped IPv6). */
+struct alpn_conn {
+	int fd;
+	unsigned char peer[16];
 };
 
 struct conn_arg {
@@ -261,7 +270,7 @@ conn_run(void *arg)
 
 	pthread_mutex_lock(&a->lock);
 	for (i = 0; i < a->nconns; i++) {
-		if (a->conns[i] == fd) {
+		if (a->conns[i].fd == fd) {
 			a->conns[i] = a->conns[--a->nconns];
 			break;
 		}
@@ -274,17 +283,27 @@ conn_run(void *arg)
 	return NULL;
 }
 
-/* Hands fd to a detached thread of its own; closes it on failure. */
+/*
+ * Hands fd (from peer) to a detached thread of its own; closes it on
+ * failure, and at once when ALPN_CONN_MAX connections are served already
+ * or ALPN_PEER_MAX from this peer: a thread per connection, but bounded.
+ */
 static void
-conn_start(struct alpn *a, int fd)
+conn_start(struct alpn *a, int fd, const unsigned char peer[16])
 {
 	struct conn_arg *ca = NULL;
+	struct alpn_conn *grown;
 	pthread_attr_t attr;
 	pthread_t t;
-	int *grown, started = 0;
+	size_t i, same = 0;
+	int started = 0;
 
 	pthread_mutex_lock(&a->lock);
-	if (a->stopping)
+	if (a->stopping || a->nconns >= ALPN_CONN_MAX)
+		goto out;
+	for (i = 0; i < a->nconns; i++)
+		same += memcmp(a->conns[i].peer, peer, 16) == 0;
+	if (same >= ALPN_PEER_MAX)
 		goto out;
 	if (a->nconns == a->conns_cap) {
 		size_t cap = a->conns_cap ? a->conns_cap * 2 : 16;
@@ -301,7 +320,9 @@ conn_start(struct alpn *a, int fd)
 	ca->a = a;
 	ca->fd = fd;
 	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	a->conns[a->nconns++] = fd;
+	a->conns[a->nconns].fd = fd;
+	memcpy(a->conns[a->nconns].peer, peer, 16);
+	a->nconns++;
 	if (pthread_create(&t, &attr, conn_run, ca) == 0)
 		started = 1;
 	else
@@ -325,6 +346,9 @@ accept_run(void *arg)
 			{ .fd = a->lfd, .events = POLLIN },
 			{ .fd = a->wake[0], .events = POLLIN },
 		};
+		struct sockaddr_storage ss;
+		socklen_t slen;
+		unsigned char peer[16];
 		int fd;
 
 		if (poll(p, 2, -1) == -1) {
@@ -336,7 +360,8 @@ accept_run(void *arg)
 			break;
 		if ((p[0].revents & POLLIN) == 0)
 			continue;
-		fd = accept4(a->lfd, NULL, NULL, SOCK_CLOEXEC);
+		slen = sizeof(ss);
+		fd = accept4(a->lfd, (struct sockaddr *)&ss, &slen, SOCK_CLOEXEC);
 		if (fd == -1) {
 			/* Out of descriptors: back off instead of spinning. */
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -344,7 +369,14 @@ accept_run(void *arg)
 				(void)poll(NULL, 0, 100);
 			continue;
 		}
-		conn_start(a, fd);
+		memset(peer, 0, sizeof(peer));
+		if (ss.ss_family == AF_INET6) {
+			memcpy(peer, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+		} else if (ss.ss_family == AF_INET) {
+			peer[10] = peer[11] = 0xff;
+			memcpy(peer + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		}
+		conn_start(a, fd, peer);
 	}
 	return NULL;
 }
@@ -427,7 +459,7 @@ alpn_free(struct solver *s)
 		a->stopping = 1;
 		/* Connections in a handshake end now, not at their timeout. */
 		for (i = 0; i < a->nconns; i++)
-			(void)shutdown(a->conns[i], SHUT_RDWR);
+			(void)shutdown(a->conns[i].fd, SHUT_RDWR);
 		pthread_mutex_unlock(&a->lock);
 		if (a->thread_started) {
 			while (write(a->wake[1], "x", 1) == -1 && errno == EINTR)

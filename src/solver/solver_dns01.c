@@ -91,6 +91,11 @@ str_concat(const char *a, const char *b, const char *c)
 /*
  * Runs PROG ACTION RECORD VALUE (see subproc_run); the tail of its output
  * goes into error messages. Returns 0 when it exits 0 in time, else -1.
+ * The calling convention is three operands and no options, and stays so:
+ * VALUE is base64url and may begin with '-', so a hook that parses options
+ * must stop at its first operand (ACTION is always "add" or "del"), as
+ * POSIX getopt does; the same values are in CERTDECK_ACTION, _RECORD and
+ * _VALUE for hooks that would rather not parse argv at all.
  */
 static int
 run_hook(struct dns01 *d, const char *action, const struct solver_challenge *c,
@@ -354,7 +359,7 @@ out:
 /* Polls every resolver until each shows value, or the timeout passes. */
 static int
 await_propagation(struct dns01 *d, const char *record, const char *value,
-    struct err *e)
+    const volatile sig_atomic_t *stop, struct err *e)
 {
 	long long deadline = timefmt_now_ms() + (long long)d->propagation_timeout * 1000;
 	long long interval = 50;
@@ -385,6 +390,13 @@ await_propagation(struct dns01 *d, const char *record, const char *value,
 		left = deadline - timefmt_now_ms();
 		if (left <= 0)
 			break;
+		if (stop != NULL && *stop) {
+			/* Ctrl-C or a shutdown: not a failure of the record, try later. */
+			free(seen);
+			err_set(e, ERR_NONE, "%s", _("stopped while waiting for DNS propagation"));
+			e->retryable = 1;
+			return -1;
+		}
 		(void)poll(NULL, 0, (int)(left < interval ? left : interval));
 		interval = interval * 2 > 1000 ? 1000 : interval * 2;
 	}
@@ -495,8 +507,14 @@ dns01_present(struct solver *s, const struct solver_challenge *c, struct err *e)
 		return -1;
 	if (run_hook(d, "add", c, domain, record, value, e) == -1)
 		goto out;
-	if (d->nresolvers > 0 && await_propagation(d, record, value, e) == -1)
+	if (d->nresolvers > 0 && await_propagation(d, record, value, c->stop, e) == -1) {
+		struct err ignore;
+
+		/* Not presented after all: the record goes again (the caller will not clean up). */
+		err_clear(&ignore);
+		(void)run_hook(d, "del", c, domain, record, value, &ignore);
 		goto out;
+	}
 	rc = 0;
 out:
 	free(domain);

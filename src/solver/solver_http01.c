@@ -18,6 +18,9 @@
 #include "solver_priv.h"
 
 #define CHALLENGE_PATH "/.well-known/acme-challenge/"
+/* Connections the standalone responder serves at once, and from one address. */
+#define HTTP01_CONN_MAX 256
+#define HTTP01_PEER_MAX 128
 
 /* One presented token and the body served for it. */
 struct http_entry {
@@ -224,14 +227,15 @@ solver_http01_standalone_new(const char *addr, int port, struct solver **out,
 	 * One event-loop thread: each answer is a few bytes from memory, so it
 	 * keeps up with Pebble's three fetches per token and many workers, and
 	 * a foreground issue does not pay for starting a pool. Idle
-	 * connections are dropped after 10 s. MHD takes over (and later
-	 * closes) fd.
+	 * connections are dropped after 10 s, and no one address holds more
+	 * than half the slots. MHD takes over (and later closes) fd.
 	 */
 	st->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD,
 	    0, NULL, NULL, standalone_answer, st,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP01_CONN_MAX,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP01_PEER_MAX,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 	    MHD_OPTION_END);
 	if (st->daemon == NULL) {

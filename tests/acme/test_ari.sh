@@ -27,8 +27,9 @@ start_server() {
 		sed 's/^/# /' "$T/$name.stderr"
 		exit 1
 	fi
-	printf -v "${name}_URL" 'http://127.0.0.1:%s/dir' "$(cat "$T/$name.port")"
+	printf -v "${name}_URL" 'https://127.0.0.1:%s/dir' "$(cat "$T/$name.port")"
 	printf -v "${name}_LOG" '%s' "$T/$name.port.log"
+	printf -v "${name}_CA" '%s' "$T/$name.port.ca"
 }
 
 # last_order LOG: the payload of the last newOrder the server got.
@@ -46,6 +47,7 @@ start_server ARI
 start_server PLAIN plain
 start_server BAD badtoken
 start_server IDENT badident
+start_server EMPTY emptyari
 
 # A certificate with the RFC 9773 example's AKI and serial, for the C test.
 fixture=$T/leaf.pem
@@ -67,6 +69,7 @@ fi
 
 # --- the engine: tests/unit/test_ari, its TAP folded into ours ---
 set +e
+ARI_EMPTY_URL=$EMPTY_URL ARI_EMPTY_LOG=$EMPTY_LOG \
 "$top_builddir/tests/unit/test_ari" "$ARI_URL" "$ARI_LOG" "$PLAIN_URL" "$PLAIN_LOG" \
 	${fixture:+"$fixture"} >"$T/unit.tap" 2>"$T/unit.err"
 urc=$?
@@ -89,9 +92,9 @@ export CERTDECK_STORE=$T/store.db
 HTTP_PORT=$("$top_builddir/tests/pebble/freeport" 1)
 HTTP=(--http-addr 127.0.0.1 --http-port "$HTTP_PORT")
 
-cd_run account new --server "$ARI_URL"
+cd_run account new --server "$ARI_URL" --ca-bundle "$ARI_CA"
 check "account new without --agree-tos is refused (the CA has terms)" [ "$rc" -eq 2 ]
-cd_run account new --server "$ARI_URL" --agree-tos
+cd_run account new --server "$ARI_URL" --ca-bundle "$ARI_CA" --agree-tos
 check "account new against the ARI server exits 0" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || diag "$errout"
 
@@ -135,7 +138,7 @@ pwned_before=0
 [ -e /tmp/pwned ] && pwned_before=1
 export CERTDECK_STORE=$T/bad.db
 "$CERTDECK" init >/dev/null
-cd_run account new --server "$BAD_URL" --agree-tos
+cd_run account new --server "$BAD_URL" --ca-bundle "$BAD_CA" --agree-tos
 check "account new against the badtoken server exits 0" [ "$rc" -eq 0 ]
 
 cd_run issue -d a.example.test --challenge http-01 "${HTTP[@]}"
@@ -163,7 +166,7 @@ fi
 # --- a hostile identifier in the authorization: refused the same way ---
 export CERTDECK_STORE=$T/ident.db CERTDECK_ARI_HOOK_LOG=$T/hook-ident.log
 "$CERTDECK" init >/dev/null
-cd_run account new --server "$IDENT_URL" --agree-tos
+cd_run account new --server "$IDENT_URL" --ca-bundle "$IDENT_CA" --agree-tos
 check "account new against the badident server exits 0" [ "$rc" -eq 0 ]
 cd_run issue -d a.example.test --challenge dns-01 --dns-hook "$HOOK"
 check "badident dns-01: exits 1" [ "$rc" -eq 1 ]

@@ -7,14 +7,16 @@
 set -e
 export CERTDECK_STORE="$T/store.db"
 "$CERTDECK" init > /dev/null
-"$top_builddir/tests/faultsrv" "$T/port" &
+"$top_builddir/tests/faultsrv" "$T/port" tls &
 fpid=$!
 at_exit "kill $fpid 2>/dev/null; wait $fpid 2>/dev/null"
 for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
-base="http://127.0.0.1:$(cat "$T/port")"
+base="https://127.0.0.1:$(cat "$T/port")"
+CA=(--ca-bundle "$T/port.ca")
+curl() { command curl --cacert "$T/port.ca" "$@"; }
 
 try() {	# try PATH PATTERN DESCRIPTION
-	cd_run account new --server "$base$1" --email x@example.test --agree-tos
+	cd_run account new --server "$base$1" "${CA[@]}" --email x@example.test --agree-tos
 	check "$3: exit 1" [ "$rc" -eq 1 ]
 	check "$3: one clear message" grep -qi "$2" "$T/.err"
 	check "$3: no crash (no signal)" [ "$rc" -lt 128 ]
@@ -32,7 +34,8 @@ check "store integrity" [ "$(sqlite3 "$CERTDECK_STORE" 'PRAGMA integrity_check')
 # a failure there must not be tried again, or a CA that hangs costs the wait
 # twice.)
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/acct.key" 2>/dev/null
-sqlite3 "$CERTDECK_STORE" "INSERT INTO cas (directory_url, created) VALUES ('$base/garbage', 1);
+sqlite3 "$CERTDECK_STORE" "INSERT INTO cas (directory_url, ca_bundle_pem, created)
+	VALUES ('$base/garbage', readfile('$T/port.ca'), 1);
 	INSERT INTO keys (type, pem, created) VALUES ('ec256', readfile('$T/acct.key'), 1);
 	INSERT INTO accounts (ca_id, key_id, url, status, tos_agreed, created, updated)
 	VALUES (last_insert_rowid(), last_insert_rowid(), '$base/acct/1', 'valid', 1, 1, 1);"

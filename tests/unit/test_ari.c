@@ -210,6 +210,60 @@ struct side {
 	EVP_PKEY *key;
 };
 
+/*
+ * Connects to the server of s, trusting the CA it wrote beside its log
+ * (PORTFILE.log, PORTFILE.ca). Returns acme_client_new's result.
+ */
+static const char *
+ca_path(const struct side *s)
+{
+	static char path[4096];
+	size_t n = strlen(s->log);
+
+	if (n < 4 || n >= sizeof(path))
+		return "";
+	memcpy(path, s->log, n - 4);
+	memcpy(path + n - 4, ".ca", 4);
+	return path;
+}
+
+static int
+client_for(struct side *s, struct err *e)
+{
+	const char *path = ca_path(s);
+	char *pem;
+	int rc;
+
+	if ((pem = slurp(path)) == NULL)
+		return err_set(e, ERR_IO, "cannot read %s", path);
+	rc = acme_client_new(s->url, pem, &s->c, e);
+	free(pem);
+	return rc;
+}
+
+/* A directory whose renewalInfo is "": no ARI, and nothing read outside the string. */
+static void
+test_empty_ari(void)
+{
+	struct side s = { getenv("ARI_EMPTY_URL"), getenv("ARI_EMPTY_LOG"), NULL, NULL };
+	struct acme_renewal_info ri;
+	struct err e;
+
+	if (s.url == NULL || s.log == NULL)
+		return;
+	err_clear(&e);
+	if (!ok(client_for(&s, &e) == 0, "emptyari: acme_client_new"))
+		diag("%s", e.msg);
+	if (s.c == NULL)
+		return;
+	ok(acme_client_directory(s.c)->renewal_info == NULL,
+	    "emptyari: an empty renewalInfo is taken as absent");
+	is_int(acme_renewal_info_get(s.c, EXAMPLE_ID, &ri, &e), 1,
+	    "emptyari: acme_renewal_info_get says the CA has no ARI");
+	is_int(count_lines(s.log, "GET /renewalInfo"), 0, "emptyari: ... and asks nothing");
+	acme_client_free(s.c);
+}
+
 static int
 connect_and_register(struct side *s, const char *label)
 {
@@ -221,8 +275,8 @@ connect_and_register(struct side *s, const char *label)
 	int rc;
 
 	err_clear(&e);
-	snprintf(name, sizeof(name), "%s: acme_client_new over plain http", label);
-	if (!ok(acme_client_new(s->url, NULL, &s->c, &e) == 0, name)) {
+	snprintf(name, sizeof(name), "%s: acme_client_new over https", label);
+	if (!ok(client_for(s, &e) == 0, name)) {
 		diag("%s", e.msg);
 		return -1;
 	}
@@ -313,7 +367,8 @@ test_ari_server(struct side *s)
 	snprintf(url, sizeof(url), "%s", d->renewal_info);
 	strncat(url, "/nodot", sizeof(url) - strlen(url) - 1);
 	err_clear(&e);
-	if (http_new(NULL, &h, &e) == 0 && http_request(h, "GET", url, NULL, NULL, 0, &r, &e) == 0) {
+	if (http_new(ca_path(s), &h, &e) == 0 &&
+	    http_request(h, "GET", url, NULL, NULL, 0, &r, &e) == 0) {
 		cJSON *doc = cJSON_Parse(r->body);
 
 		is_int(r->status, 400, "ariserver: an ID without a dot is 400");
@@ -464,6 +519,7 @@ main(int argc, char **argv)
 	test_time();
 	test_ari_server(&ari);
 	test_plain_server(&plain);
+	test_empty_ari();
 	acme_client_free(ari.c);
 	acme_client_free(plain.c);
 	EVP_PKEY_free(ari.key);

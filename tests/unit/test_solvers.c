@@ -173,6 +173,52 @@ tcp_connect(const char *ip, int port)
 	return fd;
 }
 
+/*
+ * Opens n idle connections to 127.0.0.1:port and waits (up to 5 s, a
+ * guard against a hang) until the server has closed all but at most max
+ * of them. Returns how many it still holds.
+ */
+static int
+held_connections(int port, int n, int max)
+{
+	int *fd = calloc((size_t)n, sizeof(*fd)), i, held = 0, round;
+	struct pollfd *p = calloc((size_t)n, sizeof(*p));
+
+	if (fd == NULL || p == NULL) {
+		free(fd);
+		free(p);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		fd[i] = tcp_connect("127.0.0.1", port);
+	for (round = 0; round < 50; round++) {
+		for (i = 0, held = 0; i < n; i++) {
+			char c;
+
+			if (fd[i] == -1)
+				continue;
+			p[0].fd = fd[i];
+			p[0].events = POLLIN;
+			p[0].revents = 0;
+			if (poll(p, 1, 0) == 1 && read(fd[i], &c, 1) <= 0) {
+				close(fd[i]);
+				fd[i] = -1;
+				continue;
+			}
+			held++;
+		}
+		if (held <= max)
+			break;
+		(void)poll(NULL, 0, 100);
+	}
+	for (i = 0; i < n; i++)
+		if (fd[i] != -1)
+			close(fd[i]);
+	free(fd);
+	free(p);
+	return held;
+}
+
 /* ---- http-01 standalone ------------------------------------------------ */
 
 struct fetch {
@@ -295,10 +341,10 @@ test_standalone(void)
 	struct solver *s = NULL, *s2 = NULL;
 	struct err e;
 	struct fetch f;
-	struct solver_challenge a = { "example.com", TOKEN_A, KEYAUTH_A };
-	struct solver_challenge b = { "www.example.com", TOKEN_B, KEYAUTH_B };
+	struct solver_challenge a = { "example.com", TOKEN_A, KEYAUTH_A, NULL };
+	struct solver_challenge b = { "www.example.com", TOKEN_B, KEYAUTH_B, NULL };
 	char url[512];
-	int port, idle, six;
+	int port, idle, six, held;
 	size_t i;
 
 	err_clear(&e);
@@ -355,7 +401,7 @@ test_standalone(void)
 	is_str(f.body, KEYAUTH_A, "and the right body");
 
 	for (i = 0; i < N_BAD; i++) {
-		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A };
+		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL };
 
 		err_clear(&e);
 		if (s->ops->present(s, &bad, &e) != -1 || e.msg[0] == '\0')
@@ -364,7 +410,7 @@ test_standalone(void)
 	ok(i == N_BAD, "bad tokens (../etc/passwd, 'a b', $(id), ...) are refused by present");
 	ok(strstr(e.msg, "base64url") != NULL, "with a message naming the problem");
 	{
-		struct solver_challenge mismatch = { "example.com", TOKEN_A, KEYAUTH_B };
+		struct solver_challenge mismatch = { "example.com", TOKEN_A, KEYAUTH_B, NULL };
 
 		ok(s->ops->present(s, &mismatch, &e) == -1,
 		    "a key authorization for another token is refused");
@@ -378,6 +424,10 @@ test_standalone(void)
 	ok(s->ops->cleanup(s, &a, &e) == 0, "cleaning up twice is harmless");
 	six = solver_http01_port(NULL);
 	is_int(six, -1, "solver_http01_port(NULL) is -1");
+	/* One client cannot take every slot: 200 idle connections, 128 at most held. */
+	held = held_connections(port, 200, 128 - (idle != -1));
+	ok(held >= 0 && held <= 128, "one address holds at most 128 connections");
+	diag("held %d of 200", held);
 	if (idle != -1)
 		close(idle);
 	tap_guard(60, "solver_free (http-01)");
@@ -422,8 +472,8 @@ test_webroot(void)
 	char www[256], wk[300], dir[400], file[500], path[500];
 	struct solver *s = NULL;
 	struct err e;
-	struct solver_challenge a = { "example.com", TOKEN_A, KEYAUTH_A };
-	struct solver_challenge b = { "example.com", TOKEN_B, KEYAUTH_B };
+	struct solver_challenge a = { "example.com", TOKEN_A, KEYAUTH_A, NULL };
+	struct solver_challenge b = { "example.com", TOKEN_B, KEYAUTH_B, NULL };
 	struct stat st;
 	char *body;
 	mode_t old;
@@ -447,7 +497,7 @@ test_webroot(void)
 		return;
 
 	for (i = 0; i < N_BAD; i++) {
-		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A };
+		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL };
 
 		if (s->ops->present(s, &bad, &e) != -1)
 			break;
@@ -580,8 +630,8 @@ test_dns_hook(void)
 {
 	struct solver *s = NULL;
 	struct err e;
-	struct solver_challenge wild = { "*.example.com", TOKEN_A, KEYAUTH_A };
-	struct solver_challenge plain = { "example.com.", TOKEN_A, KEYAUTH_A };
+	struct solver_challenge wild = { "*.example.com", TOKEN_A, KEYAUTH_A, NULL };
+	struct solver_challenge plain = { "example.com.", TOKEN_A, KEYAUTH_A, NULL };
 	char *pidtxt, path[700];
 	long long t0, took;
 	size_t i;
@@ -623,19 +673,19 @@ test_dns_hook(void)
 	unlink(hooklog);
 
 	for (i = 0; i < N_BAD; i++) {
-		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A };
+		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL };
 
 		if (s->ops->present(s, &bad, &e) != -1)
 			break;
 	}
 	ok(i == N_BAD, "bad tokens are refused");
 	{
-		struct solver_challenge badid = { "example.com;id", TOKEN_A, KEYAUTH_A };
-		struct solver_challenge ip = { "192.0.2.1", TOKEN_A, KEYAUTH_A };
+		struct solver_challenge badid = { "example.com;id", TOKEN_A, KEYAUTH_A, NULL };
+		struct solver_challenge ip = { "192.0.2.1", TOKEN_A, KEYAUTH_A, NULL };
 
-		struct solver_challenge dash = { "-rf.example.com", TOKEN_A, KEYAUTH_A };
-		struct solver_challenge dash2 = { "example-.com", TOKEN_A, KEYAUTH_A };
-		struct solver_challenge dots = { "example..com", TOKEN_A, KEYAUTH_A };
+		struct solver_challenge dash = { "-rf.example.com", TOKEN_A, KEYAUTH_A, NULL };
+		struct solver_challenge dash2 = { "example-.com", TOKEN_A, KEYAUTH_A, NULL };
+		struct solver_challenge dots = { "example..com", TOKEN_A, KEYAUTH_A, NULL };
 
 		ok(s->ops->present(s, &badid, &e) == -1, "a malformed identifier is refused");
 		ok(s->ops->present(s, &dash, &e) == -1 && s->ops->present(s, &dash2, &e) == -1,
@@ -748,9 +798,9 @@ test_dns_propagation(void)
 {
 	struct solver *s = NULL;
 	struct err e;
-	struct solver_challenge c = { "prop.example.com", TOKEN_A, KEYAUTH_A };
-	struct solver_challenge late = { "late.example.com", TOKEN_A, KEYAUTH_A };
-	struct solver_challenge missing = { "missing.example.com", TOKEN_A, KEYAUTH_A };
+	struct solver_challenge c = { "prop.example.com", TOKEN_A, KEYAUTH_A, NULL };
+	struct solver_challenge late = { "late.example.com", TOKEN_A, KEYAUTH_A, NULL };
+	struct solver_challenge missing = { "missing.example.com", TOKEN_A, KEYAUTH_A, NULL };
 	int dns_port = free_port(1), mgmt_port = free_port(0), dead_port = free_port(1);
 	char mgmt[64], resolvers[128];
 	long long t0, took;
@@ -946,10 +996,10 @@ test_alpn(void)
 {
 	struct solver *s = NULL;
 	struct err e;
-	struct solver_challenge dns = { "Example.COM", TOKEN_A, KEYAUTH_A };
-	struct solver_challenge ip4 = { "127.0.0.1", TOKEN_B, KEYAUTH_B };
-	struct solver_challenge ip6 = { "2001:db8::1", TOKEN_A, KEYAUTH_A };
-	struct solver_challenge wild = { "*.example.com", TOKEN_A, KEYAUTH_A };
+	struct solver_challenge dns = { "Example.COM", TOKEN_A, KEYAUTH_A, NULL };
+	struct solver_challenge ip4 = { "127.0.0.1", TOKEN_B, KEYAUTH_B, NULL };
+	struct solver_challenge ip6 = { "2001:db8::1", TOKEN_A, KEYAUTH_A, NULL };
+	struct solver_challenge wild = { "*.example.com", TOKEN_A, KEYAUTH_A, NULL };
 	struct handshake h;
 	char san[128];
 	int port, idle, i, good;
@@ -974,7 +1024,7 @@ test_alpn(void)
 	ok(s->ops->present(s, &ip6, &e) == 0, "present 2001:db8::1");
 	ok(s->ops->present(s, &wild, &e) == -1, "a wildcard identifier is refused");
 	for (i = 0; i < (int)N_BAD; i++) {
-		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A };
+		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL };
 
 		if (s->ops->present(s, &bad, &e) != -1)
 			break;
@@ -1044,6 +1094,11 @@ test_alpn(void)
 	tls_connect(port, "1.0.0.127.in-addr.arpa", ACME_ALPN, sizeof(ACME_ALPN) - 1, &h);
 	ok(h.ok, "the other identifiers are still served");
 	X509_free(h.cert);
+
+	/* A thread per connection, but not without end: 200 idle ones, 128 at most held. */
+	i = held_connections(port, 200, 127);
+	ok(i >= 0 && i <= 128, "tls-alpn-01: one address holds at most 128 connections");
+	diag("held %d of 200", i);
 
 	tap_guard(60, "solver_free with an idle connection open (tls-alpn-01)");
 	solver_free(s);

@@ -17,6 +17,7 @@
 #include "schema.h"
 #include "store.h"
 #include "store_sql.h"
+#include "store_acme.h"
 #include "store_cert.h"
 #include "store_deploy.h"
 #include "store_job.h"
@@ -405,7 +406,7 @@ test_upgrade_6(void)
 	free(path);
 }
 
-/* Step 7 on a store at version 6 with a job left running: it gets the old 900 s rule. */
+/* Step 8 on a store at version 7 with a job left running: it gets the old 900 s rule. */
 static void
 test_upgrade_8(void)
 {
@@ -569,6 +570,44 @@ test_job_secret(void)
 	is_int(query_int(store_db(st), "PRAGMA secure_delete"), 1,
 	    "secret: the store runs with secure_delete");
 	store_close(st);
+	free(path);
+}
+
+/* Step 9: a CA's allowed origins. */
+static void
+test_upgrade_9(void)
+{
+	struct err e;
+	char *path = in_tmp("v8.db");
+	struct store *st = NULL;
+	struct ca_row *ca = NULL;
+	sqlite3 *db = NULL;
+	int64_t id = 0;
+	int fd;
+
+	err_clear(&e);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(sqlite3_open(path, &db) == SQLITE_OK && schema_migrate_to(db, 8, &e) == 0,
+	    "upgrade 9: a schema 8 store");
+	ok(sqlite3_exec(db, "INSERT INTO cas (directory_url, created) "
+	    "VALUES ('https://ca.test/dir', 1)", NULL, NULL, NULL) == SQLITE_OK,
+	    "upgrade 9: a CA at version 8");
+	ok(schema_migrate_to(db, 9, &e) == 0, "upgrade 9: migrate 8 -> 9");
+	is_int(query_int(db, "SELECT count(*) FROM cas WHERE allowed_origins IS NULL"), 1,
+	    "upgrade 9: the CA allows no other origin");
+	sqlite3_close(db);
+	ok(store_open(path, 0, &st, &e) == 0, "upgrade 9: open");
+	if (st != NULL) {
+		ok(store_ca_ensure(st, "https://ca.test/dir", NULL, NULL, &id, &e) == 0 &&
+		    store_ca_set_allowed_origins(st, id, "https://cdn.ca.test:443", &e) == 0,
+		    "upgrade 9: store_ca_set_allowed_origins");
+		ok(store_ca_get(st, id, &ca, &e) == 0 && ca->allowed_origins != NULL &&
+		    strcmp(ca->allowed_origins, "https://cdn.ca.test:443") == 0,
+		    "upgrade 9: store_ca_get reads them back");
+		ca_row_free(ca);
+		store_close(st);
+	}
 	free(path);
 }
 
@@ -1673,6 +1712,7 @@ main(void)
 	test_upgrade_5();
 	test_upgrade_6();
 	test_upgrade_8();
+	test_upgrade_9();
 	test_refusals();
 	test_leases();
 	test_job_secret();
