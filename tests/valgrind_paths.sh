@@ -66,10 +66,18 @@ done
 # 1. The unit and ACME tests, as make check lists them.
 tests=$(printf 'vg-print-tests:\n\t@echo $(TESTS)\n' |
 	make -s -C "$b" -f Makefile -f - vg-print-tests 2>/dev/null)
-# Left out: the ACME tests that repeat paths the others take, by the hundred
-# (nonce storm, concurrency, crash points: 10+ minutes each under valgrind);
-# VG_ALL=1 runs them too.
-vg_skip="tests/acme/test_nonce_storm.sh tests/acme/test_concurrency.sh tests/acme/test_crash.sh"
+# Left out (VG_ALL=1 runs them too):
+# - the ACME tests that repeat paths the others take, by the hundred (nonce
+#   storm, concurrency, crash points: 10+ minutes each under valgrind);
+# - test_subproc: valgrind turns glibc's posix_spawn (CLONE_VFORK) into a
+#   fork, so an exec failure of the child no longer comes back as an error;
+# - test_jobs: it signals a worker 0.5 s after starting it, before valgrind
+#   has it running its signal handler;
+# - test_renew: under valgrind's serialised threads a renewal holds the store
+#   past SQLite's busy timeout ("database is locked"; reported, issue 11 load).
+vg_skip="tests/acme/test_nonce_storm.sh tests/acme/test_concurrency.sh tests/acme/test_crash.sh
+ tests/unit/test_subproc tests/acme/test_jobs.sh tests/acme/test_renew.sh"
+vg_skip=$(echo $vg_skip)
 [ -n "${VG_ALL:-}" ] && vg_skip=
 sel=
 for t in $tests; do
