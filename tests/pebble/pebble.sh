@@ -7,7 +7,10 @@
 # pebble_start must run in the test's own shell (not inside $(...) or a
 # pipeline): it records the PIDs and exports variables there. The words
 # VAR=VALUE become pebble's environment (PEBBLE_VA_NOSLEEP=1 is the
-# default; PEBBLE_VA_NOSLEEP=0 turns it off). PEBBLE_FIXTURE_EAB=1, as a
+# default; PEBBLE_VA_NOSLEEP=0 turns it off). PEBBLE_FIXTURE_CHAOS=1 in the
+# environment adds, after those words, 50% nonce rejection, authorization
+# reuse always, chains of 4 with 2 alternate roots and random validation
+# delays of up to PEBBLE_VA_SLEEPTIME (3) seconds. PEBBLE_FIXTURE_EAB=1, as a
 # word or in the environment, makes Pebble require External Account Binding.
 #
 # After a successful start these are exported:
@@ -220,6 +223,13 @@ pebble_start() {
 		export PEBBLE_EAB_KID PEBBLE_EAB_KEY
 	else
 		unset PEBBLE_EAB_KID PEBBLE_EAB_KEY
+	fi
+	# PEBBLE_FIXTURE_CHAOS=1 (the CI chaos job): Pebble at its most hostile,
+	# over whatever the test asked for.
+	if [ "${PEBBLE_FIXTURE_CHAOS:-0}" = 1 ]; then
+		set -- "$@" PEBBLE_WFE_NONCEREJECT=50 PEBBLE_AUTHZREUSE=100 \
+		    PEBBLE_CHAIN_LENGTH=4 PEBBLE_ALTERNATE_ROOTS=2 PEBBLE_VA_NOSLEEP=0 \
+		    PEBBLE_VA_SLEEPTIME="${PEBBLE_VA_SLEEPTIME:-3}"
 	fi
 	_pb_n=0
 	while :; do
