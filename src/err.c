@@ -23,6 +23,9 @@ err_clear(struct err *e)
 	e->retry_after = -1;
 }
 
+static void vset(struct err *e, enum err_kind kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vset(struct err *e, enum err_kind kind, const char *fmt, va_list ap)
 {

@@ -285,8 +285,9 @@ static const char *const sort_keys[CERT_SORT_COUNT][3] = {
 /* The cursor's values in sort_keys order. */
 static const char *const sort_cursor[CERT_SORT_COUNT] = {
 	[CERT_SORT_EXPIRY] = "(?1, ?2)",
-	[CERT_SORT_NAME] = "(?11, (SELECT id FROM cert_names WHERE cert_id = ?2"
-	    " AND position = 0))",
+	/* Parenthesised: one string over two lines, not a missing comma. */
+	[CERT_SORT_NAME] = ("(?11, (SELECT id FROM cert_names WHERE cert_id = ?2"
+	    " AND position = 0))"),
 	[CERT_SORT_STATUS] = "(?11, ?1, ?2)",
 	[CERT_SORT_ISSUER] = "(?11, ?1, ?2)",
 };

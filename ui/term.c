@@ -55,6 +55,11 @@ term_active(void)
 	return curses_on;
 }
 
+/*
+ * Crashes put the terminal back too. Not under AddressSanitizer, which
+ * reports a SEGV itself (so neither helper below is built there).
+ */
+#ifndef __SANITIZE_ADDRESS__
 static void
 on_fatal(int sig)
 {
@@ -86,11 +91,8 @@ add_reset(const char *cap)
 		fatal_reset[fatal_reset_len++] = *s++;
 	}
 }
+#endif
 
-/*
- * Crashes put the terminal back too. Not under AddressSanitizer, which
- * reports a SEGV itself.
- */
 static void
 setup_fatal(void)
 {
