@@ -13,6 +13,7 @@
 
 #include "http.h"
 #include "i18n.h"
+#include "testhook.h"
 
 /* The longest wait we accept from a server (callers add it to a time_t). */
 #define RETRY_AFTER_MAX (365L * 24 * 3600)
@@ -516,9 +517,10 @@ setup(struct http *h, const char *method, const char *url,
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "https,http");
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_CONNECTTIMEOUT, 10L);
-	SET(CURLOPT_TIMEOUT, 30L);
+	SET(CURLOPT_TIMEOUT, testhook_seconds("CERTDECK_TEST_HTTP_TIMEOUT", 30L));
 	SET(CURLOPT_LOW_SPEED_LIMIT, 64L);
-	SET(CURLOPT_LOW_SPEED_TIME, 15L);
+	SET(CURLOPT_LOW_SPEED_TIME,
+	    testhook_seconds("CERTDECK_TEST_HTTP_LOW_SPEED_TIME", 15L));
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);

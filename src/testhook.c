@@ -40,7 +40,13 @@ testhook_crash(const char *name)
 long
 testhook_lease_seconds(long dflt)
 {
-	const char *v = testhook_getenv("CERTDECK_TEST_LEASE_SECONDS");
+	return testhook_seconds("CERTDECK_TEST_LEASE_SECONDS", dflt);
+}
+
+long
+testhook_seconds(const char *name, long dflt)
+{
+	const char *v = testhook_getenv(name);
 	char *end;
 	long n;
 

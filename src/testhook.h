@@ -24,6 +24,15 @@ void testhook_crash(const char *name);
 long testhook_lease_seconds(long dflt);
 
 /*
+ * A limit in seconds: dflt, or the variable `name` (1 to dflt) so that a
+ * test of a stalling CA ends in seconds: CERTDECK_TEST_HTTP_TIMEOUT (a
+ * request's total time), CERTDECK_TEST_HTTP_LOW_SPEED_TIME (how long a
+ * transfer may stay under the speed limit), CERTDECK_TEST_POLL_STALL
+ * (how long an order may show no progress). It can only shorten a limit.
+ */
+long testhook_seconds(const char *name, long dflt);
+
+/*
  * Returns 1 (errno set to EIO) when CERTDECK_TEST_FAIL_AT names this
  * operation (name, or name:detail), else 0.
  */

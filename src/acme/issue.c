@@ -860,13 +860,15 @@ poll_order(struct run *r, const char *while_status, struct err *e)
 {
 	long delay = POLL_FIRST_MS;
 	time_t start = time(NULL);
+	long stall = testhook_seconds("CERTDECK_TEST_POLL_STALL", POLL_STALL_S);
 	struct acme_order *o;
 
 	while (strcmp(r->order->status, while_status) == 0) {
 		long retry_after;
 
-		if (time(NULL) - start > POLL_STALL_S) {
-			err_set(e, ERR_ACME, _("the order stayed %s for 90 seconds"), while_status);
+		if (time(NULL) - start > stall) {
+			err_set(e, ERR_ACME, _("the order stayed %s for %ld seconds"), while_status,
+			    stall);
 			e->retryable = 1;
 			return -1;
 		}

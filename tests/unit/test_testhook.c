@@ -1,6 +1,6 @@
 /*
  * The test-only switches (CERTDECK_NOW, CERTDECK_TEST_CRASH_AT,
- * CERTDECK_TEST_FAIL_AT) are honoured only by a build configured with
+ * CERTDECK_TEST_FAIL_AT, the shortened limits of testhook_seconds()) are honoured only by a build configured with
  * --enable-test-hooks. Built twice: test_testhook with the configured
  * library (it must match the configure option), and test_testhook_off with
  * src/testhook.c and store/store.c compiled as a plain ./configure build
@@ -63,6 +63,18 @@ main(void)
 	    "CERTDECK_TEST_FAIL_AT is ignored");
 	is_int(testhook_fail("rename", "/y"), 0, "... never another one");
 	unsetenv("CERTDECK_TEST_FAIL_AT");
+
+	setenv("CERTDECK_TEST_HTTP_TIMEOUT", "2", 1);
+	is_int((int)testhook_seconds("CERTDECK_TEST_HTTP_TIMEOUT", 30), WANT_ON ? 2 : 30,
+	    WANT_ON ? "CERTDECK_TEST_HTTP_TIMEOUT shortens the limit" :
+	    "CERTDECK_TEST_HTTP_TIMEOUT is ignored: the limit stays");
+	setenv("CERTDECK_TEST_HTTP_TIMEOUT", "3600", 1);
+	is_int((int)testhook_seconds("CERTDECK_TEST_HTTP_TIMEOUT", 30), 30,
+	    "... and can never lengthen it");
+	setenv("CERTDECK_TEST_HTTP_TIMEOUT", "0", 1);
+	is_int((int)testhook_seconds("CERTDECK_TEST_HTTP_TIMEOUT", 30), 30,
+	    "... nor turn it off");
+	unsetenv("CERTDECK_TEST_HTTP_TIMEOUT");
 
 	setenv("CERTDECK_TEST_CRASH_AT", "step", 1);
 	is_int(crash_kills(), WANT_ON,
