@@ -54,15 +54,6 @@ int http_request(struct http *h, const char *method, const char *url,
     const char *content_type, const char *body, size_t body_len,
     struct http_response **out, struct err *e);
 
-/*
- * The origin of an absolute https URL: "https://host:port" with the host
- * lower-cased and the port always given (443 when the URL has none), so
- * two spellings of one origin compare equal with strcmp. Returns 0 and
- * *out (free()), or -1 (ERR_PROTO naming url) for anything but an
- * absolute https URL with a host and no user information.
- */
-int http_url_origin(const char *url, char **out, struct err *e);
-
 /* One mail for http_smtp_send; every member borrowed. */
 struct http_mail {
 	const char *url;	/* smtp://host[:port] (STARTTLS required) or smtps:// */
