@@ -221,4 +221,18 @@ CERTDECK_NOW=$soon cd_run status --json
 check "... status counts the failing channel" [ "$(jq '.counts."channel-failing"' "$T/.out")" = 1 ]
 check "... naming it" [ "$(jq ".alerts[] | select(.kind == \"channel-failing\") | .channel_id" "$T/.out")" = "$down" ]
 
+# The server back (the channel now points at postfix): the queued job is
+# retried by the next run and its notice arrives.
+retry_job=$(sqlite3 "$CERTDECK_STORE" "SELECT min(id) FROM jobs WHERE kind = 'notify' AND target_id = $down AND state = 'queued'")
+sqlite3 "$CERTDECK_STORE" "UPDATE notify_channels SET smtp = 'smtp://127.0.0.1:$PF_TLS_PORT' WHERE id = $down"
+before=$(postfix_mails ops | wc -l)
+CERTDECK_NOW=$(( soon + 3 * 3600 )) cd_run renew
+check "the server back: the retried job is done" \
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT state || ' ' || attempt FROM jobs WHERE id = $retry_job")" = "done 2" ]
+postfix_wait_mail ops $(( before + 1 )) || true
+check "... its notice arrives, from channel #$down, over TLS" \
+	[ "$(for m in $(postfix_mails ops | tail -n +$(( before + 1 ))); do
+		body "$m" | grep -q "notification channel #$down\$" && grep -q 'with ESMTPS' "$m" && echo "$m"
+	done | wc -l)" -eq 1 ]
+
 done_testing
