@@ -49,12 +49,13 @@ sub_add(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 static void
 channel_text(const struct notify_channel *c)
 {
-	char t[40] = "-";
+	char t[40] = "-", target[512];
 
 	if (c->last_time > 0)
 		timefmt_utc(c->last_time, 1, t, sizeof(t));
+	notify_target_shown(c, target, sizeof(target));
 	printf("%4lld  %-8s %-6s %s\n", (long long)c->id, c->type,
-	    c->format != NULL ? c->format : "-", c->target);
+	    c->format != NULL ? c->format : "-", target);
 	if (c->last_status != NULL)
 		printf(_("      last: %s %s%s%s\n"), t, c->last_status,
 		    c->last_message != NULL ? ": " : "",
