@@ -495,6 +495,35 @@ transfer_error(struct http *h, const char *url, CURLcode rc, struct err *e)
 	}
 }
 
+/* Verified TLS 1.2 or later, against the client's roots. Returns curl's code. */
+static CURLcode
+set_tls(struct http *h)
+{
+	CURL *c = h->curl;
+	CURLcode rc = CURLE_OK;
+
+#define SET(opt, val) do { \
+	if (rc == CURLE_OK) \
+		rc = curl_easy_setopt(c, opt, val); \
+} while (0)
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (h->ca_bundle != NULL) {
+		/* A per-CA bundle replaces the system store, not extends it. */
+		SET(CURLOPT_CAINFO, h->ca_bundle);
+		SET(CURLOPT_CAPATH, (char *)NULL);
+	} else if (h->ca_pem != NULL) {
+		struct curl_blob blob = { h->ca_pem, strlen(h->ca_pem), CURL_BLOB_NOCOPY };
+
+		SET(CURLOPT_CAINFO_BLOB, &blob);
+		SET(CURLOPT_CAINFO, (char *)NULL);
+		SET(CURLOPT_CAPATH, (char *)NULL);
+	}
+#undef SET
+	return rc;
+}
+
 /* Sets every option afresh: nothing of the previous request survives. */
 static int
 setup(struct http *h, const char *method, const char *url,
@@ -519,20 +548,8 @@ setup(struct http *h, const char *method, const char *url,
 	SET(CURLOPT_TIMEOUT, 30L);
 	SET(CURLOPT_LOW_SPEED_LIMIT, 64L);
 	SET(CURLOPT_LOW_SPEED_TIME, 15L);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (h->ca_bundle != NULL) {
-		/* A per-CA bundle replaces the system store, not extends it. */
-		SET(CURLOPT_CAINFO, h->ca_bundle);
-		SET(CURLOPT_CAPATH, (char *)NULL);
-	} else if (h->ca_pem != NULL) {
-		struct curl_blob blob = { h->ca_pem, strlen(h->ca_pem), CURL_BLOB_NOCOPY };
-
-		SET(CURLOPT_CAINFO_BLOB, &blob);
-		SET(CURLOPT_CAINFO, (char *)NULL);
-		SET(CURLOPT_CAPATH, (char *)NULL);
-	}
+	if (rc == CURLE_OK)
+		rc = set_tls(h);
 	SET(CURLOPT_WRITEFUNCTION, write_cb);
 	SET(CURLOPT_WRITEDATA, h);
 	SET(CURLOPT_HEADERFUNCTION, header_cb);
@@ -552,53 +569,6 @@ setup(struct http *h, const char *method, const char *url,
 	}
 #undef SET
 	return rc == CURLE_OK ? 0 : -1;
-}
-
-int
-http_url_origin(const char *url, char **out, struct err *e)
-{
-	CURLU *u = NULL;
-	char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL, *p;
-	size_t n;
-	int rc = -1;
-
-	*out = NULL;
-	if (url == NULL || strncasecmp(url, "https://", 8) != 0)
-		goto bad;
-	for (p = (char *)url; *p != '\0'; p++) {
-		/* No blanks or controls: a URL of ours is printed and logged. */
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			goto bad;
-	}
-	if ((u = curl_url()) == NULL)
-		return err_nomem(e);
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    strcmp(scheme, "https") != 0 ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0' ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
-		goto bad;
-	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK)
-		goto bad;
-	for (p = host; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	n = strlen("https://") + strlen(host) + 1 + strlen(port) + 1;
-	if ((*out = malloc(n)) == NULL) {
-		err_nomem(e);
-		goto out;
-	}
-	snprintf(*out, n, "https://%s:%s", host, port);
-	rc = 0;
-	goto out;
-bad:
-	err_set(e, ERR_PROTO, _("'%s' is not an absolute https URL"), url != NULL ? url : "");
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(user);
-	curl_url_cleanup(u);
-	return rc;
 }
 
 int
@@ -671,5 +641,120 @@ out:
 	curl_slist_free_all(hdrs);
 	h->cur = NULL;
 	http_response_free(r);
+	return ret;
+}
+
+/* ---- SMTP --------------------------------------------------------------- */
+
+struct upload {
+	const char *p;
+	size_t left;
+};
+
+static size_t
+read_cb(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct upload *u = arg;
+	size_t n = size * nmemb < u->left ? size * nmemb : u->left;
+
+	memcpy(buf, u->p, n);
+	u->p += n;
+	u->left -= n;
+	return n;
+}
+
+/*
+ * A failed submission: the server's own reply code says whether a later
+ * try may do better (4xx yes, 5xx no); so does curl's, without one.
+ */
+static void
+smtp_error(struct http *h, const char *url, CURLcode rc, struct err *e)
+{
+	const char *why = h->errbuf[0] != '\0' ? h->errbuf : curl_easy_strerror(rc);
+	long code = 0;
+
+	(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (rc == CURLE_USE_SSL_FAILED) {
+		err_set(e, ERR_NET, _("%s does not offer STARTTLS, and certdeck sends mail "
+		    "over TLS only"), url);
+		return;
+	}
+	if (rc == CURLE_LOGIN_DENIED) {
+		err_set(e, ERR_NET, _("%s refused the SMTP login: %s"), url, why);
+		return;
+	}
+	transfer_error(h, url, rc, e);
+	if (code >= 400 && code <= 599) {
+		char msg[sizeof(e->msg)];
+
+		snprintf(msg, sizeof(msg), _("%s (SMTP reply %ld)"), e->msg, code);
+		snprintf(e->msg, sizeof(e->msg), "%s", msg);
+		e->retryable = code < 500;
+	}
+}
+
+int
+http_smtp_send(struct http *h, const struct http_mail *m, struct err *e)
+{
+	struct upload up = { m->message, m->len };
+	struct curl_slist *rcpt = NULL;
+	char addr[1024];
+	CURL *c = h->curl;
+	CURLcode rc = CURLE_OK;
+	int ret = -1;
+
+	if (strncmp(m->url, "smtp://", 7) != 0 && strncmp(m->url, "smtps://", 8) != 0)
+		return err_set(e, ERR_USAGE, _("unusable URL %s: smtp:// or smtps:// only"),
+		    m->url);
+	if ((size_t)snprintf(addr, sizeof(addr), "<%s>", m->to) >= sizeof(addr))
+		return err_set(e, ERR_USAGE, "%s", _("the recipient address is too long"));
+	if ((rcpt = curl_slist_append(NULL, addr)) == NULL)
+		return err_nomem(e);
+	h->errbuf[0] = '\0';
+	h->body_overflow = 0;
+	h->oom = 0;
+	(void)snprintf(addr, sizeof(addr), "<%s>", m->from);
+#define SET(opt, val) do { \
+	if (rc == CURLE_OK) \
+		rc = curl_easy_setopt(c, opt, val); \
+} while (0)
+	curl_easy_reset(c);
+	SET(CURLOPT_URL, m->url);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_ERRORBUFFER, h->errbuf);
+	SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	/* STARTTLS or nothing: a password or a notice never goes out in clear. */
+	SET(CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	SET(CURLOPT_CONNECTTIMEOUT, 10L);
+	SET(CURLOPT_TIMEOUT, 60L);
+	SET(CURLOPT_LOW_SPEED_LIMIT, 64L);
+	SET(CURLOPT_LOW_SPEED_TIME, 15L);
+	if (rc == CURLE_OK)
+		rc = set_tls(h);
+	SET(CURLOPT_MAIL_FROM, addr);
+	SET(CURLOPT_MAIL_RCPT, rcpt);
+	SET(CURLOPT_UPLOAD, 1L);
+	SET(CURLOPT_READFUNCTION, read_cb);
+	SET(CURLOPT_READDATA, &up);
+	SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)m->len);
+	if (m->user != NULL) {
+		SET(CURLOPT_USERNAME, m->user);
+		SET(CURLOPT_PASSWORD, m->password != NULL ? m->password : "");
+	}
+#undef SET
+	if (rc != CURLE_OK) {
+		err_set(e, ERR_NET, _("cannot configure libcurl for %s"), m->url);
+		goto out;
+	}
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		smtp_error(h, m->url, rc, e);
+		goto out;
+	}
+	ret = 0;
+out:
+	/* Nothing of this mail (the list, the password) stays on the handle. */
+	curl_easy_reset(c);
+	curl_slist_free_all(rcpt);
 	return ret;
 }

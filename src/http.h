@@ -1,6 +1,7 @@
 /*
  * The one HTTP client: libcurl with connection reuse, a per-CA trust
- * bundle, timeouts and a cap on response size. Never sees a private key.
+ * bundle, timeouts and a cap on response size; also the SMTP submission
+ * of notice mails, libcurl's too. Never sees a private key.
  */
 #ifndef CERTDECK_HTTP_H
 #define CERTDECK_HTTP_H
@@ -53,14 +54,24 @@ int http_request(struct http *h, const char *method, const char *url,
     const char *content_type, const char *body, size_t body_len,
     struct http_response **out, struct err *e);
 
+/* One mail for http_smtp_send; every member borrowed. */
+struct http_mail {
+	const char *url;	/* smtp://host[:port] (STARTTLS required) or smtps:// */
+	const char *from;	/* the envelope sender */
+	const char *to;		/* the one recipient */
+	const char *user;	/* the login, or NULL for none */
+	const char *password;
+	const char *message;	/* the whole message, CRLF line ends */
+	size_t len;
+};
+
 /*
- * The origin of an absolute https URL: "https://host:port" with the host
- * lower-cased and the port always given (443 when the URL has none), so
- * two spellings of one origin compare equal with strcmp. Returns 0 and
- * *out (free()), or -1 (ERR_PROTO naming url) for anything but an
- * absolute https URL with a host and no user information.
+ * Submits m over SMTP with TLS (STARTTLS on smtp://, which must be
+ * offered), verified against the client's roots. Returns 0 when the
+ * server took it, or -1 with e naming the URL and the reason
+ * (e->retryable for connection trouble and 4xx replies).
  */
-int http_url_origin(const char *url, char **out, struct err *e);
+int http_smtp_send(struct http *h, const struct http_mail *m, struct err *e);
 
 /* Frees a response. Accepts NULL. */
 void http_response_free(struct http_response *r);

@@ -563,18 +563,50 @@ job_notify(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 static const struct {
 	const char *kind;
 	int (*run)(struct job_ctx *, int64_t *, struct err *);
+	int on_cert;	/* the target is a certificate, of no use after its notAfter */
 } kinds[] = {
-	{ JOB_ISSUE, job_issue },
-	{ JOB_RENEW, job_renew },
-	{ JOB_ROTATE_KEY, job_rotate_key },
-	{ JOB_REVOKE, job_revoke },
-	{ JOB_ACCOUNT_ROLLOVER, job_account_rollover },
-	{ JOB_ACCOUNT_DEACTIVATE, job_account_deactivate },
-	{ JOB_ACCOUNT_NEW, job_account_new },
-	{ JOB_ACCOUNT_UPDATE, job_account_update },
-	{ JOB_DEPLOY, job_deploy },
-	{ JOB_NOTIFY, job_notify },
+	{ JOB_ISSUE, job_issue, 0 },
+	{ JOB_RENEW, job_renew, 1 },
+	{ JOB_ROTATE_KEY, job_rotate_key, 1 },
+	{ JOB_REVOKE, job_revoke, 1 },
+	{ JOB_ACCOUNT_ROLLOVER, job_account_rollover, 0 },
+	{ JOB_ACCOUNT_DEACTIVATE, job_account_deactivate, 0 },
+	{ JOB_ACCOUNT_NEW, job_account_new, 0 },
+	{ JOB_ACCOUNT_UPDATE, job_account_update, 0 },
+	{ JOB_DEPLOY, job_deploy, 0 },
+	{ JOB_NOTIFY, job_notify, 0 },
 };
+
+int
+jobs_retry_deadline(struct store *st, const struct job_row *job, long long *deadline,
+    struct err *e)
+{
+	struct cert_row *c = NULL;
+	long long margin;
+	size_t i;
+
+	*deadline = 0;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].kind, job->kind) == 0)
+			break;
+	if (i == sizeof(kinds) / sizeof(kinds[0]) || !kinds[i].on_cert)
+		return 0;
+	if (store_cert_get(st, job->target_id, &c, e) != 0)
+		return -1;
+	/*
+	 * A twentieth of the lifetime, between an hour and a day: room to
+	 * deploy and reload before the old certificate runs out, even for a
+	 * six-day one.
+	 */
+	margin = (c->not_after - c->not_before) / 20;
+	if (margin < 3600)
+		margin = 3600;
+	if (margin > 86400)
+		margin = 86400;
+	*deadline = c->not_after - margin;
+	cert_row_free(c);
+	return 0;
+}
 
 int
 jobs_kind_known(const char *kind)

@@ -53,6 +53,16 @@ struct job_ctx {
 int jobs_kind_known(const char *kind);
 
 /*
+ * The latest time a retry of job is still of use: for a job on a
+ * certificate (renew, rotate-key, revoke), its notAfter less a margin
+ * (a twentieth of its lifetime, between an hour and a day); 0 when the
+ * kind has no such limit. Returns 0, or -1 when the certificate cannot
+ * be read.
+ */
+int jobs_retry_deadline(struct store *st, const struct job_row *job, long long *deadline,
+    struct err *e);
+
+/*
  * Runs the claimed job ctx->job. Returns 0 and *result_id (the
  * certificate it produced, if any), or -1 with e filled (e->retryable:
  * worth running again later).

@@ -7,11 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "expiry.h"
 #include "http.h"
 #include "i18n.h"
 #include "jobs.h"
 #include "notify.h"
+#include "notify_mail.h"
 #include "store_cert.h"
+#include "store_job.h"
 #include "subproc.h"
 #include "timefmt.h"
 
@@ -28,44 +31,150 @@ notify_event_name(enum notify_event ev)
 	return (unsigned)ev < NOTIFY_EVENT_COUNT ? event_names[ev] : "unknown";
 }
 
-int
-notify_channel_add(struct store *st, const char *type, const char *target,
-    const char *format, const char *ca_bundle, int64_t *id, struct err *e)
+/* Whether every word of the comma-separated list is an event or condition name. */
+static int
+events_ok(const char *list, struct err *e)
 {
-	struct notify_channel c = { 0 };
+	const char *p = list, *end;
+	char word[64];
+	int i, found;
+
+	if (list[0] == '\0')
+		return err_set(e, ERR_USAGE, "%s", _("--events takes a list of names"));
+	for (; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		end = strchrnul(p, ',');
+		snprintf(word, sizeof(word), "%.*s", (int)(end - p), p);
+		found = 0;
+		for (i = 0; i < NOTIFY_TEST && !found; i++)
+			found = strcmp(word, event_names[i]) == 0;
+		for (i = 0; i < ALERT_KIND_COUNT && !found; i++)
+			found = strcmp(word, alert_kind_name((enum alert_kind)i)) == 0;
+		if (!found)
+			return err_set(e, ERR_USAGE, _("--events: no event or condition '%s' "
+			    "(start, reminder, clear; job-failed, job-retrying, expiring, "
+			    "revoked, renew-stale, channel-failing)"), word);
+	}
+	return 0;
+}
+
+/* A copy of s in *slot (NULL stays NULL). Returns 0, or -1 when out of memory. */
+static int
+dup_into(char **slot, const char *s)
+{
+	*slot = s != NULL ? strdup(s) : NULL;
+	return s != NULL && *slot == NULL ? -1 : 0;
+}
+
+/* Checks a hook or webhook channel. Returns 0 or -1. */
+static int
+check_hook_webhook(struct notify_channel *c, const struct notify_channel_opts *o,
+    struct err *e)
+{
 	char path[PATH_MAX];
 
-	if (strcmp(type, "hook") == 0) {
-		if (format != NULL || ca_bundle != NULL)
+	if (o->mail_from != NULL || o->smtp != NULL || o->smtp_user != NULL ||
+	    o->password_file != NULL || o->sendmail != NULL)
+		return err_set(e, ERR_USAGE, "%s", _("--from, --smtp, --smtp-user, "
+		    "--smtp-password-file and --sendmail are for mail channels"));
+	if (strcmp(c->type, "hook") == 0) {
+		if (o->format != NULL || o->ca_bundle != NULL)
 			return err_set(e, ERR_USAGE, "%s", _("a hook takes no --format or "
 			    "--ca-bundle"));
-		if (strchr(target, '/') == NULL)
+		if (strchr(c->target, '/') == NULL)
 			return err_set(e, ERR_USAGE, _("give the hook '%s' as a path (no PATH "
-			    "search: ./%s or an absolute path)"), target, target);
-		if (realpath(target, path) == NULL || access(path, X_OK) != 0)
+			    "search: ./%s or an absolute path)"), c->target, c->target);
+		if (realpath(c->target, path) == NULL || access(path, X_OK) != 0)
 			return err_set(e, ERR_INPUT, _("%s is not an executable program"),
-			    target);
-		c.target = path;
-	} else if (strcmp(type, "webhook") == 0) {
-		if (strncmp(target, "https://", 8) != 0 || target[8] == '\0')
-			return err_set(e, ERR_USAGE, _("a webhook URL must start with "
-			    "https://, not '%s'"), target);
-		if (format == NULL)
-			format = "json";
-		if (strcmp(format, "json") != 0 && strcmp(format, "slack") != 0 &&
-		    strcmp(format, "ntfy") != 0)
-			return err_set(e, ERR_USAGE, _("--format takes json, slack or ntfy, "
-			    "not '%s'"), format);
-		if (ca_bundle != NULL && access(ca_bundle, R_OK) != 0)
-			return err_set(e, ERR_INPUT, _("cannot read %s"), ca_bundle);
-		c.target = (char *)target;
-		c.format = (char *)format;
-		c.ca_bundle = (char *)ca_bundle;
-	} else {
-		return err_set(e, ERR_USAGE, _("no channel type '%s' (hook or webhook)"), type);
+			    c->target);
+		free(c->target);
+		return dup_into(&c->target, path) != 0 ? err_nomem(e) : 0;
 	}
-	c.type = (char *)type;
-	return store_notify_add(st, &c, id, e);
+	if (strncmp(c->target, "https://", 8) != 0 || c->target[8] == '\0')
+		return err_set(e, ERR_USAGE, _("a webhook URL must start with "
+		    "https://, not '%s'"), c->target);
+	if (c->format == NULL && dup_into(&c->format, "json") != 0)
+		return err_nomem(e);
+	if (strcmp(c->format, "json") != 0 && strcmp(c->format, "slack") != 0 &&
+	    strcmp(c->format, "ntfy") != 0)
+		return err_set(e, ERR_USAGE, _("--format takes json, slack or ntfy, "
+		    "not '%s'"), c->format);
+	if (c->ca_bundle != NULL && access(c->ca_bundle, R_OK) != 0)
+		return err_set(e, ERR_INPUT, _("cannot read %s"), c->ca_bundle);
+	return 0;
+}
+
+int
+notify_channel_add(struct store *st, const char *type, const char *target,
+    const struct notify_channel_opts *o, int64_t *id, struct err *e)
+{
+	struct notify_channel *c = calloc(1, sizeof(*c));
+	int rc = -1;
+
+	if (c == NULL)
+		return err_nomem(e);
+	c->min_days = o->min_days;
+	if (dup_into(&c->type, type) != 0 || dup_into(&c->target, target) != 0 ||
+	    dup_into(&c->format, o->format) != 0 || dup_into(&c->ca_bundle, o->ca_bundle) != 0 ||
+	    dup_into(&c->events, o->events) != 0 || dup_into(&c->mail_from, o->mail_from) != 0 ||
+	    dup_into(&c->smtp, o->smtp) != 0 || dup_into(&c->smtp_user, o->smtp_user) != 0 ||
+	    dup_into(&c->password_file, o->password_file) != 0 ||
+	    dup_into(&c->sendmail, o->sendmail) != 0) {
+		err_nomem(e);
+		goto out;
+	}
+	if (c->events != NULL && events_ok(c->events, e) != 0)
+		goto out;
+	if (strcmp(type, "mail") == 0)
+		rc = notify_mail_check(c, e);
+	else if (strcmp(type, "hook") == 0 || strcmp(type, "webhook") == 0)
+		rc = check_hook_webhook(c, o, e);
+	else
+		rc = err_set(e, ERR_USAGE, _("no channel type '%s' (hook, webhook or mail)"),
+		    type);
+	if (rc == 0)
+		rc = store_notify_add(st, c, id, e);
+out:
+	notify_channel_free(c);
+	return rc;
+}
+
+/*
+ * Whether channel c takes a notice: its --events list names the event or
+ * the condition (one of each kind of word, when both are listed), and
+ * with --min-days a certificate's notice waits until it is that close to
+ * expiry. A recovery notice passes --min-days (the renewed certificate
+ * is far from it); a test notice passes everything.
+ */
+static int
+channel_wants(const struct notify_channel *c, const char *event, const char *condition,
+    long long not_after, long long now)
+{
+	int ev_listed = 0, cond_listed = 0, ev_hit = 0, cond_hit = 0, i;
+	const char *p, *end;
+	size_t n;
+
+	if (strcmp(event, "test") == 0)
+		return 1;
+	for (p = c->events; p != NULL && *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		end = strchrnul(p, ',');
+		n = (size_t)(end - p);
+		for (i = 0; i < NOTIFY_TEST; i++)
+			if (strlen(event_names[i]) == n && strncmp(p, event_names[i], n) == 0)
+				break;
+		if (i < NOTIFY_TEST) {
+			ev_listed = 1;
+			ev_hit |= strlen(event) == n && strncmp(p, event, n) == 0;
+		} else {
+			cond_listed = 1;
+			cond_hit |= strlen(condition) == n && strncmp(p, condition, n) == 0;
+		}
+	}
+	if ((ev_listed && !ev_hit) || (cond_listed && !cond_hit))
+		return 0;
+	if (c->min_days >= 0 && not_after > 0 && strcmp(event, "clear") != 0 &&
+	    expiry_days_left(not_after, now) > c->min_days)
+		return 0;
+	return 1;
 }
 
 /* A string member of o, or "". */
@@ -289,6 +398,8 @@ notify_deliver(struct store *st, const struct notify_channel *c, const char *eve
 		return err_set(e, ERR_INPUT, "%s", _("the notification is not JSON"));
 	if (strcmp(c->type, "hook") == 0)
 		rc = deliver_hook(c, ev, event_json, result, sizeof(result), e);
+	else if (strcmp(c->type, "mail") == 0)
+		rc = notify_mail_deliver(c, ev, result, sizeof(result), e);
 	else
 		rc = deliver_webhook(c, ev, event_json, result, sizeof(result), e);
 	cJSON_Delete(ev);
@@ -296,36 +407,71 @@ notify_deliver(struct store *st, const struct notify_channel *c, const char *eve
 	return rc;
 }
 
-/* The event as JSON text (free()), or NULL when out of memory. */
+/* Who an event is about: a certificate, a job, a channel (0 for none). */
+struct about {
+	int64_t cert_id, job_id, channel_id;
+};
+
+/* The message of a job's last error, into out ("" when none). */
+static void
+job_last_error(struct store *st, int64_t job_id, char *out, size_t n)
+{
+	struct job_row *j = NULL;
+	struct err ignore;
+	cJSON *o;
+
+	out[0] = '\0';
+	if (job_id <= 0 || store_job_get(st, job_id, &j, &ignore) != 0)
+		return;
+	if (j->last_error != NULL && (o = cJSON_Parse(j->last_error)) != NULL) {
+		snprintf(out, n, "%s", str(o, "message"));
+		cJSON_Delete(o);
+	}
+	job_row_free(j);
+}
+
+/*
+ * The event as JSON text (free()), or NULL when out of memory; *not_after
+ * is the certificate's expiry (0 for none), for the channels' filters.
+ */
 static char *
 event_json(struct store *st, enum notify_event ev, const char *condition,
-    const char *severity, int64_t cert_id, int64_t job_id, const char *message,
-    long long since, long long now)
+    const char *severity, const struct about *ab, const char *message,
+    long long since, long long now, long long *not_after)
 {
 	struct cert_row *row = NULL;
 	struct err ignore;
 	cJSON *o = cJSON_CreateObject(), *names;
-	char t[40], *text = NULL;
+	char t[40], why[1024], *text = NULL;
 	size_t i;
 
+	*not_after = 0;
 	if (o == NULL)
 		return NULL;
 	cJSON_AddStringToObject(o, "event", notify_event_name(ev));
 	cJSON_AddStringToObject(o, "condition", condition);
 	cJSON_AddStringToObject(o, "severity", severity);
-	cJSON_AddNumberToObject(o, "cert_id", (double)cert_id);
-	cJSON_AddNumberToObject(o, "job_id", (double)job_id);
+	cJSON_AddNumberToObject(o, "cert_id", (double)ab->cert_id);
+	cJSON_AddNumberToObject(o, "job_id", (double)ab->job_id);
+	if (ab->channel_id > 0)
+		cJSON_AddNumberToObject(o, "channel_id", (double)ab->channel_id);
 	names = cJSON_AddArrayToObject(o, "names");
-	if (cert_id > 0 && store_cert_get(st, cert_id, &row, &ignore) == 0) {
+	if (ab->cert_id > 0 && store_cert_get(st, ab->cert_id, &row, &ignore) == 0) {
 		for (i = 0; i < row->n_sans; i++)
 			cJSON_AddItemToArray(names, cJSON_CreateString(row->sans[i]));
 		if (row->n_sans == 0)
 			cJSON_AddItemToArray(names, cJSON_CreateString(row->name));
 		timefmt_rfc3339(row->not_after, t, sizeof(t));
 		cJSON_AddStringToObject(o, "not_after", t);
+		*not_after = row->not_after;
 		cert_row_free(row);
 	}
 	cJSON_AddStringToObject(o, "message", message != NULL ? message : "");
+	if (st != NULL && ev != NOTIFY_CLEAR) {
+		job_last_error(st, ab->job_id, why, sizeof(why));
+		if (why[0] != '\0')
+			cJSON_AddStringToObject(o, "last_error", why);
+	}
 	if (since > 0) {
 		timefmt_rfc3339(since, t, sizeof(t));
 		cJSON_AddStringToObject(o, "since", t);
@@ -340,32 +486,41 @@ event_json(struct store *st, enum notify_event ev, const char *condition,
 char *
 notify_test_event(void)
 {
-	return event_json(NULL, NOTIFY_TEST, "test", "ok", 0, 0,
-	    _("certdeck test notice: this channel works"), 0, store_now());
+	struct about none = { 0 };
+	long long not_after;
+
+	return event_json(NULL, NOTIFY_TEST, "test", "ok", &none,
+	    _("certdeck test notice: this channel works"), 0, store_now(), &not_after);
 }
 
 /*
- * Queues the event for every channel, its first and last job in *first
- * and *last (when not NULL). Returns 0 or -1.
+ * Queues the event for every channel that wants it, the first and last
+ * job queued in *first and *last (when not NULL). Returns 0 or -1.
  */
 static int
 queue(struct store *st, struct notify_channel **ch, size_t n_ch, const char *json,
+    enum notify_event ev, const char *condition, long long not_after, long long now,
     const char *actor, int *queued, int64_t *first, int64_t *last, struct err *e)
 {
-	int64_t id;
+	int64_t id, f = 0, l = 0;
 	size_t i;
 
 	if (json == NULL)
 		return err_nomem(e);
 	for (i = 0; i < n_ch; i++) {
+		if (!channel_wants(ch[i], notify_event_name(ev), condition, not_after, now))
+			continue;
 		if (store_job_add(st, JOB_NOTIFY, ch[i]->id, json, 0, actor, &id, e) != 0)
 			return -1;
-		if (first != NULL && i == 0)
-			*first = id;
-		if (last != NULL)
-			*last = id;
+		if (f == 0)
+			f = id;
+		l = id;
 		(*queued)++;
 	}
+	if (first != NULL)
+		*first = f;
+	if (last != NULL)
+		*last = l;
 	return 0;
 }
 
@@ -442,6 +597,8 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 	struct notify_state *sv = NULL, put;
 	size_t n_ch = 0, n_sv = 0, i, j;
 	char *seen = NULL, *json;
+	struct about ab;
+	long long not_after;
 	int rc = -1;
 
 	*queued = 0;
@@ -485,9 +642,14 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 		put.notified = r->now;
 		put.cert_id = a->cert_id;
 		put.message = a->message;
-		json = event_json(st, ev, kind, alert_severity_name(a->severity), a->cert_id,
-		    a->job_id, a->message, a->since, r->now);
-		rc = queue(st, ch, n_ch, json, actor, queued, &put.job_first, &put.job_last, e);
+		ab.cert_id = a->cert_id;
+		ab.job_id = a->job_id;
+		ab.channel_id = a->channel_id;
+		json = event_json(st, ev, kind, alert_severity_name(a->severity), &ab,
+		    a->message, a->since, r->now, &not_after);
+		/* Queued first: the state records which jobs carry this notice. */
+		rc = queue(st, ch, n_ch, json, ev, kind, not_after, r->now, actor, queued,
+		    &put.job_first, &put.job_last, e);
 		if (rc == 0)
 			rc = store_notify_state_put(st, &put, e);
 		free(json);
@@ -497,11 +659,18 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 	for (j = 0; j < n_sv; j++) {
 		if (seen[j])
 			continue;
-		json = event_json(st, NOTIFY_CLEAR, sv[j].kind, "ok", sv[j].cert_id,
-		    sv[j].subject != sv[j].cert_id ? sv[j].subject : 0, sv[j].message,
-		    sv[j].started, r->now);
+		/* The subject is the channel, the job, or the certificate itself. */
+		memset(&ab, 0, sizeof(ab));
+		ab.cert_id = sv[j].cert_id;
+		if (strcmp(sv[j].kind, alert_kind_name(ALERT_CHANNEL_FAILING)) == 0)
+			ab.channel_id = sv[j].subject;
+		else if (sv[j].subject != sv[j].cert_id)
+			ab.job_id = sv[j].subject;
+		json = event_json(st, NOTIFY_CLEAR, sv[j].kind, "ok", &ab, sv[j].message,
+		    sv[j].started, r->now, &not_after);
 		rc = store_notify_state_clear(st, sv[j].kind, sv[j].subject, e) != 0 ? -1 :
-		    queue(st, ch, n_ch, json, actor, queued, NULL, NULL, e);
+		    queue(st, ch, n_ch, json, NOTIFY_CLEAR, sv[j].kind, not_after, r->now, actor,
+		    queued, NULL, NULL, e);
 		free(json);
 		if (rc != 0)
 			goto undo;

@@ -5,9 +5,11 @@
  * retried with backoff, survives a crash and never holds up a renewal.
  * Channels: a hook program (argv, no shell, a minimal environment with
  * CERTDECK_EVENT, CERTDECK_CERT_ID, CERTDECK_NAMES, CERTDECK_NOT_AFTER,
- * CERTDECK_MESSAGE and the whole event in CERTDECK_EVENT_JSON), or an
+ * CERTDECK_MESSAGE and the whole event in CERTDECK_EVENT_JSON), an
  * HTTPS webhook (json: the event; slack: {"text": ...}; ntfy: a plain
- * body with title and priority).
+ * body with title and priority), or a mail (src/notify_mail.c). Each
+ * channel may take only some events and conditions (--events) and a
+ * certificate's only close to its expiry (--min-days).
  */
 #ifndef CERTDECK_NOTIFY_H
 #define CERTDECK_NOTIFY_H
@@ -34,15 +36,24 @@ const char *notify_event_name(enum notify_event ev);
 /* How often a lasting condition is told again. */
 #define NOTIFY_REMIND_SECONDS 86400
 
+/* What `notify add` may set besides the type and target; all borrowed, NULL: unset. */
+struct notify_channel_opts {
+	const char *format;	/* webhook: json (default), slack, ntfy */
+	const char *ca_bundle;	/* webhook, SMTP: roots to trust instead of the system's */
+	const char *events;	/* comma-separated event and condition names */
+	int min_days;		/* -1: none */
+	const char *mail_from, *smtp, *smtp_user, *password_file, *sendmail;	/* mail */
+};
+
 /*
  * Checks and adds a channel: a "hook" target is an executable program,
- * stored as its absolute path; a "webhook" target is an https:// URL,
- * format "json" (NULL), "slack" or "ntfy", ca_bundle an optional PEM file
- * of roots to trust instead of the system's. Returns 0 and *id, or -1
- * (ERR_USAGE or ERR_INPUT saying what is wrong).
+ * stored as its absolute path; a "webhook" target is an https:// URL; a
+ * "mail" target an address (see notify_mail_check). o->events and
+ * o->min_days filter what the channel gets (any type). Returns 0 and
+ * *id, or -1 (ERR_USAGE or ERR_INPUT saying what is wrong).
  */
 int notify_channel_add(struct store *st, const char *type, const char *target,
-    const char *format, const char *ca_bundle, int64_t *id, struct err *e);
+    const struct notify_channel_opts *o, int64_t *id, struct err *e);
 
 /*
  * Delivers event_json (an event as notify_update queues it) through c

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -87,13 +88,13 @@ close_the_rest(posix_spawn_file_actions_t *fa)
 }
 
 /*
- * stdin from /dev/null, stdout and stderr into wfd (nothing else open); its own process group
+ * stdin from infd (-1: /dev/null), stdout and stderr into wfd (nothing else open); its own process group
  * (so a timeout kills whatever it started), no blocked signals and the
  * default action for those a parent may catch or ignore. Returns 0 or an
  * error number.
  */
 static int
-prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int wfd)
+prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int infd, int wfd)
 {
 	static const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 	    SIGCHLD, SIGALRM, SIGUSR1, SIGUSR2 };
@@ -105,7 +106,9 @@ prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int wfd)
 	sigemptyset(&def);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaddset(&def, sigs[i]);
-	if ((rc = posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
+	rc = infd != -1 ? posix_spawn_file_actions_adddup2(fa, infd, 0) :
+	    posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+	if (rc != 0 ||
 	    (rc = posix_spawn_file_actions_adddup2(fa, wfd, 1)) != 0 ||
 	    (rc = posix_spawn_file_actions_adddup2(fa, wfd, 2)) != 0 ||
 	    (rc = close_the_rest(fa)) != 0 ||
@@ -169,13 +172,64 @@ wait_child(pid_t pid, int *rfd, long long deadline, struct subproc_result *r,
 	}
 }
 
+/*
+ * A pipe holding all of input, its write end closed, for the child's
+ * stdin. Written before the child starts, so no write can block on it or
+ * raise SIGPIPE: input must fit in the pipe's buffer (grown as far as
+ * the system lets). Returns the read end, or -1 with e filled.
+ */
+static int
+input_pipe(const char *input, size_t len, struct subproc_result *res, struct err *e)
+{
+	int fd[2];
+	size_t off = 0;
+
+	if (pipe2(fd, O_CLOEXEC | O_NONBLOCK) == -1) {
+		res->failed = SUBPROC_FAIL_PIPE;
+		res->error = errno;
+		err_set(e, ERR_IO, _("cannot create a pipe: %s"), strerror(res->error));
+		return -1;
+	}
+#ifdef F_SETPIPE_SZ
+	if (len > 65536 && len < INT_MAX)
+		(void)fcntl(fd[1], F_SETPIPE_SZ, (int)len);
+#endif
+	while (off < len) {
+		ssize_t n = write(fd[1], input + off, len - off);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			res->failed = SUBPROC_FAIL_PIPE;
+			res->error = n == -1 ? errno : EIO;
+			err_set(e, ERR_INPUT, _("cannot pass %zu bytes to a program's standard "
+			    "input: %s"), len, strerror(res->error));
+			close(fd[0]);
+			close(fd[1]);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	close(fd[1]);
+	/* The child reads it blocking, as a program expects its stdin. */
+	(void)fcntl(fd[0], F_SETFL, fcntl(fd[0], F_GETFL) & ~O_NONBLOCK);
+	return fd[0];
+}
+
 int
 subproc_run(const char *const argv[], char *const envp[], int timeout_s,
     struct subproc_result *res, struct err *e)
 {
+	return subproc_run_input(argv, envp, NULL, 0, timeout_s, res, e);
+}
+
+int
+subproc_run_input(const char *const argv[], char *const envp[], const char *input,
+    size_t input_len, int timeout_s, struct subproc_result *res, struct err *e)
+{
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	int pfd[2] = { -1, -1 };
+	int pfd[2] = { -1, -1 }, infd = -1;
 	int fa_ok = 0, attr_ok = 0, rc = -1, status = 0;
 	char *prog = NULL, **own_env = NULL;
 	pid_t pid = -1;
@@ -198,6 +252,8 @@ subproc_run(const char *const argv[], char *const envp[], int timeout_s,
 		}
 		envp = own_env;
 	}
+	if (input != NULL && (infd = input_pipe(input, input_len, res, e)) == -1)
+		goto out;
 	if (pipe2(pfd, O_CLOEXEC) == -1) {
 		res->failed = SUBPROC_FAIL_PIPE;
 		res->error = errno;
@@ -208,7 +264,7 @@ subproc_run(const char *const argv[], char *const envp[], int timeout_s,
 		fa_ok = 1;
 	if (rc == 0 && (rc = posix_spawnattr_init(&attr)) == 0)
 		attr_ok = 1;
-	if (rc != 0 || (rc = prepare(&fa, &attr, pfd[1])) != 0) {
+	if (rc != 0 || (rc = prepare(&fa, &attr, infd, pfd[1])) != 0) {
 		res->failed = SUBPROC_FAIL_PREPARE;
 		res->error = rc;
 		err_set(e, ERR_IO, _("cannot prepare to run %s: %s"), argv[0], strerror(rc));
@@ -255,6 +311,8 @@ out:
 		close(pfd[0]);
 	if (pfd[1] != -1)
 		close(pfd[1]);
+	if (infd != -1)
+		close(infd);
 	return rc;
 }
 

@@ -1,8 +1,8 @@
 /*
  * Running an external program the way hooks and reload commands are run:
- * no shell, its own process group, stdin from /dev/null, stdout and stderr
- * into one pipe of which the last bytes are kept, and the whole group
- * killed when it outlives its timeout. (Not named spawn.h: with -I src
+ * no shell, its own process group, stdin from /dev/null (or given bytes),
+ * stdout and stderr into one pipe of which the last bytes are kept, and
+ * the whole group killed when it outlives its timeout. (Not named spawn.h: with -I src
  * that would hide the system's <spawn.h>.)
  */
 #ifndef CERTDECK_SUBPROC_H
@@ -52,6 +52,14 @@ struct subproc_result {
  */
 int subproc_run(const char *const argv[], char *const envp[], int timeout_s,
     struct subproc_result *res, struct err *e);
+
+/*
+ * Like subproc_run, with input (input_len bytes, at most what a pipe
+ * holds: 64 KiB at least) as the program's standard input instead of
+ * /dev/null, followed by end of file. Returns as subproc_run.
+ */
+int subproc_run_input(const char *const argv[], char *const envp[], const char *input,
+    size_t input_len, int timeout_s, struct subproc_result *res, struct err *e);
 
 /*
  * Writes the last keep bytes of res's output into out (of size bytes) as

@@ -32,6 +32,25 @@ timefmt_rfc3339(long long t, char *buf, size_t n)
 	format(t, "%Y-%m-%dT%H:%M:%SZ", buf, n);
 }
 
+void
+timefmt_rfc5322(long long t, char *buf, size_t n)
+{
+	/* English names whatever the locale: the format is a protocol's. */
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+	    "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 ||
+	    tm.tm_mon > 11) {
+		snprintf(buf, n, "?");
+		return;
+	}
+	snprintf(buf, n, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 long long
 timefmt_now_ms(void)
 {

@@ -10,6 +10,9 @@ void timefmt_utc(long long t, int full, char *buf, size_t n);
 /* RFC 3339 ("2026-11-29T03:29:15Z"). */
 void timefmt_rfc3339(long long t, char *buf, size_t n);
 
+/* An RFC 5322 date for mail headers ("Fri, 04 Dec 2026 14:06:10 +0000"). */
+void timefmt_rfc5322(long long t, char *buf, size_t n);
+
 /*
  * Parses a strict RFC 3339 date-time ("2025-01-02T04:05:06Z", with
  * fractions and offsets). Returns 0 and *out (Unix seconds), or -1 and

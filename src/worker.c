@@ -16,6 +16,7 @@
 #include "solver_pool.h"
 #include "store.h"
 #include "testhook.h"
+#include "timefmt.h"
 #include "worker.h"
 
 #define IDLE_SLICE_MS 200
@@ -87,6 +88,54 @@ worker_retry_delay(int attempt, long retry_after)
 	return retry_after > delay ? retry_after : delay;
 }
 
+/*
+ * The longest wait a CA may ask for before a job gives up on it: past the
+ * week a rate limit can last, short of the "year" that would leave a
+ * certificate to expire while its renewal sleeps.
+ */
+#define RETRY_AFTER_GIVE_UP (8L * 86400)
+
+/*
+ * When to run a job again after a retryable failure e: the backoff or the
+ * CA's Retry-After, brought forward to the job's deadline (a renewal
+ * retried after the certificate expired is no renewal: one last try before
+ * it, with a warning in *note). Returns the time, or 0 when no retry can
+ * be of use: e then says why and is no longer retryable.
+ */
+static long long
+retry_time(struct store *st, const struct job_row *job, struct err *e, char *note,
+    size_t note_len)
+{
+	long long now = store_now(), at, deadline = 0;
+	char why[sizeof(e->msg)], when[64];
+	struct err ignore;
+
+	note[0] = '\0';
+	err_clear(&ignore);
+	snprintf(why, sizeof(why), "%s", e->msg);
+	if (e->retry_after > RETRY_AFTER_GIVE_UP) {
+		err_set(e, e->kind, _("%s; the CA asks to wait %ld days, longer than certdeck "
+		    "waits (%ld days): giving up"), why, e->retry_after / 86400,
+		    RETRY_AFTER_GIVE_UP / 86400);
+		e->retryable = 0;
+		return 0;
+	}
+	at = now + worker_retry_delay(job->attempt, e->retry_after);
+	if (jobs_retry_deadline(st, job, &deadline, &ignore) != 0 || deadline == 0 ||
+	    at <= deadline)
+		return at;
+	timefmt_utc(deadline, 1, when, sizeof(when));
+	if (deadline <= now + 60) {
+		err_set(e, e->kind, _("%s; no retry is possible before certificate #%lld "
+		    "expires"), why, (long long)job->target_id);
+		e->retryable = 0;
+		return 0;
+	}
+	snprintf(note, note_len, _("job #%lld: the retry is brought forward to %s, before "
+	    "certificate #%lld expires"), (long long)job->id, when, (long long)job->target_id);
+	return deadline;
+}
+
 static void
 wake(const struct worker_opts *o)
 {
@@ -143,7 +192,7 @@ run_one(struct shared *sh, struct store *st, struct account_cache *cache, struct
 	enum job_state state;
 	long long run_after = 0;
 	int64_t result = 0;
-	char msg[1300], *ej = NULL;
+	char msg[1300], note[256] = "", *ej = NULL;
 	const char *level = "info";
 	struct err e, ignore;
 	int rc, fin;
@@ -175,10 +224,13 @@ run_one(struct shared *sh, struct store *st, struct account_cache *cache, struct
 		snprintf(msg, sizeof(msg), _("job #%lld cancelled"), (long long)job->id);
 		level = "warn";
 	} else {
+		if (e.retryable && job->attempt < WORKER_MAX_ATTEMPTS)
+			run_after = retry_time(st, job, &e, note, sizeof(note));
 		ej = error_json(&e);
-		if (e.retryable && job->attempt < WORKER_MAX_ATTEMPTS) {
+		if (run_after > 0) {
 			state = JOB_QUEUED;
-			run_after = store_now() + worker_retry_delay(job->attempt, e.retry_after);
+			if (note[0] != '\0')
+				store_event_add(st, job->id, "warn", 0, 0, note, sh->actor, &ignore);
 			fin = store_job_finish(st, job, JOB_QUEUED, 0, ej, run_after, &ignore);
 			snprintf(msg, sizeof(msg), _("job #%lld: %s; retrying in %lld s"),
 			    (long long)job->id, e.msg, run_after - store_now());

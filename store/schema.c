@@ -345,7 +345,47 @@ static const char *const steps[] = {
 	"ALTER TABLE cas ADD COLUMN allowed_origins TEXT;\n",
 
 	/*
-	 * 10: acknowledged alerts and what was last sent. acked_at/acked_by
+	 * 10: the mail channel and per-channel filters. SQLite cannot widen
+	 * a CHECK, so notify_channels is rebuilt (nothing references it),
+	 * now with AUTOINCREMENT: a removed channel's number is never given
+	 * to a new one, which would otherwise inherit its queued notices.
+	 * events: the event and condition names a channel gets, separated
+	 * by commas (NULL: all); min_days: a certificate's notices only
+	 * once it expires within that many days (NULL: always). A mail
+	 * channel's target is the address; it is sent through sendmail
+	 * (that program's absolute path, NULL: the system's) or, with
+	 * smtp, to that smtp:// or smtps:// URL, logging in as smtp_user
+	 * with the password read from password_file (the secret itself is
+	 * never stored).
+	 */
+	"CREATE TABLE notify_channels_new (\n"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  type TEXT NOT NULL CHECK (type IN ('hook', 'webhook', 'mail')),\n"
+	"  target TEXT NOT NULL,\n"
+	"  format TEXT CHECK (format IN ('json', 'slack', 'ntfy')),\n"
+	"  ca_bundle TEXT,\n"
+	"  created INTEGER NOT NULL,\n"
+	"  last_time INTEGER,\n"
+	"  last_status TEXT CHECK (last_status IN ('ok', 'failed')),\n"
+	"  last_message TEXT,\n"
+	"  failures INTEGER NOT NULL DEFAULT 0,\n"
+	"  events TEXT,\n"
+	"  min_days INTEGER CHECK (min_days IS NULL OR min_days >= 0),\n"
+	"  mail_from TEXT,\n"
+	"  smtp TEXT,\n"
+	"  smtp_user TEXT,\n"
+	"  password_file TEXT,\n"
+	"  sendmail TEXT\n"
+	");\n"
+	"INSERT INTO notify_channels_new (id, type, target, format, ca_bundle, created,"
+	" last_time, last_status, last_message, failures)"
+	" SELECT id, type, target, format, ca_bundle, created, last_time, last_status,"
+	" last_message, failures FROM notify_channels;\n"
+	"DROP TABLE notify_channels;\n"
+	"ALTER TABLE notify_channels_new RENAME TO notify_channels;\n",
+
+	/*
+	 * 11: acknowledged alerts and what was last sent. acked_at/acked_by
 	 * (who, as the program computes the actor) stop the reminders of a
 	 * condition until it clears; the clearing deletes the row, so a new
 	 * condition starts unacknowledged. job_first..job_last are the notify

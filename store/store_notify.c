@@ -17,6 +17,12 @@ notify_channel_free(struct notify_channel *c)
 	free(c->target);
 	free(c->format);
 	free(c->ca_bundle);
+	free(c->events);
+	free(c->mail_from);
+	free(c->smtp);
+	free(c->smtp_user);
+	free(c->password_file);
+	free(c->sendmail);
 	free(c->last_status);
 	free(c->last_message);
 	free(c);
@@ -33,7 +39,8 @@ notify_channel_list_free(struct notify_channel **v, size_t n)
 }
 
 #define CHANNEL_COLUMNS "id, type, target, format, ca_bundle, created, last_time, " \
-	"last_status, last_message, failures"
+	"last_status, last_message, failures, events, coalesce(min_days, -1), mail_from, " \
+	"smtp, smtp_user, password_file, sendmail"
 
 /* A row of CHANNEL_COLUMNS as a channel (notify_channel_free), or NULL. */
 static void *
@@ -54,6 +61,13 @@ channel_from(sqlite3_stmt *s)
 	c->last_status = store_col_text(s, 7, &oom);
 	c->last_message = store_col_text(s, 8, &oom);
 	c->failures = sqlite3_column_int(s, 9);
+	c->events = store_col_text(s, 10, &oom);
+	c->min_days = sqlite3_column_int(s, 11);
+	c->mail_from = store_col_text(s, 12, &oom);
+	c->smtp = store_col_text(s, 13, &oom);
+	c->smtp_user = store_col_text(s, 14, &oom);
+	c->password_file = store_col_text(s, 15, &oom);
+	c->sendmail = store_col_text(s, 16, &oom);
 	if (oom || c->type == NULL || c->target == NULL) {
 		notify_channel_free(c);
 		return NULL;
@@ -68,7 +82,8 @@ store_notify_add(struct store *st, const struct notify_channel *c, int64_t *id,
 	sqlite3_stmt *s;
 
 	s = store_stmt(st, "INSERT INTO notify_channels (type, target, format, ca_bundle, "
-	    "created) VALUES (?1, ?2, ?3, ?4, ?5)", e);
+	    "created, events, min_days, mail_from, smtp, smtp_user, password_file, sendmail) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", e);
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, c->type);
@@ -76,6 +91,16 @@ store_notify_add(struct store *st, const struct notify_channel *c, int64_t *id,
 	store_bind_text(s, 3, c->format);
 	store_bind_text(s, 4, c->ca_bundle);
 	sqlite3_bind_int64(s, 5, store_now());
+	store_bind_text(s, 6, c->events);
+	if (c->min_days >= 0)
+		sqlite3_bind_int(s, 7, c->min_days);
+	else
+		sqlite3_bind_null(s, 7);
+	store_bind_text(s, 8, c->mail_from);
+	store_bind_text(s, 9, c->smtp);
+	store_bind_text(s, 10, c->smtp_user);
+	store_bind_text(s, 11, c->password_file);
+	store_bind_text(s, 12, c->sendmail);
 	if (store_step_done(st, s, _("adding a notification channel"), e) != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(store_db(st));

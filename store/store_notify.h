@@ -9,10 +9,17 @@
 
 struct notify_channel {
 	int64_t id;
-	char *type;		/* "hook" or "webhook" */
-	char *target;		/* the program's absolute path, or the URL */
-	char *format;		/* webhook: "json", "slack", "ntfy"; NULL for a hook */
-	char *ca_bundle;	/* webhook: a PEM file of roots to trust, or NULL (system) */
+	char *type;		/* "hook", "webhook" or "mail" */
+	char *target;		/* the program's absolute path, the URL, or the address */
+	char *format;		/* webhook: "json", "slack", "ntfy"; else NULL */
+	char *ca_bundle;	/* webhook, SMTP: a PEM file of roots to trust, or NULL */
+	char *events;		/* event and condition names, comma-separated; NULL: all */
+	int min_days;		/* a certificate's notices within this many days; -1: all */
+	char *mail_from;	/* mail: the From address, or NULL (certdeck@host) */
+	char *smtp;		/* mail: smtp:// or smtps:// URL, or NULL (sendmail) */
+	char *smtp_user;	/* mail: the SMTP login, or NULL for none */
+	char *password_file;	/* mail: the file holding its password (not the secret) */
+	char *sendmail;		/* mail: sendmail's absolute path, or NULL (the system's) */
 	long long created;
 	long long last_time;	/* the last delivery, 0 for none */
 	char *last_status;	/* "ok", "failed", or NULL */

@@ -45,6 +45,9 @@
  *               two seconds, then turns invalid
  *   ari-late    the ARI window is a year from now
  *   wait-minute the order, once answered, stays pending with Retry-After: 50
+ *   ratelimit-week, ratelimit-year
+ *               newOrder is refused with 429 rateLimited and Retry-After of a
+ *               week or a year
  *
  * Resources, N counting orders from 1:
  *   GET  /dir                  directory
@@ -102,6 +105,7 @@ enum mode {
 	MODE_ISSUE_NOTYET, MODE_ISSUE_BADCHAIN, MODE_ISSUE_WRONGKEY, MODE_ISSUE_CALEAF,
 	MODE_OTHERAUTHZ, MODE_MANYAUTHZ, MODE_OFFORIGIN, MODE_REDIRECT, MODE_EMPTYARI,
 	MODE_WAIT_YEAR, MODE_WAIT_ZERO, MODE_ARI_LATE, MODE_ISSUE_UPPER, MODE_WAIT_MINUTE,
+	MODE_RATELIMIT_WEEK, MODE_RATELIMIT_YEAR,
 	MODE_COUNT
 };
 
@@ -111,6 +115,7 @@ static const char *const mode_names[MODE_COUNT] = {
 	"issue-notyet", "issue-badchain", "issue-wrongkey", "issue-caleaf",
 	"otherauthz", "manyauthz", "offorigin", "redirect", "emptyari",
 	"wait-year", "wait-zero", "ari-late", "issue-upper", "wait-minute",
+	"ratelimit-week", "ratelimit-year",
 };
 
 #define ISSUING(m) (((m) >= MODE_ISSUE && (m) <= MODE_ISSUE_CALEAF) || (m) == MODE_ISSUE_UPPER)
@@ -239,6 +244,27 @@ problem(struct MHD_Connection *c, unsigned int status, const char *type,
 	if (text == NULL)
 		return MHD_NO;
 	return respond(c, status, "application/problem+json", text, NULL);
+}
+
+/* A problem with a Retry-After header of seconds. */
+static enum MHD_Result
+problem_after(struct MHD_Connection *c, unsigned int status, const char *type,
+    const char *detail, long seconds)
+{
+	cJSON *o = cJSON_CreateObject();
+	char t[128], after[32], *text;
+	const char *extra[] = { "Retry-After", after, NULL };
+
+	snprintf(t, sizeof(t), ERR_PREFIX "%s", type);
+	snprintf(after, sizeof(after), "%ld", seconds);
+	cJSON_AddStringToObject(o, "type", t);
+	cJSON_AddStringToObject(o, "detail", detail);
+	cJSON_AddNumberToObject(o, "status", status);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (text == NULL)
+		return MHD_NO;
+	return respond(c, status, "application/problem+json", text, extra);
 }
 
 /* Logs why a POST was refused, then refuses it. */
@@ -511,6 +537,10 @@ new_order(struct MHD_Connection *c, const char *path, cJSON *payload)
 		return problem(c, 400, "invalidProfile", "no such profile");
 	if (replaces != NULL && !cert_id_ok(replaces))
 		return problem(c, 400, "malformed", "replaces is not a certificate ID");
+	/* A rate limit for a week (within reason) or a year (beyond it). */
+	if (srv.mode == MODE_RATELIMIT_WEEK || srv.mode == MODE_RATELIMIT_YEAR)
+		return problem_after(c, 429, "rateLimited", "too many certificates for these names",
+		    srv.mode == MODE_RATELIMIT_WEEK ? 7L * 86400 : 365L * 86400);
 	pthread_mutex_lock(&srv.lock);
 	if (srv.n_orders == MAX_ORDERS) {
 		pthread_mutex_unlock(&srv.lock);

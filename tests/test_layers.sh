@@ -60,7 +60,7 @@ check "no public store header includes sqlite3.h" [ -z "$out" ]
 # UI's), read from the generated Makefile.
 flags() {	# VARIABLE: its value in the build tree's Makefile
 	printf 'print-%%: ; @echo $($*)\n' |
-		make -s -C "$top_builddir" -f Makefile -f - "print-$1" 2> /dev/null
+		make -s --no-print-directory -C "$top_builddir" -f Makefile -f - "print-$1" 2> /dev/null
 }
 lib_flags=$(flags libcertdeck_a_CPPFLAGS)
 ui_flags=$(flags libcertdeck_ui_a_CPPFLAGS)

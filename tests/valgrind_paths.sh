@@ -84,6 +84,8 @@ for t in $tests; do
 	case " $vg_skip " in *" $t "*) continue ;; esac
 	case $t in tests/unit/*|tests/acme/*) sel="$sel $t" ;; esac
 done
+# VG_TESTS='tests/acme/test_x.sh ...' runs just those.
+[ -n "${VG_TESTS:-}" ] && sel=$VG_TESTS
 [ -n "$sel" ] || { echo "valgrind: no unit or ACME tests found in $b"; exit 1; }
 # Extensionless C tests get vg as their LOG_COMPILER; the scripts find
 # certdeck and the C programs they run through the shadow tree.

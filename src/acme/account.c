@@ -14,6 +14,7 @@
 #include "i18n.h"
 #include "strv.h"
 #include "testhook.h"
+#include "url_origin.h"
 #include "store_key.h"
 
 const char *
@@ -142,7 +143,7 @@ allow_origins(struct acme_client *c, const struct account_create_params *p, char
 
 	*out = NULL;
 	for (i = 0; i < p->n_allowed_origins; i++) {
-		if (http_url_origin(p->allowed_origins[i], &origin, e) != 0) {
+		if (url_origin(p->allowed_origins[i], &origin, e) != 0) {
 			err_set(e, ERR_USAGE, _("--allow-origin takes an https URL, not '%s'"),
 			    p->allowed_origins[i]);
 			goto fail;

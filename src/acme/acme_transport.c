@@ -16,6 +16,7 @@
 #include "i18n.h"
 #include "jws.h"
 #include "strv.h"
+#include "url_origin.h"
 
 /* ---- small JSON helpers ---- */
 
@@ -125,7 +126,7 @@ acme_url_check(const struct acme_client *c, const char *url, const char *what,
 	size_t i;
 	int ok;
 
-	if (http_url_origin(url, &origin, e) != 0) {
+	if (url_origin(url, &origin, e) != 0) {
 		err_set(e, ERR_PROTO, _("%s: the CA handed out '%s' (%s), which is not an "
 		    "absolute https URL; refusing it"), c->directory_url, url != NULL ? url : "",
 		    what);
@@ -151,7 +152,7 @@ acme_client_allow_origin(struct acme_client *c, const char *url, struct err *e)
 {
 	char *origin;
 
-	if (http_url_origin(url, &origin, e) != 0)
+	if (url_origin(url, &origin, e) != 0)
 		return -1;
 	if (strv_push(&c->allowed, &c->n_allowed, origin) != 0)
 		return err_nomem(e);	/* origin freed */
@@ -168,7 +169,7 @@ dir_url(const cJSON *doc, const char *k)
 	const char *s = acme_jstr(doc, k);
 	char *origin = NULL;
 
-	if (s == NULL || http_url_origin(s, &origin, NULL) != 0)
+	if (s == NULL || url_origin(s, &origin, NULL) != 0)
 		return NULL;
 	free(origin);
 	return strdup(s);
@@ -388,7 +389,7 @@ client_connect(const char *directory_url, const char *ca_bundle_pem,
 	c->directory_url = strdup(directory_url);
 	/* The directory must be https: everything else the CA says depends on it. */
 	if (c->directory_url == NULL ||
-	    http_url_origin(directory_url, &c->origin, e) != 0) {
+	    url_origin(directory_url, &c->origin, e) != 0) {
 		if (c->directory_url != NULL)
 			err_set(e, ERR_USAGE, _("the ACME directory must be an https:// URL, "
 			    "not '%s'"), directory_url);

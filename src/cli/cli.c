@@ -230,6 +230,22 @@ cli_open_store(struct cli *cli, int flags, struct store **out)
 }
 
 int
+cli_parse_count(const char *s, int max, int *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int
 cli_parse_id(const char *s, int64_t *out)
 {
 	char *end;

@@ -94,6 +94,9 @@ void cli_help(const struct cmd_entry *self);
  */
 int cli_open_store(struct cli *cli, int flags, struct store **out);
 
+/* Parses a whole number from 0 to max (days, hours). Returns 0 and *out, or -1. */
+int cli_parse_count(const char *s, int max, int *out);
+
 /* Parses a positive row id. Returns 0 and *out, or -1. */
 int cli_parse_id(const char *s, int64_t *out);
 

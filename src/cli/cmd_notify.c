@@ -8,6 +8,8 @@
 #include "cli.h"
 #include "i18n.h"
 #include "notify.h"
+#include "notify_mail.h"
+#include "safetext.h"
 #include "timefmt.h"
 
 static int
@@ -16,9 +18,16 @@ sub_add(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "ca-bundle", required_argument, NULL, 'c' },
+		{ "events", required_argument, NULL, 'E' },
+		{ "min-days", required_argument, NULL, 'd' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "smtp", required_argument, NULL, 's' },
+		{ "smtp-user", required_argument, NULL, 'u' },
+		{ "smtp-password-file", required_argument, NULL, 'p' },
+		{ "sendmail", required_argument, NULL, 'S' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
-	const char *format = NULL, *ca = NULL;
+	struct notify_channel_opts o = { .min_days = -1 };
 	struct store *st;
 	struct err e;
 	int64_t id;
@@ -26,19 +35,30 @@ sub_add(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'f': format = optarg; continue;
-		case 'c': ca = optarg; continue;
+		case 'f': o.format = optarg; continue;
+		case 'c': o.ca_bundle = optarg; continue;
+		case 'E': o.events = optarg; continue;
+		case 'd':
+			if (cli_parse_count(optarg, 36500, &o.min_days) != 0)
+				return cli_usage(self, _("--min-days takes a number of days, "
+				    "not '%s'"), optarg);
+			continue;
+		case 'F': o.mail_from = optarg; continue;
+		case 's': o.smtp = optarg; continue;
+		case 'u': o.smtp_user = optarg; continue;
+		case 'p': o.password_file = optarg; continue;
+		case 'S': o.sendmail = optarg; continue;
 		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
 	}
 	if (argc - optind != 2)
-		return cli_usage(self, "%s", _("give a channel type (hook or webhook) and its "
-		    "program or URL"));
+		return cli_usage(self, "%s", _("give a channel type (hook, webhook or mail) and "
+		    "its program, URL or address"));
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
 	err_clear(&e);
-	rc = notify_channel_add(st, argv[optind], argv[optind + 1], format, ca, &id, &e);
+	rc = notify_channel_add(st, argv[optind], argv[optind + 1], &o, &id, &e);
 	store_close(st);
 	if (rc != 0)
 		return e.kind == ERR_USAGE ? cli_usage(self, "%s", e.msg) : cli_fail(&e);
@@ -56,10 +76,24 @@ channel_text(const struct notify_channel *c)
 	notify_target_shown(c, target, sizeof(target));
 	printf("%4lld  %-8s %-6s %s\n", (long long)c->id, c->type,
 	    c->format != NULL ? c->format : "-", target);
+	if (strcmp(c->type, "mail") == 0)
+		printf(_("      via %s%s%s\n"), safetext(c->smtp != NULL ? c->smtp :
+		    c->sendmail != NULL ? c->sendmail : NOTIFY_MAIL_SENDMAIL),
+		    c->smtp_user != NULL ? _(" as ") : "",
+		    c->smtp_user != NULL ? safetext(c->smtp_user) : "");
+	if (c->events != NULL || c->min_days >= 0) {
+		printf("%s", _("      only:"));
+		if (c->events != NULL)
+			printf(" %s", safetext(c->events));
+		if (c->min_days >= 0)
+			printf(ngettext_(" within %d day of expiry", " within %d days of expiry",
+			    (unsigned long)c->min_days), c->min_days);
+		printf("\n");
+	}
 	if (c->last_status != NULL)
 		printf(_("      last: %s %s%s%s\n"), t, c->last_status,
 		    c->last_message != NULL ? ": " : "",
-		    c->last_message != NULL ? c->last_message : "");
+		    c->last_message != NULL ? safetext(c->last_message) : "");
 	if (c->failures > 0)
 		printf(ngettext_("      failing: %d delivery in a row\n",
 		    "      failing: %d deliveries in a row\n", (unsigned long)c->failures),
@@ -81,6 +115,20 @@ channel_json(const struct notify_channel *c)
 		cJSON_AddStringToObject(o, "format", c->format);
 	if (c->ca_bundle != NULL)
 		cJSON_AddStringToObject(o, "ca_bundle", c->ca_bundle);
+	if (c->events != NULL)
+		cJSON_AddStringToObject(o, "events", c->events);
+	if (c->min_days >= 0)
+		cJSON_AddNumberToObject(o, "min_days", c->min_days);
+	if (c->mail_from != NULL)
+		cJSON_AddStringToObject(o, "from", c->mail_from);
+	if (c->smtp != NULL)
+		cJSON_AddStringToObject(o, "smtp", c->smtp);
+	if (c->smtp_user != NULL)
+		cJSON_AddStringToObject(o, "smtp_user", c->smtp_user);
+	if (c->password_file != NULL)
+		cJSON_AddStringToObject(o, "smtp_password_file", c->password_file);
+	if (c->sendmail != NULL)
+		cJSON_AddStringToObject(o, "sendmail", c->sendmail);
 	if (c->last_time > 0) {
 		timefmt_rfc3339(c->last_time, t, sizeof(t));
 		cJSON_AddStringToObject(o, "last_time", t);
@@ -204,11 +252,11 @@ sub_test(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		err_clear(&e);
 		if (notify_deliver(st, v[i], json, &e) == 0) {
 			printf(_("#%lld %s %s: sent\n"), (long long)v[i]->id, v[i]->type,
-			    v[i]->target);
+			    safetext(v[i]->target));
 		} else {
 			failed++;
 			printf(_("#%lld %s %s: FAILED: %s\n"), (long long)v[i]->id, v[i]->type,
-			    v[i]->target, e.msg);
+			    safetext(v[i]->target), safetext(e.msg));
 		}
 	}
 	store_close(st);
@@ -240,7 +288,7 @@ static const struct cmd_table notify_verbs = {
 const struct cmd_entry cmd_notify_entry = {
 	.name = "notify",
 	.args = "add|list|remove|test ...",
-	.summary = N_("tell someone: hook programs and webhooks for the alert conditions"),
+	.summary = N_("tell someone: hooks, webhooks and mail for the alert conditions"),
 	.options = N_("  notify add hook PROGRAM\n"
 	    "      Runs PROGRAM (a path; no shell) with CERTDECK_EVENT (start, reminder,\n"
 	    "      clear, test), CERTDECK_CONDITION, CERTDECK_SEVERITY, CERTDECK_CERT_ID,\n"
@@ -251,6 +299,16 @@ const struct cmd_entry cmd_notify_entry = {
 	    "      (Mattermost and Rocket.Chat take it too), or ntfy's plain body with\n"
 	    "      its title and priority. --ca-bundle trusts FILE's roots instead of\n"
 	    "      the system's.\n"
+	    "  notify add mail ADDRESS [--from ADDRESS] [--sendmail PROGRAM]\n"
+	    "  notify add mail ADDRESS --smtp URL [--from ADDRESS] [--ca-bundle FILE]\n"
+	    "                 [--smtp-user NAME --smtp-password-file FILE]\n"
+	    "      Mails a plain-text notice: through sendmail -t -oi (default\n"
+	    "      /usr/sbin/sendmail), or with --smtp to a smart host at\n"
+	    "      smtp://HOST[:PORT] (STARTTLS required) or smtps://HOST[:PORT].\n"
+	    "      The password is read from FILE (mode 0600) at each delivery.\n"
+	    "    --events LIST   only these events (start, reminder, clear) and\n"
+	    "                    conditions (job-failed, expiring, ...), comma-separated\n"
+	    "    --min-days N    a certificate's notices only within N days of expiry\n"
 	    "  notify list [--json]   the channels and their last delivery\n"
 	    "  notify remove ID       forget a channel\n"
 	    "  notify test [ID]       send a test notice through each channel (or ID)\n"

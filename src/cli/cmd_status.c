@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,21 +22,6 @@ static const char *const state_words[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN
 
 /* A usage error, said as cli_usage does; a plugin's exit status for it is UNKNOWN. */
 #define usage(self, ...) (cli_usage((self), __VA_ARGS__), ST_UNKNOWN)
-
-/* Parses a whole number of days or hours into *out. Returns 0 or -1. */
-static int
-parse_count(const char *s, int max, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
 
 /* Perfdata: label=value[UOM];warn;crit;min (the Nagios plugin guidelines). */
 static void
@@ -201,17 +185,17 @@ cmd_status_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'w':
-			if (parse_count(optarg, 36500, &o.warning_days) != 0)
+			if (cli_parse_count(optarg, 36500, &o.warning_days) != 0)
 				return usage(self, _("--warning takes a number of days, "
 				    "not '%s'"), optarg);
 			continue;
 		case 'c':
-			if (parse_count(optarg, 36500, &o.critical_days) != 0)
+			if (cli_parse_count(optarg, 36500, &o.critical_days) != 0)
 				return usage(self, _("--critical takes a number of days, "
 				    "not '%s'"), optarg);
 			continue;
 		case 's':
-			if (parse_count(optarg, 87600, &o.stale_hours) != 0 ||
+			if (cli_parse_count(optarg, 87600, &o.stale_hours) != 0 ||
 			    o.stale_hours == 0)
 				return usage(self, _("--stale-hours takes a number of "
 				    "hours, not '%s'"), optarg);

@@ -79,6 +79,34 @@ refused issue-badchain 'chain is broken: certificate 1' "a chain that does not l
 refused issue-wrongkey "does not hold the order's key" "another key"
 refused issue-caleaf 'certificate 2 of its chain is not a CA' "an intermediate that is no CA"
 
+# --- a rate limit's Retry-After never schedules a renewal past the end ---
+# #1 lives 7 days; a week's wait would land after it: the retry comes
+# before it instead, with a warning. A year's wait is given up on at once.
+mode ratelimit-week
+cd_run renew --force 1
+check "a week's rate limit: the renewal is deferred (exit 75)" [ "$rc" -eq 75 ]
+[ "$rc" -eq 75 ] || diag "$errout"
+job=$(q 'SELECT max(id) FROM jobs')
+check "... the job is queued for a retry" [ "$(q "SELECT state FROM jobs WHERE id = $job")" = queued ]
+check "... not after the certificate's end less an hour" \
+	[ "$(q "SELECT run_after <= (SELECT not_after FROM certificates WHERE id = 1) - 3600 FROM jobs WHERE id = $job")" = 1 ]
+check "... but later than the backoff alone would (the CA's wait counts)" \
+	[ "$(q "SELECT run_after > strftime('%s','now') + 86400 FROM jobs WHERE id = $job")" = 1 ]
+check "... a warning event says it was brought forward" \
+	[ "$(q "SELECT count(*) FROM events WHERE job_id = $job AND level = 'warn' AND message LIKE '%brought forward%before certificate #1 expires%'")" -eq 1 ]
+"$CERTDECK" cancel "$job" >/dev/null 2>&1
+
+mode ratelimit-year
+cd_run renew --force 1
+check "a year's rate limit: the renewal fails (exit 1)" [ "$rc" -eq 1 ]
+[ "$rc" -eq 1 ] || diag "$errout"
+check "... saying certdeck does not wait that long" grep -q 'the CA asks to wait 365 days, longer than certdeck waits (8 days): giving up' "$T/.err"
+check "... the job failed for good (no retry a year on)" \
+	[ "$(q 'SELECT state FROM jobs ORDER BY id DESC LIMIT 1')" = failed ]
+job=$(q 'SELECT max(id) FROM jobs')
+check "... and renew ends by reporting it as a critical alert" \
+	grep -q "^certdeck: CRITICAL: renewal of .* (job #$job) failed" "$T/.err"
+
 # --- authorizations for names not asked for, or too many ---
 HOOK=$top_srcdir/tests/hooks/ari-record-hook.sh
 export ARI_HOOK_LOG=$T/hook.log

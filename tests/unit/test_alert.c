@@ -294,7 +294,7 @@ find(enum alert_kind kind, long long cert_id)
 static void
 test_ack(const char *path)
 {
-	struct notify_channel ch = { 0 };
+	struct notify_channel ch = { .min_days = -1 };
 	char type[] = "hook", target[] = "/bin/true";
 	struct notify_state ns;
 	struct store *st = NULL;
