@@ -57,7 +57,7 @@ chrome_draw_title(struct loop *lp)
 {
 	static const char *const names[UI_BASE_COUNT] = {
 		N_("Certificates"), N_("Accounts"), N_("Orders"), N_("Jobs"),
-		N_("Events"),
+		N_("Events"), N_("Alerts"),
 	};
 	struct ui *ui = &lp->ui;
 	struct screen *top = ui_top(ui);

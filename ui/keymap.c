@@ -58,6 +58,7 @@ const struct keybinding keymap[] = {
 	{ 'K', KM_ACCOUNTS, ACT_ACCOUNT_ROLLOVER, "Shift+K", 0 },
 	{ 'X', KM_ACCOUNTS, ACT_ACCOUNT_DEACTIVATE, "Shift+X", 0 },
 	{ 'c', KM_JOBS, ACT_CANCEL_JOB, "c", 0 },
+	{ 'a', KM_ALERTS, ACT_ACK_ALERT, "a", 0 },
 };
 const size_t keymap_len = sizeof(keymap) / sizeof(keymap[0]);
 
@@ -84,7 +85,7 @@ static const struct {
 	[ACT_BACK] = { "back", N_("back; on the list, clear the filter"),
 	    NULL },
 	[ACT_NEXT_SCREEN] = { "next_screen", N_("next screen: certificates, "
-	    "accounts, orders, jobs, events"), NULL },
+	    "accounts, orders, jobs, events, alerts"), NULL },
 	[ACT_SORT_NAME] = { "sort_name", N_("sort by name (again: "
 	    "reverse)"), NULL },
 	[ACT_SORT_EXPIRY] = { "sort_expiry", N_("sort by days left (again: "
@@ -104,6 +105,8 @@ static const struct {
 	    "failed"), NULL },
 	[ACT_SHOW_EVENTS] = { "events", N_("the audit log, newest at the "
 	    "bottom"), NULL },
+	[ACT_SHOW_ALERTS] = { "alerts", N_("the active alerts, newest first"),
+	    NULL },
 	[ACT_MARK] = { "mark", N_("mark or unmark the row (r and Shift+K "
 	    "act on the marked rows; Esc clears the marks)"), NULL },
 	[ACT_RENEW] = { "renew", N_("renew now (queues a job)"), NULL },
@@ -123,10 +126,13 @@ static const struct {
 	    "account for good: type its number to confirm"), NULL },
 	[ACT_CANCEL_JOB] = { "cancel_job", N_("cancel the queued or running "
 	    "job (asks first; a running one stops at its next step)"), NULL },
+	[ACT_ACK_ALERT] = { "ack_alert", N_("acknowledge the alert: no "
+	    "reminders until it clears (the clearing is still told)"), NULL },
 };
 
 const struct ui_command ui_commands[] = {
 	{ "accounts", ACT_SHOW_ACCOUNTS, N_("ACME accounts") },
+	{ "alerts", ACT_SHOW_ALERTS, N_("the active alerts, newest first") },
 	{ "certs", ACT_SHOW_CERTS, N_("the certificate list") },
 	{ "events", ACT_SHOW_EVENTS, N_("the audit log, newest at the "
 	    "bottom") },
@@ -169,7 +175,7 @@ keymap_action_writes(enum ui_action a)
 	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT ||
 	    a == ACT_ACCOUNT_NEW || a == ACT_ACCOUNT_EDIT ||
 	    a == ACT_ACCOUNT_ROLLOVER || a == ACT_ACCOUNT_DEACTIVATE ||
-	    a == ACT_CANCEL_JOB;
+	    a == ACT_CANCEL_JOB || a == ACT_ACK_ALERT;
 }
 
 const char *

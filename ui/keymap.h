@@ -41,6 +41,7 @@ enum ui_action {
 	ACT_SHOW_ORDERS,
 	ACT_SHOW_JOBS,
 	ACT_SHOW_EVENTS,
+	ACT_SHOW_ALERTS,
 	ACT_MARK,		/* the actions: hidden and refused read-only */
 	ACT_RENEW,
 	ACT_REVOKE,
@@ -51,6 +52,7 @@ enum ui_action {
 	ACT_ACCOUNT_ROLLOVER,
 	ACT_ACCOUNT_DEACTIVATE,
 	ACT_CANCEL_JOB,		/* the Jobs screen: cancel the selected job */
+	ACT_ACK_ALERT,		/* the Alerts screen: acknowledge the selected one */
 	ACT_COUNT
 };
 
@@ -62,6 +64,7 @@ enum keymap_context {
 	KM_DETAIL = 1 << 3,	/* a certificate's detail */
 	KM_ACCOUNTS = 1 << 4,	/* the account list */
 	KM_JOBS = 1 << 5,	/* the job list */
+	KM_ALERTS = 1 << 6,	/* the active alerts */
 };
 
 struct keybinding {

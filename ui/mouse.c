@@ -31,6 +31,7 @@ mouse_click(struct loop *lp, int y, int x, int twice)
 		[UI_BASE_ORDERS] = ACT_SHOW_ORDERS,
 		[UI_BASE_JOBS] = ACT_SHOW_JOBS,
 		[UI_BASE_EVENTS] = ACT_SHOW_EVENTS,
+		[UI_BASE_ALERTS] = ACT_SHOW_ALERTS,
 	};
 	struct ui *ui = &lp->ui;
 	struct screen *top = ui_top(ui);

@@ -66,7 +66,7 @@ struct screen {
 };
 
 enum ui_base { UI_BASE_CERTS, UI_BASE_ACCOUNTS, UI_BASE_ORDERS, UI_BASE_JOBS,
-	UI_BASE_EVENTS, UI_BASE_COUNT };
+	UI_BASE_EVENTS, UI_BASE_ALERTS, UI_BASE_COUNT };
 
 /*
  * A modal dialog over the screen: it takes every key until it closes.
@@ -180,6 +180,8 @@ struct screen *screen_orders_new(struct ui *ui);
 struct screen *screen_jobs_new(struct ui *ui);
 /* The audit log (job_id 0), or one job's events and its error. */
 struct screen *screen_events_new(struct ui *ui, int64_t job_id);
+/* The active alerts, newest first; a acknowledges one. */
+struct screen *screen_alerts_new(struct ui *ui);
 
 /*
  * A new screen with ops and a zeroed private part of priv_size bytes
