@@ -264,7 +264,8 @@ deliver_hook(const struct notify_channel *c, const cJSON *ev, const char *json,
 			err_nomem(e);
 			goto out;
 		}
-	if (subproc_run(argv, envp, HOOK_TIMEOUT, &res, e) != 0) {
+	/* The whole event on standard input too, as the hook's contract says. */
+	if (subproc_run_input(argv, envp, json, strlen(json), HOOK_TIMEOUT, &res, e) != 0) {
 		e->retryable = 1;
 		goto out;
 	}

@@ -37,13 +37,13 @@ enum col { C_ID, C_TYPE, C_TARGET, C_ONLY, C_LAST, C_RESULT, C_FAILS, C_MESSAGE,
 static const struct table_col cols[C_COUNT] = {
 	[C_ID] = { N_("ID"), 4, 0, 1, 0 },
 	[C_TYPE] = { N_("Type"), 7, 0, 0, 0 },
-	[C_TARGET] = { N_("Target"), 0, 16, 0, 0 },
+	[C_TARGET] = { N_("Target"), 36, 0, 0, 0 },
 	[C_ONLY] = { N_("Only"), 18, 0, 0, 3 },
 	[C_LAST] = { N_("Last"), 16, 0, 0, 2 },
 	[C_RESULT] = { N_("Result"), 6, 0, 0, 0 },
 	/* TRANSLATORS: deliveries failed in a row. */
 	[C_FAILS] = { N_("Fails"), 5, 0, 1, 1 },
-	[C_MESSAGE] = { N_("Message"), 0, 12, 0, 4 },
+	[C_MESSAGE] = { N_("Message"), 0, 12, 0, 0 },
 };
 
 static void
@@ -89,19 +89,43 @@ load(void *priv, struct ui *ui)
 	return UI_REDRAW;
 }
 
+/*
+ * Fits text into w cells keeping its end (a path's last part and a host
+ * tell channels apart; their start is often the same): "…/hooks/page-me".
+ */
+static void
+tail_fit(const char *text, int w, const char *ellipsis, char *out, size_t cap)
+{
+	size_t len = strlen(text), keep;
+	const char *p;
+
+	if (w <= 1 || (int)len <= w) {
+		snprintf(out, cap, "%s", text);
+		return;
+	}
+	keep = (size_t)w - 1;
+	p = text + len - keep;
+	/* Start on a character, not inside one. */
+	while (*p != '\0' && ((unsigned char)*p & 0xc0) == 0x80)
+		p++;
+	snprintf(out, cap, "%s%s", ellipsis, p);
+}
+
 static void
 draw_row(struct ui *ui, int y, const struct table_layout *l, const void *row,
     attr_t at)
 {
 	const struct notify_item *it = row;
 	const struct notify_channel *c = it->c;
-	char buf[64];
+	char buf[64], target[sizeof(it->target) + 8];
 	int failed = c->last_status != NULL && strcmp(c->last_status, "ok") != 0;
 
 	snprintf(buf, sizeof(buf), "%lld", (long long)c->id);
 	table_draw_cell(ui, y, cols, l, C_ID, at, buf);
 	table_draw_cell(ui, y, cols, l, C_TYPE, at, c->type);
-	table_draw_cell(ui, y, cols, l, C_TARGET, at, it->target);
+	tail_fit(it->target, l->w[C_TARGET], ui->theme.ellipsis, target,
+	    sizeof(target));
+	table_draw_cell(ui, y, cols, l, C_TARGET, at, target);
 	table_draw_cell(ui, y, cols, l, C_ONLY, at, it->only);
 	if (c->last_time > 0) {
 		timefmt_utc(c->last_time, 1, buf, sizeof(buf));

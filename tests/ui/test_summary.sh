@@ -29,7 +29,7 @@ alerts=$("$CERTDECK" status --json | python3 -c 'import json,sys; print(len(json
 check "the store has alerts to count" [ "$alerts" -gt 0 ]
 
 tui_script
-tmux_start 160 30 "$T/ui.sh"
+tmux_start 160 30 "$T/ui.sh --mouse"
 wait_for 'Name +Days'
 check "the summary: 1 expired" eval 'row 2 | grep -q "1) 1 expired"'
 check "... 1 within 7 days" eval 'row 2 | grep -q "2) 1 within 7 days"'
@@ -69,7 +69,7 @@ tmx send-keys -t t Escape
 settle > /dev/null
 
 tmx send-keys -t t : n o t i f y Enter
-check ":notify lists the channels" wait_for 'ID +Type +Target'
+check ":notify lists the channels" wait_for 'ID. +Type +Target'
 check "... the working hook" eval 'screen | grep -Eq "^ *1 +hook +.*hook-ok"'
 check "... the failing hook" eval 'screen | grep -Eq "^ *2 +hook +.*hook-bad"'
 check "... nothing delivered yet" eval 'screen | grep -Eq "^ *1 +hook .* - +- +0 *$"'
