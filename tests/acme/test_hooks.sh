@@ -101,7 +101,8 @@ cd_run deploy add "$cert" --fullchain "$T/www/fullchain.pem" --reload-cmd true
 check "a reload command by bare name is added" [ "$rc" -eq 0 ]
 t1=$out
 stored=$("$CERTDECK" deploy list "$cert" --json | jq -r --argjson t "$t1" '.[] | select(.id == $t) | .reload_cmd[0]')
-check "... stored as an absolute path" [ "${stored#/}" != "$stored" ] && [ "${stored##*/}" = true ]
+check "... stored as an absolute path" [ "${stored#/}" != "$stored" ]
+check "... of that program" [ "${stored##*/}" = true ]
 cat > "$T/bin/reload.sh" <<SH
 #!/bin/sh
 echo ran >> '$T/reload.log'
