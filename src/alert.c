@@ -68,7 +68,8 @@ struct eval {
 
 /*
  * Counts an alert and keeps it while there is room; message is a
- * translated format. Returns 0, or -1 when out of memory (ev->oom set).
+ * translated format. Returns 0, 1 when opts.stop_after are found (the
+ * walk stops), or -1 when out of memory (ev->oom set).
  */
 static int
 add(struct eval *ev, const struct alert *a, const char *fmt, ...)
@@ -87,6 +88,10 @@ add(struct eval *ev, const struct alert *a, const char *fmt, ...)
 	r->by_severity[a->severity]++;
 	if (a->severity > r->worst)
 		r->worst = a->severity;
+	if (ev->o->stop_after != 0 && r->total >= ev->o->stop_after) {
+		r->stopped = 1;
+		return 1;
+	}
 	if (ev->o->keep != 0 && r->n >= ev->o->keep)
 		return 0;
 	if (r->n == ev->cap) {
@@ -216,35 +221,55 @@ eval_revoked(struct eval *ev, struct err *e)
 	return store_alert_revoked(ev->st, ev->r->now, on_revoked, ev, e);
 }
 
+int
+alert_renew_stale(struct store *st, const struct alert_opts *o, long long now,
+    struct alert_stale *out, struct err *e)
+{
+	long long limit = (long long)o->stale_hours * 3600;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_run_last(st, RUN_RENEW, &out->last_run, e)) == -1)
+		return -1;
+	out->have_run = rc == 0;
+	if (!out->have_run) {
+		/* Only a store with certificates to renew needs the timer. */
+		if ((rc = store_alert_managed_any(st, e)) == -1)
+			return -1;
+		out->severity = rc == 1 ? ALERT_WARNING : ALERT_OK;
+		return 0;
+	}
+	out->age = now - out->last_run.ended;
+	if (out->age > limit) {
+		out->severity = out->age > 2 * limit ? ALERT_CRITICAL : ALERT_WARNING;
+		out->since = out->last_run.ended + limit;
+	}
+	return 0;
+}
+
 /* The dead man's switch: `certdeck renew` must complete every stale_hours. */
 static int
 eval_stale(struct eval *ev, struct err *e)
 {
 	struct alert_report *r = ev->r;
+	struct alert_stale sw;
 	struct alert a = { 0 };
-	long long limit = (long long)ev->o->stale_hours * 3600, age;
-	int rc;
 
-	rc = store_run_last(ev->st, RUN_RENEW, &r->last_run, e);
-	if (rc == -1)
+	if (alert_renew_stale(ev->st, ev->o, r->now, &sw, e) != 0)
 		return -1;
-	r->have_run = rc == 0;
+	r->have_run = sw.have_run;
+	r->last_run = sw.last_run;
+	if (sw.severity == ALERT_OK)
+		return 0;
 	a.kind = ALERT_RENEW_STALE;
-	if (!r->have_run) {
-		/* Only a store with certificates to renew needs the timer. */
-		if ((rc = store_alert_managed_any(ev->st, e)) <= 0)
-			return rc;
-		a.severity = ALERT_WARNING;
+	a.severity = sw.severity;
+	a.since = sw.since;
+	if (!sw.have_run)
 		return add(ev, &a, "%s", _("'certdeck renew' has never completed on this "
 		    "store: is its timer or cron job installed?"));
-	}
-	age = r->now - r->last_run.ended;
-	if (age <= limit)
-		return 0;
-	a.severity = age > 2 * limit ? ALERT_CRITICAL : ALERT_WARNING;
-	a.since = r->last_run.ended + limit;
 	return add(ev, &a, _("'certdeck renew' last completed %lld hours ago (more than "
-	    "%d): is its timer or cron job still running?"), age / 3600, ev->o->stale_hours);
+	    "%d): is its timer or cron job still running?"), sw.age / 3600,
+	    ev->o->stale_hours);
 }
 
 static int
@@ -285,7 +310,11 @@ alert_evaluate(struct store *st, const struct alert_opts *o, struct alert_report
 	memset(out, 0, sizeof(*out));
 	out->now = o->now != 0 ? o->now : store_now();
 	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
-		if (sources[i](&ev, e) != 0 || ev.oom) {
+		int rc = sources[i](&ev, e);
+
+		if (rc == 1 && out->stopped && !ev.oom)
+			break;
+		if (rc != 0 || ev.oom) {
 			if (ev.oom)
 				err_nomem(e);
 			alert_report_clear(out);

@@ -65,6 +65,12 @@ struct alert_opts {
 	int attempts;		/* a queued job failing this many times counts */
 	int stale_hours;	/* dead man's switch: warning past this, critical past twice it */
 	size_t keep;		/* alerts kept in the list (counts cover all); 0: all */
+	/*
+	 * Stop once this many are found (the report is then marked
+	 * stopped and its counts are lower bounds); 0: find them all. A
+	 * count on the screen needs no more than it can show.
+	 */
+	size_t stop_after;
 };
 
 /* Fills o with the defaults: 14 and 7 days, 3 attempts, 36 hours, keep 1000. */
@@ -80,7 +86,27 @@ struct alert_report {
 	int have_run;		/* a renew run was ever recorded */
 	struct run_row last_run;	/* the newest, when have_run */
 	long long now;		/* the time it was evaluated at */
+	int stopped;		/* opts.stop_after were found: there may be more */
 };
+
+/* The dead man's switch, as alert_renew_stale finds it. */
+struct alert_stale {
+	enum alert_severity severity;	/* ALERT_OK when renew runs are on time */
+	int have_run;		/* a renew run was ever recorded */
+	struct run_row last_run;	/* the newest, when have_run */
+	long long age;		/* seconds since it ended, when have_run */
+	long long since;	/* when it became overdue, 0 when never run */
+};
+
+/*
+ * The one rule for the dead man's switch (status, the conditions, the
+ * screen): `certdeck renew` must complete every o->stale_hours; past
+ * that a warning, past twice that critical; a store with certificates to
+ * renew that never saw a run is a warning. Fills *out at now. Returns 0
+ * or -1.
+ */
+int alert_renew_stale(struct store *st, const struct alert_opts *o, long long now,
+    struct alert_stale *out, struct err *e);
 
 /*
  * Evaluates every condition at o->now. Returns 0 and fills *out (release

@@ -264,7 +264,8 @@ deliver_hook(const struct notify_channel *c, const cJSON *ev, const char *json,
 			err_nomem(e);
 			goto out;
 		}
-	if (subproc_run(argv, envp, HOOK_TIMEOUT, &res, e) != 0) {
+	/* The whole event on standard input too, as the hook's contract says. */
+	if (subproc_run_input(argv, envp, json, strlen(json), HOOK_TIMEOUT, &res, e) != 0) {
 		e->retryable = 1;
 		goto out;
 	}
@@ -493,13 +494,16 @@ notify_test_event(void)
 	    _("certdeck test notice: this channel works"), 0, store_now(), &not_after);
 }
 
-/* Queues the event for every channel that wants it. Returns 0 or -1. */
+/*
+ * Queues the event for every channel that wants it, the first and last
+ * job queued in *first and *last (when not NULL). Returns 0 or -1.
+ */
 static int
 queue(struct store *st, struct notify_channel **ch, size_t n_ch, const char *json,
     enum notify_event ev, const char *condition, long long not_after, long long now,
-    const char *actor, int *queued, struct err *e)
+    const char *actor, int *queued, int64_t *first, int64_t *last, struct err *e)
 {
-	int64_t id;
+	int64_t id, f = 0, l = 0;
 	size_t i;
 
 	if (json == NULL)
@@ -509,9 +513,81 @@ queue(struct store *st, struct notify_channel **ch, size_t n_ch, const char *jso
 			continue;
 		if (store_job_add(st, JOB_NOTIFY, ch[i]->id, json, 0, actor, &id, e) != 0)
 			return -1;
+		if (f == 0)
+			f = id;
+		l = id;
 		(*queued)++;
 	}
+	if (first != NULL)
+		*first = f;
+	if (last != NULL)
+		*last = l;
 	return 0;
+}
+
+int64_t
+notify_subject(const struct alert *a)
+{
+	/* A job's condition is the job's; a certificate's, the certificate's. */
+	return a->job_id > 0 ? a->job_id : a->channel_id > 0 ? a->channel_id : a->cert_id;
+}
+
+int
+notify_ack(struct store *st, const struct alert *a, const char *actor, long long now,
+    struct err *e)
+{
+	struct notify_state s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.kind, sizeof(s.kind), "%s", alert_kind_name(a->kind));
+	s.subject = notify_subject(a);
+	s.started = a->since > 0 && a->since <= now ? a->since : now;
+	s.cert_id = a->cert_id;
+	s.message = a->message;
+	s.acked_at = now;
+	return store_notify_ack(st, &s, actor, e);
+}
+
+int
+notify_queue_test(struct store *st, int64_t channel_id, const char *actor, int64_t *job_id,
+    struct err *e)
+{
+	struct notify_channel *c = NULL;
+	char *json;
+	int rc;
+
+	if ((rc = store_notify_get(st, channel_id, &c, e)) != 0) {
+		if (rc == 1)
+			err_set(e, ERR_INPUT, _("no notification channel #%lld"),
+			    (long long)channel_id);
+		return -1;
+	}
+	notify_channel_free(c);
+	if ((json = notify_test_event()) == NULL)
+		return err_nomem(e);
+	rc = store_job_add(st, JOB_NOTIFY, channel_id, json, 0, actor, job_id, e);
+	free(json);
+	return rc != 0 ? -1 : 0;
+}
+
+void
+notify_target_shown(const struct notify_channel *c, char *out, size_t n)
+{
+	const char *host, *end;
+
+	if (strcmp(c->type, "webhook") != 0) {
+		snprintf(out, n, "%s", c->target);
+		return;
+	}
+	/*
+	 * The scheme and the host say which service it is; the path and the
+	 * query (a Slack token, an ntfy topic) are the secret.
+	 */
+	host = strstr(c->target, "://");
+	host = host != NULL ? host + 3 : c->target;
+	end = host + strcspn(host, "/?#");
+	snprintf(out, n, "%.*s%s", (int)(end - c->target), c->target,
+	    *end != '\0' ? "/..." : "");
 }
 
 int
@@ -529,10 +605,6 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 	*queued = 0;
 	if (store_notify_list(st, &ch, &n_ch, e) != 0)
 		return -1;
-	if (n_ch == 0) {
-		notify_channel_list_free(ch, n_ch);
-		return 0;
-	}
 	if (store_begin(st, e) != 0)
 		goto out;
 	if (store_notify_states(st, &sv, &n_sv, e) != 0)
@@ -544,9 +616,7 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 	for (i = 0; i < r->n; i++) {
 		const struct alert *a = &r->v[i];
 		const char *kind = alert_kind_name(a->kind);
-		/* A job's condition is the job's; a certificate's, the certificate's. */
-		int64_t subject = a->job_id > 0 ? a->job_id : a->channel_id > 0 ?
-		    a->channel_id : a->cert_id;
+		int64_t subject = notify_subject(a);
 		enum notify_event ev = NOTIFY_START;
 
 		for (j = 0; j < n_sv; j++)
@@ -554,10 +624,18 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 				break;
 		if (j < n_sv) {
 			seen[j] = 1;
-			if (r->now - sv[j].notified < NOTIFY_REMIND_SECONDS)
+			/* Acknowledged: someone knows; the clearing is still told. */
+			if (sv[j].acked_at != 0 ||
+			    r->now - sv[j].notified < NOTIFY_REMIND_SECONDS)
 				continue;
 			ev = NOTIFY_REMINDER;
 		}
+		/*
+		 * With no channel nothing is told, so nothing is tracked: a
+		 * channel added later hears of it as it starts.
+		 */
+		if (n_ch == 0)
+			continue;
 		memset(&put, 0, sizeof(put));
 		snprintf(put.kind, sizeof(put.kind), "%s", kind);
 		put.subject = subject;
@@ -570,8 +648,11 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 		ab.channel_id = a->channel_id;
 		json = event_json(st, ev, kind, alert_severity_name(a->severity), &ab,
 		    a->message, a->since, r->now, &not_after);
-		rc = store_notify_state_put(st, &put, e) != 0 ? -1 :
-		    queue(st, ch, n_ch, json, ev, kind, not_after, r->now, actor, queued, e);
+		/* Queued first: the state records which jobs carry this notice. */
+		rc = queue(st, ch, n_ch, json, ev, kind, not_after, r->now, actor, queued,
+		    &put.job_first, &put.job_last, e);
+		if (rc == 0)
+			rc = store_notify_state_put(st, &put, e);
 		free(json);
 		if (rc != 0)
 			goto undo;
@@ -590,7 +671,7 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 		    sv[j].started, r->now, &not_after);
 		rc = store_notify_state_clear(st, sv[j].kind, sv[j].subject, e) != 0 ? -1 :
 		    queue(st, ch, n_ch, json, NOTIFY_CLEAR, sv[j].kind, not_after, r->now, actor,
-		    queued, e);
+		    queued, NULL, NULL, e);
 		free(json);
 		if (rc != 0)
 			goto undo;

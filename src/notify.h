@@ -14,6 +14,7 @@
 #ifndef CERTDECK_NOTIFY_H
 #define CERTDECK_NOTIFY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "alert.h"
@@ -73,6 +74,36 @@ char *notify_test_event(void);
  */
 int notify_update(struct store *st, const struct alert_report *r, const char *actor,
     int *queued, struct err *e);
+
+/*
+ * The subject that keys a condition's notifications: its job, its
+ * channel, else its certificate (0 for none).
+ */
+int64_t notify_subject(const struct alert *a);
+
+/*
+ * Acknowledges alert a for actor at now: no reminders until it clears (the
+ * clearing is still told; a new condition starts unacknowledged); one
+ * never notified is then not told either. Returns 0, 1 when it was
+ * acknowledged already, or -1.
+ */
+int notify_ack(struct store *st, const struct alert *a, const char *actor, long long now,
+    struct err *e);
+
+/*
+ * Queues a test notice for channel channel_id as a JOB_NOTIFY job (a
+ * worker delivers it and records the result on the channel). Returns 0
+ * and *job_id, or -1 (ERR_INPUT when there is no such channel).
+ */
+int notify_queue_test(struct store *st, int64_t channel_id, const char *actor,
+    int64_t *job_id, struct err *e);
+
+/*
+ * Writes the channel's target as it may be shown (n bytes to out): a
+ * hook's path; a webhook's scheme and host, its path and query (often the
+ * secret) replaced by "/...".
+ */
+void notify_target_shown(const struct notify_channel *c, char *out, size_t n);
 
 /* The job: delivers params (the event JSON) through channel channel_id. Returns 0 or -1. */
 int notify_job(struct store *st, int64_t channel_id, const char *params, struct err *e);

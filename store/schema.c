@@ -383,6 +383,19 @@ static const char *const steps[] = {
 	" last_message, failures FROM notify_channels;\n"
 	"DROP TABLE notify_channels;\n"
 	"ALTER TABLE notify_channels_new RENAME TO notify_channels;\n",
+
+	/*
+	 * 11: acknowledged alerts and what was last sent. acked_at/acked_by
+	 * (who, as the program computes the actor) stop the reminders of a
+	 * condition until it clears; the clearing deletes the row, so a new
+	 * condition starts unacknowledged. job_first..job_last are the notify
+	 * jobs queued for its last notice (one per channel, consecutive ids
+	 * from one transaction), so the Alerts screen can say how it went.
+	 */
+	"ALTER TABLE alert_state ADD COLUMN acked_at INTEGER;\n"
+	"ALTER TABLE alert_state ADD COLUMN acked_by TEXT;\n"
+	"ALTER TABLE alert_state ADD COLUMN job_first INTEGER;\n"
+	"ALTER TABLE alert_state ADD COLUMN job_last INTEGER;\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

@@ -317,3 +317,24 @@ store_alert_channels_failing(struct store *st, int failures,
 		return stop;
 	return rc == SQLITE_DONE ? 0 : store_error(st, e, _("finding failing channels"));
 }
+
+int
+store_alert_failed_jobs(struct store *st, long max, long *n, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*n = 0;
+	s = store_stmt(st, "SELECT count(*) FROM (SELECT 1 FROM jobs INDEXED BY jobs_state "
+	    "WHERE state = 'failed' LIMIT ?1)", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, max);
+	if ((rc = store_step_row(st, s, _("counting failed jobs"), e)) == -1)
+		return -1;
+	if (rc == 0) {
+		*n = (long)sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	return 0;
+}

@@ -103,6 +103,12 @@ int store_alert_channels_failing(struct store *st, int failures,
     int (*cb)(int64_t id, const char *type, int failures, const char *last, void *arg),
     void *arg, struct err *e);
 
+/*
+ * Counts the failed jobs (as the Jobs screen lists them), at most max (the
+ * walk stops there: a count on the screen). Returns 0 and *n, or -1.
+ */
+int store_alert_failed_jobs(struct store *st, long max, long *n, struct err *e);
+
 /* 1 when some certificate is renewed by certdeck (has an order), 0 if none, -1 on error. */
 int store_alert_managed_any(struct store *st, struct err *e);
 

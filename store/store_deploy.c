@@ -261,7 +261,7 @@ store_deploy_list(struct store *st, int64_t cert_id, struct deploy_target ***out
 	*out = NULL;
 	*n = 0;
 	stmt = store_stmt(st, "SELECT " TARGET_COLUMNS " FROM deploy_targets "
-	    "WHERE cert_id = ?1 ORDER BY id", e);
+	    "WHERE ?1 = 0 OR cert_id = ?1 ORDER BY id", e);
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, cert_id);

@@ -50,7 +50,8 @@ int store_deploy_add(struct store *st, const struct deploy_target *t, int64_t *i
     struct err *e);
 
 /*
- * The targets of one certificate in id order. Returns 0 and *out, *n
+ * The targets of one certificate (cert_id 0: of every certificate) in id
+ * order. Returns 0 and *out, *n
  * (free with deploy_target_list_free; *out is NULL when *n is 0), or -1.
  */
 int store_deploy_list(struct store *st, int64_t cert_id, struct deploy_target ***out,

@@ -192,13 +192,41 @@ store_notify_result(struct store *st, int64_t id, int ok, const char *message,
 }
 
 void
+notify_state_clear(struct notify_state *s)
+{
+	free(s->message);
+	free(s->acked_by);
+	memset(s, 0, sizeof(*s));
+}
+
+void
 notify_state_list_free(struct notify_state *v, size_t n)
 {
 	size_t i;
 
 	for (i = 0; v != NULL && i < n; i++)
-		free(v[i].message);
+		notify_state_clear(&v[i]);
 	free(v);
+}
+
+#define STATE_COLUMNS "kind, subject, started, notified, coalesce(cert_id, 0), message, " \
+	"coalesce(acked_at, 0), acked_by, coalesce(job_first, 0), coalesce(job_last, 0)"
+
+/* Copies the current row of STATE_COLUMNS into *out; sets *oom when out of memory. */
+static void
+state_from(sqlite3_stmt *s, struct notify_state *out, int *oom)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->kind, sizeof(out->kind), "%s", (const char *)sqlite3_column_text(s, 0));
+	out->subject = sqlite3_column_int64(s, 1);
+	out->started = sqlite3_column_int64(s, 2);
+	out->notified = sqlite3_column_int64(s, 3);
+	out->cert_id = sqlite3_column_int64(s, 4);
+	out->message = store_col_text(s, 5, oom);
+	out->acked_at = sqlite3_column_int64(s, 6);
+	out->acked_by = store_col_text(s, 7, oom);
+	out->job_first = sqlite3_column_int64(s, 8);
+	out->job_last = sqlite3_column_int64(s, 9);
 }
 
 int
@@ -211,8 +239,8 @@ store_notify_states(struct store *st, struct notify_state **out, size_t *n, stru
 
 	*out = NULL;
 	*n = 0;
-	s = store_stmt(st, "SELECT kind, subject, started, notified, coalesce(cert_id, 0), "
-	    "message FROM alert_state ORDER BY kind, subject", e);
+	s = store_stmt(st, "SELECT " STATE_COLUMNS " FROM alert_state ORDER BY kind, subject",
+	    e);
 	if (s == NULL)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -224,14 +252,7 @@ store_notify_states(struct store *st, struct notify_state **out, size_t *n, stru
 			}
 			v = grown;
 		}
-		memset(&v[*n], 0, sizeof(v[*n]));
-		snprintf(v[*n].kind, sizeof(v[*n].kind), "%s",
-		    (const char *)sqlite3_column_text(s, 0));
-		v[*n].subject = sqlite3_column_int64(s, 1);
-		v[*n].started = sqlite3_column_int64(s, 2);
-		v[*n].notified = sqlite3_column_int64(s, 3);
-		v[*n].cert_id = sqlite3_column_int64(s, 4);
-		v[*n].message = store_col_text(s, 5, &oom);
+		state_from(s, &v[*n], &oom);
 		(*n)++;
 		if (oom)
 			break;
@@ -252,8 +273,10 @@ store_notify_state_put(struct store *st, const struct notify_state *n, struct er
 	sqlite3_stmt *s;
 
 	s = store_stmt(st, "INSERT INTO alert_state (kind, subject, started, notified, cert_id, "
-	    "message) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (kind, subject) DO UPDATE "
-	    "SET notified = excluded.notified, message = excluded.message", e);
+	    "message, job_first, job_last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	    "ON CONFLICT (kind, subject) DO UPDATE SET notified = excluded.notified, "
+	    "message = excluded.message, job_first = excluded.job_first, "
+	    "job_last = excluded.job_last", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, n->kind, -1, SQLITE_TRANSIENT);
@@ -262,6 +285,8 @@ store_notify_state_put(struct store *st, const struct notify_state *n, struct er
 	sqlite3_bind_int64(s, 4, n->notified);
 	store_bind_id(s, 5, n->cert_id);
 	store_bind_text(s, 6, n->message);
+	store_bind_id(s, 7, n->job_first);
+	store_bind_id(s, 8, n->job_last);
 	return store_step_done(st, s, _("recording a notified condition"), e);
 }
 
@@ -276,4 +301,89 @@ store_notify_state_clear(struct store *st, const char *kind, int64_t subject, st
 	sqlite3_bind_text(s, 1, kind, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, subject);
 	return store_step_done(st, s, _("clearing a notified condition"), e);
+}
+
+int
+store_notify_ack(struct store *st, const struct notify_state *n, const char *actor,
+    struct err *e)
+{
+	sqlite3_stmt *s;
+
+	/* An acknowledgement stands until the row goes (the condition clears). */
+	s = store_stmt(st, "INSERT INTO alert_state (kind, subject, started, notified, cert_id, "
+	    "message, acked_at, acked_by) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7) "
+	    "ON CONFLICT (kind, subject) DO UPDATE SET acked_at = excluded.acked_at, "
+	    "acked_by = excluded.acked_by WHERE acked_at IS NULL", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, n->kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, n->subject);
+	sqlite3_bind_int64(s, 3, n->started);
+	store_bind_id(s, 4, n->cert_id);
+	store_bind_text(s, 5, n->message);
+	sqlite3_bind_int64(s, 6, n->acked_at);
+	store_bind_text(s, 7, actor);
+	if (store_step_done(st, s, _("acknowledging an alert"), e) != 0)
+		return -1;
+	return sqlite3_changes(store_db(st)) > 0 ? 0 : 1;
+}
+
+int
+store_notify_state_get(struct store *st, const char *kind, int64_t subject,
+    struct notify_state *out, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc, oom = 0;
+
+	memset(out, 0, sizeof(*out));
+	s = store_stmt(st, "SELECT " STATE_COLUMNS " FROM alert_state WHERE kind = ?1 AND "
+	    "subject = ?2", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, subject);
+	if ((rc = store_step_row(st, s, _("reading notified conditions"), e)) != 0)
+		return rc;
+	state_from(s, out, &oom);
+	sqlite3_reset(s);
+	if (oom) {
+		notify_state_clear(out);
+		return err_nomem(e);
+	}
+	return 0;
+}
+
+int
+store_notify_deliveries(struct store *st, int64_t first, int64_t last,
+    int (*cb)(const struct notify_delivery *d, void *arg), void *arg, struct err *e)
+{
+	struct notify_delivery d;
+	sqlite3_stmt *s;
+	int rc, stop = 0;
+
+	/* A primary key range: a notice has one job per channel. */
+	s = store_stmt(st, "SELECT j.id, j.target_id, c.type, j.state, j.attempt, "
+	    "json_extract(j.last_error, '$.message'), coalesce(j.updated, j.created) "
+	    "FROM jobs j LEFT JOIN notify_channels c ON c.id = j.target_id "
+	    "WHERE j.id BETWEEN ?1 AND ?2 AND j.kind = 'notify' ORDER BY j.id", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, first);
+	sqlite3_bind_int64(s, 2, last);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&d, 0, sizeof(d));
+		d.job_id = sqlite3_column_int64(s, 0);
+		d.channel_id = sqlite3_column_int64(s, 1);
+		d.type = (const char *)sqlite3_column_text(s, 2);
+		d.state = (const char *)sqlite3_column_text(s, 3);
+		d.attempt = sqlite3_column_int(s, 4);
+		d.error = (const char *)sqlite3_column_text(s, 5);
+		d.updated = sqlite3_column_int64(s, 6);
+		if ((stop = cb(&d, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (stop != 0)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : store_error(st, e, _("reading notification deliveries"));
 }

@@ -57,6 +57,9 @@ struct notify_state {
 	long long started, notified;
 	int64_t cert_id;
 	char *message;		/* its last message */
+	long long acked_at;	/* acknowledged: no reminders until it clears; 0 when not */
+	char *acked_by;		/* who acknowledged it, or NULL */
+	int64_t job_first, job_last;	/* the notify jobs of its last notice, 0 for none */
 };
 
 /* Frees n states and the array. Accepts NULL. */
@@ -65,11 +68,54 @@ void notify_state_list_free(struct notify_state *v, size_t n);
 /* Every notified condition. Returns 0 with *out and *n (notify_state_list_free), or -1. */
 int store_notify_states(struct store *st, struct notify_state **out, size_t *n, struct err *e);
 
-/* Inserts or updates (kind, subject). Returns 0 or -1. */
+/*
+ * Inserts or updates (kind, subject): notified, message and the jobs of
+ * the notice; started, the acknowledgement and cert_id stay as they were.
+ * Returns 0 or -1.
+ */
 int store_notify_state_put(struct store *st, const struct notify_state *s, struct err *e);
 
 /* Deletes (kind, subject). Returns 0 or -1. */
 int store_notify_state_clear(struct store *st, const char *kind, int64_t subject,
     struct err *e);
+
+/*
+ * Acknowledges the condition (s->kind, s->subject) for actor at s->acked_at:
+ * its row gets acked_at and acked_by, or is made (with s->started,
+ * s->cert_id and s->message, notified 0) when the condition was never
+ * notified, so that it is not told either. Returns 0, 1 when it was
+ * acknowledged already (nothing changed), or -1.
+ */
+int store_notify_ack(struct store *st, const struct notify_state *s, const char *actor,
+    struct err *e);
+
+/*
+ * Fetches the state of (kind, subject). Returns 0 and fills *out (release
+ * with notify_state_clear), 1 when there is none, or -1.
+ */
+int store_notify_state_get(struct store *st, const char *kind, int64_t subject,
+    struct notify_state *out, struct err *e);
+
+/* Frees what s holds and zeroes it. */
+void notify_state_clear(struct notify_state *s);
+
+/* One delivery of a notice: a notify job and its channel. */
+struct notify_delivery {
+	int64_t job_id;
+	int64_t channel_id;
+	const char *type;	/* the channel's, NULL when it was removed */
+	const char *state;	/* the job's: "queued", "running", "done", "failed", ... */
+	int attempt;
+	const char *error;	/* the job's last error message, or NULL */
+	long long updated;
+};
+
+/*
+ * Calls cb for each notify job with an id in first..last (a notice's
+ * jobs), by id; the row is borrowed for the call. Returns 0, cb's
+ * non-zero value, or -1.
+ */
+int store_notify_deliveries(struct store *st, int64_t first, int64_t last,
+    int (*cb)(const struct notify_delivery *d, void *arg), void *arg, struct err *e);
 
 #endif

@@ -57,7 +57,7 @@ chrome_draw_title(struct loop *lp)
 {
 	static const char *const names[UI_BASE_COUNT] = {
 		N_("Certificates"), N_("Accounts"), N_("Orders"), N_("Jobs"),
-		N_("Events"),
+		N_("Events"), N_("Alerts"), N_("Channels"),
 	};
 	struct ui *ui = &lp->ui;
 	struct screen *top = ui_top(ui);
@@ -149,53 +149,106 @@ chrome_draw_status(struct loop *lp)
 	}
 }
 
+/* Draws one bar entry (key, then label) at *x; records where a click hits. */
+static void
+bar_entry(struct loop *lp, int *x, int limit, int key, const char *keytext,
+    const char *label)
+{
+	struct ui *ui = &lp->ui;
+	const struct theme *t = &ui->theme;
+	int w = format_width(keytext) + format_width(label);
+
+	/* An entry that does not fit whole is left out, not cut. */
+	if (*x + w > limit || lp->n_bar_hit >= BAR_MAX)
+		return;
+	lp->bar_hit[lp->n_bar_hit].x0 = *x;
+	lp->bar_hit[lp->n_bar_hit].key = key;
+	ui_put(ui, ui->lines - 1, *x, ui->cols - *x, t->attr[TH_KEY], keytext);
+	*x += format_width(keytext);
+	ui_put(ui, ui->lines - 1, *x, ui->cols - *x, t->attr[TH_BAR], label);
+	*x += format_width(label);
+	/* The two spaces between labels belong to neither. */
+	lp->bar_hit[lp->n_bar_hit++].x1 = *x - 2;
+}
+
+/* The F-key at bar position pos in context ctx, or NULL. */
+static const struct keybinding *
+bar_fkey(unsigned ctx, int pos)
+{
+	size_t i;
+
+	for (i = 0; i < keymap_len; i++)
+		if (keymap[i].bar == pos && (keymap[i].context & ctx))
+			return &keymap[i];
+	return NULL;
+}
+
+/*
+ * Draws F-key b with its one-character twin ("F1 Help ?"); with x NULL
+ * only returns the width it takes.
+ */
+static int
+bar_fkey_entry(struct loop *lp, int *x, const struct keybinding *b)
+{
+	const char *alt = "";
+	char label[96];
+	size_t j;
+
+	for (j = 0; j < keymap_len; j++)
+		if (keymap[j].action == b->action && keymap[j].bar == 0 &&
+		    keymap[j].label != NULL && strlen(keymap[j].label) == 1) {
+			alt = keymap[j].label;
+			break;
+		}
+	snprintf(label, sizeof(label), " %s%s%s  ", _(keymap_bar_label(b->action)),
+	    alt[0] ? " " : "", alt);
+	if (x != NULL)
+		bar_entry(lp, x, lp->ui.cols, b->key, b->label, label);
+	return format_width(b->label) + format_width(label);
+}
+
 void
 chrome_draw_bar(struct loop *lp)
 {
 	struct ui *ui = &lp->ui;
 	struct screen *top = ui_top(ui);
-	const struct theme *t = &ui->theme;
 	unsigned ctx = top != NULL ? top->ops->context : KM_ANY;
-	int y = ui->lines - 1, x = 0, pos, w;
-	size_t i, j;
-	char label[96];
+	unsigned own = ctx & ~(unsigned)KM_SHARED;
+	const struct keybinding *b;
+	int x = 0, pos, reserve = 0, seen[ACT_COUNT] = { 0 };
+	size_t i;
+	char keytext[16], label[96];
 
-	move(y, 0);
+	move(ui->lines - 1, 0);
 	clrtoeol();
 	lp->n_bar_hit = 0;
-	for (pos = 1; pos <= 12 && x < ui->cols; pos++) {
-		for (i = 0; i < keymap_len; i++) {
-			const struct keybinding *b = &keymap[i];
-			const char *alt = "";
-
-			if (b->bar != pos || !(b->context & ctx))
-				continue;
-			for (j = 0; j < keymap_len; j++)
-				if (keymap[j].action == b->action &&
-				    keymap[j].bar == 0 && keymap[j].label != NULL &&
-				    strlen(keymap[j].label) == 1) {
-					alt = keymap[j].label;
-					break;
-				}
-			w = format_width(b->label);
-			lp->bar_hit[lp->n_bar_hit].x0 = x;
-			lp->bar_hit[lp->n_bar_hit].key = b->key;
-			ui_put(ui, y, x, ui->cols - x, t->attr[TH_KEY], b->label);
-			x += w;
-			snprintf(label, sizeof(label), " %s%s%s  ",
-			    _(keymap_bar_label(b->action)), alt[0] ? " " : "",
-			    alt);
-			if (x < ui->cols)
-				ui_put(ui, y, x, ui->cols - x, t->attr[TH_BAR],
-				    label);
-			x += format_width(label);
-			/* The two spaces between labels belong to neither. */
-			lp->bar_hit[lp->n_bar_hit++].x1 = x - 2;
-			break;
-		}
+	/* The F-keys up to F9, then the screen's own keys, then F10 Quit last. */
+	for (pos = 1; pos <= 9; pos++)
+		if ((b = bar_fkey(ctx, pos)) != NULL)
+			bar_fkey_entry(lp, &x, b);
+	/* F10 keeps its place: the screen's keys give way on a narrow terminal. */
+	for (pos = 10; pos <= 12; pos++)
+		if ((b = bar_fkey(ctx, pos)) != NULL)
+			reserve += bar_fkey_entry(lp, NULL, b);
+	/* A key the F-keys already offer is not shown twice ("/" is F2). */
+	for (i = 0; i < keymap_len; i++)
+		if (keymap[i].bar != 0 && (keymap[i].context & ctx))
+			seen[keymap[i].action] = 1;
+	for (i = 0; own != 0 && i < keymap_len; i++) {
+		b = &keymap[i];
+		if (!(b->context & own) || b->bar != 0 || seen[b->action] ||
+		    keymap_bar_label(b->action) == NULL ||
+		    (ui->readonly && keymap_action_writes(b->action)))
+			continue;
+		seen[b->action] = 1;
+		snprintf(label, sizeof(label), " %s  ", _(keymap_bar_label(b->action)));
+		bar_entry(lp, &x, ui->cols - reserve, b->key,
+		    keymap_bar_key(b, keytext, sizeof(keytext)), label);
 	}
+	for (pos = 10; pos <= 12; pos++)
+		if ((b = bar_fkey(ctx, pos)) != NULL)
+			bar_fkey_entry(lp, &x, b);
 }
-
 
 /* A step bar "[###---]" (UTF-8 blocks when allowed), width cells inside. */
 static void

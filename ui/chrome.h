@@ -14,7 +14,10 @@ void chrome_draw_title(struct loop *lp);
 /* Draws the status line: the prompt, a message, the hint, the filter. */
 void chrome_draw_status(struct loop *lp);
 
-/* Draws the F-key bar: "F1 Help ?  F2 Filter /  F10 Quit". */
+/*
+ * Draws the bottom bar from the keymap: the F-keys, the keys of the screen
+ * on top ("F1 Help ?  r Renew  R Revoke  K Rotate  p PEM  F10 Quit").
+ */
 void chrome_draw_bar(struct loop *lp);
 
 /* Draws the jobs strip: one line per running job above the status line. */

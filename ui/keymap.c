@@ -58,6 +58,13 @@ const struct keybinding keymap[] = {
 	{ 'K', KM_ACCOUNTS, ACT_ACCOUNT_ROLLOVER, "Shift+K", 0 },
 	{ 'X', KM_ACCOUNTS, ACT_ACCOUNT_DEACTIVATE, "Shift+X", 0 },
 	{ 'c', KM_JOBS, ACT_CANCEL_JOB, "c", 0 },
+	{ 'a', KM_ALERTS, ACT_ACK_ALERT, "a", 0 },
+	{ 't', KM_NOTIFY, ACT_TEST_CHANNEL, "t", 0 },
+	{ '1', KM_CERTS, ACT_SUM_EXPIRED, "1", 0 },
+	{ '2', KM_CERTS, ACT_SUM_WEEK, "2", 0 },
+	{ '3', KM_CERTS, ACT_SUM_MONTH, "3", 0 },
+	{ '4', KM_CERTS, ACT_SUM_FAILED, "4", 0 },
+	{ '5', KM_CERTS, ACT_SUM_ALERTS, "5", 0 },
 };
 const size_t keymap_len = sizeof(keymap) / sizeof(keymap[0]);
 
@@ -84,7 +91,7 @@ static const struct {
 	[ACT_BACK] = { "back", N_("back; on the list, clear the filter"),
 	    NULL },
 	[ACT_NEXT_SCREEN] = { "next_screen", N_("next screen: certificates, "
-	    "accounts, orders, jobs, events"), NULL },
+	    "accounts, orders, jobs, events, alerts, channels"), NULL },
 	[ACT_SORT_NAME] = { "sort_name", N_("sort by name (again: "
 	    "reverse)"), NULL },
 	[ACT_SORT_EXPIRY] = { "sort_expiry", N_("sort by days left (again: "
@@ -95,7 +102,7 @@ static const struct {
 	    "reverse; at most 10000 rows, narrow with a filter)"), NULL },
 	[ACT_REDRAW] = { "redraw", N_("redraw the screen"), NULL },
 	[ACT_TOGGLE_PEM] = { "toggle_pem", N_("show or hide the PEM chain"),
-	    NULL },
+	    N_("PEM") },
 	[ACT_SHOW_CERTS] = { "certs", N_("the certificate list"), NULL },
 	[ACT_SHOW_ACCOUNTS] = { "accounts", N_("ACME accounts"), NULL },
 	[ACT_SHOW_ORDERS] = { "orders", N_("ACME orders, newest first"),
@@ -104,29 +111,50 @@ static const struct {
 	    "failed"), NULL },
 	[ACT_SHOW_EVENTS] = { "events", N_("the audit log, newest at the "
 	    "bottom"), NULL },
+	[ACT_SHOW_ALERTS] = { "alerts", N_("the active alerts, newest first"),
+	    NULL },
+	[ACT_SHOW_NOTIFY] = { "notify", N_("the notification channels"), NULL },
+	[ACT_SUM_EXPIRED] = { "summary_expired", N_("summary line: show the "
+	    "expired certificates (filter status:expired)"), NULL },
+	[ACT_SUM_WEEK] = { "summary_week", N_("summary line: those expiring "
+	    "within 7 days (status:expiring exp<7d)"), NULL },
+	[ACT_SUM_MONTH] = { "summary_month", N_("summary line: those expiring "
+	    "within 30 days (status:expiring)"), NULL },
+	[ACT_SUM_FAILED] = { "summary_failed", N_("summary line: the failed "
+	    "jobs (the Jobs screen)"), NULL },
+	[ACT_SUM_ALERTS] = { "summary_alerts", N_("summary line: the active "
+	    "alerts and the dead man's switch (the Alerts screen)"), NULL },
 	[ACT_MARK] = { "mark", N_("mark or unmark the row (r and Shift+K "
 	    "act on the marked rows; Esc clears the marks)"), NULL },
-	[ACT_RENEW] = { "renew", N_("renew now (queues a job)"), NULL },
+	[ACT_RENEW] = { "renew", N_("renew now (queues a job)"), N_("Renew") },
 	[ACT_REVOKE] = { "revoke", N_("revoke: pick a reason, type the "
-	    "name to confirm"), NULL },
+	    "name to confirm"), N_("Revoke") },
 	[ACT_ROTATE_KEY] = { "rotate_key", N_("rotate the key: a new key "
-	    "and certificate (asks first)"), NULL },
+	    "and certificate (asks first)"), N_("Rotate") },
 	[ACT_NEW_CERT] = { "new_cert", N_("new certificate: a form that "
-	    "queues the issuance"), NULL },
+	    "queues the issuance"), N_("New") },
 	[ACT_ACCOUNT_NEW] = { "account_new", N_("new account: a form that "
-	    "queues the registration with the CA"), NULL },
+	    "queues the registration with the CA"), N_("New") },
 	[ACT_ACCOUNT_EDIT] = { "account_edit", N_("edit the account's contact "
-	    "e-mail addresses"), NULL },
+	    "e-mail addresses"), N_("Edit") },
 	[ACT_ACCOUNT_ROLLOVER] = { "account_rollover", N_("key rollover: a "
-	    "new account key (asks first)"), NULL },
+	    "new account key (asks first)"), N_("Rollover") },
 	[ACT_ACCOUNT_DEACTIVATE] = { "account_deactivate", N_("deactivate the "
-	    "account for good: type its number to confirm"), NULL },
+	    "account for good: type its number to confirm"), N_("Deactivate") },
 	[ACT_CANCEL_JOB] = { "cancel_job", N_("cancel the queued or running "
-	    "job (asks first; a running one stops at its next step)"), NULL },
+	    "job (asks first; a running one stops at its next step)"),
+	    N_("Cancel") },
+	[ACT_ACK_ALERT] = { "ack_alert", N_("acknowledge the alert: no "
+	    "reminders until it clears (the clearing is still told)"),
+	    N_("Ack") },
+	[ACT_TEST_CHANNEL] = { "test_channel", N_("send a test notice through "
+	    "the channel (queues a job; the result shows when it lands)"),
+	    N_("Test") },
 };
 
 const struct ui_command ui_commands[] = {
 	{ "accounts", ACT_SHOW_ACCOUNTS, N_("ACME accounts") },
+	{ "alerts", ACT_SHOW_ALERTS, N_("the active alerts, newest first") },
 	{ "certs", ACT_SHOW_CERTS, N_("the certificate list") },
 	{ "events", ACT_SHOW_EVENTS, N_("the audit log, newest at the "
 	    "bottom") },
@@ -134,6 +162,7 @@ const struct ui_command ui_commands[] = {
 	{ "issue", ACT_NEW_CERT, N_("new certificate: a form that queues the "
 	    "issuance") },
 	{ "jobs", ACT_SHOW_JOBS, N_("jobs: queued, running, done, failed") },
+	{ "notify", ACT_SHOW_NOTIFY, N_("the notification channels") },
 	{ "orders", ACT_SHOW_ORDERS, N_("ACME orders, newest first") },
 	{ "quit", ACT_EXIT, N_("quit certdeck") },
 };
@@ -169,7 +198,18 @@ keymap_action_writes(enum ui_action a)
 	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT ||
 	    a == ACT_ACCOUNT_NEW || a == ACT_ACCOUNT_EDIT ||
 	    a == ACT_ACCOUNT_ROLLOVER || a == ACT_ACCOUNT_DEACTIVATE ||
-	    a == ACT_CANCEL_JOB;
+	    a == ACT_CANCEL_JOB || a == ACT_ACK_ALERT || a == ACT_TEST_CHANNEL;
+}
+
+const char *
+keymap_bar_key(const struct keybinding *b, char *buf, size_t cap)
+{
+	if (b->key > ' ' && b->key < 127 && cap >= 2) {
+		buf[0] = (char)b->key;
+		buf[1] = '\0';
+		return buf;
+	}
+	return b->label != NULL ? b->label : "";
 }
 
 const char *

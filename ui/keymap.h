@@ -41,6 +41,13 @@ enum ui_action {
 	ACT_SHOW_ORDERS,
 	ACT_SHOW_JOBS,
 	ACT_SHOW_EVENTS,
+	ACT_SHOW_ALERTS,
+	ACT_SHOW_NOTIFY,
+	ACT_SUM_EXPIRED,	/* the certificate list's summary line: a count */
+	ACT_SUM_WEEK,
+	ACT_SUM_MONTH,
+	ACT_SUM_FAILED,
+	ACT_SUM_ALERTS,
 	ACT_MARK,		/* the actions: hidden and refused read-only */
 	ACT_RENEW,
 	ACT_REVOKE,
@@ -51,6 +58,8 @@ enum ui_action {
 	ACT_ACCOUNT_ROLLOVER,
 	ACT_ACCOUNT_DEACTIVATE,
 	ACT_CANCEL_JOB,		/* the Jobs screen: cancel the selected job */
+	ACT_ACK_ALERT,		/* the Alerts screen: acknowledge the selected one */
+	ACT_TEST_CHANNEL,	/* the Notify screen: queue a test notice */
 	ACT_COUNT
 };
 
@@ -62,7 +71,12 @@ enum keymap_context {
 	KM_DETAIL = 1 << 3,	/* a certificate's detail */
 	KM_ACCOUNTS = 1 << 4,	/* the account list */
 	KM_JOBS = 1 << 5,	/* the job list */
+	KM_ALERTS = 1 << 6,	/* the active alerts */
+	KM_NOTIFY = 1 << 7,	/* the notification channels */
 };
+
+/* A screen's own keys: its mask without the shared contexts. */
+#define KM_SHARED (KM_ANY | KM_LIST)
 
 struct keybinding {
 	int key;
@@ -71,6 +85,12 @@ struct keybinding {
 	const char *label;	/* how help shows the key: "PgDn", "Shift+N" */
 	int bar;		/* position in the F-key bar, 0 for none */
 };
+
+/*
+ * The bottom bar's short text for a screen's own key ("R" for Shift+R):
+ * the character itself when it is one, else the help label.
+ */
+const char *keymap_bar_key(const struct keybinding *b, char *buf, size_t cap);
 
 extern const struct keybinding keymap[];
 extern const size_t keymap_len;

@@ -31,6 +31,8 @@ mouse_click(struct loop *lp, int y, int x, int twice)
 		[UI_BASE_ORDERS] = ACT_SHOW_ORDERS,
 		[UI_BASE_JOBS] = ACT_SHOW_JOBS,
 		[UI_BASE_EVENTS] = ACT_SHOW_EVENTS,
+		[UI_BASE_ALERTS] = ACT_SHOW_ALERTS,
+		[UI_BASE_NOTIFY] = ACT_SHOW_NOTIFY,
 	};
 	struct ui *ui = &lp->ui;
 	struct screen *top = ui_top(ui);
@@ -51,6 +53,15 @@ mouse_click(struct loop *lp, int y, int x, int twice)
 				return;
 			}
 		return;
+	}
+	if (top != NULL && top->ops->click != NULL &&
+	    (y < top->rows_y || y >= top->rows_y + top->rows_n)) {
+		int flags = top->ops->click(top, ui, y, x);
+
+		if (flags != 0) {
+			ui_apply(lp, flags);
+			return;
+		}
 	}
 	if (top == NULL || top->rows_n <= 0 || top->cursor_y < 0 ||
 	    y < top->rows_y || y >= top->rows_y + top->rows_n)

@@ -16,6 +16,7 @@
 #include "format.h"
 #include "i18n.h"
 #include "store_cert.h"
+#include "summary.h"
 #include "timefmt.h"
 #include "ui.h"
 #include "widget_table.h"
@@ -45,6 +46,7 @@ struct certs {
 	int failed;		/* the last load failed (message shown) */
 	int64_t *marked;	/* Space marks rows for r and K */
 	size_t n_marked, cap_marked;
+	struct summary sum;	/* the line above the headings */
 };
 
 enum col { C_NAME, C_DAYS, C_EXPIRES, C_STATUS, C_ISSUER, C_KEY, C_ACCOUNT,
@@ -78,10 +80,13 @@ items_clear(struct cert_item *v, int n)
 		item_clear(&v[i]);
 }
 
+/* The summary line and the headings take the body's first two lines. */
+#define HEAD_ROWS 2
+
 static int
 page_rows(struct ui *ui)
 {
-	return ui->body_rows > 1 ? ui->body_rows - 1 : 1;
+	return ui->body_rows > HEAD_ROWS ? ui->body_rows - HEAD_ROWS : 1;
 }
 
 /* The text part of the keyset cursor for the current sort. */
@@ -642,9 +647,24 @@ certs_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 		return sort_by(c, ui, CERT_SORT_STATUS);
 	case ACT_SORT_ISSUER:
 		return sort_by(c, ui, CERT_SORT_ISSUER);
+	case ACT_SUM_EXPIRED:
+	case ACT_SUM_WEEK:
+	case ACT_SUM_MONTH:
+	case ACT_SUM_FAILED:
+	case ACT_SUM_ALERTS:
+		return summary_select(ui, summary_entry_of(act)) | UI_HANDLED;
 	default:
 		return 0;
 	}
+}
+
+static int
+certs_click(struct screen *s, struct ui *ui, int y, int x)
+{
+	struct certs *c = s->priv;
+	enum summary_entry i = summary_hit(&c->sum, y, x);
+
+	return i == SUM_COUNT ? 0 : summary_select(ui, i) | UI_HANDLED;
 }
 
 static int
@@ -652,6 +672,9 @@ certs_event(struct screen *s, struct ui *ui, enum ui_event ev)
 {
 	struct certs *c = s->priv;
 
+	/* The counts do not depend on the filter, only on the data. */
+	if (ev != UI_EV_RESIZE && ev != UI_EV_FILTER)
+		summary_load(ui, &c->sum);
 	switch (ev) {
 	case UI_EV_FILTER:
 	case UI_EV_RELOAD:
@@ -748,18 +771,19 @@ certs_draw(struct screen *s, struct ui *ui)
 	int i, y;
 
 	table_layout(cols, C_COUNT, ui->cols, &l);
-	table_draw_header(ui, ui->body_top, cols, &l, sorted_col(c->sort),
+	summary_draw(ui, ui->body_top, &c->sum);
+	table_draw_header(ui, ui->body_top + 1, cols, &l, sorted_col(c->sort),
 	    c->descending);
 	for (i = 0; i < c->n && i < page_rows(ui); i++) {
-		y = ui->body_top + 1 + i;
+		y = ui->body_top + HEAD_ROWS + i;
 		draw_row(ui, y, &l, &c->rows[i], i == c->sel,
 		    c->n_marked > 0 && is_marked(c, c->rows[i].id));
 	}
-	s->rows_y = ui->body_top + 1;
+	s->rows_y = ui->body_top + HEAD_ROWS;
 	s->rows_n = i;
 	s->hint[0] = '\0';
 	if (c->n > 0) {
-		s->cursor_y = ui->body_top + 1 + c->sel;
+		s->cursor_y = ui->body_top + HEAD_ROWS + c->sel;
 		if (c->n_marked > 0)
 			snprintf(s->hint, sizeof(s->hint), _("%zu marked"),
 			    c->n_marked);
@@ -776,8 +800,8 @@ certs_draw(struct screen *s, struct ui *ui)
 		empty = ui->readonly ? _("No certificates yet: 'certdeck import "
 		    "FILE' adds some.") : _("No certificates yet: n requests "
 		    "one; 'certdeck import FILE' adds some.");
-	ui_put(ui, ui->body_top + 2, 2, ui->cols - 4, ui->theme.attr[TH_DIM],
-	    empty);
+	ui_put(ui, ui->body_top + HEAD_ROWS + 1, 2, ui->cols - 4,
+	    ui->theme.attr[TH_DIM], empty);
 }
 
 static void
@@ -800,6 +824,7 @@ static const struct screen_ops certs_ops = {
 	.key = certs_key,
 	.on_event = certs_event,
 	.free = certs_free,
+	.click = certs_click,
 };
 
 struct screen *
@@ -813,6 +838,8 @@ screen_certs_new(struct ui *ui)
 	c = s->priv;
 	s->cursor_y = -1;
 	c->sort = CERT_SORT_EXPIRY;
+	c->sum.y = -1;
+	summary_load(ui, &c->sum);
 	load_top(c, ui);
 	return s;
 }

@@ -96,6 +96,8 @@ build(struct help *h)
 	section(h, _("Certificate detail"), KM_DETAIL, KM_ANY);
 	section(h, _("Accounts"), KM_ACCOUNTS, KM_ANY | KM_LIST);
 	section(h, _("Jobs"), KM_JOBS, KM_ANY | KM_LIST);
+	section(h, _("Alerts"), KM_ALERTS, KM_ANY | KM_LIST);
+	section(h, _("Channels"), KM_NOTIFY, KM_ANY | KM_LIST);
 	add(h, NULL, _("Esc then a digit works as an F-key (Esc 1 is F1, "
 	    "Esc 0 is F10)."), 0);
 	add(h, NULL, "", 0);

@@ -162,6 +162,8 @@ ui_show_base(struct ui *ui, enum ui_base base)
 		[UI_BASE_ORDERS] = screen_orders_new,
 		[UI_BASE_JOBS] = screen_jobs_new,
 		[UI_BASE_EVENTS] = events_base_new,
+		[UI_BASE_ALERTS] = screen_alerts_new,
+		[UI_BASE_NOTIFY] = screen_notify_new,
 	};
 	int fresh = 0;
 

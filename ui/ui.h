@@ -49,6 +49,11 @@ struct screen_ops {
 	/* Reacts to an event. Returns UI_* flags. */
 	int (*on_event)(struct screen *s, struct ui *ui, enum ui_event ev);
 	void (*free)(struct screen *s);
+	/*
+	 * May be NULL: a click at (y, x) in the body outside the rows (the
+	 * certificate list's summary line). Returns UI_* flags, 0 for none.
+	 */
+	int (*click)(struct screen *s, struct ui *ui, int y, int x);
 };
 
 struct screen {
@@ -66,7 +71,7 @@ struct screen {
 };
 
 enum ui_base { UI_BASE_CERTS, UI_BASE_ACCOUNTS, UI_BASE_ORDERS, UI_BASE_JOBS,
-	UI_BASE_EVENTS, UI_BASE_COUNT };
+	UI_BASE_EVENTS, UI_BASE_ALERTS, UI_BASE_NOTIFY, UI_BASE_COUNT };
 
 /*
  * A modal dialog over the screen: it takes every key until it closes.
@@ -180,6 +185,10 @@ struct screen *screen_orders_new(struct ui *ui);
 struct screen *screen_jobs_new(struct ui *ui);
 /* The audit log (job_id 0), or one job's events and its error. */
 struct screen *screen_events_new(struct ui *ui, int64_t job_id);
+/* The active alerts, newest first; a acknowledges one. */
+struct screen *screen_alerts_new(struct ui *ui);
+/* The notification channels; t queues a test notice. */
+struct screen *screen_notify_new(struct ui *ui);
 
 /*
  * A new screen with ops and a zeroed private part of priv_size bytes

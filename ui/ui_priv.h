@@ -13,6 +13,9 @@
 #include "ui_worker.h"
 #include "widget_line.h"
 
+/* Entries the bottom bar has at most (F-keys and a screen's own keys). */
+#define BAR_MAX 24
+
 /* Running jobs the strip shows at most (one line each). */
 #define STRIP_MAX 3
 
@@ -67,7 +70,7 @@ struct loop {
 	int tab_x0[UI_BASE_COUNT], tab_x1[UI_BASE_COUNT];
 	struct {
 		int x0, x1, key;
-	} bar_hit[12];
+	} bar_hit[BAR_MAX];
 	int n_bar_hit;
 };
 

@@ -299,11 +299,11 @@ target_text(const void *row, long n, void *arg)
 	static const char *const labels[DEPLOY_FILE_COUNT] = { "cert", "chain",
 	    "fullchain", "key", "combined" };
 	const struct deploy_target *t = row;
+	const int *all = arg;
 	const char *paths[DEPLOY_FILE_COUNT];
 	char m[8], km[8], when[40];
 	size_t i;
 
-	(void)arg;
 	if (n > 0)
 		putchar('\n');
 	paths[0] = t->cert_path;
@@ -311,7 +311,11 @@ target_text(const void *row, long n, void *arg)
 	paths[2] = t->fullchain_path;
 	paths[3] = t->key_path;
 	paths[4] = t->combined_path;
-	printf(_("Target #%lld\n"), (long long)t->id);
+	if (*all)
+		printf(_("Target #%lld of certificate #%lld\n"), (long long)t->id,
+		    (long long)t->cert_id);
+	else
+		printf(_("Target #%lld\n"), (long long)t->id);
 	for (i = 0; i < DEPLOY_FILE_COUNT; i++)
 		if (paths[i] != NULL)
 			printf("  %-14s %s\n", labels[i], paths[i]);
@@ -352,14 +356,18 @@ sub_list(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	struct store *st = NULL;
 	struct cli_list l;
 	size_t n = 0, i;
-	int64_t id;
+	int64_t id = 0;
+	int all;
 	struct err e;
 
-	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE ||
-	    (rc = cli_cert_id_operand(self, argc, argv, &id)) != CLI_OK ||
+	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE)
+		return rc;
+	/* Without an ID: every certificate's targets, as a sysadmin first asks. */
+	all = argc == optind;
+	if ((!all && (rc = cli_cert_id_operand(self, argc, argv, &id)) != CLI_OK) ||
 	    (rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
-	if ((rc = cli_cert_get(st, id, &cert)) != CLI_OK)
+	if (!all && (rc = cli_cert_get(st, id, &cert)) != CLI_OK)
 		goto out;
 	err_clear(&e);
 	if (store_deploy_list(st, id, &list, &n, &e) != 0) {
@@ -367,10 +375,14 @@ sub_list(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		goto out;
 	}
 	if (!json && n == 0) {
-		printf(_("Certificate #%lld has no deploy targets.\n"), (long long)id);
+		if (all)
+			printf("%s\n", _("No deploy targets: 'certdeck deploy add ID ...' "
+			    "adds one."));
+		else
+			printf(_("Certificate #%lld has no deploy targets.\n"), (long long)id);
 		goto out;
 	}
-	cli_list_begin(&l, &target_list, NULL, json);
+	cli_list_begin(&l, &target_list, &all, json);
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = cli_list_row(&l, list[i]);
 	rc = cli_list_end(&l, rc, &e);
@@ -510,7 +522,8 @@ const struct cmd_entry cmd_deploy_entry = {
 	    "      last. It gets CERTDECK_CERT_ID, CERTDECK_DOMAINS, CERTDECK_CERT,\n"
 	    "      CERTDECK_CHAIN, CERTDECK_FULLCHAIN, CERTDECK_KEY and\n"
 	    "      CERTDECK_COMBINED and is killed after --reload-timeout (60) s.\n"
-	    "  deploy list ID [--json]       the targets of certificate ID\n"
+	    "  deploy list [ID] [--json]     the targets of certificate ID, or\n"
+	    "                                of every certificate\n"
 	    "  deploy run ID [--target N]    write the files and reload, for all\n"
 	    "                                targets or target N; each file is\n"
 	    "                                replaced atomically; --no-wait\n"

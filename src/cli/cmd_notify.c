@@ -69,12 +69,13 @@ sub_add(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 static void
 channel_text(const struct notify_channel *c)
 {
-	char t[40] = "-";
+	char t[40] = "-", target[512];
 
 	if (c->last_time > 0)
 		timefmt_utc(c->last_time, 1, t, sizeof(t));
+	notify_target_shown(c, target, sizeof(target));
 	printf("%4lld  %-8s %-6s %s\n", (long long)c->id, c->type,
-	    c->format != NULL ? c->format : "-", safetext(c->target));
+	    c->format != NULL ? c->format : "-", target);
 	if (strcmp(c->type, "mail") == 0)
 		printf(_("      via %s%s%s\n"), safetext(c->smtp != NULL ? c->smtp :
 		    c->sendmail != NULL ? c->sendmail : NOTIFY_MAIL_SENDMAIL),

@@ -76,6 +76,9 @@ cd_run deploy add "$www" --fullchain "$D/x.pem" --group no-such-group-certdeck
 check "an unknown group exits 1" [ "$rc" -eq 1 ]
 cd_run deploy list "$www" --json
 check "nothing was added by the refused commands" [ "$(jq length "$T/.out")" = 0 ]
+cd_run deploy list
+check "deploy list without an ID and no target: exit 0" [ "$rc" -eq 0 ]
+check "... says how to add one" grep -q "No deploy targets: 'certdeck deploy add" "$T/.out"
 check "no file was written either" [ "$(entries "$D")" -eq 5 ]
 
 # ---- a full target -------------------------------------------------------
@@ -316,5 +319,21 @@ cd_run deploy remove "$www" "$t2"
 check "removing it again exits 1" [ "$rc" -eq 1 ]
 cd_run deploy remove "$www"
 check "remove without a target ID exits 2" [ "$rc" -eq 2 ]
+
+# Every certificate's targets at once: deploy list without an ID.
+cd_run deploy add "$shop" --fullchain "$D/shop/fullchain.pem"
+t5=$out
+cd_run deploy list --json
+check "deploy list --json without an ID: both certificates' targets" \
+	[ "$(jq -c '[.[] | .cert_id] | unique' "$T/.out")" = "[$www,$shop]" ]
+check "... all five" [ "$(jq length "$T/.out")" -eq 5 ]
+cd_run deploy list
+check "deploy list without an ID: each target says whose it is" \
+	grep -qx "Target #$t5 of certificate #$shop" "$T/.out"
+check "... www's too" grep -qx "Target #$t1 of certificate #$www" "$T/.out"
+cd_run deploy list "$shop"
+check "deploy list ID: that certificate's target, without the owner" \
+	grep -qx "Target #$t5" "$T/.out"
+check "... and only its own" [ "$(grep -c '^Target #' "$T/.out")" -eq 1 ]
 
 done_testing

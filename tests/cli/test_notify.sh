@@ -27,6 +27,7 @@ n=\$(ls "$T/calls" | grep -c "\\.env\$")
 	echo "MESSAGE=\$CERTDECK_MESSAGE"
 	echo "HOME=\${HOME:-unset}"
 	printf '%s\n' "\$CERTDECK_EVENT_JSON" > "$T/calls/\$n.json"
+	cat > "$T/calls/\$n.stdin"
 } > "$T/calls/\$n.env"
 HOOK
 chmod 0755 "$T/hook"
@@ -58,6 +59,7 @@ check "... CERTDECK_NOT_AFTER is RFC 3339" grep -Eqx 'NOT_AFTER=[0-9-]{10}T[0-9:
 check "... CERTDECK_MESSAGE says what" grep -q '^MESSAGE=www.example.test (#2) expires in' "$T/calls/0.env"
 check "... a minimal environment (no HOME)" grep -qx 'HOME=unset' "$T/calls/0.env"
 check "... the event as JSON" [ "$(jq -r '"\(.event) \(.condition) \(.severity) \(.cert_id)"' "$T/calls/0.json")" = "start expiring warning 2" ]
+check "... the same event on standard input" cmp -s <(jq -S . "$T/calls/0.json") <(jq -S . "$T/calls/0.stdin")
 check "... delivered as a job" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE kind = 'notify'")" = done ]
 cd_run notify list --json
 check "notify list: the last delivery ok" [ "$(jq -r '.[0].last_status' "$T/.out")" = ok ]

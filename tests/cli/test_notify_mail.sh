@@ -4,7 +4,8 @@
 # configuration and delivering into Maildirs this test reads; the
 # headers and body of what arrived; CA- and certificate-controlled text
 # that tries to add headers; a server that is down (the job retries, the
-# channel shows failing); --events and --min-days; the password file.
+# channel shows failing); --events and --min-days; the password file; an
+# SMTP AUTH login (PLAIN over STARTTLS) with the right and a wrong password.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/mail/postfix.sh"
 set -e
@@ -234,5 +235,42 @@ check "... its notice arrives, from channel #$down, over TLS" \
 	[ "$(for m in $(postfix_mails ops | tail -n +$(( before + 1 ))); do
 		body "$m" | grep -q "notification channel #$down\$" && grep -q 'with ESMTPS' "$m" && echo "$m"
 	done | wc -l)" -eq 1 ]
+
+# SMTP AUTH: a port that takes mail only after a login (Cyrus SASL's
+# sasldb); the password comes from a 0600 file, read at each delivery.
+saslpw='sAsl-pw 7%x'
+check "a SASL user for the login port" postfix_sasl_user alice "$saslpw"
+printf '%s\n' "$saslpw" > "$T/smtp-pw"
+chmod 0600 "$T/smtp-pw"
+cd_run notify add mail ops@certdeck.test --smtp "smtp://127.0.0.1:$PF_AUTH_PORT" \
+	--ca-bundle "$C/ca.crt" --smtp-user alice@certdeck.test --smtp-password-file "$T/smtp-pw"
+check "notify add mail with --smtp-user: exit 0" [ "$rc" -eq 0 ]
+auth=$out
+before=$(postfix_mails ops | wc -l)
+cd_run notify test "$auth"
+check "a login with the right password: notify test exit 0" [ "$rc" -eq 0 ]
+check "... it arrives" postfix_wait_mail ops $(( before + 1 ))
+m=$(postfix_mails ops | tail -n 1)
+check "... postfix says who logged in" grep -q 'Authenticated sender: alice@certdeck.test' "$m"
+check "... over TLS" grep -q 'with ESMTPSA' "$m"
+check "... the password is nowhere in the store" \
+	bash -c "! grep -aq '$saslpw' '$CERTDECK_STORE'"
+cd_run notify list --json
+check "... notify list names the file, not the secret" \
+	[ "$(jq -r ".[] | select(.id == $auth) | .smtp_password_file" "$T/.out")" = "$T/smtp-pw" ]
+check "... and never shows it" bash -c "! grep -q '$saslpw' '$T/.out'"
+# Without a login the port refuses the recipient: proof that it checks.
+cd_run notify add mail ops@certdeck.test --smtp "smtp://127.0.0.1:$PF_AUTH_PORT" --ca-bundle "$C/ca.crt"
+nologin=$out
+cd_run notify test "$nologin"
+check "the login port without a login: notify test exit 1" [ "$rc" -eq 1 ]
+cd_run notify remove "$nologin"
+printf 'wrong\n' > "$T/smtp-pw"
+cd_run notify test "$auth"
+check "a wrong password: notify test exit 1" [ "$rc" -eq 1 ]
+check "... says the login failed" grep -Eqi 'login|auth' "$T/.out"
+check "... nothing more arrived" [ "$(postfix_mails ops | wc -l)" -eq $(( before + 1 )) ]
+check "... neither password in the output" bash -c "! grep -Eq 'wrong|$saslpw' '$T/.out'"
+cd_run notify remove "$auth"
 
 done_testing

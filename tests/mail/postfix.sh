@@ -1,11 +1,12 @@
 # A private postfix for the mail tests: its own config, queue and data
 # directories under $1, smtpd on 127.0.0.1 only (one port with STARTTLS,
-# and one offering no TLS), and the
+# one offering no TLS, and one that takes mail only after an SMTP AUTH
+# login over STARTTLS, checked by Cyrus SASL against its own sasldb), and the
 # virtual delivery agent writing mail for @certdeck.test into Maildirs
 # under $1/mail. Source it after tests/lib.sh.
 #
-# postfix_start DIR CERT KEY: sets PF_DIR, PF_TLS_PORT, PF_PLAIN_PORT and
-# PF_SENDMAIL (a sendmail for this instance); stopped
+# postfix_start DIR CERT KEY: sets PF_DIR, PF_TLS_PORT, PF_PLAIN_PORT,
+# PF_AUTH_PORT and PF_SENDMAIL (a sendmail for this instance); stopped
 # by the caller's trap (at_exit). postfix_wait_mail USER N: waits until
 # USER's Maildir holds N messages.
 
@@ -24,6 +25,14 @@ postfix_start() {
 	chmod 0700 "$dir/mail"
 	PF_TLS_PORT=$(free_port)
 	PF_PLAIN_PORT=$(free_port)
+	PF_AUTH_PORT=$(free_port)
+	mkdir -p "$dir/etc/sasl"
+	cat > "$dir/etc/sasl/smtpd.conf" <<CF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+sasldb_path: $dir/etc/sasl/sasldb2
+mech_list: PLAIN LOGIN
+CF
 	cp "$cert" "$dir/etc/smtpd.crt"
 	install -m 0600 "$key" "$dir/etc/smtpd.key"
 	cat > "$dir/etc/main.cf" <<CF
@@ -62,12 +71,21 @@ smtpd_tls_cert_file = $dir/etc/smtpd.crt
 smtpd_tls_key_file = $dir/etc/smtpd.key
 smtpd_tls_security_level = may
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+cyrus_sasl_config_path = $dir/etc/sasl
+smtpd_sasl_local_domain = certdeck.test
+smtpd_sasl_authenticated_header = yes
 CF
 	printf 'ops@certdeck.test ops/\nsec@certdeck.test sec/\n' > "$dir/etc/vmailbox"
 	cat > "$dir/etc/master.cf" <<CF
 127.0.0.1:$PF_TLS_PORT inet n - n - - smtpd
 127.0.0.1:$PF_PLAIN_PORT inet n - n - - smtpd
   -o smtpd_tls_security_level=none
+127.0.0.1:$PF_AUTH_PORT inet n - n - - smtpd
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+  -o mynetworks=
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject
 pickup    unix n - n 60 1 pickup
 cleanup   unix n - n - 0 cleanup
 qmgr      unix n - n 300 1 qmgr
@@ -102,6 +120,13 @@ CF
 		sleep 0.1
 	done
 	return 1
+}
+
+# postfix_sasl_user USER PASSWORD: USER may log in on PF_AUTH_PORT (the
+# password goes to saslpasswd2 on its standard input, never an argv).
+postfix_sasl_user() {
+	printf '%s' "$2" | saslpasswd2 -p -c -f "$PF_DIR/etc/sasl/sasldb2" -u certdeck.test "$1" &&
+		chown postfix "$PF_DIR/etc/sasl/sasldb2" && chmod 0600 "$PF_DIR/etc/sasl/sasldb2"
 }
 
 # postfix_mails USER: the files of USER's Maildir, oldest first.

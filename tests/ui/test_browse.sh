@@ -42,21 +42,21 @@ quit_ui() {	# the exit status expected
 run_ui ""
 check "first screen: the table" wait_for 'Name +Days'
 check "the expired certificate comes first" \
-	eval 'row 3 | grep -q "^old\.example\.test .* EXPIRED"'
+	eval 'row 4 | grep -q "^old\.example\.test .* EXPIRED"'
 check "expiring ones show their band as text" \
 	eval 'screen | grep -q "^shop\.example\.test.*<7d" && screen | grep -q "^www\.example\.test.*<30d"'
 check "extra names are counted" eval 'screen | grep -q "www\.example\.test (+2"'
 check "the F-key bar" eval 'row 24 | grep -q "F1 Help.*F2 Filter.*F10 Quit"'
-check "the hardware cursor sits on the selected row" [ "$(cursor_y)" = 2 ]
+check "the hardware cursor sits on the selected row" [ "$(cursor_y)" = 3 ]
 tmx send-keys -t t j
-check "j moves the selection and the cursor" wait_cursor 3
+check "j moves the selection and the cursor" wait_cursor 4
 tmx send-keys -t t k
 
 # The filter narrows as it is typed; Enter keeps it, Esc clears it.
 tmx send-keys -t t / s h o p
 check "the filter narrows to one row" wait_gone 'old\.example\.test'
-check "... the shop certificate" eval 'row 3 | grep -q "^shop\.example\.test"'
-check "... and nothing else" eval '[ -z "$(row 4 | tr -d " ")" ]'
+check "... the shop certificate" eval 'row 4 | grep -q "^shop\.example\.test"'
+check "... and nothing else" eval '[ -z "$(row 5 | tr -d " ")" ]'
 check "the prompt shows the typed filter" eval 'row 23 | grep -q "^/shop"'
 tmx send-keys -t t Enter
 check "Enter keeps the filter in the status line" wait_for 'Filter: shop'
@@ -68,7 +68,7 @@ check "a bad term says why" wait_for 'ambiguous'
 tmx send-keys -t t BSpace BSpace BSpace BSpace BSpace BSpace BSpace \
 	"iring exp>5d"
 check "status:expiring exp>5d: only www" wait_gone 'shop\.example'
-check "... www stays" eval 'row 3 | grep -q "^www\.example\.test"'
+check "... www stays" eval 'row 4 | grep -q "^www\.example\.test"'
 tmx send-keys -t t Escape
 wait_for 'old\.example\.test'
 
@@ -91,7 +91,7 @@ check "the detail shows the deploy target and its last run" \
 	wait_for "Deployed to +$T/www/full\.pem: [0-9]{4}-"
 tmx send-keys -t t q
 check "q goes back to the list" wait_for 'Name +Days'
-check "... with the selection kept" eval '[ "$(cursor_y)" = 4 ]'
+check "... with the selection kept" eval '[ "$(cursor_y)" = 5 ]'
 
 # Help comes from the keymap: every key label in ui/keymap.c is listed.
 tmx send-keys -t t '?'
@@ -137,21 +137,25 @@ check "Tab goes to the next screen (jobs)" wait_for 'No jobs yet'
 tmx send-keys -t t Tab
 check "... then the events (the deploy run is in the audit log)" wait_for 'certificate #[0-9]+ deploy'
 tmx send-keys -t t Tab
+check "... then the alerts" wait_for 'Severity +What'
+tmx send-keys -t t Tab
+check "... then the channels" wait_for 'No notification channels'
+tmx send-keys -t t Tab
 check "... and round to the certificates" wait_for 'Name +Days'
 
 # Sorting by column, and again to reverse.
 tmx send-keys -t t N
-check "Shift+N sorts by name" eval 'wait_for "Name. +Days" && row 3 | grep -q "^api\.example"'
+check "Shift+N sorts by name" eval 'wait_for "Name. +Days" && row 4 | grep -q "^api\.example"'
 tmx send-keys -t t N
-check "again reverses" eval 'wait_for "^www\.example" && row 3 | grep -q "^www\.example"'
+check "again reverses" eval 'wait_for "^www\.example" && row 4 | grep -q "^www\.example"'
 tmx send-keys -t t S
-check "Shift+S sorts by status" eval 'wait_for "Status. " && row 3 | grep -q "^old\.example"'
+check "Shift+S sorts by status" eval 'wait_for "Status. " && row 4 | grep -q "^old\.example"'
 tmx send-keys -t t I
 check "Shift+I sorts by issuer" wait_for 'Issuer. '
 tmx send-keys -t t D
-check "Shift+D: back to days left" eval 'wait_for "Days. " && row 3 | grep -q "^old\.example"'
+check "Shift+D: back to days left" eval 'wait_for "Days. " && row 4 | grep -q "^old\.example"'
 tmx send-keys -t t G
-check "G selects the last row" wait_cursor 5
+check "G selects the last row" wait_cursor 6
 tmx send-keys -t t g
 
 # Another process's commit shows up within about a second.
@@ -185,7 +189,7 @@ quit_ui 0
 # vt100 in the C locale: plain ASCII.
 run_ui "TERM=vt100 LC_ALL=C LANG=C"
 wait_for 'Name +Days'
-check "TERM=vt100 LANG=C: the list" eval 'row 3 | grep -q "^old\.example\.test .*EXPIRED"'
+check "TERM=vt100 LANG=C: the list" eval 'row 4 | grep -q "^old\.example\.test .*EXPIRED"'
 tmx send-keys -t t j j Enter
 wait_for 'Lifetime'
 check "TERM=vt100 LANG=C: only ASCII on screen (no box drawing)" \

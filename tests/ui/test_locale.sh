@@ -93,7 +93,7 @@ check "de_DE: the screen tabs (with an umlaut: Aufträge)" \
 	eval 'row 1 | grep -q "Zertifikate  Konten  Aufträge  Jobs  Ereignisse"'
 check "de_DE: the umlaut is one character, not '?' or bytes" \
 	eval '! row 1 | grep -Eq "Auftr(\?|__)ge" && [ "$(row 1 | grep -o "Auftr.ge")" = "Aufträge" ]'
-check "de_DE: the F-key bar" eval 'row 30 | grep -q "F1 Hilfe ?  F2 Filter /  F10 Ende"'
+check "de_DE: the F-key bar" eval 'row 30 | grep -q "F1 Hilfe ?  F2 Filter /  .*  F10 Ende"'
 tmx send-keys -t t '?'
 check "de_DE: the help screen (Überall)" wait_for '^ Überall'
 check "de_DE: help lines" eval 'has "diese Hilfe" && has "nächste Zeile"'
@@ -106,7 +106,7 @@ run_ui fr_FR.UTF-8
 check "fr_FR: the column headings are French" wait_for '^Nom +Jrs.* Expire +Statut +AC +Clé'
 check "fr_FR: the screen tabs (with accents)" \
 	eval 'row 1 | grep -q "Certificats  Comptes  Commandes  Tâches  Événements"'
-check "fr_FR: the F-key bar" eval 'row 30 | grep -q "F1 Aide ?  F2 Filtre /  F10 Fin"'
+check "fr_FR: the F-key bar" eval 'row 30 | grep -q "F1 Aide ?  F2 Filtre /  .*  F10 Fin"'
 tmx send-keys -t t '?'
 check "fr_FR: the help screen" wait_for '^ Partout'
 check "fr_FR: help lines" eval 'has "cette aide" && has "ligne précédente"'

@@ -193,3 +193,18 @@ wait_exit() {	# STATUS: the program in the pane ended with STATUS (polls up to 2
 
 # queued_job: the job number from "queued job #N" on the screen.
 queued_job() { screen | sed -n 's/.*queued job #\([0-9]*\).*/\1/p' | head -1; }
+
+# help_text: opens the help screen and prints every page of it (the screen
+# is left open: send q to close it). Help grows with the keymap, so a check
+# looks for a line in all of it, not on the page G shows.
+help_text() {
+	local i
+	tmx send-keys -t t '?'
+	wait_for 'Everywhere' > /dev/null || return 1
+	screen
+	for i in 1 2 3 4 5 6 7 8; do
+		tmx send-keys -t t PageDown
+		settle > /dev/null
+		screen
+	done
+}

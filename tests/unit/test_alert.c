@@ -1,7 +1,8 @@
 /*
  * The alert conditions (src/alert.c) over a real store file: each
  * condition found, and each look-alike that must not be; the renew runs
- * and the dead man's switch; the schema step that added them.
+ * and the dead man's switch; the schema step that added them; what
+ * notify_update queues, and an acknowledged condition's silence.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "notify.h"
 #include "schema.h"
 #include "store.h"
 #include "store_alert.h"
@@ -257,6 +259,107 @@ test_conditions(const char *path)
 	store_close(st);
 }
 
+/* Evaluates at now and queues what is due; *queued the jobs. Returns 0 or -1. */
+static int
+update_at(struct store *st, long long now, int *queued)
+{
+	struct alert_opts o;
+	struct err e;
+
+	alert_report_clear(&rep);
+	alert_opts_default(&o);
+	o.now = now;
+	o.keep = 0;
+	err_clear(&e);
+	if (alert_evaluate(st, &o, &rep, &e) != 0 ||
+	    notify_update(st, &rep, "test", queued, &e) != 0) {
+		printf("# %s\n", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The index of the alert of kind about cert_id in rep, or -1. */
+static int
+find(enum alert_kind kind, long long cert_id)
+{
+	size_t i;
+
+	for (i = 0; i < rep.n; i++)
+		if (rep.v[i].kind == kind && rep.v[i].cert_id == cert_id)
+			return (int)i;
+	return -1;
+}
+
+static void
+test_ack(const char *path)
+{
+	struct notify_channel ch = { .min_days = -1 };
+	char type[] = "hook", target[] = "/bin/true";
+	struct notify_state ns;
+	struct store *st = NULL;
+	sqlite3 *db = NULL;
+	struct err e;
+	int64_t chan = 0, job = 0;
+	int queued = -1, i;
+
+	err_clear(&e);
+	ok(store_open(path, STORE_CREATE, &st, &e) == 0, "ack: open a fresh store");
+	ok(sqlite3_open(path, &db) == SQLITE_OK, "ack: a second connection");
+	sqlite3_busy_timeout(db, 5000);
+	ok(add_cert(db, 1, "bought.example", 5, "valid", 0, 0) == 0,
+	    "ack: an imported certificate 5 days from expiry");
+	ok(update_at(st, NOW, &queued) == 0 && queued == 0 &&
+	    query_int(db, "SELECT count(*) FROM alert_state") == 0,
+	    "ack: no channel: nothing queued, nothing tracked");
+	ch.type = type;
+	ch.target = target;
+	ok(store_notify_add(st, &ch, &chan, &e) == 0, "ack: a hook channel");
+	ok(update_at(st, NOW, &queued) == 0 && queued == 1, "ack: the start is queued");
+	job = query_int(db, "SELECT max(id) FROM jobs WHERE kind = 'notify'");
+	ok(query_int(db, "SELECT job_first FROM alert_state WHERE kind = 'expiring'") == job &&
+	    query_int(db, "SELECT job_last FROM alert_state WHERE kind = 'expiring'") == job,
+	    "ack: the state names the notice's job");
+	ok(update_at(st, NOW + 2 * DAY, &queued) == 0 && queued == 1,
+	    "ack: unacknowledged, two days later a reminder is queued");
+	i = find(ALERT_EXPIRING, 1);
+	ok(i >= 0 && notify_ack(st, &rep.v[i], "alice on pts/1", NOW + 2 * DAY + 60, &e) == 0,
+	    "ack: acknowledged");
+	ok(store_notify_state_get(st, "expiring", 1, &ns, &e) == 0 &&
+	    ns.acked_at == NOW + 2 * DAY + 60 && ns.acked_by != NULL &&
+	    strcmp(ns.acked_by, "alice on pts/1") == 0, "ack: the store has when and who");
+	notify_state_clear(&ns);
+	ok(i >= 0 && notify_ack(st, &rep.v[i], "bob", NOW + 2 * DAY + 90, &e) == 1,
+	    "ack: a second acknowledgement changes nothing");
+	ok(update_at(st, NOW + 4 * DAY, &queued) == 0 && queued == 0,
+	    "ack: acknowledged, two days later no reminder");
+	ok(exec(db, "UPDATE certificates SET not_after = not_after + 90 * 86400") == 0,
+	    "ack: the certificate is replaced by a longer one");
+	ok(update_at(st, NOW + 4 * DAY, &queued) == 0 && queued == 1 &&
+	    query_int(db, "SELECT count(*) FROM jobs WHERE kind = 'notify' AND "
+	    "json_extract(params, '$.event') = 'clear'") == 1,
+	    "ack: its clearing still gets the recovery notice");
+	ok(query_int(db, "SELECT count(*) FROM alert_state") == 0,
+	    "ack: the cleared condition is forgotten");
+	ok(exec(db, "UPDATE certificates SET not_after = not_after - 90 * 86400") == 0 &&
+	    update_at(st, NOW + 4 * DAY, &queued) == 0 && queued == 1 &&
+	    query_int(db, "SELECT count(*) FROM alert_state WHERE acked_at IS NULL") == 1,
+	    "ack: a new condition starts unacknowledged and is told");
+	ok(store_notify_remove(st, chan, &e) == 0, "ack: the channel removed");
+	i = find(ALERT_EXPIRING, 1);
+	ok(i >= 0 && notify_ack(st, &rep.v[i], "alice", NOW + 4 * DAY, &e) == 0 &&
+	    update_at(st, NOW + 4 * DAY, &queued) == 0 && queued == 0 &&
+	    query_int(db, "SELECT count(*) FROM alert_state WHERE acked_at IS NOT NULL") == 1,
+	    "ack: with no channel the acknowledgement stands");
+	ok(exec(db, "UPDATE certificates SET status = 'replaced'") == 0 &&
+	    update_at(st, NOW + 4 * DAY, &queued) == 0 && queued == 0 &&
+	    query_int(db, "SELECT count(*) FROM alert_state") == 0,
+	    "ack: with no channel a cleared condition is still forgotten");
+	alert_report_clear(&rep);
+	sqlite3_close(db);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -271,6 +374,13 @@ main(void)
 	snprintf(path, sizeof(path), "%s/store.db", tmp);
 	test_upgrade(path);
 	test_conditions(path);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/store.db-wal", tmp);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/store.db-shm", tmp);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/store.db", tmp);
+	test_ack(path);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/store.db-wal", tmp);
 	unlink(path);
