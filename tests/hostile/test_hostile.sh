@@ -233,11 +233,22 @@ hostile "a JSON body served as the certificate" cert-json $W failed 'PEM\|certif
 hostile "a certificate that is not base64" cert-garbage $W failed 'PEM\|certificate'
 hostile "a chain of 1,000 certificates" cert-1000 $W failed 'chain'
 
-# --- 500s, then success: the retry issues a good certificate ---
-mode "e500:2@neworder"
+# --- a 500, then success: the retry issues a good certificate ---
+mode "e500:1@neworder"
 cd_run renew --force $W
 check "500s then success: the first run ends with a retry scheduled" eval '[ "$rc" -eq 75 ] || [ "$rc" -eq 1 ]'
 check "... nothing stored yet" [ "$("$CERTDECK" list --json --all | grep -c '"id"')" -eq 2 ]
+# The retry, brought forward: the CA answers now, the renewal completes.
+cp "$CERTDECK_RELOAD_LOG" "$T/reload.before"
+sqlite3 "$CERTDECK_STORE" "UPDATE jobs SET run_after = 0 WHERE state = 'queued'"
+cd_run worker --once
+check "... the retry succeeds: worker exit 0" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || diag "$(cat "$T/.err")" "$(job_json)"
+check "... the job is done" [ "$(jfield "$(job_json)" state)" = done ]
+check "... a new certificate, replacing the old one" \
+	[ "$("$CERTDECK" list --json --all | python3 -c 'import json,sys; print(sum(1 for c in json.load(sys.stdin) if c["replaced_by"]))')" -eq 1 ]
+check "... and it was deployed, the reload ran once more" \
+	[ "$(wc -l < "$CERTDECK_RELOAD_LOG")" -eq $(( $(wc -l < "$T/reload.before") + 1 )) ]
 check "the test CA could parse every request" [ "$(count '^!')" -eq 0 ]
 check "at least 30 cases ran ($cases)" [ "$cases" -ge 30 ]
 done_testing
