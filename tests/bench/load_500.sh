@@ -142,19 +142,21 @@ at_exit 'kill -TERM $p1 $p2 $p3 2> /dev/null'
 
 # The keys: a filter typed and erased on the certificate list, Tab to the
 # jobs screen, j/k there (500 rows: each moves the selection), Tab back.
-# Each entry is "tmux key name:trace kinds that answer it".
-keys=("/:filter" "c:filter_edit filter_edit_pending" "1:filter_edit filter_edit_pending"
-	"BSpace:filter_edit filter_edit_pending" "BSpace:filter_edit filter_edit_pending"
-	"BSpace:filter_edit"
-	"Tab:next_screen" "Tab:next_screen" "Tab:next_screen"
-	"j:down" "j:down" "j:down" "k:up" "Tab:next_screen" "Tab:next_screen")
+# Each entry is "tmux key name|trace kinds that answer it|what it does".
+keys=("/|filter|open the filter" "c|filter_edit filter_edit_pending|filter c"
+	"1|filter_edit filter_edit_pending|filter c1"
+	"BSpace|filter_edit filter_edit_pending|filter c" "BSpace|filter_edit filter_edit_pending|filter none"
+	"BSpace|filter_edit|close the filter"
+	"Tab|next_screen|Tab to accounts" "Tab|next_screen|Tab to orders" "Tab|next_screen|Tab to jobs"
+	"j|down|j on jobs" "j|down|j on jobs" "j|down|j on jobs" "k|up|k on jobs"
+	"Tab|next_screen|Tab to events" "Tab|next_screen|Tab to certificates")
 # send_key MEASURE: sends the next key of the cycle and waits for its
 # answer; with MEASURE 1 it records the latency.
 send_key() {
-	local entry key kinds kind ui_ms wall wall2 t_a
+	local entry key kinds what kind ui_ms wall wall2 t_a
 	entry=${keys[k % ${#keys[@]}]}
-	key=${entry%%:*}
-	read -r -a kinds <<< "${entry#*:}"
+	IFS='|' read -r key kinds what <<< "$entry"
+	read -r -a kinds <<< "$kinds"
 	k=$((k + 1))
 	while next_line; do :; done
 	t_a=$(now_us)
@@ -170,8 +172,8 @@ send_key() {
 		[ "$1" = 1 ] && awk -v w="$wall2" -v a="$t_a" 'BEGIN { printf "%.3f\n", w + 0.5 - a / 1000 }' >> "$T/results"
 	fi
 	[ "$1" = 1 ] || return 0
-	awk -v k="$kind" -v w="$wall" -v a="$t_a" -v u="$ui_ms" -v z="$t_load0" \
-		'BEGIN { printf "%s %.3f %s %.1f\n", k, w + 0.5 - a / 1000, u, (a - z) / 1e6 }' >> "$T/lat"
+	awk -v k="$kind" -v w="$wall" -v a="$t_a" -v u="$ui_ms" -v z="$t_load0" -v d="$what" \
+		'BEGIN { printf "%s %.3f %s %.1f %s\n", k, w + 0.5 - a / 1000, u, (a - z) / 1e6, d }' >> "$T/lat"
 }
 # The keys go through one tmux client in control mode: a line written to
 # it is a key in the pane at once, with no tmux process started per key.
@@ -279,15 +281,16 @@ stats() {	# LABEL, then numbers on stdin
 echo "# key latency (target < 100 ms), from the key written to tmux (control mode) to the UI's"
 echo "# doupdate (the trace's wall clock has whole ms: +-0.5 ms):"
 awk '{ print $2 }' "$T/lat" | stats "all keys"
-for kind in filter filter_edit next_screen down up; do
-	awk -v k="$kind" '$1 == k { print $2 }' "$T/lat" | stats "$kind"
-done
-awk '$1 == "filter_edit_pending" { print $2 }' "$T/lat" | stats "filter_edit_pending (answer)"
+cut -d' ' -f5- "$T/lat" | sort -u > "$T/whats"
+while IFS= read -r what; do
+	awk -v d="$what" '{ w = $5; for (i = 6; i <= NF; i++) w = w " " $i } w == d { print $2 }' \
+		"$T/lat" | stats "$what"
+done < "$T/whats"
 stats "filter: results shown" < "$T/results"
 awk '{ print $3 }' "$T/lat" | stats "the UI's own (key read->drawn)"
 over=$(awk '$2 >= 100' "$T/lat" | wc -l)
 echo "# keys at or over 100 ms: $over of $(wc -l < "$T/lat")"
-echo "# the five slowest (kind, key to draw, the UI's own ms, s into the load):"
+echo "# the five slowest (trace kind, key to draw ms, the UI's own ms, s into the load, key):"
 sort -k2,2nr "$T/lat" | head -5 | sed 's/^/#   /'
 [ -s "$T/unanswered" ] && sed 's/^/# /' "$T/unanswered"
 done_testing
