@@ -13,7 +13,7 @@
 # one fails: every job done exactly once (one attempt, one "done" event, no
 # lease taken over), N certificates for exactly the N names asked for, each
 # verified by openssl against Pebble's root and its name, N orders with N
-# distinct URLs, no "database is locked" in any process's stderr, on any
+# distinct URLs in the store and N orders and certificates in Pebble's log, no "database is locked" in any process's stderr, on any
 # capture of the screen, in a job's error or in the audit log, PRAGMA
 # integrity_check ok, every key answered. Then the figures: wall time, jobs/s,
 # who ran how many jobs, and the key latency (median, 95th percentile, max;
@@ -237,6 +237,11 @@ sort "$T/names" > "$T/want_names"
 check "the certificates are for exactly the names asked for" cmp -s "$T/got_names" "$T/want_names"
 check "$n_jobs orders, no duplicate" [ "$(q "SELECT count(*) || ' ' || count(DISTINCT url) || ' ' ||
 	count(DISTINCT cert_id) FROM orders")" = "$n_jobs $n_jobs $n_jobs" ]
+# The CA's side: an order made twice (a job run twice, a resume that did
+# not find its order) would show here even if the store kept only one.
+check "Pebble made $n_jobs orders" [ "$(grep -c 'Added order' "$PEBBLE_DIR/pebble.log")" -eq "$n_jobs" ]
+check "Pebble issued $n_jobs certificates" \
+	[ "$(grep -c 'Issued certificate serial' "$PEBBLE_DIR/pebble.log")" -eq "$n_jobs" ]
 # The chains, checked by openssl against Pebble's root and each name.
 mkdir "$T/certs"
 pebble_root "$T/root.pem"
