@@ -13,9 +13,10 @@
 # one fails: every job done exactly once (one attempt, one "done" event, no
 # lease taken over), N certificates for exactly the N names asked for, each
 # verified by openssl against Pebble's root and its name, N orders with N
-# distinct URLs in the store and N orders and certificates in Pebble's log, no "database is locked" in any process's stderr, on any
-# capture of the screen, in a job's error or in the audit log, PRAGMA
-# integrity_check ok, every key answered. Then the figures: wall time, jobs/s,
+# distinct URLs in the store and N orders and certificates in Pebble's log,
+# no "database is locked" in any process's stderr, on any capture of the
+# screen, in a job's error or in the audit log, PRAGMA integrity_check ok,
+# every key answered. Then the figures: wall time, jobs/s,
 # who ran how many jobs, and the key latency (median, 95th percentile, max;
 # target under 100 ms), which is reported, not a pass/fail condition.
 #
