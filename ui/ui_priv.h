@@ -47,7 +47,9 @@ struct loop {
 	/*
 	 * CERTDECK_UI_TRACE=FILE (for benchmarks): after each doupdate, a line
 	 * "kind ms wall" with the milliseconds since the event that caused it
-	 * (for "start", since ui_run began) and the wall clock in ms.
+	 * (for "start", since ui_run began; for a key, since it was read, and
+	 * named after it even when a wake-up or tick came in the same pass)
+	 * and the wall clock in ms.
 	 */
 	FILE *trace;
 	double trace_t0;

@@ -3,7 +3,7 @@
 # selected queued job after asking (No is the default), stops a running one
 # at its next step, refuses a job that has ended and refuses under
 # --readonly; Enter on a failed job shows its events and the CA's problem
-# document.
+# document; a key read in the pass that sees a commit is traced as the key.
 . "$top_srcdir/tests/lib.sh"
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "1..0 # SKIP tmux is not installed"
@@ -120,6 +120,29 @@ check "... and its detail" wait_for '^ Detail: '
 check "... and the steps logged" wait_for 'error .*'
 tmx send-keys -t t q
 wait_for 'ID. +Kind'
+
+# A key and another process's commit in one pass of the loop: the screen is
+# stopped while the commit is made and a key waits, past the loop's
+# one-second tick (SIGSTOP holds: certdeck is the pane shell's child, which
+# tmux does not continue). The draw after SIGCONT answers the key, and the
+# trace must say so ("down", timed from the key), not "data": a benchmark
+# waiting for the key's answer (tests/bench/load_500.sh) never saw it.
+settle > /dev/null
+ui=$(ui_pid)
+tmx send-keys -t t g
+settle > /dev/null
+kill -STOP "$ui"
+sqlite3 -cmd '.timeout 5000' "$CERTDECK_STORE" \
+	"INSERT INTO events (time, level, message) VALUES (strftime('%s'), 'info', 'elsewhere')"
+sleep 1.2
+n_before=$(trace_lines)
+tmx send-keys -t t j
+stopped=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$ui/status")
+kill -CONT "$ui"
+settle > /dev/null
+check "the screen was stopped while the key waited" [ "$stopped" = T ]
+check "a key answered in the pass that saw a commit is traced as the key" \
+	[ "$(sed -n "$((n_before + 1))p" "$UI_TRACE" | cut -d' ' -f1)" = down ]
 tmx send-keys -t t F10
 check "quits" wait_exit 0
 
