@@ -4,6 +4,12 @@
  * ports differ from each other; each is also checked free for UDP, since
  * the caller may put a DNS server there. The ports are released on exit:
  * the caller should bind them soon and retry on a clash.
+ *
+ * The ports come from below the kernel's ephemeral range, never from it:
+ * a port handed out here often stays unbound for a while (the http-01 port
+ * is bound only while a worker runs a job), and in the ephemeral range any
+ * outgoing connection of a test running alongside may take it as its local
+ * port meanwhile, and the test's bind then fails.
  */
 #include "config.h"
 
@@ -13,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_PORTS 32
@@ -40,12 +47,28 @@ bind_loopback(int type, unsigned port, unsigned *got)
 	return fd;
 }
 
+/* The first port of the kernel's ephemeral range (32768 unless changed). */
+static unsigned
+ephemeral_low(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned lo = 32768, hi;
+
+	if (f != NULL) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2)
+			lo = 32768;
+		fclose(f);
+	}
+	return lo;
+}
+
 int
 main(int argc, char **argv)
 {
 	unsigned ports[MAX_PORTS];
 	int fds[2 * MAX_PORTS];
 	int n = 1, have = 0, nfd = 0, tries = 0, i;
+	unsigned lo, base, span, next;
 
 	if (argc > 1)
 		n = atoi(argv[1]);
@@ -53,12 +76,27 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: freeport [1..%d]\n", MAX_PORTS);
 		return 2;
 	}
-	while (have < n && tries++ < 1000) {
-		unsigned p;
+	/* Candidates: up to 16384 ports just below the ephemeral range, from a
+	 * random start, so that tests running at once rarely try the same. */
+	lo = ephemeral_low();
+	base = lo > 16384 + 1024 ? lo - 16384 : 1024;
+	span = lo > base ? lo - base : 0;
+	if (span < (unsigned)n * 4) {
+		base = 0;	/* no room below: let the kernel choose */
+		span = 0;
+	}
+	if (getentropy(&next, sizeof(next)) != 0)
+		next = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
+	next = span ? next % span : 0;
+	while (have < n && tries++ < 4000) {
+		unsigned p, want = span ? base + (next++ % span) : 0;
 		int tfd, ufd;
 
-		if ((tfd = bind_loopback(SOCK_STREAM, 0, &p)) < 0)
+		if ((tfd = bind_loopback(SOCK_STREAM, want, &p)) < 0) {
+			if (span)
+				continue;
 			break;
+		}
 		if ((ufd = bind_loopback(SOCK_DGRAM, p, NULL)) < 0) {
 			close(tfd);
 			continue;
