@@ -201,7 +201,7 @@ check "... a reminder, critical now" \
 cd_run notify remove "$filtered"
 
 # A server that is down: the job waits for a retry, the channel shows failing.
-port=$(free_port)
+port=$("$top_builddir/tests/pebble/freeport")
 cd_run notify add mail ops@certdeck.test --smtp "smtp://127.0.0.1:$port" --ca-bundle "$C/ca.crt"
 down=$out
 sqlite3 "$CERTDECK_STORE" "UPDATE certificates SET alert_days = 3 WHERE id = 2"

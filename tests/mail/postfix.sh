@@ -10,10 +10,6 @@
 # by the caller's trap (at_exit). postfix_wait_mail USER N: waits until
 # USER's Maildir holds N messages.
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 postfix_start() {
 	local dir=$1 cert=$2 key=$3 uid gid
 	PF_DIR=$dir
@@ -23,9 +19,9 @@ postfix_start() {
 	chown "$uid:$gid" "$dir/mail"
 	chown postfix "$dir/data"
 	chmod 0700 "$dir/mail"
-	PF_TLS_PORT=$(free_port)
-	PF_PLAIN_PORT=$(free_port)
-	PF_AUTH_PORT=$(free_port)
+	# Three distinct ports below the ephemeral range (see freeport.c).
+	{ read -r PF_TLS_PORT; read -r PF_PLAIN_PORT; read -r PF_AUTH_PORT; } \
+		< <("$top_builddir/tests/pebble/freeport" 3)
 	mkdir -p "$dir/etc/sasl"
 	cat > "$dir/etc/sasl/smtpd.conf" <<CF
 pwcheck_method: auxprop
