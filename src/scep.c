@@ -718,7 +718,7 @@ warn(struct scep_reply *r, const char *msg)
 {
 	size_t n = strlen(r->warnings);
 
-	snprintf(r->warnings + n, sizeof(r->warnings) - n, "%s%s", n > 0 ? "; " : "", msg);
+	snprintf(r->warnings + n, sizeof(r->warnings) - n, "%s%s", n > 0 ? "\n" : "", msg);
 }
 
 /*

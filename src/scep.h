@@ -111,7 +111,7 @@ struct scep_reply {
 	int fail_info;		/* FAILURE: 0 badAlg ... 4 badCertId; -1 when absent */
 	char *fail_text;	/* RFC 8894 failInfoText, sanitised, or NULL */
 	char *pem_chain;	/* SUCCESS: the issued certificate, then the CA (free()) */
-	/* Warnings for the user (a weak algorithm, single DES), "" when none. */
+	/* Warnings for the user (a weak algorithm, single DES), one a line, "" when none. */
 	char warnings[512];
 };
 

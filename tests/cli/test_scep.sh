@@ -75,4 +75,83 @@ check "server down: exit 1" [ "$rc" -eq 1 ]
 check "server down: says GetCACaps failed" grep -q "GetCACaps" "$T/.err"
 check "scepserver starts again" scep_start
 
+"$CERTDECK" init > /dev/null
+# key_of ID: the private key certdeck holds for certificate ID.
+key_of() {
+	sqlite3 "$CERTDECK_STORE" "SELECT k.pem FROM keys k JOIN certificates c ON c.key_id = k.id
+		WHERE c.id = $1"
+}
+pubkey_of_key() { openssl pkey -pubout 2> /dev/null; }
+pubkey_of_cert() { openssl x509 -noout -pubkey 2> /dev/null; }
+
+# First contact: no --ca-fingerprint shows it and refuses, queueing nothing.
+cd_run enroll --scep "$URL" -d dev1.example.test --challenge-file "$T/challenge"
+check "first contact without --ca-fingerprint: exit 1" [ "$rc" -eq 1 ]
+check "... shows the CA's fingerprint" grep -q "$ca_fp" "$T/.err"
+check "... and queues no job" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM jobs")" -eq 0 ]
+cd_run enroll --scep "$URL" -d dev1.example.test --key-type ec256 --ca-fingerprint "$ca_fp"
+check "an EC key: usage error (SCEP encrypts the answer to the key)" [ "$rc" -eq 2 ]
+
+# The right challenge: a certificate for the names asked, from the depot's CA.
+fp_colons=$(openssl x509 -in "$depot/ca.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
+cd_run enroll --scep "$URL" -d dev1.example.test -d 10.0.0.7 --subject "/CN=dev1.example.test/O=certdeck test" \
+	--challenge-file "$T/challenge" --ca-fingerprint "$fp_colons"
+check "enrol with the right challenge: exit 0" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || diag "$errout"
+id1=$out
+check "... prints the certificate's ID" [ "$id1" -gt 0 ] 2> /dev/null
+"$CERTDECK" show "$id1" --pem > "$T/c1.pem"
+check "... verifies against the depot's CA" openssl verify -CAfile "$depot/ca.pem" "$T/c1.pem"
+check "... its key is the one certdeck holds" \
+	[ "$(key_of "$id1" | pubkey_of_key)" = "$(pubkey_of_cert < "$T/c1.pem")" ]
+openssl x509 -in "$T/c1.pem" -noout -ext subjectAltName > "$T/c1.san"
+check "... names as asked (DNS)" grep -q "DNS:dev1.example.test" "$T/c1.san"
+check "... names as asked (IP)" grep -q "IP Address:10.0.0.7" "$T/c1.san"
+check "... the subject as asked" \
+	openssl x509 -in "$T/c1.pem" -noout -subject -nameopt RFC2253 -checkhost dev1.example.test
+check "... subject O as asked" bash -c "openssl x509 -in '$T/c1.pem' -noout -subject | grep -q 'O = certdeck test'"
+check "... a clientAuth certificate is a valid result" \
+	bash -c "openssl x509 -in '$T/c1.pem' -noout -ext extendedKeyUsage | grep -q 'Client Authentication'"
+cd_run show "$id1" --json
+check "... stored with source scep" [ "$(jq -r .source "$T/.out")" = scep ]
+check "... and its chain (leaf and CA)" [ "$(grep -c 'BEGIN CERTIFICATE' "$T/c1.pem")" -eq 2 ]
+cd_run events --job "$(sqlite3 "$CERTDECK_STORE" "SELECT max(id) FROM jobs")"
+check "... AES-128-CBC with SHA-256 was chosen" grep -q "AES-128-CBC, SHA256" "$T/.out"
+check "... the single-DES answer is warned about" grep -q "single DES" "$T/.out"
+check "... the challenge is nowhere in the store" \
+	bash -c "! sqlite3 '$CERTDECK_STORE' .dump | grep -q s3cret-challenge"
+
+# A wrong challenge: the CA's FAILURE, badRequest in words.
+printf 'not-the-challenge\n' > "$T/wrong"
+cd_run enroll --scep "$URL" -d dev2.example.test --challenge-file "$T/wrong" --ca-fingerprint "$ca_fp"
+check "a wrong challenge: exit 1" [ "$rc" -eq 1 ]
+check "... FAILURE badRequest in words" grep -q "the CA refused the request: badRequest: " "$T/.err"
+check "... nothing stored for the name" \
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM cert_names WHERE name = 'dev2.example.test'")" -eq 0 ]
+
+# A CA fingerprint that does not match: refused before any request.
+wrong_fp=$(printf '%064d' 0)
+cd_run enroll --scep "$URL" -d dev3.example.test --challenge-file "$T/challenge" --ca-fingerprint "$wrong_fp"
+check "a fingerprint mismatch: exit 1" [ "$rc" -eq 1 ]
+check "... says whose fingerprint it is" grep -q "fingerprint $ca_fp, not the expected $wrong_fp" "$T/.err"
+check "... no certificate for the name" \
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM cert_names WHERE name = 'dev3.example.test'")" -eq 0 ]
+cd_run enroll --scep "$URL" -d dev3.example.test --ca-fingerprint "abc"
+check "a malformed fingerprint: usage error" [ "$rc" -eq 2 ]
+
+# A server that is down: the job stays queued with the connection error.
+scep_stop
+cd_run enroll --scep "$URL" -d dev4.example.test --challenge-file "$T/challenge" \
+	--ca-fingerprint "$ca_fp" --no-wait
+check "server down: --no-wait queues the job" [ "$rc" -eq 0 ]
+job=$out
+cd_run worker --once
+check "server down: the worker defers it (exit 75)" [ "$rc" -eq 75 ]
+check "... the job stays queued" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = queued ]
+check "... with the connection error" bash -c "sqlite3 '$CERTDECK_STORE' \"SELECT last_error FROM jobs WHERE id = $job\" | grep -q GetCACaps"
+check "scepserver starts again" scep_start
+# The retry is due later: the store's clock (CERTDECK_NOW) is moved past it.
+CERTDECK_NOW=$(($(date +%s) + 3600)) cd_run worker --once
+check "... and the queued enrolment then succeeds" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = done ]
+
 done_testing
