@@ -30,7 +30,7 @@ scepserver ca -init -depot "$depot" -keySize 2048 > "$T/ca-init.log" 2>&1
 check "scepserver makes its CA" [ -s "$depot/ca.pem" ]
 scep_pid=
 scep_start() {
-	scepserver -depot "$depot" -port "$port" -challenge s3cret-challenge -allowrenew 0 \
+	scepserver -depot "$depot" -port "$port" -challenge s3cret-challenge -allowrenew 0 -debug \
 		>> "$T/scepserver.log" 2>&1 &
 	scep_pid=$!
 	# A guard against a hang, not a timing: wait until it answers.
@@ -153,5 +153,40 @@ check "scepserver starts again" scep_start
 # The retry is due later: the store's clock (CERTDECK_NOW) is moved past it.
 CERTDECK_NOW=$(($(date +%s) + 3600)) cd_run worker --once
 check "... and the queued enrolment then succeeds" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = done ]
+
+# Renewal: a RenewalReq signed with the current certificate (the CA offers
+# Renewal), with the challenge (this CA wants it on renewals too).
+cd_run renew
+check "renew: a fresh SCEP certificate is not due" grep -q "Nothing is due" "$T/.err"
+cd_run renew --force "$id1"
+check "renew --force: exit 0" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || diag "$errout"
+id2=$(sqlite3 "$CERTDECK_STORE" "SELECT replaced_by FROM certificates WHERE id = $id1")
+check "... the old certificate is replaced by a new one" [ "${id2:-0}" -gt "$id1" ]
+check "... sent as a RenewalReq" grep -q 'scep_message_type="RenewalReq (17)"' "$T/scepserver.log"
+"$CERTDECK" show "$id2" --pem > "$T/c2.pem"
+check "... the new one verifies against the depot's CA" openssl verify -CAfile "$depot/ca.pem" "$T/c2.pem"
+check "... for the same names" bash -c "openssl x509 -in '$T/c2.pem' -noout -ext subjectAltName |
+	grep -q 'DNS:dev1.example.test, IP Address:10.0.0.7'"
+check "... with a new key" [ "$(key_of "$id2" | pubkey_of_key)" != "$(key_of "$id1" | pubkey_of_key)" ]
+check "... which it holds" [ "$(key_of "$id2" | pubkey_of_key)" = "$(pubkey_of_cert < "$T/c2.pem")" ]
+check "... stored with source scep" [ "$("$CERTDECK" show "$id2" --json | jq -r .source)" = scep ]
+cd_run renew --force "$id2" --reuse-key
+id3=$(sqlite3 "$CERTDECK_STORE" "SELECT replaced_by FROM certificates WHERE id = $id2")
+check "renew --reuse-key: exit 0" [ "$rc" -eq 0 ]
+check "... replaced by a new one" [ "${id3:-0}" -gt "$id2" ]
+check "... with the same key" [ "$(key_of "$id3" | pubkey_of_key)" = "$(key_of "$id2" | pubkey_of_key)" ]
+# Due by the lifetime rule: a year from now (the store's clock) it is.
+CERTDECK_NOW=$(($(date +%s) + 300 * 86400)) cd_run renew
+id4=$(sqlite3 "$CERTDECK_STORE" "SELECT replaced_by FROM certificates WHERE id = $id3")
+check "renew when due (no --force): exit 0" [ "$rc" -eq 0 ]
+check "... replaced by a new one" [ "${id4:-0}" -gt "$id3" ]
+# The challenge is read again on renewal: a wrong one now fails it.
+printf 'changed\n' > "$T/challenge"
+cd_run renew --force "$id4"
+check "renewal with a wrong challenge: exit 1" [ "$rc" -eq 1 ]
+check "... badRequest in words" grep -q "badRequest: " "$T/.err"
+check "... the certificate stays current" \
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT status FROM certificates WHERE id = $id4")" = valid ]
 
 done_testing
