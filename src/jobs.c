@@ -376,9 +376,21 @@ job_rotate_key(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 static int
 job_revoke(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 {
-	cJSON *p = params_of(ctx->job);
+	cJSON *p;
+	struct cert_row *c = NULL;
 	int rc;
 
+	if (store_cert_get(ctx->st, ctx->job->target_id, &c, e) == 0 && c->source != NULL &&
+	    strcmp(c->source, SCEP_SOURCE) == 0) {
+		err_set(e, ERR_USAGE, _("certificate #%lld came from a SCEP CA, and SCEP has no "
+		    "revocation operation: revoke it at the CA itself (its serial is %s)"),
+		    (long long)c->id, c->serial != NULL ? c->serial : "?");
+		cert_row_free(c);
+		return -1;
+	}
+	cert_row_free(c);
+	err_clear(e);
+	p = params_of(ctx->job);
 	say(ctx, 1, 1, _("revoking certificate #%lld"), (long long)ctx->job->target_id);
 	rc = revoke_cert(ctx->st, ctx->job->target_id, param_int(p, "account_id", 0),
 	    (enum revoke_reason)param_int(p, "reason", 0), param_bool(p, "use_cert_key"), e);

@@ -189,4 +189,12 @@ check "... badRequest in words" grep -q "badRequest: " "$T/.err"
 check "... the certificate stays current" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT status FROM certificates WHERE id = $id4")" = valid ]
 
+# SCEP has no revocation operation, and a new key comes by renewal.
+cd_run revoke "$id4"
+check "revoke a SCEP certificate: exit 1" [ "$rc" -eq 1 ]
+check "... says SCEP has no revocation operation" grep -q "SCEP has no revocation operation" "$T/.err"
+check "... still valid" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT status FROM certificates WHERE id = $id4")" = valid ]
+cd_run rotate-key "$id4"
+check "rotate-key a SCEP certificate: refused, pointing at renew" grep -q "certdeck renew --force" "$T/.err"
+
 done_testing
