@@ -48,7 +48,8 @@ struct job_ctx {
 #define JOB_DEPLOY "deploy"
 /*
  * scep-enroll: no target; params {"scep": {...}} as src/scep_enroll.h
- * describes (the job records "key_id" and "cert_id" as it goes); result_id
+ * describes (the job records "key_id", "pending" and "cert_id" as it goes:
+ * a PENDING answer is a retry that polls with CertPoll); result_id
  * is the new certificate. A renew job of a certificate whose source is
  * "scep" renews it over SCEP with the settings of the job that produced it.
  */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/asn1t.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -58,6 +59,25 @@ oids(struct err *e)
 		return err_openssl(e, "%s", _("cannot register the SCEP attribute types"));
 	return 0;
 }
+
+/*
+ * CertPoll's messageData, IssuerAndSubject (RFC 8894 section 3.3.3):
+ * SEQUENCE { issuer Name, subject Name }, declared with OpenSSL's ASN.1
+ * templates (which need the typedef) so that OpenSSL does the encoding.
+ */
+typedef struct {
+	X509_NAME *issuer;
+	X509_NAME *subject;
+} SCEP_ISSUER_AND_SUBJECT;
+
+DECLARE_ASN1_ITEM(SCEP_ISSUER_AND_SUBJECT)
+ASN1_SEQUENCE(SCEP_ISSUER_AND_SUBJECT) = {
+	ASN1_SIMPLE(SCEP_ISSUER_AND_SUBJECT, issuer, X509_NAME),
+	ASN1_SIMPLE(SCEP_ISSUER_AND_SUBJECT, subject, X509_NAME),
+} ASN1_SEQUENCE_END(SCEP_ISSUER_AND_SUBJECT)
+
+DECLARE_ASN1_FUNCTIONS(SCEP_ISSUER_AND_SUBJECT)
+IMPLEMENT_ASN1_FUNCTIONS(SCEP_ISSUER_AND_SUBJECT)
 
 /* ---- URLs ---- */
 
@@ -593,7 +613,34 @@ add_attr(PKCS7_SIGNER_INFO *si, int nid, int type, const void *data, int len)
 }
 
 /*
- * The pkiMessage: rq->csr enveloped to the recipient, signed by
+ * CertPoll's IssuerAndSubject: the CA's name and the subject of rq->csr,
+ * DER in *der (OPENSSL_free). Returns 0 or -1.
+ */
+static int
+poll_content(const struct scep_request *rq, unsigned char **der, int *len, struct err *e)
+{
+	const unsigned char *p = rq->csr;
+	X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)rq->csr_len);
+	SCEP_ISSUER_AND_SUBJECT *ias = SCEP_ISSUER_AND_SUBJECT_new();
+	int rc = -1;
+
+	*der = NULL;
+	if (req == NULL || ias == NULL ||
+	    !X509_NAME_set(&ias->issuer, X509_get_subject_name(rq->ca->ca)) ||
+	    !X509_NAME_set(&ias->subject, X509_REQ_get_subject_name(req)) ||
+	    (*len = i2d_SCEP_ISSUER_AND_SUBJECT(ias, der)) <= 0) {
+		err_openssl(e, "%s", _("cannot build the SCEP CertPoll"));
+		goto out;
+	}
+	rc = 0;
+out:
+	SCEP_ISSUER_AND_SUBJECT_free(ias);
+	X509_REQ_free(req);
+	return rc;
+}
+
+/*
+ * The pkiMessage: rq->csr (or for CertPoll the IssuerAndSubject) enveloped to the recipient, signed by
  * rq->signer with the SCEP attributes. Returns 0 and *der, *len
  * (OPENSSL_free), or -1.
  */
@@ -607,9 +654,9 @@ build_message(const struct scep_request *rq, const struct scep_algs *algs,
 	BIO *in = NULL, *data = NULL;
 	PKCS7 *env = NULL, *p7 = NULL;
 	PKCS7_SIGNER_INFO *si;
-	unsigned char *env_der = NULL;
+	unsigned char *env_der = NULL, *content = NULL;
 	char type[8];
-	int env_len, rc = -1;
+	int env_len, content_len = 0, rc = -1;
 
 	*der = NULL;
 	if (rcpt == NULL || cipher == NULL || md == NULL ||
@@ -617,7 +664,16 @@ build_message(const struct scep_request *rq, const struct scep_algs *algs,
 		err_openssl(e, _("cannot use %s with %s"), algs->cipher, algs->digest);
 		goto out;
 	}
-	if ((in = BIO_new_mem_buf(rq->csr, (int)rq->csr_len)) == NULL ||
+	if (rq->type == SCEP_MSG_CERTPOLL) {
+		if (poll_content(rq, &content, &content_len, e) != 0)
+			goto out;
+	} else if ((content = OPENSSL_memdup(rq->csr, rq->csr_len)) == NULL) {
+		err_nomem(e);
+		goto out;
+	} else {
+		content_len = (int)rq->csr_len;
+	}
+	if ((in = BIO_new_mem_buf(content, content_len)) == NULL ||
 	    (env = PKCS7_encrypt(rcpt, in, cipher, PKCS7_BINARY)) == NULL ||
 	    (env_len = i2d_PKCS7(env, &env_der)) <= 0) {
 		err_openssl(e, "%s", _("cannot encrypt the SCEP request"));
@@ -641,6 +697,7 @@ out:
 	BIO_free(data);
 	BIO_free(in);
 	OPENSSL_free(env_der);
+	OPENSSL_free(content);
 	PKCS7_free(env);
 	PKCS7_free(p7);
 	EVP_CIPHER_free(cipher);

@@ -97,8 +97,10 @@ struct scep_request {
 	const char *url;
 	const struct scep_ca *ca;
 	unsigned caps;			/* SCEP_CAP_* */
-	enum scep_msg_type type;	/* SCEP_MSG_PKCSREQ or SCEP_MSG_RENEWALREQ */
-	const unsigned char *csr;	/* DER */
+	/* SCEP_MSG_PKCSREQ, SCEP_MSG_RENEWALREQ, or SCEP_MSG_CERTPOLL for a PENDING one */
+	enum scep_msg_type type;
+	/* DER; for CertPoll the one the request was made from (its subject and key) */
+	const unsigned char *csr;
 	size_t csr_len;
 	X509 *signer;	/* the transient self-signed certificate, or the current one */
 	EVP_PKEY *signer_key;	/* its key: the CA encrypts the reply to it */
@@ -148,7 +150,8 @@ int scep_transient_cert(EVP_PKEY *key, const unsigned char *csr, size_t csr_len,
     struct err *e);
 
 /*
- * Sends rq as a PKIOperation (POST when the CA offers POSTPKIOperation,
+ * Sends rq as a PKIOperation (a CertPoll carries the CA's and the CSR's
+ * names, with the same transactionID as the request it polls) (POST when the CA offers POSTPKIOperation,
  * else GET) and reads the CertRep: signed by a certificate of rq->ca,
  * for rq's transaction and nonce. Returns 0 and fills *out (release with
  * scep_reply_clear) whatever the status, or -1 when no valid CertRep came

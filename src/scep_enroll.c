@@ -345,7 +345,7 @@ scep_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id
 	char *challenge = NULL, fp[65], txid[65];
 	unsigned char *csr = NULL;
 	size_t csr_len = 0, n_names = 0;
-	int rc = -1, renewal;
+	int rc = -1, renewal, pending;
 
 	*cert_id = 0;
 	r.params = job->params != NULL ? cJSON_Parse(job->params) : NULL;
@@ -429,13 +429,16 @@ scep_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id
 	rq.url = url;
 	rq.ca = ca;
 	rq.caps = caps.flags;
-	rq.type = renewal ? SCEP_MSG_RENEWALREQ : SCEP_MSG_PKCSREQ;
+	/* A request the CA holds is asked after with CertPoll, never sent again. */
+	pending = param_id(&r, "pending") != 0;
+	rq.type = pending ? SCEP_MSG_CERTPOLL : renewal ? SCEP_MSG_RENEWALREQ : SCEP_MSG_PKCSREQ;
 	rq.csr = csr;
 	rq.csr_len = csr_len;
 	rq.signer = signer;
 	rq.signer_key = signer_key;
 	rq.transaction_id = txid;
-	say(&r, 3, _("sending %s (%s, %s) by %s"), renewal ? "RenewalReq" : "PKCSReq",
+	say(&r, 3, _("sending %s (%s, %s) by %s"), pending ? "CertPoll" :
+	    renewal ? "RenewalReq" : "PKCSReq",
 	    algs.cipher, algs.digest, (caps.flags & SCEP_CAP_POST) ? "POST" : "GET");
 	if (scep_pki_operation(h, &rq, &reply, e) != 0)
 		goto out;
@@ -450,8 +453,10 @@ scep_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id
 		goto out;
 	}
 	if (reply.status == SCEP_PENDING) {
+		if (!pending && save_id(&r, "pending", 1, e) != 0)
+			goto out;
 		err_set(e, ERR_PROTO, "%s", _("the CA holds the request for approval (PENDING): "
-		    "certdeck asks again later"));
+		    "certdeck asks again later with CertPoll"));
 		e->retryable = 1;
 		e->retry_after = PENDING_RETRY_S;
 		goto out;

@@ -8,7 +8,8 @@
  *   {"scep": {"url", "names": [...], "subject" (or absent),
  *             "challenge_file" (an absolute path, or absent),
  *             "ca_fingerprint" (SHA-256 hex), "key_type"},
- *    "key_id": the new key once made, "cert_id": the certificate once stored}
+ *    "key_id": the new key once made, "pending": 1 once the CA answered
+ *    PENDING (later runs send CertPoll), "cert_id": the certificate once stored}
  * The challenge password itself is never in the store: the job reads the
  * file each time (the CA wants it on renewals too).
  */
@@ -47,7 +48,7 @@ int scep_fingerprint_normalise(const char *in, char out[65], struct err *e);
  * renewal is a RenewalReq signed with the current certificate when the CA
  * offers Renewal, else a PKCSReq. Returns 0 and *cert_id (the stored
  * certificate; not yet linked to old_cert_id), or -1 (e->retryable for
- * transport trouble and a PENDING answer).
+ * transport trouble and a PENDING answer, which the next run polls for).
  */
 int scep_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id,
     int reuse_key, const struct scep_job_progress *p, int64_t *cert_id, struct err *e);

@@ -197,4 +197,47 @@ check "... still valid" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT status FROM certi
 cd_run rotate-key "$id4"
 check "rotate-key a SCEP certificate: refused, pointing at renew" grep -q "certdeck renew --force" "$T/.err"
 
+# PENDING: tests/scep_pending holds requests for an operator and serves an RA
+# certificate with the CA (a degenerate PKCS#7), which scepserver does not.
+"$top_builddir/tests/scep_pending" "$T/pend.port" 2> "$T/pend.err" &
+pend_pid=$!
+at_exit "kill $pend_pid 2> /dev/null; wait $pend_pid 2> /dev/null"
+i=0
+until [ -s "$T/pend.port" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+PURL="http://127.0.0.1:$(cat "$T/pend.port")/scep"
+pend_fp=$(openssl x509 -in "$T/pend.port.ca" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g')
+cd_run enroll --scep "$PURL" --info --json
+check "RA + CA: --info shows the RA" [ "$(jq -r '.certificates[0].role' "$T/.out")" = ra ]
+check "... and the CA, whose fingerprint is the one to trust" \
+	[ "$(jq -r .ca_fingerprint_sha256 "$T/.out")" = "$(echo "$pend_fp" | tr 'A-F' 'a-f')" ]
+cd_run enroll --scep "$PURL" -d held.example.test --ca-fingerprint "$pend_fp"
+check "PENDING: exit 75 (try again later)" [ "$rc" -eq 75 ]
+check "... says the CA holds the request" grep -q "PENDING" "$T/.err"
+pjob=$(sqlite3 "$CERTDECK_STORE" "SELECT max(id) FROM jobs WHERE kind = 'scep-enroll'")
+check "... the request went to the RA (PKCSReq held)" grep -q "^PKCSReq .* PENDING$" "$T/pend.port.log"
+check "... the job stays queued" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $pjob")" = queued ]
+CERTDECK_NOW=$(($(date +%s) + 3600)) cd_run worker --once
+check "still held: the retry polls with CertPoll" grep -q "^CertPoll .* PENDING$" "$T/pend.port.log"
+check "... and the job stays queued" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $pjob")" = queued ]
+curl -sf "${PURL%/scep}/approve" > /dev/null
+CERTDECK_NOW=$(($(date +%s) + 7200)) cd_run worker --once
+check "approved: the next CertPoll gets the certificate" grep -q "^CertPoll .* SUCCESS$" "$T/pend.port.log"
+check "... the job is done" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $pjob")" = done ]
+check "... the request was sent once (no second PKCSReq)" [ "$(grep -c '^PKCSReq' "$T/pend.port.log")" -eq 1 ]
+pid5=$(sqlite3 "$CERTDECK_STORE" "SELECT result_id FROM jobs WHERE id = $pjob")
+"$CERTDECK" show "$pid5" --pem > "$T/c5.pem"
+check "... it verifies against that CA" openssl verify -CAfile "$T/pend.port.ca" "$T/c5.pem"
+check "... its key is the one certdeck holds" \
+	[ "$(key_of "$pid5" | pubkey_of_key)" = "$(pubkey_of_cert < "$T/c5.pem")" ]
+check "... the chain is leaf and CA, not the RA" bash -c "[ \$(grep -c 'BEGIN CERTIFICATE' '$T/c5.pem') -eq 2 ] &&
+	! openssl crl2pkcs7 -nocrl -certfile '$T/c5.pem' | openssl pkcs7 -print_certs -noout | grep -q 'RA'"
+# Rejected while held: the poll's FAILURE ends the job.
+cd_run enroll --scep "$PURL" -d refused.example.test --ca-fingerprint "$pend_fp" --no-wait
+rjob=$out
+CERTDECK_NOW=$(($(date +%s) + 10800)) cd_run worker --once
+curl -sf "${PURL%/scep}/reject" > /dev/null
+CERTDECK_NOW=$(($(date +%s) + 14400)) cd_run worker --once
+check "rejected while held: the job failed" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $rjob")" = failed ]
+check "... badRequest in words" bash -c "sqlite3 '$CERTDECK_STORE' \"SELECT last_error FROM jobs WHERE id = $rjob\" | grep -q 'badRequest: '"
+
 done_testing
