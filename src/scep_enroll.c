@@ -446,7 +446,7 @@ scep_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id
 	if (reply.warnings[0] != '\0')
 		say_warnings(&r, reply.warnings);
 	if (reply.status == SCEP_FAILURE) {
-		err_set(e, ERR_PROTO, _("the CA refused the request: %s%s%s%s"),
+		err_set(e, ERR_PROTO, _("the CA answered FAILURE: %s%s%s%s"),
 		    scep_fail_info_text(reply.fail_info), reply.fail_text != NULL ? " (" : "",
 		    reply.fail_text != NULL ? reply.fail_text : "",
 		    reply.fail_text != NULL ? ")" : "");

@@ -125,7 +125,7 @@ check "... the challenge is nowhere in the store" \
 printf 'not-the-challenge\n' > "$T/wrong"
 cd_run enroll --scep "$URL" -d dev2.example.test --challenge-file "$T/wrong" --ca-fingerprint "$ca_fp"
 check "a wrong challenge: exit 1" [ "$rc" -eq 1 ]
-check "... FAILURE badRequest in words" grep -q "the CA refused the request: badRequest: " "$T/.err"
+check "... FAILURE badRequest in words" grep -q "the CA answered FAILURE: badRequest: the CA refused the request" "$T/.err"
 check "... nothing stored for the name" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM cert_names WHERE name = 'dev2.example.test'")" -eq 0 ]
 
