@@ -154,6 +154,34 @@ check "scepserver starts again" scep_start
 CERTDECK_NOW=$(($(date +%s) + 3600)) cd_run worker --once
 check "... and the queued enrolment then succeeds" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = done ]
 
+# kill -9 after the key is recorded, and after the CA answered but before
+# the certificate is stored: the next worker (once the lease ran out: the
+# store's clock is moved on) resumes with the same key and the same
+# transactionID, and exactly one certificate is stored.
+n=0
+for point in scep-key scep-reply; do
+	n=$((n + 1))
+	name=crash$n.example.test
+	job=$("$CERTDECK" enroll --scep "$URL" -d "$name" --challenge-file "$T/challenge" \
+		--ca-fingerprint "$ca_fp" --no-wait)
+	set +e
+	CERTDECK_TEST_CRASH_AT=$point "$CERTDECK" worker --once > /dev/null 2>&1
+	krc=$?
+	set -e
+	check "$point: the worker was killed (SIGKILL)" [ "$krc" -eq 137 ]
+	key=$(sqlite3 "$CERTDECK_STORE" "SELECT json_extract(params, '$.key_id') FROM jobs WHERE id = $job")
+	check "$point: the key was recorded first" [ -n "$key" ]
+	CERTDECK_NOW=$(($(date +%s) + 600)) cd_run worker --once
+	check "$point: a new worker finishes the job" \
+		[ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = done ]
+	check "$point: exactly one certificate for the name" \
+		[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM cert_names WHERE name = '$name'")" -eq 1 ]
+	check "$point: with the recorded key" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT key_id FROM certificates
+		WHERE id = (SELECT result_id FROM jobs WHERE id = $job)")" = "$key" ]
+done
+check "scep-reply: the request was sent again with the same transactionID" [ "$(grep 'msg="parsed scep pkiMessage"' "$T/scepserver.log" |
+	tail -n 2 | sed 's/.*transaction_id=//' | sort -u | wc -l)" -eq 1 ]
+
 # Renewal: a RenewalReq signed with the current certificate (the CA offers
 # Renewal), with the challenge (this CA wants it on renewals too).
 cd_run renew
