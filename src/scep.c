@@ -176,7 +176,9 @@ scep_get_caps(struct http *h, const char *url, struct scep_caps *out, struct err
 		*p = '\0';
 		if (*line == '\0' || out->n_words == SCEP_MAX_WORDS)
 			continue;
-		safetext_copy(word, sizeof(word), line);
+		/* Control characters go; a line of nothing else is no word. */
+		if (safetext_copy(word, sizeof(word), line) == 0)
+			continue;
 		grown = realloc(out->words, (out->n_words + 1) * sizeof(*grown));
 		if (grown == NULL)
 			goto nomem;
@@ -247,11 +249,16 @@ pick_roles(struct scep_ca *ca, struct err *e)
 		ca->ca = sk_X509_value(ca->certs, 0);	/* an old CA without basicConstraints */
 	if (ca->ca == NULL)
 		return err_set(e, ERR_PROTO, "%s", _("SCEP GetCACert: no CA certificate in the answer"));
+	if (X509_get0_pubkey(ca->ca) == NULL) {
+		ERR_clear_error();
+		return err_set(e, ERR_PROTO, "%s", _("SCEP GetCACert: the CA certificate's key "
+		    "cannot be read"));
+	}
 	for (i = 0; i < n; i++) {
 		X509 *c = sk_X509_value(ca->certs, i);
 		uint32_t ku = X509_get_key_usage(c);
 
-		if (c == ca->ca || is_ca_cert(c))
+		if (c == ca->ca || is_ca_cert(c) || X509_get0_pubkey(c) == NULL)
 			continue;
 		if (ku != UINT32_MAX && !(ku & KU_KEY_ENCIPHERMENT))
 			continue;	/* NDES's signing-only RA certificate */
@@ -265,7 +272,8 @@ pick_roles(struct scep_ca *ca, struct err *e)
 	}
 	if (ca->recipient == NULL)
 		ca->recipient = ca->ca;
-	if (EVP_PKEY_get_base_id(X509_get0_pubkey(ca->recipient)) != EVP_PKEY_RSA)
+	if (X509_get0_pubkey(ca->recipient) == NULL ||
+	    EVP_PKEY_get_base_id(X509_get0_pubkey(ca->recipient)) != EVP_PKEY_RSA)
 		return err_set(e, ERR_PROTO, "%s", _("SCEP GetCACert: the certificate requests "
 		    "are encrypted to has no RSA key"));
 	return scep_fingerprint(ca->ca, ca->ca_fingerprint, e);
