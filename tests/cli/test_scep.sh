@@ -121,6 +121,14 @@ check "... the single-DES answer is warned about" grep -q "single DES" "$T/.out"
 check "... the challenge is nowhere in the store" \
 	bash -c "! sqlite3 '$CERTDECK_STORE' .dump | grep -q s3cret-challenge"
 
+# Managed like an ACME certificate: its renewal is scheduled, so expiring
+# within the warning window is no problem yet (an imported one would be),
+# and a store with one wants 'certdeck renew' to run (the dead man's switch).
+cd_run status --warning 400 --critical 1
+check "status: a SCEP certificate whose renewal is scheduled is not expiring" \
+	grep -q " expiring=0;" "$T/.out"
+check "status: certdeck renews it, so renew must have run" grep -q "renew' has never completed" "$T/.out"
+
 # A wrong challenge: the CA's FAILURE, badRequest in words.
 printf 'not-the-challenge\n' > "$T/wrong"
 cd_run enroll --scep "$URL" -d dev2.example.test --challenge-file "$T/wrong" --ca-fingerprint "$ca_fp"
