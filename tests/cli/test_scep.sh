@@ -267,6 +267,19 @@ check "... its key is the one certdeck holds" \
 	[ "$(key_of "$pid5" | pubkey_of_key)" = "$(pubkey_of_cert < "$T/c5.pem")" ]
 check "... the chain is leaf and CA, not the RA" bash -c "[ \$(grep -c 'BEGIN CERTIFICATE' '$T/c5.pem') -eq 2 ] &&
 	! openssl crl2pkcs7 -nocrl -certfile '$T/c5.pem' | openssl pkcs7 -print_certs -noout | grep -q 'RA'"
+# Renewal at a CA that does not offer Renewal: a fresh PKCSReq (held, then
+# polled: this CA has approved everything by now).
+CERTDECK_NOW=$(($(date +%s) + 9000)) cd_run renew --force "$pid5"
+check "renew without the Renewal capability: a PKCSReq, not a RenewalReq" \
+	[ "$(grep -c '^PKCSReq' "$T/pend.port.log")" -eq 2 ]
+check "... none of them a RenewalReq" bash -c "! grep -q '^RenewalReq' '$T/pend.port.log'"
+check "... held: exit 75" [ "$rc" -eq 75 ]
+CERTDECK_NOW=$(($(date +%s) + 9600)) cd_run worker --once
+pid6=$(sqlite3 "$CERTDECK_STORE" "SELECT replaced_by FROM certificates WHERE id = $pid5")
+check "... the poll renews it" [ "${pid6:-0}" -gt "$pid5" ]
+"$CERTDECK" show "${pid6:-0}" --pem > "$T/c6.pem" 2> /dev/null || :
+check "... the new one verifies against that CA" openssl verify -CAfile "$T/pend.port.ca" "$T/c6.pem"
+
 # Rejected while held: the poll's FAILURE ends the job.
 cd_run enroll --scep "$PURL" -d refused.example.test --ca-fingerprint "$pend_fp" --no-wait
 rjob=$out
