@@ -6,7 +6,7 @@
  * GetCACert as a degenerate PKCS#7 (application/x-x509-ca-ra-cert);
  * requests are decrypted with the RA's key and answers signed by the RA.
  *
- *   scep_pending PORTFILE
+ *   scep_pending PORTFILE [legacy]
  *
  * Binds an ephemeral loopback port, writes the CA's PEM to PORTFILE.ca, then
  * the port to PORTFILE, and serves until SIGTERM or SIGINT. Every
@@ -21,6 +21,10 @@
  *                                     SUCCESS with a certificate for the CSR
  *                                     (its subject and SANs, clientAuth)
  *   GET /approve                      approves every held request
+ *
+ * legacy: a CA from before AES: GetCACaps says only DES3 and SHA-1 (so
+ * no POSTPKIOperation: requests come by GET, base64 in "message"), and a
+ * PKCSReq is answered SUCCESS at once.
  *   GET /reject                       the next CertPoll answers FAILURE badRequest
  */
 #include "config.h"
@@ -61,7 +65,7 @@ static struct {
 	pthread_mutex_t lock;
 	EVP_PKEY *ca_key, *ra_key;
 	X509 *ca, *ra;
-	int approved, reject;
+	int approved, reject, legacy;
 	struct held held[MAX_HELD];
 	int n_held;
 	long serial;
@@ -274,10 +278,10 @@ attr(PKCS7_SIGNER_INFO *si, int n)
 }
 
 static enum MHD_Result
-pki_operation(struct MHD_Connection *c, const struct req *r)
+pki_operation(struct MHD_Connection *c, const unsigned char *body, size_t body_len)
 {
-	const unsigned char *p = (const unsigned char *)r->buf;
-	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)r->len), *env = NULL;
+	const unsigned char *p = body;
+	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)body_len), *env = NULL;
 	STACK_OF(X509) *signers = NULL;
 	PKCS7_SIGNER_INFO *si;
 	const ASN1_STRING *type, *txid_s, *nonce;
@@ -314,7 +318,11 @@ pki_operation(struct MHD_Connection *c, const struct req *r)
 	t = atoi((const char *)ASN1_STRING_get0_data(type));
 	tname = t == 19 ? "PKCSReq" : t == 17 ? "RenewalReq" : t == 20 ? "CertPoll" : "other";
 	pthread_mutex_lock(&srv.lock);
-	if (t == 19 || t == 17) {
+	if ((t == 19 || t == 17) && srv.legacy) {
+		n = BIO_get_mem_data(inner, &data);
+		if ((cert = issue((const unsigned char *)data, (int)n)) != NULL)
+			answer = "SUCCESS";
+	} else if (t == 19 || t == 17) {
 		if (srv.n_held < MAX_HELD) {
 			struct held *h = &srv.held[srv.n_held++];
 
@@ -413,12 +421,31 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return text(c, MHD_HTTP_NOT_FOUND, "no such resource\n");
 	op = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "operation");
 	if (op != NULL && strcmp(op, "GetCACaps") == 0)
-		return text(c, MHD_HTTP_OK, "POSTPKIOperation\nSHA-256\nAES\n");
+		return text(c, MHD_HTTP_OK, srv.legacy ? "DES3\nSHA-1\n" :
+		    "POSTPKIOperation\nSHA-256\nAES\n");
 	if (op != NULL && strcmp(op, "GetCACert") == 0)
 		return ca_certs(c);
 	if (op != NULL && strcmp(op, "PKIOperation") == 0 && strcmp(method, "POST") == 0 &&
 	    !r->too_big)
-		return pki_operation(c, r);
+		return pki_operation(c, (const unsigned char *)r->buf, r->len);
+	if (op != NULL && strcmp(op, "PKIOperation") == 0 && strcmp(method, "GET") == 0) {
+		/* MHD has undone the percent-encoding; the base64 is left. */
+		const char *m = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "message");
+		size_t mlen = m != NULL ? strlen(m) : 0;
+		unsigned char *der = malloc(mlen / 4 * 3 + 3);
+		int dlen = der != NULL && mlen > 0 ? EVP_DecodeBlock(der, (const unsigned char *)m,
+		    (int)mlen) : -1;
+		enum MHD_Result ret;
+
+		while (dlen > 0 && mlen > 0 && m[mlen - 1] == '=') {
+			dlen--;		/* EVP_DecodeBlock counts the padding */
+			mlen--;
+		}
+		ret = dlen > 0 ? pki_operation(c, der, (size_t)dlen) :
+		    text(c, MHD_HTTP_BAD_REQUEST, "no message\n");
+		free(der);
+		return ret;
+	}
 	return text(c, MHD_HTTP_BAD_REQUEST, "unknown operation\n");
 }
 
@@ -448,10 +475,11 @@ main(int argc, char **argv)
 	sigset_t set;
 	int fd, sig = 0, one = 1, i;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: scep_pending PORTFILE\n");
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "legacy") != 0)) {
+		fprintf(stderr, "usage: scep_pending PORTFILE [legacy]\n");
 		return 2;
 	}
+	srv.legacy = argc == 3;
 	srv.nid_type = nid("2.16.840.1.113733.1.9.2", "scepMessageType");
 	srv.nid_status = nid("2.16.840.1.113733.1.9.3", "scepPkiStatus");
 	srv.nid_fail = nid("2.16.840.1.113733.1.9.4", "scepFailInfo");

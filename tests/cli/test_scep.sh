@@ -289,4 +289,23 @@ CERTDECK_NOW=$(($(date +%s) + 14400)) cd_run worker --once
 check "rejected while held: the job failed" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $rjob")" = failed ]
 check "... badRequest in words" bash -c "sqlite3 '$CERTDECK_STORE' \"SELECT last_error FROM jobs WHERE id = $rjob\" | grep -q 'badRequest: '"
 
+# A CA from before AES (GetCACaps: DES3 and SHA-1 only, no POSTPKIOperation):
+# DES3 and SHA-1 with a warning, the request by GET.
+"$top_builddir/tests/scep_pending" "$T/old.port" legacy 2> "$T/old.err" &
+old_pid=$!
+at_exit "kill $old_pid 2> /dev/null; wait $old_pid 2> /dev/null"
+i=0
+until [ -s "$T/old.port" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+OURL="http://127.0.0.1:$(cat "$T/old.port")/scep"
+old_fp=$(openssl x509 -in "$T/old.port.ca" -noout -fingerprint -sha256 | sed 's/.*=//')
+cd_run enroll --scep "$OURL" -d old.example.test --ca-fingerprint "$old_fp"
+check "DES3/SHA-1 CA: enrolled" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || diag "$errout"
+check "... with DES3 and SHA-1 by GET" grep -q "sending PKCSReq (DES-EDE3-CBC, SHA1) by GET" "$T/.err"
+check "... and a warning that nothing stronger was offered" \
+	grep -q "warning: the CA offers nothing stronger than DES-EDE3-CBC with SHA1" "$T/.err"
+check "... the CA answered at once" grep -q "^PKCSReq .* SUCCESS$" "$T/old.port.log"
+"$CERTDECK" show "$out" --pem > "$T/c7.pem" 2> /dev/null || :
+check "... the certificate verifies against that CA" openssl verify -CAfile "$T/old.port.ca" "$T/c7.pem"
+
 done_testing
