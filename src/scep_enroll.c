@@ -412,7 +412,9 @@ scep_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id
 	if (scep_csr_build(key, setting(&r, "subject"), names, n_names, challenge, &csr,
 	    &csr_len, e) != 0 || scep_transaction_id(key, txid, e) != 0)
 		goto out;
-	renewal = old != NULL && (caps.flags & SCEP_CAP_RENEWAL);
+	/* An expired certificate cannot sign its renewal: a fresh PKCSReq then. */
+	renewal = old != NULL && (caps.flags & SCEP_CAP_RENEWAL) &&
+	    old->not_after > (long long)time(NULL);
 	if (renewal) {
 		if (old_signer(&r, old, &signer, &signer_key, e) != 0)
 			goto out;
