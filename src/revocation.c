@@ -47,6 +47,8 @@ struct ctx {
 };
 
 /* Notes why the answer at url cannot be used (fmt is translated). Returns 1. */
+static int unusable(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static int
 unusable(struct ctx *c, const char *fmt, ...)
 {
@@ -482,5 +484,9 @@ revocation_check(struct store *st, struct http *h, const char *pem_chain, long l
 		rc = 0;
 	}
 	sk_X509_pop_free(sk, X509_free);
+	/* What failed to parse or verify is said in out->detail; leave no stale
+	 * reasons on OpenSSL's queue for a later err_openssl to report. */
+	if (rc == 0)
+		ERR_clear_error();
 	return rc;
 }
