@@ -9,11 +9,13 @@
 
 /* The columns mon_from reads, from certificates c. */
 /* Managed: certdeck renews it, through an ACME order or over SCEP. */
-#define MON_COLUMNS "c.id, c.name, c.subject, c.issuer_cn, c.serial, c.status, " \
+#define MON_HEAD "c.id, c.name, c.subject, c.issuer_cn, c.serial, c.status, " \
 	"c.not_before, c.not_after, coalesce(c.renew_at, 0), " \
 	"(c.order_id IS NOT NULL OR coalesce(c.source = 'scep', 0)), " \
-	"coalesce(c.alert_days, -1), coalesce(c.revoked_at, 0), " \
-	"coalesce(c.revocation_reason, -1)"
+	"coalesce(c.alert_days, -1), "
+#define MON_COLUMNS MON_HEAD "coalesce(c.revoked_at, 0), coalesce(c.revocation_reason, -1)"
+/* The same, for a certificate its CA revoked (revocation_status r says so). */
+#define MON_COLUMNS_BY_CA MON_HEAD "coalesce(r.revoked_at, 0), coalesce(r.reason, -1)"
 #define MON_N 13
 
 static const char *
@@ -116,10 +118,14 @@ store_alert_revoked(struct store *st, long long now,
 {
 	sqlite3_stmt *s;
 
+	/* Revoked through certdeck, or found revoked in its CA's CRL or OCSP answer. */
 	s = store_stmt(st, "SELECT " MON_COLUMNS " FROM certificates c "
 	    "INDEXED BY certificates_status "
 	    "WHERE c.status = 'revoked' AND c.not_after > ?1 AND c.replaced_by IS NULL "
-	    "ORDER BY c.not_after, c.id", e);
+	    "UNION ALL SELECT " MON_COLUMNS_BY_CA " FROM revocation_status r "
+	    "JOIN certificates c ON c.id = r.cert_id "
+	    "WHERE r.state = 'revoked' AND c.status != 'revoked' AND c.not_after > ?1 "
+	    "AND c.replaced_by IS NULL ORDER BY 8, 1", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
