@@ -35,13 +35,6 @@ struct scep_job_progress {
 };
 
 /*
- * Normalises a SHA-256 fingerprint as users write it (upper or lower
- * case, with or without colons or spaces) to 64 lower-case hex digits in
- * out. Returns 0, or -1 (ERR_USAGE) when it is not one.
- */
-int scep_fingerprint_normalise(const char *in, char out[65], struct err *e);
-
-/*
  * Runs the enrolment of job: a scep-enroll job (old_cert_id 0), or the
  * renewal of SCEP certificate old_cert_id (a renew job; reuse_key keeps
  * its key). Resumes from what the params record (key, certificate). A

@@ -16,6 +16,7 @@
 #include "jobs.h"
 #include "safetext.h"
 #include "crypto.h"
+#include "enroll.h"
 #include "fileio.h"
 #include "scep.h"
 #include "scep_enroll.h"
@@ -286,7 +287,7 @@ cmd_enroll_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		    "to it): --key-type rsa2048, rsa3072 or rsa4096"));
 		goto out;
 	}
-	if (fp_flag != NULL && scep_fingerprint_normalise(fp_flag, fp, &e) != 0) {
+	if (fp_flag != NULL && enroll_fingerprint_normalise(fp_flag, fp, &e) != 0) {
 		rc = cli_usage(self, "%s", e.msg);
 		goto out;
 	}
