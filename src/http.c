@@ -28,6 +28,7 @@ struct http {
 	char *user, *password;	/* HTTP basic authentication (EST), or NULL */
 	char *client_cert;	/* TLS client certificate and key, PEM (EST), or NULL */
 	char *client_key;
+	int no_verify;		/* RFC 7030 bootstrap: the server is not verified */
 	long last_connects;
 	char errbuf[CURL_ERROR_SIZE];
 	/* Per-request state, reset by each http_request. */
@@ -122,6 +123,12 @@ http_set_basic_auth(struct http *h, const char *user, const char *password, stru
 		return err_nomem(e);
 	}
 	return 0;
+}
+
+void
+http_set_bootstrap(struct http *h)
+{
+	h->no_verify = 1;
 }
 
 int
@@ -558,8 +565,8 @@ set_tls(struct http *h)
 	if (rc == CURLE_OK) \
 		rc = curl_easy_setopt(c, opt, val); \
 } while (0)
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_SSL_VERIFYPEER, h->no_verify ? 0L : 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, h->no_verify ? 0L : 2L);
 	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (h->ca_bundle != NULL) {
 		/* A per-CA bundle replaces the system store, not extends it. */

@@ -57,6 +57,13 @@ int http_set_basic_auth(struct http *h, const char *user, const char *password,
 int http_set_client_cert(struct http *h, const char *cert_pem, const char *key_pem,
     struct err *e);
 
+/*
+ * RFC 7030 section 4.1.1's bootstrap: later requests do not verify the
+ * server's certificate. Only for fetching a CA's certificates that the
+ * caller then checks by fingerprint; never with credentials set.
+ */
+void http_set_bootstrap(struct http *h);
+
 /* Frees a client and its connections. Accepts NULL. */
 void http_free(struct http *h);
 

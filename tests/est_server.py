@@ -12,11 +12,11 @@ CA work. It serves, under /.well-known/est and /.well-known/est/LABEL:
                         certificate being renewed (the CSR's subject must
                         be that certificate's)
 With --pending N the first N enrolment requests are answered 202 Accepted
-with Retry-After (RFC 7030 section 4.2.3). Every request is logged, one a
+with Retry-After (--retry-after seconds, 120 by default; RFC 7030 section 4.2.3). Every request is logged, one a
 line, to --log: "PATH STATUS DETAIL".
 
   est_server.py --dir DIR --port PORT [--user U --password-file F]
-                [--pending N] [--label L] [--csrattrs sha384] [--log FILE]
+                [--pending N [--retry-after S]] [--label L] [--csrattrs sha384] [--log FILE]
 
 DIR gets ca.key/ca.pem (the test CA, made on first start) and
 server.key/server.pem (the TLS certificate, for 127.0.0.1, from that CA).
@@ -193,7 +193,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             SERIAL[0] += 1
             serial = SERIAL[0]
         if pending:
-            self.reply(op, 202, b"held for approval\n", headers=[("Retry-After", "60")],
+            self.reply(op, 202, b"held for approval\n", headers=[("Retry-After", str(ARGS.retry_after))],
                        detail=subj)
             return
         with tempfile.TemporaryDirectory() as t:
@@ -222,6 +222,7 @@ def main():
     p.add_argument("--user")
     p.add_argument("--password-file")
     p.add_argument("--pending", type=int, default=0)
+    p.add_argument("--retry-after", type=int, default=120)
     p.add_argument("--label")
     p.add_argument("--csrattrs", choices=sorted(CSRATTRS_OID))
     p.add_argument("--days", type=int, default=90)
