@@ -348,7 +348,7 @@ est_trust(const struct est_opts *o, char **bundle, char **pem)
 		for (k = 0; k < sk_X509_num(certs); k++)
 			if (enroll_fingerprint(sk_X509_value(certs, k), have, &e) == 0)
 				cli_msg("  %s", have);
-		cli_msg("%s", _("Check the CA's with the CA's operator, then enrol with "
+		cli_msg("%s", _("Check them with the CA's operator, then enrol with "
 		    "--ca-fingerprint FP (or give its certificate with --ca-bundle FILE)"));
 		goto out;
 	}
