@@ -116,10 +116,15 @@ with_chain(const char *pem, STACK_OF(X509) *cacerts, struct err *e)
 		}
 		m = BIO_get_mem_data(cb, &one);
 		/* Once each: a server may send its CA with the certificate already. */
-		if (strstr(pem, "-----BEGIN") != NULL && m > 0) {
+		if (m > 0) {
 			char *copy = strndup(one, (size_t)m);
-			int dup = copy != NULL && strstr(pem, copy) != NULL;
+			int dup;
 
+			if (copy == NULL) {
+				BIO_free(cb);
+				goto nomem;
+			}
+			dup = strstr(pem, copy) != NULL;
 			free(copy);
 			if (!dup && BIO_write(b, one, (int)m) != (int)m) {
 				BIO_free(cb);

@@ -133,6 +133,32 @@ check "... the server saw the client certificate" grep -q "^simpleenroll 200 CN=
 "$CERTDECK" show "${out:-0}" --pem > "$T/c5.pem" 2> /dev/null || :
 check "... an EC key as asked" bash -c "openssl x509 -in '$T/c5.pem' -noout -text | grep -q 'id-ecPublicKey'"
 
+# kill -9 after the key is recorded, and after the server answered but
+# before the certificate is stored: the next worker (once the lease ran
+# out: the store's clock is moved on) resumes with the same key, and
+# exactly one certificate is stored.
+n=0
+for point in est-key est-reply; do
+	n=$((n + 1))
+	name=crash$n.example.test
+	job=$("$CERTDECK" enroll --est "$URL" -d "$name" --user alice --password-file "$T/pw" \
+		--ca-bundle "$CA/ca.pem" --no-wait)
+	set +e
+	CERTDECK_TEST_CRASH_AT=$point "$CERTDECK" worker --once > /dev/null 2>&1
+	krc=$?
+	set -e
+	check "$point: the worker was killed (SIGKILL)" [ "$krc" -eq 137 ]
+	key=$(sqlite3 "$CERTDECK_STORE" "SELECT json_extract(params, '$.key_id') FROM jobs WHERE id = $job")
+	check "$point: the key was recorded first" [ -n "$key" ]
+	CERTDECK_NOW=$(($(date +%s) + 600)) cd_run worker --once
+	check "$point: a new worker finishes the job" \
+		[ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = done ]
+	check "$point: exactly one certificate for the name" \
+		[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM cert_names WHERE name = '$name'")" -eq 1 ]
+	check "$point: with the recorded key" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT key_id FROM certificates
+		WHERE id = (SELECT result_id FROM jobs WHERE id = $job)")" = "$key" ]
+done
+
 # Re-enrolment: renew --force uses /simplereenroll with the current certificate.
 cd_run renew
 check "renew: a fresh EST certificate is not due" grep -q "Nothing is due" "$T/.err"
