@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -12,6 +13,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
+#include <openssl/x509.h>
 
 #include "est.h"
 #include "i18n.h"
@@ -303,6 +305,7 @@ est_reply_clear(struct est_reply *r)
 	if (r == NULL)
 		return;
 	free(r->pem);
+	EVP_PKEY_free(r->key);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -364,12 +367,136 @@ out:
 	return rc;
 }
 
+/* The part of body (NUL-terminated) after its headers; its Content-Type into ct. */
+static const char *
+part_body(const char *part, const char *end, char *ct, size_t ct_cap)
+{
+	const char *p = part, *eol;
+
+	ct[0] = '\0';
+	while (p < end) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			return NULL;
+		if (eol == p || (eol == p + 1 && p[0] == '\r'))
+			return eol + 1;		/* the blank line ends the headers */
+		if ((size_t)(eol - p) > 13 && strncasecmp(p, "Content-Type:", 13) == 0) {
+			const char *v = p + 13;
+			size_t n = 0;
+
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			while (v < eol && *v != ';' && *v != '\r' && *v != ' ' && n + 1 < ct_cap)
+				ct[n++] = (char)tolower((unsigned char)*v++);
+			ct[n] = '\0';
+		}
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+/* The key of a base64 PKCS#8 part. Returns it, or NULL with e filled. */
+static EVP_PKEY *
+pkcs8_key(const char *b64, size_t len, struct err *e)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	size_t der_len;
+	PKCS8_PRIV_KEY_INFO *p8;
+	EVP_PKEY *key = NULL;
+
+	if (b64_decode(b64, len, &der, &der_len, e) != 0)
+		return NULL;
+	p = der;
+	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)der_len);
+	if (p8 != NULL && p == der + der_len)
+		key = EVP_PKCS82PKEY(p8);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	OPENSSL_cleanse(der, der_len);
+	free(der);
+	if (key == NULL) {
+		ERR_clear_error();
+		err_set(e, ERR_PROTO, "%s", _("the EST server's key is not an unencrypted "
+		    "PKCS#8 key"));
+	}
+	return key;
+}
+
 int
-est_enroll(struct http *h, const char *url, const char *label, int reenroll,
+est_parse_serverkeygen(const char *body, size_t len, struct est_reply *out, struct err *e)
+{
+	char *buf = malloc(len + 1), *delim = NULL, ct[64];
+	const char *p, *end, *next, *b, *cert_b = NULL;
+	size_t dlen, cert_len = 0;
+	EVP_PKEY *key = NULL;
+	int rc = -1;
+
+	if (buf == NULL)
+		return err_nomem(e);
+	memcpy(buf, body, len);
+	buf[len] = '\0';
+	/* The delimiter: the first line that starts with "--" (RFC 2046). */
+	for (p = buf; p != NULL && strncmp(p, "--", 2) != 0; ) {
+		p = strchr(p, '\n');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	if (p == NULL || (dlen = strcspn(p, "\r\n")) < 3 || dlen > 72) {
+		err_set(e, ERR_PROTO, "%s", _("the EST server's /serverkeygen answer is not "
+		    "multipart"));
+		goto out;
+	}
+	if ((delim = malloc(dlen + 2)) == NULL) {
+		err_nomem(e);
+		goto out;
+	}
+	delim[0] = '\n';
+	memcpy(delim + 1, p, dlen);
+	delim[dlen + 1] = '\0';
+	end = buf + len;
+	p += dlen;
+	/* Each part: from after a delimiter line to the next "\n--delimiter". */
+	while (p < end && strncmp(p, "--", 2) != 0) {
+		p += strspn(p, "\r\n");
+		if ((next = strstr(p, delim)) == NULL)
+			break;
+		if ((b = part_body(p, next, ct, sizeof(ct))) != NULL) {
+			size_t blen = (size_t)(next - b);
+
+			if (strcmp(ct, "application/pkcs8") == 0 && key == NULL) {
+				if ((key = pkcs8_key(b, blen, e)) == NULL)
+					goto out;
+			} else if (strcmp(ct, "application/pkcs7-mime") == 0 && cert_b == NULL) {
+				cert_b = b;
+				cert_len = blen;
+			}
+		}
+		p = next + 1 + dlen;	/* past "\n" and the delimiter */
+	}
+	if (key == NULL || cert_b == NULL) {
+		err_set(e, ERR_PROTO, "%s", _("the EST server's /serverkeygen answer lacks the "
+		    "key or the certificate"));
+		goto out;
+	}
+	if (est_parse_enroll(cert_b, cert_len, key, out, e) != 0)
+		goto out;
+	out->key = key;
+	key = NULL;
+	rc = 0;
+out:
+	EVP_PKEY_free(key);
+	free(delim);
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return rc;
+}
+
+int
+est_enroll(struct http *h, const char *url, const char *label, enum est_op eop,
     const unsigned char *csr, size_t csr_len, EVP_PKEY *key, struct est_reply *out,
     struct err *e)
 {
-	const char *op = reenroll ? "simplereenroll" : "simpleenroll";
+	const char *op = eop == EST_SIMPLEREENROLL ? "simplereenroll" :
+	    eop == EST_SERVERKEYGEN ? "serverkeygen" : "simpleenroll";
 	struct http_response *r = NULL;
 	char *u = est_url(url, label, op), *b64 = NULL;
 	int rc = -1, n;
@@ -396,7 +523,8 @@ est_enroll(struct http *h, const char *url, const char *label, int reenroll,
 		http_status_error(r, u, e);
 		goto out;
 	}
-	if (est_parse_enroll(r->body, r->body_len, key, out, e) != 0) {
+	if (eop == EST_SERVERKEYGEN ? est_parse_serverkeygen(r->body, r->body_len, out, e) :
+	    est_parse_enroll(r->body, r->body_len, key, out, e)) {
 		err_prefix(e, "%s", u);
 		goto out;
 	}

@@ -66,9 +66,17 @@ struct est_reply {
 	int pending;		/* 1: 202 Accepted, ask again after retry_after */
 	long retry_after;	/* seconds */
 	char *pem;		/* the issued certificate (PEM, first), then any others sent */
+	EVP_PKEY *key;		/* /serverkeygen: the key the server made for it */
 };
 
-/* Frees r's strings. Accepts NULL. */
+/* The enrolment operations. */
+enum est_op {
+	EST_SIMPLEENROLL,
+	EST_SIMPLEREENROLL,
+	EST_SERVERKEYGEN,	/* RFC 7030 section 4.4: the server makes the key */
+};
+
+/* Frees r's strings and key. Accepts NULL. */
 void est_reply_clear(struct est_reply *r);
 
 /*
@@ -79,12 +87,23 @@ int est_parse_enroll(const char *body, size_t len, EVP_PKEY *key, struct est_rep
     struct err *e);
 
 /*
- * POST /simpleenroll (reenroll 0) or /simplereenroll (1) with the DER
- * CSR, authenticated as h is set up (basic auth, client certificate).
- * Returns 0 and fills *out (a certificate, or pending), or -1 (ERR_INPUT
- * for refused credentials; e->retryable for transport trouble and 5xx).
+ * Parses a /serverkeygen answer (RFC 7030 section 4.4.2): a multipart/mixed
+ * body whose parts are the key (application/pkcs8, base64 DER, unencrypted)
+ * and the certificate (application/pkcs7-mime certs-only); the delimiter is
+ * taken from the body's first "--" line. Fills out->key and out->pem (the
+ * certificate for that key first). Returns 0 or -1 (ERR_PROTO).
  */
-int est_enroll(struct http *h, const char *url, const char *label, int reenroll,
+int est_parse_serverkeygen(const char *body, size_t len, struct est_reply *out,
+    struct err *e);
+
+/*
+ * POSTs the DER CSR to op's path, authenticated as h is set up (basic
+ * auth, client certificate). key is the CSR's (NULL for
+ * EST_SERVERKEYGEN). Returns 0 and fills *out (a certificate, with the
+ * server's key for EST_SERVERKEYGEN, or pending), or -1 (ERR_INPUT for
+ * refused credentials; e->retryable for transport trouble and 5xx).
+ */
+int est_enroll(struct http *h, const char *url, const char *label, enum est_op op,
     const unsigned char *csr, size_t csr_len, EVP_PKEY *key, struct est_reply *out,
     struct err *e);
 

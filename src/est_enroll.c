@@ -144,6 +144,38 @@ nomem:
 	return NULL;
 }
 
+/*
+ * Stores the key /serverkeygen sent and records it in the params. A rerun
+ * asks the server again (a new key), so a key stored by a run that died
+ * before its certificate is only left unused. Returns 0 and *key_id, or -1.
+ */
+static int
+store_server_key(struct run *r, EVP_PKEY *key, int64_t *key_id, struct err *e)
+{
+	enum key_type kt;
+	char *pem = NULL;
+	int rc = -1;
+
+	if (crypto_key_type_of(key, &kt, e) != 0) {
+		err_prefix(e, "%s", _("the EST server's key"));
+		return -1;
+	}
+	if (crypto_key_to_pem(key, &pem, e) != 0)
+		return -1;
+	if (store_begin(r->j.st, e) != 0)
+		goto out;
+	if (store_key_insert(r->j.st, crypto_key_type_name(kt), pem, key_id, e) != 0 ||
+	    enroll_save_id(&r->j, "key_id", *key_id, e) != 0 || store_commit(r->j.st, e) != 0) {
+		store_rollback(r->j.st);
+		goto out;
+	}
+	rc = 0;
+out:
+	OPENSSL_cleanse(pem, strlen(pem));
+	free(pem);
+	return rc;
+}
+
 int
 est_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id,
     int reuse_key, const struct scep_job_progress *p, int64_t *cert_id, struct err *e)
@@ -160,7 +192,9 @@ est_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id,
 	char *password = NULL, *chain = NULL;
 	unsigned char *csr = NULL;
 	size_t csr_len = 0, n_names = 0;
-	int rc = -1, reenroll = 0;
+	int rc = -1, reenroll = 0, keygen;
+	enum est_op op;
+	int64_t key_id;
 
 	*cert_id = 0;
 	if (enroll_job_open(&r.j, st, job, EST_SOURCE, "EST", e) != 0)
@@ -184,6 +218,8 @@ est_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id,
 	user = enroll_setting(&r.j, "user");
 	pwfile = enroll_setting(&r.j, "password_file");
 	cc = enroll_setting(&r.j, "client_cert_id");
+	/* The server makes the key, unless the renewal keeps the current one. */
+	keygen = enroll_setting(&r.j, "server_keygen") != NULL && !(old != NULL && reuse_key);
 	if (url == NULL) {
 		err_set(e, ERR_STORE, "%s", _("the EST settings name no URL"));
 		goto out;
@@ -228,18 +264,29 @@ est_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id,
 			say(&r, 1, _("note: %s"), tok);
 	}
 
-	say(&r, 2, "%s", old != NULL && !reuse_key ? _("making the new key and CSR") :
-	    _("making the CSR"));
-	if (enroll_new_key(&r.j, old, reuse_key, "est-key", &key, e) != 0)
+	say(&r, 2, "%s", keygen ? _("making the CSR (the server makes the key)") :
+	    old != NULL && !reuse_key ? _("making the new key and CSR") : _("making the CSR"));
+	if (keygen) {
+		/* The CSR only carries the names: its key is thrown away (RFC 7030 4.4.1). */
+		enum key_type kt;
+
+		if (crypto_key_type_parse(enroll_setting(&r.j, "key_type") != NULL ?
+		    enroll_setting(&r.j, "key_type") : "rsa2048", &kt, e) != 0 ||
+		    crypto_key_generate(kt, &key, e) != 0)
+			goto out;
+	} else if (enroll_new_key(&r.j, old, reuse_key, "est-key", &key, e) != 0) {
 		goto out;
+	}
 	if (enroll_csr_build(key, enroll_setting(&r.j, "subject"), names, n_names, NULL,
 	    est_csr_md(&attrs, key), &csr, &csr_len, e) != 0)
 		goto out;
 
-	say(&r, 3, _("sending the CSR to /%s (%s)"), reenroll ? "simplereenroll" :
-	    "simpleenroll", reenroll || cc != NULL ? _("TLS client certificate") :
+	op = keygen ? EST_SERVERKEYGEN : reenroll ? EST_SIMPLEREENROLL : EST_SIMPLEENROLL;
+	say(&r, 3, _("sending the CSR to /%s (%s)"), op == EST_SERVERKEYGEN ? "serverkeygen" :
+	    op == EST_SIMPLEREENROLL ? "simplereenroll" : "simpleenroll",
+	    reenroll || cc != NULL ? _("TLS client certificate") :
 	    user != NULL ? _("HTTP basic authentication") : _("no credentials"));
-	if (est_enroll(h, url, label, reenroll, csr, csr_len, key, &reply, e) != 0)
+	if (est_enroll(h, url, label, op, csr, csr_len, keygen ? NULL : key, &reply, e) != 0)
 		goto out;
 	if (reply.pending) {
 		err_set(e, ERR_PROTO, _("the EST server holds the request (202 Accepted): "
@@ -249,10 +296,18 @@ est_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id,
 		goto out;
 	}
 	testhook_crash("est-reply");
+	if (keygen) {
+		if (store_server_key(&r, reply.key, &key_id, e) != 0)
+			goto out;
+		EVP_PKEY_free(key);
+		key = reply.key;
+		reply.key = NULL;
+	} else {
+		key_id = enroll_param_id(&r.j, "key_id") > 0 ? enroll_param_id(&r.j, "key_id") :
+		    old->key_id;
+	}
 	if ((chain = with_chain(reply.pem, cacerts, e)) == NULL ||
-	    enroll_store_issued(&r.j, chain, names, n_names, key,
-	    enroll_param_id(&r.j, "key_id") > 0 ? enroll_param_id(&r.j, "key_id") : old->key_id,
-	    cert_id, e) != 0)
+	    enroll_store_issued(&r.j, chain, names, n_names, key, key_id, cert_id, e) != 0)
 		goto out;
 	say(&r, 4, _("certificate #%lld stored"), (long long)*cert_id);
 	rc = 0;

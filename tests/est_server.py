@@ -8,6 +8,9 @@ CA work. It serves, under /.well-known/est and /.well-known/est/LABEL:
   POST /simpleenroll    base64 PKCS#10 in, base64 PKCS#7 certs-only out;
                         HTTP basic auth (--user, --password-file) or a TLS
                         client certificate from this CA
+  POST /serverkeygen    like /simpleenroll, but the server makes the key:
+                        multipart/mixed with the key (application/pkcs8)
+                        and the certificate (certs-only), RFC 7030 4.4.2
   POST /simplereenroll  the same, authenticated by the TLS client
                         certificate being renewed (the CSR's subject must
                         be that certificate's)
@@ -155,14 +158,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         op = self.op()
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        if op not in ("simpleenroll", "simplereenroll"):
+        if op not in ("simpleenroll", "simplereenroll", "serverkeygen"):
             self.reply(str(op), 404, b"not found\n")
             return
         peer = self.peer_cert()
         if op == "simplereenroll" and peer is None:
             self.reply(op, 401, b"re-enrolment needs the current certificate (TLS)\n")
             return
-        if op == "simpleenroll" and peer is None and not self.basic_ok():
+        if op != "simplereenroll" and peer is None and not self.basic_ok():
             self.reply(op, 401, b"authentication required\n",
                        headers=[("WWW-Authenticate", 'Basic realm="estrealm"')],
                        detail="bad-credentials" if "Authorization" in self.headers else "")
@@ -203,13 +206,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 f.write("basicConstraints=CA:FALSE\n"
                         "keyUsage=critical,digitalSignature,keyEncipherment\n"
                         "extendedKeyUsage=serverAuth,clientAuth\n")
+            keyargs = []
+            if op == "serverkeygen":
+                openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                        "-out", os.path.join(t, "key.pem"))
+                openssl("pkey", "-in", os.path.join(t, "key.pem"), "-pubout",
+                        "-out", os.path.join(t, "pub.pem"))
+                keyargs = ["-force_pubkey", os.path.join(t, "pub.pem")]
             openssl("x509", "-req", "-inform", "DER", "-in", os.path.join(t, "csr.der"),
+                    *keyargs,
                     "-CA", os.path.join(ARGS.dir, "ca.pem"),
                     "-CAkey", os.path.join(ARGS.dir, "ca.key"),
                     "-set_serial", str(serial), "-days", str(ARGS.days),
                     "-copy_extensions", "copy", "-extfile", os.path.join(t, "ext"),
                     "-out", os.path.join(t, "cert.pem"))
             out = certs_only([os.path.join(t, "cert.pem")])
+            if op == "serverkeygen":
+                key = base64.encodebytes(openssl("pkcs8", "-topk8", "-nocrypt", "-in",
+                                                 os.path.join(t, "key.pem"), "-outform", "DER"))
+                b = b"estServerKeyGenBoundary"
+                out = (b"--" + b + b"\r\nContent-Type: application/pkcs8\r\n"
+                       b"Content-Transfer-Encoding: base64\r\n\r\n" + key + b"\r\n--" + b +
+                       b"\r\nContent-Type: application/pkcs7-mime; smime-type=certs-only\r\n"
+                       b"Content-Transfer-Encoding: base64\r\n\r\n" + out + b"\r\n--" + b +
+                       b"--\r\n")
+                self.reply(op, 200, out, "multipart/mixed; boundary=" + b.decode(),
+                           detail="%s auth=%s" % (subj, "cert" if peer else "basic"))
+                return
         self.reply(op, 200, out, "application/pkcs7-mime; smime-type=certs-only",
                    detail="%s auth=%s" % (subj, "cert" if peer else "basic"))
 

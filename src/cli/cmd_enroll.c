@@ -228,7 +228,7 @@ struct est_opts {
 	const char *subject, *key_type;
 	const char **names;
 	size_t n_names;
-	int info, json, no_wait;
+	int info, json, no_wait, server_keygen;
 };
 
 /*
@@ -390,7 +390,8 @@ est_params(const struct est_opts *o, const char *bundle, const char *pem, const 
 	    (o->user != NULL && cJSON_AddStringToObject(s, "user", o->user) == NULL) ||
 	    (pwfile != NULL && cJSON_AddStringToObject(s, "password_file", pwfile) == NULL) ||
 	    (o->client_cert != NULL &&
-	    cJSON_AddStringToObject(s, "client_cert_id", o->client_cert) == NULL))
+	    cJSON_AddStringToObject(s, "client_cert_id", o->client_cert) == NULL) ||
+	    (o->server_keygen && cJSON_AddStringToObject(s, "server_keygen", "1") == NULL))
 		goto out;
 	for (i = 0; i < o->n_names; i++)
 		if (!cJSON_AddItemToArray(arr, cJSON_CreateString(o->names[i])))
@@ -435,7 +436,8 @@ est_exec(struct cli *cli, const struct cmd_entry *self, const struct est_opts *o
 		    "digits and -._~)"), o->label);
 	if (o->info) {
 		if (o->n_names > 0 || o->subject != NULL || o->user != NULL ||
-		    o->password_file != NULL || o->client_cert != NULL || o->no_wait)
+		    o->password_file != NULL || o->client_cert != NULL || o->no_wait ||
+		    o->server_keygen)
 			return cli_usage(self, "%s", _("--info enrols nothing: it takes only --json, "
 			    "--label, --ca-bundle"));
 		return est_info(o);
@@ -512,6 +514,7 @@ cmd_enroll_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		{ "user", required_argument, NULL, 'u' },
 		{ "password-file", required_argument, NULL, 'P' },
 		{ "client-cert", required_argument, NULL, 'C' },
+		{ "server-keygen", no_argument, NULL, 'K' },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	const char *url = NULL, *subject = NULL, *challenge = NULL, *fp_flag = NULL;
@@ -543,6 +546,7 @@ cmd_enroll_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		case 'u': est.user = optarg; continue;
 		case 'P': est.password_file = optarg; continue;
 		case 'C': est.client_cert = optarg; continue;
+		case 'K': est.server_keygen = 1; continue;
 		case 'd': {
 			const char **grown = realloc(names, (n_names + 1) * sizeof(*grown));
 
@@ -582,9 +586,9 @@ cmd_enroll_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		goto out;
 	}
 	if (est.label != NULL || est.ca_bundle != NULL || est.user != NULL ||
-	    est.password_file != NULL || est.client_cert != NULL) {
-		rc = cli_usage(self, "%s", _("--label, --ca-bundle, --user, --password-file and "
-		    "--client-cert go with --est"));
+	    est.password_file != NULL || est.client_cert != NULL || est.server_keygen) {
+		rc = cli_usage(self, "%s", _("--label, --ca-bundle, --user, --password-file, "
+		    "--client-cert and --server-keygen go with --est"));
 		goto out;
 	}
 	if (url == NULL) {
@@ -687,6 +691,7 @@ const struct cmd_entry cmd_enroll_entry = {
 	    "      --user NAME          EST: HTTP basic authentication as NAME, with\n"
 	    "      --password-file F    the password, one line in F (read by each run)\n"
 	    "      --client-cert ID     EST: authenticate with certificate ID from the store\n"
+	    "      --server-keygen      EST: the server makes the key (/serverkeygen)\n"
 	    "      --no-wait            queue the job, print its ID and return at once\n"
 	    "      --info               show the CA's capabilities and certificates with\n"
 	    "                           their SHA-256 fingerprints; enrol nothing\n"

@@ -193,6 +193,29 @@ check "... says EST has no revocation operation" grep -q "EST has no revocation 
 cd_run rotate-key "${id4:-0}"
 check "rotate-key an EST certificate: refused, pointing at renew" grep -q "certdeck renew --force" "$T/.err"
 
+# --server-keygen: the server makes the key (/serverkeygen, multipart/mixed).
+cd_run enroll --est "$URL" -d keygen.example.test --server-keygen --user alice \
+	--password-file "$T/pw" --ca-bundle "$CA/ca.pem"
+check "--server-keygen: exit 0" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || diag "$errout"
+kid=${out:-0}
+check "... asked /serverkeygen" grep -q "^serverkeygen 200 CN=keygen.example.test auth=basic" "$T/est.log"
+"$CERTDECK" show "$kid" --pem > "$T/k1.pem" 2> /dev/null || :
+check "... verifies against the test CA" openssl verify -CAfile "$CA/ca.pem" "$T/k1.pem"
+check "... the server's key is stored and is the certificate's" \
+	[ "$(key_of "$kid" | pubkey_of_key)" = "$(pubkey_of_cert < "$T/k1.pem")" ]
+cd_run renew --force "$kid"
+kid2=$(sqlite3 "$CERTDECK_STORE" "SELECT replaced_by FROM certificates WHERE id = $kid")
+check "renew --force a server-keygen certificate: exit 0" [ "$rc" -eq 0 ]
+check "... /serverkeygen again, authenticated with the current certificate" \
+	grep -q "^serverkeygen 200 CN=keygen.example.test auth=cert" "$T/est.log"
+check "... a new key from the server, which certdeck holds" bash -c "
+	[ \"\$(sqlite3 '$CERTDECK_STORE' 'SELECT key_id FROM certificates WHERE id = ${kid2:-0}')\" != \
+	  \"\$(sqlite3 '$CERTDECK_STORE' 'SELECT key_id FROM certificates WHERE id = $kid')\" ]"
+"$CERTDECK" show "${kid2:-0}" --pem > "$T/k2.pem" 2> /dev/null || :
+check "... and the certificate is for it" \
+	[ "$(key_of "${kid2:-0}" | pubkey_of_key)" = "$(pubkey_of_cert < "$T/k2.pem")" ]
+
 # /csrattrs asking for SHA-384: the CSR follows (the server refuses others).
 est_stop
 check "the server starts with /csrattrs asking for SHA-384 and a label" est_start --csrattrs sha384 --label arena

@@ -1,7 +1,7 @@
 /*
  * EST answers as src/est.c parses them: the first byte picks the parser
  * (0: /cacerts certs-only, 1: /csrattrs, 2: a /simpleenroll answer for a
- * fixed key), the rest is the base64 body.
+ * fixed key, 3: a /serverkeygen multipart answer), the rest is the body.
  */
 #include "config.h"
 
@@ -31,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	err_clear(&e);
 	body = (const char *)data + 1;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		if (est_parse_certs(body, size - 1, &certs, &e) == 0) {
 			if (sk_X509_num(certs) < 1)
@@ -43,6 +43,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (est_parse_csrattrs(body, size - 1, &attrs, &e) == 0 &&
 		    memchr(attrs.notes, '\0', sizeof(attrs.notes)) == NULL)
 			abort();
+		break;
+	case 3:
+		if (est_parse_serverkeygen(body, size - 1, &reply, &e) == 0) {
+			/* The certificate is the key's. */
+			if (reply.key == NULL || reply.pem == NULL)
+				abort();
+		}
+		est_reply_clear(&reply);
 		break;
 	default:
 		if (est_parse_enroll(body, size - 1, key, &reply, &e) == 0) {
