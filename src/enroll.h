@@ -21,6 +21,12 @@
 #include "store_cert.h"
 #include "store_job.h"
 
+/* How an enrolment job reports progress (a step of steps, and a message). */
+struct enroll_progress {
+	void (*say)(void *arg, int step, int steps, const char *msg);
+	void *arg;
+};
+
 /*
  * A DER CSR for key with subject (an OpenSSL "/CN=a/O=b" or "CN=a,O=b"
  * DN; NULL: CN = the first name), the names as subjectAltName (DNS or IP

@@ -25,7 +25,7 @@
 /* The state of one run. */
 struct run {
 	struct enroll_job j;
-	const struct scep_job_progress *p;
+	const struct enroll_progress *p;
 };
 
 static void
@@ -178,7 +178,7 @@ out:
 
 int
 est_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id,
-    int reuse_key, const struct scep_job_progress *p, int64_t *cert_id, struct err *e)
+    int reuse_key, const struct enroll_progress *p, int64_t *cert_id, struct err *e)
 {
 	struct run r = { .p = p };
 	struct cert_row *old = NULL;

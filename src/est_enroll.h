@@ -19,8 +19,8 @@
 
 #include <stdint.h>
 
+#include "enroll.h"
 #include "err.h"
-#include "scep_enroll.h"
 #include "store.h"
 #include "store_job.h"
 
@@ -36,9 +36,8 @@
  * Resumes from what the params record. Returns 0 and *cert_id (not yet
  * linked to old_cert_id), or -1 (e->retryable with e->retry_after for
  * transport trouble and a 202 Accepted, which the next run asks again).
- * Progress is reported as for SCEP.
  */
 int est_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id,
-    int reuse_key, const struct scep_job_progress *p, int64_t *cert_id, struct err *e);
+    int reuse_key, const struct enroll_progress *p, int64_t *cert_id, struct err *e);
 
 #endif

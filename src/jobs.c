@@ -243,13 +243,13 @@ job_deploy(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 
 /* The run of an enrolment protocol: scep_enroll_run or est_enroll_run. */
 typedef int (*enroll_fn)(struct store *, const struct job_row *, int64_t, int,
-    const struct scep_job_progress *, int64_t *, struct err *);
+    const struct enroll_progress *, int64_t *, struct err *);
 
 /* An enrolment job (SCEP or EST): the certificate, then its deploy target if asked. */
 static int
 job_enroll(struct job_ctx *ctx, enroll_fn run, int64_t *result_id, struct err *e)
 {
-	struct scep_job_progress p = { progress, ctx };
+	struct enroll_progress p = { progress, ctx };
 	cJSON *params = params_of(ctx->job);
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(params, "deploy");
 	int rc = -1;
@@ -294,7 +294,7 @@ renew_enrolled(struct job_ctx *ctx, const struct cert_row *old, int reuse_key,
 {
 	int est = strcmp(old->source, EST_SOURCE) == 0;
 	enroll_fn run = est ? est_enroll_run : scep_enroll_run;
-	struct scep_job_progress p = { progress, ctx };
+	struct enroll_progress p = { progress, ctx };
 
 	if (old->status == CERT_REPLACED && old->replaced_by > 0) {
 		*result_id = old->replaced_by;	/* renewed already */

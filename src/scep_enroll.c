@@ -30,7 +30,7 @@
 /* The state of one run. */
 struct run {
 	struct enroll_job j;
-	const struct scep_job_progress *p;
+	const struct enroll_progress *p;
 };
 
 static void
@@ -96,7 +96,7 @@ say_warnings(struct run *r, char *w)
 
 int
 scep_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id,
-    int reuse_key, const struct scep_job_progress *p, int64_t *cert_id, struct err *e)
+    int reuse_key, const struct enroll_progress *p, int64_t *cert_id, struct err *e)
 {
 	struct run r = { .p = p };
 	struct scep_caps caps = { 0 };

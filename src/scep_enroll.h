@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "enroll.h"
 #include "err.h"
 #include "store.h"
 #include "store_job.h"
@@ -27,12 +28,6 @@
 
 /* The JSON path store_job_producer looks for. */
 #define SCEP_PARAM_PATH "$.scep.url"
-
-/* How the job reports progress (a step of steps, and a message). */
-struct scep_job_progress {
-	void (*say)(void *arg, int step, int steps, const char *msg);
-	void *arg;
-};
 
 /*
  * Runs the enrolment of job: a scep-enroll job (old_cert_id 0), or the
@@ -44,6 +39,6 @@ struct scep_job_progress {
  * transport trouble and a PENDING answer, which the next run polls for).
  */
 int scep_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id,
-    int reuse_key, const struct scep_job_progress *p, int64_t *cert_id, struct err *e);
+    int reuse_key, const struct enroll_progress *p, int64_t *cert_id, struct err *e);
 
 #endif
