@@ -273,11 +273,19 @@ est_info(const struct est_opts *o)
 	STACK_OF(X509) *certs = NULL;
 	cJSON *j = NULL, *arr = NULL;
 	struct err e;
+	char fp[65];
 	int k, rc = CLI_FAIL;
 
 	err_clear(&e);
+	if (o->fp != NULL && enroll_fingerprint_normalise(o->fp, fp, &e) != 0)
+		return cli_fail(&e);
 	if (est_cacerts(o, &certs, &e) != 0)
 		return cli_fail(&e);
+	if (o->fp != NULL && est_find_fp(certs, fp) == NULL) {
+		cli_msg(_("no CA certificate of the EST server at %s has the SHA-256 fingerprint "
+		    "%s"), o->url, fp);
+		goto out;
+	}
 	if (o->json && ((j = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(j, "url", o->url) == NULL ||
 	    cJSON_AddBoolToObject(j, "server_verified", o->ca_bundle != NULL) == NULL ||
@@ -300,6 +308,8 @@ est_info(const struct est_opts *o)
 	if (o->json) {
 		cli_print_json(j);
 		j = NULL;
+	} else if (o->fp != NULL) {
+		printf(_("The CA certificate with the SHA-256 fingerprint %s is among them.\n"), fp);
 	} else if (o->ca_bundle == NULL) {
 		printf("%s\n", _("The server's TLS certificate was not verified (no --ca-bundle): "
 		    "check the fingerprint with the CA's operator, then enrol with "

@@ -63,6 +63,10 @@ cd_run enroll --est "$URL" --info --json --ca-bundle "$CA/ca.pem"
 check "--info --json --ca-bundle: exit 0" [ "$rc" -eq 0 ]
 check "--json: the CA's fingerprint_sha256" [ "$(jq -r '.certificates[0].fingerprint_sha256' "$T/.out")" = "$ca_fp" ]
 check "--json: the server was verified" [ "$(jq -r .server_verified "$T/.out")" = true ]
+cd_run enroll --est "$URL" --info --ca-fingerprint "$ca_fp"
+check "--info --ca-fingerprint: the CA is among them" grep -q "fingerprint $ca_fp is among them" "$T/.out"
+cd_run enroll --est "$URL" --info --ca-fingerprint "$(printf '%064d' 0)"
+check "--info with a fingerprint that matches nothing: exit 1" [ "$rc" -eq 1 ]
 cd_run enroll --est "http://127.0.0.1:$port" --info
 check "an http:// URL: usage error (EST is TLS only)" [ "$rc" -eq 2 ]
 
