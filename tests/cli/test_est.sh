@@ -101,6 +101,12 @@ check "... the server saw basic auth" grep -q "^simpleenroll 200 .*CN=dev1.examp
 check "... the password is nowhere in the store" \
 	bash -c "! sqlite3 '$CERTDECK_STORE' .dump | grep -q est-pass"
 
+# Managed like an ACME certificate: its renewal is scheduled, so expiring
+# within the warning window is no problem yet.
+cd_run status --warning 400 --critical 1
+check "status: an EST certificate whose renewal is scheduled is not expiring" \
+	grep -q " expiring=0;" "$T/.out"
+
 # A wrong password: the server's 401, said clearly; nothing stored.
 cd_run enroll --est "$URL" -d dev2.example.test --user alice --password-file "$T/wrong-pw" \
 	--ca-bundle "$CA/ca.pem"
