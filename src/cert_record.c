@@ -69,29 +69,17 @@ dup_or_null(const char *s)
 }
 
 int
-cert_record_from_pem(const char *pem, size_t len, struct cert_row **out, struct err *e)
+cert_record_from_info(const struct cert_info *leaf, char **pem_chain,
+    struct cert_row **out, struct err *e)
 {
-	struct cert_info **chain = NULL, *leaf;
 	struct cert_row *row;
-	size_t n = 0, i, clen;
-	char *certs;
-	int rc = -1;
+	size_t i;
 
-	if ((certs = certificate_blocks(pem, len, e)) == NULL)
-		return -1;
-	clen = strlen(certs);
-	if (clen == 0) {
-		free(certs);
-		return err_set(e, ERR_INPUT, "%s", _("no certificate found"));
-	}
-	if (crypto_chain_parse(certs, clen, &chain, &n, e) != 0 ||
-	    crypto_chain_verify_links(certs, clen, e) != 0)
-		goto out;
-	leaf = chain[0];
 	row = calloc(1, sizeof(*row));
 	if (row == NULL) {
-		err_nomem(e);
-		goto out;
+		free(*pem_chain);
+		*pem_chain = NULL;
+		return err_nomem(e);
 	}
 	row->sans = calloc(leaf->n_sans + 1, sizeof(*row->sans));
 	for (i = 0; row->sans != NULL && i < leaf->n_sans; i++)
@@ -110,17 +98,39 @@ cert_record_from_pem(const char *pem, size_t len, struct cert_row **out, struct 
 	row->key_type = dup_or_null(leaf->key_type);
 	row->fingerprint = strdup(leaf->fingerprint);
 	row->aki = leaf->aki != NULL ? fileio_hex(leaf->aki, leaf->aki_len) : NULL;
-	row->pem_chain = certs;
-	certs = NULL;
+	row->pem_chain = *pem_chain;
+	*pem_chain = NULL;
 	row->status = CERT_VALID;
+	row->kind = leaf->kind;
+	row->validation = leaf->validation;
 	if (row->sans == NULL || row->name == NULL || row->fingerprint == NULL ||
 	    row->pem_chain == NULL) {
 		cert_row_free(row);
-		err_nomem(e);
-		goto out;
+		return err_nomem(e);
 	}
 	*out = row;
-	rc = 0;
+	return 0;
+}
+
+int
+cert_record_from_pem(const char *pem, size_t len, struct cert_row **out, struct err *e)
+{
+	struct cert_info **chain = NULL;
+	size_t n = 0, clen;
+	char *certs;
+	int rc = -1;
+
+	if ((certs = certificate_blocks(pem, len, e)) == NULL)
+		return -1;
+	clen = strlen(certs);
+	if (clen == 0) {
+		free(certs);
+		return err_set(e, ERR_INPUT, "%s", _("no certificate found"));
+	}
+	if (crypto_chain_parse(certs, clen, &chain, &n, e) != 0 ||
+	    crypto_chain_verify_links(certs, clen, e) != 0)
+		goto out;
+	rc = cert_record_from_info(chain[0], &certs, out, e);
 out:
 	free(certs);
 	cert_info_chain_free(chain, n);

@@ -16,4 +16,14 @@
 int cert_record_from_pem(const char *pem, size_t len, struct cert_row **out,
     struct err *e);
 
+struct cert_info;
+
+/*
+ * The row for one parsed certificate (leaf, borrowed); *pem_chain (the
+ * leaf's PEM followed by its chain) is taken over and set to NULL, even
+ * on failure. Returns 0 and *out (free with cert_row_free), or -1.
+ */
+int cert_record_from_info(const struct cert_info *leaf, char **pem_chain,
+    struct cert_row **out, struct err *e);
+
 #endif

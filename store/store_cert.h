@@ -19,6 +19,51 @@ enum cert_status {
 const char *store_cert_status_name(enum cert_status st);
 int store_cert_status_parse(const char *name, enum cert_status *out);
 
+/* What a certificate is for (from basicConstraints and extendedKeyUsage). */
+enum cert_kind {
+	CERT_KIND_SERVER,	/* the default: TLS server, or nothing says else */
+	CERT_KIND_CLIENT,
+	CERT_KIND_CODESIGN,
+	CERT_KIND_EMAIL,	/* S/MIME */
+	CERT_KIND_CA,
+	CERT_KIND_COUNT
+};
+
+/* The CA/Browser Forum validation level its policies state, if any. */
+enum cert_validation {
+	CERT_VALIDATION_NONE,	/* no policy says (stored as NULL) */
+	CERT_VALIDATION_DV,
+	CERT_VALIDATION_OV,
+	CERT_VALIDATION_EV,
+	CERT_VALIDATION_IV,
+	CERT_VALIDATION_COUNT
+};
+
+/* Where a certificate came from (the source column). */
+enum cert_source {
+	CERT_SOURCE_CERTDECK,	/* issued by certdeck */
+	CERT_SOURCE_CERTBOT,
+	CERT_SOURCE_ACMESH,
+	CERT_SOURCE_LEGO,
+	CERT_SOURCE_SCAN,	/* found by certdeck scan */
+	CERT_SOURCE_IMPORT,	/* certdeck import FILE */
+	CERT_SOURCE_PROBE,	/* served by an endpoint */
+	CERT_SOURCE_COUNT
+};
+
+/* "server", "client", "codesign", "email", "ca"; "unknown" out of range. */
+const char *store_cert_kind_name(enum cert_kind k);
+/* Returns 0 and *out, or -1 for a word that is not a kind. */
+int store_cert_kind_parse(const char *name, enum cert_kind *out);
+/* "DV", "OV", "EV", "IV"; NULL for CERT_VALIDATION_NONE (and out of range). */
+const char *store_cert_validation_name(enum cert_validation v);
+/* Case-insensitive; returns 0 and *out, or -1. */
+int store_cert_validation_parse(const char *name, enum cert_validation *out);
+/* "certdeck", "certbot", "acme.sh", "lego", "scan", "import", "probe". */
+const char *store_cert_source_name(enum cert_source s);
+/* Returns 0 and *out, or -1 for a word that is not a source. */
+int store_cert_source_parse(const char *name, enum cert_source *out);
+
 struct cert_row {
 	int64_t id;
 	int64_t account_id;	/* 0 when imported without an account */
@@ -39,7 +84,9 @@ struct cert_row {
 	char *aki;		/* hex of the authority key identifier, or NULL */
 	char *pem_chain;	/* leaf first */
 	enum cert_status status;
-	char *source;		/* "import", "acme" */
+	char *source;		/* a store_cert_source_name(); NULL for none */
+	enum cert_kind kind;
+	enum cert_validation validation;
 	long long created;
 	/* Read by store_cert_get/list; ignored by store_cert_insert. */
 	long long renew_at;	/* when renewal becomes due, 0 if unknown */
@@ -67,6 +114,23 @@ int store_cert_get(struct store *st, int64_t id, struct cert_row **out, struct e
 /* Finds by SHA-256 fingerprint. Returns 0 and *id_out, 1 if absent, or -1. */
 int store_cert_find_fingerprint(struct store *st, const char *fingerprint,
     int64_t *id_out, struct err *e);
+
+/*
+ * Sets where certificate id came from: the one place that writes the
+ * source of a stored certificate (an importer taking over a scanned one
+ * calls it). Returns 0, 1 when there is no such id, or -1.
+ */
+int store_cert_set_source(struct store *st, int64_t id, enum cert_source src,
+    struct err *e);
+
+/*
+ * Gives certificate id the stored key key_id when it has none yet (a
+ * scan found the key after the certificate). Returns 0 and *set (1 when
+ * attached, 0 when it already had a key), 1 when there is no such id,
+ * or -1.
+ */
+int store_cert_attach_key(struct store *st, int64_t id, int64_t key_id, int *set,
+    struct err *e);
 
 /* Marks a certificate revoked at `when` with an RFC 5280 reason code. Returns 0 or -1. */
 int store_cert_mark_revoked(struct store *st, int64_t id, long long when, int reason,

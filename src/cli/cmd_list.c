@@ -16,6 +16,7 @@
 
 /* What the command lists: certificates matching q, as seen at now. */
 struct which {
+	struct store *st;
 	long long now;
 	struct cert_query q;
 };
@@ -25,7 +26,16 @@ row_json(const void *row, void *arg)
 {
 	const struct which *w = arg;
 
-	return cert_json(row, w->now, 0);
+	const struct cert_row *r = row;
+	struct err e;
+	cJSON *o = cert_json(r, w->now, 0);
+
+	err_clear(&e);
+	if (o != NULL && cert_json_add_locations(o, w->st, r->id, &e) != 0) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
 }
 
 static void
@@ -66,8 +76,9 @@ one_cert(const struct cert_row *row, void *l)
 static int
 load(struct store *st, struct cli_list *l, struct err *e)
 {
-	const struct which *w = l->arg;
+	struct which *w = l->arg;
 
+	w->st = st;
 	return store_cert_list(st, &w->q, one_cert, l, e);
 }
 

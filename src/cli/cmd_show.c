@@ -9,6 +9,7 @@
 #include "i18n.h"
 #include "timefmt.h"
 #include "store_cert.h"
+#include "store_location.h"
 #include "safetext.h"
 
 static void
@@ -58,6 +59,22 @@ show_text(const struct cert_row *row, long long now)
 		printf("  %-14s %s (reason %d)\n", _("Revoked:"), nb, row->revocation_reason);
 	}
 	printf("  %-14s %s\n", _("Source:"), row->source ? safetext(row->source) : "-");
+	printf("  %-14s %s\n", _("Kind:"), store_cert_kind_name(row->kind));
+	printf("  %-14s %s\n", _("Validation:"), row->validation != CERT_VALIDATION_NONE ?
+	    store_cert_validation_name(row->validation) : "-");
+}
+
+/* One "Found in:" line per file the certificate was found in. */
+static int
+print_location(const struct cert_location *loc, void *arg)
+{
+	char seen[32];
+
+	(void)arg;
+	timefmt_utc(loc->seen_at, 1, seen, sizeof(seen));
+	/* TRANSLATORS: a file path, then when a scan last saw it. */
+	printf("  %-14s %s (%s %s)\n", _("Found in:"), safetext(loc->path), _("seen"), seen);
+	return 0;
 }
 
 static int
@@ -71,6 +88,8 @@ cmd_show_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 	};
 	struct cert_row *row = NULL;
 	struct store *st;
+	struct err e;
+	cJSON *o;
 	int64_t id;
 
 	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE)
@@ -81,18 +100,28 @@ cmd_show_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 	    (rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
 	rc = cli_cert_get(st, id, &row);
-	store_close(st);
-	if (rc != CLI_OK)
+	if (rc != CLI_OK) {
+		store_close(st);
 		return rc;
+	}
+	err_clear(&e);
 	if (pem) {
 		fputs(row->pem_chain, stdout);
 	} else if (json) {
-		cli_print_json(cert_json(row, store_now(), 1));
+		o = cert_json(row, store_now(), 1);
+		if (o == NULL || cert_json_add_locations(o, st, row->id, &e) != 0) {
+			cJSON_Delete(o);
+			rc = cli_fail(&e);
+		} else
+			cli_print_json(o);
 	} else {
 		show_text(row, store_now());
+		if (store_location_list_cert(st, row->id, print_location, NULL, &e) < 0)
+			rc = cli_fail(&e);
 	}
 	cert_row_free(row);
-	return CLI_OK;
+	store_close(st);
+	return rc;
 }
 
 const struct cmd_entry cmd_show_entry = {
