@@ -220,4 +220,30 @@ check "... and the summary" grep -q '^Files: .* read' "$T/.out"
 cd_run scan --password-file "$T/nope" "$D"
 check "an unreadable --password-file: exit 1" [ "$rc" -eq 1 ]
 
+# ---- import FILE of a bundle ----
+export CERTDECK_STORE=$T/import.db
+db=$CERTDECK_STORE
+cd_run init
+cd_run import "$D/bundle/roots.crt"
+check "import of a bundle of unrelated roots: exit 0" [ "$rc" -eq 0 ]
+check "... each root stored" [ "$(q "SELECT count(*) FROM certificates WHERE kind = 'ca' AND source = 'import'")" -eq 3 ]
+check "... each alone (its chain is itself)" [ "$(q "SELECT count(*) FROM certificates WHERE length(pem_chain) - length(replace(pem_chain, 'BEGIN', '')) = 5")" -eq 3 ]
+check "... the fingerprints are openssl's" [ "$(q "SELECT count(*) FROM certificates WHERE fingerprint IN ('$(fp "$W/r1.pem")', '$(fp "$W/r2.pem")', '$(fp "$W/r3.pem")')")" -eq 3 ]
+cd_run import "$D/bundle/roots.crt"
+check "importing the bundle again: exit 0" [ "$rc" -eq 0 ]
+check "... says all were stored already" grep -q '3 certificates, 3 of them stored already' "$T/.out"
+check "... and stores nothing twice" [ "$(q "SELECT count(*) FROM certificates")" -eq 3 ]
+cat "$W/www.pem" "$W/r1.pem" > "$T/wrong-chain.pem"
+cd_run import "$T/wrong-chain.pem"
+check "a leaf followed by a CA that did not issue it is still a broken chain" [ "$rc" -eq 1 ]
+check "... said so" grep -q 'broken chain' "$T/.err"
+if [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+	cd_run import /etc/ssl/certs/ca-certificates.crt
+	check "import of the system's ca-certificates.crt: exit 0" [ "$rc" -eq 0 ]
+	check "... every certificate in it is stored" [ "$(q "SELECT count(*) FROM certificates")" -ge "$(grep -c 'BEGIN CERTIFICATE' /etc/ssl/certs/ca-certificates.crt)" ]
+else
+	echo "ok $((tap_n += 1)) # SKIP no /etc/ssl/certs/ca-certificates.crt"
+	echo "ok $((tap_n += 1)) # SKIP no /etc/ssl/certs/ca-certificates.crt"
+fi
+
 done_testing
