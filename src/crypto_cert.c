@@ -416,7 +416,8 @@ out:
 
 /*
  * What a certificate is for. A CA says so in basicConstraints (or, with
- * no basicConstraints, by keyCertSign alone, as some old roots do); for
+ * no basicConstraints, by keyCertSign alone, as some old roots do),
+ * unless it is a self-signed server certificate (see below); for
  * the others extendedKeyUsage decides, the most specific purpose first
  * (S/MIME certificates usually allow clientAuth too). Without EKU, only
  * e-mail addresses and no DNS/IP names make it an e-mail certificate;
@@ -430,8 +431,19 @@ cert_kind_of(X509 *x, uint32_t flags, const struct cert_info *ci)
 	GENERAL_NAMES *gens;
 	int i, email = 0;
 
-	if ((flags & EXFLAG_BCONS) ? (flags & EXFLAG_CA) != 0 :
-	    (flags & EXFLAG_KUSAGE) && (X509_get_key_usage(x) & KU_KEY_CERT_SIGN))
+	int ca = (flags & EXFLAG_BCONS) ? (flags & EXFLAG_CA) != 0 :
+	    (flags & EXFLAG_KUSAGE) && (X509_get_key_usage(x) & KU_KEY_CERT_SIGN);
+
+	/*
+	 * Not a CA after all: a key usage that forbids signing certificates,
+	 * or a self-signed certificate for DNS names or addresses, which is
+	 * what `openssl req -x509` makes (it marks CA:TRUE) for a server.
+	 */
+	if (ca && (flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(x) & KU_KEY_CERT_SIGN))
+		ca = 0;
+	if (ca && (flags & EXFLAG_SS) && ci->n_sans > 0)
+		ca = 0;
+	if (ca)
 		return CERT_KIND_CA;
 	if (flags & EXFLAG_XKUSAGE) {
 		if (xku & XKU_SSL_SERVER)

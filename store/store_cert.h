@@ -179,7 +179,18 @@ struct cert_query {
 	 * these sorts the cursor is set when after_id is non-zero.
 	 */
 	const char *after_text;
+	/*
+	 * Which kinds: a bit (1u << enum cert_kind) each. 0 is the default
+	 * view: every kind but CA certificates, which a scan of a trust
+	 * store brings in by the hundred and nobody renews.
+	 */
+	unsigned kinds;
+	const char *source;		/* stored source word only; NULL for any */
+	const char *path_prefix;	/* found in a file under this; NULL for any */
 };
+
+/* Every kind, CA certificates included (cert_query.kinds). */
+#define CERT_KINDS_ALL ((1u << CERT_KIND_COUNT) - 1)
 
 /*
  * Calls cb for each matching row in the query's order (or its reverse

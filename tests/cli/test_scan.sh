@@ -76,11 +76,15 @@ ossl crl2pkcs7 -nocrl -certfile alice.pem -certfile ca.pem -out "$D/p7/alice.p7b
 ossl crl2pkcs7 -nocrl -certfile alice.pem -outform DER -out "$D/p7/alice-der.p7c"
 ossl pkcs12 -export -in sign.pem -inkey sign.key -certfile ca.pem -passout file:pw -out "$D/p12/sign.p12"
 ossl pkcs12 -export -in dv.pem -inkey dv.key -passout pass: -out "$D/p12/dv-nopass.p12"
+# Root 1 expires in 5 days: a CA certificate is still no expiry alert.
 for i in 1 2 3; do
 	ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout r$i.key -out r$i.pem \
-		-subj "/CN=Bundle Root $i" -days 3650
+		-subj "/CN=Bundle Root $i" -days $([ $i = 1 ] && echo 5 || echo 3650)
 	cat r$i.pem >> "$D/bundle/roots.crt"
 done
+# A self-signed server certificate as `openssl req -x509` makes it (CA:TRUE): a server's.
+ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout self.key -out "$D/nginx/self.pem" \
+	-subj /CN=self.scan.test -days 4 -addext subjectAltName=DNS:self.scan.test
 cp orphan.key "$D/nginx/orphan.key"		# its certificate is nowhere
 cp moved.pem "$D/moved.pem"
 cp gone.pem "$D/gone.pem"
@@ -107,14 +111,14 @@ check "scan exits 0 with problems counted" [ "$rc" -eq 0 ]
 check "... a JSON summary" [ "$(jsum files_read)" -gt 0 ]
 check "... nothing on stderr" [ ! -s "$T/scan.err" ]
 n_certs=$(q "SELECT count(*) FROM certificates")
-# www, api, client, alice, dv, the CA, three roots, moved, gone, changed
-# (the p12 with a password is not opened yet).
-check "twelve certificates stored (one per fingerprint)" [ "$n_certs" -eq 12 ]
-check "... as many as new in the summary" [ "$(jsum certificates_new)" -eq 12 ]
+# www, api, client, alice, dv, self, the CA, three roots, moved, gone,
+# changed (the p12 with a password is not opened yet).
+check "thirteen certificates stored (one per fingerprint)" [ "$n_certs" -eq 13 ]
+check "... as many as new in the summary" [ "$(jsum certificates_new)" -eq 13 ]
 check "the CA, found in three files, is stored once" [ "$(q "SELECT count(*) FROM certificates WHERE fingerprint = '$(fp "$W/ca.pem")'")" -eq 1 ]
 ca_id=$(q "SELECT id FROM certificates WHERE fingerprint = '$(fp "$W/ca.pem")'")
 check "... with each file it was found in" [ "$(q "SELECT count(*) FROM cert_locations WHERE cert_id = $ca_id")" -eq 3 ]
-check "every certificate has source scan" [ "$(q "SELECT count(*) FROM certificates WHERE source = 'scan'")" -eq 12 ]
+check "every certificate has source scan" [ "$(q "SELECT count(*) FROM certificates WHERE source = 'scan'")" -eq 13 ]
 
 www=$(fp "$W/www.pem")
 check "PEM: the server certificate's fingerprint matches openssl's" [ "$(field "$www" name)" = www.scan.test ]
@@ -162,15 +166,34 @@ else
 fi
 check "one line per problem, all counted" [ "$(jsum 'problems | length')" -eq "$problems" ]
 
+check "a self-signed server certificate (CA:TRUE, DNS names) is kind server" [ "$(field "$(fp "$D/nginx/self.pem")" kind)" = server ]
+
+# ---- CA certificates: stored, kept out of the list and the alerts ----
+jlen() { "$CERTDECK" list --json "$@" | jq length; }
+check "list leaves the four CA certificates out" [ "$(jlen)" -eq 9 ]
+check "list --all shows them" [ "$(jlen --all)" -eq 13 ]
+check "list --filter kind:ca shows only them" [ "$("$CERTDECK" list --json --filter kind:ca | jq '[.[] | select(.kind == "ca")] | length')" -eq 4 ]
+check "... and nothing else" [ "$(jlen --filter kind:ca)" -eq 4 ]
+check "kind:client" [ "$("$CERTDECK" list --json --filter kind:client | jq -r '.[].name')" = "client one" ]
+check "source:scan (CA certificates still hidden)" [ "$(jlen --filter source:scan)" -eq 9 ]
+check "source:import finds none" [ "$(jlen --filter source:import)" -eq 0 ]
+check "path:$D/nginx/ finds the certificates found there" [ "$("$CERTDECK" list --json --filter "path:$D/nginx/" | jq -r '[.[].name] | sort | join(" ")')" = "api.scan.test self.scan.test www.scan.test" ]
+check "... kind:all path: adds the CA of the combined file" [ "$(jlen --filter "kind:all path:$D/nginx/")" -eq 4 ]
+check "issuer: and kind:ca combine" [ "$(jlen --filter "kind:ca issuer:Bundle")" -eq 3 ]
+"$CERTDECK" status --json > "$T/status.json" || true
+check "status counts no CA certificate" [ "$(jq .certificates "$T/status.json")" -eq 9 ]
+check "... the expiring self-signed server certificate is an alert" [ "$(jq '[.alerts[] | select(.name == "self.scan.test")] | length' "$T/status.json")" -eq 1 ]
+check "... the root expiring in 5 days is none" [ "$(jq '[.alerts[] | select(.name | startswith("Bundle Root"))] | length' "$T/status.json")" -eq 0 ]
+
 # ---- scanning again ----
 scan_json "$D"
 check "rescan: nothing new" [ "$(jsum certificates_new)" -eq 0 ]
-check "... nothing stored twice" [ "$(q "SELECT count(*) FROM certificates")" -eq 12 ]
+check "... nothing stored twice" [ "$(q "SELECT count(*) FROM certificates")" -eq 13 ]
 check "... no location twice" [ "$(q "SELECT count(*) FROM cert_locations")" -eq "$(q "SELECT count(DISTINCT path || '|' || cert_id) FROM cert_locations")" ]
-# Files with certificates: www, api-combined, client.der, ca.cer, two p7,
-# dv p12, roots, moved, gone, changed.
-check "... the eleven certificate files are not read again" [ "$(jsum files_unchanged)" -eq 11 ]
-check "... every certificate counted known" [ "$(jsum certificates_known)" -ge 12 ]
+# Files with certificates: www, self, api-combined, client.der, ca.cer, two
+# p7, dv p12, roots, moved, gone, changed.
+check "... the twelve certificate files are not read again" [ "$(jsum files_unchanged)" -eq 12 ]
+check "... every certificate counted known" [ "$(jsum certificates_known)" -ge 13 ]
 "$CERTDECK" scan --json --password-file "$W/badpw" "$D/p12" > "$T/scan.json"
 check "a wrong password: reported, not fatal" has_problem "$D/p12/sign.p12"
 scan_json --password-file "$W/pw" "$D/p12"

@@ -1821,6 +1821,52 @@ test_locations(void)
 	n = 0;
 	ok(store_location_list_prefix(st, "", count_loc, &n, &e) == 0 && n == 2,
 	    "locations: two left in all");
+	{
+		struct cert_query cq;
+		long cnt = -1;
+
+		r.fingerprint = (char *)"00fd";
+		r.kind = CERT_KIND_SERVER;
+		r.source = (char *)"import";
+		ok(store_cert_insert(st, &r, &id, &e) == 0, "kinds: a server certificate too");
+		memset(&cq, 0, sizeof(cq));
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "kinds: the default query leaves the CA out");
+		cq.kinds = 1u << CERT_KIND_CA;
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "kinds: kind ca finds it");
+		cq.kinds = CERT_KINDS_ALL;
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 2,
+		    "kinds: all kinds finds both");
+		cq.source = "certbot";
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "source: by the stored source");
+		cq.source = NULL;
+		cq.path_prefix = "/etc/nginx/";
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "path: by a location's prefix");
+		cq.path_prefix = "/srv";
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 0,
+		    "path: none under another prefix");
+		cq.path_prefix = NULL;
+		cq.kinds = 1u << CERT_KIND_CA;
+		{
+			sqlite3_stmt *plan = NULL;
+			int uses = 0;
+
+			/* The statement text store_cert_list writes for kind:ca. */
+			sqlite3_prepare_v2(store_db(st), "EXPLAIN QUERY PLAN SELECT c.id FROM "
+			    "certificates c WHERE 1 AND c.replaced_by IS NULL AND c.status <> "
+			    "'replaced' AND c.kind <> 'server' AND c.kind IN ('ca') ORDER BY "
+			    "c.not_after, c.id LIMIT 50", -1, &plan, NULL);
+			while (plan != NULL && sqlite3_step(plan) == SQLITE_ROW)
+				if (strstr((const char *)sqlite3_column_text(plan, 3),
+				    "certificates_kind") != NULL)
+					uses = 1;
+			sqlite3_finalize(plan);
+			ok(uses, "kinds: kind ca walks the certificates_kind index");
+		}
+	}
 	end = store_location_prefix_end("/a\xff");
 	ok(end != NULL && strcmp(end, "/b") == 0, "locations: prefix end skips 0xff bytes");
 	free(end);
