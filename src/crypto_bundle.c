@@ -395,6 +395,25 @@ crypto_pubkey_digest(EVP_PKEY *key, unsigned char out[32], struct err *e)
 	return rc;
 }
 
+int
+crypto_cert_pubkey_digest(X509 *x, unsigned char out[32], struct err *e)
+{
+	unsigned char *der = NULL;
+	int n, rc;
+
+	/*
+	 * The certificate's own SubjectPublicKeyInfo, re-encoded from its
+	 * parsed fields: no provider encoder, which in OpenSSL 3.0 cost
+	 * more than the rest of reading a certificate.
+	 */
+	n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	if (n <= 0)
+		return err_openssl(e, _("cannot encode a public key"));
+	rc = crypto_sha256(der, (size_t)n, out, e);
+	OPENSSL_free(der);
+	return rc;
+}
+
 void
 crypto_bundle_key_type(EVP_PKEY *key, char *buf, size_t size)
 {

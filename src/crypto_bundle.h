@@ -54,6 +54,9 @@ int crypto_bundle_chain_pem(const struct crypto_bundle *b, int i, char **pem,
  */
 int crypto_pubkey_digest(EVP_PKEY *key, unsigned char out[32], struct err *e);
 
+/* The same digest for the public key of certificate x. Returns 0 or -1. */
+int crypto_cert_pubkey_digest(X509 *x, unsigned char out[32], struct err *e);
+
 /* Writes the key's short description ("ec256", "rsa2048") into buf. */
 void crypto_bundle_key_type(EVP_PKEY *key, char *buf, size_t size);
 

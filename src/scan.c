@@ -310,14 +310,11 @@ static int
 note_seen(struct scan *s, X509 *x, int64_t id, struct err *e)
 {
 	struct seen_cert *c;
-	EVP_PKEY *pub = X509_get0_pubkey(x);
 
-	if (pub == NULL)
-		return 0;
 	if (grow((void **)&s->seen, &s->cap_seen, s->n_seen, sizeof(*s->seen)) == -1)
 		return err_nomem(e);
 	c = &s->seen[s->n_seen];
-	if (crypto_pubkey_digest(pub, c->digest, e) == -1)
+	if (crypto_cert_pubkey_digest(x, c->digest, e) == -1)
 		return -1;
 	c->cert_id = id;
 	s->n_seen++;
@@ -433,76 +430,159 @@ file_keys(struct scan *s, const char *path, struct crypto_bundle *b, size_t seen
 	return 0;
 }
 
+/* The rows of a file's certificates, built before anything is written. */
+struct file_rows {
+	struct cert_row **rows;
+	size_t n;
+};
+
+static void
+file_rows_clear(struct file_rows *fr)
+{
+	size_t i;
+
+	for (i = 0; i < fr->n; i++)
+		cert_row_free(fr->rows[i]);
+	free(fr->rows);
+	memset(fr, 0, sizeof(*fr));
+}
+
 /*
- * Stores what one parsed file holds, inside the savepoint the caller
- * opened. Returns 0, 1 when a certificate in it is unusable (e says why:
- * bad input, the caller undoes the file), or -1 when the store failed.
+ * Builds a row for every certificate of b. Returns 0, 1 when one is
+ * unusable (e says why: the file is bad input), or -1 when memory ran out.
+ */
+static int
+build_rows(const struct crypto_bundle *b, struct file_rows *fr, struct err *e)
+{
+	struct cert_info *info = NULL;
+	char *pem = NULL;
+	int i, n = sk_X509_num(b->certs);
+
+	if ((fr->rows = calloc((size_t)n + 1, sizeof(*fr->rows))) == NULL)
+		return err_nomem(e);
+	for (i = 0; i < n; i++) {
+		if (crypto_cert_info(sk_X509_value(b->certs, i), &info, e) != 0) {
+			err_prefix(e, _("certificate %d"), i + 1);
+			return 1;
+		}
+		if (crypto_bundle_chain_pem(b, i, &pem, e) != 0 ||
+		    cert_record_from_info(info, &pem, &fr->rows[i], e) != 0 ||
+		    (fr->rows[i]->source = strdup(store_cert_source_name(CERT_SOURCE_SCAN))) == NULL) {
+			cert_info_free(info);
+			fr->n = (size_t)i + (fr->rows[i] != NULL);
+			return err_nomem(e);
+		}
+		cert_info_free(info);
+		info = NULL;
+		fr->n = (size_t)i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Writes the certificates of one file (rows built from b) and their
+ * locations, and keys with the file's certificates. Only the store can
+ * fail here, and then the caller rolls the whole batch back: no file is
+ * ever half-stored, and no savepoint per file is needed (with the FTS
+ * table each one cost a third of a scan). Returns 0 or -1.
  */
 static int
 store_file(struct scan *s, const char *path, const struct stat *sb, struct crypto_bundle *b,
-    long *new, long *known, long *matched, long *stored, struct err *e)
+    struct file_rows *fr, struct err *e)
 {
 	struct cert_location loc;
-	struct cert_info *info = NULL;
-	struct cert_row *row = NULL;
-	size_t seen_from = s->n_seen;
-	char *pem = NULL;
+	size_t seen_from = s->n_seen, i;
+	long matched = 0, stored = 0;
 	int64_t id;
-	int i, rc, is_new;
+	int rc;
 
 	loc.path = path;
 	loc.mtime_ns = mtime_ns(sb);
 	loc.inode = (long long)sb->st_ino;
 	loc.size = (long long)sb->st_size;
 	loc.seen_at = s->now;
-	for (i = 0; i < sk_X509_num(b->certs); i++) {
-		X509 *x = sk_X509_value(b->certs, i);
+	for (i = 0; i < fr->n; i++) {
+		struct cert_row *row = fr->rows[i];
 
-		if (crypto_cert_info(x, &info, e) != 0) {
-			err_prefix(e, _("certificate %d"), i + 1);
-			return 1;
-		}
-		if (crypto_bundle_chain_pem(b, i, &pem, e) != 0 ||
-		    cert_record_from_info(info, &pem, &row, e) != 0) {
-			cert_info_free(info);
-			return -1;
-		}
-		cert_info_free(info);
-		info = NULL;
 		rc = store_cert_find_fingerprint(s->st, row->fingerprint, &id, e);
 		if (rc == -1)
-			goto fail;
-		is_new = rc == 1;
-		if (is_new) {
+			return -1;
+		if (rc == 1) {
 			err_clear(e);
-			if ((row->source = strdup(store_cert_source_name(CERT_SOURCE_SCAN))) == NULL) {
-				err_nomem(e);
-				goto fail;
-			}
-			if (store_cert_insert(s->st, row, &id, e) != 0)
-				goto fail;
-			(*new)++;
+			if (store_cert_insert_in(s->st, row, &id, e) != 0)
+				return -1;
+			s->r->certs_new++;
 		} else {
-			(*known)++;
+			s->r->certs_known++;
 		}
 		row->id = id;
 		loc.cert_id = id;
-		if (store_location_put(s->st, &loc, e) != 0 ||
-		    grow((void **)&s->newl, &s->cap_new, s->n_new, sizeof(*s->newl)) == -1 ||
-		    note_seen(s, x, id, e) != 0)
-			goto fail;
+		if (store_location_put(s->st, &loc, e) != 0)
+			return -1;
+		if (grow((void **)&s->newl, &s->cap_new, s->n_new, sizeof(*s->newl)) == -1 ||
+		    note_seen(s, sk_X509_value(b->certs, (int)i), id, e) != 0)
+			return err_nomem(e);
 		s->newl[s->n_new].cert_id = id;
 		s->newl[s->n_new].inode = loc.inode;
 		s->n_new++;
 		if (s->o->on_cert != NULL)
-			s->o->on_cert(path, row, is_new, s->o->arg);
-		cert_row_free(row);
-		row = NULL;
+			s->o->on_cert(path, row, rc == 1, s->o->arg);
 	}
-	return file_keys(s, path, b, seen_from, matched, stored, e);
-fail:
-	cert_row_free(row);
-	return -1;
+	if (file_keys(s, path, b, seen_from, &matched, &stored, e) != 0)
+		return -1;
+	s->r->keys_matched += matched;
+	s->r->keys_stored += stored;
+	return 0;
+}
+
+/*
+ * Reads and parses one file into *b. Returns 0 (*b set, or NULL when the
+ * file holds nothing of interest or was reported).
+ */
+static int
+read_file(struct scan *s, const char *path, const struct stat *sb, struct crypto_bundle **b)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int fd, rc, expect;
+	struct err bad;
+
+	*b = NULL;
+	if ((long long)sb->st_size > s->max_size) {
+		problem(s, path, _("larger than %lld bytes: not read"), s->max_size);
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		problem(s, path, _("cannot open: %s"), strerror(errno));
+		return 0;
+	}
+	rc = read_fd(fd, s->max_size, &data, &len);
+	if (rc == -1)
+		problem(s, path, _("cannot read: %s"), strerror(errno));
+	close(fd);
+	if (rc == -1)
+		return 0;
+	if ((long long)len > s->max_size) {
+		problem(s, path, _("larger than %lld bytes: not read"), s->max_size);
+		free(data);
+		return 0;
+	}
+	s->r->files_read++;
+	expect = expects_certs(path);
+	err_clear(&bad);
+	rc = crypto_bundle_read(data, len, s->o->password, expect, b, &bad);
+	if (rc == -1)
+		problem(s, path, "%s", bad.msg);
+	else if (rc == 1 && expect && len > 0)
+		problem(s, path, "%s", _("holds no certificate or private key"));
+	else if (rc == 0 && (*b)->locked_keys > 0)
+		problem(s, path, "%s", s->o->password != NULL ?
+		    _("an encrypted private key the password does not open") :
+		    _("an encrypted private key (give --password-file)"));
+	OPENSSL_cleanse(data, len);
+	free(data);
+	return 0;
 }
 
 /* Reads and stores one regular file. Returns 0 (done, or reported), or -1 (the store failed). */
@@ -510,10 +590,9 @@ static int
 scan_file(struct scan *s, const char *path, const struct stat *sb, struct err *e)
 {
 	struct crypto_bundle *b = NULL;
-	unsigned char *data = NULL;
-	size_t lo, hi, i, len = 0, n_seen = s->n_seen, n_new = s->n_new, n_keys = s->n_keys;
-	long new = 0, known = 0, matched = 0, stored = 0;
-	int fd, rc, unchanged, expect;
+	struct file_rows fr = { 0 };
+	size_t lo, hi, i;
+	int unchanged, rc = -1;
 	struct err bad;
 
 	old_find(s, path, &lo, &hi);
@@ -531,89 +610,36 @@ scan_file(struct scan *s, const char *path, const struct stat *sb, struct err *e
 		s->r->certs_known += (long)(hi - lo);
 		return batch_done(s, e);
 	}
-	if (store_unit_begin(s->st, "scan_file", e) != 0)
-		return -1;
+	/* Everything that can fail on bad input happens before the first write. */
+	read_file(s, path, sb, &b);
+	if (b != NULL) {
+		err_clear(&bad);
+		switch (build_rows(b, &fr, &bad)) {
+		case -1:
+			if (e != NULL)
+				*e = bad;
+			goto out;
+		case 1:
+			problem(s, path, "%s", bad.msg);
+			file_rows_clear(&fr);
+			crypto_bundle_free(b);
+			b = NULL;
+			break;
+		}
+	}
 	if (lo < hi) {
 		/* Changed: what it held is forgotten, whatever it holds now. */
 		if (store_location_remove_path(s->st, path, e) != 0)
-			goto fail;
+			goto out;
 		s->r->files_changed++;
 	}
-	if ((long long)sb->st_size > s->max_size) {
-		problem(s, path, _("larger than %lld bytes: not read"), s->max_size);
-		goto done;
-	}
-	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1) {
-		problem(s, path, _("cannot open: %s"), strerror(errno));
-		goto done;
-	}
-	rc = read_fd(fd, s->max_size, &data, &len);
-	if (rc == -1)
-		problem(s, path, _("cannot read: %s"), strerror(errno));
-	close(fd);
-	if (rc == -1)
-		goto done;
-	if ((long long)len > s->max_size) {
-		problem(s, path, _("larger than %lld bytes: not read"), s->max_size);
-		goto done;
-	}
-	s->r->files_read++;
-	expect = expects_certs(path);
-	err_clear(&bad);
-	rc = crypto_bundle_read(data, len, s->o->password, expect, &b, &bad);
-	if (rc == -1) {
-		problem(s, path, "%s", bad.msg);
-		goto done;
-	}
-	if (rc == 1) {
-		if (expect && len > 0)
-			problem(s, path, "%s", _("holds no certificate or private key"));
-		goto done;
-	}
-	if (b->locked_keys > 0)
-		problem(s, path, "%s", s->o->password != NULL ?
-		    _("an encrypted private key the password does not open") :
-		    _("an encrypted private key (give --password-file)"));
-	err_clear(&bad);
-	rc = store_file(s, path, sb, b, &new, &known, &matched, &stored, &bad);
-	if (rc == -1) {
-		if (e != NULL)
-			*e = bad;
-		goto fail;
-	}
-	if (rc == 1) {
-		/* Nothing of the file is kept; its old locations stay forgotten. */
-		store_unit_undo(s->st, "scan_file");
-		problem(s, path, "%s", bad.msg);
-		goto undone;
-	}
-done:
-	if (store_unit_end(s->st, "scan_file", e) != 0)
-		goto fail;
-	s->r->certs_new += new;
-	s->r->certs_known += known;
-	s->r->keys_matched += matched;
-	s->r->keys_stored += stored;
+	if (b != NULL && store_file(s, path, sb, b, &fr, e) != 0)
+		goto out;
+	rc = batch_done(s, e);
+out:
+	file_rows_clear(&fr);
 	crypto_bundle_free(b);
-	free(data);
-	return batch_done(s, e);
-undone:
-	while (s->n_keys > n_keys) {
-		s->n_keys--;
-		EVP_PKEY_free(s->keys[s->n_keys].key);
-		free(s->keys[s->n_keys].path);
-	}
-	s->n_seen = n_seen;
-	s->n_new = n_new;
-	crypto_bundle_free(b);
-	free(data);
-	return 0;
-fail:
-	store_unit_undo(s->st, "scan_file");
-	crypto_bundle_free(b);
-	free(data);
-	return -1;
+	return rc;
 }
 
 /* ---- the walk ---- */

@@ -295,14 +295,11 @@ insert_row(struct store *st, const struct cert_row *row, int64_t *id_out,
 	return 0;
 }
 
-int
-store_cert_insert(struct store *st, const struct cert_row *row,
-    int64_t *id_out, struct err *e)
+/* What store_cert_insert and store_cert_insert_in refuse before any write. */
+static int
+insert_check(const struct cert_row *row, struct err *e)
 {
-	int64_t id = 0, existing;
 	enum cert_source src;
-	struct err absent;
-	int own, rc;
 
 	if (row->name == NULL || row->fingerprint == NULL ||
 	    row->pem_chain == NULL)
@@ -317,6 +314,30 @@ store_cert_insert(struct store *st, const struct cert_row *row,
 	if ((unsigned)row->status >= CERT_STATUS_COUNT)
 		return err_set(e, ERR_USAGE, _("invalid certificate status %d"),
 		    (int)row->status);
+	return 0;
+}
+
+int
+store_cert_insert_in(struct store *st, const struct cert_row *row, int64_t *id_out,
+    struct err *e)
+{
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_USAGE, "%s", _("store_cert_insert_in needs a transaction"));
+	if (insert_check(row, e) != 0)
+		return -1;
+	return insert_row(st, row, id_out, e);
+}
+
+int
+store_cert_insert(struct store *st, const struct cert_row *row,
+    int64_t *id_out, struct err *e)
+{
+	int64_t id = 0, existing;
+	struct err absent;
+	int own, rc;
+
+	if (insert_check(row, e) != 0)
+		return -1;
 	/*
 	 * Alone, take the write lock first (BEGIN IMMEDIATE) so that the
 	 * duplicate check and the insert see the same snapshot; inside a

@@ -108,6 +108,15 @@ void cert_row_free(struct cert_row *row);
 int store_cert_insert(struct store *st, const struct cert_row *row,
     int64_t *id_out, struct err *e);
 
+/*
+ * The same, for a caller that holds a transaction, has just found the
+ * fingerprint absent in it, and rolls the whole transaction back when
+ * this fails (a scan's batch): no savepoint of its own, which costs
+ * more than the insert. Returns 0 and *id_out, or -1.
+ */
+int store_cert_insert_in(struct store *st, const struct cert_row *row, int64_t *id_out,
+    struct err *e);
+
 /* Fetches one. Returns 0 and *out (free with cert_row_free), 1 when no such id, or -1. */
 int store_cert_get(struct store *st, int64_t id, struct cert_row **out, struct err *e);
 
