@@ -513,7 +513,12 @@ store_file(struct scan *s, const char *path, const struct stat *sb, struct crypt
 				return -1;
 			s->r->certs_new++;
 		} else {
+			int longer;
+
 			s->r->certs_known++;
+			if (strstr(row->pem_chain + 1, "-----BEGIN CERTIFICATE") != NULL &&
+			    store_cert_extend_chain(s->st, id, row->pem_chain, &longer, e) != 0)
+				return -1;
 		}
 		row->id = id;
 		loc.cert_id = id;

@@ -123,6 +123,28 @@ store_cert_set_source(struct store *st, int64_t id, enum cert_source src,
 	return 0;
 }
 
+/* Occurrences of the PEM marker in SQL: 17 characters each. */
+#define PEM_COUNT_SQL(x) "(length(" x ") - length(replace(" x ", 'BEGIN CERTIFICATE', ''))) / 17"
+
+int
+store_cert_extend_chain(struct store *st, int64_t id, const char *pem_chain, int *set,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+
+	*set = 0;
+	stmt = store_stmt(st, "UPDATE certificates SET pem_chain = ?2 WHERE id = ?1 AND "
+	    PEM_COUNT_SQL("pem_chain") " < " PEM_COUNT_SQL("?2"), e);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	store_bind_text(stmt, 2, pem_chain);
+	if (store_step_done(st, stmt, _("cannot store the certificate's chain"), e) != 0)
+		return -1;
+	*set = sqlite3_changes(store_db(st)) > 0;
+	return 0;
+}
+
 int
 store_cert_attach_key(struct store *st, int64_t id, int64_t key_id, int *set,
     struct err *e)

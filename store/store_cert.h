@@ -133,6 +133,15 @@ int store_cert_set_source(struct store *st, int64_t id, enum cert_source src,
     struct err *e);
 
 /*
+ * Replaces the PEM chain of certificate id by pem_chain (the same leaf
+ * first) when that holds more certificates: a scan that read cert.pem
+ * first and fullchain.pem next keeps the whole chain. Returns 0 and *set
+ * (1 when replaced), or -1.
+ */
+int store_cert_extend_chain(struct store *st, int64_t id, const char *pem_chain, int *set,
+    struct err *e);
+
+/*
  * Gives certificate id the stored key key_id when it has none yet (a
  * scan found the key after the certificate). Returns 0 and *set (1 when
  * attached, 0 when it already had a key), 1 when there is no such id,

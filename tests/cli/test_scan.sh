@@ -69,6 +69,7 @@ printf 'wrong\n' > badpw
 # The tree.
 cp www.pem "$D/nginx/www.pem"
 cp www.key "$D/nginx/www.key"			# matched beside its certificate
+cat www.pem ca.pem > "$D/nginx/zz-fullchain.pem"	# read after www.pem: its chain is kept
 cat api.pem ca.pem api.key > "$D/nginx/api-combined.pem"	# chain and key in one file
 ossl x509 -in client.pem -outform DER -out "$D/der/client.der"
 ossl x509 -in ca.pem -outform DER -out "$D/der/ca.cer"
@@ -115,9 +116,9 @@ n_certs=$(q "SELECT count(*) FROM certificates")
 # changed (the p12 with a password is not opened yet).
 check "thirteen certificates stored (one per fingerprint)" [ "$n_certs" -eq 13 ]
 check "... as many as new in the summary" [ "$(jsum certificates_new)" -eq 13 ]
-check "the CA, found in three files, is stored once" [ "$(q "SELECT count(*) FROM certificates WHERE fingerprint = '$(fp "$W/ca.pem")'")" -eq 1 ]
+check "the CA, found in four files, is stored once" [ "$(q "SELECT count(*) FROM certificates WHERE fingerprint = '$(fp "$W/ca.pem")'")" -eq 1 ]
 ca_id=$(q "SELECT id FROM certificates WHERE fingerprint = '$(fp "$W/ca.pem")'")
-check "... with each file it was found in" [ "$(q "SELECT count(*) FROM cert_locations WHERE cert_id = $ca_id")" -eq 3 ]
+check "... with each file it was found in" [ "$(q "SELECT count(*) FROM cert_locations WHERE cert_id = $ca_id")" -eq 4 ]
 check "every certificate has source scan" [ "$(q "SELECT count(*) FROM certificates WHERE source = 'scan'")" -eq 13 ]
 
 www=$(fp "$W/www.pem")
@@ -128,6 +129,8 @@ check "... its key, found beside it, is stored with it" [ "$(field "$www" key_he
 key_pub=$(q "SELECT k.pem FROM keys k JOIN certificates c ON c.key_id = k.id WHERE c.fingerprint = '$www'" |
 	ossl pkey -pubout | sha256sum)
 check "... and it is the certificate's key (openssl)" [ "$key_pub" = "$(ossl x509 -in "$W/www.pem" -noout -pubkey | sha256sum)" ]
+check "... with the chain of zz-fullchain.pem, read after its own file" [ "$("$CERTDECK" show "$(field "$www" id)" --pem | grep -c 'BEGIN CERTIFICATE')" -eq 2 ]
+check "... found in both files" [ "$(field "$www" 'locations | length')" -eq 2 ]
 check "... its location is the file, with inode and size" [ "$(q "SELECT inode || ' ' || size FROM cert_locations WHERE path = '$D/nginx/www.pem'")" = "$(stat -c '%i %s' "$D/nginx/www.pem")" ]
 
 api=$(fp "$W/api.pem")
@@ -190,9 +193,9 @@ scan_json "$D"
 check "rescan: nothing new" [ "$(jsum certificates_new)" -eq 0 ]
 check "... nothing stored twice" [ "$(q "SELECT count(*) FROM certificates")" -eq 13 ]
 check "... no location twice" [ "$(q "SELECT count(*) FROM cert_locations")" -eq "$(q "SELECT count(DISTINCT path || '|' || cert_id) FROM cert_locations")" ]
-# Files with certificates: www, self, api-combined, client.der, ca.cer, two
-# p7, dv p12, roots, moved, gone, changed.
-check "... the twelve certificate files are not read again" [ "$(jsum files_unchanged)" -eq 12 ]
+# Files with certificates: www, zz-fullchain, self, api-combined, client.der,
+# ca.cer, two p7, dv p12, roots, moved, gone, changed.
+check "... the thirteen certificate files are not read again" [ "$(jsum files_unchanged)" -eq 13 ]
 check "... every certificate counted known" [ "$(jsum certificates_known)" -ge 13 ]
 "$CERTDECK" scan --json --password-file "$W/badpw" "$D/p12" > "$T/scan.json"
 check "a wrong password: reported, not fatal" has_problem "$D/p12/sign.p12"

@@ -1796,6 +1796,11 @@ test_locations(void)
 	ok(store_cert_attach_key(st, 1, key_id, &set, &e) == 0 && set == 0,
 	    "locations: a second attach leaves the key alone");
 
+	ok(store_cert_extend_chain(st, 1, "-----BEGIN CERTIFICATE-----\na\n"
+	    "-----BEGIN CERTIFICATE-----\nb\n", &set, &e) == 0 && set == 1,
+	    "chain: a longer chain replaces a lone certificate");
+	ok(store_cert_extend_chain(st, 1, "-----BEGIN CERTIFICATE-----\na\n", &set, &e) == 0 &&
+	    set == 0, "chain: a shorter one does not");
 	memset(&loc, 0, sizeof(loc));
 	loc.cert_id = 1;
 	loc.mtime_ns = 5;
