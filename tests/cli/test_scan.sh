@@ -193,6 +193,7 @@ check "... the root expiring in 5 days is none" [ "$(jq '[.alerts[] | select(.na
 scan_json "$D"
 check "rescan: nothing new" [ "$(jsum certificates_new)" -eq 0 ]
 check "... nothing stored twice" [ "$(q "SELECT count(*) FROM certificates")" -eq 13 ]
+check "... no key twice" [ "$(q "SELECT count(*) FROM keys")" -eq 3 ]
 check "... no location twice" [ "$(q "SELECT count(*) FROM cert_locations")" -eq "$(q "SELECT count(DISTINCT path || '|' || cert_id) FROM cert_locations")" ]
 # Files with certificates: www, zz-fullchain, self, api-combined, client.der,
 # ca.cer, two p7, dv p12, roots, moved, gone, changed.
