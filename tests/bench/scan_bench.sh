@@ -54,7 +54,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)  files: $n  cores: $(nproc)"
 # The loop, on the first loop_n files (all of them by default).
-ls "$tmp/pem" | head -n "$loop_n" > "$tmp/sample"
+ls "$tmp/pem" > "$tmp/all"
+head -n "$loop_n" "$tmp/all" > "$tmp/sample"
 loop() {
 	cd "$tmp/pem"
 	while read -r f; do openssl x509 -noout -enddate -subject -in "$f"; done < "$tmp/sample"
