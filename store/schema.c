@@ -401,7 +401,8 @@ static const char *const steps[] = {
 	 * 12: every certificate on the host. kind is what a certificate is
 	 * for (CA certificates are kept out of the default list and the
 	 * expiry alerts); validation the CA/B Forum level its policies state
-	 * (NULL when none does). Rows stored before were leaf certificates
+	 * (NULL when none does); source is one of store_cert_source_name()'s
+	 * words, checked by the store on insert. Rows stored before were leaf certificates
 	 * issued or imported one at a time: 'server', level unknown. source
 	 * 'acme' becomes 'certdeck'; rows without one were imported (or
 	 * issued, when an order made them). cert_locations holds every file a

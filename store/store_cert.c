@@ -42,6 +42,7 @@ static const char *const source_names[CERT_SOURCE_COUNT] = {
 	[CERT_SOURCE_SCAN] = "scan",
 	[CERT_SOURCE_IMPORT] = "import",
 	[CERT_SOURCE_PROBE] = "probe",
+	[CERT_SOURCE_SCEP] = "scep",
 };
 
 const char *

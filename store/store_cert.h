@@ -48,6 +48,7 @@ enum cert_source {
 	CERT_SOURCE_SCAN,	/* found by certdeck scan */
 	CERT_SOURCE_IMPORT,	/* certdeck import FILE */
 	CERT_SOURCE_PROBE,	/* served by an endpoint */
+	CERT_SOURCE_SCEP,	/* enrolled over SCEP (the scep branch's SCEP_SOURCE) */
 	CERT_SOURCE_COUNT
 };
 
@@ -59,7 +60,7 @@ int store_cert_kind_parse(const char *name, enum cert_kind *out);
 const char *store_cert_validation_name(enum cert_validation v);
 /* Case-insensitive; returns 0 and *out, or -1. */
 int store_cert_validation_parse(const char *name, enum cert_validation *out);
-/* "certdeck", "certbot", "acme.sh", "lego", "scan", "import", "probe". */
+/* "certdeck", "certbot", "acme.sh", "lego", "scan", "import", "probe", "scep". */
 const char *store_cert_source_name(enum cert_source s);
 /* Returns 0 and *out, or -1 for a word that is not a source. */
 int store_cert_source_parse(const char *name, enum cert_source *out);

@@ -209,7 +209,7 @@ parse_term(const char *t, struct filter *f, struct err *e)
 		low[i] = '\0';
 		if (store_cert_source_parse(low, &src) != 0) {
 			err_set(e, ERR_INPUT, _("unknown source '%s' (certdeck, certbot, acme.sh, "
-			    "lego, scan, import or probe)"), v);
+			    "lego, scan, import, probe or scep)"), v);
 			return -1;
 		}
 		return set_text(&f->source, store_cert_source_name(src), f);
