@@ -32,6 +32,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_status_entry,
 	&cmd_metrics_entry,
 	&cmd_notify_entry,
+	&cmd_probe_entry,
 	NULL,
 };
 

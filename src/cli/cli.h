@@ -173,5 +173,6 @@ extern const struct cmd_entry cmd_ca_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_metrics_entry;
 extern const struct cmd_entry cmd_notify_entry;
+extern const struct cmd_entry cmd_probe_entry;
 
 #endif
