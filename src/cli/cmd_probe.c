@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "cli_endpoint.h"
 #include "i18n.h"
 #include "probe.h"
 #include "safetext.h"
@@ -82,25 +83,6 @@ result_text(const struct probe_opts *o, const struct probe_result *r)
 	printf("  %-12s %s, %s\n", _("TLS:"), r->protocol, r->cipher);
 }
 
-/*
- * Parses the options probe shares with endpoint add: sni, starttls and the
- * target. Returns CLI_OK and fills o (host points into hostbuf), or CLI_USAGE.
- */
-static int
-target_operand(const struct cmd_entry *self, const char *arg, const char *starttls,
-    struct probe_opts *o, char *hostbuf, size_t size)
-{
-	struct err e;
-
-	err_clear(&e);
-	if (probe_starttls_parse(starttls, &o->starttls, &e) != 0 ||
-	    probe_parse_target(arg, probe_default_port(o->starttls), hostbuf, size, &o->port,
-	    &e) != 0)
-		return cli_usage(self, "%s", e.msg);
-	o->host = hostbuf;
-	return CLI_OK;
-}
-
 static int
 cmd_probe_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
@@ -149,8 +131,8 @@ cmd_probe_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	if (optind + 1 != argc)
 		return cli_usage(self, "%s", optind >= argc ? _("probe needs HOST[:PORT]") :
 		    _("probe takes one HOST[:PORT]"));
-	if ((rc = target_operand(self, argv[optind], starttls, &o, host, sizeof(host))) !=
-	    CLI_OK)
+	rc = cli_endpoint_target(self, argv[optind], starttls, &o, host, sizeof(host));
+	if (rc != CLI_OK)
 		return rc;
 	o.timeout_ms = timeout * 1000;
 	err_clear(&e);

@@ -3,9 +3,12 @@
 # 127.0.0.1 with several SNI vhosts: the served chain, its fingerprint and
 # names, chain verification (a private CA, the system store), the
 # protocol, and what happens at a closed port and at a server that never
-# answers.
+# answers; endpoint add/list/remove; check classifying what each vhost
+# serves (ok, expiring, stale after a renewal against Pebble that nginx was
+# not reloaded for, unknown, name-mismatch, untrusted-chain, unreachable).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/endpoints/nginx.sh"
+. "$top_srcdir/tests/acme/acme-lib.sh"
 set -e
 export CERTDECK_STORE="$T/store.db"
 command -v nginx > /dev/null || { echo "1..0 # SKIP nginx is not installed"; exit 0; }
@@ -43,9 +46,14 @@ vhost() {	# vhost PORT NAME CHAIN KEY [default_server]
 }
 servers() {
 	vhost "$P_TLS" a.test "$C/a.chain" "$C/a.key" default_server
-	vhost "$P_TLS" b.test "$C/b.chain" "$C/b.key"
+	vhost "$P_TLS" b.test "$C/$B_FILE.chain" "$C/$B_FILE.key"
 	vhost "$P_TLS" self.test "$C/self.crt" "$C/self.key"
+	[ -z "${CHECK_VHOSTS:-}" ] || {
+		vhost "$P_TLS" e.test "$C/e.chain" "$C/e.key"
+		vhost "$P_TLS" stale.test "$N/stale.pem" "$N/stale.key"
+	}
 }
+B_FILE=b
 N=$T/nginx
 check "nginx starts on 127.0.0.1:$P_TLS" nginx_start "$N" "$(servers)"
 
@@ -129,5 +137,150 @@ cd_run probe "127.0.0.1:$P_HANG" --timeout 1 --starttls smtp
 check "... and in a STARTTLS dialogue" grep -q 'timed out waiting for the server' "$T/.err"
 cd_run probe "127.0.0.1:$P_TLS" --starttls imap --timeout 5
 check "STARTTLS against a TLS port fails (exit 1)" [ "$rc" -eq 1 ]
+
+# ---- endpoint add, list, remove ------------------------------------------------
+cd_run init
+cd_run import "$C/a.pem" "$C/b.pem"
+check "import a.test and b.test" [ "$rc" -eq 0 ]
+id_of() { "$CERTDECK" list --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .id'; }
+A=$(id_of a.test)
+B=$(id_of b.test)
+cd_run endpoint
+check "endpoint alone is a usage error" [ "$rc" -eq 2 ]
+cd_run endpoint frob
+check "an unknown endpoint command exits 2" [ "$rc" -eq 2 ]
+cd_run endpoint add "$A"
+check "add without HOST[:PORT] exits 2" [ "$rc" -eq 2 ]
+cd_run endpoint add abc 127.0.0.1
+check "add with a non-numeric certificate ID exits 2" [ "$rc" -eq 2 ]
+cd_run endpoint add 9999 127.0.0.1
+check "add for a missing certificate exits 1" [ "$rc" -eq 1 ]
+cd_run endpoint add "$A" 127.0.0.1:99999
+check "add with a bad port exits 2" [ "$rc" -eq 2 ]
+cd_run endpoint add "$A" 127.0.0.1 --starttls ftp
+check "add with an unknown STARTTLS protocol exits 2" [ "$rc" -eq 2 ]
+cd_run endpoint list --json
+check "nothing was added by the refused commands" [ "$(jq length "$T/.out")" = 0 ]
+cd_run endpoint list
+check "an empty list exits 0" [ "$rc" -eq 0 ]
+cd_run endpoint add "$A" "127.0.0.1:$P_TLS" --sni a.test
+check "add exits 0" [ "$rc" -eq 0 ]
+EA=$out
+check "... and prints the new endpoint's ID" [ "$EA" -gt 0 ]
+cd_run endpoint add "$A" "127.0.0.1:$P_TLS" --sni a.test
+check "the same host, port and name again exits 1" [ "$rc" -eq 1 ]
+check "... naming the endpoint it has" grep -q "already endpoint #$EA" "$T/.err"
+cd_run endpoint add "$B" 127.0.0.1 --starttls smtp
+check "a STARTTLS endpoint without a port" [ "$rc" -eq 0 ]
+ES=$out
+cd_run endpoint list --json
+j=$T/.out
+check "list --json has both" [ "$(jq length "$j")" = 2 ]
+check "... the first as added" [ "$(jq -c --argjson id "$EA" '.[] | select(.id == $id) | [.cert_id, .host, .port, .sni, .starttls, .last_check]' "$j")" = "[$A,\"127.0.0.1\",$P_TLS,\"a.test\",null,null]" ]
+check "... the STARTTLS one on port 25 with no server name" [ "$(jq -c --argjson id "$ES" '.[] | select(.id == $id) | [.port, .sni, .starttls]' "$j")" = '[25,null,"smtp"]' ]
+cd_run endpoint list
+check "the text list names the endpoint" grep -q "127.0.0.1:$P_TLS .*a.test" "$T/.out"
+cd_run endpoint remove "$ES"
+check "remove exits 0" [ "$rc" -eq 0 ]
+check "... and the endpoint is gone" [ "$("$CERTDECK" endpoint list --json | jq length)" = 1 ]
+cd_run endpoint remove "$ES"
+check "removing it again exits 1" [ "$rc" -eq 1 ]
+cd_run endpoint remove x
+check "remove with a non-numeric ID exits 2" [ "$rc" -eq 2 ]
+cd_run endpoint add "$A" "[::1]:$P_TLS" --sni a.test
+check "an IPv6 endpoint is taken" [ "$rc" -eq 0 ]
+check "... its host without brackets" [ "$("$CERTDECK" endpoint list --json | jq -r --argjson id "$out" '.[] | select(.id == $id) | .host')" = ::1 ]
+"$CERTDECK" endpoint remove "$out" 2> /dev/null
+
+# ---- check: what each endpoint serves, judged against the store -----------------
+leaf b.test b2 20	# another b.test certificate, never imported
+leaf e.test e 5		# expires in 5 days
+leaf m.test m 20	# stored, and served nowhere under its name
+cd_run import "$C/e.pem" "$C/m.pem" "$C/self.crt"
+check "import e.test, m.test and the self-signed one" [ "$rc" -eq 0 ]
+E=$(id_of e.test)
+M=$(id_of m.test)
+SELF=$(id_of self.test)
+# A lineage from Pebble: issued, deployed to files nginx serves, then renewed.
+acme_setup
+acme_account
+cd_run issue -d stale.test --http-addr 127.0.0.1 --http-port "$PEBBLE_HTTP_PORT"
+check "Pebble issues stale.test" [ "$rc" -eq 0 ]
+S=$out
+cd_run deploy add "$S" --fullchain "$N/stale.pem" --key "$N/stale.key"
+cd_run deploy run "$S"
+check "... deployed where nginx reads it" [ "$rc" -eq 0 ]
+pebble_root "$T/pebble-root.pem"
+cat "$C/ca.crt" "$T/pebble-root.pem" > "$T/trust.pem"
+B_FILE=b2
+CHECK_VHOSTS=1
+check "nginx loads the e.test and stale.test vhosts, b.test now serving another certificate" \
+	nginx_reload "$N" "$(servers)"
+cd_run renew --force "$S"
+check "renew --force renews stale.test (and deploys the files; nginx is not reloaded)" [ "$rc" -eq 0 ]
+S2=$("$CERTDECK" show "$S" --json | jq -r .replaced_by)
+check "... the old one is replaced by a new one" [ "$S2" -gt "$S" ]
+check "... whose files are deployed" [ "$(fp "$N/stale.pem")" = "$(jq -r .fingerprint_sha256 <("$CERTDECK" show "$S2" --json))" ]
+
+add_ep() {	# add_ep CERT HOST:PORT SNI: adds an endpoint, prints its ID
+	"$CERTDECK" endpoint add "$1" "$2" --sni "$3" 2> /dev/null
+}
+ES=$(add_ep "$S" "127.0.0.1:$P_TLS" stale.test)
+EB=$(add_ep "$B" "127.0.0.1:$P_TLS" b.test)
+EE=$(add_ep "$E" "127.0.0.1:$P_TLS" e.test)
+EM=$(add_ep "$M" "127.0.0.1:$P_TLS" m.test)
+EU=$(add_ep "$SELF" "127.0.0.1:$P_TLS" self.test)
+EC=$(add_ep "$A" "127.0.0.1:$P_CLOSED" a.test)
+EH=$(add_ep "$A" "127.0.0.1:$P_HANG" a.test)
+check "seven more endpoints" [ "$("$CERTDECK" endpoint list --json | jq length)" = 8 ]
+
+cd_run check --json --ca-bundle "$T/trust.pem" --timeout 2
+check "check exits 1 when an endpoint is not ok" [ "$rc" -eq 1 ]
+cp "$T/.out" "$T/check.json"
+state() { jq -r --argjson id "$1" '.[] | select(.id == $id) | .last_check.state' "$T/check.json"; }
+field() { jq -r --argjson id "$1" ".[] | select(.id == \$id) | .last_check.$2" "$T/check.json"; }
+check "a.test serves its certificate: ok" [ "$(state "$EA")" = ok ]
+check "... with no message" [ "$(field "$EA" message)" = null ]
+check "... naming the served certificate" [ "$(field "$EA" served_cert_id)" = "$A" ]
+check "stale.test serves the certificate its renewal replaced: stale" [ "$(state "$ES")" = stale ]
+check "... the served one is the old one" [ "$(field "$ES" served_cert_id)" = "$S" ]
+check "... saying what replaced it" grep -q "replaced by #$S2: renewed but not deployed" <(field "$ES" message)
+check "b.test serves a certificate not in the store: unknown" [ "$(state "$EB")" = unknown ]
+check "... its fingerprint recorded" [ "$(field "$EB" fingerprint)" = "$(fp "$C/b2.crt")" ]
+check "... no stored certificate" [ "$(field "$EB" served_cert_id)" = null ]
+check "e.test serves its certificate, 5 days from expiry: expiring" [ "$(state "$EE")" = expiring ]
+check "m.test gets the default vhost's a.test certificate: name-mismatch" [ "$(state "$EM")" = name-mismatch ]
+check "... which is a stored certificate" [ "$(field "$EM" served_cert_id)" = "$A" ]
+check "self.test serves a self-signed certificate: untrusted-chain" [ "$(state "$EU")" = untrusted-chain ]
+check "a closed port: unreachable" [ "$(state "$EC")" = unreachable ]
+check "... saying the connection was refused" grep -q refused <(field "$EC" message)
+check "a server that never answers: unreachable" [ "$(state "$EH")" = unreachable ]
+check "... after its timeout" grep -q 'timed out' <(field "$EH" message)
+check "TLS facts are kept" [ "$(field "$EA" protocol)" = TLSv1.3 ]
+cd_run endpoint list --json
+check "endpoint list shows the stored results" [ "$(jq -r --argjson id "$ES" '.[] | select(.id == $id) | .last_check.state' "$T/.out")" = stale ]
+cd_run endpoint list
+check "... and so does its text form" grep -q "stale.test .*stale" "$T/.out"
+cd_run check --ca-bundle "$T/trust.pem" --timeout 2
+check "check's text form exits 1 too" [ "$rc" -eq 1 ]
+check "... a line per endpoint" [ "$(grep -c '^#' "$T/.out")" = 8 ]
+check "... and the count of each state" grep -q '^8 endpoints: 1 ok, 1 expiring, 1 stale, 1 unknown, 1 untrusted-chain, 1 name-mismatch, 2 unreachable$' "$T/.out"
+cd_run check --ca-bundle "$T/trust.pem" --days 0 --json
+check "--days 0: e.test is no longer expiring" [ "$(jq -r --argjson id "$EE" '.[] | select(.id == $id) | .last_check.state' "$T/.out")" = ok ]
+cd_run check --timeout 0
+check "a zero timeout is a usage error" [ "$rc" -eq 2 ]
+cd_run check extra
+check "an operand is a usage error" [ "$rc" -eq 2 ]
+
+# nginx reloaded: it now serves the renewed certificate.
+check "nginx reloads" nginx_reload "$N" "$(servers)"
+cd_run check --json --ca-bundle "$T/trust.pem" --timeout 2
+cp "$T/.out" "$T/check.json"
+check "after the reload stale.test is ok" [ "$(state "$ES")" = ok ]
+check "... serving the new certificate" [ "$(field "$ES" served_cert_id)" = "$S2" ]
+for id in "$EB" "$EE" "$EM" "$EU" "$EC" "$EH"; do "$CERTDECK" endpoint remove "$id" 2> /dev/null; done
+cd_run check --ca-bundle "$T/trust.pem"
+check "check exits 0 when every endpoint is ok" [ "$rc" -eq 0 ]
+check "... saying so" grep -q '^2 endpoints: 2 ok$' "$T/.out"
 
 done_testing
