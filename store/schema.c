@@ -403,7 +403,8 @@ static const char *const steps[] = {
 	 * what the last check there saw. cert_id is any certificate of the
 	 * lineage (check follows replaced_by to the current one); one row per
 	 * host, port and server name. served_cert_id is the stored certificate
-	 * with the served fingerprint, if any; state is check's verdict.
+	 * with the served fingerprint, if any; state is check's verdict and
+	 * state_since when the endpoint entered it (an alert's start).
 	 */
 	"CREATE TABLE endpoints (\n"
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -421,7 +422,8 @@ static const char *const steps[] = {
 	"  served_not_after INTEGER,\n"
 	"  protocol TEXT,\n"
 	"  cipher TEXT,\n"
-	"  message TEXT\n"
+	"  message TEXT,\n"
+	"  state_since INTEGER\n"
 	");\n"
 	"CREATE UNIQUE INDEX endpoints_target ON endpoints (host, port, IFNULL(sni, ''));\n"
 	"CREATE INDEX endpoints_cert ON endpoints (cert_id);\n"

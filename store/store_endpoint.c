@@ -59,7 +59,7 @@ endpoint_list_free(struct endpoint_row **list, size_t n)
 }
 
 #define EP_COLUMNS "id, cert_id, host, port, sni, starttls, created, checked, state, " \
-	"fingerprint, served_cert_id, served_not_after, protocol, cipher, message"
+	"fingerprint, served_cert_id, served_not_after, protocol, cipher, message, state_since"
 
 static int
 row_read(sqlite3_stmt *s, struct endpoint_row **out, struct err *e)
@@ -87,6 +87,7 @@ row_read(sqlite3_stmt *s, struct endpoint_row **out, struct err *e)
 	r->protocol = store_col_text(s, 12, &oom);
 	r->cipher = store_col_text(s, 13, &oom);
 	r->message = store_col_text(s, 14, &oom);
+	r->state_since = sqlite3_column_int64(s, 15);
 	if (oom || r->host == NULL) {
 		endpoint_row_free(r);
 		return oom ? err_nomem(e) : err_set(e, ERR_STORE, "%s",
@@ -264,9 +265,11 @@ store_endpoint_record(struct store *st, int64_t id, const struct endpoint_row *r
 {
 	sqlite3_stmt *s;
 
+	/* state_since moves only when the state changes (read before the SET applies). */
 	s = store_stmt(st, "UPDATE endpoints SET checked = ?2, state = ?3, fingerprint = ?4, "
 	    "served_cert_id = ?5, served_not_after = ?6, protocol = ?7, cipher = ?8, "
-	    "message = ?9 WHERE id = ?1", e);
+	    "message = ?9, state_since = CASE WHEN state IS ?3 AND state_since IS NOT NULL "
+	    "THEN state_since ELSE ?2 END WHERE id = ?1", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -287,4 +290,43 @@ store_endpoint_record(struct store *st, int64_t id, const struct endpoint_row *r
 		return 0;
 	err_set(e, ERR_INPUT, _("no endpoint #%lld"), (long long)id);
 	return 1;
+}
+
+int
+store_endpoint_drift(struct store *st, int (*cb)(const struct endpoint_drift *d, void *arg),
+    void *arg, struct err *e)
+{
+	struct endpoint_drift d;
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	s = store_stmt(st, "SELECT e.id, e.cert_id, c.name, e.host, e.port, e.sni, e.state, "
+	    "e.state_since, e.message FROM endpoints e JOIN certificates c ON c.id = e.cert_id "
+	    "WHERE e.state IS NOT NULL AND e.state NOT IN ('ok', 'expiring') ORDER BY e.id", e);
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&d, 0, sizeof(d));
+		d.id = sqlite3_column_int64(s, 0);
+		d.cert_id = sqlite3_column_int64(s, 1);
+		d.cert_name = (const char *)sqlite3_column_text(s, 2);
+		d.host = (const char *)sqlite3_column_text(s, 3);
+		d.port = sqlite3_column_int(s, 4);
+		d.sni = (const char *)sqlite3_column_text(s, 5);
+		if (store_endpoint_state_parse((const char *)sqlite3_column_text(s, 6),
+		    &d.state) != 0)
+			continue;
+		d.since = sqlite3_column_int64(s, 7);
+		d.message = (const char *)sqlite3_column_text(s, 8);
+		if (d.cert_name == NULL)
+			d.cert_name = "?";
+		if (d.host == NULL)
+			continue;
+		if ((ret = cb(&d, arg)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_error(st, e, _("cannot read the endpoints' drift"));
+	sqlite3_reset(s);
+	return ret;
 }

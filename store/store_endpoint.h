@@ -47,6 +47,7 @@ struct endpoint_row {
 	char *protocol;
 	char *cipher;
 	char *message;		/* what is wrong, one line; NULL when ok */
+	long long state_since;	/* when it entered this state (read only) */
 };
 
 /* Frees a row and its strings. Accepts NULL. */
@@ -86,5 +87,27 @@ int store_endpoint_remove(struct store *st, int64_t id, struct err *e);
  */
 int store_endpoint_record(struct store *st, int64_t id, const struct endpoint_row *r,
     struct err *e);
+
+/* What store_endpoint_drift hands its callback, borrowed for the call. */
+struct endpoint_drift {
+	int64_t id;
+	int64_t cert_id;
+	const char *cert_name;	/* the endpoint's certificate's name */
+	const char *host;
+	int port;
+	const char *sni;	/* NULL: the host */
+	enum endpoint_state state;
+	long long since;	/* when it entered the state */
+	const char *message;
+};
+
+/*
+ * Calls cb for each endpoint whose last check found drift (any state but
+ * ok and expiring: an expiring certificate is the certificate's own
+ * condition), in id order. cb returns 0 to go on, non-zero to stop (that
+ * value is returned). Returns 0, cb's value, or -1.
+ */
+int store_endpoint_drift(struct store *st, int (*cb)(const struct endpoint_drift *d, void *arg),
+    void *arg, struct err *e);
 
 #endif

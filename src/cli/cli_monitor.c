@@ -48,11 +48,7 @@ cli_monitor_renew_done(struct cli *cli, struct store *st, long long started,
     const struct worker_stats *stats)
 {
 	struct run_row run = { 0 };
-	struct alert_report r;
-	struct alert_opts o;
 	struct err e;
-	size_t i;
-	int queued = 0;
 
 	err_clear(&e);
 	snprintf(run.kind, sizeof(run.kind), "%s", RUN_RENEW);
@@ -64,16 +60,29 @@ cli_monitor_renew_done(struct cli *cli, struct store *st, long long started,
 	run.outcome = run.failed > 0 ? RUN_FAILED : run.deferred > 0 ? RUN_RETRY : RUN_OK;
 	if (store_run_add(st, &run, cli->actor, &e) != 0)
 		cli_msg(_("the run could not be recorded: %s"), e.msg);
+	cli_monitor_notify(cli, st, 1);
+}
+
+void
+cli_monitor_notify(struct cli *cli, struct store *st, int print)
+{
+	struct alert_report r;
+	struct alert_opts o;
+	struct err e;
+	size_t i;
+	int queued = 0;
+
+	err_clear(&e);
 	alert_opts_default(&o);
 	o.keep = 0;	/* notify_update compares every condition */
 	if (alert_evaluate(st, &o, &r, &e) != 0) {
 		cli_msg(_("the alert conditions could not be evaluated: %s"), e.msg);
 		return;
 	}
-	for (i = 0; i < r.n && i < MAX_LINES; i++)
+	for (i = 0; print && i < r.n && i < MAX_LINES; i++)
 		cli_msg("%s: %s", r.v[i].severity == ALERT_CRITICAL ? _("CRITICAL") :
 		    _("WARNING"), r.v[i].message);
-	if (r.total > i)
+	if (print && r.total > i)
 		cli_msg(_("... and %zu more alerts ('certdeck status' lists them)"),
 		    r.total - i);
 	if (notify_update(st, &r, cli->actor, &queued, &e) != 0)

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "cli.h"
 #include "cli_endpoint.h"
+#include "cli_monitor.h"
 #include "i18n.h"
 #include "safetext.h"
 #include "store_endpoint.h"
@@ -92,6 +93,8 @@ cmd_check_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		endpoint_list_free(list, n);
 		return cli_fail(&e);
 	}
+	/* The verdicts are conditions: notified like the others (start, reminder, clear). */
+	cli_monitor_notify(cli, st, 0);
 	store_close(st);
 	for (i = 0; i < n; i++)
 		bad += list[i]->state != EP_OK;

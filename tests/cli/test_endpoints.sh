@@ -234,6 +234,23 @@ EC=$(add_ep "$A" "127.0.0.1:$P_CLOSED" a.test)
 EH=$(add_ep "$A" "127.0.0.1:$P_HANG" a.test)
 check "seven more endpoints" [ "$("$CERTDECK" endpoint list --json | jq length)" = 8 ]
 
+# A hook channel for the drift conditions only, recording each notice's JSON.
+mkdir -p "$T/calls"
+cat > "$T/hook" <<HOOK
+#!/bin/sh
+n=\$(ls "$T/calls" | wc -l)
+cat > "$T/calls/\$n.json"
+HOOK
+chmod 0755 "$T/hook"
+DRIFT=drift-stale,drift-unknown,drift-name-mismatch,drift-untrusted-chain,drift-unreachable
+cd_run notify add hook "$T/hook" --events "$DRIFT"
+check "a hook channel for the drift conditions (--events takes their names)" [ "$rc" -eq 0 ]
+# notices EVENT CONDITION [ENDPOINT]: how many notices the hook got of that.
+notices() {
+	cat "$T"/calls/*.json 2> /dev/null | jq -s --arg ev "$1" --arg c "$2" --arg ep "${3:-}" \
+		'[.[] | select(.event == $ev and .condition == $c and ($ep == "" or (.endpoint_id | tostring) == $ep))] | length'
+}
+
 cd_run check --json --ca-bundle "$T/trust.pem" --timeout 2
 check "check exits 1 when an endpoint is not ok" [ "$rc" -eq 1 ]
 cp "$T/.out" "$T/check.json"
@@ -257,6 +274,37 @@ check "... saying the connection was refused" grep -q refused <(field "$EC" mess
 check "a server that never answers: unreachable" [ "$(state "$EH")" = unreachable ]
 check "... after its timeout" grep -q 'timed out' <(field "$EH" message)
 check "TLS facts are kept" [ "$(field "$EA" protocol)" = TLSv1.3 ]
+
+# ---- drift as alert conditions: notified, counted in status, in metrics --------
+check "the stale endpoint's start was notified" [ "$(notices start drift-stale "$ES")" = 1 ]
+check "... naming its certificate" [ "$(cat "$T"/calls/*.json | jq -s -r --argjson ep "$ES" '.[] | select(.endpoint_id == $ep) | .cert_id')" = "$S" ]
+check "the unknown one's start" [ "$(notices start drift-unknown "$EB")" = 1 ]
+check "the name mismatch's start" [ "$(notices start drift-name-mismatch "$EM")" = 1 ]
+check "the untrusted chain's start" [ "$(notices start drift-untrusted-chain "$EU")" = 1 ]
+check "both unreachable ones' starts" [ "$(notices start drift-unreachable)" = 2 ]
+check "expiring is the certificate's own condition, not drift: no notice for e.test" \
+	[ "$(cat "$T"/calls/*.json | jq -s --argjson ep "$EE" '[.[] | select(.endpoint_id == $ep)] | length')" = 0 ]
+n_before=$(ls "$T/calls" | wc -l)
+cd_run status --json
+check "status is critical (exit 2): unreachable, untrusted and mismatched endpoints" [ "$rc" -eq 2 ]
+check "... counting each drift condition" [ "$(jq -c '.counts | [."drift-stale", ."drift-unknown", ."drift-name-mismatch", ."drift-untrusted-chain", ."drift-unreachable"]' "$T/.out")" = '[1,1,1,1,2]' ]
+check "... stale is a warning" [ "$(jq -r '.alerts[] | select(.kind == "drift-stale") | .severity' "$T/.out")" = warning ]
+check "... unknown is a warning" [ "$(jq -r '.alerts[] | select(.kind == "drift-unknown") | .severity' "$T/.out")" = warning ]
+check "... unreachable is critical" [ "$(jq -r '[.alerts[] | select(.kind == "drift-unreachable") | .severity] | unique | .[]' "$T/.out")" = critical ]
+cd_run status
+check "status's text has the drift in its perfdata" grep -q ' drift=6;;;0' "$T/.out"
+check "... and a line for the stale endpoint" grep -q "^WARNING: endpoint #$ES .*stale.test.* is stale: .*renewed but not deployed" "$T/.out"
+cd_run metrics
+check "metrics: exit 0" [ "$rc" -eq 0 ]
+printf '%s\n' "$out" > "$T/m.prom"
+check "... promtool check metrics passes" promtool check metrics < "$T/m.prom"
+check "... certdeck_endpoint_state 1 for the stale endpoint's state" \
+	grep -q "^certdeck_endpoint_state{endpoint_id=\"$ES\",cert_id=\"$S\",host=\"127.0.0.1\",port=\"$P_TLS\",sni=\"stale.test\",state=\"stale\"} 1$" "$T/m.prom"
+check "... 0 for its other states" [ "$(grep -c "^certdeck_endpoint_state{endpoint_id=\"$ES\",.*} 0$" "$T/m.prom")" = 6 ]
+check "... a state set for each of the 8 endpoints" [ "$(grep -c '^certdeck_endpoint_state{.*} 1$' "$T/m.prom")" = 8 ]
+check "... the drift conditions counted" grep -q '^certdeck_alerts{condition="drift-unreachable"} 2$' "$T/m.prom"
+check "... when each was checked" grep -Eq "^certdeck_endpoint_last_check_timestamp_seconds\{endpoint_id=\"$EA\",.*\} [0-9]+$" "$T/m.prom"
+
 cd_run endpoint list --json
 check "endpoint list shows the stored results" [ "$(jq -r --argjson id "$ES" '.[] | select(.id == $id) | .last_check.state' "$T/.out")" = stale ]
 cd_run endpoint list
@@ -265,6 +313,9 @@ cd_run check --ca-bundle "$T/trust.pem" --timeout 2
 check "check's text form exits 1 too" [ "$rc" -eq 1 ]
 check "... a line per endpoint" [ "$(grep -c '^#' "$T/.out")" = 8 ]
 check "... and the count of each state" grep -q '^8 endpoints: 1 ok, 1 expiring, 1 stale, 1 unknown, 1 untrusted-chain, 1 name-mismatch, 2 unreachable$' "$T/.out"
+check "checking again the same day notifies nothing new" [ "$(ls "$T/calls" | wc -l)" = "$n_before" ]
+CERTDECK_NOW=$(( $(date +%s) + 90000 )) cd_run check --ca-bundle "$T/trust.pem" --timeout 2
+check "a day later: one reminder for the stale endpoint" [ "$(notices reminder drift-stale "$ES")" = 1 ]
 cd_run check --ca-bundle "$T/trust.pem" --days 0 --json
 check "--days 0: e.test is no longer expiring" [ "$(jq -r --argjson id "$EE" '.[] | select(.id == $id) | .last_check.state' "$T/.out")" = ok ]
 cd_run check --timeout 0
@@ -278,9 +329,14 @@ cd_run check --json --ca-bundle "$T/trust.pem" --timeout 2
 cp "$T/.out" "$T/check.json"
 check "after the reload stale.test is ok" [ "$(state "$ES")" = ok ]
 check "... serving the new certificate" [ "$(field "$ES" served_cert_id)" = "$S2" ]
+check "... and its clearing is notified" [ "$(notices clear drift-stale "$ES")" = 1 ]
+check "... the others still last" [ "$(notices clear drift-unreachable)" = 0 ]
 for id in "$EB" "$EE" "$EM" "$EU" "$EC" "$EH"; do "$CERTDECK" endpoint remove "$id" 2> /dev/null; done
 cd_run check --ca-bundle "$T/trust.pem"
 check "check exits 0 when every endpoint is ok" [ "$rc" -eq 0 ]
 check "... saying so" grep -q '^2 endpoints: 2 ok$' "$T/.out"
+check "removed endpoints' conditions clear too" [ "$(notices clear drift-unreachable)" = 2 ]
+cd_run status --json
+check "status counts no drift once all are ok" [ "$(jq '[.counts | to_entries[] | select(.key | startswith("drift-")) | .value] | add' "$T/.out")" = 0 ]
 
 done_testing
