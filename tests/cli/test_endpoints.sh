@@ -5,10 +5,14 @@
 # protocol, and what happens at a closed port and at a server that never
 # answers; endpoint add/list/remove; check classifying what each vhost
 # serves (ok, expiring, stale after a renewal against Pebble that nginx was
-# not reloaded for, unknown, name-mismatch, untrusted-chain, unreachable).
+# not reloaded for, unknown, name-mismatch, untrusted-chain, unreachable);
+# drift as alert conditions (notices, status, metrics); STARTTLS probes of
+# a private postfix (SMTP) and dovecot (IMAP) on 127.0.0.1.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/endpoints/nginx.sh"
 . "$top_srcdir/tests/acme/acme-lib.sh"
+. "$top_srcdir/tests/mail/postfix.sh"
+. "$top_srcdir/tests/endpoints/dovecot.sh"
 set -e
 export CERTDECK_STORE="$T/store.db"
 command -v nginx > /dev/null || { echo "1..0 # SKIP nginx is not installed"; exit 0; }
@@ -338,5 +342,49 @@ check "... saying so" grep -q '^2 endpoints: 2 ok$' "$T/.out"
 check "removed endpoints' conditions clear too" [ "$(notices clear drift-unreachable)" = 2 ]
 cd_run status --json
 check "status counts no drift once all are ok" [ "$(jq '[.counts | to_entries[] | select(.key | startswith("drift-")) | .value] | add' "$T/.out")" = 0 ]
+
+# ---- STARTTLS: postfix (SMTP) and dovecot (IMAP) on 127.0.0.1 --------------------
+leaf mx.test mx 20
+leaf imap.test imap 20
+# postfix's own users must reach its directories under $T (as test_notify_mail.sh).
+chmod 0711 "$T"
+started() { ok "$1" "$2"; return "$1"; }	# started STATUS WHAT: a check whose result is used
+pf=1
+command -v postfix > /dev/null && postfix_start "$T/postfix" "$C/mx.chain" "$C/mx.key" && pf=0
+if started "$pf" "postfix starts on 127.0.0.1 (Debian: postfix, in ./quickstart's DEPS)"; then
+	cd_run probe "127.0.0.1:$PF_TLS_PORT" --starttls smtp --sni mx.test --ca-bundle "$C/ca.crt" --json
+	check "probe --starttls smtp: exit 0" [ "$rc" -eq 0 ]
+	[ "$rc" -eq 0 ] || diag "$errout"
+	check "... postfix's certificate, after EHLO and STARTTLS" [ "$(jq -r .fingerprint "$T/.out")" = "$(fp "$C/mx.crt")" ]
+	check "... verified, valid for mx.test" [ "$(jq -r '[.chain_verified, .name_matches] | @tsv' "$T/.out")" = "$(printf 'true\ttrue')" ]
+	check "... with its STARTTLS protocol in the JSON" [ "$(jq -r .starttls "$T/.out")" = smtp ]
+	cd_run probe "127.0.0.1:$PF_PLAIN_PORT" --starttls smtp --timeout 5
+	check "an SMTP port without STARTTLS: exit 1" [ "$rc" -eq 1 ]
+	check "... saying the server refused STARTTLS" grep -q 'refused STARTTLS' "$T/.err"
+	cd_run probe "127.0.0.1:$PF_TLS_PORT" --timeout 5
+	check "TLS from the first byte at an SMTP port fails (exit 1)" [ "$rc" -eq 1 ]
+fi
+dc=1
+command -v dovecot > /dev/null && dovecot_start "$T/dovecot" "$C/imap.chain" "$C/imap.key" && dc=0
+if started "$dc" "dovecot starts on 127.0.0.1 (Debian: dovecot-imapd, in ./quickstart's DEPS)"; then
+	cd_run probe "127.0.0.1:$DC_IMAP_PORT" --starttls imap --sni imap.test --ca-bundle "$C/ca.crt" --json
+	check "probe --starttls imap: exit 0" [ "$rc" -eq 0 ]
+	[ "$rc" -eq 0 ] || diag "$errout"
+	check "... dovecot's certificate, after the IMAP STARTTLS" [ "$(jq -r .fingerprint "$T/.out")" = "$(fp "$C/imap.crt")" ]
+	check "... verified, valid for imap.test" [ "$(jq -r '[.chain_verified, .name_matches] | @tsv' "$T/.out")" = "$(printf 'true\ttrue')" ]
+	cd_run probe "127.0.0.1:$DC_IMAP_PORT" --starttls smtp --timeout 5
+	check "SMTP's dialogue at an IMAP server fails (exit 1)" [ "$rc" -eq 1 ]
+	check "... saying it is not an SMTP reply" grep -q 'not an SMTP reply' "$T/.err"
+fi
+if [ "$pf" -eq 0 ] && [ "$dc" -eq 0 ]; then
+	cd_run import "$C/mx.pem" "$C/imap.pem"
+	EMX=$("$CERTDECK" endpoint add "$(id_of mx.test)" "127.0.0.1:$PF_TLS_PORT" --sni mx.test --starttls smtp 2> /dev/null)
+	EIM=$("$CERTDECK" endpoint add "$(id_of imap.test)" "127.0.0.1:$DC_IMAP_PORT" --sni imap.test --starttls imap 2> /dev/null)
+	cd_run check --ca-bundle "$T/trust.pem" --json
+	check "check with the SMTP and IMAP endpoints: exit 0" [ "$rc" -eq 0 ]
+	check "... the SMTP one is ok" [ "$(jq -r --argjson id "$EMX" '.[] | select(.id == $id) | .last_check.state' "$T/.out")" = ok ]
+	check "... the IMAP one is ok" [ "$(jq -r --argjson id "$EIM" '.[] | select(.id == $id) | .last_check.state' "$T/.out")" = ok ]
+	check "... probed through STARTTLS" [ "$(jq -r --argjson id "$EIM" '.[] | select(.id == $id) | .starttls' "$T/.out")" = imap ]
+fi
 
 done_testing
