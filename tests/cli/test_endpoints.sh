@@ -7,7 +7,7 @@
 # serves (ok, expiring, stale after a renewal against Pebble that nginx was
 # not reloaded for, unknown, name-mismatch, untrusted-chain, unreachable);
 # drift as alert conditions (notices, status, metrics); STARTTLS probes of
-# a private postfix (SMTP) and dovecot (IMAP) on 127.0.0.1.
+# a private postfix (SMTP) and dovecot (IMAP, POP3) on 127.0.0.1.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/endpoints/nginx.sh"
 . "$top_srcdir/tests/acme/acme-lib.sh"
@@ -366,7 +366,7 @@ if started "$pf" "postfix starts on 127.0.0.1 (Debian: postfix, in ./quickstart'
 fi
 dc=1
 command -v dovecot > /dev/null && dovecot_start "$T/dovecot" "$C/imap.chain" "$C/imap.key" && dc=0
-if started "$dc" "dovecot starts on 127.0.0.1 (Debian: dovecot-imapd, in ./quickstart's DEPS)"; then
+if started "$dc" "dovecot starts on 127.0.0.1 (Debian: dovecot-imapd and dovecot-pop3d, in ./quickstart's DEPS)"; then
 	cd_run probe "127.0.0.1:$DC_IMAP_PORT" --starttls imap --sni imap.test --ca-bundle "$C/ca.crt" --json
 	check "probe --starttls imap: exit 0" [ "$rc" -eq 0 ]
 	[ "$rc" -eq 0 ] || diag "$errout"
@@ -375,6 +375,13 @@ if started "$dc" "dovecot starts on 127.0.0.1 (Debian: dovecot-imapd, in ./quick
 	cd_run probe "127.0.0.1:$DC_IMAP_PORT" --starttls smtp --timeout 5
 	check "SMTP's dialogue at an IMAP server fails (exit 1)" [ "$rc" -eq 1 ]
 	check "... saying it is not an SMTP reply" grep -q 'not an SMTP reply' "$T/.err"
+	cd_run probe "127.0.0.1:$DC_POP3_PORT" --starttls pop3 --sni imap.test --ca-bundle "$C/ca.crt" --json
+	check "probe --starttls pop3 (STLS): exit 0" [ "$rc" -eq 0 ]
+	[ "$rc" -eq 0 ] || diag "$errout"
+	check "... dovecot's certificate" [ "$(jq -r .fingerprint "$T/.out")" = "$(fp "$C/imap.crt")" ]
+	cd_run probe "127.0.0.1:$DC_POP3_PORT" --starttls imap --timeout 5
+	check "IMAP's dialogue at a POP3 server fails (exit 1)" [ "$rc" -eq 1 ]
+	check "... saying the server refused STARTTLS" grep -q 'IMAP server refused STARTTLS' "$T/.err"
 fi
 if [ "$pf" -eq 0 ] && [ "$dc" -eq 0 ]; then
 	cd_run import "$C/mx.pem" "$C/imap.pem"

@@ -1,18 +1,20 @@
-# A private dovecot for the endpoint tests: IMAP with STARTTLS on one
-# 127.0.0.1 port, its own configuration, runtime, state and log under DIR
-# (nothing of /etc/dovecot is read). Source it after tests/lib.sh.
+# A private dovecot for the endpoint tests: IMAP and POP3, each with
+# STARTTLS on its own 127.0.0.1 port, its own configuration, runtime, state
+# and log under DIR (nothing of /etc/dovecot is read). Source it after
+# tests/lib.sh.
 #
-# dovecot_start DIR CERT KEY: sets DC_IMAP_PORT, starts dovecot, waits
-# until the port accepts, and stops it in the caller's trap (at_exit).
+# dovecot_start DIR CERT KEY: sets DC_IMAP_PORT and DC_POP3_PORT, starts
+# dovecot, waits until both ports accept, and stops it in the caller's
+# trap (at_exit).
 
 dovecot_start() {
 	local dir=$1 _
 	mkdir -p "$dir/run" "$dir/state" "$dir/mail"
-	DC_IMAP_PORT=$("$top_builddir/tests/pebble/freeport" 1)
+	{ read -r DC_IMAP_PORT; read -r DC_POP3_PORT; } < <("$top_builddir/tests/pebble/freeport" 2)
 	cp "$2" "$dir/imap.crt"
 	install -m 0600 "$3" "$dir/imap.key"
 	cat > "$dir/dovecot.conf" <<CF
-protocols = imap
+protocols = imap pop3
 listen = 127.0.0.1
 base_dir = $dir/run
 state_dir = $dir/state
@@ -41,6 +43,16 @@ service imap-login {
   }
   chroot =
 }
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = $DC_POP3_PORT
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+  chroot =
+}
 service anvil {
   chroot =
 }
@@ -51,7 +63,8 @@ CF
 	fi
 	at_exit "dovecot -c '$dir/dovecot.conf' stop > /dev/null 2>&1"
 	for _ in $(seq 100); do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1', $DC_IMAP_PORT), 1)" \
+		python3 -c "import socket
+for p in ($DC_IMAP_PORT, $DC_POP3_PORT): socket.create_connection(('127.0.0.1', p), 1)" \
 			2> /dev/null && return 0
 		sleep 0.1
 	done
