@@ -129,6 +129,7 @@ struct pool {
 	struct slot *slots;
 	size_t n, next;
 	const struct check_opts *o;
+	struct probe_trust *trust;	/* one for all probes */
 	pthread_mutex_t lock;
 };
 
@@ -149,7 +150,7 @@ prober(void *arg)
 		po.host = s->ep->host;
 		po.port = s->ep->port;
 		po.sni = s->ep->sni;
-		po.ca_bundle = p->o->ca_bundle;
+		po.trust = p->trust;
 		po.timeout_ms = p->o->timeout_ms > 0 ? p->o->timeout_ms : CHECK_TIMEOUT_MS_DEFAULT;
 		if (probe_starttls_parse(s->ep->starttls, &po.starttls, &s->err) == 0)
 			s->ok = probe_run(&po, &s->r, &s->err) == 0;
@@ -182,8 +183,12 @@ check_run(struct store *st, struct endpoint_row **list, size_t n,
 
 	if (n == 0)
 		return 0;
-	if ((p.slots = calloc(n, sizeof(*p.slots))) == NULL)
+	if (probe_trust_new(o->ca_bundle, &p.trust, e) != 0)
+		return -1;
+	if ((p.slots = calloc(n, sizeof(*p.slots))) == NULL) {
+		probe_trust_free(p.trust);
 		return err_nomem(e);
+	}
 	for (i = 0; i < n; i++) {
 		p.slots[i].ep = list[i];
 		err_clear(&p.slots[i].err);
@@ -224,5 +229,6 @@ out:
 	for (i = 0; i < n; i++)
 		probe_result_free(&p.slots[i].r);
 	free(p.slots);
+	probe_trust_free(p.trust);
 	return rc;
 }

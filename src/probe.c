@@ -456,45 +456,81 @@ check_name(SSL *ssl, const char *name, int name_is_address, struct probe_result 
 		r->name_ok = X509_check_host(leaf, name, 0, 0, NULL) == 1;
 }
 
+struct probe_trust {
+	SSL_CTX *ctx;
+};
+
+int
+probe_trust_new(const char *ca_bundle, struct probe_trust **out, struct err *e)
+{
+	struct probe_trust *t;
+
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return err_nomem(e);
+	if ((t->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		free(t);
+		return err_openssl(e, "%s", _("cannot set up TLS"));
+	}
+	/*
+	 * Verification never aborts the handshake: an untrusted chain is what
+	 * a probe reports, so the chain is read first and judged after. No
+	 * session is ever resumed: a resumed handshake sends no certificate.
+	 */
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
+	if (ca_bundle != NULL) {
+		if (SSL_CTX_load_verify_file(t->ctx, ca_bundle) != 1) {
+			err_openssl(e, _("cannot read the CA bundle %s"), ca_bundle);
+			e->kind = ERR_INPUT;
+			probe_trust_free(t);
+			return -1;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(t->ctx) != 1) {
+		err_openssl(e, "%s", _("cannot load the system's trust store"));
+		probe_trust_free(t);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
+void
+probe_trust_free(struct probe_trust *t)
+{
+	if (t == NULL)
+		return;
+	SSL_CTX_free(t->ctx);
+	free(t);
+}
+
 int
 probe_run(const struct probe_opts *o, struct probe_result *r, struct err *e)
 {
 	long long deadline = now_ms() + (o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS);
 	const char *name = o->sni != NULL && o->sni[0] != '\0' ? o->sni : o->host;
 	int name_is_address = is_address(name);
-	SSL_CTX *ctx = NULL;
+	struct probe_trust *own = NULL, *trust = o->trust;
 	SSL *ssl = NULL;
 	long vr;
 	int fd, rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	if ((fd = connect_to(o->host, o->port, deadline, e)) < 0)
+	if (trust == NULL) {
+		if (probe_trust_new(o->ca_bundle, &own, e) != 0)
+			return -1;
+		trust = own;
+	}
+	if ((fd = connect_to(o->host, o->port, deadline, e)) < 0) {
+		probe_trust_free(own);
 		return -1;
+	}
 	if (starttls(fd, o->starttls, deadline, e) != 0) {
 		err_prefix(e, "%s:%d", o->host, o->port);
 		e->kind = ERR_NET;
 		goto out;
 	}
-	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
-		err_openssl(e, "%s", _("cannot set up TLS"));
-		goto out;
-	}
-	/*
-	 * Verification never aborts the handshake: an untrusted chain is what
-	 * a probe reports, so the chain is read first and judged after.
-	 */
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	if (o->ca_bundle != NULL) {
-		if (SSL_CTX_load_verify_file(ctx, o->ca_bundle) != 1) {
-			err_openssl(e, _("cannot read the CA bundle %s"), o->ca_bundle);
-			e->kind = ERR_INPUT;
-			goto out;
-		}
-	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-		err_openssl(e, "%s", _("cannot load the system's trust store"));
-		goto out;
-	}
-	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1) {
+	if ((ssl = SSL_new(trust->ctx)) == NULL || SSL_set_fd(ssl, fd) != 1) {
 		err_openssl(e, "%s", _("cannot set up TLS"));
 		goto out;
 	}
@@ -525,7 +561,7 @@ out:
 	if (rc != 0)
 		probe_result_free(r);
 	SSL_free(ssl);
-	SSL_CTX_free(ctx);
+	probe_trust_free(own);
 	close(fd);
 	ERR_clear_error();
 	return rc;

@@ -39,11 +39,29 @@ int probe_default_port(enum probe_starttls p);
 int probe_parse_target(const char *s, int default_port, char *host, size_t size, int *port,
     struct err *e);
 
+/*
+ * The TLS client setup and trust anchors, made once and shared by any
+ * number of probes, in any threads (OpenSSL 3 makes a context slowly: a
+ * check of many endpoints makes one).
+ */
+struct probe_trust;
+
+/*
+ * Makes the shared setup trusting ca_bundle (a PEM file), or the system's
+ * trust store when NULL. Returns 0 and *out (free with probe_trust_free),
+ * or -1 (ERR_INPUT when the bundle cannot be read).
+ */
+int probe_trust_new(const char *ca_bundle, struct probe_trust **out, struct err *e);
+
+/* Frees it. Accepts NULL. */
+void probe_trust_free(struct probe_trust *t);
+
 struct probe_opts {
 	const char *host;	/* name or address to connect to */
 	int port;
 	const char *sni;	/* server name sent and checked; NULL: host (unless an address) */
 	enum probe_starttls starttls;
+	struct probe_trust *trust; /* shared setup; NULL: one made from ca_bundle */
 	const char *ca_bundle;	/* PEM file of trust anchors; NULL: the system store */
 	int timeout_ms;		/* for connect, STARTTLS and handshake together; <= 0: 10 s */
 };
