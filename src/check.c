@@ -10,8 +10,11 @@
 #include "i18n.h"
 #include "store_cert.h"
 
-/* How far back a lineage is searched for the served certificate. */
-#define LINEAGE_MAX 256
+/*
+ * Entries kept of a lineage: more than the store walks each way (1000),
+ * so the newest, the certificate that should be served, is never cut off.
+ */
+#define LINEAGE_MAX 4096
 
 static char *
 dup_or_null(const char *s)
@@ -74,6 +77,8 @@ check_judge(struct store *st, const struct endpoint_row *ep, const struct probe_
 		    (long long)ep->cert_id) : -1;
 	/* Newest first: the head is what should be served now. */
 	current = h.links[0].id;
+	/* The endpoint follows its lineage, as deploy targets follow a renewal. */
+	out->cert_id = current;
 	for (i = 0; i < h.n && served > 0; i++)
 		if (h.links[i].id == served)
 			in_lineage = 1;

@@ -31,8 +31,9 @@ struct check_opts {
  * Judges one probe of ep at now: r is the probe's result, or NULL when it
  * failed with probe_err. Fills out's last-check fields (checked, state,
  * fingerprint, served_cert_id, served_not_after, protocol, cipher,
- * message: strings the caller frees, as endpoint_row_free does; the
- * others untouched). Returns 0, or -1 when the store cannot be read.
+ * message: strings the caller frees, as endpoint_row_free does) and, once
+ * the lineage is read, out->cert_id with its current certificate (the
+ * endpoint follows renewals); the others untouched. out may be ep. Returns 0, or -1 when the store cannot be read.
  */
 int check_judge(struct store *st, const struct endpoint_row *ep, const struct probe_result *r,
     const struct err *probe_err, long long now, int expiring_days, struct endpoint_row *out,

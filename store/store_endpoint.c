@@ -269,7 +269,7 @@ store_endpoint_record(struct store *st, int64_t id, const struct endpoint_row *r
 	s = store_stmt(st, "UPDATE endpoints SET checked = ?2, state = ?3, fingerprint = ?4, "
 	    "served_cert_id = ?5, served_not_after = ?6, protocol = ?7, cipher = ?8, "
 	    "message = ?9, state_since = CASE WHEN state IS ?3 AND state_since IS NOT NULL "
-	    "THEN state_since ELSE ?2 END WHERE id = ?1", e);
+	    "THEN state_since ELSE ?2 END, cert_id = IFNULL(?10, cert_id) WHERE id = ?1", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -284,6 +284,7 @@ store_endpoint_record(struct store *st, int64_t id, const struct endpoint_row *r
 	store_bind_text(s, 7, r->protocol);
 	store_bind_text(s, 8, r->cipher);
 	store_bind_text(s, 9, r->message);
+	store_bind_id(s, 10, r->cert_id);
 	if (store_step_done(st, s, _("cannot record an endpoint's check"), e) != 0)
 		return -1;
 	if (sqlite3_changes(store_db(st)) > 0)

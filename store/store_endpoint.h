@@ -82,8 +82,9 @@ int store_endpoint_remove(struct store *st, int64_t id, struct err *e);
 
 /*
  * Records a check of endpoint id: checked, the state and what was seen
- * (r's last-check fields; NULL strings clear them). Returns 0, 1 when the
- * endpoint is gone, or -1.
+ * (r's last-check fields; NULL strings clear them), and r->cert_id as its
+ * certificate when not 0 (the lineage's current one). Returns 0, 1 when
+ * the endpoint is gone, or -1.
  */
 int store_endpoint_record(struct store *st, int64_t id, const struct endpoint_row *r,
     struct err *e);

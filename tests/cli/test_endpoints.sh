@@ -130,7 +130,7 @@ check "... saying the connection was refused" grep -q 'refused' "$T/.err"
 python3 -c "
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $P_HANG)); s.listen(8); open('$T/hang.ready', 'w').close(); time.sleep(120)
+s.bind(('127.0.0.1', $P_HANG)); s.listen(8); open('$T/hang.ready', 'w').close(); time.sleep(900)
 " & hang_pid=$!
 at_exit "kill $hang_pid 2> /dev/null"
 for _ in $(seq 100); do [ -e "$T/hang.ready" ] && break; sleep 0.1; done
@@ -266,6 +266,7 @@ check "... naming the served certificate" [ "$(field "$EA" served_cert_id)" = "$
 check "stale.test serves the certificate its renewal replaced: stale" [ "$(state "$ES")" = stale ]
 check "... the served one is the old one" [ "$(field "$ES" served_cert_id)" = "$S" ]
 check "... saying what replaced it" grep -q "replaced by #$S2: renewed but not deployed" <(field "$ES" message)
+check "... and the endpoint now follows the renewed certificate" [ "$(jq -r --argjson id "$ES" '.[] | select(.id == $id) | .cert_id' "$T/check.json")" = "$S2" ]
 check "b.test serves a certificate not in the store: unknown" [ "$(state "$EB")" = unknown ]
 check "... its fingerprint recorded" [ "$(field "$EB" fingerprint)" = "$(fp "$C/b2.crt")" ]
 check "... no stored certificate" [ "$(field "$EB" served_cert_id)" = null ]
@@ -281,7 +282,7 @@ check "TLS facts are kept" [ "$(field "$EA" protocol)" = TLSv1.3 ]
 
 # ---- drift as alert conditions: notified, counted in status, in metrics --------
 check "the stale endpoint's start was notified" [ "$(notices start drift-stale "$ES")" = 1 ]
-check "... naming its certificate" [ "$(cat "$T"/calls/*.json | jq -s -r --argjson ep "$ES" '.[] | select(.endpoint_id == $ep) | .cert_id')" = "$S" ]
+check "... naming the certificate that should be served" [ "$(cat "$T"/calls/*.json | jq -s -r --argjson ep "$ES" '.[] | select(.endpoint_id == $ep) | .cert_id')" = "$S2" ]
 check "the unknown one's start" [ "$(notices start drift-unknown "$EB")" = 1 ]
 check "the name mismatch's start" [ "$(notices start drift-name-mismatch "$EM")" = 1 ]
 check "the untrusted chain's start" [ "$(notices start drift-untrusted-chain "$EU")" = 1 ]
@@ -303,7 +304,7 @@ check "metrics: exit 0" [ "$rc" -eq 0 ]
 printf '%s\n' "$out" > "$T/m.prom"
 check "... promtool check metrics passes" promtool check metrics < "$T/m.prom"
 check "... certdeck_endpoint_state 1 for the stale endpoint's state" \
-	grep -q "^certdeck_endpoint_state{endpoint_id=\"$ES\",cert_id=\"$S\",host=\"127.0.0.1\",port=\"$P_TLS\",sni=\"stale.test\",state=\"stale\"} 1$" "$T/m.prom"
+	grep -q "^certdeck_endpoint_state{endpoint_id=\"$ES\",cert_id=\"$S2\",host=\"127.0.0.1\",port=\"$P_TLS\",sni=\"stale.test\",state=\"stale\"} 1$" "$T/m.prom"
 check "... 0 for its other states" [ "$(grep -c "^certdeck_endpoint_state{endpoint_id=\"$ES\",.*} 0$" "$T/m.prom")" = 6 ]
 check "... a state set for each of the 8 endpoints" [ "$(grep -c '^certdeck_endpoint_state{.*} 1$' "$T/m.prom")" = 8 ]
 check "... the drift conditions counted" grep -q '^certdeck_alerts{condition="drift-unreachable"} 2$' "$T/m.prom"

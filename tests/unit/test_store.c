@@ -1771,6 +1771,8 @@ test_endpoints(void)
 	rec.protocol = (char *)"TLSv1.3";
 	rec.message = (char *)"renewed but not deployed";
 	ok(store_endpoint_record(st, id, &rec, &e) == 0, "endpoints: record a check");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM endpoints WHERE cert_id IS NOT NULL"),
+	    2, "endpoints: a check with no cert_id keeps the endpoint's");
 	ok(store_endpoint_get(st, id, &got, &e) == 0 && got->has_state &&
 	    got->state == EP_STALE && got->checked == 1800000000LL &&
 	    got->served_cert_id == cert && strcmp(got->fingerprint, "ab12") == 0 &&
