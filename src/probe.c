@@ -507,7 +507,7 @@ probe_trust_free(struct probe_trust *t)
 int
 probe_run(const struct probe_opts *o, struct probe_result *r, struct err *e)
 {
-	long long deadline = now_ms() + (o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS);
+	long long deadline;
 	const char *name = o->sni != NULL && o->sni[0] != '\0' ? o->sni : o->host;
 	int name_is_address = is_address(name);
 	struct probe_trust *own = NULL, *trust = o->trust;
@@ -521,6 +521,8 @@ probe_run(const struct probe_opts *o, struct probe_result *r, struct err *e)
 			return -1;
 		trust = own;
 	}
+	/* The timeout is the server's: it starts once the local setup is done. */
+	deadline = now_ms() + (o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS);
 	if ((fd = connect_to(o->host, o->port, deadline, e)) < 0) {
 		probe_trust_free(own);
 		return -1;
