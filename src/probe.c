@@ -415,17 +415,21 @@ chain_pem(SSL *ssl, struct probe_result *r, struct err *e)
 	return 0;
 }
 
-/* Takes the leaf's facts from the parsed chain. Returns 0 or -1. */
+/*
+ * Takes the leaf's facts from the certificate the handshake decoded (the
+ * same parser as the store's, without decoding the chain again). Returns
+ * 0 or -1.
+ */
 static int
-leaf_facts(struct probe_result *r, struct err *e)
+leaf_facts(SSL *ssl, struct probe_result *r, struct err *e)
 {
-	struct cert_info **chain = NULL;
-	struct cert_info *leaf;
-	size_t n = 0;
+	struct cert_info *leaf = NULL;
+	X509 *x = SSL_get0_peer_certificate(ssl);
 
-	if (crypto_chain_parse(r->pem_chain, strlen(r->pem_chain), &chain, &n, e) != 0)
+	if (x == NULL)
+		return err_set(e, ERR_NET, "%s", _("the server sent no certificate"));
+	if (crypto_cert_info(x, &leaf, e) != 0)
 		return err_prefix(e, "%s", _("the served certificate"));
-	leaf = chain[0];
 	memcpy(r->fingerprint, leaf->fingerprint, sizeof(r->fingerprint));
 	r->subject = leaf->subject;
 	leaf->subject = NULL;
@@ -437,7 +441,7 @@ leaf_facts(struct probe_result *r, struct err *e)
 	leaf->n_sans = 0;
 	r->not_before = leaf->not_before;
 	r->not_after = leaf->not_after;
-	cert_info_chain_free(chain, n);
+	cert_info_free(leaf);
 	return 0;
 }
 
@@ -546,7 +550,7 @@ probe_run(const struct probe_opts *o, struct probe_result *r, struct err *e)
 		err_prefix(e, "%s:%d", o->host, o->port);
 		goto out;
 	}
-	if (chain_pem(ssl, r, e) != 0 || leaf_facts(r, e) != 0)
+	if (chain_pem(ssl, r, e) != 0 || leaf_facts(ssl, r, e) != 0)
 		goto out;
 	vr = SSL_get_verify_result(ssl);
 	r->chain_ok = vr == X509_V_OK;
