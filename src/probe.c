@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "i18n.h"
 #include "probe.h"
+#include "safetext.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
 /* A STARTTLS reply line longer than this is not a server we can talk to. */
@@ -270,11 +271,41 @@ read_line(int fd, char *buf, size_t size, long long deadline, struct err *e)
 	return 0;
 }
 
-/* Says the server refused; reply is quoted, cut to a readable length. */
+/*
+ * The server's reply escaped as the store keeps text from outside (the
+ * message is stored, notified and printed). Returns text to free(), or
+ * NULL when out of memory.
+ */
+static char *
+quoted(const char *reply)
+{
+	return safetext_escape(reply, strlen(reply), 0);
+}
+
+/* Says the server refused STARTTLS, quoting its reply. */
 static int
 refused(const char *proto, const char *reply, struct err *e)
 {
-	return err_set(e, ERR_NET, _("the %s server refused STARTTLS: %.200s"), proto, reply);
+	char *q = quoted(reply);
+
+	if (q == NULL)
+		return err_nomem(e);
+	err_set(e, ERR_NET, _("the %s server refused STARTTLS: %.200s"), proto, q);
+	free(q);
+	return -1;
+}
+
+/* Says the line is no SMTP reply, quoting it. Returns -1. */
+static int
+not_smtp(const char *line, struct err *e)
+{
+	char *q = quoted(line);
+
+	if (q == NULL)
+		return err_nomem(e);
+	err_set(e, ERR_NET, _("not an SMTP reply: %.200s"), q);
+	free(q);
+	return -1;
 }
 
 /*
@@ -288,7 +319,7 @@ smtp_reply(int fd, char *line, size_t size, int *code, long long deadline, struc
 		if (read_line(fd, line, size, deadline, e) != 0)
 			return -1;
 		if (strlen(line) < 3 || line[0] < '1' || line[0] > '5')
-			return err_set(e, ERR_NET, _("not an SMTP reply: %.200s"), line);
+			return not_smtp(line, e);
 	} while (line[3] == '-');
 	*code = atoi(line);
 	return 0;

@@ -42,7 +42,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C
 fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f; }
 
 # ---- nginx: a default vhost and SNI vhosts on one port --------------------
-{ read -r P_TLS; read -r P_CLOSED; read -r P_HANG; } < <("$top_builddir/tests/pebble/freeport" 3)
+{ read -r P_TLS; read -r P_CLOSED; read -r P_HANG; read -r P_EVIL; } < <("$top_builddir/tests/pebble/freeport" 4)
 vhost() {	# vhost PORT NAME CHAIN KEY [default_server]
 	printf '\tserver {\n\t\tlisten 127.0.0.1:%s ssl %s;\n\t\tserver_name %s;\n' "$1" "${5:-}" "$2"
 	printf '\t\tssl_certificate %s;\n\t\tssl_certificate_key %s;\n' "$3" "$4"
@@ -141,6 +141,20 @@ cd_run probe "127.0.0.1:$P_HANG" --timeout 1 --starttls smtp
 check "... and in a STARTTLS dialogue" grep -q 'timed out waiting for the server' "$T/.err"
 cd_run probe "127.0.0.1:$P_TLS" --starttls imap --timeout 5
 check "STARTTLS against a TLS port fails (exit 1)" [ "$rc" -eq 1 ]
+# A server whose greeting carries a terminal escape sequence: it is quoted, escaped.
+python3 -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $P_EVIL)); s.listen(8); open('$T/evil.ready', 'w').close()
+while True:
+    c, _ = s.accept(); c.sendall(b'\x1b]0;owned\x07 welcome\r\n'); c.close()
+" & evil_pid=$!
+at_exit "kill $evil_pid 2> /dev/null"
+for _ in $(seq 100); do [ -e "$T/evil.ready" ] && break; sleep 0.1; done
+cd_run probe "127.0.0.1:$P_EVIL" --starttls smtp --timeout 5
+check "a greeting that is no SMTP reply fails (exit 1)" [ "$rc" -eq 1 ]
+check "... quoted with its control characters escaped" grep -qF 'not an SMTP reply: \x1b]0;owned\x07 welcome' "$T/.err"
+check "... and no escape character reaches the terminal" [ "$(tr -cd '\033\007' < "$T/.err" | wc -c)" = 0 ]
 
 # ---- endpoint add, list, remove ------------------------------------------------
 cd_run init
