@@ -94,7 +94,7 @@ cmd_check_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		return cli_fail(&e);
 	}
 	/* The verdicts are conditions: notified like the others (start, reminder, clear). */
-	cli_monitor_notify(cli, st, 0);
+	cli_monitor_notify(cli, st, 0, 1);
 	store_close(st);
 	for (i = 0; i < n; i++)
 		bad += list[i]->state != EP_OK;

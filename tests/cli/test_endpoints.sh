@@ -342,10 +342,19 @@ check "a zero timeout is a usage error" [ "$rc" -eq 2 ]
 cd_run check extra
 check "an operand is a usage error" [ "$rc" -eq 2 ]
 
+# A job queued for the worker: check delivers its notices, and runs nothing else.
+"$CERTDECK" deploy add "$A" --fullchain "$T/queued/a.pem" > /dev/null 2>&1
+mkdir -p "$T/queued"
+cd_run deploy run "$A" --no-wait
+QJ=$(jq -r '[.[] | select(.kind == "deploy" and .state == "queued")] | .[0].id' <("$CERTDECK" jobs --json))
+check "a deploy job is queued" [ "$QJ" != null ]
 # nginx reloaded: it now serves the renewed certificate.
 check "nginx reloads" nginx_reload "$N" "$(servers)"
 cd_run check --json --ca-bundle "$T/trust.pem" --timeout 2
 cp "$T/.out" "$T/check.json"
+check "check left the queued deploy job alone" [ "$(jq -r --argjson id "$QJ" '.[] | select(.id == $id) | .state' <("$CERTDECK" jobs --json))" = queued ]
+check "... its file is not written" [ ! -e "$T/queued/a.pem" ]
+"$CERTDECK" cancel "$QJ" > /dev/null 2>&1
 check "after the reload stale.test is ok" [ "$(state "$ES")" = ok ]
 check "... serving the new certificate" [ "$(field "$ES" served_cert_id)" = "$S2" ]
 check "... and its clearing is notified" [ "$(notices clear drift-stale "$ES")" = 1 ]
