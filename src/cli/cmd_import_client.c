@@ -1,0 +1,303 @@
+/*
+ * certdeck import --from CLIENT [DIR]: takes over another ACME client's
+ * certificates, history and accounts (the readers are src/import_*.c;
+ * this file parses options and reports). cmd_import.c hands over to it
+ * when --from is given.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd_import_client.h"
+#include "fileio.h"
+#include "i18n.h"
+#include "import_certbot.h"
+#include "import_plan.h"
+#include "safetext.h"
+#include "timefmt.h"
+
+#define CA_BUNDLE_MAX (1024 * 1024)
+
+struct client {
+	const char *name;
+	const char *default_dir;
+	int (*read)(const char *dir, struct import_plan **out, struct err *e);
+	/* How to stop the other client from renewing too (translated at use). */
+	const char *stop_hint;
+};
+
+static const struct client clients[] = {
+	{ "certbot", "/etc/letsencrypt", import_certbot_read,
+	    N_("certbot still renews these itself: switch its timer off with\n"
+	    "  systemctl disable --now certbot.timer\n"
+	    "(or remove the certbot line from /etc/cron.d/certbot where cron runs it).\n"
+	    "certdeck did not change any of certbot's files.\n") },
+};
+
+static const struct client *
+client_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(clients) / sizeof(clients[0]); i++)
+		if (strcmp(clients[i].name, name) == 0)
+			return &clients[i];
+	return NULL;
+}
+
+static cJSON *
+settings_json(const struct issue_settings *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "challenge", s->challenge != NULL ? s->challenge : "http-01");
+	if (s->webroot != NULL)
+		cJSON_AddStringToObject(o, "webroot", s->webroot);
+	else
+		cJSON_AddNumberToObject(o, "http_port", s->http_port);
+	if (s->http_addr != NULL)
+		cJSON_AddStringToObject(o, "http_addr", s->http_addr);
+	if (s->key_type != NULL)
+		cJSON_AddStringToObject(o, "key_type", s->key_type);
+	if (s->preferred_chain != NULL)
+		cJSON_AddStringToObject(o, "preferred_chain", s->preferred_chain);
+	return o;
+}
+
+static cJSON *
+strv_json(char **v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+static void
+add_id(cJSON *o, const char *name, int64_t id)
+{
+	if (id > 0)
+		cJSON_AddNumberToObject(o, name, (double)id);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+static cJSON *
+plan_json(const struct import_plan *p, int dry_run, int adopt)
+{
+	cJSON *o = cJSON_CreateObject(), *accts, *lins;
+	char date[32];
+	size_t i, j;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "from", p->source);
+	cJSON_AddStringToObject(o, "dir", p->dir);
+	cJSON_AddBoolToObject(o, "dry_run", dry_run);
+	cJSON_AddBoolToObject(o, "adopt", adopt);
+	accts = cJSON_AddArrayToObject(o, "accounts");
+	for (i = 0; accts != NULL && i < p->n_accounts; i++) {
+		const struct import_account *a = &p->accounts[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(accts, x);
+		cJSON_AddStringToObject(x, "ref", a->ref);
+		cJSON_AddStringToObject(x, "server", a->server_url);
+		cJSON_AddStringToObject(x, "url", a->url);
+		cJSON_AddStringToObject(x, "key_type", a->key_type);
+		add_id(x, "id", a->id);
+		cJSON_AddBoolToObject(x, "existed", a->existed);
+	}
+	lins = cJSON_AddArrayToObject(o, "lineages");
+	for (i = 0; lins != NULL && i < p->n_lineages; i++) {
+		const struct import_lineage *l = &p->lineages[i];
+		cJSON *x = cJSON_CreateObject(), *vs;
+
+		cJSON_AddItemToArray(lins, x);
+		cJSON_AddStringToObject(x, "name", l->name);
+		cJSON_AddStringToObject(x, "source", l->source);
+		if (l->server_url != NULL)
+			cJSON_AddStringToObject(x, "server", l->server_url);
+		if (l->account_ref != NULL)
+			cJSON_AddStringToObject(x, "account", l->account_ref);
+		add_id(x, "account_id", l->account_id);
+		cJSON_AddBoolToObject(x, "mappable", l->mappable);
+		cJSON_AddItemToObject(x, "settings", settings_json(&l->settings));
+		cJSON_AddBoolToObject(x, "adopted", l->adopted);
+		add_id(x, "order_id", l->order_id);
+		cJSON_AddItemToObject(x, "notes", strv_json(l->notes, l->n_notes));
+		vs = cJSON_AddArrayToObject(x, "versions");
+		for (j = 0; vs != NULL && j < l->n_versions; j++) {
+			const struct import_version *v = &l->versions[j];
+			cJSON *y = cJSON_CreateObject();
+
+			cJSON_AddItemToArray(vs, y);
+			if (v->number > 0)
+				cJSON_AddNumberToObject(y, "number", v->number);
+			cJSON_AddStringToObject(y, "file", v->label);
+			cJSON_AddBoolToObject(y, "current", j + 1 == l->n_versions);
+			cJSON_AddStringToObject(y, "fingerprint", v->row->fingerprint);
+			cJSON_AddStringToObject(y, "serial", v->row->serial);
+			timefmt_utc(v->row->not_after, 0, date, sizeof(date));
+			cJSON_AddStringToObject(y, "not_after", date);
+			cJSON_AddBoolToObject(y, "with_key", v->key_pem != NULL);
+			add_id(y, "id", v->id);
+			cJSON_AddBoolToObject(y, "existed", v->existed);
+		}
+	}
+	cJSON_AddItemToObject(o, "problems", strv_json(p->problems, p->n_problems));
+	return o;
+}
+
+static void
+settings_text(const struct issue_settings *s, const char *server)
+{
+	if (s->webroot != NULL)
+		/* TRANSLATORS: webroot path, key type, CA directory URL. */
+		printf(_("  renews by http-01 in webroot %s, key %s, at %s\n"),
+		    safetext(s->webroot), safetext(s->key_type), safetext(server));
+	else
+		/* TRANSLATORS: port, key type, CA directory URL. */
+		printf(_("  renews by http-01 on port %d, key %s, at %s\n"), s->http_port,
+		    safetext(s->key_type), safetext(server));
+}
+
+static void
+plan_text(const struct import_plan *p, int dry_run, int adopt)
+{
+	char date[32];
+	size_t i, j;
+
+	for (i = 0; i < p->n_accounts; i++) {
+		const struct import_account *a = &p->accounts[i];
+
+		if (dry_run)
+			printf(_("Account %s at %s: would import %s (%s key)\n"), safetext(a->ref),
+			    safetext(a->server_url), safetext(a->url), safetext(a->key_type));
+		else if (a->existed)
+			printf(_("Account %s at %s: already stored as account #%lld\n"),
+			    safetext(a->ref), safetext(a->server_url), (long long)a->id);
+		else
+			printf(_("Account %s at %s: imported as account #%lld (%s)\n"),
+			    safetext(a->ref), safetext(a->server_url), (long long)a->id,
+			    safetext(a->url));
+	}
+	for (i = 0; i < p->n_lineages; i++) {
+		const struct import_lineage *l = &p->lineages[i];
+
+		/* TRANSLATORS: name, source client, number of certificates. */
+		printf(_("%s (from %s): %zu certificate(s)\n"), safetext(l->name), l->source,
+		    l->n_versions);
+		for (j = 0; j < l->n_versions; j++) {
+			const struct import_version *v = &l->versions[j];
+			const char *what = j + 1 == l->n_versions ? _("current") : _("history");
+
+			timefmt_utc(v->row->not_after, 0, date, sizeof(date));
+			if (dry_run)
+				printf(_("  %s %s: would import, expires %s%s\n"), what,
+				    safetext(v->label), date, v->key_pem != NULL ?
+				    _(" (with its key)") : "");
+			else
+				printf(_("  %s %s: %s #%lld, expires %s%s\n"), what,
+				    safetext(v->label), v->existed ? _("already stored as") :
+				    _("imported as"), (long long)v->id, date,
+				    v->key_pem != NULL ? _(" (with its key)") : "");
+		}
+		settings_text(&l->settings, l->server_url != NULL ? l->server_url : "-");
+		for (j = 0; j < l->n_notes; j++)
+			printf(_("  not mapped: %s\n"), safetext(l->notes[j]));
+		if (adopt && !dry_run)
+			printf(l->adopted ? _("  adopted: certdeck renews it from now on "
+			    "(order #%lld)\n") : _("  not adopted: certdeck cannot renew it as "
+			    "certbot did (see above)\n"), (long long)l->order_id);
+		else if (adopt)
+			printf("%s", l->mappable && l->account_ref != NULL ?
+			    _("  would be adopted: certdeck would renew it\n") :
+			    _("  would not be adopted (see above)\n"));
+	}
+	for (i = 0; i < p->n_problems; i++)
+		printf(_("Not imported: %s\n"), safetext(p->problems[i]));
+}
+
+int
+cmd_import_client(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
+{
+	enum { OPT_CA_BUNDLE = 0x200 };
+	static int dry_run, adopt, json;
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "dry-run", no_argument, &dry_run, 1 },
+		{ "adopt", no_argument, &adopt, 1 },
+		{ "json", no_argument, &json, 1 },
+		{ "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
+		CLI_COMMON_OPTIONS, { 0 },
+	};
+	const struct client *c = NULL;
+	const char *from = NULL, *bundle_path = NULL, *dir;
+	struct import_plan *plan = NULL;
+	struct store *st = NULL;
+	char *bundle = NULL;
+	size_t blen = 0, i, adopted = 0;
+	struct err e;
+	int opt, rc;
+
+	dry_run = adopt = json = 0;
+	while ((opt = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+		if (opt == 0)
+			continue;
+		if (opt == 'f') {
+			from = optarg;
+			continue;
+		}
+		if (opt == OPT_CA_BUNDLE) {
+			bundle_path = optarg;
+			continue;
+		}
+		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
+			return rc;
+	}
+	if (from == NULL || (c = client_find(from)) == NULL)
+		return cli_usage(self, _("--from takes certbot, not %s"), from != NULL ? from : "");
+	if (argc - optind > 1)
+		return cli_usage(self, "%s", _("--from takes one directory"));
+	dir = optind < argc ? argv[optind] : c->default_dir;
+	err_clear(&e);
+	if (bundle_path != NULL && fileio_read(bundle_path, CA_BUNDLE_MAX, &bundle, &blen, &e) != 0)
+		return cli_fail(&e);
+	rc = CLI_FAIL;
+	if (c->read(dir, &plan, &e) != 0) {
+		cli_fail(&e);
+		goto out;
+	}
+	if (!dry_run) {
+		if (cli_open_store(cli, STORE_CREATE, &st) != CLI_OK)
+			goto out;
+		if (import_plan_apply(st, plan, adopt, bundle, &e) != 0) {
+			cli_fail(&e);
+			cli_msg("%s", _("nothing was imported"));
+			goto out;
+		}
+	}
+	for (i = 0; i < plan->n_lineages; i++)
+		adopted += plan->lineages[i].adopted;
+	if (json)
+		cli_print_json(plan_json(plan, dry_run, adopt));
+	else
+		plan_text(plan, dry_run, adopt);
+	if (adopted > 0)
+		/* On stderr with --json, so the JSON stays one document. */
+		fprintf(json ? stderr : stdout, "%s", _(c->stop_hint));
+	rc = CLI_OK;
+out:
+	free(bundle);
+	import_plan_free(plan);
+	store_close(st);
+	return rc;
+}
