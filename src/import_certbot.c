@@ -589,7 +589,8 @@ out:
 }
 
 int
-import_certbot_read(const char *dir, struct import_plan **out, struct err *e)
+import_certbot_read(const char *dir, const struct import_opts *o, struct import_plan **out,
+    struct err *e)
 {
 	struct import_plan *p = NULL;
 	char root[PATH_MAX], **names = NULL;
@@ -597,6 +598,8 @@ import_certbot_read(const char *dir, struct import_plan **out, struct err *e)
 	struct stat sb;
 	int rc = -1, r;
 
+	/* certbot's renewal files name their server: nothing in o is needed. */
+	(void)o;
 	*out = NULL;
 	if (realpath(dir, root) == NULL || stat(root, &sb) != 0)
 		return err_set(e, ERR_IO, _("%s: %s"), dir, strerror(errno));

@@ -17,6 +17,7 @@
  * import_plan_free), or -1 when dir cannot be read or is not a certbot
  * directory.
  */
-int import_certbot_read(const char *dir, struct import_plan **out, struct err *e);
+int import_certbot_read(const char *dir, const struct import_opts *o, struct import_plan **out,
+    struct err *e);
 
 #endif

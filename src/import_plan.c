@@ -361,6 +361,32 @@ out:
 	return rc;
 }
 
+int
+import_plan_set_http(struct import_plan *p, const char *addr, int port, const char *webroot)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_lineages; i++) {
+		struct issue_settings *s = &p->lineages[i].settings;
+
+		if (s->challenge != NULL && strcmp(s->challenge, "http-01") != 0)
+			continue;
+		if (addr != NULL) {
+			free(s->http_addr);
+			if ((s->http_addr = strdup(addr)) == NULL)
+				return -1;
+		}
+		if (port > 0)
+			s->http_port = port;
+		if (webroot != NULL) {
+			free(s->webroot);
+			if ((s->webroot = strdup(webroot)) == NULL)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* ---- applying a plan ---- */
 
 struct account_find {

@@ -70,6 +70,11 @@ struct import_plan {
 	size_t n_problems;
 };
 
+/* What the user tells a reader that the client's files do not say. */
+struct import_opts {
+	const char *server_url;	/* the CA's directory URL (lego keeps only its host), or NULL */
+};
+
 /* A new empty plan for source and dir. Returns it (import_plan_free), or NULL. */
 struct import_plan *import_plan_new(const char *source, const char *dir);
 
@@ -128,6 +133,14 @@ int import_read_inside(const char *root, const char *rel, size_t max, char **out
  */
 int import_list_dir(const char *root, const char *rel, char ***names, size_t *n,
     struct err *e);
+
+/*
+ * Makes every lineage renew by http-01 the way the user says (--http-addr,
+ * --http-port, --webroot; NULL/0 leave that part as read): for clients
+ * that keep no challenge settings (lego), or to change them. Returns 0 or -1.
+ */
+int import_plan_set_http(struct import_plan *p, const char *addr, int port,
+    const char *webroot);
 
 /*
  * Stores the plan in one transaction: accounts (by URL, so nothing twice),

@@ -192,7 +192,7 @@ out:
 
 const struct cmd_entry cmd_import_entry = {
 	.name = "import",
-	.args = "[--key KEYFILE] FILE... | --from CLIENT [--dry-run] [--adopt] [--json] [DIR]",
+	.args = "[--key KEYFILE] FILE... | --from CLIENT [OPTIONS] [DIR]",
 	.summary = N_("store existing PEM certificates (and their key)"),
 	.options = N_("Each FILE holds a certificate, optionally followed by its chain and\n"
 	    "its private key (a combined PEM). All files are checked before anything\n"
@@ -201,11 +201,15 @@ const struct cmd_entry cmd_import_entry = {
 	    "With --from, takes over another ACME client's certificates: each\n"
 	    "one's current certificate with its key and chain, the older ones as its\n"
 	    "history, its ACME account, and its renewal settings. DIR defaults to\n"
-	    "/etc/letsencrypt for certbot. Nothing is stored twice on a second run.\n\n"
-	    "  -f, --from CLIENT  certbot\n"
+	    "/etc/letsencrypt for certbot, ./.lego for lego. Nothing is stored twice\n"
+	    "on a second run.\n\n"
+	    "  -f, --from CLIENT  certbot or lego\n"
 	    "      --dry-run      show what would be imported; store nothing\n"
 	    "      --adopt        certdeck renews them from now on (certdeck renew)\n"
 	    "      --ca-bundle FILE  trust for the CA's HTTPS (a private CA)\n"
+	    "      --server URL   the CA's directory URL (lego keeps only its host)\n"
+	    "      --http-addr ADDR, --http-port PORT, --webroot DIR\n"
+	    "                     renew by http-01 this way (lego keeps no settings)\n"
 	    "      --json         the import plan and its result as JSON\n"
 	    "Nothing in DIR is changed; links that lead out of DIR are not followed.\n"),
 	.exec = cmd_import_exec,

@@ -15,6 +15,7 @@
 #include "fileio.h"
 #include "i18n.h"
 #include "import_certbot.h"
+#include "import_lego.h"
 #include "import_plan.h"
 #include "safetext.h"
 #include "timefmt.h"
@@ -24,7 +25,8 @@
 struct client {
 	const char *name;
 	const char *default_dir;
-	int (*read)(const char *dir, struct import_plan **out, struct err *e);
+	int (*read)(const char *dir, const struct import_opts *o, struct import_plan **out,
+	    struct err *e);
 	/* How to stop the other client from renewing too (translated at use). */
 	const char *stop_hint;
 };
@@ -35,6 +37,10 @@ static const struct client clients[] = {
 	    "  systemctl disable --now certbot.timer\n"
 	    "(or remove the certbot line from /etc/cron.d/certbot where cron runs it).\n"
 	    "certdeck did not change any of certbot's files.\n") },
+	{ "lego", ".lego", import_lego_read,
+	    N_("lego renews only when something runs \"lego renew\": remove that cron job or\n"
+	    "systemd timer (crontab -l; systemctl list-timers).\n"
+	    "certdeck did not change any of lego's files.\n") },
 };
 
 static const struct client *
@@ -212,11 +218,11 @@ plan_text(const struct import_plan *p, int dry_run, int adopt)
 		}
 		settings_text(&l->settings, l->server_url != NULL ? l->server_url : "-");
 		for (j = 0; j < l->n_notes; j++)
-			printf(_("  not mapped: %s\n"), safetext(l->notes[j]));
+			printf(_("  note: %s\n"), safetext(l->notes[j]));
 		if (adopt && !dry_run)
 			printf(l->adopted ? _("  adopted: certdeck renews it from now on "
 			    "(order #%lld)\n") : _("  not adopted: certdeck cannot renew it as "
-			    "certbot did (see above)\n"), (long long)l->order_id);
+			    "it was renewed (see above)\n"), (long long)l->order_id);
 		else if (adopt)
 			printf("%s", l->mappable && l->account_ref != NULL ?
 			    _("  would be adopted: certdeck would renew it\n") :
@@ -229,7 +235,7 @@ plan_text(const struct import_plan *p, int dry_run, int adopt)
 int
 cmd_import_client(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
-	enum { OPT_CA_BUNDLE = 0x200 };
+	enum { OPT_CA_BUNDLE = 0x200, OPT_SERVER, OPT_HTTP_ADDR, OPT_HTTP_PORT, OPT_WEBROOT };
 	static int dry_run, adopt, json;
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
@@ -237,10 +243,16 @@ cmd_import_client(struct cli *cli, const struct cmd_entry *self, int argc, char 
 		{ "adopt", no_argument, &adopt, 1 },
 		{ "json", no_argument, &json, 1 },
 		{ "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
+		{ "server", required_argument, NULL, OPT_SERVER },
+		{ "http-addr", required_argument, NULL, OPT_HTTP_ADDR },
+		{ "http-port", required_argument, NULL, OPT_HTTP_PORT },
+		{ "webroot", required_argument, NULL, OPT_WEBROOT },
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	const struct client *c = NULL;
-	const char *from = NULL, *bundle_path = NULL, *dir;
+	const char *from = NULL, *bundle_path = NULL, *dir, *http_addr = NULL, *webroot = NULL;
+	struct import_opts io = { 0 };
+	int http_port = 0;
 	struct import_plan *plan = NULL;
 	struct store *st = NULL;
 	char *bundle = NULL;
@@ -260,11 +272,28 @@ cmd_import_client(struct cli *cli, const struct cmd_entry *self, int argc, char 
 			bundle_path = optarg;
 			continue;
 		}
+		if (opt == OPT_SERVER) {
+			io.server_url = optarg;
+			continue;
+		}
+		if (opt == OPT_HTTP_ADDR) {
+			http_addr = optarg;
+			continue;
+		}
+		if (opt == OPT_HTTP_PORT) {
+			if (cli_parse_count(optarg, 65535, &http_port) != 0 || http_port < 1)
+				return cli_usage(self, _("--http-port takes a port, not %s"), optarg);
+			continue;
+		}
+		if (opt == OPT_WEBROOT) {
+			webroot = optarg;
+			continue;
+		}
 		if ((rc = cli_common_option(cli, self, opt)) != CLI_CONTINUE)
 			return rc;
 	}
 	if (from == NULL || (c = client_find(from)) == NULL)
-		return cli_usage(self, _("--from takes certbot, not %s"), from != NULL ? from : "");
+		return cli_usage(self, _("--from takes certbot or lego, not %s"), from != NULL ? from : "");
 	if (argc - optind > 1)
 		return cli_usage(self, "%s", _("--from takes one directory"));
 	dir = optind < argc ? argv[optind] : c->default_dir;
@@ -272,7 +301,13 @@ cmd_import_client(struct cli *cli, const struct cmd_entry *self, int argc, char 
 	if (bundle_path != NULL && fileio_read(bundle_path, CA_BUNDLE_MAX, &bundle, &blen, &e) != 0)
 		return cli_fail(&e);
 	rc = CLI_FAIL;
-	if (c->read(dir, &plan, &e) != 0) {
+	if (c->read(dir, &io, &plan, &e) != 0) {
+		cli_fail(&e);
+		goto out;
+	}
+	if ((http_addr != NULL || http_port > 0 || webroot != NULL) &&
+	    import_plan_set_http(plan, http_addr, http_port, webroot) != 0) {
+		err_nomem(&e);
 		cli_fail(&e);
 		goto out;
 	}
