@@ -67,6 +67,7 @@ lineage_clear(struct import_lineage *l)
 	free(l->name);
 	free(l->server_url);
 	free(l->account_ref);
+	free(l->profile);
 	issue_settings_clear(&l->settings);
 	strv_free(l->notes, l->n_notes);
 	memset(l, 0, sizeof(*l));
@@ -481,6 +482,7 @@ adopt_lineage(struct store *st, struct import_lineage *l, struct err *e)
 	}
 	o.account_id = l->account_id;
 	o.status = status;
+	o.profile = l->profile;
 	o.identifiers_json = identifiers_json(stored);
 	o.settings_json = issue_settings_to_json(&l->settings);
 	o.key_id = stored->key_id;

@@ -49,6 +49,7 @@ struct import_lineage {
 	char *server_url;	/* the CA it renews at, or NULL */
 	char *account_ref;	/* the account it renews with (import_account.ref), or NULL */
 	struct issue_settings settings;	/* its renewal settings in certdeck's terms */
+	char *profile;		/* the CA profile it was ordered with, or NULL */
 	/* 1 when the settings were mapped completely: --adopt may take it over. */
 	int mappable;
 	char **notes;		/* translated lines: what was not mapped, and why */

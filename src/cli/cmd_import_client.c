@@ -14,6 +14,7 @@
 #include "cmd_import_client.h"
 #include "fileio.h"
 #include "i18n.h"
+#include "import_acmesh.h"
 #include "import_certbot.h"
 #include "import_lego.h"
 #include "import_plan.h"
@@ -41,6 +42,11 @@ static const struct client clients[] = {
 	    N_("lego renews only when something runs \"lego renew\": remove that cron job or\n"
 	    "systemd timer (crontab -l; systemctl list-timers).\n"
 	    "certdeck did not change any of lego's files.\n") },
+	{ "acme.sh", "~/.acme.sh", import_acmesh_read,
+	    N_("acme.sh still renews these from its cron job: remove it with\n"
+	    "  acme.sh --uninstall-cronjob\n"
+	    "(or delete the \"acme.sh --cron\" line from crontab -e).\n"
+	    "certdeck did not change any of acme.sh's files.\n") },
 };
 
 static const struct client *
@@ -64,8 +70,12 @@ settings_json(const struct issue_settings *s)
 	cJSON_AddStringToObject(o, "challenge", s->challenge != NULL ? s->challenge : "http-01");
 	if (s->webroot != NULL)
 		cJSON_AddStringToObject(o, "webroot", s->webroot);
+	else if (s->challenge != NULL && strcmp(s->challenge, "tls-alpn-01") == 0)
+		cJSON_AddNumberToObject(o, "tls_port", s->tls_port);
 	else
 		cJSON_AddNumberToObject(o, "http_port", s->http_port);
+	if (s->tls_addr != NULL)
+		cJSON_AddStringToObject(o, "tls_addr", s->tls_addr);
 	if (s->http_addr != NULL)
 		cJSON_AddStringToObject(o, "http_addr", s->http_addr);
 	if (s->key_type != NULL)
@@ -165,7 +175,11 @@ plan_json(const struct import_plan *p, int dry_run, int adopt)
 static void
 settings_text(const struct issue_settings *s, const char *server)
 {
-	if (s->webroot != NULL)
+	if (s->challenge != NULL && strcmp(s->challenge, "tls-alpn-01") == 0)
+		/* TRANSLATORS: port, key type, CA directory URL. */
+		printf(_("  renews by tls-alpn-01 on port %d, key %s, at %s\n"), s->tls_port,
+		    safetext(s->key_type), safetext(server));
+	else if (s->webroot != NULL)
 		/* TRANSLATORS: webroot path, key type, CA directory URL. */
 		printf(_("  renews by http-01 in webroot %s, key %s, at %s\n"),
 		    safetext(s->webroot), safetext(s->key_type), safetext(server));
@@ -255,7 +269,7 @@ cmd_import_client(struct cli *cli, const struct cmd_entry *self, int argc, char 
 	int http_port = 0;
 	struct import_plan *plan = NULL;
 	struct store *st = NULL;
-	char *bundle = NULL;
+	char *bundle = NULL, *home_dir = NULL;
 	size_t blen = 0, i, adopted = 0;
 	struct err e;
 	int opt, rc;
@@ -293,14 +307,27 @@ cmd_import_client(struct cli *cli, const struct cmd_entry *self, int argc, char 
 			return rc;
 	}
 	if (from == NULL || (c = client_find(from)) == NULL)
-		return cli_usage(self, _("--from takes certbot or lego, not %s"), from != NULL ? from : "");
+		return cli_usage(self, _("--from takes certbot, lego or acme.sh, not %s"), from != NULL ? from : "");
 	if (argc - optind > 1)
 		return cli_usage(self, "%s", _("--from takes one directory"));
-	dir = optind < argc ? argv[optind] : c->default_dir;
 	err_clear(&e);
-	if (bundle_path != NULL && fileio_read(bundle_path, CA_BUNDLE_MAX, &bundle, &blen, &e) != 0)
-		return cli_fail(&e);
+	dir = optind < argc ? argv[optind] : c->default_dir;
+	if (strncmp(dir, "~/", 2) == 0) {
+		const char *home = getenv("HOME");
+
+		if (home == NULL || *home == '\0')
+			return cli_usage(self, "%s", _("HOME is not set: give the directory"));
+		if (asprintf(&home_dir, "%s/%s", home, dir + 2) < 0) {
+			err_nomem(&e);
+			return cli_fail(&e);
+		}
+		dir = home_dir;
+	}
 	rc = CLI_FAIL;
+	if (bundle_path != NULL && fileio_read(bundle_path, CA_BUNDLE_MAX, &bundle, &blen, &e) != 0) {
+		cli_fail(&e);
+		goto out;
+	}
 	if (c->read(dir, &io, &plan, &e) != 0) {
 		cli_fail(&e);
 		goto out;
@@ -326,12 +353,13 @@ cmd_import_client(struct cli *cli, const struct cmd_entry *self, int argc, char 
 		cli_print_json(plan_json(plan, dry_run, adopt));
 	else
 		plan_text(plan, dry_run, adopt);
-	if (adopted > 0)
+	if (adopt && adopted > 0)
 		/* On stderr with --json, so the JSON stays one document. */
 		fprintf(json ? stderr : stdout, "%s", _(c->stop_hint));
 	rc = CLI_OK;
 out:
 	free(bundle);
+	free(home_dir);
 	import_plan_free(plan);
 	store_close(st);
 	return rc;
