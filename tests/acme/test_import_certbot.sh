@@ -137,6 +137,11 @@ check "... not the DNS plugin lineage" [ -z "$(sqlite3 "$CERTDECK_STORE" "SELECT
 check "... saying so" grep -q "not adopted" "$T/.out"
 check "certdeck changed nothing in certbot's directory on adopting" [ "$(tree_sum)" = "$before" ]
 
+# Pebble's certificates last 5 years; 4 years on, the adopted ones are due.
+later=$(( $(date +%s) + 4 * 365 * 86400 ))
+CERTDECK_NOW=$later cd_run renew --dry-run
+check "when due, certdeck renew would renew the adopted lineages" grep -q "#$a " "$T/.out"
+check "... not the one it could not adopt" sh -c "! grep -q '#$b ' '$T/.out'"
 cd_run renew --force "$a"
 check "renew --force of the adopted certbot lineage exits 0" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || diag "$errout"
