@@ -574,6 +574,40 @@ apply_lineage(struct store *st, struct import_lineage *l, int adopt, struct err 
 }
 
 int
+import_plan_check(struct store *st, struct import_plan *p, struct err *e)
+{
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < p->n_accounts; i++) {
+		struct account_find f = { p->accounts[i].url, 0 };
+
+		if (store_account_list(st, account_by_url, &f, e) == -1)
+			return -1;
+		p->accounts[i].id = f.id;
+		p->accounts[i].existed = f.id > 0;
+	}
+	for (i = 0; i < p->n_lineages; i++) {
+		struct import_lineage *l = &p->lineages[i];
+
+		for (j = 0; j < l->n_versions; j++) {
+			struct import_version *v = &l->versions[j];
+
+			rc = store_cert_find_fingerprint(st, v->row->fingerprint, &v->id, e);
+			if (rc == -1)
+				return -1;
+			v->existed = rc == 0;
+			if (rc != 0)
+				v->id = 0;
+		}
+		if (l->n_versions > 0 && l->versions[l->n_versions - 1].existed &&
+		    report_adopted(st, l, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
 import_plan_apply(struct store *st, struct import_plan *p, int adopt,
     const char *ca_bundle_pem, struct err *e)
 {

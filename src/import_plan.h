@@ -144,6 +144,13 @@ int import_plan_set_http(struct import_plan *p, const char *addr, int port,
     const char *webroot);
 
 /*
+ * For a dry run: fills the ids and existed members from what st holds
+ * already (and adopted for lineages adopted before), writing nothing.
+ * Returns 0 or -1.
+ */
+int import_plan_check(struct store *st, struct import_plan *p, struct err *e);
+
+/*
  * Stores the plan in one transaction: accounts (by URL, so nothing twice),
  * certificates (by fingerprint) with their keys, the history's
  * replaced-by links, and with adopt an order for each mappable lineage's

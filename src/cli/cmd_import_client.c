@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd_import_client.h"
@@ -198,7 +199,7 @@ plan_text(const struct import_plan *p, int dry_run, int adopt)
 	for (i = 0; i < p->n_accounts; i++) {
 		const struct import_account *a = &p->accounts[i];
 
-		if (dry_run)
+		if (dry_run && !a->existed)
 			printf(_("Account %s at %s: would import %s (%s key)\n"), safetext(a->ref),
 			    safetext(a->server_url), safetext(a->url), safetext(a->key_type));
 		else if (a->existed)
@@ -220,7 +221,7 @@ plan_text(const struct import_plan *p, int dry_run, int adopt)
 			const char *what = j + 1 == l->n_versions ? _("current") : _("history");
 
 			timefmt_utc(v->row->not_after, 0, date, sizeof(date));
-			if (dry_run)
+			if (dry_run && !v->existed)
 				printf(_("  %s %s: would import, expires %s%s\n"), what,
 				    safetext(v->label), date, v->key_pem != NULL ?
 				    _(" (with its key)") : "");
@@ -237,6 +238,8 @@ plan_text(const struct import_plan *p, int dry_run, int adopt)
 			printf(l->adopted ? _("  adopted: certdeck renews it from now on "
 			    "(order #%lld)\n") : _("  not adopted: certdeck cannot renew it as "
 			    "it was renewed (see above)\n"), (long long)l->order_id);
+		else if (adopt && l->adopted)
+			printf(_("  adopted already (order #%lld)\n"), (long long)l->order_id);
 		else if (adopt)
 			printf("%s", l->mappable && l->account_ref != NULL ?
 			    _("  would be adopted: certdeck would renew it\n") :
@@ -338,7 +341,20 @@ cmd_import_client(struct cli *cli, const struct cmd_entry *self, int argc, char 
 		cli_fail(&e);
 		goto out;
 	}
-	if (!dry_run) {
+	if (dry_run) {
+		/* Say what is stored already, if there is a store; create none. */
+		char *path = store_default_path(cli->store_flag, &e);
+
+		if (path != NULL && access(path, F_OK) == 0 &&
+		    store_open(path, STORE_READONLY, &st, &e) == 0 &&
+		    import_plan_check(st, plan, &e) != 0) {
+			free(path);
+			cli_fail(&e);
+			goto out;
+		}
+		free(path);
+		err_clear(&e);
+	} else {
 		if (cli_open_store(cli, STORE_CREATE, &st) != CLI_OK)
 			goto out;
 		if (import_plan_apply(st, plan, adopt, bundle, &e) != 0) {

@@ -109,6 +109,10 @@ check "... no key twice" [ "$(count keys)" -eq "$n_keys" ]
 check "... no account twice" [ "$(count accounts)" -eq 1 ]
 check "... saying every certificate existed" [ "$(jq '[.lineages[].versions[] | select(.existed | not)] |
 	length' "$T/.out")" -eq 0 ]
+cd_run import --from certbot "$LE" --dry-run --json
+check "--dry-run after an import finds every certificate stored" [ "$(jq '[.lineages[].versions[] |
+	select(.existed | not)] | length' "$T/.out")" -eq 0 ] && [ "$(jq '.accounts[0].existed' "$T/.out")" = true ]
+check "... and stores nothing" [ "$(count certificates)" -eq "$n_certs" ]
 check "certdeck changed nothing in certbot's directory" [ "$(tree_sum)" = "$before" ]
 
 # A copy where one lineage renews through a DNS plugin and one links out of the tree.
