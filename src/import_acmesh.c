@@ -15,6 +15,7 @@
 #include "i18n.h"
 #include "import_acmesh.h"
 #include "strv.h"
+#include "subproc.h"
 
 #define ACMESH_MAX_FILE (1024 * 1024)
 #define CA_DEPTH 6
@@ -362,11 +363,104 @@ out:
 	return rc;
 }
 
+/*
+ * Le_ReloadCmd as a program and its arguments, when it is one plainly:
+ * words of ordinary characters split at spaces. acme.sh runs it through a
+ * shell; certdeck runs no shell lines, so anything else is only noted.
+ * Returns a NULL-terminated vector (strv_free with its count), or NULL.
+ */
+static char **
+plain_command(const char *cmd, size_t *n)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_./:=@%+,- ";
+	char **v = NULL, *copy, *w, *save = NULL;
+
+	*n = 0;
+	if (strspn(cmd, plain) != strlen(cmd) || (copy = strdup(cmd)) == NULL)
+		return NULL;
+	for (w = strtok_r(copy, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save))
+		if (strv_push(&v, n, strdup(w)) != 0)
+			break;
+	free(copy);
+	/* strv_push leaves room for nothing: add the terminating NULL. */
+	if (*n > 0 && strv_push(&v, n, strdup("")) == 0) {
+		free(v[--*n]);
+		v[*n] = NULL;
+		return v;
+	}
+	strv_free(v, *n);
+	*n = 0;
+	return NULL;
+}
+
+/* An install path of acme.sh's (--install-cert) that certdeck may write, or NULL. */
+static char *
+install_path(const struct kv *c, const char *key, struct import_lineage *l)
+{
+	const char *v = kv_get(c, key);
+	size_t n;
+
+	if (!set_value(v))
+		return NULL;
+	n = strlen(v);
+	if (v[0] != '/' || v[n - 1] == '/') {
+		import_lineage_note(l, _("%s %s is not an absolute file path: not deployed"), key, v);
+		return NULL;
+	}
+	return strdup(v);
+}
+
+/* acme.sh's --install-cert paths and reload command as a deploy target of l. */
+static int
+map_install(const struct kv *c, struct import_lineage *l)
+{
+	struct deploy_target *t;
+	const char *reload = kv_get(c, "Le_ReloadCmd");
+	char **argv = NULL, *prog = NULL;
+	size_t n = 0;
+	struct err why;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return -1;
+	t->cert_path = install_path(c, "Le_RealCertPath", l);
+	t->chain_path = install_path(c, "Le_RealCACertPath", l);
+	t->fullchain_path = install_path(c, "Le_RealFullChainPath", l);
+	t->key_path = install_path(c, "Le_RealKeyPath", l);
+	t->mode = DEPLOY_MODE_DEFAULT;
+	t->key_mode = DEPLOY_KEY_MODE_DEFAULT;
+	t->reload_timeout = DEPLOY_RELOAD_TIMEOUT_DEFAULT;
+	if (t->cert_path == NULL && t->fullchain_path == NULL) {
+		if (set_value(reload))
+			import_lineage_note(l, _("Le_ReloadCmd is not carried over: %s"), reload);
+		deploy_target_free(t);
+		return 0;
+	}
+	if (set_value(reload)) {
+		err_clear(&why);
+		argv = plain_command(reload, &n);
+		if (argv == NULL) {
+			import_lineage_note(l, _("Le_ReloadCmd is a shell command, which certdeck "
+			    "does not run: give its program with certdeck deploy add --reload-cmd "
+			    "(%s)"), reload);
+		} else if (subproc_resolve(argv[0], &prog, &why) != 0) {
+			import_lineage_note(l, _("Le_ReloadCmd is not carried over: %s"), why.msg);
+			strv_free(argv, n);
+			argv = NULL;
+		} else {
+			free(argv[0]);
+			argv[0] = prog;
+		}
+	}
+	t->reload_argv = argv;
+	l->deploy = t;
+	return 0;
+}
+
 static int
 map_settings(const struct kv *c, struct import_lineage *l, const char *cur_key_type)
 {
-	static const char *const hooks[] = { "Le_PreHook", "Le_PostHook", "Le_RenewHook",
-	    "Le_ReloadCmd" };
+	static const char *const hooks[] = { "Le_PreHook", "Le_PostHook", "Le_RenewHook" };
 	const char *len = kv_get(c, "Le_Keylength"), *kt = NULL, *v;
 	size_t i;
 
@@ -401,6 +495,8 @@ map_settings(const struct kv *c, struct import_lineage *l, const char *cur_key_t
 	    set_str(&l->settings.preferred_chain, v) != 0)
 		return -1;
 	if (set_value(v = kv_get(c, "Le_Certificate_Profile")) && set_str(&l->profile, v) != 0)
+		return -1;
+	if (map_install(c, l) != 0)
 		return -1;
 	if (set_value(v = kv_get(c, "Le_ChallengeAlias")))
 		import_lineage_note(l, _("Le_ChallengeAlias is not carried over: %s"), v);

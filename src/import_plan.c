@@ -68,6 +68,7 @@ lineage_clear(struct import_lineage *l)
 	free(l->server_url);
 	free(l->account_ref);
 	free(l->profile);
+	deploy_target_free(l->deploy);
 	issue_settings_clear(&l->settings);
 	strv_free(l->notes, l->n_notes);
 	memset(l, 0, sizeof(*l));
@@ -494,6 +495,18 @@ adopt_lineage(struct store *st, struct import_lineage *l, struct err *e)
 	if (store_order_insert(st, &o, e) != 0 ||
 	    store_cert_set_order(st, cur->id, o.id, l->account_id, e) != 0)
 		goto out;
+	/* Where the client installed the files: certdeck installs the renewals there. */
+	if (l->deploy != NULL) {
+		int64_t tid;
+
+		l->deploy->cert_id = cur->id;
+		if (stored->key_id == 0) {
+			free(l->deploy->key_path);
+			l->deploy->key_path = NULL;
+		}
+		if (store_deploy_add(st, l->deploy, &tid, e) != 0)
+			goto out;
+	}
 	l->adopted = 1;
 	l->order_id = o.id;
 	rc = 0;

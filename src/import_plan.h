@@ -15,6 +15,7 @@
 #include "issue.h"
 #include "store.h"
 #include "store_cert.h"
+#include "store_deploy.h"
 
 /* One certificate of a lineage: the current one or an older one from its history. */
 struct import_version {
@@ -50,6 +51,11 @@ struct import_lineage {
 	char *account_ref;	/* the account it renews with (import_account.ref), or NULL */
 	struct issue_settings settings;	/* its renewal settings in certdeck's terms */
 	char *profile;		/* the CA profile it was ordered with, or NULL */
+	/*
+	 * Where the client installed its files (acme.sh's --install-cert),
+	 * as a deploy target --adopt adds; NULL when none or not safe.
+	 */
+	struct deploy_target *deploy;
 	/* 1 when the settings were mapped completely: --adopt may take it over. */
 	int mappable;
 	char **notes;		/* translated lines: what was not mapped, and why */

@@ -38,7 +38,9 @@ static const struct client clients[] = {
 	    N_("certbot still renews these itself: switch its timer off with\n"
 	    "  systemctl disable --now certbot.timer\n"
 	    "(or remove the certbot line from /etc/cron.d/certbot where cron runs it).\n"
-	    "certdeck did not change any of certbot's files.\n") },
+	    "certdeck did not change any of certbot's files, and does not write its live/\n"
+	    "files: point your servers at files certdeck installs\n"
+	    "(certdeck deploy add ID --fullchain FILE --key FILE --reload-cmd ...).\n") },
 	{ "lego", ".lego", import_lego_read,
 	    N_("lego renews only when something runs \"lego renew\": remove that cron job or\n"
 	    "systemd timer (crontab -l; systemctl list-timers).\n"
@@ -83,6 +85,30 @@ settings_json(const struct issue_settings *s)
 		cJSON_AddStringToObject(o, "key_type", s->key_type);
 	if (s->preferred_chain != NULL)
 		cJSON_AddStringToObject(o, "preferred_chain", s->preferred_chain);
+	return o;
+}
+
+static cJSON *
+deploy_json(const struct deploy_target *t)
+{
+	cJSON *o, *a;
+	size_t i;
+
+	if (t == NULL)
+		return cJSON_CreateNull();
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (t->cert_path != NULL)
+		cJSON_AddStringToObject(o, "cert", t->cert_path);
+	if (t->chain_path != NULL)
+		cJSON_AddStringToObject(o, "chain", t->chain_path);
+	if (t->fullchain_path != NULL)
+		cJSON_AddStringToObject(o, "fullchain", t->fullchain_path);
+	if (t->key_path != NULL)
+		cJSON_AddStringToObject(o, "key", t->key_path);
+	if (t->reload_argv != NULL && (a = cJSON_AddArrayToObject(o, "reload")) != NULL)
+		for (i = 0; t->reload_argv[i] != NULL; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(t->reload_argv[i]));
 	return o;
 }
 
@@ -147,6 +173,7 @@ plan_json(const struct import_plan *p, int dry_run, int adopt)
 		add_id(x, "account_id", l->account_id);
 		cJSON_AddBoolToObject(x, "mappable", l->mappable);
 		cJSON_AddItemToObject(x, "settings", settings_json(&l->settings));
+		cJSON_AddItemToObject(x, "deploy", deploy_json(l->deploy));
 		cJSON_AddBoolToObject(x, "adopted", l->adopted);
 		add_id(x, "order_id", l->order_id);
 		cJSON_AddItemToObject(x, "notes", strv_json(l->notes, l->n_notes));
@@ -232,6 +259,23 @@ plan_text(const struct import_plan *p, int dry_run, int adopt)
 				    v->key_pem != NULL ? _(" (with its key)") : "");
 		}
 		settings_text(&l->settings, l->server_url != NULL ? l->server_url : "-");
+		if (l->deploy != NULL) {
+			const struct deploy_target *t = l->deploy;
+			const char *paths[4] = { t->cert_path, t->chain_path, t->fullchain_path,
+			    t->key_path };
+
+			printf("%s", _("  installs to:"));
+			for (j = 0; j < 4; j++)
+				if (paths[j] != NULL)
+					printf(" %s", safetext(paths[j]));
+			printf("\n");
+			if (t->reload_argv != NULL) {
+				printf("%s", _("  then runs:"));
+				for (j = 0; t->reload_argv[j] != NULL; j++)
+					printf(" %s", safetext(t->reload_argv[j]));
+				printf("\n");
+			}
+		}
 		for (j = 0; j < l->n_notes; j++)
 			printf(_("  note: %s\n"), safetext(l->notes[j]));
 		if (adopt && !dry_run)

@@ -57,8 +57,11 @@ Le_LocalAddress='127.0.0.1,'
 Le_HTTPPort='$PEBBLE_HTTP_PORT'
 Le_CertCreateTime='$(date +%s)'
 Le_NextRenewTime='$(( $(date +%s) + 60 * 86400 ))'
-Le_RealFullChainPath='/etc/nginx/tls/e.pem'
-Le_ReloadCmd='$(b64 "systemctl reload nginx")'
+Le_RealCertPath='$T/www/e.cer'
+Le_RealCACertPath=''
+Le_RealKeyPath='$T/www/e.key'
+Le_ReloadCmd='$(b64 "$top_srcdir/tests/hooks/deploy-reload.sh $T/reload.log ok")'
+Le_RealFullChainPath='$T/www/e.pem'
 EOF
 R=$H/r.acme.test
 leaf "$LC/r.acme.test.crt" > "$R/r.acme.test.cer"
@@ -71,7 +74,10 @@ Le_Webroot='dns_cf'
 Le_PreHook=''
 Le_API='$PEBBLE_URL'
 Le_Keylength='2048'
+Le_RealFullChainPath='$T/www/r.pem'
+Le_ReloadCmd='$(b64 "systemctl reload nginx && echo done")'
 EOF
+mkdir -p "$T/www"
 mkdir -p "$H/deploy" "$H/dnsapi"
 printf "ACCOUNT_EMAIL='admin@acme.test'\nAUTO_UPGRADE='1'\n" > "$H/account.conf"
 
@@ -118,8 +124,13 @@ check "standalone ('no') maps onto http-01 on Le_HTTPPort and Le_LocalAddress" \
 	[ "$(lin e.acme.test .settings.http_port)" = "$PEBBLE_HTTP_PORT" ] &&
 	[ "$(lin e.acme.test .settings.http_addr)" = 127.0.0.1 ]
 check "ec-256 maps onto ec256" [ "$(lin e.acme.test .settings.key_type)" = ec256 ]
-check "the reload command is said not carried over, decoded" \
-	jqe '.lineages[] | select(.name == "e.acme.test") | .notes | any(test("Le_ReloadCmd.*systemctl reload nginx"))' "$T/import1.json"
+check "--install-cert's files become the deploy target" [ "$(lin e.acme.test .deploy.fullchain)" = \
+	"$T/www/e.pem" ] && [ "$(lin e.acme.test .deploy.key)" = "$T/www/e.key" ] &&
+	[ "$(lin e.acme.test .deploy.cert)" = "$T/www/e.cer" ]
+check "... with the reload command decoded, as a program and its arguments" \
+	[ "$(lin e.acme.test '.deploy.reload | join(" ")')" = "$top_srcdir/tests/hooks/deploy-reload.sh $T/reload.log ok" ]
+check "a shell line as reload command is not carried over, and said so" jqe '.lineages[] |
+	select(.name == "r.acme.test") | (.deploy.reload == null) and (.notes | any(test("shell command.*echo done")))' "$T/import1.json"
 check "a DNS API script (dns_cf) cannot be adopted" [ "$(lin r.acme.test .mappable)" = false ]
 check "... and the plan names it" jqe '.lineages[] | select(.name == "r.acme.test") |
 	.notes | any(test("dns_cf"))' "$T/import1.json"
@@ -137,6 +148,9 @@ check "--adopt exits 0" [ "$rc" -eq 0 ]
 check "... adopts the standalone one, not the dns_cf one" \
 	[ "$(grep -c "adopted: certdeck renews it" "$T/.out")" -eq 1 ] && grep -q "not adopted" "$T/.out"
 check "... tells how to remove acme.sh's cron job" grep -q -- "--uninstall-cronjob" "$T/.out"
+check "... giving it acme.sh's deploy target" [ "$("$CERTDECK" deploy list "$e" --json | jq -r '.[0].fullchain')" = "$T/www/e.pem" ]
+cd_run import --from acme.sh "$H" --adopt
+check "adopting again adds no second deploy target" [ "$("$CERTDECK" deploy list "$e" --json | jq length)" -eq 1 ]
 cd_run renew --force "$e"
 check "renew --force of the adopted acme.sh certificate exits 0" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || diag "$errout"
@@ -145,5 +159,10 @@ check "... a successor replaces it" [ "$ne" != null ] && [ "$ne" -gt "$e" ]
 check "... which verifies against Pebble's root" verify_cert "$ne" e.acme.test
 check "... ordered with the imported account, none registered" [ "$(count accounts)" -eq 1 ] &&
 	[ "$("$CERTDECK" show "$ne" --json | jq .account_id)" = "$(sqlite3 "$CERTDECK_STORE" "SELECT id FROM accounts")" ]
+check "the successor is installed where acme.sh installed it" [ "$(fp "$T/www/e.pem")" = \
+	"$("$CERTDECK" show "$ne" --json | jq -r .fingerprint_sha256)" ]
+check "... with its key, mode 0600" [ "$(openssl pkey -in "$T/www/e.key" -pubout | sha256sum)" = \
+	"$(openssl x509 -in "$T/www/e.pem" -pubkey -noout | sha256sum)" ] && [ "$(stat -c %a "$T/www/e.key")" = 600 ]
+check "... and acme.sh's reload command ran" grep -q "CERTDECK_CERT_ID=$ne" "$T/reload.log"
 check "certdeck changed nothing in acme.sh's home on renewing" [ "$(tree_sum)" = "$before" ]
 done_testing
