@@ -627,6 +627,17 @@ import_certbot_read(const char *dir, const struct import_opts *o, struct import_
 		if (isdir && read_lineage(root, names[i], p, e) != 0)
 			goto out;
 	}
+	/* A lineage whose account was not found (or not readable) cannot be adopted. */
+	for (i = 0; i < p->n_lineages; i++) {
+		struct import_lineage *l = &p->lineages[i];
+
+		if (l->account_ref != NULL && import_plan_account(p, l->account_ref) == NULL) {
+			if (import_lineage_note(l, _("its account %s was not found under "
+			    "accounts/"), l->account_ref) != 0)
+				goto nomem;
+			l->mappable = 0;
+		}
+	}
 	*out = p;
 	p = NULL;
 	rc = 0;

@@ -122,7 +122,13 @@ mkdir -p "$T/outside" "$T/le2/live/evil.test"
 cp "$A/fullchain.pem" "$T/outside/fullchain.pem"
 ln -s "$T/outside/fullchain.pem" "$T/le2/live/evil.test/fullchain.pem"
 ln -s "$T/outside/fullchain.pem" "$T/le2/live/evil.test/cert.pem"
+# And a lineage whose account is gone: it is imported but cannot be adopted.
+cp -a "$LE/live/c.certbot.test" "$T/le2/live/d.certbot.test"
+sed 's/^account = .*/account = 0123456789abcdef/' "$LE/renewal/c.certbot.test.conf" \
+	> "$T/le2/renewal/d.certbot.test.conf"
 cd_run import --from certbot "$T/le2" --dry-run --json
+check "a lineage without its account cannot be adopted, and the plan says why" jqe '.lineages[] |
+	select(.name == "d.certbot.test") | (.mappable | not) and (.notes | any(test("0123456789abcdef")))' "$T/.out"
 check "a DNS plugin lineage cannot be adopted" [ "$(jq -r '.lineages[] | select(.name ==
 	"b.certbot.test") | .mappable' "$T/.out")" = false ]
 check "... and the plan says why, naming the plugin" jqe '.lineages[] | select(.name ==
