@@ -555,6 +555,19 @@ read_lineage(const char *root, const char *name, struct import_plan *p, struct e
 		rc = 0;
 		goto out;
 	}
+	/*
+	 * A tree copied without its links (cp -L) has no archive number for
+	 * the current one: drop the history entry that is the current one.
+	 */
+	if (current <= 0 && l->n_versions > 1 &&
+	    strcmp(l->versions[l->n_versions - 2].row->fingerprint,
+	    l->versions[l->n_versions - 1].row->fingerprint) == 0) {
+		struct import_version last = l->versions[l->n_versions - 1];
+
+		l->versions[l->n_versions - 1] = l->versions[l->n_versions - 2];
+		l->versions[l->n_versions - 2] = last;
+		import_lineage_drop_version(l);
+	}
 	if (l->versions[l->n_versions - 1].key_pem == NULL)
 		import_lineage_note(l, "%s", _("its private key was not found: certdeck can "
 		    "renew it, but not deploy the current certificate with its key"));

@@ -576,7 +576,8 @@ apply_lineage(struct store *st, struct import_lineage *l, int adopt, struct err 
 		if (store_cert_get(st, v->id, &stored, e) != 0)
 			return -1;
 		/* Never relink one certdeck has renewed or that was revoked since. */
-		link = stored->status == CERT_VALID && stored->replaced_by == 0;
+		link = stored->status == CERT_VALID && stored->replaced_by == 0 &&
+		    v->id != l->versions[i + 1].id;
 		cert_row_free(stored);
 		if (link && store_cert_mark_replaced(st, v->id, l->versions[i + 1].id, e) != 0)
 			return -1;

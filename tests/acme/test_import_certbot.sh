@@ -137,6 +137,12 @@ check "a link out of the directory is not followed" [ "$(jq '[.lineages[] | sele
 	"evil.test")] | length' "$T/.out")" -eq 0 ]
 check "... and is reported" jqe '.problems | any(test("evil.test.*leads out"))' "$T/.out"
 
+# A copy made without its links (cp -L): the live files are plain copies.
+cp -rL "$LE" "$T/le3"
+cd_run import --from certbot "$T/le3" --dry-run --json
+check "a tree copied without links still has a's history once" [ "$(jq '.lineages[] |
+	select(.name == "a.certbot.test") | .versions | length' "$T/.out")" -eq 2 ]
+
 # --- adopt: certdeck renews from now on ---
 cd_run import --from certbot "$T/le2" --adopt
 check "--adopt exits 0" [ "$rc" -eq 0 ]
