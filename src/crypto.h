@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "err.h"
 
@@ -105,6 +106,13 @@ void cert_info_free(struct cert_info *info);
  */
 int crypto_chain_parse(const char *pem, size_t len, struct cert_info ***out,
     size_t *n, struct err *e);
+
+/*
+ * The certificates of a PEM chain as OpenSSL objects, leaf first, split as
+ * strictly as crypto_chain_parse does. Returns 0 and *out (free with
+ * sk_X509_pop_free(*out, X509_free)), or -1.
+ */
+int crypto_chain_load(const char *pem, size_t len, STACK_OF(X509) **out, struct err *e);
 
 /* Frees what crypto_chain_parse returned. Accepts NULL. */
 void cert_info_chain_free(struct cert_info **chain, size_t n);

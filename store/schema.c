@@ -396,6 +396,32 @@ static const char *const steps[] = {
 	"ALTER TABLE alert_state ADD COLUMN acked_by TEXT;\n"
 	"ALTER TABLE alert_state ADD COLUMN job_first INTEGER;\n"
 	"ALTER TABLE alert_state ADD COLUMN job_last INTEGER;\n",
+
+	/*
+	 * 12: revocation status as the CA publishes it (a CRL, else OCSP),
+	 * one row per certificate checked: good, revoked (reason, time) or
+	 * unknown (detail says why), and when to ask again. CRLs are cached
+	 * until their nextUpdate, by URL, so a thousand certificates of one CA
+	 * fetch its CRL once.
+	 */
+	"CREATE TABLE revocation_status (\n"
+	"  cert_id INTEGER PRIMARY KEY REFERENCES certificates(id) ON DELETE CASCADE,\n"
+	"  state TEXT NOT NULL CHECK (state IN ('good', 'revoked', 'unknown')),\n"
+	"  method TEXT CHECK (method IN ('crl', 'ocsp')),\n"
+	"  source_url TEXT,\n"
+	"  reason INTEGER,\n"
+	"  revoked_at INTEGER,\n"
+	"  detail TEXT,\n"
+	"  checked_at INTEGER NOT NULL,\n"
+	"  next_check INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE crl_cache (\n"
+	"  url TEXT PRIMARY KEY,\n"
+	"  der BLOB NOT NULL,\n"
+	"  this_update INTEGER,\n"
+	"  next_update INTEGER,\n"
+	"  fetched_at INTEGER NOT NULL\n"
+	");\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

@@ -527,8 +527,15 @@ store_cert_renew_due(struct store *st, long long now, int64_t *ids, size_t max, 
 	int rc;
 
 	*n = 0;
-	s = store_stmt(st, "SELECT id FROM certificates WHERE status = 'valid' AND "
-	    "order_id IS NOT NULL AND renew_at <= ?1 ORDER BY renew_at LIMIT ?2", e);
+	/*
+	 * Issued through an order (the partial index), or enrolled over SCEP
+	 * (no order: the settings are in the job that produced it).
+	 */
+	s = store_stmt(st, "SELECT id, renew_at FROM certificates WHERE status = 'valid' AND "
+	    "order_id IS NOT NULL AND renew_at <= ?1 UNION ALL "
+	    "SELECT id, renew_at FROM certificates WHERE status = 'valid' AND "
+	    "order_id IS NULL AND source = 'scep' AND renew_at <= ?1 "
+	    "ORDER BY renew_at LIMIT ?2", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);

@@ -193,7 +193,7 @@ int store_cert_ari_due(struct store *st, long long now,
 
 /*
  * Fills ids with up to max certificates due for renewal at now (valid,
- * issued through an order, renew_at passed), soonest first. Returns 0
+ * issued through an order or enrolled over SCEP, renew_at passed), soonest first. Returns 0
  * and *n, or -1.
  */
 int store_cert_renew_due(struct store *st, long long now, int64_t *ids, size_t max,

@@ -159,6 +159,7 @@ extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_account_entry;
 extern const struct cmd_entry cmd_issue_entry;
+extern const struct cmd_entry cmd_enroll_entry;
 extern const struct cmd_entry cmd_revoke_entry;
 extern const struct cmd_entry cmd_rotate_entry;
 extern const struct cmd_entry cmd_renew_entry;
@@ -173,5 +174,6 @@ extern const struct cmd_entry cmd_ca_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_metrics_entry;
 extern const struct cmd_entry cmd_notify_entry;
+extern const struct cmd_entry cmd_revocation_entry;
 
 #endif

@@ -1738,6 +1738,49 @@ test_cert_set_order(void)
 	free(path);
 }
 
+/* store_job_producer: the newest done job that made a certificate and holds a setting. */
+static void
+test_job_producer(void)
+{
+	struct store *st = NULL;
+	struct job_row *j = NULL;
+	struct err e;
+	char *path = in_tmp("producer.db");
+	int64_t a = 0, b = 0, c = 0, got = -1;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "producer: open");
+		free(path);
+		return;
+	}
+	is_int(store_job_producer(st, 7, "$.scep.url", &got, &e), 1,
+	    "producer: none for a certificate no job made");
+	ok(got == 0, "producer: and *id is 0");
+	ok(store_job_add(st, "scep-enroll", 0, "{\"scep\":{\"url\":\"http://a/\"}}", 0, "t",
+	    &a, &e) == 0 && store_job_add(st, "deploy", 7, "{}", 0, "t", &b, &e) == 0 &&
+	    store_job_add(st, "renew", 7, "{\"scep\":{\"url\":\"http://b/\"}}", 0, "t", &c,
+	    &e) == 0, "producer: three jobs");
+	/* a made #7; the deploy job's result is #7 too but it has no setting; c failed. */
+	ok(store_job_claim(st, "w", a, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_DONE, 7, NULL, 0, &e) == 0, "producer: a done, result 7");
+	job_row_free(j);
+	j = NULL;
+	ok(store_job_claim(st, "w", b, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_DONE, 7, NULL, 0, &e) == 0, "producer: b done, result 7");
+	job_row_free(j);
+	j = NULL;
+	ok(store_job_claim(st, "w", c, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_FAILED, 7, "{}", 0, &e) == 0, "producer: c failed");
+	job_row_free(j);
+	is_int(store_job_producer(st, 7, "$.scep.url", &got, &e), 0, "producer: found");
+	ok(got == a, "producer: the done job with the setting, not the deploy or the failed one");
+	is_int(store_job_producer(st, 8, "$.scep.url", &got, &e), 1,
+	    "producer: none for another certificate");
+	store_close(st);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1760,6 +1803,7 @@ main(void)
 	test_refusals();
 	test_leases();
 	test_job_secret();
+	test_job_producer();
 	test_unwritable();
 	test_certs();
 	test_history();
