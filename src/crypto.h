@@ -51,6 +51,13 @@ int crypto_key_to_pem(EVP_PKEY *key, char **out, struct err *e);
 int crypto_key_from_pem(const char *pem, size_t len, EVP_PKEY **out, struct err *e);
 
 /*
+ * Reads a private key from a JSON Web Key (RFC 7517/7518: RSA, or EC P-256
+ * and P-384 with "d"), as other ACME clients keep account keys. Returns 0
+ * and *out (free with EVP_PKEY_free), or -1.
+ */
+int crypto_key_from_jwk(const char *json, EVP_PKEY **out, struct err *e);
+
+/*
  * Loads key id from the store into an EVP_PKEY, wiping the PEM text on the
  * way. Returns 0 and *out (free with EVP_PKEY_free), 1 when the store has
  * no such key (e is untouched), or -1.

@@ -563,3 +563,19 @@ store_cert_mark_replaced(struct store *st, int64_t old_id, int64_t new_id, struc
 	sqlite3_bind_int64(s, 2, new_id);
 	return store_step_done(st, s, _("linking a renewal"), e);
 }
+
+int
+store_cert_set_order(struct store *st, int64_t id, int64_t order_id, int64_t account_id,
+    struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE certificates SET order_id = ?2, account_id = ?3 WHERE id = ?1",
+	    e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, order_id);
+	store_bind_id(s, 3, account_id);
+	return store_step_done(st, s, _("adopting a certificate"), e);
+}

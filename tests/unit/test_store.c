@@ -1694,6 +1694,50 @@ test_deploy_events(void)
 	free(path);
 }
 
+/* Adopting an imported certificate (import --from --adopt): its order and account. */
+static void
+test_cert_set_order(void)
+{
+	static char san[] = "adopt.example.org";
+	char *sans[1] = { san };
+	struct store *st = NULL;
+	struct cert_row r, *got = NULL;
+	struct account_row a = { 0 };
+	struct order_row o = { 0 };
+	char status[] = "valid", ids[] = "[{\"type\":\"dns\",\"value\":\"adopt.example.org\"}]";
+	char *path = in_tmp("adopt.db");
+	int64_t cert_id = 0, due[4];
+	size_t n = 0;
+	struct err e;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "adopt: open");
+		free(path);
+		return;
+	}
+	make_row(&r, 900, 1800000000LL, sans, 1);
+	ok(store_cert_insert(st, &r, &cert_id, &e) == 0, "adopt: an imported certificate");
+	ok(store_cert_renew_due(st, 1800000000LL, due, 4, &n, &e) == 0 && n == 0,
+	    "adopt: without an order it is never due");
+	ok(store_ca_ensure(st, "https://ca.example/dir", NULL, NULL, &a.ca_id, &e) == 0 &&
+	    store_key_insert(st, "ec256", "k", &a.key_id, &e) == 0 &&
+	    store_account_insert(st, &a, &e) == 0, "adopt: an account");
+	o.account_id = a.id;
+	o.status = status;
+	o.identifiers_json = ids;
+	o.cert_id = cert_id;
+	ok(store_order_insert(st, &o, &e) == 0, "adopt: an order for it");
+	ok(store_cert_set_order(st, cert_id, o.id, a.id, &e) == 0, "adopt: set_order returns 0");
+	ok(store_cert_get(st, cert_id, &got, &e) == 0 && got->order_id == o.id &&
+	    got->account_id == a.id, "adopt: the certificate has the order and the account");
+	ok(store_cert_renew_due(st, 1800000000LL, due, 4, &n, &e) == 0 && n == 1 &&
+	    due[0] == cert_id, "adopt: now it is due for renewal when its time comes");
+	cert_row_free(got);
+	store_close(st);
+	free(path);
+}
+
 /* store_job_producer: the newest done job that made a certificate and holds a setting. */
 static void
 test_job_producer(void)
@@ -1763,6 +1807,7 @@ main(void)
 	test_unwritable();
 	test_certs();
 	test_history();
+	test_cert_set_order();
 	test_cert_events();
 	test_deploy_events();
 	test_transactions();
