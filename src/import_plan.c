@@ -157,6 +157,9 @@ import_lineage_add_version(struct import_lineage *l)
 	return grow((void **)&l->versions, &l->n_versions, sizeof(struct import_version));
 }
 
+static int vpush(char ***v, size_t *n, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static int
 vpush(char ***v, size_t *n, const char *fmt, va_list ap)
 {
