@@ -422,6 +422,15 @@ static const char *const steps[] = {
 	"  next_update INTEGER,\n"
 	"  fetched_at INTEGER NOT NULL\n"
 	");\n",
+
+	/*
+	 * 13: channels the config file declares ([notify NAME]): conf_name
+	 * ties the store's copy (and its delivery record) to the section, so
+	 * certdeck can update and remove it as the file changes.
+	 */
+	"ALTER TABLE notify_channels ADD COLUMN conf_name TEXT;\n"
+	"CREATE UNIQUE INDEX notify_channels_conf_name ON notify_channels (conf_name) "
+	"WHERE conf_name IS NOT NULL;\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))
