@@ -398,8 +398,42 @@ static const char *const steps[] = {
 	"ALTER TABLE alert_state ADD COLUMN job_last INTEGER;\n",
 
 	/*
-	 * 12 on this branch (the endpoints branch; renumbered at merge after
-	 * the other branches' steps): where certificates should be served and
+	 * 12: revocation status as the CA publishes it (a CRL, else OCSP),
+	 * one row per certificate checked: good, revoked (reason, time) or
+	 * unknown (detail says why), and when to ask again. CRLs are cached
+	 * until their nextUpdate, by URL, so a thousand certificates of one CA
+	 * fetch its CRL once.
+	 */
+	"CREATE TABLE revocation_status (\n"
+	"  cert_id INTEGER PRIMARY KEY REFERENCES certificates(id) ON DELETE CASCADE,\n"
+	"  state TEXT NOT NULL CHECK (state IN ('good', 'revoked', 'unknown')),\n"
+	"  method TEXT CHECK (method IN ('crl', 'ocsp')),\n"
+	"  source_url TEXT,\n"
+	"  reason INTEGER,\n"
+	"  revoked_at INTEGER,\n"
+	"  detail TEXT,\n"
+	"  checked_at INTEGER NOT NULL,\n"
+	"  next_check INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE crl_cache (\n"
+	"  url TEXT PRIMARY KEY,\n"
+	"  der BLOB NOT NULL,\n"
+	"  this_update INTEGER,\n"
+	"  next_update INTEGER,\n"
+	"  fetched_at INTEGER NOT NULL\n"
+	");\n",
+
+	/*
+	 * 13: channels the config file declares ([notify NAME]): conf_name
+	 * ties the store's copy (and its delivery record) to the section, so
+	 * certdeck can update and remove it as the file changes.
+	 */
+	"ALTER TABLE notify_channels ADD COLUMN conf_name TEXT;\n"
+	"CREATE UNIQUE INDEX notify_channels_conf_name ON notify_channels (conf_name) "
+	"WHERE conf_name IS NOT NULL;\n",
+
+	/*
+	 * 14: where certificates should be served and
 	 * what the last check there saw. cert_id is any certificate of the
 	 * lineage (check follows replaced_by to the current one); one row per
 	 * host, port and server name. served_cert_id is the stored certificate

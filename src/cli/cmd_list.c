@@ -18,14 +18,22 @@
 struct which {
 	long long now;
 	struct cert_query q;
+	struct store *st;	/* while loading: for each row's revocation status */
 };
 
 static cJSON *
-row_json(const void *row, void *arg)
+row_json(const void *r, void *arg)
 {
+	const struct cert_row *row = r;
 	const struct which *w = arg;
+	struct err e = { 0 };
+	cJSON *o = cert_json(row, w->now, 0);
 
-	return cert_json(row, w->now, 0);
+	if (o != NULL && cert_json_revocation_of(o, w->st, row->id, &e) != 0) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
 }
 
 static void
@@ -66,8 +74,9 @@ one_cert(const struct cert_row *row, void *l)
 static int
 load(struct store *st, struct cli_list *l, struct err *e)
 {
-	const struct which *w = l->arg;
+	struct which *w = l->arg;
 
+	w->st = st;
 	return store_cert_list(st, &w->q, one_cert, l, e);
 }
 

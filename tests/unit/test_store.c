@@ -1793,6 +1793,93 @@ test_endpoints(void)
 	free(path);
 }
 
+/* Adopting an imported certificate (import --from --adopt): its order and account. */
+static void
+test_cert_set_order(void)
+{
+	static char san[] = "adopt.example.org";
+	char *sans[1] = { san };
+	struct store *st = NULL;
+	struct cert_row r, *got = NULL;
+	struct account_row a = { 0 };
+	struct order_row o = { 0 };
+	char status[] = "valid", ids[] = "[{\"type\":\"dns\",\"value\":\"adopt.example.org\"}]";
+	char *path = in_tmp("adopt.db");
+	int64_t cert_id = 0, due[4];
+	size_t n = 0;
+	struct err e;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "adopt: open");
+		free(path);
+		return;
+	}
+	make_row(&r, 900, 1800000000LL, sans, 1);
+	ok(store_cert_insert(st, &r, &cert_id, &e) == 0, "adopt: an imported certificate");
+	ok(store_cert_renew_due(st, 1800000000LL, due, 4, &n, &e) == 0 && n == 0,
+	    "adopt: without an order it is never due");
+	ok(store_ca_ensure(st, "https://ca.example/dir", NULL, NULL, &a.ca_id, &e) == 0 &&
+	    store_key_insert(st, "ec256", "k", &a.key_id, &e) == 0 &&
+	    store_account_insert(st, &a, &e) == 0, "adopt: an account");
+	o.account_id = a.id;
+	o.status = status;
+	o.identifiers_json = ids;
+	o.cert_id = cert_id;
+	ok(store_order_insert(st, &o, &e) == 0, "adopt: an order for it");
+	ok(store_cert_set_order(st, cert_id, o.id, a.id, &e) == 0, "adopt: set_order returns 0");
+	ok(store_cert_get(st, cert_id, &got, &e) == 0 && got->order_id == o.id &&
+	    got->account_id == a.id, "adopt: the certificate has the order and the account");
+	ok(store_cert_renew_due(st, 1800000000LL, due, 4, &n, &e) == 0 && n == 1 &&
+	    due[0] == cert_id, "adopt: now it is due for renewal when its time comes");
+	cert_row_free(got);
+	store_close(st);
+	free(path);
+}
+
+/* store_job_producer: the newest done job that made a certificate and holds a setting. */
+static void
+test_job_producer(void)
+{
+	struct store *st = NULL;
+	struct job_row *j = NULL;
+	struct err e;
+	char *path = in_tmp("producer.db");
+	int64_t a = 0, b = 0, c = 0, got = -1;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "producer: open");
+		free(path);
+		return;
+	}
+	is_int(store_job_producer(st, 7, "$.scep.url", &got, &e), 1,
+	    "producer: none for a certificate no job made");
+	ok(got == 0, "producer: and *id is 0");
+	ok(store_job_add(st, "scep-enroll", 0, "{\"scep\":{\"url\":\"http://a/\"}}", 0, "t",
+	    &a, &e) == 0 && store_job_add(st, "deploy", 7, "{}", 0, "t", &b, &e) == 0 &&
+	    store_job_add(st, "renew", 7, "{\"scep\":{\"url\":\"http://b/\"}}", 0, "t", &c,
+	    &e) == 0, "producer: three jobs");
+	/* a made #7; the deploy job's result is #7 too but it has no setting; c failed. */
+	ok(store_job_claim(st, "w", a, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_DONE, 7, NULL, 0, &e) == 0, "producer: a done, result 7");
+	job_row_free(j);
+	j = NULL;
+	ok(store_job_claim(st, "w", b, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_DONE, 7, NULL, 0, &e) == 0, "producer: b done, result 7");
+	job_row_free(j);
+	j = NULL;
+	ok(store_job_claim(st, "w", c, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_FAILED, 7, "{}", 0, &e) == 0, "producer: c failed");
+	job_row_free(j);
+	is_int(store_job_producer(st, 7, "$.scep.url", &got, &e), 0, "producer: found");
+	ok(got == a, "producer: the done job with the setting, not the deploy or the failed one");
+	is_int(store_job_producer(st, 8, "$.scep.url", &got, &e), 1,
+	    "producer: none for another certificate");
+	store_close(st);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1815,9 +1902,11 @@ main(void)
 	test_refusals();
 	test_leases();
 	test_job_secret();
+	test_job_producer();
 	test_unwritable();
 	test_certs();
 	test_history();
+	test_cert_set_order();
 	test_cert_events();
 	test_deploy_events();
 	test_transactions();
