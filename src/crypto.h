@@ -114,6 +114,13 @@ int crypto_chain_parse(const char *pem, size_t len, struct cert_info ***out,
  */
 int crypto_chain_load(const char *pem, size_t len, STACK_OF(X509) **out, struct err *e);
 
+/*
+ * What crypto_chain_parse says of one certificate, from an X509 already
+ * decoded (a TLS peer's). Returns 0 and *out (free with cert_info_free),
+ * or -1.
+ */
+int crypto_cert_info(X509 *x, struct cert_info **out, struct err *e);
+
 /* Frees what crypto_chain_parse returned. Accepts NULL. */
 void cert_info_chain_free(struct cert_info **chain, size_t n);
 

@@ -420,8 +420,8 @@ out:
 	return rc;
 }
 
-static int
-cert_info_from_x509(X509 *x, struct cert_info **out, struct err *e)
+int
+crypto_cert_info(X509 *x, struct cert_info **out, struct err *e)
 {
 	struct cert_info *ci;
 	const ASN1_OCTET_STRING *aki;
@@ -526,7 +526,7 @@ crypto_chain_parse(const char *pem, size_t len, struct cert_info ***out,
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		if (cert_info_from_x509(sk_X509_value(sk, (int)i), &chain[i], e) == -1) {
+		if (crypto_cert_info(sk_X509_value(sk, (int)i), &chain[i], e) == -1) {
 			err_prefix(e, _("certificate %zu"), i + 1);
 			cert_info_chain_free(chain, i);
 			chain = NULL;

@@ -564,7 +564,7 @@ notify_deliver(struct store *st, const struct notify_channel *c, const char *eve
 
 /* Who an event is about: a certificate, a job, a channel (0 for none). */
 struct about {
-	int64_t cert_id, job_id, channel_id;
+	int64_t cert_id, job_id, channel_id, endpoint_id;
 };
 
 /* The message of a job's last error, into out ("" when none). */
@@ -610,6 +610,8 @@ event_json(struct store *st, enum notify_event ev, const char *condition,
 	cJSON_AddNumberToObject(o, "job_id", (double)ab->job_id);
 	if (ab->channel_id > 0)
 		cJSON_AddNumberToObject(o, "channel_id", (double)ab->channel_id);
+	if (ab->endpoint_id > 0)
+		cJSON_AddNumberToObject(o, "endpoint_id", (double)ab->endpoint_id);
 	names = cJSON_AddArrayToObject(o, "names");
 	if (ab->cert_id > 0 && store_cert_get(st, ab->cert_id, &row, &ignore) == 0) {
 		for (i = 0; i < row->n_sans; i++)
@@ -682,8 +684,13 @@ queue(struct store *st, struct notify_channel **ch, size_t n_ch, const char *jso
 int64_t
 notify_subject(const struct alert *a)
 {
-	/* A job's condition is the job's; a certificate's, the certificate's. */
-	return a->job_id > 0 ? a->job_id : a->channel_id > 0 ? a->channel_id : a->cert_id;
+	/*
+	 * A job's condition is the job's; a channel's the channel's; drift the
+	 * endpoint's (one per kind, so the id spaces never meet); a
+	 * certificate's, the certificate's.
+	 */
+	return a->job_id > 0 ? a->job_id : a->channel_id > 0 ? a->channel_id :
+	    a->endpoint_id > 0 ? a->endpoint_id : a->cert_id;
 }
 
 int
@@ -753,6 +760,7 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 	size_t n_ch = 0, n_sv = 0, i, j;
 	char *seen = NULL, *json;
 	struct about ab;
+	enum alert_kind dk;
 	long long not_after;
 	int rc = -1;
 
@@ -800,6 +808,7 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 		ab.cert_id = a->cert_id;
 		ab.job_id = a->job_id;
 		ab.channel_id = a->channel_id;
+		ab.endpoint_id = a->endpoint_id;
 		json = event_json(st, ev, kind, alert_severity_name(a->severity), &ab,
 		    a->message, a->since, r->now, &not_after);
 		/* Queued first: the state records which jobs carry this notice. */
@@ -814,11 +823,13 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 	for (j = 0; j < n_sv; j++) {
 		if (seen[j])
 			continue;
-		/* The subject is the channel, the job, or the certificate itself. */
+		/* The subject is the channel, the endpoint, the job, or the certificate itself. */
 		memset(&ab, 0, sizeof(ab));
 		ab.cert_id = sv[j].cert_id;
 		if (strcmp(sv[j].kind, alert_kind_name(ALERT_CHANNEL_FAILING)) == 0)
 			ab.channel_id = sv[j].subject;
+		else if (alert_kind_parse(sv[j].kind, &dk) == 0 && alert_kind_is_drift(dk))
+			ab.endpoint_id = sv[j].subject;
 		else if (sv[j].subject != sv[j].cert_id)
 			ab.job_id = sv[j].subject;
 		json = event_json(st, NOTIFY_CLEAR, sv[j].kind, "ok", &ab, sv[j].message,

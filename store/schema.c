@@ -431,6 +431,38 @@ static const char *const steps[] = {
 	"ALTER TABLE notify_channels ADD COLUMN conf_name TEXT;\n"
 	"CREATE UNIQUE INDEX notify_channels_conf_name ON notify_channels (conf_name) "
 	"WHERE conf_name IS NOT NULL;\n",
+
+	/*
+	 * 14: where certificates should be served and
+	 * what the last check there saw. cert_id is any certificate of the
+	 * lineage (check follows replaced_by to the current one); one row per
+	 * host, port and server name. served_cert_id is the stored certificate
+	 * with the served fingerprint, if any; state is check's verdict and
+	 * state_since when the endpoint entered it (an alert's start).
+	 */
+	"CREATE TABLE endpoints (\n"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  cert_id INTEGER NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,\n"
+	"  host TEXT NOT NULL,\n"
+	"  port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),\n"
+	"  sni TEXT,\n"
+	"  starttls TEXT CHECK (starttls IN ('smtp', 'imap', 'pop3')),\n"
+	"  created INTEGER NOT NULL,\n"
+	"  checked INTEGER,\n"
+	"  state TEXT CHECK (state IN ('ok', 'expiring', 'stale', 'unknown',"
+	" 'untrusted-chain', 'name-mismatch', 'unreachable')),\n"
+	"  fingerprint TEXT,\n"
+	"  served_cert_id INTEGER REFERENCES certificates(id) ON DELETE SET NULL,\n"
+	"  served_not_after INTEGER,\n"
+	"  protocol TEXT,\n"
+	"  cipher TEXT,\n"
+	"  message TEXT,\n"
+	"  state_since INTEGER\n"
+	");\n"
+	"CREATE UNIQUE INDEX endpoints_target ON endpoints (host, port, IFNULL(sni, ''));\n"
+	"CREATE INDEX endpoints_cert ON endpoints (cert_id);\n"
+	"CREATE INDEX endpoints_served ON endpoints (served_cert_id)"
+	" WHERE served_cert_id IS NOT NULL;\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

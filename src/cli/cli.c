@@ -34,6 +34,9 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_metrics_entry,
 	&cmd_notify_entry,
 	&cmd_revocation_entry,
+	&cmd_probe_entry,
+	&cmd_endpoint_entry,
+	&cmd_check_entry,
 	NULL,
 };
 

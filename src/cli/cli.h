@@ -175,5 +175,8 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_metrics_entry;
 extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_revocation_entry;
+extern const struct cmd_entry cmd_probe_entry;
+extern const struct cmd_entry cmd_endpoint_entry;
+extern const struct cmd_entry cmd_check_entry;
 
 #endif

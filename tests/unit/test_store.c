@@ -20,6 +20,7 @@
 #include "store_acme.h"
 #include "store_cert.h"
 #include "store_deploy.h"
+#include "store_endpoint.h"
 #include "store_job.h"
 #include "store_key.h"
 #include "tap.h"
@@ -1694,6 +1695,104 @@ test_deploy_events(void)
 	free(path);
 }
 
+/*
+ * The endpoints step on a store one step older holding a certificate, and
+ * the endpoint functions: add (a duplicate and a missing certificate
+ * refused), list, get, record a check, remove; a removed certificate takes
+ * its endpoints with it.
+ */
+static void
+test_endpoints(void)
+{
+	static char san[] = "ep.example.org";
+	char *sanp[1] = { san };
+	struct endpoint_row add = { 0 }, rec = { 0 }, **list = NULL, *got = NULL;
+	struct store *st = NULL;
+	struct cert_row r;
+	struct err e;
+	char *path = in_tmp("endpoints.db");
+	sqlite3 *db = NULL;
+	int64_t cert = 0, id = 0, id2 = 0;
+	size_t n = 0;
+	int fd;
+
+	err_clear(&e);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(sqlite3_open(path, &db) == SQLITE_OK &&
+	    schema_migrate_to(db, schema_version() - 1, &e) == 0,
+	    "endpoints: a store one step before the endpoints");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'endpoints'"), 0,
+	    "endpoints: no table yet");
+	sqlite3_close(db);
+	if (store_open(path, 0, &st, &e) != 0) {
+		ok(0, "endpoints: open migrates");
+		diag("%s", e.msg);
+		free(path);
+		return;
+	}
+	ok(1, "endpoints: open migrates");
+	is_int(query_int(store_db(st), "PRAGMA user_version"), schema_version(),
+	    "endpoints: at the current version");
+	make_row(&r, 7, 1900000000LL, sanp, 1);
+	ok(store_cert_insert(st, &r, &cert, &e) == 0, "endpoints: a certificate");
+
+	add.cert_id = cert;
+	add.host = (char *)"127.0.0.1";
+	add.port = 8443;
+	add.sni = san;
+	ok(store_endpoint_add(st, &add, &id, &e) == 0 && id > 0, "endpoints: add");
+	err_clear(&e);
+	ok(store_endpoint_add(st, &add, &id2, &e) == -1 && e.kind == ERR_INPUT &&
+	    strstr(e.msg, "already endpoint") != NULL, "endpoints: the same target again is refused");
+	add.sni = NULL;
+	add.starttls = (char *)"smtp";
+	add.port = 25;
+	ok(store_endpoint_add(st, &add, &id2, &e) == 0, "endpoints: a STARTTLS one");
+	add.cert_id = cert + 100;
+	err_clear(&e);
+	ok(store_endpoint_add(st, &add, &id2, &e) == 1 && strstr(e.msg, "no certificate") != NULL,
+	    "endpoints: a missing certificate is 1, saying so");
+	ok(store_endpoint_list(st, 0, &list, &n, &e) == 0 && n == 2, "endpoints: list has two");
+	if (n == 2) {
+		ok(list[0]->id == id && list[0]->port == 8443 && strcmp(list[0]->sni, san) == 0 &&
+		    list[0]->starttls == NULL && list[0]->checked == 0 && !list[0]->has_state,
+		    "endpoints: the first as added, never checked");
+		ok(list[1]->sni == NULL && strcmp(list[1]->starttls, "smtp") == 0,
+		    "endpoints: the second without a name, with STARTTLS");
+	}
+	endpoint_list_free(list, n);
+
+	rec.checked = 1800000000LL;
+	rec.state = EP_STALE;
+	rec.fingerprint = (char *)"ab12";
+	rec.served_cert_id = cert;
+	rec.served_not_after = 1900000000LL;
+	rec.protocol = (char *)"TLSv1.3";
+	rec.message = (char *)"renewed but not deployed";
+	ok(store_endpoint_record(st, id, &rec, &e) == 0, "endpoints: record a check");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM endpoints WHERE cert_id IS NOT NULL"),
+	    2, "endpoints: a check with no cert_id keeps the endpoint's");
+	ok(store_endpoint_get(st, id, &got, &e) == 0 && got->has_state &&
+	    got->state == EP_STALE && got->checked == 1800000000LL &&
+	    got->served_cert_id == cert && strcmp(got->fingerprint, "ab12") == 0 &&
+	    got->cipher == NULL && strcmp(got->message, "renewed but not deployed") == 0,
+	    "endpoints: get reads the check back");
+	endpoint_row_free(got);
+	ok(store_endpoint_record(st, id + 100, &rec, &e) == 1, "endpoints: record on a missing one is 1");
+	ok(store_endpoint_get(st, id + 100, &got, &e) == 1 && got == NULL,
+	    "endpoints: get of a missing one is 1");
+	ok(store_endpoint_remove(st, id2, &e) == 0, "endpoints: remove");
+	ok(store_endpoint_remove(st, id2, &e) == 1, "endpoints: remove again is 1");
+	ok(sqlite3_exec(store_db(st), "DELETE FROM certificates", NULL, NULL, NULL) == SQLITE_OK,
+	    "endpoints: the certificate removed");
+	ok(store_endpoint_list(st, 0, &list, &n, &e) == 0 && n == 0,
+	    "endpoints: its endpoints went with it");
+	endpoint_list_free(list, n);
+	store_close(st);
+	free(path);
+}
+
 /* Adopting an imported certificate (import --from --adopt): its order and account. */
 static void
 test_cert_set_order(void)
@@ -1814,6 +1913,7 @@ main(void)
 	test_many();
 	test_keys();
 	test_integrity();
+	test_endpoints();
 	ok_returns(store_close(NULL), "store_close(NULL) returns");
 
 	rm_rf(tmp);
