@@ -52,6 +52,13 @@ int crypto_key_to_pem(EVP_PKEY *key, char **out, struct err *e);
 int crypto_key_from_pem(const char *pem, size_t len, EVP_PKEY **out, struct err *e);
 
 /*
+ * Reads a private key from a JSON Web Key (RFC 7517/7518: RSA, or EC P-256
+ * and P-384 with "d"), as other ACME clients keep account keys. Returns 0
+ * and *out (free with EVP_PKEY_free), or -1.
+ */
+int crypto_key_from_jwk(const char *json, EVP_PKEY **out, struct err *e);
+
+/*
  * Loads key id from the store into an EVP_PKEY, wiping the PEM text on the
  * way. Returns 0 and *out (free with EVP_PKEY_free), 1 when the store has
  * no such key (e is untouched), or -1.
@@ -109,6 +116,20 @@ void cert_info_free(struct cert_info *info);
  */
 int crypto_chain_parse(const char *pem, size_t len, struct cert_info ***out,
     size_t *n, struct err *e);
+
+/*
+ * The certificates of a PEM chain as OpenSSL objects, leaf first, split as
+ * strictly as crypto_chain_parse does. Returns 0 and *out (free with
+ * sk_X509_pop_free(*out, X509_free)), or -1.
+ */
+int crypto_chain_load(const char *pem, size_t len, STACK_OF(X509) **out, struct err *e);
+
+/*
+ * What crypto_chain_parse says of one certificate, from an X509 already
+ * decoded (a TLS peer's). Returns 0 and *out (free with cert_info_free),
+ * or -1.
+ */
+int crypto_cert_info(X509 *x, struct cert_info **out, struct err *e);
 
 /* Frees what crypto_chain_parse returned. Accepts NULL. */
 void cert_info_chain_free(struct cert_info **chain, size_t n);

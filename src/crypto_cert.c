@@ -326,6 +326,12 @@ asn1_time(const ASN1_TIME *t, time_t *out, struct err *e)
 	return 0;
 }
 
+int
+crypto_chain_load(const char *pem, size_t len, STACK_OF(X509) **out, struct err *e)
+{
+	return load_chain(pem, len, out, e);
+}
+
 static int
 san_fields(X509 *x, struct cert_info *ci, struct err *e)
 {

@@ -13,6 +13,7 @@
 #include "notify.h"
 #include "renew.h"
 #include "revoke.h"
+#include "scep_enroll.h"
 #include "deploy.h"
 #include "fileio.h"
 #include "store_acme.h"
@@ -239,6 +240,55 @@ job_deploy(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 	return deploy_new(ctx, ctx->job->target_id, e);
 }
 
+static int
+job_scep_enroll(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	struct scep_job_progress p = { progress, ctx };
+	cJSON *params = params_of(ctx->job);
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(params, "deploy");
+	int rc = -1;
+
+	if (scep_enroll_run(ctx->st, ctx->job, 0, 0, &p, result_id, e) != 0)
+		goto out;
+	if (cJSON_IsObject(spec)) {
+		if (add_deploy_param(ctx, spec, *result_id, e) != 0) {
+			err_prefix(e, _("certificate #%lld is stored, but its deploy target "
+			    "was not added"), (long long)*result_id);
+			goto out;
+		}
+		if (deploy_new(ctx, *result_id, e) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(params);
+	return rc;
+}
+
+/*
+ * A SCEP certificate's renewal: a new SCEP request (scep_enroll_run
+ * records its key and certificate in the job's params), then the same
+ * link and deployment as an ACME renewal.
+ */
+static int
+renew_scep(struct job_ctx *ctx, const struct cert_row *old, int reuse_key, int64_t *result_id,
+    struct err *e)
+{
+	struct scep_job_progress p = { progress, ctx };
+
+	if (old->status == CERT_REPLACED && old->replaced_by > 0) {
+		*result_id = old->replaced_by;	/* renewed already */
+		return 0;
+	}
+	say(ctx, 0, 4, _("renewing certificate #%lld (%s) over SCEP"), (long long)old->id,
+	    old->name);
+	if (scep_enroll_run(ctx->st, ctx->job, old->id, reuse_key, &p, result_id, e) != 0 ||
+	    renew_link(ctx->st, old->id, *result_id, e) != 0 ||
+	    deploy_new(ctx, *result_id, e) != 0)
+		return -1;
+	return 0;
+}
+
 /*
  * renew and rotate-key: the new order is recorded in the job's params in
  * the same commit that creates it, so a rerun finishes that order rather
@@ -255,6 +305,15 @@ renew_common(struct job_ctx *ctx, int rotate, int64_t *result_id, struct err *e)
 
 	if (store_cert_get(ctx->st, ctx->job->target_id, &old, e) != 0)
 		goto out;
+	if (old->source != NULL && strcmp(old->source, SCEP_SOURCE) == 0) {
+		if (rotate) {
+			err_set(e, ERR_USAGE, "%s", _("a SCEP certificate gets a new key by "
+			    "renewal: use 'certdeck renew --force ID'"));
+			goto out;
+		}
+		rc = renew_scep(ctx, old, param_bool(p, "reuse_key"), result_id, e);
+		goto out;
+	}
 	if (order_id == 0 && old->status == CERT_REPLACED && old->replaced_by > 0) {
 		/* Renewed already (by another job or process): nothing to do. */
 		*result_id = old->replaced_by;
@@ -317,9 +376,21 @@ job_rotate_key(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 static int
 job_revoke(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 {
-	cJSON *p = params_of(ctx->job);
+	cJSON *p;
+	struct cert_row *c = NULL;
 	int rc;
 
+	if (store_cert_get(ctx->st, ctx->job->target_id, &c, e) == 0 && c->source != NULL &&
+	    strcmp(c->source, SCEP_SOURCE) == 0) {
+		err_set(e, ERR_USAGE, _("certificate #%lld came from a SCEP CA, and SCEP has no "
+		    "revocation operation: revoke it at the CA itself (its serial is %s)"),
+		    (long long)c->id, c->serial != NULL ? c->serial : "?");
+		cert_row_free(c);
+		return -1;
+	}
+	cert_row_free(c);
+	err_clear(e);
+	p = params_of(ctx->job);
 	say(ctx, 1, 1, _("revoking certificate #%lld"), (long long)ctx->job->target_id);
 	rc = revoke_cert(ctx->st, ctx->job->target_id, param_int(p, "account_id", 0),
 	    (enum revoke_reason)param_int(p, "reason", 0), param_bool(p, "use_cert_key"), e);
@@ -575,6 +646,7 @@ static const struct {
 	{ JOB_ACCOUNT_UPDATE, job_account_update, 0 },
 	{ JOB_DEPLOY, job_deploy, 0 },
 	{ JOB_NOTIFY, job_notify, 0 },
+	{ JOB_SCEP_ENROLL, job_scep_enroll, 0 },
 };
 
 int

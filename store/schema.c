@@ -398,7 +398,74 @@ static const char *const steps[] = {
 	"ALTER TABLE alert_state ADD COLUMN job_last INTEGER;\n",
 
 	/*
-	 * 12: every certificate on the host. kind is what a certificate is
+	 * 12: revocation status as the CA publishes it (a CRL, else OCSP),
+	 * one row per certificate checked: good, revoked (reason, time) or
+	 * unknown (detail says why), and when to ask again. CRLs are cached
+	 * until their nextUpdate, by URL, so a thousand certificates of one CA
+	 * fetch its CRL once.
+	 */
+	"CREATE TABLE revocation_status (\n"
+	"  cert_id INTEGER PRIMARY KEY REFERENCES certificates(id) ON DELETE CASCADE,\n"
+	"  state TEXT NOT NULL CHECK (state IN ('good', 'revoked', 'unknown')),\n"
+	"  method TEXT CHECK (method IN ('crl', 'ocsp')),\n"
+	"  source_url TEXT,\n"
+	"  reason INTEGER,\n"
+	"  revoked_at INTEGER,\n"
+	"  detail TEXT,\n"
+	"  checked_at INTEGER NOT NULL,\n"
+	"  next_check INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE crl_cache (\n"
+	"  url TEXT PRIMARY KEY,\n"
+	"  der BLOB NOT NULL,\n"
+	"  this_update INTEGER,\n"
+	"  next_update INTEGER,\n"
+	"  fetched_at INTEGER NOT NULL\n"
+	");\n",
+
+	/*
+	 * 13: channels the config file declares ([notify NAME]): conf_name
+	 * ties the store's copy (and its delivery record) to the section, so
+	 * certdeck can update and remove it as the file changes.
+	 */
+	"ALTER TABLE notify_channels ADD COLUMN conf_name TEXT;\n"
+	"CREATE UNIQUE INDEX notify_channels_conf_name ON notify_channels (conf_name) "
+	"WHERE conf_name IS NOT NULL;\n",
+
+	/*
+	 * 14: where certificates should be served and
+	 * what the last check there saw. cert_id is any certificate of the
+	 * lineage (check follows replaced_by to the current one); one row per
+	 * host, port and server name. served_cert_id is the stored certificate
+	 * with the served fingerprint, if any; state is check's verdict and
+	 * state_since when the endpoint entered it (an alert's start).
+	 */
+	"CREATE TABLE endpoints (\n"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  cert_id INTEGER NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,\n"
+	"  host TEXT NOT NULL,\n"
+	"  port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),\n"
+	"  sni TEXT,\n"
+	"  starttls TEXT CHECK (starttls IN ('smtp', 'imap', 'pop3')),\n"
+	"  created INTEGER NOT NULL,\n"
+	"  checked INTEGER,\n"
+	"  state TEXT CHECK (state IN ('ok', 'expiring', 'stale', 'unknown',"
+	" 'untrusted-chain', 'name-mismatch', 'unreachable')),\n"
+	"  fingerprint TEXT,\n"
+	"  served_cert_id INTEGER REFERENCES certificates(id) ON DELETE SET NULL,\n"
+	"  served_not_after INTEGER,\n"
+	"  protocol TEXT,\n"
+	"  cipher TEXT,\n"
+	"  message TEXT,\n"
+	"  state_since INTEGER\n"
+	");\n"
+	"CREATE UNIQUE INDEX endpoints_target ON endpoints (host, port, IFNULL(sni, ''));\n"
+	"CREATE INDEX endpoints_cert ON endpoints (cert_id);\n"
+	"CREATE INDEX endpoints_served ON endpoints (served_cert_id)"
+	" WHERE served_cert_id IS NOT NULL;\n",
+
+	/*
+	 * 15: every certificate on the host. kind is what a certificate is
 	 * for (CA certificates are kept out of the default list and the
 	 * expiry alerts); validation the CA/B Forum level its policies state
 	 * (NULL when none does); source is one of store_cert_source_name()'s

@@ -111,7 +111,10 @@ int store_alert_channels_failing(struct store *st, int failures,
  */
 int store_alert_failed_jobs(struct store *st, long max, long *n, struct err *e);
 
-/* 1 when some certificate is renewed by certdeck (has an order), 0 if none, -1 on error. */
+/*
+ * 1 when some certificate is renewed by certdeck (has an order, or came
+ * over SCEP), 0 if none, -1 on error.
+ */
 int store_alert_managed_any(struct store *st, struct err *e);
 
 /* Sets certificate id's own expiry threshold (days < 0: back to the default). Returns 0, 1 when there is no such certificate, or -1. */

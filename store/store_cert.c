@@ -725,8 +725,15 @@ store_cert_renew_due(struct store *st, long long now, int64_t *ids, size_t max, 
 	int rc;
 
 	*n = 0;
-	s = store_stmt(st, "SELECT id FROM certificates WHERE status = 'valid' AND "
-	    "order_id IS NOT NULL AND renew_at <= ?1 ORDER BY renew_at LIMIT ?2", e);
+	/*
+	 * Issued through an order (the partial index), or enrolled over SCEP
+	 * (no order: the settings are in the job that produced it).
+	 */
+	s = store_stmt(st, "SELECT id, renew_at FROM certificates WHERE status = 'valid' AND "
+	    "order_id IS NOT NULL AND renew_at <= ?1 UNION ALL "
+	    "SELECT id, renew_at FROM certificates WHERE status = 'valid' AND "
+	    "order_id IS NULL AND source = 'scep' AND renew_at <= ?1 "
+	    "ORDER BY renew_at LIMIT ?2", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
@@ -753,4 +760,20 @@ store_cert_mark_replaced(struct store *st, int64_t old_id, int64_t new_id, struc
 	sqlite3_bind_int64(s, 1, old_id);
 	sqlite3_bind_int64(s, 2, new_id);
 	return store_step_done(st, s, _("linking a renewal"), e);
+}
+
+int
+store_cert_set_order(struct store *st, int64_t id, int64_t order_id, int64_t account_id,
+    struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE certificates SET order_id = ?2, account_id = ?3 WHERE id = ?1",
+	    e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, order_id);
+	store_bind_id(s, 3, account_id);
+	return store_step_done(st, s, _("adopting a certificate"), e);
 }

@@ -287,11 +287,18 @@ int store_cert_ari_due(struct store *st, long long now,
 
 /*
  * Fills ids with up to max certificates due for renewal at now (valid,
- * issued through an order, renew_at passed), soonest first. Returns 0
+ * issued through an order or enrolled over SCEP, renew_at passed), soonest first. Returns 0
  * and *n, or -1.
  */
 int store_cert_renew_due(struct store *st, long long now, int64_t *ids, size_t max,
     size_t *n, struct err *e);
+
+/*
+ * Gives an imported certificate the order and account certdeck renews it
+ * with (taking over another client's certificate). Returns 0 or -1.
+ */
+int store_cert_set_order(struct store *st, int64_t id, int64_t order_id, int64_t account_id,
+    struct err *e);
 
 /* Marks old_id replaced by new_id (no transaction of its own). Returns 0 or -1. */
 int store_cert_mark_replaced(struct store *st, int64_t old_id, int64_t new_id,

@@ -2,6 +2,7 @@
 
 #include "cert_json.h"
 #include "expiry.h"
+#include "revocation.h"
 #include "timefmt.h"
 #include "store_location.h"
 
@@ -106,6 +107,41 @@ add_location(const struct cert_location *loc, void *arg)
 	return 0;
 }
 
+static void
+add_time(cJSON *o, const char *k, long long t)
+{
+	char buf[40];
+
+	if (t > 0) {
+		timefmt_rfc3339(t, buf, sizeof(buf));
+		cJSON_AddStringToObject(o, k, buf);
+	} else {
+		cJSON_AddNullToObject(o, k);
+	}
+}
+
+int
+cert_json_add_revocation(cJSON *o, const struct revocation_row *r)
+{
+	cJSON *v;
+
+	if (r == NULL)
+		return cJSON_AddNullToObject(o, "revocation") != NULL ? 0 : -1;
+	if ((v = cJSON_AddObjectToObject(o, "revocation")) == NULL)
+		return -1;
+	cJSON_AddStringToObject(v, "state", store_revocation_state_name(r->state));
+	add_str(v, "method", r->method[0] != '\0' ? r->method : NULL);
+	add_str(v, "url", r->source_url[0] != '\0' ? r->source_url : NULL);
+	if (r->state == REVOCATION_REVOKED) {
+		cJSON_AddStringToObject(v, "reason", revocation_reason_name(r->reason));
+		add_time(v, "revoked_at", r->revoked_at);
+	}
+	add_str(v, "detail", r->detail[0] != '\0' ? r->detail : NULL);
+	add_time(v, "checked_at", r->checked_at);
+	add_time(v, "next_check", r->next_check);
+	return 0;
+}
+
 int
 cert_json_add_locations(cJSON *o, struct store *st, int64_t id, struct err *e)
 {
@@ -117,5 +153,18 @@ cert_json_add_locations(cJSON *o, struct store *st, int64_t id, struct err *e)
 	rc = store_location_list_cert(st, id, add_location, a, e);
 	if (rc > 0 || rc < 0)
 		return rc < 0 ? -1 : err_nomem(e);
+	return 0;
+}
+
+int
+cert_json_revocation_of(cJSON *o, struct store *st, int64_t id, struct err *e)
+{
+	struct revocation_row r;
+	int rc = store_revocation_get(st, id, &r, e);
+
+	if (rc < 0)
+		return -1;
+	if (cert_json_add_revocation(o, rc == 0 ? &r : NULL) != 0)
+		return err_nomem(e);
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "cert_record.h"
 #include "cli.h"
+#include "cmd_import_client.h"
 #include "crypto.h"
 #include "fileio.h"
 #include "i18n.h"
@@ -193,6 +194,11 @@ cmd_import_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 	char date[32];
 	struct err e;
 
+	/* --from CLIENT takes over another client's directory: cmd_import_client.c. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--from") == 0 || strncmp(argv[i], "--from=", 7) == 0 ||
+		    strcmp(argv[i], "-f") == 0)
+			return cmd_import_client(cli, self, argc, argv);
 	while ((opt = getopt_long(argc, argv, "k:", opts, NULL)) != -1) {
 		if (opt == 'k') {
 			key_path = optarg;
@@ -273,13 +279,27 @@ out:
 
 const struct cmd_entry cmd_import_entry = {
 	.name = "import",
-	.args = "[--key KEYFILE] FILE...",
+	.args = "[--key KEYFILE] FILE... | --from CLIENT [OPTIONS] [DIR]",
 	.summary = N_("store existing PEM certificates (and their key)"),
 	.options = N_("Each FILE holds a certificate, optionally followed by its chain and\n"
 	    "its private key (a combined PEM), or a bundle of unrelated certificates\n"
 	    "(such as /etc/ssl/certs/ca-certificates.crt), each of which is stored\n"
 	    "unless it is already. All files are checked before anything is stored:\n"
 	    "one bad file means nothing is imported.\n\n"
-	    "  -k, --key KEYFILE  the private key of the (single) certificate\n"),
+	    "  -k, --key KEYFILE  the private key of the (single) certificate\n\n"
+	    "With --from, takes over another ACME client's certificates: each\n"
+	    "one's current certificate with its key and chain, the older ones as its\n"
+	    "history, its ACME account, and its renewal settings. DIR defaults to\n"
+	    "/etc/letsencrypt for certbot, ./.lego for lego, ~/.acme.sh for acme.sh.\n"
+	    "Nothing is stored twice on a second run.\n\n"
+	    "  -f, --from CLIENT  certbot, lego or acme.sh\n"
+	    "      --dry-run      show what would be imported; store nothing\n"
+	    "      --adopt        certdeck renews them from now on (certdeck renew)\n"
+	    "      --ca-bundle FILE  trust for the CA's HTTPS (a private CA)\n"
+	    "      --server URL   the CA's directory URL (lego keeps only its host)\n"
+	    "      --http-addr ADDR, --http-port PORT, --webroot DIR\n"
+	    "                     renew by http-01 this way (lego keeps no settings)\n"
+	    "      --json         the import plan and its result as JSON\n"
+	    "Nothing in DIR is changed; links that lead out of DIR are not followed.\n"),
 	.exec = cmd_import_exec,
 };

@@ -26,16 +26,15 @@ struct which {
 };
 
 static cJSON *
-row_json(const void *row, void *arg)
+row_json(const void *r, void *arg)
 {
+	const struct cert_row *row = r;
 	const struct which *w = arg;
+	struct err e = { 0 };
+	cJSON *o = cert_json(row, w->now, 0);
 
-	const struct cert_row *r = row;
-	struct err e;
-	cJSON *o = cert_json(r, w->now, 0);
-
-	err_clear(&e);
-	if (o != NULL && cert_json_add_locations(o, w->st, r->id, &e) != 0) {
+	if (o != NULL && (cert_json_revocation_of(o, w->st, row->id, &e) != 0 ||
+	    cert_json_add_locations(o, w->st, row->id, &e) != 0)) {
 		cJSON_Delete(o);
 		return NULL;
 	}

@@ -20,6 +20,7 @@
 #include "store_acme.h"
 #include "store_cert.h"
 #include "store_deploy.h"
+#include "store_endpoint.h"
 #include "store_job.h"
 #include "store_key.h"
 #include "store_location.h"
@@ -1696,12 +1697,197 @@ test_deploy_events(void)
 }
 
 /*
- * Step 12 on a store at version 11: kinds default to server, 'acme'
+ * The endpoints step on a store one step older holding a certificate, and
+ * the endpoint functions: add (a duplicate and a missing certificate
+ * refused), list, get, record a check, remove; a removed certificate takes
+ * its endpoints with it.
+ */
+static void
+test_endpoints(void)
+{
+	static char san[] = "ep.example.org";
+	char *sanp[1] = { san };
+	struct endpoint_row add = { 0 }, rec = { 0 }, **list = NULL, *got = NULL;
+	struct store *st = NULL;
+	struct cert_row r;
+	struct err e;
+	char *path = in_tmp("endpoints.db");
+	sqlite3 *db = NULL;
+	int64_t cert = 0, id = 0, id2 = 0;
+	size_t n = 0;
+	int fd;
+
+	err_clear(&e);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(sqlite3_open(path, &db) == SQLITE_OK &&
+	    schema_migrate_to(db, 13, &e) == 0,
+	    "endpoints: a store one step before the endpoints");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'endpoints'"), 0,
+	    "endpoints: no table yet");
+	sqlite3_close(db);
+	if (store_open(path, 0, &st, &e) != 0) {
+		ok(0, "endpoints: open migrates");
+		diag("%s", e.msg);
+		free(path);
+		return;
+	}
+	ok(1, "endpoints: open migrates");
+	is_int(query_int(store_db(st), "PRAGMA user_version"), schema_version(),
+	    "endpoints: at the current version");
+	make_row(&r, 7, 1900000000LL, sanp, 1);
+	ok(store_cert_insert(st, &r, &cert, &e) == 0, "endpoints: a certificate");
+
+	add.cert_id = cert;
+	add.host = (char *)"127.0.0.1";
+	add.port = 8443;
+	add.sni = san;
+	ok(store_endpoint_add(st, &add, &id, &e) == 0 && id > 0, "endpoints: add");
+	err_clear(&e);
+	ok(store_endpoint_add(st, &add, &id2, &e) == -1 && e.kind == ERR_INPUT &&
+	    strstr(e.msg, "already endpoint") != NULL, "endpoints: the same target again is refused");
+	add.sni = NULL;
+	add.starttls = (char *)"smtp";
+	add.port = 25;
+	ok(store_endpoint_add(st, &add, &id2, &e) == 0, "endpoints: a STARTTLS one");
+	add.cert_id = cert + 100;
+	err_clear(&e);
+	ok(store_endpoint_add(st, &add, &id2, &e) == 1 && strstr(e.msg, "no certificate") != NULL,
+	    "endpoints: a missing certificate is 1, saying so");
+	ok(store_endpoint_list(st, 0, &list, &n, &e) == 0 && n == 2, "endpoints: list has two");
+	if (n == 2) {
+		ok(list[0]->id == id && list[0]->port == 8443 && strcmp(list[0]->sni, san) == 0 &&
+		    list[0]->starttls == NULL && list[0]->checked == 0 && !list[0]->has_state,
+		    "endpoints: the first as added, never checked");
+		ok(list[1]->sni == NULL && strcmp(list[1]->starttls, "smtp") == 0,
+		    "endpoints: the second without a name, with STARTTLS");
+	}
+	endpoint_list_free(list, n);
+
+	rec.checked = 1800000000LL;
+	rec.state = EP_STALE;
+	rec.fingerprint = (char *)"ab12";
+	rec.served_cert_id = cert;
+	rec.served_not_after = 1900000000LL;
+	rec.protocol = (char *)"TLSv1.3";
+	rec.message = (char *)"renewed but not deployed";
+	ok(store_endpoint_record(st, id, &rec, &e) == 0, "endpoints: record a check");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM endpoints WHERE cert_id IS NOT NULL"),
+	    2, "endpoints: a check with no cert_id keeps the endpoint's");
+	ok(store_endpoint_get(st, id, &got, &e) == 0 && got->has_state &&
+	    got->state == EP_STALE && got->checked == 1800000000LL &&
+	    got->served_cert_id == cert && strcmp(got->fingerprint, "ab12") == 0 &&
+	    got->cipher == NULL && strcmp(got->message, "renewed but not deployed") == 0,
+	    "endpoints: get reads the check back");
+	endpoint_row_free(got);
+	ok(store_endpoint_record(st, id + 100, &rec, &e) == 1, "endpoints: record on a missing one is 1");
+	ok(store_endpoint_get(st, id + 100, &got, &e) == 1 && got == NULL,
+	    "endpoints: get of a missing one is 1");
+	ok(store_endpoint_remove(st, id2, &e) == 0, "endpoints: remove");
+	ok(store_endpoint_remove(st, id2, &e) == 1, "endpoints: remove again is 1");
+	ok(sqlite3_exec(store_db(st), "DELETE FROM certificates", NULL, NULL, NULL) == SQLITE_OK,
+	    "endpoints: the certificate removed");
+	ok(store_endpoint_list(st, 0, &list, &n, &e) == 0 && n == 0,
+	    "endpoints: its endpoints went with it");
+	endpoint_list_free(list, n);
+	store_close(st);
+	free(path);
+}
+
+/* Adopting an imported certificate (import --from --adopt): its order and account. */
+static void
+test_cert_set_order(void)
+{
+	static char san[] = "adopt.example.org";
+	char *sans[1] = { san };
+	struct store *st = NULL;
+	struct cert_row r, *got = NULL;
+	struct account_row a = { 0 };
+	struct order_row o = { 0 };
+	char status[] = "valid", ids[] = "[{\"type\":\"dns\",\"value\":\"adopt.example.org\"}]";
+	char *path = in_tmp("adopt.db");
+	int64_t cert_id = 0, due[4];
+	size_t n = 0;
+	struct err e;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "adopt: open");
+		free(path);
+		return;
+	}
+	make_row(&r, 900, 1800000000LL, sans, 1);
+	ok(store_cert_insert(st, &r, &cert_id, &e) == 0, "adopt: an imported certificate");
+	ok(store_cert_renew_due(st, 1800000000LL, due, 4, &n, &e) == 0 && n == 0,
+	    "adopt: without an order it is never due");
+	ok(store_ca_ensure(st, "https://ca.example/dir", NULL, NULL, &a.ca_id, &e) == 0 &&
+	    store_key_insert(st, "ec256", "k", &a.key_id, &e) == 0 &&
+	    store_account_insert(st, &a, &e) == 0, "adopt: an account");
+	o.account_id = a.id;
+	o.status = status;
+	o.identifiers_json = ids;
+	o.cert_id = cert_id;
+	ok(store_order_insert(st, &o, &e) == 0, "adopt: an order for it");
+	ok(store_cert_set_order(st, cert_id, o.id, a.id, &e) == 0, "adopt: set_order returns 0");
+	ok(store_cert_get(st, cert_id, &got, &e) == 0 && got->order_id == o.id &&
+	    got->account_id == a.id, "adopt: the certificate has the order and the account");
+	ok(store_cert_renew_due(st, 1800000000LL, due, 4, &n, &e) == 0 && n == 1 &&
+	    due[0] == cert_id, "adopt: now it is due for renewal when its time comes");
+	cert_row_free(got);
+	store_close(st);
+	free(path);
+}
+
+/* store_job_producer: the newest done job that made a certificate and holds a setting. */
+static void
+test_job_producer(void)
+{
+	struct store *st = NULL;
+	struct job_row *j = NULL;
+	struct err e;
+	char *path = in_tmp("producer.db");
+	int64_t a = 0, b = 0, c = 0, got = -1;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "producer: open");
+		free(path);
+		return;
+	}
+	is_int(store_job_producer(st, 7, "$.scep.url", &got, &e), 1,
+	    "producer: none for a certificate no job made");
+	ok(got == 0, "producer: and *id is 0");
+	ok(store_job_add(st, "scep-enroll", 0, "{\"scep\":{\"url\":\"http://a/\"}}", 0, "t",
+	    &a, &e) == 0 && store_job_add(st, "deploy", 7, "{}", 0, "t", &b, &e) == 0 &&
+	    store_job_add(st, "renew", 7, "{\"scep\":{\"url\":\"http://b/\"}}", 0, "t", &c,
+	    &e) == 0, "producer: three jobs");
+	/* a made #7; the deploy job's result is #7 too but it has no setting; c failed. */
+	ok(store_job_claim(st, "w", a, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_DONE, 7, NULL, 0, &e) == 0, "producer: a done, result 7");
+	job_row_free(j);
+	j = NULL;
+	ok(store_job_claim(st, "w", b, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_DONE, 7, NULL, 0, &e) == 0, "producer: b done, result 7");
+	job_row_free(j);
+	j = NULL;
+	ok(store_job_claim(st, "w", c, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_FAILED, 7, "{}", 0, &e) == 0, "producer: c failed");
+	job_row_free(j);
+	is_int(store_job_producer(st, 7, "$.scep.url", &got, &e), 0, "producer: found");
+	ok(got == a, "producer: the done job with the setting, not the deploy or the failed one");
+	is_int(store_job_producer(st, 8, "$.scep.url", &got, &e), 1,
+	    "producer: none for another certificate");
+	store_close(st);
+	free(path);
+}
+
+/*
+ * Step 15 (kinds, sources, locations) on a store at version 14: kinds default to server, 'acme'
  * becomes 'certdeck', a row without a source is import (or certdeck when
  * an order made it).
  */
 static void
-test_upgrade_12(void)
+test_upgrade_kinds(void)
 {
 	struct err e;
 	char *path = in_tmp("v11.db");
@@ -1711,24 +1897,24 @@ test_upgrade_12(void)
 	err_clear(&e);
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	close(fd);
-	ok(sqlite3_open(path, &db) == SQLITE_OK && schema_migrate_to(db, 11, &e) == 0,
-	    "upgrade 12: a schema 11 store");
+	ok(sqlite3_open(path, &db) == SQLITE_OK && schema_migrate_to(db, 14, &e) == 0,
+	    "upgrade 15: a schema 14 store");
 	ok(sqlite3_exec(db, "INSERT INTO certificates (name, not_before, not_after,"
 	    " fingerprint, pem_chain, source, order_id, created) VALUES"
 	    " ('a', 1, 2, 'f1', 'p', 'acme', 7, 1), ('b', 1, 2, 'f2', 'p', 'import', NULL, 1),"
 	    " ('c', 1, 2, 'f3', 'p', NULL, NULL, 1), ('d', 1, 2, 'f4', 'p', NULL, 8, 1)",
-	    NULL, NULL, NULL) == SQLITE_OK, "upgrade 12: four certificates at version 11");
-	ok(schema_migrate_to(db, 12, &e) == 0, "upgrade 12: migrate 11 -> 12");
+	    NULL, NULL, NULL) == SQLITE_OK, "upgrade 15: four certificates at version 14");
+	ok(schema_migrate_to(db, 15, &e) == 0, "upgrade 15: migrate 14 -> 15");
 	is_int(query_int(db, "SELECT count(*) FROM certificates WHERE kind = 'server'"
-	    " AND validation IS NULL"), 4, "upgrade 12: old rows are server certificates, level unknown");
+	    " AND validation IS NULL"), 4, "upgrade 15: old rows are server certificates, level unknown");
 	is_int(query_int(db, "SELECT count(*) FROM certificates WHERE source = 'certdeck'"
-	    " AND name IN ('a', 'd')"), 2, "upgrade 12: issued rows are certdeck's");
+	    " AND name IN ('a', 'd')"), 2, "upgrade 15: issued rows are certdeck's");
 	is_int(query_int(db, "SELECT count(*) FROM certificates WHERE source = 'import'"
-	    " AND name IN ('b', 'c')"), 2, "upgrade 12: the others were imported");
+	    " AND name IN ('b', 'c')"), 2, "upgrade 15: the others were imported");
 	ok(sqlite3_exec(db, "UPDATE certificates SET kind = 'robot'", NULL, NULL, NULL) !=
-	    SQLITE_OK, "upgrade 12: a kind outside the list is refused");
+	    SQLITE_OK, "upgrade 15: a kind outside the list is refused");
 	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'cert_locations'"),
-	    1, "upgrade 12: cert_locations exists");
+	    1, "upgrade 15: cert_locations exists");
 	sqlite3_close(db);
 	free(path);
 }
@@ -1898,20 +2084,23 @@ main(void)
 	test_upgrade_6();
 	test_upgrade_8();
 	test_upgrade_9();
-	test_upgrade_12();
-	test_locations();
 	test_refusals();
 	test_leases();
 	test_job_secret();
+	test_job_producer();
 	test_unwritable();
 	test_certs();
 	test_history();
+	test_cert_set_order();
+	test_upgrade_kinds();
+	test_locations();
 	test_cert_events();
 	test_deploy_events();
 	test_transactions();
 	test_many();
 	test_keys();
 	test_integrity();
+	test_endpoints();
 	ok_returns(store_close(NULL), "store_close(NULL) returns");
 
 	rm_rf(tmp);
