@@ -231,7 +231,7 @@ conf_names_match(const struct conf *c, const char *const *names, size_t n)
 }
 
 /* The parser's state: where it is, for messages. */
-enum section { SEC_DEFAULTS, SEC_CA, SEC_NAMES };
+enum section { SEC_DEFAULTS, SEC_CA, SEC_NAMES, SEC_NOTIFY };
 
 struct parser {
 	const char *path;
@@ -343,8 +343,36 @@ section_start(struct parser *p, char *inner)
 		p->sec = SEC_NAMES;
 		return 0;
 	}
-	return fail_msg(p, NULL, _("unknown section (use [defaults], [ca NAME] or "
-	    "[names PATTERN...])"));
+	if (strcmp(word, "notify") == 0) {
+		struct conf_notify *grown, *n;
+		size_t i;
+
+		if (*rest == '\0' || strpbrk(rest, " \t") != NULL)
+			return fail_msg(p, NULL, _("a [notify NAME] section takes one name"));
+		for (i = 0; rest[i] != '\0'; i++) {
+			if (!isalnum((unsigned char)rest[i]) && rest[i] != '-' && rest[i] != '_' &&
+			    rest[i] != '.')
+				return fail_msg(p, NULL, _("a channel name is letters, digits, '-', "
+				    "'_' and '.'"));
+		}
+		for (i = 0; i < c->n_notify; i++)
+			if (strcmp(c->notify[i].name, rest) == 0)
+				return fail_msg(p, NULL, _("this [notify] section was already given"));
+		grown = realloc(c->notify, (c->n_notify + 1) * sizeof(*grown));
+		if (grown == NULL)
+			return err_nomem(p->e);
+		c->notify = grown;
+		n = &c->notify[c->n_notify++];
+		memset(n, 0, sizeof(*n));
+		n->min_days = -1;
+		n->line = p->line;
+		if ((n->name = strdup(rest)) == NULL)
+			return err_nomem(p->e);
+		p->sec = SEC_NOTIFY;
+		return 0;
+	}
+	return fail_msg(p, NULL, _("unknown section (use [defaults], [ca NAME], "
+	    "[names PATTERN...] or [notify NAME])"));
 }
 
 /* Stores a copy of v in *slot (with its line), refusing a repeat. */
@@ -390,6 +418,71 @@ ca_key(struct parser *p, const char *key, const char *v)
 	return set_once(p, key, slot, NULL, v);
 }
 
+/*
+ * A key of a [notify NAME] section. Only the form is checked here; what
+ * the channel's own rules say (an executable hook, an https webhook, a
+ * password file only its owner reads) notify_conf_check says, as `notify
+ * add` would.
+ */
+static int
+notify_key(struct parser *p, const char *key, const char *v)
+{
+	struct conf_notify *n = &p->c->notify[p->c->n_notify - 1];
+	static const char *const types[] = { "hook", "webhook", "mail" };
+	struct err why;
+	char **slot = NULL, *end;
+	size_t i;
+	long days;
+
+	err_clear(&why);
+	if (v[0] == '\0' || has_control(v))
+		return fail_msg(p, key, v[0] == '\0' ? _("the value is empty") :
+		    _("the value holds a control character"));
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (strcmp(key, types[i]) != 0)
+			continue;
+		if (n->type != NULL)
+			return fail_msg(p, key, _("a [notify] section is one channel: one of "
+			    "hook, webhook or mail"));
+		if ((n->type = strdup(types[i])) == NULL)
+			return err_nomem(p->e);
+		return set_once(p, key, &n->target, NULL, v);
+	}
+	if (strcmp(key, "min-days") == 0) {
+		if (n->min_days >= 0)
+			return fail_msg(p, key, _("given twice in this section"));
+		days = strtol(v, &end, 10);
+		if (*end != '\0' || days < 0 || days > 3650)
+			return fail_msg(p, key, _("a number of days from 0 to 3650"));
+		n->min_days = (int)days;
+		return 0;
+	}
+	if (strcmp(key, "format") == 0)
+		slot = &n->format;
+	else if (strcmp(key, "ca-bundle") == 0)
+		slot = &n->ca_bundle;
+	else if (strcmp(key, "events") == 0)
+		slot = &n->events;
+	else if (strcmp(key, "from") == 0)
+		slot = &n->mail_from;
+	else if (strcmp(key, "smtp") == 0)
+		slot = &n->smtp;
+	else if (strcmp(key, "smtp-user") == 0)
+		slot = &n->smtp_user;
+	else if (strcmp(key, "smtp-password-file") == 0)
+		slot = &n->password_file;
+	else if (strcmp(key, "sendmail") == 0)
+		slot = &n->sendmail;
+	else
+		return fail_msg(p, key, _("unknown key in a [notify] section (hook, webhook, "
+		    "mail, format, ca-bundle, events, min-days, from, smtp, smtp-user, "
+		    "smtp-password-file, sendmail)"));
+	if ((slot == &n->ca_bundle || slot == &n->password_file || slot == &n->sendmail) &&
+	    check_path(v, &why) != 0)
+		return fail_at(p, key, &why);
+	return set_once(p, key, slot, NULL, v);
+}
+
 /* One "key = value" line. */
 static int
 key_line(struct parser *p, char *line)
@@ -413,6 +506,8 @@ key_line(struct parser *p, char *line)
 		    "(eab-hmac-key-file)"));
 	if (p->sec == SEC_CA)
 		return ca_key(p, key, v);
+	if (p->sec == SEC_NOTIFY)
+		return notify_key(p, key, v);
 	k = key_find(key);
 	if (k == CONF_KEY_COUNT)
 		return fail_msg(p, key, _("unknown key"));
@@ -450,6 +545,12 @@ finish(struct parser *p)
 		if ((c->cas[i].eab_kid == NULL) != (c->cas[i].eab_hmac_key_file == NULL))
 			return fail_msg(p, c->cas[i].eab_kid == NULL ? "eab-kid" :
 			    "eab-hmac-key-file", _("eab-kid and eab-hmac-key-file go together"));
+	}
+	for (i = 0; i < c->n_notify; i++) {
+		p->line = c->notify[i].line;
+		if (c->notify[i].type == NULL)
+			return fail_msg(p, NULL, _("a [notify] section needs one of hook, webhook "
+			    "or mail"));
 	}
 	if (c->value[CONF_SERVER] != NULL) {
 		err_clear(&why);
@@ -566,6 +667,22 @@ conf_free(struct conf *c)
 			free(c->names[i].value[k]);
 	}
 	free(c->names);
+	for (i = 0; i < c->n_notify; i++) {
+		struct conf_notify *n = &c->notify[i];
+
+		free(n->name);
+		free(n->type);
+		free(n->target);
+		free(n->format);
+		free(n->ca_bundle);
+		free(n->events);
+		free(n->mail_from);
+		free(n->smtp);
+		free(n->smtp_user);
+		free(n->password_file);
+		free(n->sendmail);
+	}
+	free(c->notify);
 	free(c);
 }
 

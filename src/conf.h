@@ -55,6 +55,24 @@ struct conf_names {
 	int section_line;
 };
 
+/*
+ * A [notify NAME] section: a notification channel the file declares, as
+ * `notify add` would make it (exactly one of hook, webhook, mail). The
+ * store keeps its delivery record; certdeck adds, updates and removes the
+ * store's copy to match the file (notify_conf_sync).
+ */
+struct conf_notify {
+	char *name;
+	char *type;		/* "hook", "webhook" or "mail" */
+	char *target;		/* the program, the URL or the address */
+	char *format;		/* webhook: json, slack, ntfy; or NULL */
+	char *ca_bundle;	/* absolute path, or NULL */
+	char *events;		/* comma-separated names, or NULL (all) */
+	int min_days;		/* -1: not set */
+	char *mail_from, *smtp, *smtp_user, *password_file, *sendmail;	/* mail, or NULL */
+	int line;		/* where the section starts */
+};
+
 struct conf {
 	char *path;		/* the file read, or NULL (no file) */
 	char *value[CONF_KEY_COUNT]; /* [defaults]; NULL when not set */
@@ -63,6 +81,8 @@ struct conf {
 	size_t n_cas;
 	struct conf_names *names;
 	size_t n_names;
+	struct conf_notify *notify;
+	size_t n_notify;
 };
 
 /*

@@ -9,6 +9,7 @@
 #include "cli_conf.h"
 #include "conf.h"
 #include "i18n.h"
+#include "notify.h"
 
 /* config check [FILE]: parses FILE (or the file the program would read). */
 static int
@@ -32,12 +33,21 @@ sub_check(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	} else if ((rc = cli_conf(cli, &c)) != CLI_OK) {
 		return rc;
 	}
+	/* A channel is checked as `notify add` checks it: the hook runs, the file is private. */
+	if (notify_conf_check(c, &e) != 0) {
+		conf_free(own);
+		return cli_fail(&e);
+	}
 	if (c == NULL || c->path == NULL)
 		printf("%s\n", _("no config file: built-in defaults apply"));
 	else
 		/* TRANSLATORS: FILE: ok (N [ca] sections, M [names] sections) */
 		printf(_("%s: ok (%zu [ca] sections, %zu [names] sections)\n"), c->path,
 		    c->n_cas, c->n_names);
+	if (c != NULL && c->n_notify > 0)
+		printf(ngettext_("%zu notification channel ([notify] section)\n",
+		    "%zu notification channels ([notify] sections)\n",
+		    (unsigned long)c->n_notify), c->n_notify);
 	conf_free(own);
 	return CLI_OK;
 }

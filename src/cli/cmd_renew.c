@@ -167,6 +167,7 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		rs.renew_before = atol(cs.v[CONF_RENEW_BEFORE]) * 86400;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
+	cli_notify_sync(cli, st, 1);
 	err_clear(&rs.e);
 	rs.st = st;
 	rs.actor = cli->actor;
