@@ -54,6 +54,12 @@ struct job_ctx {
  * "scep" renews it over SCEP with the settings of the job that produced it.
  */
 #define JOB_SCEP_ENROLL "scep-enroll"
+/*
+ * est-enroll: the same for EST, params {"est": {...}} as src/est_enroll.h
+ * describes; a 202 Accepted is a retry that sends the same request again.
+ * A renew job of an "est" certificate renews it over EST (/simplereenroll).
+ */
+#define JOB_EST_ENROLL "est-enroll"
 /* notify: target the channel (notify_channels); params the event JSON (src/notify.c). */
 #define JOB_NOTIFY "notify"
 

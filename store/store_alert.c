@@ -11,7 +11,7 @@
 /* Managed: certdeck renews it, through an ACME order or over SCEP. */
 #define MON_HEAD "c.id, c.name, c.subject, c.issuer_cn, c.serial, c.status, " \
 	"c.not_before, c.not_after, coalesce(c.renew_at, 0), " \
-	"(c.order_id IS NOT NULL OR coalesce(c.source = 'scep', 0)), " \
+	"(c.order_id IS NOT NULL OR coalesce(c.source IN ('scep', 'est'), 0)), " \
 	"coalesce(c.alert_days, -1), "
 #define MON_COLUMNS MON_HEAD "coalesce(c.revoked_at, 0), coalesce(c.revocation_reason, -1)"
 /* The same, for a certificate its CA revoked (revocation_status r says so). */
@@ -99,7 +99,7 @@ store_alert_expiring(struct store *st, long long now, int default_days,
 	    "INDEXED BY certificates_status "
 	    "WHERE c.status = 'valid' AND c.not_after <= ?1 + ?3 * 86400 AND c.kind <> 'ca' "
 	    "AND c.not_after <= ?1 + coalesce(c.alert_days, ?2) * 86400 "
-	    "AND NOT ((c.order_id IS NOT NULL OR coalesce(c.source = 'scep', 0)) AND "
+	    "AND NOT ((c.order_id IS NOT NULL OR coalesce(c.source IN ('scep', 'est'), 0)) AND "
 	    "c.renew_at > ?1 AND c.renew_at < c.not_after) "
 	    "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'renew' AND "
 	    "j.target_id = c.id AND j.state IN ('queued', 'running') AND j.attempt = 0) "
@@ -305,7 +305,7 @@ store_alert_managed_any(struct store *st, struct err *e)
 	if (rc != 1)
 		return rc == -1 ? -1 : 1;
 	/* No order: SCEP certificates are renewed too. */
-	s = store_stmt(st, "SELECT 1 FROM certificates WHERE source = 'scep' LIMIT 1", e);
+	s = store_stmt(st, "SELECT 1 FROM certificates WHERE source IN ('scep', 'est') LIMIT 1", e);
 	if (s == NULL)
 		return -1;
 	rc = store_step_row(st, s, _("looking for renewed certificates"), e);

@@ -43,6 +43,7 @@ static const char *const source_names[CERT_SOURCE_COUNT] = {
 	[CERT_SOURCE_IMPORT] = "import",
 	[CERT_SOURCE_PROBE] = "probe",
 	[CERT_SOURCE_SCEP] = "scep",
+	[CERT_SOURCE_EST] = "est",
 };
 
 const char *
@@ -732,7 +733,7 @@ store_cert_renew_due(struct store *st, long long now, int64_t *ids, size_t max, 
 	s = store_stmt(st, "SELECT id, renew_at FROM certificates WHERE status = 'valid' AND "
 	    "order_id IS NOT NULL AND renew_at <= ?1 UNION ALL "
 	    "SELECT id, renew_at FROM certificates WHERE status = 'valid' AND "
-	    "order_id IS NULL AND source = 'scep' AND renew_at <= ?1 "
+	    "order_id IS NULL AND source IN ('scep', 'est') AND renew_at <= ?1 "
 	    "ORDER BY renew_at LIMIT ?2", e);
 	if (s == NULL)
 		return -1;

@@ -48,7 +48,8 @@ enum cert_source {
 	CERT_SOURCE_SCAN,	/* found by certdeck scan */
 	CERT_SOURCE_IMPORT,	/* certdeck import FILE */
 	CERT_SOURCE_PROBE,	/* served by an endpoint */
-	CERT_SOURCE_SCEP,	/* enrolled over SCEP (the scep branch's SCEP_SOURCE) */
+	CERT_SOURCE_SCEP,	/* enrolled over SCEP (SCEP_SOURCE) */
+	CERT_SOURCE_EST,	/* enrolled over EST */
 	CERT_SOURCE_COUNT
 };
 

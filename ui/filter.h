@@ -11,7 +11,7 @@
  *   key:TYPE        key type starts with TYPE (rsa, ec256, ...)
  *   kind:KIND       server, client, codesign, email, ca, or all; without
  *                   it CA certificates are not shown
- *   source:WORD     certdeck, certbot, acme.sh, lego, scan, import, probe, scep
+ *   source:WORD     certdeck, certbot, acme.sh, lego, scan, import, probe, scep, est
  *   path:PREFIX     found in a file whose path starts with PREFIX
  * A field with nothing after it yet ("status:") is ignored, so that the
  * incremental prompt can show results while it is being typed.

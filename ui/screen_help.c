@@ -121,7 +121,7 @@ build(struct help *h)
 	add(h, "key:TYPE", _("key type starts with TYPE (rsa, ec256)"), 0);
 	add(h, "kind:KIND", _("server, client, codesign, email, ca, all (CA certificates "
 	    "are hidden without it)"), 0);
-	add(h, "source:WORD", _("certdeck, certbot, acme.sh, lego, scan, import, probe, scep"), 0);
+	add(h, "source:WORD", _("certdeck, certbot, acme.sh, lego, scan, import, probe, scep, est"), 0);
 	add(h, "path:PREFIX", _("found by a scan in a file under PREFIX"), 0);
 	add(h, NULL, "", 0);
 	add(h, NULL, _("Status bands: EXPIRED, <7d and <30d are shown as "
