@@ -450,7 +450,7 @@ static const char *const steps[] = {
 	"  created INTEGER NOT NULL,\n"
 	"  checked INTEGER,\n"
 	"  state TEXT CHECK (state IN ('ok', 'expiring', 'stale', 'unknown',"
-	" 'untrusted-chain', 'name-mismatch', 'unreachable')),\n"
+	" 'untrusted-chain', 'name-mismatch', 'unreachable', 'revoked')),\n"
 	"  fingerprint TEXT,\n"
 	"  served_cert_id INTEGER REFERENCES certificates(id) ON DELETE SET NULL,\n"
 	"  served_not_after INTEGER,\n"

@@ -12,6 +12,7 @@ static const char *const state_names[EP_STATE_COUNT] = {
 	[EP_OK] = "ok", [EP_EXPIRING] = "expiring", [EP_STALE] = "stale",
 	[EP_UNKNOWN] = "unknown", [EP_UNTRUSTED] = "untrusted-chain",
 	[EP_NAME_MISMATCH] = "name-mismatch", [EP_UNREACHABLE] = "unreachable",
+	[EP_REVOKED] = "revoked",
 };
 
 const char *
