@@ -19,6 +19,7 @@
 #include "jobs.h"
 #include "revoke.h"
 #include "store_acme.h"
+#include "store_cert.h"
 #include "store_job.h"
 #include "subproc.h"
 #include "widget_dialog.h"
@@ -236,11 +237,25 @@ actions_revoke(struct ui *ui, int64_t id, const char *name)
 {
 	const char *opts[N_REASONS + 1];
 	struct revoke_req *r;
+	struct cert_row *c = NULL;
+	struct err e;
 	char title[320];
 	int i;
 
 	if (actions_refused(ui, ACT_REVOKE))
 		return UI_HANDLED | UI_REDRAW;
+	/* SCEP and EST have no revocation: say so and what to do, queue nothing. */
+	err_clear(&e);
+	if ((i = store_cert_get(ui->st, id, &c, &e)) == 0) {
+		i = jobs_revoke_refused(c, &e);
+		cert_row_free(c);
+	} else if (i == 1) {
+		i = 0;	/* gone meanwhile: the job says so */
+	}
+	if (i != 0) {
+		ui_error(ui, &e);
+		return UI_HANDLED | UI_REDRAW;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		ui_nomem(ui);
 		return UI_HANDLED | UI_REDRAW;

@@ -3,7 +3,7 @@
 # tests/est_server.py on 127.0.0.1 (as tests/cli/test_est.sh starts it):
 # the protocol choice, the first-contact refusal in the form, the queued
 # est-enroll job run by the TUI's worker, the certificate in the list and
-# detail with source est.
+# detail with source est, and R refusing it (EST has no revocation).
 # SCEP's form shares the code path but is not driven here (its test CA
 # needs more set-up than EST's).
 . "$top_srcdir/tests/lib.sh"
@@ -51,7 +51,7 @@ jobs_count() { sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM jobs"; }
 
 "$CERTDECK" init > /dev/null
 tui_script
-tmux_start 110 34 "$T/ui.sh"
+tmux_start 140 34 "$T/ui.sh"
 check "the list comes up" wait_for 'Name +Days'
 
 tmx send-keys -t t n
@@ -78,6 +78,11 @@ check "the certificate shows in the list filtered by source:est" \
 	wait_for '^dev1\.example\.test' 20000
 tmx send-keys -t t Enter
 check "its detail shows source est" wait_for 'Source +est'
+check "... and the EST server's URL" wait_for "$URL"
+tmx send-keys -t t R
+check "R on an EST certificate says EST has no revocation and what to do" wait_for "EST has no revocation operation: revoke it at the CA itself"
+check "... and queues no revocation" \
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT count(*) FROM jobs WHERE kind = 'revoke'")" -eq 0 ]
 tmx send-keys -t t q q
 check "the screen exits cleanly" wait_exit 0
 check "no sanitizer reports" eval '! ls "$T"/san.* > /dev/null 2>&1'
