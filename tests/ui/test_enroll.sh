@@ -4,8 +4,8 @@
 # the protocol choice, the first-contact refusal in the form, the queued
 # est-enroll job run by the TUI's worker, the certificate in the list and
 # detail with source est, and R refusing it (EST has no revocation).
-# SCEP's form shares the code path but is not driven here (its test CA
-# needs more set-up than EST's).
+# SCEP's form is checked only up to its refusals (no SCEP CA is started
+# here, so no SCEP job runs).
 . "$top_srcdir/tests/lib.sh"
 if ! command -v tmux > /dev/null 2>&1 || ! command -v python3 > /dev/null; then
 	echo "1..0 # SKIP tmux or python3 is not installed"
@@ -57,6 +57,18 @@ check "the list comes up" wait_for 'Name +Days'
 tmx send-keys -t t n
 check "n asks for the protocol" wait_for 'Which protocol'
 check "... offering SCEP" eval 'screen | grep -q "SCEP"'
+# The SCEP form's checks (no SCEP CA here: nothing is queued).
+tmx send-keys -t t s
+check "s opens the SCEP form" wait_for 'New certificate \(SCEP\)'
+tmx send-keys -t t "http://127.0.0.1:$port/scep" Tab scep1.example.test Enter
+check "SCEP: first contact without a fingerprint is refused in the form" wait_for 'not trusted'
+tmx send-keys -t t Tab Tab Tab nothex Enter
+check "SCEP: a malformed fingerprint is refused" wait_for "CA fingerprint: 'nothex' is not a SHA-256 fingerprint"
+check "... and nothing is queued" [ "$(jobs_count)" -eq 0 ]
+tmx send-keys -t t Escape
+wait_gone 'New certificate \(SCEP\)'
+tmx send-keys -t t n
+wait_for 'Which protocol'
 tmx send-keys -t t e
 check "e opens the EST form" wait_for 'New certificate \(EST\)'
 # URL, Names, Subject, CA bundle, CA fingerprint, User, Password file.
