@@ -61,6 +61,10 @@ issue_settings_clear(struct issue_settings *s)
 	free(s->http_addr);
 	free(s->webroot);
 	free(s->dns_hook);
+	free(s->dns_provider);
+	free(s->dns_server);
+	free(s->tsig_key_file);
+	free(s->dns_zone);
 	free(s->dns_resolvers);
 	free(s->tls_addr);
 	free(s->key_type);
@@ -88,7 +92,11 @@ issue_settings_to_json(const struct issue_settings *s)
 	if (s->http_port > 0)
 		cJSON_AddNumberToObject(o, "http_port", s->http_port);
 	add_opt_str(o, "webroot", s->webroot);
+	add_opt_str(o, "dns_provider", s->dns_provider);
 	add_opt_str(o, "dns_hook", s->dns_hook);
+	add_opt_str(o, "dns_server", s->dns_server);
+	add_opt_str(o, "tsig_key_file", s->tsig_key_file);
+	add_opt_str(o, "dns_zone", s->dns_zone);
 	add_opt_str(o, "dns_resolvers", s->dns_resolvers);
 	if (s->dns_timeout > 0)
 		cJSON_AddNumberToObject(o, "dns_timeout", s->dns_timeout);
@@ -134,7 +142,11 @@ issue_settings_from_json(const char *json, struct issue_settings *out, struct er
 	out->http_addr = json_str_dup(o, "http_addr", NULL);
 	out->http_port = json_int(o, "http_port", 80);
 	out->webroot = json_str_dup(o, "webroot", NULL);
+	out->dns_provider = json_str_dup(o, "dns_provider", NULL);
 	out->dns_hook = json_str_dup(o, "dns_hook", NULL);
+	out->dns_server = json_str_dup(o, "dns_server", NULL);
+	out->tsig_key_file = json_str_dup(o, "tsig_key_file", NULL);
+	out->dns_zone = json_str_dup(o, "dns_zone", NULL);
 	out->dns_resolvers = json_str_dup(o, "dns_resolvers", NULL);
 	out->dns_timeout = json_int(o, "dns_timeout", 120);
 	out->dns_hook_timeout = json_int(o, "dns_hook_timeout", 0);
@@ -439,6 +451,8 @@ make_solver(struct run *r, struct err *e)
 	struct solver_config sc = {
 		.challenge = set->challenge, .http_addr = set->http_addr,
 		.http_port = set->http_port, .webroot = set->webroot,
+		.dns_provider = set->dns_provider, .dns_server = set->dns_server,
+		.tsig_key_file = set->tsig_key_file, .dns_zone = set->dns_zone,
 		.dns_hook = set->dns_hook, .dns_resolvers = set->dns_resolvers,
 		.dns_timeout = set->dns_timeout, .dns_hook_timeout = set->dns_hook_timeout,
 		.tls_addr = set->tls_addr,

@@ -29,7 +29,11 @@ struct solver_config {
 	const char *http_addr;	/* standalone responder address, NULL = any */
 	int http_port;
 	const char *webroot;	/* http-01 by files instead of a responder */
+	const char *dns_provider; /* dns-01: "hook" (NULL too) or "rfc2136" */
 	const char *dns_hook;	/* dns-01 program */
+	const char *dns_server;	/* rfc2136: HOST[:PORT] the updates go to */
+	const char *tsig_key_file; /* rfc2136: the key (tsig-keygen's format) */
+	const char *dns_zone;	/* rfc2136: the zone, NULL: found by SOA lookup */
 	const char *dns_resolvers; /* propagation check servers, host:port,... */
 	int dns_timeout;	/* propagation check limit, seconds */
 	int dns_hook_timeout;	/* seconds before the hook is killed; 0: the default */
@@ -91,6 +95,26 @@ int solver_dns01_hook_new(const char *prog, const char *resolvers,
  * not a dns-01 hook solver or seconds < 1.
  */
 int solver_dns01_set_hook_timeout(struct solver *s, int seconds);
+
+/* What an RFC 2136 solver needs; the strings are borrowed. */
+struct solver_rfc2136_config {
+	const char *server;	/* HOST[:PORT] (port 53 by default) */
+	const char *key_file;	/* TSIG key file, mode 0600 or stricter */
+	const char *zone;	/* NULL: the zone is found by SOA lookup */
+	const char *resolvers;	/* NULL or host:port,... for the lookups */
+	int propagation_timeout; /* seconds (<= 0: 120) */
+};
+
+/*
+ * dns-01 by RFC 2136 UPDATE messages signed with TSIG (hmac-sha256 or
+ * hmac-sha512) sent to c->server. present adds the TXT record and waits
+ * until every authoritative nameserver of the zone serves it; cleanup
+ * deletes only that record. The key file is read here (refused when
+ * other users may read it); its secret never leaves the solver. Returns
+ * 0 and *out, or -1.
+ */
+int solver_dns01_rfc2136_new(const struct solver_rfc2136_config *c, struct solver **out,
+    struct err *e);
 
 /*
  * tls-alpn-01 (RFC 8737) responder on addr:port answering ALPN

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# dns-01 by RFC 2136 against a real BIND 9 authoritative for example.org on
+# 127.0.0.1 port 53 in a private network namespace, with Pebble validating
+# through it: a wildcard and its apex in one order (two TXT values at one
+# name), renewed and revoked; the records are gone afterwards; the TSIG
+# secret stays out of the store and the output; a key file other users can
+# read is refused.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/dns/bind.sh"
+bind_netns "$@"
+. "$top_srcdir/tests/acme/acme-lib.sh"
+set -e
+at_exit bind_stop
+if ! bind_start "$T/bind"; then
+	echo "Bail out! named did not start"
+	exit 1
+fi
+export PEBBLE_FIXTURE_DNS=127.0.0.1:53
+acme_setup
+acme_account
+check "account new exits 0" [ "$rc" -eq 0 ]
+secret=$(sed -n 's/.*secret "\(.*\)".*/\1/p' "$BIND_KEY")
+setting() {	# setting ORDER-ID KEY: one member of the order's settings
+	sqlite3 "$CERTDECK_STORE" "SELECT json_extract(settings, '\$.$2') FROM orders WHERE id = $1"
+}
+last_order() { sqlite3 "$CERTDECK_STORE" "SELECT max(id) FROM orders"; }
+rfc2136=(--challenge dns-01 --dns rfc2136 --dns-server 127.0.0.1 --tsig-key-file "$BIND_KEY"
+	--dns-resolver 127.0.0.1:53)
+
+# ---- a wildcard and its apex: two values at _acme-challenge.example.org --
+cd_run issue -d '*.example.org' -d example.org "${rfc2136[@]}"
+check "issue *.example.org + example.org through rfc2136 exits 0" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || diag "$errout" "$(tail -20 "$BIND_DIR/named.log")"
+cert=$out
+check "the chain verifies for example.org" verify_cert "$cert" example.org
+check "... and for a name under the wildcard" verify_cert "$cert" www.example.org
+"$CERTDECK" show "$cert" --pem | openssl x509 -noout -ext subjectAltName > "$T/san" 2>&1 || true
+check "the certificate names *.example.org and example.org" \
+	grep -q 'DNS:\*\.example\.org, DNS:example\.org\|DNS:example\.org, DNS:\*\.example\.org' "$T/san"
+check "BIND took two TXT additions" [ "$(grep -c "adding an RR at '_acme-challenge.example.org' TXT" "$BIND_DIR/named.log")" -eq 2 ]
+check "no TXT record is left at _acme-challenge.example.org" bind_no_txt _acme-challenge.example.org
+o=$(last_order)
+check "the order keeps the provider" [ "$(setting "$o" dns_provider)" = rfc2136 ]
+check "... the server" [ "$(setting "$o" dns_server)" = 127.0.0.1 ]
+check "... and the key file's path" [ "$(setting "$o" tsig_key_file)" = "$BIND_KEY" ]
+check "the TSIG secret is nowhere in the store" \
+	[ "$(sqlite3 "$CERTDECK_STORE" .dump | grep -cF "$secret")" -eq 0 ]
+check "... nor in the output" [ "$(printf '%s\n%s\n' "$out" "$errout" | grep -cF "$secret")" -eq 0 ]
+
+# ---- renewal keeps the DNS settings ---------------------------------------
+cd_run renew --force "$cert"
+check "renew --force through rfc2136 exits 0" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || diag "$errout"
+o2=$(last_order)
+check "renewal made a new order" [ "$o2" -gt "$o" ]
+check "... with the same provider and key file" \
+	[ "$(setting "$o2" dns_provider)/$(setting "$o2" tsig_key_file)" = "rfc2136/$BIND_KEY" ]
+new=$(sqlite3 "$CERTDECK_STORE" "SELECT cert_id FROM orders WHERE id = $o2")
+check "the renewed certificate verifies" verify_cert "$new" example.org
+check "no TXT record is left after the renewal" bind_no_txt _acme-challenge.example.org
+
+# ---- revoke -----------------------------------------------------------------
+cd_run revoke "$new"
+check "revoke exits 0" [ "$rc" -eq 0 ]
+check "Pebble says revoked" [ "$(pebble_cert_status "$new")" = Revoked ]
+check "no TXT record is left at the end" bind_no_txt _acme-challenge.example.org
+
+# ---- a key file other users can read is refused ---------------------------
+cp "$BIND_KEY" "$T/open.key"
+chmod 0644 "$T/open.key"
+cd_run issue -d example.org "${rfc2136[@]/$BIND_KEY/$T/open.key}"
+check "a key file readable by others is refused" [ "$rc" -ne 0 ]
+check "... with a message naming it" grep -q "refusing the TSIG key file $T/open.key" <<< "$errout"
+check "... and no order is made" [ "$(last_order)" = "$o2" ]
+
+done_testing

@@ -1,0 +1,125 @@
+# A private BIND 9 for the dns-01 tests: its own config, zones, keys and pid
+# under $1, authoritative (no recursion) on 127.0.0.1 port 53. Port 53 is
+# where authoritative servers listen, so the test runs in a private network
+# namespace (see bind_netns). Source it after tests/lib.sh.
+#
+# bind_netns "$@": re-executes the test inside `unshare --net` (loopback up)
+#   unless it already runs there; prints a TAP skip when it cannot.
+# bind_start DIR: makes the TSIG keys (tsig-keygen) and the zones:
+#   example.org   NS ns1.example.org (127.0.0.1); the key "certdeck-test" may
+#                 add and delete TXT records anywhere in the zone
+#   locked.test   the same server, but no key may update it
+#   Sets BIND_DIR, BIND_KEY (key file, 0600), BIND_WRONG_KEY (same name,
+#   another secret), BIND_UNKNOWN_KEY (a name the server does not know).
+#   Stopped by the caller's trap (at_exit bind_stop).
+# bind_txt NAME: the TXT values the server holds at NAME, one per line.
+# bind_no_txt NAME: true when it answers and holds none there.
+
+_bind_pid=
+
+bind_netns() {
+	if [ -n "${CERTDECK_TEST_NETNS:-}" ]; then
+		ip link set lo up || { echo "Bail out! cannot bring up lo"; exit 1; }
+		return 0
+	fi
+	for c in named tsig-keygen dig unshare ip; do
+		if ! command -v "$c" > /dev/null 2>&1; then
+			echo "1..0 # SKIP $c not found (apt-get install bind9 bind9-dnsutils iproute2)"
+			exit 0
+		fi
+	done
+	if ! unshare --net true 2> /dev/null; then
+		echo "1..0 # SKIP cannot make a network namespace (needs root)"
+		exit 0
+	fi
+	rm -rf "$T"
+	trap - EXIT
+	CERTDECK_TEST_NETNS=1 exec unshare --net "$BASH" "$0" "$@"
+}
+
+bind_start() {
+	local dir=$1 i
+	BIND_DIR=$dir
+	mkdir -p -m 0700 "$dir"
+	tsig-keygen -a hmac-sha256 certdeck-test > "$dir/key.conf"
+	tsig-keygen -a hmac-sha256 certdeck-test > "$dir/wrong.conf"
+	tsig-keygen -a hmac-sha512 nobody-knows-me > "$dir/unknown.conf"
+	chmod 0600 "$dir"/*.conf
+	BIND_KEY=$dir/key.conf
+	BIND_WRONG_KEY=$dir/wrong.conf
+	BIND_UNKNOWN_KEY=$dir/unknown.conf
+	cat > "$dir/named.conf" <<CF
+include "$dir/key.conf";
+options {
+	directory "$dir";
+	pid-file "$dir/named.pid";
+	session-keyfile "$dir/session.key";
+	listen-on port 53 { 127.0.0.1; };
+	listen-on-v6 { none; };
+	recursion no;
+	dnssec-validation no;
+	notify no;
+};
+controls { };
+logging {
+	channel log { file "$dir/named.log"; severity info; print-time yes; };
+	category default { log; };
+	category update { log; };
+	category security { log; };
+};
+zone "example.org" {
+	type primary;
+	file "$dir/example.org.zone";
+	update-policy { grant certdeck-test. zonesub TXT; };
+};
+zone "locked.test" {
+	type primary;
+	file "$dir/locked.test.zone";
+	allow-update { none; };
+};
+CF
+	for z in example.org locked.test; do
+		cat > "$dir/$z.zone" <<ZF
+\$TTL 60
+@	IN SOA ns1.example.org. hostmaster.example.org. 1 60 60 600 60
+@	IN NS ns1.example.org.
+@	IN A 127.0.0.1
+ns1.example.org.	IN A 127.0.0.1
+ZF
+	done
+	named -f -n 1 -c "$dir/named.conf" < /dev/null > "$dir/named.out" 2>&1 &
+	_bind_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		if ! kill -0 "$_bind_pid" 2> /dev/null; then
+			diag "named exited:" "$(cat "$dir/named.out" "$dir/named.log" 2> /dev/null)"
+			return 1
+		fi
+		dig +short +norec +time=1 +tries=1 @127.0.0.1 example.org SOA 2> /dev/null | grep -q ns1 &&
+			dig +short +norec +time=1 +tries=1 @127.0.0.1 locked.test SOA 2> /dev/null | grep -q ns1 &&
+			return 0
+		sleep 0.1
+	done
+	diag "named did not answer within 10 s:" "$(cat "$dir/named.log" 2> /dev/null)"
+	return 1
+}
+
+bind_stop() {
+	[ -n "$_bind_pid" ] || return 0
+	kill -TERM "$_bind_pid" 2> /dev/null
+	wait "$_bind_pid" 2> /dev/null
+	_bind_pid=
+	return 0
+}
+
+bind_txt() {
+	local a
+	a=$(dig +short +norec +time=2 +tries=2 @127.0.0.1 "$1" TXT) || return 1
+	printf '%s\n' "$a" | tr -d '"' | sed '/^$/d' | sort
+}
+
+# bind_no_txt NAME: the server answers and holds no TXT record at NAME.
+bind_no_txt() {
+	local a
+	a=$(dig +norec +time=2 +tries=2 @127.0.0.1 "$1" TXT) || return 1
+	grep -Eq 'status: (NOERROR|NXDOMAIN)' <<< "$a" && grep -q 'ANSWER: 0,' <<< "$a"
+}
