@@ -49,6 +49,17 @@ struct solver_ops {
 	int (*cleanup)(struct solver *s, const struct solver_challenge *c, struct err *e);
 	/* Stops listeners and frees everything. */
 	void (*free)(struct solver *s);
+	/*
+	 * Optional (NULL: present is called per challenge): presents n
+	 * challenges at once (dns-01 by RFC 2136: one UPDATE per zone).
+	 * Sets ok[i] to 1 for each presented, else fills errs[i]. Returns 0
+	 * when all were presented, else -1.
+	 */
+	int (*present_batch)(struct solver *s, const struct solver_challenge *c, size_t n,
+	    int *ok, struct err *errs);
+	/* Optional: cleanup for n challenges at once; ok[i] and errs[i] as above. */
+	int (*cleanup_batch)(struct solver *s, const struct solver_challenge *c, size_t n,
+	    int *ok, struct err *errs);
 };
 
 struct solver {

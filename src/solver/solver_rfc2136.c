@@ -1,10 +1,11 @@
 /*
  * dns-01 by RFC 2136 dynamic updates signed with TSIG (RFC 8945), built
- * with ldns. present adds one TXT record to the zone that holds
- * _acme-challenge.NAME (found by SOA lookup unless the zone is given) and
- * waits until every authoritative nameserver of the zone serves it;
- * cleanup deletes exactly that record (class NONE), so a second value at
- * the same name (a wildcard and its apex) and records of others stay.
+ * with ldns. Presenting adds the TXT records of all challenges of a zone
+ * in one UPDATE (the zone that holds _acme-challenge.NAME, found by SOA
+ * lookup unless given) and waits until every authoritative nameserver of
+ * the zone serves them all; cleanup deletes exactly those records (class
+ * NONE), so a second value at the same name (a wildcard and its apex)
+ * and records of others stay.
  */
 #include "config.h"
 
@@ -152,30 +153,85 @@ update_result(struct rfc2136 *d, const char *zone, const char *record, int add,
 }
 
 /*
- * Sends one UPDATE for zone adding (or deleting) the TXT records of
- * record = values[i]. Returns 0 or -1.
+ * Sends the signed UPDATE pkt over TCP (a batch of records outgrows a
+ * datagram) and reads the answer into *ans even when its TSIG does not
+ * verify: an unsigned BADKEY or BADSIG answer says why. Returns
+ * LDNS_STATUS_OK (answer verified), LDNS_STATUS_CRYPTO_TSIG_BOGUS (*ans
+ * set, not verified), or a network error (*ans NULL).
+ */
+static ldns_status
+exchange(struct rfc2136 *d, const ldns_pkt *pkt, ldns_pkt **ans)
+{
+	struct timeval tv = { UPDATE_TIMEOUT_S, 0 };
+	ldns_buffer *q = ldns_buffer_new(LDNS_MAX_PACKETLEN);
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+	ldns_status st;
+	const ldns_rr *qt = ldns_pkt_tsig(pkt);
+
+	*ans = NULL;
+	if (q == NULL)
+		return LDNS_STATUS_MEM_ERR;
+	st = ldns_pkt2buffer_wire(q, pkt);
+	if (st == LDNS_STATUS_OK)
+		st = ldns_tcp_send(&wire, q, &d->server.ss, d->server.len, tv, &wlen);
+	ldns_buffer_free(q);
+	if (st != LDNS_STATUS_OK)
+		return st;
+	st = ldns_wire2pkt(ans, wire, wlen);
+	if (st == LDNS_STATUS_OK && ldns_pkt_id(*ans) != ldns_pkt_id(pkt))
+		st = LDNS_STATUS_ERR;
+	if (st != LDNS_STATUS_OK) {
+		ldns_pkt_free(*ans);
+		*ans = NULL;
+		free(wire);
+		return st;
+	}
+	if (qt == NULL || ldns_rr_rd_count(qt) < 4 ||
+	    !ldns_pkt_tsig_verify(*ans, wire, wlen, d->key.name, d->key.secret,
+	    ldns_rr_rdf(qt, 3)))
+		st = LDNS_STATUS_CRYPTO_TSIG_BOGUS;
+	free(wire);
+	return st;
+}
+
+/* One record of a batch: where it goes and what it says. */
+struct item {
+	char *record;		/* "_acme-challenge.NAME." */
+	char *value;
+	char *zone;		/* "example.org." */
+	int done;		/* handled (grouped into a zone's message) */
+};
+
+/*
+ * Sends one UPDATE for zone adding (or deleting) the TXT records of the n
+ * items. Returns 0 or -1.
  */
 static int
-send_update(struct rfc2136 *d, const char *zone, const char *record, const char *value,
+send_update(struct rfc2136 *d, const char *zone, struct item *const *it, size_t n,
     int add, struct err *e)
 {
 	ldns_rr_list *up = ldns_rr_list_new();
-	ldns_rr *rr = txt_rr(record, value, add);
 	ldns_rdf *zname = ldns_dname_new_frm_str(zone);
-	ldns_resolver *r = ldns_resolver_new();
 	ldns_pkt *pkt = NULL, *ans = NULL;
-	ldns_rdf *addr = NULL;
-	struct timeval tv = { UPDATE_TIMEOUT_S, 0 };
-	uint16_t port = 53;
 	ldns_status st;
+	size_t i;
 	int rc = -1;
 
-	if (up == NULL || rr == NULL || zname == NULL || r == NULL ||
-	    !ldns_rr_list_push_rr(up, rr)) {
-		ldns_rr_free(rr);
+	if (up == NULL || zname == NULL) {
 		ldns_rdf_deep_free(zname);
 		err_nomem(e);
 		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		ldns_rr *rr = txt_rr(it[i]->record, it[i]->value, add);
+
+		if (rr == NULL || !ldns_rr_list_push_rr(up, rr)) {
+			ldns_rr_free(rr);
+			ldns_rdf_deep_free(zname);
+			err_nomem(e);
+			goto out;
+		}
 	}
 	pkt = ldns_update_pkt_new(zname, LDNS_RR_CLASS_IN, NULL, up, NULL);
 	if (pkt == NULL) {
@@ -184,34 +240,15 @@ send_update(struct rfc2136 *d, const char *zone, const char *record, const char 
 	}
 	ldns_pkt_set_rd(pkt, false);
 	ldns_pkt_set_random_id(pkt);
-	addr = ldns_sockaddr_storage2rdf(&d->server.ss, &port);
-	if (addr == NULL || ldns_resolver_push_nameserver(r, addr) != LDNS_STATUS_OK) {
-		err_nomem(e);
-		goto out;
-	}
-	ldns_resolver_set_port(r, port);
-	ldns_resolver_set_timeout(r, tv);
-	ldns_resolver_set_retry(r, 1);
-	ldns_resolver_set_recursive(r, false);
-	ldns_resolver_set_tsig_keyname(r, d->key.name);
-	ldns_resolver_set_tsig_algorithm(r, d->key.algorithm);
-	ldns_resolver_set_tsig_keydata(r, d->key.secret);
 	if (ldns_pkt_tsig_sign(pkt, d->key.name, d->key.secret, TSIG_FUDGE, d->key.algorithm,
 	    NULL) != LDNS_STATUS_OK) {
 		err_set(e, ERR_INPUT, _("cannot sign the update with the TSIG key %s from %s"),
 		    d->key.name, d->key_file);
 		goto out;
 	}
-	st = ldns_resolver_send_pkt(&ans, r, pkt);
-	rc = update_result(d, zone, record, add, st, ans, e);
+	st = exchange(d, pkt, &ans);
+	rc = update_result(d, zone, n == 1 ? it[0]->record : zone, add, st, ans, e);
 out:
-	if (r != NULL && ldns_resolver_tsig_keydata(r) != NULL) {
-		char *kd = (char *)ldns_resolver_tsig_keydata(r);
-
-		explicit_bzero(kd, strlen(kd));
-	}
-	ldns_resolver_deep_free(r);
-	ldns_rdf_deep_free(addr);
 	ldns_pkt_free(pkt);
 	ldns_pkt_free(ans);
 	ldns_rr_list_deep_free(up);
@@ -231,36 +268,39 @@ zone_of(struct rfc2136 *d, const char *record, char **zone, struct err *e)
 
 /*
  * Asks every authoritative server of zone directly (no recursion) until
- * each serves value at record. Returns 0, or -1 naming those that did not.
+ * each serves every item's value. Returns 0, or -1 naming the servers
+ * that did not.
  */
 static int
-await_authorities(struct rfc2136 *d, const char *zone, const char *record,
-    const char *value, const volatile sig_atomic_t *stop, struct err *e)
+await_authorities(struct rfc2136 *d, const char *zone, struct item *const *it, size_t ni,
+    const volatile sig_atomic_t *stop, struct err *e)
 {
 	long long deadline = timefmt_now_ms() + (long long)d->propagation_timeout * 1000;
 	long long interval = 50, left;
 	struct dns_server *ns = NULL;
-	size_t n = 0, i, missing;
+	size_t n = 0, i, j, missing;
 	char *seen = NULL, names[1024] = "";
 	size_t o = 0;
 	int rc = -1;
 
 	if (dns_zone_servers(d->resolvers, d->nresolvers, zone, &ns, &n, e) == -1)
 		return -1;
-	if ((seen = calloc(n, 1)) == NULL) {
+	if ((seen = calloc(n * ni, 1)) == NULL) {
 		dns_server_list_free(ns, n);
 		return err_nomem(e);
 	}
 	for (;;) {
 		missing = 0;
 		for (i = 0; i < n; i++) {
-			if (seen[i])
-				continue;
-			left = deadline - timefmt_now_ms();
-			seen[i] = (char)dns_txt_query(&ns[i], record, value, 0,
-			    (int)(left < 50 ? 50 : left > 1000 ? 1000 : left));
-			if (!seen[i])
-				missing++;
+			for (j = 0; j < ni; j++) {
+				if (seen[i * ni + j])
+					continue;
+				left = deadline - timefmt_now_ms();
+				seen[i * ni + j] = (char)dns_txt_query(&ns[i], it[j]->record,
+				    it[j]->value, 0, (int)(left < 50 ? 50 : left > 1000 ? 1000 : left));
+				if (!seen[i * ni + j])
+					missing++;
+			}
 		}
 		if (missing == 0) {
 			rc = 0;
@@ -278,12 +318,14 @@ await_authorities(struct rfc2136 *d, const char *zone, const char *record,
 		interval = interval * 2 > 1000 ? 1000 : interval * 2;
 	}
 	for (i = 0; i < n && o < sizeof(names); i++) {
-		if (!seen[i])
+		for (j = 0; j < ni && seen[i * ni + j]; j++)
+			;
+		if (j < ni)
 			o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", o > 0 ? ", " : "",
 			    ns[i].name);
 	}
-	err_set(e, ERR_NET, _("TXT record %s not served after %d s by the nameservers of %s: "
-	    "%s"), record, d->propagation_timeout, zone, names);
+	err_set(e, ERR_NET, _("TXT record %s not served after %d s by these nameservers of "
+	    "%s: %s"), it[0]->record, d->propagation_timeout, zone, names);
 	e->retryable = 1;
 out:
 	free(seen);
@@ -311,49 +353,125 @@ prepare(const struct solver_challenge *c, char **record, char **value, struct er
 	return 0;
 }
 
+static void
+items_free(struct item *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++) {
+		free(v[i].record);
+		free(v[i].value);
+		free(v[i].zone);
+	}
+	free(v);
+}
+
+/*
+ * Adds (add = 1) or deletes the records of n challenges: one UPDATE per
+ * zone, and after adding, one propagation wait per zone for all of its
+ * records. ok[i] and errs[i] per challenge. Returns 0 when all succeeded.
+ */
+static int
+run_batch(struct rfc2136 *d, const struct solver_challenge *c, size_t n, int add, int *ok,
+    struct err *errs)
+{
+	struct item *v = calloc(n + 1, sizeof(*v)), **group = calloc(n + 1, sizeof(*group));
+	size_t i, j, k, *gi = calloc(n + 1, sizeof(*gi));
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		ok[i] = 0;
+		err_clear(&errs[i]);
+	}
+	if (v == NULL || group == NULL || gi == NULL) {
+		for (i = 0; i < n; i++)
+			err_nomem(&errs[i]);
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (prepare(&c[i], &v[i].record, &v[i].value, &errs[i]) == -1) {
+			v[i].done = 1;
+			continue;
+		}
+		/* A wildcard and its apex share the record: one lookup does for both. */
+		for (j = 0; j < i; j++)
+			if (v[j].zone != NULL && strcmp(v[j].record, v[i].record) == 0)
+				break;
+		if (j < i && (v[i].zone = strdup(v[j].zone)) == NULL)
+			err_nomem(&errs[i]);
+		else if (j == i)
+			(void)zone_of(d, v[i].record, &v[i].zone, &errs[i]);
+		if (v[i].zone == NULL)
+			v[i].done = 1;
+	}
+	for (i = 0; i < n; i++) {
+		struct err ge;
+
+		if (v[i].done)
+			continue;
+		for (k = 0, j = i; j < n; j++) {
+			if (!v[j].done && strcmp(v[j].zone, v[i].zone) == 0) {
+				group[k] = &v[j];
+				gi[k++] = j;
+				v[j].done = 1;
+			}
+		}
+		err_clear(&ge);
+		if (send_update(d, v[i].zone, group, k, add, &ge) == 0 &&
+		    (!add || await_authorities(d, v[i].zone, group, k, c[i].stop, &ge) == 0)) {
+			for (j = 0; j < k; j++)
+				ok[gi[j]] = 1;
+			continue;
+		}
+		if (add && ge.kind != ERR_INPUT) {
+			struct err ignore;
+
+			/* Not presented after all: the records go again (no cleanup follows). */
+			err_clear(&ignore);
+			(void)send_update(d, v[i].zone, group, k, 0, &ignore);
+		}
+		for (j = 0; j < k; j++)
+			errs[gi[j]] = ge;
+	}
+	for (i = 0; i < n; i++)
+		if (!ok[i])
+			rc = -1;
+out:
+	items_free(v, n);
+	free(group);
+	free(gi);
+	return rc;
+}
+
+static int
+rfc2136_present_batch(struct solver *s, const struct solver_challenge *c, size_t n,
+    int *ok, struct err *errs)
+{
+	return run_batch(s->priv, c, n, 1, ok, errs);
+}
+
+static int
+rfc2136_cleanup_batch(struct solver *s, const struct solver_challenge *c, size_t n,
+    int *ok, struct err *errs)
+{
+	return run_batch(s->priv, c, n, 0, ok, errs);
+}
+
 static int
 rfc2136_present(struct solver *s, const struct solver_challenge *c, struct err *e)
 {
-	struct rfc2136 *d = s->priv;
-	char *record, *value, *zone = NULL;
-	int rc = -1;
+	int ok;
 
-	if (prepare(c, &record, &value, e) == -1)
-		return -1;
-	if (zone_of(d, record, &zone, e) == -1 ||
-	    send_update(d, zone, record, value, 1, e) == -1)
-		goto out;
-	if (await_authorities(d, zone, record, value, c->stop, e) == -1) {
-		struct err ignore;
-
-		/* Not presented after all: the record goes again (the caller will not clean up). */
-		err_clear(&ignore);
-		(void)send_update(d, zone, record, value, 0, &ignore);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(zone);
-	free(record);
-	free(value);
-	return rc;
+	return run_batch(s->priv, c, 1, 1, &ok, e);
 }
 
 static int
 rfc2136_cleanup(struct solver *s, const struct solver_challenge *c, struct err *e)
 {
-	struct rfc2136 *d = s->priv;
-	char *record, *value, *zone = NULL;
-	int rc = -1;
+	int ok;
 
-	if (prepare(c, &record, &value, e) == -1)
-		return -1;
-	if (zone_of(d, record, &zone, e) == 0)
-		rc = send_update(d, zone, record, value, 0, e);
-	free(zone);
-	free(record);
-	free(value);
-	return rc;
+	return run_batch(s->priv, c, 1, 0, &ok, e);
 }
 
 static void
@@ -380,6 +498,8 @@ static const struct solver_ops rfc2136_ops = {
 	.present = rfc2136_present,
 	.cleanup = rfc2136_cleanup,
 	.free = rfc2136_free,
+	.present_batch = rfc2136_present_batch,
+	.cleanup_batch = rfc2136_cleanup_batch,
 };
 
 int

@@ -38,6 +38,7 @@ check "... and for a name under the wildcard" verify_cert "$cert" www.example.or
 check "the certificate names *.example.org and example.org" \
 	grep -q 'DNS:\*\.example\.org, DNS:example\.org\|DNS:example\.org, DNS:\*\.example\.org' "$T/san"
 check "BIND took two TXT additions" [ "$(grep -c "adding an RR at '_acme-challenge.example.org' TXT" "$BIND_DIR/named.log")" -eq 2 ]
+check "... in one UPDATE message (one client port)" [ "$(grep "adding an RR at '_acme-challenge.example.org' TXT" "$BIND_DIR/named.log" | grep -o '127\.0\.0\.1#[0-9]*' | sort -u | wc -l)" -eq 1 ]
 check "no TXT record is left at _acme-challenge.example.org" bind_no_txt _acme-challenge.example.org
 o=$(last_order)
 check "the order keeps the provider" [ "$(setting "$o" dns_provider)" = rfc2136 ]
@@ -72,5 +73,57 @@ cd_run issue -d example.org "${rfc2136[@]/$BIND_KEY/$T/open.key}"
 check "a key file readable by others is refused" [ "$rc" -ne 0 ]
 check "... with a message naming it" grep -q "refusing the TSIG key file $T/open.key" <<< "$errout"
 check "... and no order is made" [ "$(last_order)" = "$o2" ]
+
+# ---- bad input: one clear message each, the order resumable, nothing left --
+# bad NAME MESSAGE ISSUE-ARGS...: issue fails with MESSAGE once, the order
+# stays pending (resumable), no record is left at NAME's _acme-challenge.
+bad() {
+	local name=$1 msg=$2 before
+	shift 2
+	before=$(last_order)
+	cd_run issue -d "$name" --challenge dns-01 --dns rfc2136 --dns-resolver 127.0.0.1:53 "$@"
+	check "$name: issue fails" [ "$rc" -ne 0 ]
+	check "$name: the message says: $msg" [ "$(grep -cF -- "$msg" <<< "$errout")" -eq 1 ]
+	[ "$(grep -cF -- "$msg" <<< "$errout")" -eq 1 ] || diag "$errout"
+	check "$name: the order is kept, pending (resumable)" \
+		[ "$(last_order)" -gt "$before" ] && [ "$(sqlite3 "$CERTDECK_STORE" "SELECT status FROM orders WHERE id = $(last_order)")" = pending ]
+	# (BIND serves no .invalid zone: nothing can be published there to check.)
+	[ "${name%.invalid}" != "$name" ] || check "$name: no TXT record is left" bind_no_txt "_acme-challenge.$name"
+	check "$name: no cleanup is pending in the store" [ -z "$(setting "$(last_order)" dns_cleanup)" ]
+}
+bad bad-sig.example.org "DNS server 127.0.0.1 rejected the TSIG key certdeck-test. from $BIND_WRONG_KEY: BADSIG" \
+	--dns-server 127.0.0.1 --tsig-key-file "$BIND_WRONG_KEY"
+bad bad-key.example.org "DNS server 127.0.0.1 rejected the TSIG key nobody-knows-me. from $BIND_UNKNOWN_KEY: BADKEY" \
+	--dns-server 127.0.0.1 --tsig-key-file "$BIND_UNKNOWN_KEY"
+bad locked.test "DNS server 127.0.0.1 refused to add TXT _acme-challenge.locked.test. in zone locked.test. with the TSIG key certdeck-test." \
+	--dns-server 127.0.0.1 --tsig-key-file "$BIND_KEY"
+down=$("$top_builddir/tests/pebble/freeport" 1)
+bad down.example.org "no answer from DNS server 127.0.0.1:$down to the update of zone example.org." \
+	--dns-server "127.0.0.1:$down" --tsig-key-file "$BIND_KEY"
+bad nowhere.invalid "cannot find the DNS zone of _acme-challenge.nowhere.invalid." \
+	--dns-server 127.0.0.1 --tsig-key-file "$BIND_KEY"
+
+# ---- killed with the records published: the next run removes them first ----
+# (the unreachable server's job waits for a retry: not this worker's business)
+"$CERTDECK" jobs --json 2> /dev/null | jq -r '.[] | select(.state == "queued") | .id' |
+	while read -r j; do "$CERTDECK" cancel "$j" > /dev/null; done
+export CERTDECK_TEST_LEASE_SECONDS=1
+job=$("$CERTDECK" issue -d crash.example.org -d '*.crash.example.org' "${rfc2136[@]}" --no-wait)
+set +e
+CERTDECK_TEST_CRASH_AT=authz "$CERTDECK" worker --once > /dev/null 2>&1
+krc=$?
+set -e
+check "crash: the worker was killed (SIGKILL)" [ "$krc" -eq 137 ]
+o=$(last_order)
+check "crash: the store lists both records to remove" \
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT json_array_length(settings, '\$.dns_cleanup') FROM orders WHERE id = $o")" -eq 2 ]
+check "crash: both values are still published" [ "$(bind_txt _acme-challenge.crash.example.org | wc -l)" -eq 2 ]
+check "crash: the lease runs out" lease_wait
+cd_run worker --once
+check "crash: a new worker finishes the job" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || diag "$errout"
+check "crash: the job is done" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = done ]
+check "crash: the records are gone" bind_no_txt _acme-challenge.crash.example.org
+check "crash: nothing is left to clean up" [ -z "$(setting "$o" dns_cleanup)" ]
 
 done_testing
