@@ -100,6 +100,10 @@ bad locked.test "DNS server 127.0.0.1 refused to add TXT _acme-challenge.locked.
 down=$("$top_builddir/tests/pebble/freeport" 1)
 bad down.example.org "no answer from DNS server 127.0.0.1:$down to the update of zone example.org." \
 	--dns-server "127.0.0.1:$down" --tsig-key-file "$BIND_KEY"
+bad two-ns.test "TXT record _acme-challenge.two-ns.test. not served after 2 s by these nameservers of two-ns.test.: ns2.two-ns.test. (127.0.0.2)" \
+	--dns-server 127.0.0.1 --tsig-key-file "$BIND_KEY" --dns-timeout 2
+check "two-ns.test: the update itself went through" \
+	grep -q "adding an RR at '_acme-challenge.two-ns.test' TXT" "$BIND_DIR/named.log"
 bad nowhere.invalid "cannot find the DNS zone of _acme-challenge.nowhere.invalid." \
 	--dns-server 127.0.0.1 --tsig-key-file "$BIND_KEY"
 

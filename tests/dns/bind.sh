@@ -9,6 +9,8 @@
 #   example.org   NS ns1.example.org (127.0.0.1); the key "certdeck-test" may
 #                 add and delete TXT records anywhere in the zone
 #   locked.test   the same server, but no key may update it
+#   two-ns.test   updatable like example.org, but its second nameserver
+#                 (ns2.two-ns.test, 127.0.0.2) never answers
 #   Sets BIND_DIR, BIND_KEY (key file, 0600), BIND_WRONG_KEY (same name,
 #   another secret), BIND_UNKNOWN_KEY (a name the server does not know).
 #   Stopped by the caller's trap (at_exit bind_stop).
@@ -72,21 +74,27 @@ zone "example.org" {
 	file "$dir/example.org.zone";
 	update-policy { grant certdeck-test. zonesub TXT; };
 };
+zone "two-ns.test" {
+	type primary;
+	file "$dir/two-ns.test.zone";
+	update-policy { grant certdeck-test. zonesub TXT; };
+};
 zone "locked.test" {
 	type primary;
 	file "$dir/locked.test.zone";
 	allow-update { none; };
 };
 CF
-	for z in example.org locked.test; do
+	for z in example.org locked.test two-ns.test; do
 		cat > "$dir/$z.zone" <<ZF
 \$TTL 60
 @	IN SOA ns1.example.org. hostmaster.example.org. 1 60 60 600 60
 @	IN NS ns1.example.org.
 @	IN A 127.0.0.1
-ns1.example.org.	IN A 127.0.0.1
 ZF
 	done
+	echo "ns1	IN A 127.0.0.1" >> "$dir/example.org.zone"
+	printf '@\tIN NS ns2.two-ns.test.\nns2\tIN A 127.0.0.2\n' >> "$dir/two-ns.test.zone"
 	named -f -n 1 -c "$dir/named.conf" < /dev/null > "$dir/named.out" 2>&1 &
 	_bind_pid=$!
 	for ((i = 0; i < 100; i++)); do
