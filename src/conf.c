@@ -52,6 +52,8 @@ static const struct {
 	[CONF_DNS_SERVER] = { "dns-server", "CERTDECK_DNS_SERVER", T_TEXT, 1, 0, 0 },
 	[CONF_TSIG_KEY_FILE] = { "tsig-key-file", "CERTDECK_TSIG_KEY_FILE", T_PATH, 1, 0, 0 },
 	[CONF_DNS_ZONE] = { "dns-zone", "CERTDECK_DNS_ZONE", T_TEXT, 1, 0, 0 },
+	[CONF_CHALLENGE_ALIAS] = { "challenge-alias", "CERTDECK_CHALLENGE_ALIAS", T_TEXT, 1, 0,
+	    0 },
 	[CONF_TLS_PORT] = { "tls-port", "CERTDECK_TLS_PORT", T_INT, 1, 0, 65535 },
 	[CONF_TLS_ADDR] = { "tls-addr", "CERTDECK_TLS_ADDR", T_TEXT, 1, 0, 0 },
 	[CONF_PROFILE] = { "profile", "CERTDECK_PROFILE", T_TEXT, 1, 0, 0 },

@@ -65,6 +65,7 @@ issue_settings_clear(struct issue_settings *s)
 	free(s->dns_server);
 	free(s->tsig_key_file);
 	free(s->dns_zone);
+	free(s->challenge_alias);
 	free(s->dns_resolvers);
 	free(s->tls_addr);
 	free(s->key_type);
@@ -97,6 +98,7 @@ issue_settings_to_json(const struct issue_settings *s)
 	add_opt_str(o, "dns_server", s->dns_server);
 	add_opt_str(o, "tsig_key_file", s->tsig_key_file);
 	add_opt_str(o, "dns_zone", s->dns_zone);
+	add_opt_str(o, "challenge_alias", s->challenge_alias);
 	add_opt_str(o, "dns_resolvers", s->dns_resolvers);
 	if (s->dns_timeout > 0)
 		cJSON_AddNumberToObject(o, "dns_timeout", s->dns_timeout);
@@ -147,6 +149,7 @@ issue_settings_from_json(const char *json, struct issue_settings *out, struct er
 	out->dns_server = json_str_dup(o, "dns_server", NULL);
 	out->tsig_key_file = json_str_dup(o, "tsig_key_file", NULL);
 	out->dns_zone = json_str_dup(o, "dns_zone", NULL);
+	out->challenge_alias = json_str_dup(o, "challenge_alias", NULL);
 	out->dns_resolvers = json_str_dup(o, "dns_resolvers", NULL);
 	out->dns_timeout = json_int(o, "dns_timeout", 120);
 	out->dns_hook_timeout = json_int(o, "dns_hook_timeout", 0);
@@ -454,6 +457,7 @@ make_solver(struct run *r, struct err *e)
 		.http_port = set->http_port, .webroot = set->webroot,
 		.dns_provider = set->dns_provider, .dns_server = set->dns_server,
 		.tsig_key_file = set->tsig_key_file, .dns_zone = set->dns_zone,
+		.challenge_alias = set->challenge_alias,
 		.dns_hook = set->dns_hook, .dns_resolvers = set->dns_resolvers,
 		.dns_timeout = set->dns_timeout, .dns_hook_timeout = set->dns_hook_timeout,
 		.tls_addr = set->tls_addr,

@@ -25,6 +25,7 @@ struct issue_settings {
 	char *dns_server;	/* rfc2136: HOST[:PORT] */
 	char *tsig_key_file;	/* rfc2136: absolute path of the key (never the secret) */
 	char *dns_zone;		/* rfc2136: the zone, NULL: SOA lookup */
+	char *challenge_alias;	/* rfc2136: records at _acme-challenge.ZONE, NULL: CNAMEs */
 	char *dns_resolvers;	/* propagation check servers, host:port,... */
 	int dns_timeout;	/* propagation check limit, seconds */
 	int dns_hook_timeout;	/* seconds before the hook is killed; 0: the default */

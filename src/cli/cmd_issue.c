@@ -84,9 +84,10 @@ check_rfc2136(const struct cmd_entry *self, struct issue_settings *set)
 	char *abs;
 
 	if (set->dns_provider == NULL || strcmp(set->dns_provider, "rfc2136") != 0) {
-		if (set->dns_server != NULL || set->tsig_key_file != NULL || set->dns_zone != NULL)
-			return cli_usage(self, "%s", _("--dns-server, --tsig-key-file and "
-			    "--dns-zone go with --dns rfc2136"));
+		if (set->dns_server != NULL || set->tsig_key_file != NULL || set->dns_zone != NULL ||
+		    set->challenge_alias != NULL)
+			return cli_usage(self, "%s", _("--dns-server, --tsig-key-file, --dns-zone "
+			    "and --challenge-alias go with --dns rfc2136"));
 		return CLI_OK;
 	}
 	if (strcmp(set->challenge, "dns-01") != 0)
@@ -130,6 +131,7 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		{ "dns-server", required_argument, NULL, 'S' },
 		{ "tsig-key-file", required_argument, NULL, 'Y' },
 		{ "dns-zone", required_argument, NULL, 'Z' },
+		{ "challenge-alias", required_argument, NULL, 'X' },
 		{ "tls-port", required_argument, NULL, 't' },
 		{ "tls-addr", required_argument, NULL, 'L' },
 		{ "key-type", required_argument, NULL, 'k' },
@@ -177,6 +179,7 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		case 'S': flag[CONF_DNS_SERVER] = optarg; continue;
 		case 'Y': flag[CONF_TSIG_KEY_FILE] = optarg; continue;
 		case 'Z': flag[CONF_DNS_ZONE] = optarg; continue;
+		case 'X': flag[CONF_CHALLENGE_ALIAS] = optarg; continue;
 		case 'L': flag[CONF_TLS_ADDR] = optarg; continue;
 		case 'k': flag[CONF_KEY_TYPE] = optarg; continue;
 		case 'C': flag[CONF_PREFERRED_CHAIN] = optarg; continue;
@@ -238,6 +241,7 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	    dup_setting(&set.dns_server, cs.v[CONF_DNS_SERVER]) != 0 ||
 	    dup_setting(&set.tsig_key_file, cs.v[CONF_TSIG_KEY_FILE]) != 0 ||
 	    dup_setting(&set.dns_zone, cs.v[CONF_DNS_ZONE]) != 0 ||
+	    dup_setting(&set.challenge_alias, cs.v[CONF_CHALLENGE_ALIAS]) != 0 ||
 	    dup_setting(&set.tls_addr, cs.v[CONF_TLS_ADDR]) != 0 ||
 	    dup_setting(&set.key_type, cs.v[CONF_KEY_TYPE]) != 0 ||
 	    dup_setting(&set.preferred_chain, cs.v[CONF_PREFERRED_CHAIN]) != 0) {
@@ -330,6 +334,8 @@ const struct cmd_entry cmd_issue_entry = {
 	    "      --dns-server H[:P]   rfc2136: the server that takes the updates\n"
 	    "      --tsig-key-file FILE rfc2136: the key, as tsig-keygen writes it (0600)\n"
 	    "      --dns-zone ZONE      rfc2136: the zone (default: found by SOA lookup)\n"
+	    "      --challenge-alias Z  rfc2136: records at _acme-challenge.Z (default:\n"
+	    "                           where _acme-challenge.NAME's CNAMEs lead)\n"
 	    "      --tls-port N         tls-alpn-01 responder port (default 443)\n"
 	    "      --tls-addr ADDR      tls-alpn-01 responder address\n"
 	    "      --key-type TYPE      ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"

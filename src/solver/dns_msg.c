@@ -407,6 +407,78 @@ out:
 	return rc;
 }
 
+#define CNAME_HOPS_MAX 8
+
+int
+dns_follow_cname(const struct dns_server *resolvers, size_t n, const char *name,
+    char **target, struct err *e)
+{
+	ldns_resolver *r;
+	char *seen[CNAME_HOPS_MAX + 1] = { NULL };
+	char *cur;
+	int hops, rc = -1, i;
+
+	*target = NULL;
+	if ((r = open_resolver(resolvers, n, e)) == NULL)
+		return -1;
+	if ((cur = strdup(name)) == NULL) {
+		ldns_resolver_deep_free(r);
+		return err_nomem(e);
+	}
+	for (hops = 0;; hops++) {
+		ldns_pkt *p = NULL;
+		ldns_rr_list *l;
+		ldns_rdf *owner;
+		char *next = NULL;
+		size_t k;
+
+		for (i = 0; i < hops; i++) {
+			if (strcasecmp(seen[i], cur) == 0) {
+				err_set(e, ERR_INPUT, _("CNAME loop: %s leads back to %s"), name, cur);
+				goto out;
+			}
+		}
+		if (hops > CNAME_HOPS_MAX) {
+			err_set(e, ERR_INPUT, _("%s: more than %d CNAMEs in a row"), name,
+			    CNAME_HOPS_MAX);
+			goto out;
+		}
+		seen[hops] = cur;
+		if (lookup(r, cur, LDNS_RR_TYPE_CNAME, &p, e) == -1)
+			goto out;
+		owner = ldns_dname_new_frm_str(cur);
+		l = ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_CNAME, LDNS_SECTION_ANSWER);
+		for (k = 0; owner != NULL && l != NULL && k < ldns_rr_list_rr_count(l); k++) {
+			const ldns_rr *rr = ldns_rr_list_rr(l, k);
+
+			if (ldns_dname_compare(ldns_rr_owner(rr), owner) == 0 &&
+			    ldns_rr_rd_count(rr) > 0) {
+				next = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+				break;
+			}
+		}
+		ldns_rdf_deep_free(owner);
+		ldns_rr_list_deep_free(l);
+		ldns_pkt_free(p);
+		if (next == NULL) {
+			/* No alias (any more): cur holds the records. */
+			if ((*target = strdup(cur)) == NULL)
+				err_nomem(e);
+			else
+				rc = 0;
+			goto out;
+		}
+		cur = next;
+	}
+out:
+	for (i = 0; i <= CNAME_HOPS_MAX; i++)
+		if (seen[i] != cur)
+			free(seen[i]);
+	free(cur);
+	ldns_resolver_deep_free(r);
+	return rc;
+}
+
 /* Appends addr (A or AAAA rdf) of ns to the list as "ns (addr)". */
 static int
 push_addr(struct dns_server **v, size_t *k, const char *ns, const ldns_rdf *addr)

@@ -65,6 +65,15 @@ int dns_find_zone(const struct dns_server *resolvers, size_t n, const char *name
     char **zone, struct err *e);
 
 /*
+ * Follows CNAME records from name (the way a CA resolving it would): the
+ * name that holds its records, looked up through resolvers as above.
+ * Returns 0 and *target (name itself when it is no alias; free()), or -1
+ * for a loop or a chain longer than 8.
+ */
+int dns_follow_cname(const struct dns_server *resolvers, size_t n, const char *name,
+    char **target, struct err *e);
+
+/*
  * The authoritative servers of zone: its NS records and their addresses
  * (port 53), looked up through resolvers as above. Returns 0 and *out,
  * *nout (free with dns_server_list_free), or -1.

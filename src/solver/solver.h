@@ -34,6 +34,7 @@ struct solver_config {
 	const char *dns_server;	/* rfc2136: HOST[:PORT] the updates go to */
 	const char *tsig_key_file; /* rfc2136: the key (tsig-keygen's format) */
 	const char *dns_zone;	/* rfc2136: the zone, NULL: found by SOA lookup */
+	const char *challenge_alias; /* rfc2136: records at _acme-challenge.ZONE */
 	const char *dns_resolvers; /* propagation check servers, host:port,... */
 	int dns_timeout;	/* propagation check limit, seconds */
 	int dns_hook_timeout;	/* seconds before the hook is killed; 0: the default */
@@ -112,13 +113,15 @@ struct solver_rfc2136_config {
 	const char *server;	/* HOST[:PORT] (port 53 by default) */
 	const char *key_file;	/* TSIG key file, mode 0600 or stricter */
 	const char *zone;	/* NULL: the zone is found by SOA lookup */
+	const char *challenge_alias; /* records go to _acme-challenge.ZONE; NULL: CNAMEs */
 	const char *resolvers;	/* NULL or host:port,... for the lookups */
 	int propagation_timeout; /* seconds (<= 0: 120) */
 };
 
 /*
  * dns-01 by RFC 2136 UPDATE messages signed with TSIG (hmac-sha256 or
- * hmac-sha512) sent to c->server. present adds the TXT record and waits
+ * hmac-sha512) sent to c->server, at _acme-challenge.NAME or where its
+ * CNAMEs lead (c->challenge_alias: _acme-challenge.ALIAS). present adds the TXT record and waits
  * until every authoritative nameserver of the zone serves it; cleanup
  * deletes only that record. The key file is read here (refused when
  * other users may read it); its secret never leaves the solver. Returns

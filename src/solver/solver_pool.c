@@ -29,9 +29,10 @@ pool_key(const struct solver_config *set, char *buf, size_t n)
 	else if (strcmp(set->challenge, "tls-alpn-01") == 0)
 		snprintf(buf, n, "alpn|%s|%d", set->tls_addr ? set->tls_addr : "*", set->tls_port);
 	else if (set->dns_provider != NULL && strcmp(set->dns_provider, "rfc2136") == 0)
-		snprintf(buf, n, "rfc2136|%s|%s|%s|%s|%d", set->dns_server ? set->dns_server : "",
+		snprintf(buf, n, "rfc2136|%s|%s|%s|%s|%s|%d", set->dns_server ? set->dns_server : "",
 		    set->tsig_key_file ? set->tsig_key_file : "",
 		    set->dns_zone ? set->dns_zone : "",
+		    set->challenge_alias ? set->challenge_alias : "",
 		    set->dns_resolvers ? set->dns_resolvers : "", set->dns_timeout);
 	else
 		snprintf(buf, n, "dns|%s|%s|%d|%d", set->dns_hook ? set->dns_hook : "",
@@ -54,6 +55,7 @@ make(const struct solver_config *set, struct solver **out, struct err *e)
 		struct solver_rfc2136_config rc = {
 			.server = set->dns_server, .key_file = set->tsig_key_file,
 			.zone = set->dns_zone, .resolvers = set->dns_resolvers,
+			.challenge_alias = set->challenge_alias,
 			.propagation_timeout = set->dns_timeout,
 		};
 

@@ -38,6 +38,7 @@ struct rfc2136 {
 	char *key_file;			/* for messages */
 	struct tsig_key key;
 	char *zone;			/* --dns-zone ("example.org."), or NULL: discover */
+	char *alias;			/* --challenge-alias: "_acme-challenge.ZONE.", or NULL */
 	struct dns_server *resolvers;	/* zone and NS lookups; none: resolv.conf */
 	size_t nresolvers;
 	int propagation_timeout;
@@ -353,6 +354,27 @@ prepare(const struct solver_challenge *c, char **record, char **value, struct er
 	return 0;
 }
 
+/*
+ * Where the record really goes: --challenge-alias, else where the CNAMEs
+ * from _acme-challenge.NAME lead (a delegation keeps the DNS credentials
+ * for the real zone off this machine). Replaces *record. Returns 0 or -1.
+ */
+static int
+alias_of(struct rfc2136 *d, char **record, struct err *e)
+{
+	char *target;
+
+	if (d->alias != NULL)
+		target = strdup(d->alias);
+	else if (dns_follow_cname(d->resolvers, d->nresolvers, *record, &target, e) == -1)
+		return -1;
+	if (target == NULL)
+		return err_nomem(e);
+	free(*record);
+	*record = target;
+	return 0;
+}
+
 static void
 items_free(struct item *v, size_t n)
 {
@@ -390,7 +412,8 @@ run_batch(struct rfc2136 *d, const struct solver_challenge *c, size_t n, int add
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (prepare(&c[i], &v[i].record, &v[i].value, &errs[i]) == -1) {
+		if (prepare(&c[i], &v[i].record, &v[i].value, &errs[i]) == -1 ||
+		    alias_of(d, &v[i].record, &errs[i]) == -1) {
 			v[i].done = 1;
 			continue;
 		}
@@ -487,6 +510,7 @@ rfc2136_free(struct solver *s)
 		tsig_key_clear(&d->key);
 		free(d->key_file);
 		free(d->zone);
+		free(d->alias);
 		dns_server_list_free(d->resolvers, d->nresolvers);
 		free(d);
 	}
@@ -537,6 +561,13 @@ solver_dns01_rfc2136_new(const struct solver_rfc2136_config *c, struct solver **
 		if ((d->zone = malloc(zl + 2)) == NULL)
 			goto oom;
 		snprintf(d->zone, zl + 2, "%s%s", c->zone, c->zone[zl - 1] == '.' ? "" : ".");
+	}
+	if (c->challenge_alias != NULL && c->challenge_alias[0] != '\0') {
+		zl = strlen(c->challenge_alias);
+		if ((d->alias = malloc(zl + sizeof("_acme-challenge.."))) == NULL)
+			goto oom;
+		snprintf(d->alias, zl + sizeof("_acme-challenge.."), "_acme-challenge.%s%s",
+		    c->challenge_alias, c->challenge_alias[zl - 1] == '.' ? "" : ".");
 	}
 	if (dns_server_list_parse(c->resolvers, _("DNS resolver"), &d->resolvers,
 	    &d->nresolvers, e) == -1)
