@@ -133,6 +133,27 @@ check "--challenge-alias: no record is left" bind_no_txt _acme-challenge.delegat
 NO_TXT_CHECK=1 bad loop.example.org "CNAME loop: _acme-challenge.loop.example.org. leads back to _acme-challenge.loop.example.org." \
 	--dns-server 127.0.0.1 --tsig-key-file "$BIND_KEY"
 
+# ---- stopped (SIGTERM) while waiting for propagation: the records go -------
+# two-ns.test's second nameserver never answers, so the wait lasts until the
+# worker is told to stop.
+job=$("$CERTDECK" issue -d two-ns.test "${rfc2136[@]}" --dns-timeout 600 --no-wait)
+"$CERTDECK" worker --once > "$T/stop.out" 2>&1 &
+wpid=$!
+for ((i = 0; i < 100; i++)); do
+	[ -n "$(bind_txt _acme-challenge.two-ns.test)" ] && break
+	sleep 0.1
+done
+check "stop: the record is published while the worker waits" [ -n "$(bind_txt _acme-challenge.two-ns.test)" ]
+kill -TERM "$wpid"
+set +e
+wait "$wpid"
+set -e
+check "stop: the record is gone after the worker stopped" bind_no_txt _acme-challenge.two-ns.test
+check "stop: nothing is left to clean up in the store" [ -z "$(setting "$(last_order)" dns_cleanup)" ]
+check "stop: the job waits to be run again" \
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = queued ]
+"$CERTDECK" cancel "$job" > /dev/null
+
 # ---- killed with the records published: the next run removes them first ----
 # (the unreachable server's job waits for a retry: not this worker's business)
 "$CERTDECK" jobs --json 2> /dev/null | jq -r '.[] | select(.state == "queued") | .id' |
