@@ -113,6 +113,85 @@ base64_ok(const char *s)
 	return n > 0 && n % 4 == 0;
 }
 
+/*
+ * Knot's format (keymgr -t, knotc conf-export): a "key:" section of YAML
+ * lines "- id: NAME", "algorithm: ALG", "secret: BASE64". Only the first
+ * key counts. Returns 0 (fields set, maybe partly), or -1 out of memory.
+ */
+static int
+parse_knot(const char *text, struct tsig_key *out)
+{
+	const char *p = text;
+	int in_key = 0;
+
+	while (*p != '\0') {
+		const char *end = strchr(p, '\n'), *v;
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p), wl, vl;
+		char **slot = NULL;
+
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		if (n >= 2 && p[0] == '-' && p[1] == ' ') {
+			p += 2;
+			n -= 2;
+		}
+		v = memchr(p, ':', n);
+		if (n == 0 || *p == '#' || v == NULL)
+			goto next;
+		wl = (size_t)(v - p);
+		v++;
+		while (v < p + n && (*v == ' ' || *v == '\t'))
+			v++;
+		vl = (size_t)(p + n - v);
+		while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\r' || v[vl - 1] == '\t'))
+			vl--;
+		if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+			v++;
+			vl -= 2;
+		}
+		if (wl == 3 && strncmp(p, "key", 3) == 0 && vl == 0) {
+			in_key = 1;
+		} else if (in_key && wl == 2 && strncmp(p, "id", 2) == 0) {
+			if (out->name != NULL)
+				break;	/* the next key */
+			slot = &out->name;
+		} else if (in_key && wl == 9 && strncmp(p, "algorithm", 9) == 0) {
+			slot = &out->algorithm;
+		} else if (in_key && wl == 6 && strncmp(p, "secret", 6) == 0) {
+			slot = &out->secret;
+		}
+		if (slot != NULL) {
+			if (*slot != NULL) {
+				explicit_bzero(*slot, strlen(*slot));
+				free(*slot);
+			}
+			if ((*slot = malloc(vl + 2)) == NULL)
+				return -1;
+			memcpy(*slot, v, vl);
+			(*slot)[vl] = '\0';
+		}
+next:
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+/* "name" → "name." in place (s has room: parse_knot allocates one more). */
+static void
+qualify(char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || s[n - 1] != '.') {
+		s[n] = '.';
+		s[n + 1] = '\0';
+	}
+}
+
 int
 tsig_key_parse(const char *text, const char *label, struct tsig_key *out, struct err *e)
 {
@@ -120,6 +199,25 @@ tsig_key_parse(const char *text, const char *label, struct tsig_key *out, struct
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (next_token(&l) == 0 && !l.quoted && strcmp(l.tok, "key:") == 0) {
+		explicit_bzero(l.tok, sizeof(l.tok));
+		if (parse_knot(text, out) == -1) {
+			tsig_key_clear(out);
+			return err_nomem(e);
+		}
+		if (out->name == NULL || out->name[0] == '\0') {
+			tsig_key_clear(out);
+			goto bad;
+		}
+		qualify(out->name);
+		if (out->algorithm != NULL) {
+			qualify(out->algorithm);
+			for (char *c = out->algorithm; *c != '\0'; c++)
+				*c = (char)tolower((unsigned char)*c);
+		}
+		goto check;
+	}
+	l.p = text;
 	if (next_token(&l) != 0 || l.quoted || strcmp(l.tok, "key") != 0 ||
 	    next_token(&l) != 0 || l.tok[0] == '\0')
 		goto bad;
@@ -159,6 +257,7 @@ tsig_key_parse(const char *text, const char *label, struct tsig_key *out, struct
 			goto bad;
 	}
 	explicit_bzero(l.tok, sizeof(l.tok));
+check:
 	if (out->algorithm == NULL || out->secret == NULL) {
 		rc = err_set(e, ERR_INPUT, _("TSIG key file %s: the key %s has no %s"), label,
 		    out->name, out->algorithm == NULL ? "algorithm" : "secret");
@@ -187,8 +286,8 @@ bad:
 	explicit_bzero(l.tok, sizeof(l.tok));
 	tsig_key_clear(out);
 	return err_set(e, ERR_INPUT, _("TSIG key file %s: not a key statement "
-	    "(key \"NAME\" { algorithm ALG; secret \"BASE64\"; };), as tsig-keygen writes"),
-	    label);
+	    "(key \"NAME\" { algorithm ALG; secret \"BASE64\"; };), as tsig-keygen writes, "
+	    "nor a Knot key section (key: - id: NAME ...), as keymgr -t writes"), label);
 }
 
 int

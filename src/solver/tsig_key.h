@@ -1,6 +1,11 @@
 /*
  * TSIG keys for RFC 2136 updates, read from the file tsig-keygen writes:
  *   key "name" { algorithm hmac-sha256; secret "base64"; };
+ * or the one Knot's keymgr -t writes:
+ *   key:
+ *     - id: name
+ *       algorithm: hmac-sha256
+ *       secret: base64
  * The secret stays in memory only: it is never copied into the store, an
  * argv, an event or a message, and it is wiped when the key is cleared.
  */

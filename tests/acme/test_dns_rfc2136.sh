@@ -6,8 +6,10 @@
 # secret stays out of the store and the output; a key file other users can
 # read is refused.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/dns/netns.sh"
 . "$top_srcdir/tests/dns/bind.sh"
-bind_netns "$@"
+DNS_NEEDS=(named tsig-keygen)
+dns_netns "$@"
 . "$top_srcdir/tests/acme/acme-lib.sh"
 set -e
 at_exit bind_stop
@@ -39,7 +41,7 @@ check "the certificate names *.example.org and example.org" \
 	grep -q 'DNS:\*\.example\.org, DNS:example\.org\|DNS:example\.org, DNS:\*\.example\.org' "$T/san"
 check "BIND took two TXT additions" [ "$(grep -c "adding an RR at '_acme-challenge.example.org' TXT" "$BIND_DIR/named.log")" -eq 2 ]
 check "... in one UPDATE message (one client port)" [ "$(grep "adding an RR at '_acme-challenge.example.org' TXT" "$BIND_DIR/named.log" | grep -o '127\.0\.0\.1#[0-9]*' | sort -u | wc -l)" -eq 1 ]
-check "no TXT record is left at _acme-challenge.example.org" bind_no_txt _acme-challenge.example.org
+check "no TXT record is left at _acme-challenge.example.org" dns_no_txt _acme-challenge.example.org
 o=$(last_order)
 check "the order keeps the provider" [ "$(setting "$o" dns_provider)" = rfc2136 ]
 check "... the server" [ "$(setting "$o" dns_server)" = 127.0.0.1 ]
@@ -58,13 +60,13 @@ check "... with the same provider and key file" \
 	[ "$(setting "$o2" dns_provider)/$(setting "$o2" tsig_key_file)" = "rfc2136/$BIND_KEY" ]
 new=$(sqlite3 "$CERTDECK_STORE" "SELECT cert_id FROM orders WHERE id = $o2")
 check "the renewed certificate verifies" verify_cert "$new" example.org
-check "no TXT record is left after the renewal" bind_no_txt _acme-challenge.example.org
+check "no TXT record is left after the renewal" dns_no_txt _acme-challenge.example.org
 
 # ---- revoke -----------------------------------------------------------------
 cd_run revoke "$new"
 check "revoke exits 0" [ "$rc" -eq 0 ]
 check "Pebble says revoked" [ "$(pebble_cert_status "$new")" = Revoked ]
-check "no TXT record is left at the end" bind_no_txt _acme-challenge.example.org
+check "no TXT record is left at the end" dns_no_txt _acme-challenge.example.org
 
 # ---- a key file other users can read is refused ---------------------------
 cp "$BIND_KEY" "$T/open.key"
@@ -88,7 +90,7 @@ bad() {
 	check "$name: the order is kept, pending (resumable)" \
 		[ "$(last_order)" -gt "$before" ] && [ "$(sqlite3 "$CERTDECK_STORE" "SELECT status FROM orders WHERE id = $(last_order)")" = pending ]
 	# (No zone, or a CNAME loop: nothing can be published there to check.)
-	[ -n "${NO_TXT_CHECK:-}" ] || check "$name: no TXT record is left" bind_no_txt "_acme-challenge.$name"
+	[ -n "${NO_TXT_CHECK:-}" ] || check "$name: no TXT record is left" dns_no_txt "_acme-challenge.$name"
 	check "$name: no cleanup is pending in the store" [ -z "$(setting "$(last_order)" dns_cleanup)" ]
 }
 bad bad-sig.example.org "DNS server 127.0.0.1 rejected the TSIG key certdeck-test. from $BIND_WRONG_KEY: BADSIG" \
@@ -118,7 +120,7 @@ check "cname: the certificate verifies" verify_cert "$out" cname.example.org
 check "cname: delegated.test got the record (added and deleted)" \
 	grep -q "updating zone 'delegated.test/IN': adding an RR at 'cname.delegated.test' TXT" "$BIND_DIR/named.log"
 check "cname: example.org was not touched" [ "$(zone_updates example.org)" -eq "$ex_before" ]
-check "cname: no record is left at the target" bind_no_txt cname.delegated.test
+check "cname: no record is left at the target" dns_no_txt cname.delegated.test
 
 cd_run issue -d alias.example.org -d '*.alias.example.org' --challenge dns-01 --dns rfc2136 \
 	--dns-server 127.0.0.1 --tsig-key-file "$BIND_DELEGATED_KEY" --dns-resolver 127.0.0.1:53 \
@@ -129,7 +131,7 @@ check "--challenge-alias: the certificate verifies" verify_cert "$out" alias.exa
 check "--challenge-alias: both values went to _acme-challenge.delegated.test" \
 	[ "$(grep -c "adding an RR at '_acme-challenge.delegated.test' TXT" "$BIND_DIR/named.log")" -eq 2 ]
 check "--challenge-alias: the order keeps it" [ "$(setting "$(last_order)" challenge_alias)" = delegated.test ]
-check "--challenge-alias: no record is left" bind_no_txt _acme-challenge.delegated.test
+check "--challenge-alias: no record is left" dns_no_txt _acme-challenge.delegated.test
 NO_TXT_CHECK=1 bad loop.example.org "CNAME loop: _acme-challenge.loop.example.org. leads back to _acme-challenge.loop.example.org." \
 	--dns-server 127.0.0.1 --tsig-key-file "$BIND_KEY"
 
@@ -140,15 +142,15 @@ job=$("$CERTDECK" issue -d two-ns.test "${rfc2136[@]}" --dns-timeout 600 --no-wa
 "$CERTDECK" worker --once > "$T/stop.out" 2>&1 &
 wpid=$!
 for ((i = 0; i < 100; i++)); do
-	[ -n "$(bind_txt _acme-challenge.two-ns.test)" ] && break
+	[ -n "$(dns_txt _acme-challenge.two-ns.test)" ] && break
 	sleep 0.1
 done
-check "stop: the record is published while the worker waits" [ -n "$(bind_txt _acme-challenge.two-ns.test)" ]
+check "stop: the record is published while the worker waits" [ -n "$(dns_txt _acme-challenge.two-ns.test)" ]
 kill -TERM "$wpid"
 set +e
 wait "$wpid"
 set -e
-check "stop: the record is gone after the worker stopped" bind_no_txt _acme-challenge.two-ns.test
+check "stop: the record is gone after the worker stopped" dns_no_txt _acme-challenge.two-ns.test
 check "stop: nothing is left to clean up in the store" [ -z "$(setting "$(last_order)" dns_cleanup)" ]
 check "stop: the job waits to be run again" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = queued ]
@@ -168,13 +170,13 @@ check "crash: the worker was killed (SIGKILL)" [ "$krc" -eq 137 ]
 o=$(last_order)
 check "crash: the store lists both records to remove" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT json_array_length(settings, '\$.dns_cleanup') FROM orders WHERE id = $o")" -eq 2 ]
-check "crash: both values are still published" [ "$(bind_txt _acme-challenge.crash.example.org | wc -l)" -eq 2 ]
+check "crash: both values are still published" [ "$(dns_txt _acme-challenge.crash.example.org | wc -l)" -eq 2 ]
 check "crash: the lease runs out" lease_wait
 cd_run worker --once
 check "crash: a new worker finishes the job" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || diag "$errout"
 check "crash: the job is done" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = done ]
-check "crash: the records are gone" bind_no_txt _acme-challenge.crash.example.org
+check "crash: the records are gone" dns_no_txt _acme-challenge.crash.example.org
 check "crash: nothing is left to clean up" [ -z "$(setting "$o" dns_cleanup)" ]
 
 done_testing

@@ -1,10 +1,9 @@
 # A private BIND 9 for the dns-01 tests: its own config, zones, keys and pid
 # under $1, authoritative (no recursion) on 127.0.0.1 port 53. Port 53 is
 # where authoritative servers listen, so the test runs in a private network
-# namespace (see bind_netns). Source it after tests/lib.sh.
+# namespace (dns_netns in tests/dns/netns.sh). Source it after tests/lib.sh
+# and netns.sh.
 #
-# bind_netns "$@": re-executes the test inside `unshare --net` (loopback up)
-#   unless it already runs there; prints a TAP skip when it cannot.
 # bind_start DIR: makes the TSIG keys (tsig-keygen) and the zones:
 #   example.org   NS ns1.example.org (127.0.0.1); the key "certdeck-test" may
 #                 add and delete TXT records anywhere in the zone
@@ -19,30 +18,8 @@
 #   Sets BIND_DIR, BIND_KEY (key file, 0600), BIND_WRONG_KEY (same name,
 #   another secret), BIND_UNKNOWN_KEY (a name the server does not know).
 #   Stopped by the caller's trap (at_exit bind_stop).
-# bind_txt NAME: the TXT values the server holds at NAME, one per line.
-# bind_no_txt NAME: true when it answers and holds none there.
 
 _bind_pid=
-
-bind_netns() {
-	if [ -n "${CERTDECK_TEST_NETNS:-}" ]; then
-		ip link set lo up || { echo "Bail out! cannot bring up lo"; exit 1; }
-		return 0
-	fi
-	for c in named tsig-keygen dig unshare ip; do
-		if ! command -v "$c" > /dev/null 2>&1; then
-			echo "1..0 # SKIP $c not found (apt-get install bind9 bind9-dnsutils iproute2)"
-			exit 0
-		fi
-	done
-	if ! unshare --net true 2> /dev/null; then
-		echo "1..0 # SKIP cannot make a network namespace (needs root)"
-		exit 0
-	fi
-	rm -rf "$T"
-	trap - EXIT
-	CERTDECK_TEST_NETNS=1 exec unshare --net "$BASH" "$0" "$@"
-}
 
 bind_start() {
 	local dir=$1 i
@@ -141,17 +118,4 @@ bind_stop() {
 	wait "$_bind_pid" 2> /dev/null
 	_bind_pid=
 	return 0
-}
-
-bind_txt() {
-	local a
-	a=$(dig +short +norec +time=2 +tries=2 @127.0.0.1 "$1" TXT) || return 1
-	printf '%s\n' "$a" | tr -d '"' | sed '/^$/d' | sort
-}
-
-# bind_no_txt NAME: the server answers and holds no TXT record at NAME.
-bind_no_txt() {
-	local a
-	a=$(dig +norec +time=2 +tries=2 @127.0.0.1 "$1" TXT) || return 1
-	grep -Eq 'status: (NOERROR|NXDOMAIN)' <<< "$a" && grep -q 'ANSWER: 0,' <<< "$a"
 }

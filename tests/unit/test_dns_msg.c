@@ -42,6 +42,22 @@ test_parse(void)
 	ok(k.algorithm != NULL && strcmp(k.algorithm, "hmac-sha512.") == 0, "... hmac-sha512");
 	tsig_key_clear(&k);
 
+	ok(tsig_key_parse("# hmac-sha512:knot-key:" SECRET "\nkey:\n  - id: knot-key\n"
+	    "    algorithm: hmac-sha512\n    secret: " SECRET "\n", "k", &k, &e) == 0,
+	    "Knot's keymgr -t output parses");
+	ok(k.name != NULL && strcmp(k.name, "knot-key.") == 0, "... the id, qualified");
+	ok(k.algorithm != NULL && strcmp(k.algorithm, "hmac-sha512.") == 0, "... the algorithm");
+	ok(k.secret != NULL && strcmp(k.secret, SECRET) == 0, "... the secret");
+	tsig_key_clear(&k);
+	ok(tsig_key_parse("key:\n  - id: first\n    algorithm: hmac-sha256\n    secret: \""
+	    SECRET "\"\n  - id: second\n    algorithm: hmac-sha512\n", "k", &k, &e) == 0 &&
+	    strcmp(k.name, "first.") == 0 && strcmp(k.algorithm, "hmac-sha256.") == 0,
+	    "Knot: the first of two keys, a quoted secret");
+	tsig_key_clear(&k);
+	err_clear(&e);
+	ok(tsig_key_parse("key:\n  - id: k\n    algorithm: hmac-sha256\n", "F", &k, &e) == -1,
+	    "Knot: a key without a secret is refused");
+
 	err_clear(&e);
 	ok(tsig_key_parse("key \"k\" { algorithm hmac-md5; secret \"" SECRET "\"; };", "F", &k,
 	    &e) == -1, "hmac-md5 is refused");
