@@ -130,10 +130,14 @@ update_result(struct rfc2136 *d, const char *zone, const char *record, int add,
 		e->retryable = 1;
 		return -1;
 	}
-	if (rcode == LDNS_RCODE_REFUSED)
-		return err_set(e, ERR_INPUT, _("DNS server %s refused to %s TXT %s in zone %s "
+	if (rcode == LDNS_RCODE_REFUSED && add)
+		return err_set(e, ERR_INPUT, _("DNS server %s refused to add TXT %s in zone %s "
 		    "with the TSIG key %s (its update-policy does not allow it)"), d->server.name,
-		    add ? _("add") : _("delete"), record, zone, d->key.name);
+		    record, zone, d->key.name);
+	if (rcode == LDNS_RCODE_REFUSED)
+		return err_set(e, ERR_INPUT, _("DNS server %s refused to delete TXT %s in zone %s "
+		    "with the TSIG key %s (its update-policy does not allow it)"), d->server.name,
+		    record, zone, d->key.name);
 	if (rcode == LDNS_RCODE_NOTAUTH)
 		return err_set(e, ERR_INPUT, _("DNS server %s is not authoritative for the zone "
 		    "%s"), d->server.name, zone);
@@ -248,7 +252,14 @@ send_update(struct rfc2136 *d, const char *zone, struct item *const *it, size_t 
 		goto out;
 	}
 	st = exchange(d, pkt, &ans);
-	rc = update_result(d, zone, n == 1 ? it[0]->record : zone, add, st, ans, e);
+	if (n > 1) {
+		char desc[600];
+
+		snprintf(desc, sizeof(desc), _("%s and %zu more"), it[0]->record, n - 1);
+		rc = update_result(d, zone, desc, add, st, ans, e);
+	} else {
+		rc = update_result(d, zone, it[0]->record, add, st, ans, e);
+	}
 out:
 	ldns_pkt_free(pkt);
 	ldns_pkt_free(ans);
