@@ -908,7 +908,13 @@ prepare_all(struct run *r, struct pending *p, size_t n)
 		if (!p[i].ready)
 			continue;
 		idx[k] = i;
-		batch[k++] = p[i].sc;
+		batch[k] = p[i].sc;
+		/* This thread owns the store: a cancel can be asked about while waiting. */
+		if (r->progress != NULL) {
+			batch[k].should_stop = r->progress->should_stop;
+			batch[k].stop_arg = r->progress->arg;
+		}
+		k++;
 	}
 	(void)r->solver->ops->present_batch(r->solver, batch, k, ok, errs);
 	for (i = 0; i < k; i++) {

@@ -16,6 +16,13 @@ struct solver_challenge {
 	const char *key_authorization; /* token "." account key thumbprint */
 	/* May be NULL; when it turns non-zero a long wait (DNS propagation) stops. */
 	const volatile sig_atomic_t *stop;
+	/*
+	 * May be NULL: asked between polls of such a wait, non-zero stops it
+	 * too (a cancelled job). Only present_batch, which runs on the
+	 * caller's thread, calls it; present on other threads never does.
+	 */
+	int (*should_stop)(void *arg);
+	void *stop_arg;
 };
 
 struct solver;

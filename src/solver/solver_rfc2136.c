@@ -285,7 +285,7 @@ zone_of(struct rfc2136 *d, const char *record, char **zone, struct err *e)
  */
 static int
 await_authorities(struct rfc2136 *d, const char *zone, struct item *const *it, size_t ni,
-    const volatile sig_atomic_t *stop, struct err *e)
+    const struct solver_challenge *c, struct err *e)
 {
 	long long deadline = timefmt_now_ms() + (long long)d->propagation_timeout * 1000;
 	long long interval = 50, left;
@@ -321,7 +321,8 @@ await_authorities(struct rfc2136 *d, const char *zone, struct item *const *it, s
 		left = deadline - timefmt_now_ms();
 		if (left <= 0)
 			break;
-		if (stop != NULL && *stop) {
+		if ((c->stop != NULL && *c->stop) ||
+		    (c->should_stop != NULL && c->should_stop(c->stop_arg))) {
 			err_set(e, ERR_NONE, "%s", _("stopped while waiting for DNS propagation"));
 			e->retryable = 1;
 			goto out;
@@ -453,7 +454,7 @@ run_batch(struct rfc2136 *d, const struct solver_challenge *c, size_t n, int add
 		}
 		err_clear(&ge);
 		if (send_update(d, v[i].zone, group, k, add, &ge) == 0 &&
-		    (!add || await_authorities(d, v[i].zone, group, k, c[i].stop, &ge) == 0)) {
+		    (!add || await_authorities(d, v[i].zone, group, k, &c[i], &ge) == 0)) {
 			for (j = 0; j < k; j++)
 				ok[gi[j]] = 1;
 			continue;

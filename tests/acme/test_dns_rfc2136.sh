@@ -135,6 +135,20 @@ check "--challenge-alias: no record is left" dns_no_txt _acme-challenge.delegate
 NO_TXT_CHECK=1 bad loop.example.org "CNAME loop: _acme-challenge.loop.example.org. leads back to _acme-challenge.loop.example.org." \
 	--dns-server 127.0.0.1 --tsig-key-file "$BIND_KEY"
 
+# ends PID: true when PID exits (reaped) within 20 s, a bound far above the
+# second it takes; else it is killed, so that a broken stop fails the check
+# instead of hanging the test for the 600 s wait.
+ends() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$1" 2> /dev/null || { wait "$1" 2> /dev/null; return 0; }
+		sleep 0.1
+	done
+	kill -KILL "$1" 2> /dev/null
+	wait "$1" 2> /dev/null
+	return 1
+}
+
 # ---- stopped (SIGTERM) while waiting for propagation: the records go -------
 # two-ns.test's second nameserver never answers, so the wait lasts until the
 # worker is told to stop.
@@ -147,14 +161,29 @@ for ((i = 0; i < 100; i++)); do
 done
 check "stop: the record is published while the worker waits" [ -n "$(dns_txt _acme-challenge.two-ns.test)" ]
 kill -TERM "$wpid"
-set +e
-wait "$wpid"
-set -e
+check "stop: the worker stops waiting" ends "$wpid"
 check "stop: the record is gone after the worker stopped" dns_no_txt _acme-challenge.two-ns.test
 check "stop: nothing is left to clean up in the store" [ -z "$(setting "$(last_order)" dns_cleanup)" ]
 check "stop: the job waits to be run again" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = queued ]
 "$CERTDECK" cancel "$job" > /dev/null
+
+# ---- cancelled while waiting for propagation: the records go -----------------
+job=$("$CERTDECK" issue -d two-ns.test "${rfc2136[@]}" --dns-timeout 600 --no-wait)
+"$CERTDECK" worker --once > "$T/cancel.out" 2>&1 &
+wpid=$!
+for ((i = 0; i < 100; i++)); do
+	[ -n "$(dns_txt _acme-challenge.two-ns.test)" ] && break
+	sleep 0.1
+done
+check "cancel: the record is published while the worker waits" [ -n "$(dns_txt _acme-challenge.two-ns.test)" ]
+cd_run cancel "$job"
+check "cancel: certdeck cancel exits 0" [ "$rc" -eq 0 ]
+check "cancel: the worker stops waiting" ends "$wpid"
+check "cancel: the record is gone" dns_no_txt _acme-challenge.two-ns.test
+check "cancel: the job is cancelled" \
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = cancelled ]
+check "cancel: nothing is left to clean up in the store" [ -z "$(setting "$(last_order)" dns_cleanup)" ]
 
 # ---- killed with the records published: the next run removes them first ----
 # (the unreachable server's job waits for a retry: not this worker's business)
