@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# What is served and what the CA says, on the screen: the detail view's
+# revocation status (good, REVOKED with reason and time, unknown with why,
+# not checked) and endpoints with their last verdict and when it was
+# checked. Endpoints are added with 'certdeck endpoint add'; the verdicts
+# and revocation answers (what 'certdeck check' and 'certdeck revocation'
+# record, tested against real servers in tests/cli/) are written into the
+# store here, as other UI tests prepare stores.
+. "$top_srcdir/tests/lib.sh"
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "1..0 # SKIP tmux is not installed"
+	exit 0
+fi
+. "$top_srcdir/tests/ui/tmux-lib.sh"
+set -e
+
+"$top_srcdir/tests/demo/make-demo-certs.sh" "$T/certs" > /dev/null
+export CERTDECK_STORE="$T/data/store.db"
+"$CERTDECK" init > /dev/null
+"$CERTDECK" import "$T/certs/api.example.test.pem" "$T/certs/www.example.test.pem" \
+	"$T/certs/intranet.example.test.pem" "$T/certs/shop.example.test.pem" > /dev/null
+sql() { sqlite3 "$CERTDECK_STORE" "$1"; }
+id_of() { sql "SELECT id FROM certificates WHERE name = '$1'"; }
+api=$(id_of api.example.test)
+www=$(id_of www.example.test)
+intra=$(id_of intranet.example.test)
+shop=$(id_of shop.example.test)
+check "four certificates" [ -n "$api" ] && [ -n "$www" ] && [ -n "$intra" ] && [ -n "$shop" ]
+
+cd_run endpoint add "$api" 127.0.0.1:8443 --sni api.example.test
+check "endpoint add (api, served right)" [ "$rc" -eq 0 ]
+cd_run endpoint add "$api" 127.0.0.2:443 --sni api.example.test
+check "endpoint add (api, not checked yet)" [ "$rc" -eq 0 ]
+cd_run endpoint add "$www" 127.0.0.1:8444 --sni www.example.test
+check "endpoint add (www, stale)" [ "$rc" -eq 0 ]
+cd_run endpoint add "$www" 127.0.0.1:2525 --sni mail.example.test --starttls smtp
+check "endpoint add (www, unreachable mail server)" [ "$rc" -eq 0 ]
+ep() { sql "SELECT id FROM endpoints WHERE host = '$1' AND port = $2"; }
+now=$(date +%s)
+checked=$((now - 3600))
+when=$(date -u -d "@$checked" '+%Y-%m-%d %H:%M')
+sql "UPDATE endpoints SET checked = $checked, state = 'ok', state_since = $checked,
+	served_cert_id = cert_id WHERE id = $(ep 127.0.0.1 8443)"
+sql "UPDATE endpoints SET checked = $checked, state = 'stale', state_since = $checked,
+	message = 'serves #1, replaced' WHERE id = $(ep 127.0.0.1 8444)"
+sql "UPDATE endpoints SET checked = $checked, state = 'unreachable', state_since = $checked,
+	message = 'connection refused' WHERE id = $(ep 127.0.0.1 2525)"
+revoked_at=$((now - 86400))
+sql "INSERT INTO revocation_status (cert_id, state, method, source_url, reason, revoked_at,
+	checked_at, next_check) VALUES ($api, 'revoked', 'crl', 'http://ca.test/demo.crl', 1,
+	$revoked_at, $checked, $now + 3600)"
+sql "INSERT INTO revocation_status (cert_id, state, method, source_url, checked_at, next_check)
+	VALUES ($www, 'good', 'ocsp', 'http://ocsp.ca.test/', $checked, $now + 3600)"
+sql "INSERT INTO revocation_status (cert_id, state, detail, checked_at, next_check)
+	VALUES ($intra, 'unknown', 'no CRL distribution point and no OCSP URL', $checked, $now + 3600)"
+
+tui_script
+tmux_start 120 50 "$T/ui.sh"
+check "the list comes up" wait_for 'Name +Days'
+
+# detail NAME: opens NAME's detail view from the list.
+detail() {
+	tmx send-keys -t t / C-u "$1" Enter
+	wait_for "^$1" || return 1
+	tmx send-keys -t t Enter
+	wait_for "#[0-9]+ $1"
+}
+check "api: Enter opens the detail view" detail api.example.test
+check "api: REVOKED with its reason and time" \
+	wait_for "Revocation +REVOKED by its CA: keyCompromise, $(date -u -d "@$revoked_at" '+%Y-%m-%d')"
+check "... where it was asked and when" wait_for "^ +CRL http://ca\.test/demo\.crl, checked $when"
+check "api: the endpoint served right, with when" \
+	wait_for "Endpoints +127\.0\.0\.1:8443 \(api\.example\.test\): ok, checked $when"
+check "... the one never checked says so" wait_for "^ +127\.0\.0\.2:443 \(api\.example\.test\): not checked yet"
+tmx send-keys -t t Escape
+wait_gone 'Revocation'
+
+check "www: Enter opens the detail view" detail www.example.test
+check "www: revocation good" wait_for "Revocation +good"
+check "... asked through OCSP" wait_for "^ +OCSP http://ocsp\.ca\.test/, checked $when"
+check "www: the stale endpoint" wait_for "Endpoints +127\.0\.0\.1:8444 \(www\.example\.test\): stale, checked $when"
+check "... with the check's message" wait_for "^ +serves #1, replaced"
+check "www: the unreachable STARTTLS endpoint" \
+	wait_for "^ +127\.0\.0\.1:2525 \(mail\.example\.test\) starttls smtp: unreachable, checked $when"
+check "... why" wait_for "^ +connection refused"
+tmx send-keys -t t Escape
+wait_gone 'Revocation'
+
+check "intranet: Enter opens the detail view" detail intranet.example.test
+check "intranet: revocation unknown, with why" \
+	wait_for "Revocation +unknown: no CRL distribution point and no OCSP URL"
+check "... no endpoints" wait_for "Endpoints +none"
+tmx send-keys -t t Escape
+wait_gone 'Revocation'
+
+check "shop: Enter opens the detail view" detail shop.example.test
+check "shop: revocation not checked" wait_for "Revocation +not checked"
+tmx send-keys -t t Escape
+wait_gone 'Revocation'
+
+tmx send-keys -t t F10
+check "F10 quits" wait_exit 0
+check "no sanitizer reports" eval '! ls "$T"/san.* > /dev/null 2>&1'
+done_testing
