@@ -331,3 +331,44 @@ store_endpoint_drift(struct store *st, int (*cb)(const struct endpoint_drift *d,
 	sqlite3_reset(s);
 	return ret;
 }
+
+int
+store_endpoint_each(struct store *st, size_t max,
+    int (*cb)(const struct endpoint_row *r, const char *cert_name, void *arg), void *arg,
+    struct err *e)
+{
+	struct endpoint_row *r;
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	/*
+	 * Worst first (the order of enum endpoint_state, reversed), then the
+	 * endpoints never checked, then those that are fine; by id within.
+	 */
+	s = store_stmt(st, "SELECT e.id, e.cert_id, e.host, e.port, e.sni, e.starttls, "
+	    "e.created, e.checked, e.state, e.fingerprint, e.served_cert_id, "
+	    "e.served_not_after, e.protocol, e.cipher, e.message, e.state_since, c.name "
+	    "FROM endpoints e JOIN certificates c ON c.id = e.cert_id ORDER BY CASE e.state "
+	    "WHEN 'unreachable' THEN 0 WHEN 'name-mismatch' THEN 1 "
+	    "WHEN 'untrusted-chain' THEN 2 WHEN 'unknown' THEN 3 WHEN 'stale' THEN 4 "
+	    "WHEN 'expiring' THEN 5 WHEN 'ok' THEN 7 ELSE 6 END, e.id LIMIT ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, max > 0 && max < INT64_MAX ? (sqlite3_int64)max : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 16);
+
+		if (row_read(s, &r, e) != 0) {
+			ret = -1;
+			break;
+		}
+		ret = cb(r, name != NULL ? name : "?", arg);
+		endpoint_row_free(r);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = store_error(st, e, _("cannot read the endpoints"));
+	sqlite3_reset(s);
+	return ret;
+}

@@ -91,7 +91,7 @@ static const struct {
 	[ACT_BACK] = { "back", N_("back; on the list, clear the filter"),
 	    NULL },
 	[ACT_NEXT_SCREEN] = { "next_screen", N_("next screen: certificates, "
-	    "accounts, orders, jobs, events, alerts, channels"), NULL },
+	    "accounts, orders, jobs, events, alerts, channels, endpoints"), NULL },
 	[ACT_SORT_NAME] = { "sort_name", N_("sort by name (again: "
 	    "reverse)"), NULL },
 	[ACT_SORT_EXPIRY] = { "sort_expiry", N_("sort by days left (again: "
@@ -114,6 +114,8 @@ static const struct {
 	[ACT_SHOW_ALERTS] = { "alerts", N_("the active alerts, newest first"),
 	    NULL },
 	[ACT_SHOW_NOTIFY] = { "notify", N_("the notification channels"), NULL },
+	[ACT_SHOW_ENDPOINTS] = { "endpoints", N_("the endpoints and what their "
+	    "last check found, problems first"), NULL },
 	[ACT_SUM_EXPIRED] = { "summary_expired", N_("summary line: show the "
 	    "expired certificates (filter status:expired)"), NULL },
 	[ACT_SUM_WEEK] = { "summary_week", N_("summary line: those expiring "
@@ -156,6 +158,8 @@ const struct ui_command ui_commands[] = {
 	{ "accounts", ACT_SHOW_ACCOUNTS, N_("ACME accounts") },
 	{ "alerts", ACT_SHOW_ALERTS, N_("the active alerts, newest first") },
 	{ "certs", ACT_SHOW_CERTS, N_("the certificate list") },
+	{ "endpoints", ACT_SHOW_ENDPOINTS, N_("the endpoints and what their "
+	    "last check found, problems first") },
 	{ "events", ACT_SHOW_EVENTS, N_("the audit log, newest at the "
 	    "bottom") },
 	{ "help", ACT_HELP, N_("this help") },

@@ -43,6 +43,7 @@ enum ui_action {
 	ACT_SHOW_EVENTS,
 	ACT_SHOW_ALERTS,
 	ACT_SHOW_NOTIFY,
+	ACT_SHOW_ENDPOINTS,
 	ACT_SUM_EXPIRED,	/* the certificate list's summary line: a count */
 	ACT_SUM_WEEK,
 	ACT_SUM_MONTH,

@@ -55,7 +55,7 @@ sql "INSERT INTO revocation_status (cert_id, state, detail, checked_at, next_che
 	VALUES ($intra, 'unknown', 'no CRL distribution point and no OCSP URL', $checked, $now + 3600)"
 
 tui_script
-tmux_start 120 50 "$T/ui.sh"
+tmux_start 150 50 "$T/ui.sh"
 check "the list comes up" wait_for 'Name +Days'
 
 # detail NAME: opens NAME's detail view from the list.
@@ -97,6 +97,23 @@ check "shop: Enter opens the detail view" detail shop.example.test
 check "shop: revocation not checked" wait_for "Revocation +not checked"
 tmx send-keys -t t Escape
 wait_gone 'Revocation'
+
+# The Endpoints screen: every endpoint, problems first.
+tmx send-keys -t t : e n d p o i n t s Enter
+check ":endpoints shows the unreachable one" \
+	wait_for "unreachable +127\.0\.0\.1:2525 +mail\.example\.test +smtp +www\.example\.test +$when +connection refused"
+check "... the stale one" wait_for "stale +127\.0\.0\.1:8444 +www\.example\.test +- +www\.example\.test +$when +serves #1, replaced"
+check "... the one never checked" wait_for "not checked +127\.0\.0\.2:443 +api\.example\.test +- +api\.example\.test +- *$"
+check "... and the one that is fine" wait_for "ok +127\.0\.0\.1:8443 +api\.example\.test +- +api\.example\.test +$when"
+order=$(screen | grep -oE '^(unreachable|stale|not checked|ok) ' | tr -d ' ' | tr '\n' ,)
+check "... problems first, then never checked, then ok" [ "$order" = "unreachable,stale,notchecked,ok," ]
+help=$(help_text)
+check "help lists :endpoints" eval 'grep -Eq ":endpoints +the endpoints and what their last check found" <<< "$help"'
+tmx send-keys -t t q
+settle > /dev/null
+# A verdict changed by another process (a 'certdeck check' run) shows.
+sql "UPDATE endpoints SET state = 'ok', message = NULL WHERE id = $(ep 127.0.0.1 8444)"
+check "... and a new verdict moves the row" wait_for "^ok +127\.0\.0\.1:8444"
 
 tmx send-keys -t t F10
 check "F10 quits" wait_exit 0

@@ -243,6 +243,8 @@ test_keymap(void)
 	is_str(buf, "jobs", "Tab completes 'j' to 'jobs'");
 	ok(keymap_command("ev", &amb) != NULL &&
 	    keymap_command("ev", &amb)->action == ACT_SHOW_EVENTS, ":ev runs :events");
+	ok(keymap_command("en", &amb) != NULL &&
+	    keymap_command("en", &amb)->action == ACT_SHOW_ENDPOINTS, ":en runs :endpoints");
 	is_int(keymap_lookup(KM_ANY | KM_LIST | KM_CERTS, 'r'), ACT_RENEW,
 	    "r renews on the list");
 	is_int(keymap_lookup(KM_ANY | KM_DETAIL, 'R'), ACT_REVOKE,
