@@ -115,6 +115,14 @@ struct cert_query {
 	 * these sorts the cursor is set when after_id is non-zero.
 	 */
 	const char *after_text;
+	/*
+	 * What is served and what the CA says (NULL for any): served is an
+	 * endpoint verdict ("stale": some endpoint's last check found it) or
+	 * "none" (no endpoints); revocation is "good", "revoked", "unknown"
+	 * or "unchecked" (no answer recorded).
+	 */
+	const char *served;
+	const char *revocation;
 };
 
 /*

@@ -296,7 +296,7 @@ static const char *const sort_cursor[CERT_SORT_COUNT] = {
  * Writes the statement for q. Parameters: ?1 ?2 cursor (not_after, id),
  * ?3 expiring_before, ?4 name pattern, ?5 limit, ?6 expiring_after,
  * ?7 status, ?8 issuer, ?9 account, ?10 key prefix, ?11 cursor text,
- * ?12 the merged status. The text depends only on which filters are
+ * ?12 the merged status, ?13 served, ?14 revocation. The text depends only on which filters are
  * present, so each variant is prepared once and cached.
  */
 static void
@@ -352,6 +352,19 @@ build_sql(const struct cert_query *q, const struct list_plan *p, int count,
 		    " AND c.account_id = ?9" : " AND +c.account_id = ?9");
 	if (p->key != NULL)
 		append(sql, cap, &len, " AND c.key_type LIKE ?10 ESCAPE '\\'");
+	/* Per row through an index (endpoints_cert, the status's key). */
+	if (q->served != NULL && strcmp(q->served, "none") == 0)
+		append(sql, cap, &len, " AND NOT EXISTS (SELECT 1 FROM endpoints e"
+		    " WHERE e.cert_id = c.id)");
+	else if (q->served != NULL)
+		append(sql, cap, &len, " AND EXISTS (SELECT 1 FROM endpoints e"
+		    " WHERE e.cert_id = c.id AND e.state = ?13)");
+	if (q->revocation != NULL && strcmp(q->revocation, "unchecked") == 0)
+		append(sql, cap, &len, " AND NOT EXISTS (SELECT 1 FROM"
+		    " revocation_status r WHERE r.cert_id = c.id)");
+	else if (q->revocation != NULL)
+		append(sql, cap, &len, " AND EXISTS (SELECT 1 FROM revocation_status r"
+		    " WHERE r.cert_id = c.id AND r.state = ?14)");
 	if (p->nf == NAME_FTS_DRIVEN)
 		append(sql, cap, &len, " AND c.id IN (SELECT n.cert_id"
 		    " FROM cert_names_fts f JOIN cert_names n ON n.id = f.rowid"
@@ -407,6 +420,10 @@ bind_query(sqlite3_stmt *stmt, const struct cert_query *q,
 		store_bind_text(stmt, 10, p->key);
 	if (merged != NULL)
 		store_bind_text(stmt, 12, merged);
+	if (q->served != NULL && strcmp(q->served, "none") != 0)
+		store_bind_text(stmt, 13, q->served);
+	if (q->revocation != NULL && strcmp(q->revocation, "unchecked") != 0)
+		store_bind_text(stmt, 14, q->revocation);
 }
 
 /*
@@ -446,7 +463,7 @@ store_cert_list(struct store *st, const struct cert_query *q,
 	int live[N_MERGE] = { 0 };
 	struct list_plan p;
 	struct cert_row row;
-	char sql[1536];
+	char sql[2048];
 	long long limit = q->limit > 0 ? q->limit : -1, emitted = 0;
 	int rc, ret = -1, n_stmts, i, best;
 
@@ -513,7 +530,7 @@ store_cert_count(struct store *st, const struct cert_query *q, long max,
 {
 	struct list_plan p;
 	sqlite3_stmt *stmt;
-	char sql[1536];
+	char sql[2048];
 	int rc, ret = -1;
 
 	*n = 0;

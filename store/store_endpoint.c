@@ -372,3 +372,32 @@ store_endpoint_each(struct store *st, size_t max,
 	sqlite3_reset(s);
 	return ret;
 }
+
+int
+store_endpoint_worst(struct store *st, int64_t cert_id, int *worst, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* The enum's order is the verdicts' badness: the CASE maps onto it. */
+	s = store_stmt(st, "SELECT count(*), max(CASE state WHEN 'ok' THEN 0 "
+	    "WHEN 'expiring' THEN 1 WHEN 'stale' THEN 2 WHEN 'unknown' THEN 3 "
+	    "WHEN 'untrusted-chain' THEN 4 WHEN 'name-mismatch' THEN 5 "
+	    "WHEN 'unreachable' THEN 6 END) FROM endpoints WHERE cert_id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, cert_id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return store_error(st, e, _("cannot read the endpoints"));
+	}
+	if (sqlite3_column_int64(s, 0) == 0)
+		*worst = -1;
+	else if (sqlite3_column_type(s, 1) == SQLITE_NULL)
+		*worst = EP_STATE_COUNT;
+	else
+		*worst = sqlite3_column_int(s, 1);
+	sqlite3_reset(s);
+	return 0;
+}

@@ -99,6 +99,13 @@ int store_endpoint_each(struct store *st, size_t max,
     int (*cb)(const struct endpoint_row *r, const char *cert_name, void *arg), void *arg,
     struct err *e);
 
+/*
+ * The worst last verdict among cert_id's endpoints: *worst is an enum
+ * endpoint_state, EP_STATE_COUNT when none was checked yet, or -1 when
+ * the certificate has no endpoints. Returns 0, or -1.
+ */
+int store_endpoint_worst(struct store *st, int64_t cert_id, int *worst, struct err *e);
+
 /* What store_endpoint_drift hands its callback, borrowed for the call. */
 struct endpoint_drift {
 	int64_t id;

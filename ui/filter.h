@@ -9,6 +9,10 @@
  *   issuer:TEXT     the issuer's name contains TEXT
  *   account:ID      issued through that account
  *   key:TYPE        key type starts with TYPE (rsa, ec256, ...)
+ *   served:WORD     an endpoint's last check found WORD (ok, expiring,
+ *                   stale, unknown, untrusted-chain, name-mismatch,
+ *                   unreachable), or none: no endpoints
+ *   revocation:WORD good, revoked, unknown, or unchecked
  * A field with nothing after it yet ("status:") is ignored, so that the
  * incremental prompt can show results while it is being typed.
  */
@@ -46,6 +50,8 @@ struct filter {
 	int64_t account_id;		/* 0 for any */
 	char *key;
 	int contradictory;		/* two terms that cannot both hold */
+	const char *served;		/* a static word (see filter_to_query) */
+	const char *revocation;		/* ... or NULL for any */
 };
 
 /* The user-visible word of a status, untranslated ("expiring"). */

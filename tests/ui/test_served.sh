@@ -58,6 +58,32 @@ tui_script
 tmux_start 150 50 "$T/ui.sh"
 check "the list comes up" wait_for 'Name +Days'
 
+# The Served column: the worst verdict among a certificate's endpoints.
+check "the list has a Served column" wait_for 'Name +Days.* Served +Acct *$'
+check "www: unreachable (its worst: stale and unreachable)" wait_for '^www\.example\.test .* unreachable +- *$'
+check "api: ok (one ok, one not checked yet)" wait_for '^api\.example\.test .* ok +- *$'
+check "intranet: none" wait_for '^intranet\.example\.test .* - +- *$'
+# filter TEXT: the list narrowed to TEXT, one name per line.
+filter() {
+	tmx send-keys -t t / C-u "$1" Enter
+	settle > /dev/null
+	screen | grep -oE '^[a-z]+\.example\.test' | sort | tr '\n' ' '
+}
+check "served:stale: the certificate with a stale endpoint" [ "$(filter served:stale)" = "www.example.test " ]
+check "served:unreachable: the same one" [ "$(filter served:unreachable)" = "www.example.test " ]
+check "served:ok: api" [ "$(filter served:ok)" = "api.example.test " ]
+check "served:none: those without endpoints" [ "$(filter served:none)" = "intranet.example.test shop.example.test " ]
+check "revocation:revoked: api" [ "$(filter revocation:revoked)" = "api.example.test " ]
+check "revocation:good: www" [ "$(filter revocation:good)" = "www.example.test " ]
+check "revocation:unknown: intranet" [ "$(filter revocation:unknown)" = "intranet.example.test " ]
+check "revocation:unchecked: shop" [ "$(filter revocation:unchecked)" = "shop.example.test " ]
+check "served:none revocation:unchecked: both must hold" \
+	[ "$(filter 'served:none revocation:unchecked')" = "shop.example.test " ]
+tmx send-keys -t t / C-u served:bogus
+check "an unknown verdict says which there are" wait_for 'unknown served:bogus \(ok, expiring'
+tmx send-keys -t t Escape
+check "Esc clears the filter: all four again" eval 'wait_for "^shop\.example" && [ "$(screen | grep -cE "^[a-z]+\.example\.test")" -eq 4 ]'
+
 # detail NAME: opens NAME's detail view from the list.
 detail() {
 	tmx send-keys -t t / C-u "$1" Enter
@@ -108,6 +134,8 @@ check "... and the one that is fine" wait_for "ok +127\.0\.0\.1:8443 +api\.examp
 order=$(screen | grep -oE '^(unreachable|stale|not checked|ok) ' | tr -d ' ' | tr '\n' ,)
 check "... problems first, then never checked, then ok" [ "$order" = "unreachable,stale,notchecked,ok," ]
 help=$(help_text)
+check "help lists the served: filter" eval 'grep -Eq "served:WORD +" <<< "$help"'
+check "... and revocation:" eval 'grep -Eq "revocation:WORD +good, revoked, unknown, unchecked" <<< "$help"'
 check "help lists :endpoints" eval 'grep -Eq ":endpoints +the endpoints and what their last check found" <<< "$help"'
 tmx send-keys -t t q
 settle > /dev/null
