@@ -62,8 +62,11 @@ static const struct table_col cols[C_COUNT] = {
 	[C_ISSUER] = { N_("Issuer"), 14, 0, 0, 3 },
 	[C_KEY] = { N_("Key"), 7, 0, 0, 4 },
 	[C_ACCOUNT] = { N_("Acct"), 5, 0, 1, 5 },
-	/* What the endpoints serve: dropped last of all, drift is news. */
-	[C_SERVED] = { N_("Served"), 11, 0, 0, 1 },
+	/*
+	 * What the endpoints serve: dropped first, so that 80 columns keep
+	 * the layout they had (names, band text); from about 92 it shows.
+	 */
+	[C_SERVED] = { N_("Served"), 11, 0, 0, 6 },
 };
 
 static void
