@@ -54,6 +54,11 @@ struct job_ctx {
  * "scep" renews it over SCEP with the settings of the job that produced it.
  */
 #define JOB_SCEP_ENROLL "scep-enroll"
+/*
+ * check: target a certificate; probes its endpoints now (src/check.c) and
+ * records their verdicts; no params. result_id is the certificate.
+ */
+#define JOB_CHECK "check"
 /* notify: target the channel (notify_channels); params the event JSON (src/notify.c). */
 #define JOB_NOTIFY "notify"
 

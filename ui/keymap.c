@@ -52,6 +52,7 @@ const struct keybinding keymap[] = {
 	{ 'R', KM_CERTS | KM_DETAIL, ACT_REVOKE, "Shift+R", 0 },
 	{ 'K', KM_CERTS | KM_DETAIL, ACT_ROTATE_KEY, "Shift+K", 0 },
 	{ 'n', KM_CERTS, ACT_NEW_CERT, "n", 0 },
+	{ 'P', KM_DETAIL, ACT_PROBE, "Shift+P", 0 },
 	{ UI_CTRL('l'), KM_ANY, ACT_REDRAW, "Ctrl-L", 0 },
 	{ 'n', KM_ACCOUNTS, ACT_ACCOUNT_NEW, "n", 0 },
 	{ 'e', KM_ACCOUNTS, ACT_ACCOUNT_EDIT, "e", 0 },
@@ -135,6 +136,8 @@ static const struct {
 	    "and certificate (asks first)"), N_("Rotate") },
 	[ACT_NEW_CERT] = { "new_cert", N_("new certificate: a form that "
 	    "queues the issuance"), N_("New") },
+	[ACT_PROBE] = { "probe", N_("probe the certificate's endpoints now "
+	    "(queues a check job; the verdicts show when it lands)"), N_("Probe") },
 	[ACT_ACCOUNT_NEW] = { "account_new", N_("new account: a form that "
 	    "queues the registration with the CA"), N_("New") },
 	[ACT_ACCOUNT_EDIT] = { "account_edit", N_("edit the account's contact "
@@ -199,7 +202,7 @@ int
 keymap_action_writes(enum ui_action a)
 {
 	return a == ACT_MARK || a == ACT_RENEW || a == ACT_REVOKE ||
-	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT ||
+	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT || a == ACT_PROBE ||
 	    a == ACT_ACCOUNT_NEW || a == ACT_ACCOUNT_EDIT ||
 	    a == ACT_ACCOUNT_ROLLOVER || a == ACT_ACCOUNT_DEACTIVATE ||
 	    a == ACT_CANCEL_JOB || a == ACT_ACK_ALERT || a == ACT_TEST_CHANNEL;

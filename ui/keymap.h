@@ -54,6 +54,7 @@ enum ui_action {
 	ACT_REVOKE,
 	ACT_ROTATE_KEY,
 	ACT_NEW_CERT,
+	ACT_PROBE,		/* the detail view: check its endpoints now */
 	ACT_ACCOUNT_NEW,	/* the Accounts screen's actions */
 	ACT_ACCOUNT_EDIT,
 	ACT_ACCOUNT_ROLLOVER,

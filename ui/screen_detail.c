@@ -574,6 +574,10 @@ detail_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 		d->top = 0;
 		load(d, ui);
 		return UI_HANDLED | UI_REDRAW;
+	case ACT_PROBE:
+		if (d->missing)
+			return UI_HANDLED;
+		return actions_probe(ui, d->id);
 	case ACT_RENEW:
 	case ACT_ROTATE_KEY:
 	case ACT_REVOKE:

@@ -5,7 +5,10 @@
 # checked. Endpoints are added with 'certdeck endpoint add'; the verdicts
 # and revocation answers (what 'certdeck check' and 'certdeck revocation'
 # record, tested against real servers in tests/cli/) are written into the
-# store here, as other UI tests prepare stores.
+# store here, as other UI tests prepare stores. Then the list's Served
+# column and the served:/revocation: filters; P on the detail view, whose
+# check job probes a real TLS server (openssl s_server on 127.0.0.1) and a
+# closed port; and the Endpoints screen (:endpoints), problems first.
 . "$top_srcdir/tests/lib.sh"
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "1..0 # SKIP tmux is not installed"
@@ -124,6 +127,52 @@ check "shop: revocation not checked" wait_for "Revocation +not checked"
 tmx send-keys -t t Escape
 wait_gone 'Revocation'
 
+# P on the detail view: a check job probes the certificate's endpoints (the
+# worker does the network I/O): a real TLS server here on 127.0.0.1
+# (openssl s_server with shop's certificate and chain; the demo CA is not
+# in the system's trust store) and a closed port.
+{ read -r P_TLS; read -r P_CLOSED; } < <("$top_builddir/tests/pebble/freeport" 2)
+openssl s_server -quiet -accept "127.0.0.1:$P_TLS" -cert "$T/certs/shop.example.test.crt" \
+	-key "$T/certs/shop.example.test.key" -cert_chain "$T/certs/ca.crt" \
+	> "$T/s_server.log" 2>&1 < /dev/null &
+sp=$!
+at_exit "kill $sp 2>/dev/null; wait $sp 2>/dev/null"
+for _ in $(seq 100); do
+	(exec 3<> "/dev/tcp/127.0.0.1/$P_TLS") 2> /dev/null && break
+	sleep 0.1
+done
+cd_run endpoint add "$shop" "127.0.0.1:$P_TLS" --sni shop.example.test
+check "endpoint add (shop, a real TLS server)" [ "$rc" -eq 0 ]
+cd_run endpoint add "$shop" "127.0.0.1:$P_CLOSED" --sni cdn.shop.example.test
+check "endpoint add (shop, a closed port)" [ "$rc" -eq 0 ]
+check "shop: Enter opens the detail view" detail shop.example.test
+check "... its endpoints not checked yet" wait_for "^ +127\.0\.0\.1:$P_CLOSED \(cdn\.shop\.example\.test\): not checked yet"
+tmx send-keys -t t P
+check "P queues a check job" wait_for 'queued job #[0-9]+'
+pj=$(queued_job)
+check "... of kind check, for shop" \
+	[ "$(sql "SELECT kind || ' ' || target_id FROM jobs WHERE id = $pj")" = "check $shop" ]
+check "the check job finishes" wait_job "$pj" done
+check "the served chain: untrusted (a private CA)" \
+	wait_for "Endpoints +127\.0\.0\.1:$P_TLS \(shop\.example\.test\): untrusted-chain, checked [0-9-]+ [0-9:]+"
+check "the closed port: unreachable" \
+	wait_for "^ +127\.0\.0\.1:$P_CLOSED \(cdn\.shop\.example\.test\): unreachable, checked"
+check "the probe reached the server (it served shop's certificate)" \
+	[ "$(sql "SELECT served_cert_id FROM endpoints WHERE port = $P_TLS")" = "$shop" ]
+check "the job reported its steps" \
+	[ "$(sql "SELECT group_concat(message, '|') FROM events WHERE job_id = $pj AND message LIKE '%endpoint%'")" = "probing 2 endpoints|0 of 2 endpoints ok" ]
+help=$(help_text)
+check "help lists Shift+P under the detail view" eval 'grep -Eq "Shift\+P +probe the certificate.s endpoints now" <<< "$help"'
+tmx send-keys -t t q
+settle > /dev/null
+tmx send-keys -t t Escape
+wait_gone 'Revocation'
+check "intranet: Enter opens the detail view" detail intranet.example.test
+tmx send-keys -t t P
+check "P without endpoints says how to add one" wait_for "#$intra has no endpoints to probe"
+tmx send-keys -t t Escape
+wait_gone 'Revocation'
+
 # The Endpoints screen: every endpoint, problems first.
 tmx send-keys -t t : e n d p o i n t s Enter
 check ":endpoints shows the unreachable one" \
@@ -131,8 +180,8 @@ check ":endpoints shows the unreachable one" \
 check "... the stale one" wait_for "stale +127\.0\.0\.1:8444 +www\.example\.test +- +www\.example\.test +$when +serves #1, replaced"
 check "... the one never checked" wait_for "not checked +127\.0\.0\.2:443 +api\.example\.test +- +api\.example\.test +- *$"
 check "... and the one that is fine" wait_for "ok +127\.0\.0\.1:8443 +api\.example\.test +- +api\.example\.test +$when"
-order=$(screen | grep -oE '^(unreachable|stale|not checked|ok) ' | tr -d ' ' | tr '\n' ,)
-check "... problems first, then never checked, then ok" [ "$order" = "unreachable,stale,notchecked,ok," ]
+order=$(screen | grep -oE '^(unreachable|untrusted-chain|stale|not checked|ok) ' | tr -d ' ' | tr '\n' ,)
+check "... problems first, then never checked, then ok" [ "$order" = "unreachable,unreachable,untrusted-chain,stale,notchecked,ok," ]
 help=$(help_text)
 check "help lists the served: filter" eval 'grep -Eq "served:WORD +" <<< "$help"'
 check "... and revocation:" eval 'grep -Eq "revocation:WORD +good, revoked, unknown, unchecked" <<< "$help"'
