@@ -147,6 +147,7 @@ cd_run endpoint add "$shop" "127.0.0.1:$P_CLOSED" --sni cdn.shop.example.test
 check "endpoint add (shop, a closed port)" [ "$rc" -eq 0 ]
 check "shop: Enter opens the detail view" detail shop.example.test
 check "... its endpoints not checked yet" wait_for "^ +127\.0\.0\.1:$P_CLOSED \(cdn\.shop\.example\.test\): not checked yet"
+check "the bottom bar offers P Probe" eval 'row 50 | grep -q "P Probe"'
 tmx send-keys -t t P
 check "P queues a check job" wait_for 'queued job #[0-9]+'
 pj=$(queued_job)
