@@ -20,6 +20,7 @@ static const char *const kind_names[ALERT_KIND_COUNT] = {
 	[ALERT_DRIFT_NAME] = "drift-name-mismatch",
 	[ALERT_DRIFT_UNTRUSTED] = "drift-untrusted-chain",
 	[ALERT_DRIFT_UNREACHABLE] = "drift-unreachable",
+	[ALERT_DRIFT_REVOKED] = "drift-revoked",
 };
 
 static const char *const severity_names[ALERT_SEVERITY_COUNT] = {
@@ -35,7 +36,7 @@ alert_kind_name(enum alert_kind k)
 int
 alert_kind_is_drift(enum alert_kind k)
 {
-	return k >= ALERT_DRIFT_STALE && k <= ALERT_DRIFT_UNREACHABLE;
+	return k >= ALERT_DRIFT_STALE && k <= ALERT_DRIFT_REVOKED;
 }
 
 int
@@ -336,6 +337,7 @@ on_drift(const struct endpoint_drift *d, void *arg)
 	case EP_NAME_MISMATCH: a.kind = ALERT_DRIFT_NAME; break;
 	case EP_UNTRUSTED: a.kind = ALERT_DRIFT_UNTRUSTED; break;
 	case EP_UNREACHABLE: a.kind = ALERT_DRIFT_UNREACHABLE; break;
+	case EP_REVOKED: a.kind = ALERT_DRIFT_REVOKED; break;
 	default: return 0;
 	}
 	/*

@@ -32,13 +32,15 @@ enum alert_kind {
 	ALERT_DRIFT_NAME,	/* not valid for the endpoint's name */
 	ALERT_DRIFT_UNTRUSTED,	/* a chain that does not verify */
 	ALERT_DRIFT_UNREACHABLE, /* no connection, STARTTLS or handshake */
+	ALERT_DRIFT_REVOKED,	/* the served certificate is revoked */
 	ALERT_KIND_COUNT
 };
 
 /*
  * "job-failed", "job-retrying", "expiring", "revoked", "renew-stale",
  * "channel-failing", "drift-stale", "drift-unknown", "drift-name-mismatch",
- * "drift-untrusted-chain", "drift-unreachable"; untranslated (JSON, metrics).
+ * "drift-untrusted-chain", "drift-unreachable", "drift-revoked"; untranslated
+ * (JSON, metrics).
  */
 const char *alert_kind_name(enum alert_kind k);
 

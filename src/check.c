@@ -9,6 +9,32 @@
 #include "check.h"
 #include "i18n.h"
 #include "store_cert.h"
+#include "store_revocation.h"
+
+/*
+ * Whether stored certificate id is revoked: through certdeck, or as its
+ * CA's CRL or OCSP answer said at the last `certdeck revocation`.
+ */
+static int
+served_revoked(struct store *st, int64_t id, int *revoked, struct err *e)
+{
+	struct cert_row *row = NULL;
+	struct revocation_row rv;
+	int rc;
+
+	*revoked = 0;
+	if ((rc = store_cert_get(st, id, &row, e)) < 0)
+		return -1;
+	if (rc == 0 && row->status == CERT_REVOKED)
+		*revoked = 1;
+	cert_row_free(row);
+	if (*revoked || rc != 0)
+		return 0;
+	if ((rc = store_revocation_get(st, id, &rv, e)) < 0)
+		return -1;
+	*revoked = rc == 0 && rv.state == REVOCATION_REVOKED;
+	return 0;
+}
 
 /*
  * Entries kept of a lineage: more than the store walks each way (1000),
@@ -92,6 +118,17 @@ check_judge(struct store *st, const struct endpoint_row *ep, const struct probe_
 	if (!r->chain_ok) {
 		out->state = EP_UNTRUSTED;
 		return say(out, e, _("the served chain does not verify: %s"), r->verify_error);
+	}
+	if (served > 0) {
+		int revoked = 0;
+
+		if (served_revoked(st, served, &revoked, e) != 0)
+			return -1;
+		if (revoked) {
+			out->state = EP_REVOKED;
+			return say(out, e, _("serves certificate #%lld, which is revoked"),
+			    (long long)served);
+		}
 	}
 	if (served == current) {
 		long long left = (long long)r->not_after - now;
@@ -237,3 +274,4 @@ out:
 	probe_trust_free(p.trust);
 	return rc;
 }
+

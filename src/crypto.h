@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "err.h"
+#include "store_cert.h"
 
 struct store;
 
@@ -93,7 +94,16 @@ struct cert_info {
 	char **crl_urls;	/* CRL distribution point URIs */
 	size_t n_crl_urls;
 	int is_ca;		/* basicConstraints CA:TRUE */
+	enum cert_kind kind;	/* see crypto_cert_kind */
+	enum cert_validation validation; /* from certificatePolicies */
 };
+
+/*
+ * What certdeck needs to know about one parsed certificate (x is
+ * borrowed). Returns 0 and *out (free with cert_info_free), or -1 for a
+ * certificate with invalid extensions.
+ */
+int crypto_cert_info(X509 *x, struct cert_info **out, struct err *e);
 
 /* Frees a cert_info and everything in it. Accepts NULL. */
 void cert_info_free(struct cert_info *info);

@@ -14,6 +14,7 @@
 #include "notify.h"
 #include "renew.h"
 #include "revoke.h"
+#include "est_enroll.h"
 #include "scep_enroll.h"
 #include "deploy.h"
 #include "fileio.h"
@@ -271,15 +272,20 @@ job_check(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 	return rc;
 }
 
+/* The run of an enrolment protocol: scep_enroll_run or est_enroll_run. */
+typedef int (*enroll_fn)(struct store *, const struct job_row *, int64_t, int,
+    const struct enroll_progress *, int64_t *, struct err *);
+
+/* An enrolment job (SCEP or EST): the certificate, then its deploy target if asked. */
 static int
-job_scep_enroll(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+job_enroll(struct job_ctx *ctx, enroll_fn run, int64_t *result_id, struct err *e)
 {
-	struct scep_job_progress p = { progress, ctx };
+	struct enroll_progress p = { progress, ctx };
 	cJSON *params = params_of(ctx->job);
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(params, "deploy");
 	int rc = -1;
 
-	if (scep_enroll_run(ctx->st, ctx->job, 0, 0, &p, result_id, e) != 0)
+	if (run(ctx->st, ctx->job, 0, 0, &p, result_id, e) != 0)
 		goto out;
 	if (cJSON_IsObject(spec)) {
 		if (add_deploy_param(ctx, spec, *result_id, e) != 0) {
@@ -296,24 +302,38 @@ out:
 	return rc;
 }
 
+static int
+job_scep_enroll(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	return job_enroll(ctx, scep_enroll_run, result_id, e);
+}
+
+static int
+job_est_enroll(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	return job_enroll(ctx, est_enroll_run, result_id, e);
+}
+
 /*
  * A SCEP certificate's renewal: a new SCEP request (scep_enroll_run
  * records its key and certificate in the job's params), then the same
  * link and deployment as an ACME renewal.
  */
 static int
-renew_scep(struct job_ctx *ctx, const struct cert_row *old, int reuse_key, int64_t *result_id,
-    struct err *e)
+renew_enrolled(struct job_ctx *ctx, const struct cert_row *old, int reuse_key,
+    int64_t *result_id, struct err *e)
 {
-	struct scep_job_progress p = { progress, ctx };
+	int est = strcmp(old->source, EST_SOURCE) == 0;
+	enroll_fn run = est ? est_enroll_run : scep_enroll_run;
+	struct enroll_progress p = { progress, ctx };
 
 	if (old->status == CERT_REPLACED && old->replaced_by > 0) {
 		*result_id = old->replaced_by;	/* renewed already */
 		return 0;
 	}
-	say(ctx, 0, 4, _("renewing certificate #%lld (%s) over SCEP"), (long long)old->id,
-	    old->name);
-	if (scep_enroll_run(ctx->st, ctx->job, old->id, reuse_key, &p, result_id, e) != 0 ||
+	say(ctx, 0, 4, _("renewing certificate #%lld (%s) over %s"), (long long)old->id,
+	    old->name, est ? "EST" : "SCEP");
+	if (run(ctx->st, ctx->job, old->id, reuse_key, &p, result_id, e) != 0 ||
 	    renew_link(ctx->st, old->id, *result_id, e) != 0 ||
 	    deploy_new(ctx, *result_id, e) != 0)
 		return -1;
@@ -336,13 +356,15 @@ renew_common(struct job_ctx *ctx, int rotate, int64_t *result_id, struct err *e)
 
 	if (store_cert_get(ctx->st, ctx->job->target_id, &old, e) != 0)
 		goto out;
-	if (old->source != NULL && strcmp(old->source, SCEP_SOURCE) == 0) {
+	if (old->source != NULL && (strcmp(old->source, SCEP_SOURCE) == 0 ||
+	    strcmp(old->source, EST_SOURCE) == 0)) {
 		if (rotate) {
-			err_set(e, ERR_USAGE, "%s", _("a SCEP certificate gets a new key by "
-			    "renewal: use 'certdeck renew --force ID'"));
+			err_set(e, ERR_USAGE, _("a %s certificate gets a new key by renewal: use "
+			    "'certdeck renew --force ID'"), strcmp(old->source, EST_SOURCE) == 0 ?
+			    "EST" : "SCEP");
 			goto out;
 		}
-		rc = renew_scep(ctx, old, param_bool(p, "reuse_key"), result_id, e);
+		rc = renew_enrolled(ctx, old, param_bool(p, "reuse_key"), result_id, e);
 		goto out;
 	}
 	if (order_id == 0 && old->status == CERT_REPLACED && old->replaced_by > 0) {
@@ -415,6 +437,13 @@ job_revoke(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 	    strcmp(c->source, SCEP_SOURCE) == 0) {
 		err_set(e, ERR_USAGE, _("certificate #%lld came from a SCEP CA, and SCEP has no "
 		    "revocation operation: revoke it at the CA itself (its serial is %s)"),
+		    (long long)c->id, c->serial != NULL ? c->serial : "?");
+		cert_row_free(c);
+		return -1;
+	}
+	if (c != NULL && c->source != NULL && strcmp(c->source, EST_SOURCE) == 0) {
+		err_set(e, ERR_USAGE, _("certificate #%lld came from an EST server, and EST has "
+		    "no revocation operation: revoke it at the CA itself (its serial is %s)"),
 		    (long long)c->id, c->serial != NULL ? c->serial : "?");
 		cert_row_free(c);
 		return -1;
@@ -679,6 +708,7 @@ static const struct {
 	{ JOB_NOTIFY, job_notify, 0 },
 	{ JOB_CHECK, job_check, 0 },
 	{ JOB_SCEP_ENROLL, job_scep_enroll, 0 },
+	{ JOB_EST_ENROLL, job_est_enroll, 0 },
 };
 
 int

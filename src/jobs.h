@@ -59,6 +59,12 @@ struct job_ctx {
  * records their verdicts; no params. result_id is the certificate.
  */
 #define JOB_CHECK "check"
+/*
+ * est-enroll: the same for EST, params {"est": {...}} as src/est_enroll.h
+ * describes; a 202 Accepted is a retry that sends the same request again.
+ * A renew job of an "est" certificate renews it over EST (/simplereenroll).
+ */
+#define JOB_EST_ENROLL "est-enroll"
 /* notify: target the channel (notify_channels); params the event JSON (src/notify.c). */
 #define JOB_NOTIFY "notify"
 

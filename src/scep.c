@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "enroll.h"
 #include "fileio.h"
 #include "i18n.h"
 #include "safetext.h"
@@ -212,14 +213,7 @@ scep_ca_free(struct scep_ca *ca)
 int
 scep_fingerprint(X509 *cert, char out[65], struct err *e)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
-
-	if (X509_digest(cert, EVP_sha256(), md, &n) != 1 || n != 32)
-		return err_openssl(e, "%s", _("cannot compute a certificate's fingerprint"));
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
+	return enroll_fingerprint(cert, out, e);
 }
 
 static int
@@ -421,151 +415,13 @@ scep_transaction_id(EVP_PKEY *key, char out[65], struct err *e)
 	return 0;
 }
 
-/* Adds the RDNs of an "/A=b/C=d" or "A=b,C=d" DN to n (no escapes). Returns 0 or -1. */
-static int
-parse_dn(const char *dn, X509_NAME *n, struct err *e)
-{
-	char *copy = strdup(dn), *tok, *save = NULL;
-	const char *sep = dn[0] == '/' ? "/" : ",";
-	int any = 0;
-
-	if (copy == NULL)
-		return err_nomem(e);
-	for (tok = strtok_r(copy, sep, &save); tok != NULL; tok = strtok_r(NULL, sep, &save)) {
-		char *eq;
-
-		while (*tok == ' ')
-			tok++;
-		if (*tok == '\0')
-			continue;
-		if ((eq = strchr(tok, '=')) == NULL || eq == tok || eq[1] == '\0')
-			goto bad;
-		*eq = '\0';
-		if (!X509_NAME_add_entry_by_txt(n, tok, MBSTRING_UTF8,
-		    (const unsigned char *)eq + 1, -1, -1, 0))
-			goto bad;
-		any = 1;
-	}
-	free(copy);
-	if (!any)
-		return err_set(e, ERR_USAGE, _("'%s' is not a subject name (write "
-		    "/CN=name/O=org or CN=name,O=org)"), dn);
-	return 0;
-bad:
-	free(copy);
-	ERR_clear_error();
-	return err_set(e, ERR_USAGE, _("'%s' is not a subject name (write /CN=name/O=org or "
-	    "CN=name,O=org)"), dn);
-}
-
-/* The subjectAltName extension for names (DNS or IP literals). Returns it, or NULL. */
-static X509_EXTENSION *
-san_ext(const char *const *names, size_t n_names)
-{
-	GENERAL_NAMES *gens = GENERAL_NAMES_new();
-	X509_EXTENSION *ext = NULL;
-	size_t i;
-
-	if (gens == NULL)
-		return NULL;
-	for (i = 0; i < n_names; i++) {
-		GENERAL_NAME *g = GENERAL_NAME_new();
-		ASN1_OCTET_STRING *ip = a2i_IPADDRESS(names[i]);
-
-		ERR_clear_error();
-		if (g == NULL)
-			goto out;
-		if (ip != NULL) {
-			GENERAL_NAME_set0_value(g, GEN_IPADD, ip);
-		} else {
-			ASN1_IA5STRING *s = ASN1_IA5STRING_new();
-
-			if (s == NULL || !ASN1_STRING_set(s, names[i], -1)) {
-				ASN1_IA5STRING_free(s);
-				GENERAL_NAME_free(g);
-				goto out;
-			}
-			GENERAL_NAME_set0_value(g, GEN_DNS, s);
-		}
-		if (!sk_GENERAL_NAME_push(gens, g)) {
-			GENERAL_NAME_free(g);
-			goto out;
-		}
-	}
-	ext = X509V3_EXT_i2d(NID_subject_alt_name, 0, gens);
-out:
-	GENERAL_NAMES_free(gens);
-	return ext;
-}
-
 int
 scep_csr_build(EVP_PKEY *key, const char *subject, const char *const *names,
     size_t n_names, const char *challenge, unsigned char **der, size_t *len,
     struct err *e)
 {
-	X509_REQ *req = X509_REQ_new();
-	X509_NAME *n = X509_NAME_new();
-	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
-	X509_EXTENSION *ext = NULL;
-	unsigned char *p = NULL;
-	int l, rc = -1;
-
-	*der = NULL;
-	*len = 0;
-	if (req == NULL || n == NULL || exts == NULL) {
-		err_nomem(e);
-		goto out;
-	}
-	if (subject != NULL && subject[0] != '\0') {
-		if (parse_dn(subject, n, e) != 0)
-			goto out;
-	} else if (n_names > 0 && !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
-	    (const unsigned char *)names[0], -1, -1, 0)) {
-		err_openssl(e, "%s", _("cannot build the CSR's subject"));
-		goto out;
-	}
-	if (!X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, n) ||
-	    !X509_REQ_set_pubkey(req, key)) {
-		err_openssl(e, "%s", _("cannot build the CSR"));
-		goto out;
-	}
-	if (n_names > 0) {
-		if ((ext = san_ext(names, n_names)) == NULL || !sk_X509_EXTENSION_push(exts, ext)) {
-			X509_EXTENSION_free(ext);
-			err_openssl(e, "%s", _("cannot build the CSR's names"));
-			goto out;
-		}
-		if (!X509_REQ_add_extensions(req, exts)) {
-			err_openssl(e, "%s", _("cannot build the CSR's names"));
-			goto out;
-		}
-	}
-	if (challenge != NULL && !X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword,
-	    MBSTRING_UTF8, (const unsigned char *)challenge, -1)) {
-		err_openssl(e, "%s", _("cannot add the challenge password to the CSR"));
-		goto out;
-	}
-	if (X509_REQ_sign(req, key, EVP_sha256()) <= 0) {
-		err_openssl(e, "%s", _("cannot sign the CSR"));
-		goto out;
-	}
-	if ((l = i2d_X509_REQ(req, &p)) <= 0) {
-		err_openssl(e, "%s", _("cannot encode the CSR"));
-		goto out;
-	}
-	if ((*der = malloc((size_t)l)) == NULL) {
-		err_nomem(e);
-		goto out;
-	}
-	memcpy(*der, p, (size_t)l);
-	*len = (size_t)l;
-	rc = 0;
-out:
-	OPENSSL_free(p);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	X509_NAME_free(n);
-	X509_REQ_free(req);
-	return rc;
+	return enroll_csr_build(key, subject, names, n_names, challenge, EVP_sha256(), der,
+	    len, e);
 }
 
 int

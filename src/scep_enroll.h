@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "enroll.h"
 #include "err.h"
 #include "store.h"
 #include "store_job.h"
@@ -27,19 +28,6 @@
 
 /* The JSON path store_job_producer looks for. */
 #define SCEP_PARAM_PATH "$.scep.url"
-
-/* How the job reports progress (a step of steps, and a message). */
-struct scep_job_progress {
-	void (*say)(void *arg, int step, int steps, const char *msg);
-	void *arg;
-};
-
-/*
- * Normalises a SHA-256 fingerprint as users write it (upper or lower
- * case, with or without colons or spaces) to 64 lower-case hex digits in
- * out. Returns 0, or -1 (ERR_USAGE) when it is not one.
- */
-int scep_fingerprint_normalise(const char *in, char out[65], struct err *e);
 
 /*
  * Runs the enrolment of job: a scep-enroll job (old_cert_id 0), or the
@@ -51,6 +39,6 @@ int scep_fingerprint_normalise(const char *in, char out[65], struct err *e);
  * transport trouble and a PENDING answer, which the next run polls for).
  */
 int scep_enroll_run(struct store *st, const struct job_row *job, int64_t old_cert_id,
-    int reuse_key, const struct scep_job_progress *p, int64_t *cert_id, struct err *e);
+    int reuse_key, const struct enroll_progress *p, int64_t *cert_id, struct err *e);
 
 #endif

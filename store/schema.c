@@ -450,7 +450,7 @@ static const char *const steps[] = {
 	"  created INTEGER NOT NULL,\n"
 	"  checked INTEGER,\n"
 	"  state TEXT CHECK (state IN ('ok', 'expiring', 'stale', 'unknown',"
-	" 'untrusted-chain', 'name-mismatch', 'unreachable')),\n"
+	" 'untrusted-chain', 'name-mismatch', 'unreachable', 'revoked')),\n"
 	"  fingerprint TEXT,\n"
 	"  served_cert_id INTEGER REFERENCES certificates(id) ON DELETE SET NULL,\n"
 	"  served_not_after INTEGER,\n"
@@ -463,6 +463,42 @@ static const char *const steps[] = {
 	"CREATE INDEX endpoints_cert ON endpoints (cert_id);\n"
 	"CREATE INDEX endpoints_served ON endpoints (served_cert_id)"
 	" WHERE served_cert_id IS NOT NULL;\n",
+
+	/*
+	 * 15: every certificate on the host. kind is what a certificate is
+	 * for (CA certificates are kept out of the default list and the
+	 * expiry alerts); validation the CA/B Forum level its policies state
+	 * (NULL when none does); source is one of store_cert_source_name()'s
+	 * words, checked by the store on insert. Rows stored before were leaf certificates
+	 * issued or imported one at a time: 'server', level unknown. source
+	 * 'acme' becomes 'certdeck'; rows without one were imported (or
+	 * issued, when an order made them). cert_locations holds every file a
+	 * scan found a certificate in, with what identified the file then, so
+	 * a rescan skips unchanged files (mtime in nanoseconds, unlike the other
+	 * times: a rewrite within a second still shows); UNIQUE (path, cert_id) is also the
+	 * index by path (prefix ranges for path: filters and rescans).
+	 */
+	"ALTER TABLE certificates ADD COLUMN kind TEXT NOT NULL DEFAULT 'server'"
+	" CHECK (kind IN ('server', 'client', 'codesign', 'email', 'ca'));\n"
+	"ALTER TABLE certificates ADD COLUMN validation TEXT"
+	" CHECK (validation IS NULL OR validation IN ('DV', 'OV', 'EV', 'IV'));\n"
+	"UPDATE certificates SET source = 'certdeck' WHERE source = 'acme'"
+	" OR (source IS NULL AND order_id IS NOT NULL);\n"
+	"UPDATE certificates SET source = 'import' WHERE source IS NULL;\n"
+	"CREATE INDEX certificates_kind ON certificates (kind, not_after, id)"
+	" WHERE kind <> 'server';\n"
+	"CREATE INDEX certificates_source ON certificates (source);\n"
+	"CREATE TABLE cert_locations (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  cert_id INTEGER NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,\n"
+	"  path TEXT NOT NULL,\n"
+	"  mtime INTEGER NOT NULL,\n"
+	"  inode INTEGER NOT NULL,\n"
+	"  size INTEGER NOT NULL,\n"
+	"  seen_at INTEGER NOT NULL,\n"
+	"  UNIQUE (path, cert_id)\n"
+	");\n"
+	"CREATE INDEX cert_locations_cert ON cert_locations (cert_id);\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

@@ -1,7 +1,9 @@
 /*
  * The queries behind monitoring (src/alert.c, status, metrics). Each walks
  * an index so that a store with nothing to say answers at once, whatever
- * its size; rows handed to callbacks are borrowed for the call.
+ * its size; rows handed to callbacks are borrowed for the call. CA
+ * certificates (kind 'ca': a scanned trust store holds hundreds) are
+ * kept out of all of them: nobody renews a root, its expiry is no alert.
  */
 #ifndef CERTDECK_STORE_ALERT_H
 #define CERTDECK_STORE_ALERT_H

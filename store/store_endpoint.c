@@ -12,6 +12,7 @@ static const char *const state_names[EP_STATE_COUNT] = {
 	[EP_OK] = "ok", [EP_EXPIRING] = "expiring", [EP_STALE] = "stale",
 	[EP_UNKNOWN] = "unknown", [EP_UNTRUSTED] = "untrusted-chain",
 	[EP_NAME_MISMATCH] = "name-mismatch", [EP_UNREACHABLE] = "unreachable",
+	[EP_REVOKED] = "revoked",
 };
 
 const char *
@@ -349,7 +350,7 @@ store_endpoint_each(struct store *st, size_t max,
 	    "e.created, e.checked, e.state, e.fingerprint, e.served_cert_id, "
 	    "e.served_not_after, e.protocol, e.cipher, e.message, e.state_since, c.name "
 	    "FROM endpoints e JOIN certificates c ON c.id = e.cert_id ORDER BY CASE e.state "
-	    "WHEN 'unreachable' THEN 0 WHEN 'name-mismatch' THEN 1 "
+	    "WHEN 'revoked' THEN -1 WHEN 'unreachable' THEN 0 WHEN 'name-mismatch' THEN 1 "
 	    "WHEN 'untrusted-chain' THEN 2 WHEN 'unknown' THEN 3 WHEN 'stale' THEN 4 "
 	    "WHEN 'expiring' THEN 5 WHEN 'ok' THEN 7 ELSE 6 END, e.id LIMIT ?1", e);
 	if (s == NULL)
@@ -383,7 +384,8 @@ store_endpoint_worst(struct store *st, int64_t cert_id, int *worst, struct err *
 	s = store_stmt(st, "SELECT count(*), max(CASE state WHEN 'ok' THEN 0 "
 	    "WHEN 'expiring' THEN 1 WHEN 'stale' THEN 2 WHEN 'unknown' THEN 3 "
 	    "WHEN 'untrusted-chain' THEN 4 WHEN 'name-mismatch' THEN 5 "
-	    "WHEN 'unreachable' THEN 6 END) FROM endpoints WHERE cert_id = ?1", e);
+	    "WHEN 'unreachable' THEN 6 WHEN 'revoked' THEN 7 END) FROM endpoints "
+	    "WHERE cert_id = ?1", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, cert_id);

@@ -20,10 +20,14 @@ enum endpoint_state {
 	EP_UNTRUSTED,		/* the served chain does not verify */
 	EP_NAME_MISMATCH,	/* the served certificate is not valid for the name */
 	EP_UNREACHABLE,		/* no connection, STARTTLS or handshake */
+	EP_REVOKED,		/* the served certificate is revoked */
 	EP_STATE_COUNT
 };
 
-/* "ok", "expiring", "stale", "unknown", "untrusted-chain", "name-mismatch", "unreachable". */
+/*
+ * "ok", "expiring", "stale", "unknown", "untrusted-chain", "name-mismatch",
+ * "unreachable", "revoked".
+ */
 const char *store_endpoint_state_name(enum endpoint_state s);
 
 /* Parses a state name. Returns 0 and *out, or -1. */

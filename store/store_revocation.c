@@ -56,7 +56,7 @@ store_revocation_put(struct store *st, const struct revocation_row *r, struct er
 	if (r->state != REVOCATION_REVOKED)
 		return 0;
 	s = store_stmt(st, "UPDATE certificates SET renew_at = ?2 WHERE id = ?1 AND "
-	    "(order_id IS NOT NULL OR coalesce(source = 'scep', 0)) AND status = 'valid' AND "
+	    "(order_id IS NOT NULL OR coalesce(source IN ('scep', 'est'), 0)) AND status = 'valid' AND "
 	    "coalesce(renew_at, ?2 + 1) > ?2", e);
 	if (s == NULL)
 		return -1;

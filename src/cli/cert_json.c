@@ -4,6 +4,7 @@
 #include "expiry.h"
 #include "revocation.h"
 #include "timefmt.h"
+#include "store_location.h"
 
 static void
 add_str(cJSON *o, const char *k, const char *v)
@@ -57,6 +58,8 @@ cert_json(const struct cert_row *row, long long now, int with_pem)
 	add_id(o, "order_id", row->order_id);
 	add_id(o, "replaced_by", row->replaced_by);
 	add_str(o, "source", row->source);
+	add_str(o, "kind", store_cert_kind_name(row->kind));
+	add_str(o, "validation", store_cert_validation_name(row->validation));
 	if (row->renew_at > 0) {
 		timefmt_rfc3339(row->renew_at, t, sizeof(t));
 		cJSON_AddStringToObject(o, "renew_at", t);
@@ -82,6 +85,26 @@ cert_json(const struct cert_row *row, long long now, int with_pem)
 	if (with_pem)
 		add_str(o, "pem", row->pem_chain);
 	return o;
+}
+
+static int
+add_location(const struct cert_location *loc, void *arg)
+{
+	cJSON *a = arg, *l = cJSON_CreateObject();
+	char t[40];
+
+	if (l == NULL || !cJSON_AddItemToArray(a, l)) {
+		cJSON_Delete(l);
+		return -1;
+	}
+	cJSON_AddStringToObject(l, "path", loc->path);
+	timefmt_rfc3339(loc->mtime_ns / 1000000000LL, t, sizeof(t));
+	cJSON_AddStringToObject(l, "mtime", t);
+	cJSON_AddNumberToObject(l, "inode", (double)loc->inode);
+	cJSON_AddNumberToObject(l, "size", (double)loc->size);
+	timefmt_rfc3339(loc->seen_at, t, sizeof(t));
+	cJSON_AddStringToObject(l, "seen_at", t);
+	return 0;
 }
 
 static void
@@ -116,6 +139,20 @@ cert_json_add_revocation(cJSON *o, const struct revocation_row *r)
 	add_str(v, "detail", r->detail[0] != '\0' ? r->detail : NULL);
 	add_time(v, "checked_at", r->checked_at);
 	add_time(v, "next_check", r->next_check);
+	return 0;
+}
+
+int
+cert_json_add_locations(cJSON *o, struct store *st, int64_t id, struct err *e)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, "locations");
+	int rc;
+
+	if (a == NULL)
+		return err_nomem(e);
+	rc = store_location_list_cert(st, id, add_location, a, e);
+	if (rc > 0 || rc < 0)
+		return rc < 0 ? -1 : err_nomem(e);
 	return 0;
 }
 

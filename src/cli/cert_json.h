@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "err.h"
 #include "store_cert.h"
 #include "store_revocation.h"
 
@@ -12,6 +13,12 @@
  * Returns the object (free with cJSON_Delete), or NULL when out of memory.
  */
 cJSON *cert_json(const struct cert_row *row, long long now, int with_pem);
+
+/*
+ * Adds "locations" to o: every file certificate id was found in (path,
+ * mtime, inode, size, seen_at). Returns 0 or -1.
+ */
+int cert_json_add_locations(cJSON *o, struct store *st, int64_t id, struct err *e);
 
 /*
  * Adds "revocation" to o: null when never checked (r NULL), else

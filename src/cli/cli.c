@@ -16,6 +16,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_list_entry,
 	&cmd_show_entry,
 	&cmd_import_entry,
+	&cmd_scan_entry,
 	&cmd_account_entry,
 	&cmd_issue_entry,
 	&cmd_enroll_entry,

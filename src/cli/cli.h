@@ -157,6 +157,7 @@ extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_import_entry;
+extern const struct cmd_entry cmd_scan_entry;
 extern const struct cmd_entry cmd_account_entry;
 extern const struct cmd_entry cmd_issue_entry;
 extern const struct cmd_entry cmd_enroll_entry;

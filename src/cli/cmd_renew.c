@@ -63,14 +63,15 @@ queue_one(int64_t cert_id, void *arg)
 
 /*
  * queue_one for a listed certificate that certdeck issued or enrolled over
- * SCEP (imported ones have no order and nothing to renew them with).
+ * SCEP or EST (imported ones have no order and nothing to renew them with).
  */
 static int
 queue_listed(const struct cert_row *row, void *arg)
 {
 	struct renew_state *rs = arg;
 
-	if (row->order_id <= 0 && (row->source == NULL || strcmp(row->source, "scep") != 0))
+	if (row->order_id <= 0 && (row->source == NULL || (strcmp(row->source, "scep") != 0 &&
+	    strcmp(row->source, "est") != 0)))
 		return 0;
 	return queue_one(row->id, rs) != 0 ? -1 : 0;
 }

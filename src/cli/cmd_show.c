@@ -11,6 +11,7 @@
 #include "revocation.h"
 #include "timefmt.h"
 #include "store_cert.h"
+#include "store_location.h"
 #include "safetext.h"
 
 /* One line on what the CA publishes about the certificate. */
@@ -88,6 +89,22 @@ show_text(const struct cert_row *row, const struct revocation_row *rev, long lon
 	}
 	show_revocation(rev);
 	printf("  %-14s %s\n", _("Source:"), row->source ? safetext(row->source) : "-");
+	printf("  %-14s %s\n", _("Kind:"), store_cert_kind_name(row->kind));
+	printf("  %-14s %s\n", _("Validation:"), row->validation != CERT_VALIDATION_NONE ?
+	    store_cert_validation_name(row->validation) : "-");
+}
+
+/* One "Found in:" line per file the certificate was found in. */
+static int
+print_location(const struct cert_location *loc, void *arg)
+{
+	char seen[32];
+
+	(void)arg;
+	timefmt_utc(loc->seen_at, 1, seen, sizeof(seen));
+	/* TRANSLATORS: a file path, then when a scan last saw it. */
+	printf("  %-14s %s (%s %s)\n", _("Found in:"), safetext(loc->path), _("seen"), seen);
+	return 0;
 }
 
 static int
@@ -116,27 +133,36 @@ cmd_show_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 		return rc;
 	rc = cli_cert_get(st, id, &row);
 	have_rev = rc == CLI_OK ? store_revocation_get(st, id, &rev, &e) : 1;
-	store_close(st);
-	if (rc != CLI_OK)
+	if (rc != CLI_OK) {
+		store_close(st);
 		return rc;
+	}
 	if (have_rev < 0) {
+		store_close(st);
 		cert_row_free(row);
 		return cli_fail(&e);
 	}
+	err_clear(&e);
 	if (pem) {
 		fputs(row->pem_chain, stdout);
 	} else if (json) {
 		o = cert_json(row, store_now(), 1);
-		if (o != NULL && cert_json_add_revocation(o, have_rev == 0 ? &rev : NULL) != 0) {
+		if (o == NULL || cert_json_add_revocation(o, have_rev == 0 ? &rev : NULL) != 0 ||
+		    cert_json_add_locations(o, st, row->id, &e) != 0) {
 			cJSON_Delete(o);
-			o = NULL;
-		}
-		cli_print_json(o);
+			if (e.kind == ERR_NONE)
+				err_nomem(&e);
+			rc = cli_fail(&e);
+		} else
+			cli_print_json(o);
 	} else {
 		show_text(row, have_rev == 0 ? &rev : NULL, store_now());
+		if (store_location_list_cert(st, row->id, print_location, NULL, &e) < 0)
+			rc = cli_fail(&e);
 	}
 	cert_row_free(row);
-	return CLI_OK;
+	store_close(st);
+	return rc;
 }
 
 const struct cmd_entry cmd_show_entry = {

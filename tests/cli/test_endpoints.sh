@@ -260,7 +260,7 @@ n=\$(ls "$T/calls" | wc -l)
 cat > "$T/calls/\$n.json"
 HOOK
 chmod 0755 "$T/hook"
-DRIFT=drift-stale,drift-unknown,drift-name-mismatch,drift-untrusted-chain,drift-unreachable
+DRIFT=drift-stale,drift-unknown,drift-name-mismatch,drift-untrusted-chain,drift-unreachable,drift-revoked
 cd_run notify add hook "$T/hook" --events "$DRIFT"
 check "a hook channel for the drift conditions (--events takes their names)" [ "$rc" -eq 0 ]
 # notices EVENT CONDITION [ENDPOINT]: how many notices the hook got of that.
@@ -319,7 +319,7 @@ printf '%s\n' "$out" > "$T/m.prom"
 check "... promtool check metrics passes" promtool check metrics < "$T/m.prom"
 check "... certdeck_endpoint_state 1 for the stale endpoint's state" \
 	grep -q "^certdeck_endpoint_state{endpoint_id=\"$ES\",cert_id=\"$S2\",host=\"127.0.0.1\",port=\"$P_TLS\",sni=\"stale.test\",state=\"stale\"} 1$" "$T/m.prom"
-check "... 0 for its other states" [ "$(grep -c "^certdeck_endpoint_state{endpoint_id=\"$ES\",.*} 0$" "$T/m.prom")" = 6 ]
+check "... 0 for its other states" [ "$(grep -c "^certdeck_endpoint_state{endpoint_id=\"$ES\",.*} 0$" "$T/m.prom")" = 7 ]
 check "... a state set for each of the 8 endpoints" [ "$(grep -c '^certdeck_endpoint_state{.*} 1$' "$T/m.prom")" = 8 ]
 check "... the drift conditions counted" grep -q '^certdeck_alerts{condition="drift-unreachable"} 2$' "$T/m.prom"
 check "... when each was checked" grep -Eq "^certdeck_endpoint_last_check_timestamp_seconds\{endpoint_id=\"$EA\",.*\} [0-9]+$" "$T/m.prom"
@@ -366,6 +366,25 @@ check "... saying so" grep -q '^2 endpoints: 2 ok$' "$T/.out"
 check "removed endpoints' conditions clear too" [ "$(notices clear drift-unreachable)" = 2 ]
 cd_run status --json
 check "status counts no drift once all are ok" [ "$(jq '[.counts | to_entries[] | select(.key | startswith("drift-")) | .value] | add' "$T/.out")" = 0 ]
+
+# The certificate an endpoint serves is revoked: the endpoint says so, critically.
+cd_run revoke "$S2" --reason superseded
+check "revoke the certificate stale.test serves now" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || diag "$errout"
+cd_run check --ca-bundle "$T/trust.pem" --json
+cp "$T/.out" "$T/check.json"
+check "check: exit 1 once a served certificate is revoked" [ "$rc" -eq 1 ]
+check "... stale.test's endpoint is revoked" [ "$(state "$ES")" = revoked ]
+check "... naming the revoked certificate" \
+	[ "$(field "$ES" message)" = "serves certificate #$S2, which is revoked" ]
+cd_run status --json
+check "... drift-revoked is critical in status" \
+	[ "$(jq -r '.alerts[] | select(.kind == "drift-revoked") | .severity' "$T/.out")" = critical ]
+check "... the revoked start was notified" [ "$(notices start drift-revoked "$ES")" = 1 ]
+"$CERTDECK" endpoint remove "$ES" > /dev/null
+cd_run check --ca-bundle "$T/trust.pem"
+check "its endpoint removed: check exits 0 again" [ "$rc" -eq 0 ]
+check "... and the revoked condition's clearing is notified" [ "$(notices clear drift-revoked "$ES")" = 1 ]
 
 # ---- STARTTLS: postfix (SMTP) and dovecot (IMAP) on 127.0.0.1 --------------------
 leaf mx.test mx 20

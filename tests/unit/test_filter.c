@@ -160,6 +160,33 @@ test_terms(void)
 	is_int(q.account_id, 3, "account id");
 	is_str(q.key_type_prefix, "RSA", "key prefix");
 	filter_clear(&f);
+	ok(parse_ok("kind:ca source:SCAN path:/etc/nginx", &f), "kind, source, path");
+	filter_to_query(&f, NOW, &q);
+	is_int((long long)q.kinds, 1 << CERT_KIND_CA, "kind:ca selects CA certificates");
+	is_str(q.source, "scan", "source, in its stored spelling");
+	is_str(q.path_prefix, "/etc/nginx", "path prefix");
+	filter_clear(&f);
+	ok(parse_ok("www", &f), "no kind term");
+	filter_to_query(&f, NOW, &q);
+	is_int((long long)q.kinds, 0, "... the default kinds (CA certificates hidden)");
+	filter_clear(&f);
+	ok(parse_ok("kind:all", &f) && f.kinds == CERT_KINDS_ALL, "kind:all");
+	filter_clear(&f);
+	ok(parse_ok("kind:client kind:ca", &f) && filter_to_query(&f, NOW, &q) == 1,
+	    "two kinds contradict");
+	filter_clear(&f);
+	ok(parse_ok("path:/etc path:/etc/nginx", &f) && strcmp(f.path, "/etc/nginx") == 0,
+	    "path: the longer of two nested prefixes holds");
+	filter_clear(&f);
+	ok(parse_ok("path:/etc path:/srv", &f) && f.contradictory, "two unrelated paths contradict");
+	filter_clear(&f);
+	ok(filter_parse("kind:robot", &f, &e) == -1 && strstr(e.msg, "robot") != NULL,
+	    "an unknown kind is refused, naming it");
+	ok(filter_parse("source:acme", &f, &e) == -1 && strstr(e.msg, "acme") != NULL,
+	    "an unknown source is refused");
+	ok(parse_ok("kind: source: path:", &f) && filter_is_empty(&f),
+	    "kind:, source: and path: with nothing yet are ignored");
+	filter_clear(&f);
 	ok(parse_ok("account:#7", &f) && f.account_id == 7, "account:#7");
 	filter_clear(&f);
 	ok(filter_parse("account:abc", &f, &e) == -1,

@@ -23,6 +23,7 @@
 #include "store_endpoint.h"
 #include "store_job.h"
 #include "store_key.h"
+#include "store_location.h"
 #include "tap.h"
 
 #define skip(why) do { \
@@ -1765,7 +1766,7 @@ test_endpoints(void)
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	close(fd);
 	ok(sqlite3_open(path, &db) == SQLITE_OK &&
-	    schema_migrate_to(db, schema_version() - 1, &e) == 0,
+	    schema_migrate_to(db, 13, &e) == 0,
 	    "endpoints: a store one step before the endpoints");
 	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'endpoints'"), 0,
 	    "endpoints: no table yet");
@@ -1957,6 +1958,190 @@ test_job_producer(void)
 	free(path);
 }
 
+/*
+ * Step 15 (kinds, sources, locations) on a store at version 14: kinds default to server, 'acme'
+ * becomes 'certdeck', a row without a source is import (or certdeck when
+ * an order made it).
+ */
+static void
+test_upgrade_kinds(void)
+{
+	struct err e;
+	char *path = in_tmp("v11.db");
+	sqlite3 *db = NULL;
+	int fd;
+
+	err_clear(&e);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(sqlite3_open(path, &db) == SQLITE_OK && schema_migrate_to(db, 14, &e) == 0,
+	    "upgrade 15: a schema 14 store");
+	ok(sqlite3_exec(db, "INSERT INTO certificates (name, not_before, not_after,"
+	    " fingerprint, pem_chain, source, order_id, created) VALUES"
+	    " ('a', 1, 2, 'f1', 'p', 'acme', 7, 1), ('b', 1, 2, 'f2', 'p', 'import', NULL, 1),"
+	    " ('c', 1, 2, 'f3', 'p', NULL, NULL, 1), ('d', 1, 2, 'f4', 'p', NULL, 8, 1)",
+	    NULL, NULL, NULL) == SQLITE_OK, "upgrade 15: four certificates at version 14");
+	ok(schema_migrate_to(db, 15, &e) == 0, "upgrade 15: migrate 14 -> 15");
+	is_int(query_int(db, "SELECT count(*) FROM certificates WHERE kind = 'server'"
+	    " AND validation IS NULL"), 4, "upgrade 15: old rows are server certificates, level unknown");
+	is_int(query_int(db, "SELECT count(*) FROM certificates WHERE source = 'certdeck'"
+	    " AND name IN ('a', 'd')"), 2, "upgrade 15: issued rows are certdeck's");
+	is_int(query_int(db, "SELECT count(*) FROM certificates WHERE source = 'import'"
+	    " AND name IN ('b', 'c')"), 2, "upgrade 15: the others were imported");
+	ok(sqlite3_exec(db, "UPDATE certificates SET kind = 'robot'", NULL, NULL, NULL) !=
+	    SQLITE_OK, "upgrade 15: a kind outside the list is refused");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'cert_locations'"),
+	    1, "upgrade 15: cert_locations exists");
+	sqlite3_close(db);
+	free(path);
+}
+
+static int
+count_loc(const struct cert_location *loc, void *arg)
+{
+	(void)loc;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Kind, validation and source round-trip; locations by prefix and by certificate. */
+static void
+test_locations(void)
+{
+	struct store *st = NULL;
+	struct cert_row r, *got = NULL;
+	struct cert_location loc;
+	struct err e;
+	char *path = in_tmp("loc.db"), *end;
+	char *sans[] = { (char *)"ca.example" };
+	int64_t id = 0, key_id = 0;
+	int n, set = -1;
+	enum cert_source src;
+
+	err_clear(&e);
+	ok(store_open(path, STORE_CREATE, &st, &e) == 0, "locations: open");
+	memset(&r, 0, sizeof(r));
+	r.name = sans[0];
+	r.sans = sans;
+	r.n_sans = 1;
+	r.fingerprint = (char *)"00ff";
+	r.pem_chain = (char *)"pem";
+	r.not_before = 1;
+	r.not_after = 2;
+	r.kind = CERT_KIND_CA;
+	r.validation = CERT_VALIDATION_OV;
+	r.source = (char *)"scan";
+	ok(store_cert_insert(st, &r, &id, &e) == 0, "locations: insert a CA from a scan");
+	ok(store_cert_get(st, id, &got, &e) == 0 && got->kind == CERT_KIND_CA &&
+	    got->validation == CERT_VALIDATION_OV && strcmp(got->source, "scan") == 0,
+	    "locations: kind, validation and source read back");
+	cert_row_free(got);
+	got = NULL;
+	r.fingerprint = (char *)"00fe";
+	r.source = (char *)"nowhere";
+	err_clear(&e);
+	ok(store_cert_insert(st, &r, &id, &e) == -1 && strstr(e.msg, "nowhere") != NULL,
+	    "locations: an unknown source is refused, naming it");
+	ok(store_cert_source_parse("acme.sh", &src) == 0 && src == CERT_SOURCE_ACMESH &&
+	    store_cert_source_parse("acme", &src) == -1, "locations: source names parse");
+	err_clear(&e);
+	ok(store_cert_set_source(st, 1, CERT_SOURCE_CERTBOT, &e) == 0 &&
+	    store_cert_get(st, 1, &got, &e) == 0 && strcmp(got->source, "certbot") == 0,
+	    "locations: set_source writes the source");
+	cert_row_free(got);
+	got = NULL;
+	is_int(store_cert_set_source(st, 999, CERT_SOURCE_SCAN, &e), 1,
+	    "locations: set_source of a missing id returns 1");
+	err_clear(&e);
+	ok(store_key_insert(st, "ec256", "KEY", &key_id, &e) == 0 &&
+	    store_cert_attach_key(st, 1, key_id, &set, &e) == 0 && set == 1,
+	    "locations: attach a key to a certificate without one");
+	ok(store_cert_attach_key(st, 1, key_id, &set, &e) == 0 && set == 0,
+	    "locations: a second attach leaves the key alone");
+
+	ok(store_cert_extend_chain(st, 1, "-----BEGIN CERTIFICATE-----\na\n"
+	    "-----BEGIN CERTIFICATE-----\nb\n", &set, &e) == 0 && set == 1,
+	    "chain: a longer chain replaces a lone certificate");
+	ok(store_cert_extend_chain(st, 1, "-----BEGIN CERTIFICATE-----\na\n", &set, &e) == 0 &&
+	    set == 0, "chain: a shorter one does not");
+	memset(&loc, 0, sizeof(loc));
+	loc.cert_id = 1;
+	loc.mtime_ns = 5;
+	loc.inode = 6;
+	loc.size = 7;
+	loc.seen_at = 8;
+	loc.path = "/etc/nginx/a.pem";
+	ok(store_location_put(st, &loc, &e) == 0, "locations: put one");
+	loc.path = "/etc/nginx/b.pem";
+	ok(store_location_put(st, &loc, &e) == 0, "locations: put another");
+	loc.size = 70;
+	ok(store_location_put(st, &loc, &e) == 0, "locations: put the same pair again");
+	loc.path = "/etc/nginx2/c.pem";
+	ok(store_location_put(st, &loc, &e) == 0, "locations: put one in a sibling folder");
+	n = 0;
+	ok(store_location_list_prefix(st, "/etc/nginx/", count_loc, &n, &e) == 0 && n == 2,
+	    "locations: two under /etc/nginx/ (the sibling is not)");
+	n = 0;
+	ok(store_location_list_cert(st, 1, count_loc, &n, &e) == 0 && n == 3,
+	    "locations: three for the certificate (no duplicate pair)");
+	ok(store_location_touch(st, "/etc/nginx/a.pem", 9, &e) == 0 &&
+	    store_location_remove_path(st, "/etc/nginx/b.pem", &e) == 0, "locations: touch and remove");
+	n = 0;
+	ok(store_location_list_prefix(st, "", count_loc, &n, &e) == 0 && n == 2,
+	    "locations: two left in all");
+	{
+		struct cert_query cq;
+		long cnt = -1;
+
+		r.fingerprint = (char *)"00fd";
+		r.kind = CERT_KIND_SERVER;
+		r.source = (char *)"import";
+		ok(store_cert_insert(st, &r, &id, &e) == 0, "kinds: a server certificate too");
+		memset(&cq, 0, sizeof(cq));
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "kinds: the default query leaves the CA out");
+		cq.kinds = 1u << CERT_KIND_CA;
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "kinds: kind ca finds it");
+		cq.kinds = CERT_KINDS_ALL;
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 2,
+		    "kinds: all kinds finds both");
+		cq.source = "certbot";
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "source: by the stored source");
+		cq.source = NULL;
+		cq.path_prefix = "/etc/nginx/";
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "path: by a location's prefix");
+		cq.path_prefix = "/srv";
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 0,
+		    "path: none under another prefix");
+		cq.path_prefix = NULL;
+		cq.kinds = 1u << CERT_KIND_CA;
+		{
+			sqlite3_stmt *plan = NULL;
+			int uses = 0;
+
+			/* The statement text store_cert_list writes for kind:ca. */
+			sqlite3_prepare_v2(store_db(st), "EXPLAIN QUERY PLAN SELECT c.id FROM "
+			    "certificates c WHERE 1 AND c.replaced_by IS NULL AND c.status <> "
+			    "'replaced' AND c.kind <> 'server' AND c.kind IN ('ca') ORDER BY "
+			    "c.not_after, c.id LIMIT 50", -1, &plan, NULL);
+			while (plan != NULL && sqlite3_step(plan) == SQLITE_ROW)
+				if (strstr((const char *)sqlite3_column_text(plan, 3),
+				    "certificates_kind") != NULL)
+					uses = 1;
+			sqlite3_finalize(plan);
+			ok(uses, "kinds: kind ca walks the certificates_kind index");
+		}
+	}
+	end = store_location_prefix_end("/a\xff");
+	ok(end != NULL && strcmp(end, "/b") == 0, "locations: prefix end skips 0xff bytes");
+	free(end);
+	store_close(st);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1984,6 +2169,8 @@ main(void)
 	test_certs();
 	test_history();
 	test_cert_set_order();
+	test_upgrade_kinds();
+	test_locations();
 	test_cert_events();
 	test_deploy_events();
 	test_transactions();
