@@ -10,11 +10,17 @@
 #include "expiry.h"
 #include "i18n.h"
 #include "store_alert.h"
+#include "store_endpoint.h"
 
 static const char *const kind_names[ALERT_KIND_COUNT] = {
 	[ALERT_JOB_FAILED] = "job-failed", [ALERT_JOB_RETRYING] = "job-retrying",
 	[ALERT_EXPIRING] = "expiring", [ALERT_REVOKED] = "revoked",
 	[ALERT_RENEW_STALE] = "renew-stale", [ALERT_CHANNEL_FAILING] = "channel-failing",
+	[ALERT_DRIFT_STALE] = "drift-stale", [ALERT_DRIFT_UNKNOWN] = "drift-unknown",
+	[ALERT_DRIFT_NAME] = "drift-name-mismatch",
+	[ALERT_DRIFT_UNTRUSTED] = "drift-untrusted-chain",
+	[ALERT_DRIFT_UNREACHABLE] = "drift-unreachable",
+	[ALERT_DRIFT_REVOKED] = "drift-revoked",
 };
 
 static const char *const severity_names[ALERT_SEVERITY_COUNT] = {
@@ -25,6 +31,25 @@ const char *
 alert_kind_name(enum alert_kind k)
 {
 	return (unsigned)k < ALERT_KIND_COUNT ? kind_names[k] : "unknown";
+}
+
+int
+alert_kind_is_drift(enum alert_kind k)
+{
+	return k >= ALERT_DRIFT_STALE && k <= ALERT_DRIFT_REVOKED;
+}
+
+int
+alert_kind_parse(const char *name, enum alert_kind *out)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < ALERT_KIND_COUNT; i++)
+		if (strcmp(name, kind_names[i]) == 0) {
+			*out = (enum alert_kind)i;
+			return 0;
+		}
+	return -1;
 }
 
 const char *
@@ -292,12 +317,50 @@ eval_channels(struct eval *ev, struct err *e)
 	return store_alert_channels_failing(ev->st, ev->o->attempts, on_channel, ev, e);
 }
 
-/*
- * The condition sources, in report order. Drift from endpoints (issue 12)
- * adds an eval_drift here reading the endpoints' served state.
- */
+static int
+on_drift(const struct endpoint_drift *d, void *arg)
+{
+	struct eval *ev = arg;
+	struct alert a = { 0 };
+	const char *name = d->sni != NULL ? d->sni : d->host;
+	char addr[300];
+
+	snprintf(addr, sizeof(addr), strchr(d->host, ':') != NULL ? "[%s]:%d" : "%s:%d",
+	    d->host, d->port);
+	a.cert_id = d->cert_id;
+	a.endpoint_id = d->id;
+	a.name = (char *)name;
+	a.since = d->since;
+	switch (d->state) {
+	case EP_STALE: a.kind = ALERT_DRIFT_STALE; break;
+	case EP_UNKNOWN: a.kind = ALERT_DRIFT_UNKNOWN; break;
+	case EP_NAME_MISMATCH: a.kind = ALERT_DRIFT_NAME; break;
+	case EP_UNTRUSTED: a.kind = ALERT_DRIFT_UNTRUSTED; break;
+	case EP_UNREACHABLE: a.kind = ALERT_DRIFT_UNREACHABLE; break;
+	case EP_REVOKED: a.kind = ALERT_DRIFT_REVOKED; break;
+	default: return 0;
+	}
+	/*
+	 * Stale and unknown still serve a valid certificate for the name;
+	 * the others fail the clients now.
+	 */
+	a.severity = d->state == EP_STALE || d->state == EP_UNKNOWN ? ALERT_WARNING :
+	    ALERT_CRITICAL;
+	return add(ev, &a, _("endpoint #%lld %s (%s, certificate #%lld) is %s: %s"),
+	    (long long)d->id, addr, name, (long long)d->cert_id,
+	    store_endpoint_state_name(d->state), d->message != NULL ? d->message : "");
+}
+
+/* Drift: what the endpoints served at the last `certdeck check`. */
+static int
+eval_drift(struct eval *ev, struct err *e)
+{
+	return store_endpoint_drift(ev->st, on_drift, ev, e);
+}
+
+/* The condition sources, in report order. */
 static int (*const sources[])(struct eval *, struct err *) = {
-	eval_jobs, eval_expiring, eval_revoked, eval_stale, eval_channels,
+	eval_jobs, eval_expiring, eval_revoked, eval_stale, eval_channels, eval_drift,
 };
 
 int

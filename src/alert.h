@@ -23,16 +23,24 @@ enum alert_kind {
 	ALERT_RENEW_STALE,	/* dead man's switch: no renew run completed lately */
 	ALERT_CHANNEL_FAILING,	/* a notification channel failed its last 3 deliveries or more */
 	/*
-	 * Drift (what endpoints serve: stale, unknown, name-mismatch,
-	 * untrusted, unreachable) gets its kinds here, before the sentinel,
-	 * and its evaluator in the sources[] table of alert.c.
+	 * Drift: what an endpoint served at its last `certdeck check` (one
+	 * condition per endpoint; stale and unknown are warnings, the rest
+	 * critical: clients fail on them).
 	 */
+	ALERT_DRIFT_STALE,	/* an older certificate of the lineage: renewed, not deployed */
+	ALERT_DRIFT_UNKNOWN,	/* a certificate of no lineage of the endpoint's own */
+	ALERT_DRIFT_NAME,	/* not valid for the endpoint's name */
+	ALERT_DRIFT_UNTRUSTED,	/* a chain that does not verify */
+	ALERT_DRIFT_UNREACHABLE, /* no connection, STARTTLS or handshake */
+	ALERT_DRIFT_REVOKED,	/* the served certificate is revoked */
 	ALERT_KIND_COUNT
 };
 
 /*
  * "job-failed", "job-retrying", "expiring", "revoked", "renew-stale",
- * "channel-failing"; untranslated (JSON, metrics).
+ * "channel-failing", "drift-stale", "drift-unknown", "drift-name-mismatch",
+ * "drift-untrusted-chain", "drift-unreachable", "drift-revoked"; untranslated
+ * (JSON, metrics).
  */
 const char *alert_kind_name(enum alert_kind k);
 
@@ -52,6 +60,7 @@ struct alert {
 	int64_t cert_id;	/* 0 when the condition is not about one certificate */
 	int64_t job_id;		/* 0 when not about a job */
 	int64_t channel_id;	/* the notification channel, 0 when not about one */
+	int64_t endpoint_id;	/* the endpoint (drift), 0 when not about one */
 	char *name;		/* the certificate's (or order's) name, or NULL */
 	long long not_after;	/* the certificate's expiry, 0 when none */
 	long long since;	/* when the condition began, 0 when unknown */
@@ -72,6 +81,12 @@ struct alert_opts {
 	 */
 	size_t stop_after;
 };
+
+/* 1 when k is one of the drift kinds (its subject is an endpoint). */
+int alert_kind_is_drift(enum alert_kind k);
+
+/* The kind named name ("drift-stale"). Returns 0 and *out, or -1. */
+int alert_kind_parse(const char *name, enum alert_kind *out);
 
 /* Fills o with the defaults: 14 and 7 days, 3 attempts, 36 hours, keep 1000. */
 void alert_opts_default(struct alert_opts *o);

@@ -152,6 +152,9 @@ conf_value_check(const struct conf *c, enum conf_key k, const char *v, struct er
 		return err_set(e, ERR_INPUT, "%s", _("the value holds a control character"));
 	switch (keys[k].type) {
 	case T_SERVER:
+		if (conf_ca_find(c, v) != NULL && conf_ca_find(c, v)->directory == NULL)
+			return err_set(e, ERR_INPUT, _("[ca %s] has no ACME directory (it is for "
+			    "enroll --scep or --est)"), v);
 		if (ca_preset_find(v) != NULL || conf_ca_find(c, v) != NULL)
 			return 0;
 		if (strstr(v, "://") == NULL)
@@ -243,7 +246,7 @@ conf_names_match(const struct conf *c, const char *const *names, size_t n)
 }
 
 /* The parser's state: where it is, for messages. */
-enum section { SEC_DEFAULTS, SEC_CA, SEC_NAMES };
+enum section { SEC_DEFAULTS, SEC_CA, SEC_NAMES, SEC_NOTIFY };
 
 struct parser {
 	const char *path;
@@ -355,8 +358,36 @@ section_start(struct parser *p, char *inner)
 		p->sec = SEC_NAMES;
 		return 0;
 	}
-	return fail_msg(p, NULL, _("unknown section (use [defaults], [ca NAME] or "
-	    "[names PATTERN...])"));
+	if (strcmp(word, "notify") == 0) {
+		struct conf_notify *grown, *n;
+		size_t i;
+
+		if (*rest == '\0' || strpbrk(rest, " \t") != NULL)
+			return fail_msg(p, NULL, _("a [notify NAME] section takes one name"));
+		for (i = 0; rest[i] != '\0'; i++) {
+			if (!isalnum((unsigned char)rest[i]) && rest[i] != '-' && rest[i] != '_' &&
+			    rest[i] != '.')
+				return fail_msg(p, NULL, _("a channel name is letters, digits, '-', "
+				    "'_' and '.'"));
+		}
+		for (i = 0; i < c->n_notify; i++)
+			if (strcmp(c->notify[i].name, rest) == 0)
+				return fail_msg(p, NULL, _("this [notify] section was already given"));
+		grown = realloc(c->notify, (c->n_notify + 1) * sizeof(*grown));
+		if (grown == NULL)
+			return err_nomem(p->e);
+		c->notify = grown;
+		n = &c->notify[c->n_notify++];
+		memset(n, 0, sizeof(*n));
+		n->min_days = -1;
+		n->line = p->line;
+		if ((n->name = strdup(rest)) == NULL)
+			return err_nomem(p->e);
+		p->sec = SEC_NOTIFY;
+		return 0;
+	}
+	return fail_msg(p, NULL, _("unknown section (use [defaults], [ca NAME], "
+	    "[names PATTERN...] or [notify NAME])"));
 }
 
 /* Stores a copy of v in *slot (with its line), refusing a repeat. */
@@ -370,6 +401,22 @@ set_once(struct parser *p, const char *key, char **slot, int *line, const char *
 	if (line != NULL)
 		*line = p->line;
 	return 0;
+}
+
+/* 64 hex digits, in pairs that colons may separate. */
+static int
+fingerprint_ok(const char *v)
+{
+	int n = 0;
+
+	for (; *v != '\0'; v++) {
+		if (*v == ':' && n % 2 == 0 && n > 0 && v[1] != '\0')
+			continue;
+		if (!isxdigit((unsigned char)*v))
+			return 0;
+		n++;
+	}
+	return n == 64;
 }
 
 /* A key of a [ca NAME] section. */
@@ -389,15 +436,100 @@ ca_key(struct parser *p, const char *key, const char *v)
 		slot = &ca->eab_kid;
 	else if (strcmp(key, "eab-hmac-key-file") == 0)
 		slot = &ca->eab_hmac_key_file;
+	else if (strcmp(key, "scep") == 0)
+		slot = &ca->scep;
+	else if (strcmp(key, "est") == 0)
+		slot = &ca->est;
+	else if (strcmp(key, "ca-fingerprint") == 0)
+		slot = &ca->ca_fingerprint;
+	else if (strcmp(key, "challenge-file") == 0)
+		slot = &ca->challenge_file;
+	else if (strcmp(key, "est-user") == 0)
+		slot = &ca->est_user;
+	else if (strcmp(key, "est-password-file") == 0)
+		slot = &ca->est_password_file;
+	else if (strcmp(key, "est-label") == 0)
+		slot = &ca->est_label;
 	else
 		return fail_msg(p, key, _("unknown key in a [ca] section (directory, "
-		    "ca-bundle, eab-kid, eab-hmac-key-file)"));
+		    "ca-bundle, eab-kid, eab-hmac-key-file, scep, est, ca-fingerprint, "
+		    "challenge-file, est-user, est-password-file, est-label)"));
 	if (v[0] == '\0' || has_control(v))
 		return fail_msg(p, key, v[0] == '\0' ? _("the value is empty") :
 		    _("the value holds a control character"));
-	if ((slot == &ca->directory && check_url(v, &why) != 0) ||
-	    ((slot == &ca->ca_bundle || slot == &ca->eab_hmac_key_file) &&
+	if (((slot == &ca->directory || slot == &ca->scep || slot == &ca->est) &&
+	    check_url(v, &why) != 0) ||
+	    ((slot == &ca->ca_bundle || slot == &ca->eab_hmac_key_file ||
+	    slot == &ca->challenge_file || slot == &ca->est_password_file) &&
 	    check_path(v, &why) != 0))
+		return fail_at(p, key, &why);
+	if (slot == &ca->ca_fingerprint && !fingerprint_ok(v))
+		return fail_msg(p, key, _("a SHA-256 fingerprint is 64 hex digits (colons "
+		    "allowed)"));
+	return set_once(p, key, slot, NULL, v);
+}
+
+/*
+ * A key of a [notify NAME] section. Only the form is checked here; what
+ * the channel's own rules say (an executable hook, an https webhook, a
+ * password file only its owner reads) notify_conf_check says, as `notify
+ * add` would.
+ */
+static int
+notify_key(struct parser *p, const char *key, const char *v)
+{
+	struct conf_notify *n = &p->c->notify[p->c->n_notify - 1];
+	static const char *const types[] = { "hook", "webhook", "mail" };
+	struct err why;
+	char **slot = NULL, *end;
+	size_t i;
+	long days;
+
+	err_clear(&why);
+	if (v[0] == '\0' || has_control(v))
+		return fail_msg(p, key, v[0] == '\0' ? _("the value is empty") :
+		    _("the value holds a control character"));
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (strcmp(key, types[i]) != 0)
+			continue;
+		if (n->type != NULL)
+			return fail_msg(p, key, _("a [notify] section is one channel: one of "
+			    "hook, webhook or mail"));
+		if ((n->type = strdup(types[i])) == NULL)
+			return err_nomem(p->e);
+		return set_once(p, key, &n->target, NULL, v);
+	}
+	if (strcmp(key, "min-days") == 0) {
+		if (n->min_days >= 0)
+			return fail_msg(p, key, _("given twice in this section"));
+		days = strtol(v, &end, 10);
+		if (*end != '\0' || days < 0 || days > 3650)
+			return fail_msg(p, key, _("a number of days from 0 to 3650"));
+		n->min_days = (int)days;
+		return 0;
+	}
+	if (strcmp(key, "format") == 0)
+		slot = &n->format;
+	else if (strcmp(key, "ca-bundle") == 0)
+		slot = &n->ca_bundle;
+	else if (strcmp(key, "events") == 0)
+		slot = &n->events;
+	else if (strcmp(key, "from") == 0)
+		slot = &n->mail_from;
+	else if (strcmp(key, "smtp") == 0)
+		slot = &n->smtp;
+	else if (strcmp(key, "smtp-user") == 0)
+		slot = &n->smtp_user;
+	else if (strcmp(key, "smtp-password-file") == 0)
+		slot = &n->password_file;
+	else if (strcmp(key, "sendmail") == 0)
+		slot = &n->sendmail;
+	else
+		return fail_msg(p, key, _("unknown key in a [notify] section (hook, webhook, "
+		    "mail, format, ca-bundle, events, min-days, from, smtp, smtp-user, "
+		    "smtp-password-file, sendmail)"));
+	if ((slot == &n->ca_bundle || slot == &n->password_file || slot == &n->sendmail) &&
+	    check_path(v, &why) != 0)
 		return fail_at(p, key, &why);
 	return set_once(p, key, slot, NULL, v);
 }
@@ -425,6 +557,8 @@ key_line(struct parser *p, char *line)
 		    "(eab-hmac-key-file)"));
 	if (p->sec == SEC_CA)
 		return ca_key(p, key, v);
+	if (p->sec == SEC_NOTIFY)
+		return notify_key(p, key, v);
 	k = key_find(key);
 	if (k == CONF_KEY_COUNT)
 		return fail_msg(p, key, _("unknown key"));
@@ -457,11 +591,30 @@ finish(struct parser *p)
 
 	for (i = 0; i < c->n_cas; i++) {
 		p->line = c->cas[i].line;
-		if (c->cas[i].directory == NULL)
-			return fail_msg(p, "directory", _("a [ca] section needs a directory URL"));
+		if (c->cas[i].directory == NULL && c->cas[i].scep == NULL && c->cas[i].est == NULL)
+			return fail_msg(p, "directory", _("a [ca] section needs a directory URL "
+			    "(ACME), a scep or an est URL"));
+		if (c->cas[i].directory == NULL && c->cas[i].eab_kid != NULL)
+			return fail_msg(p, "eab-kid", _("eab-kid and eab-hmac-key-file are for an "
+			    "ACME directory"));
+		if ((c->cas[i].challenge_file != NULL && c->cas[i].scep == NULL) ||
+		    ((c->cas[i].est_user != NULL || c->cas[i].est_password_file != NULL ||
+		    c->cas[i].est_label != NULL) && c->cas[i].est == NULL))
+			return fail_msg(p, c->cas[i].challenge_file != NULL && c->cas[i].scep == NULL ?
+			    "challenge-file" : "est-user", _("this key needs the section's scep "
+			    "(challenge-file) or est (est-*) URL"));
+		if ((c->cas[i].est_user == NULL) != (c->cas[i].est_password_file == NULL))
+			return fail_msg(p, c->cas[i].est_user == NULL ? "est-user" :
+			    "est-password-file", _("est-user and est-password-file go together"));
 		if ((c->cas[i].eab_kid == NULL) != (c->cas[i].eab_hmac_key_file == NULL))
 			return fail_msg(p, c->cas[i].eab_kid == NULL ? "eab-kid" :
 			    "eab-hmac-key-file", _("eab-kid and eab-hmac-key-file go together"));
+	}
+	for (i = 0; i < c->n_notify; i++) {
+		p->line = c->notify[i].line;
+		if (c->notify[i].type == NULL)
+			return fail_msg(p, NULL, _("a [notify] section needs one of hook, webhook "
+			    "or mail"));
 	}
 	if (c->value[CONF_SERVER] != NULL) {
 		err_clear(&why);
@@ -568,6 +721,13 @@ conf_free(struct conf *c)
 		free(c->cas[i].ca_bundle);
 		free(c->cas[i].eab_kid);
 		free(c->cas[i].eab_hmac_key_file);
+		free(c->cas[i].scep);
+		free(c->cas[i].est);
+		free(c->cas[i].ca_fingerprint);
+		free(c->cas[i].challenge_file);
+		free(c->cas[i].est_user);
+		free(c->cas[i].est_password_file);
+		free(c->cas[i].est_label);
 	}
 	free(c->cas);
 	for (i = 0; i < c->n_names; i++) {
@@ -578,6 +738,22 @@ conf_free(struct conf *c)
 			free(c->names[i].value[k]);
 	}
 	free(c->names);
+	for (i = 0; i < c->n_notify; i++) {
+		struct conf_notify *n = &c->notify[i];
+
+		free(n->name);
+		free(n->type);
+		free(n->target);
+		free(n->format);
+		free(n->ca_bundle);
+		free(n->events);
+		free(n->mail_from);
+		free(n->smtp);
+		free(n->smtp_user);
+		free(n->password_file);
+		free(n->sendmail);
+	}
+	free(c->notify);
 	free(c);
 }
 

@@ -44,10 +44,18 @@ enum conf_key {
 /* A [ca NAME] section. */
 struct conf_ca {
 	char *name;
-	char *directory;	/* directory URL (required) */
+	char *directory;	/* ACME directory URL, or NULL (an enterprise CA only) */
 	char *ca_bundle;	/* absolute path, or NULL */
 	char *eab_kid;		/* or NULL */
 	char *eab_hmac_key_file; /* absolute path of the file holding the HMAC key, or NULL */
+	/* Enterprise CAs (enroll --scep NAME / --est NAME); any may be NULL. */
+	char *scep;		/* the SCEP URL */
+	char *est;		/* the EST server's URL */
+	char *ca_fingerprint;	/* SHA-256 of the CA certificate, as checked with its operator */
+	char *challenge_file;	/* SCEP: the file holding the challenge password */
+	char *est_user;		/* EST: the basic-auth user */
+	char *est_password_file; /* EST: the file holding that user's password */
+	char *est_label;	/* EST: the CA label */
 	int line;		/* where the section starts */
 };
 
@@ -60,6 +68,24 @@ struct conf_names {
 	int section_line;
 };
 
+/*
+ * A [notify NAME] section: a notification channel the file declares, as
+ * `notify add` would make it (exactly one of hook, webhook, mail). The
+ * store keeps its delivery record; certdeck adds, updates and removes the
+ * store's copy to match the file (notify_conf_sync).
+ */
+struct conf_notify {
+	char *name;
+	char *type;		/* "hook", "webhook" or "mail" */
+	char *target;		/* the program, the URL or the address */
+	char *format;		/* webhook: json, slack, ntfy; or NULL */
+	char *ca_bundle;	/* absolute path, or NULL */
+	char *events;		/* comma-separated names, or NULL (all) */
+	int min_days;		/* -1: not set */
+	char *mail_from, *smtp, *smtp_user, *password_file, *sendmail;	/* mail, or NULL */
+	int line;		/* where the section starts */
+};
+
 struct conf {
 	char *path;		/* the file read, or NULL (no file) */
 	char *value[CONF_KEY_COUNT]; /* [defaults]; NULL when not set */
@@ -68,6 +94,8 @@ struct conf {
 	size_t n_cas;
 	struct conf_names *names;
 	size_t n_names;
+	struct conf_notify *notify;
+	size_t n_notify;
 };
 
 /*

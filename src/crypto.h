@@ -14,8 +14,10 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "err.h"
+#include "store_cert.h"
 
 struct store;
 
@@ -48,6 +50,13 @@ int crypto_key_to_pem(EVP_PKEY *key, char **out, struct err *e);
 
 /* Reads a private key (PKCS#8, SEC1 or PKCS#1 PEM). Returns 0 and *out, or -1. */
 int crypto_key_from_pem(const char *pem, size_t len, EVP_PKEY **out, struct err *e);
+
+/*
+ * Reads a private key from a JSON Web Key (RFC 7517/7518: RSA, or EC P-256
+ * and P-384 with "d"), as other ACME clients keep account keys. Returns 0
+ * and *out (free with EVP_PKEY_free), or -1.
+ */
+int crypto_key_from_jwk(const char *json, EVP_PKEY **out, struct err *e);
 
 /*
  * Loads key id from the store into an EVP_PKEY, wiping the PEM text on the
@@ -85,7 +94,16 @@ struct cert_info {
 	char **crl_urls;	/* CRL distribution point URIs */
 	size_t n_crl_urls;
 	int is_ca;		/* basicConstraints CA:TRUE */
+	enum cert_kind kind;	/* see crypto_cert_kind */
+	enum cert_validation validation; /* from certificatePolicies */
 };
+
+/*
+ * What certdeck needs to know about one parsed certificate (x is
+ * borrowed). Returns 0 and *out (free with cert_info_free), or -1 for a
+ * certificate with invalid extensions.
+ */
+int crypto_cert_info(X509 *x, struct cert_info **out, struct err *e);
 
 /* Frees a cert_info and everything in it. Accepts NULL. */
 void cert_info_free(struct cert_info *info);
@@ -98,6 +116,20 @@ void cert_info_free(struct cert_info *info);
  */
 int crypto_chain_parse(const char *pem, size_t len, struct cert_info ***out,
     size_t *n, struct err *e);
+
+/*
+ * The certificates of a PEM chain as OpenSSL objects, leaf first, split as
+ * strictly as crypto_chain_parse does. Returns 0 and *out (free with
+ * sk_X509_pop_free(*out, X509_free)), or -1.
+ */
+int crypto_chain_load(const char *pem, size_t len, STACK_OF(X509) **out, struct err *e);
+
+/*
+ * What crypto_chain_parse says of one certificate, from an X509 already
+ * decoded (a TLS peer's). Returns 0 and *out (free with cert_info_free),
+ * or -1.
+ */
+int crypto_cert_info(X509 *x, struct cert_info **out, struct err *e);
 
 /* Frees what crypto_chain_parse returned. Accepts NULL. */
 void cert_info_chain_free(struct cert_info **chain, size_t n);

@@ -326,6 +326,12 @@ asn1_time(const ASN1_TIME *t, time_t *out, struct err *e)
 	return 0;
 }
 
+int
+crypto_chain_load(const char *pem, size_t len, STACK_OF(X509) **out, struct err *e)
+{
+	return load_chain(pem, len, out, e);
+}
+
 static int
 san_fields(X509 *x, struct cert_info *ci, struct err *e)
 {
@@ -414,8 +420,117 @@ out:
 	return rc;
 }
 
-static int
-cert_info_from_x509(X509 *x, struct cert_info **out, struct err *e)
+/*
+ * What a certificate is for. A CA says so in basicConstraints (or, with
+ * no basicConstraints, by keyCertSign alone, as some old roots do),
+ * unless it is a self-signed server certificate (see below); for
+ * the others extendedKeyUsage decides, the most specific purpose first
+ * (S/MIME certificates usually allow clientAuth too). Without EKU, only
+ * e-mail addresses and no DNS/IP names make it an e-mail certificate;
+ * everything else counts as a server certificate, so that nothing a
+ * sysadmin must renew is hidden with the CAs.
+ */
+static enum cert_kind
+cert_kind_of(X509 *x, uint32_t flags, const struct cert_info *ci)
+{
+	uint32_t xku = X509_get_extended_key_usage(x);
+	GENERAL_NAMES *gens;
+	int i, email = 0;
+
+	int ca = (flags & EXFLAG_BCONS) ? (flags & EXFLAG_CA) != 0 :
+	    (flags & EXFLAG_KUSAGE) && (X509_get_key_usage(x) & KU_KEY_CERT_SIGN);
+
+	/*
+	 * Not a CA after all: a key usage that forbids signing certificates,
+	 * or a self-signed certificate for DNS names or addresses, which is
+	 * what `openssl req -x509` makes (it marks CA:TRUE) for a server.
+	 */
+	if (ca && (flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(x) & KU_KEY_CERT_SIGN))
+		ca = 0;
+	if (ca && (flags & EXFLAG_SS) && ci->n_sans > 0)
+		ca = 0;
+	if (ca)
+		return CERT_KIND_CA;
+	if (flags & EXFLAG_XKUSAGE) {
+		if (xku & XKU_SSL_SERVER)
+			return CERT_KIND_SERVER;
+		if (xku & XKU_CODE_SIGN)
+			return CERT_KIND_CODESIGN;
+		if (xku & XKU_SMIME)
+			return CERT_KIND_EMAIL;
+		if (xku & XKU_SSL_CLIENT)
+			return CERT_KIND_CLIENT;
+		return CERT_KIND_SERVER;
+	}
+	if (ci->n_sans > 0)
+		return CERT_KIND_SERVER;
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++)
+		if (sk_GENERAL_NAME_value(gens, i)->type == GEN_EMAIL)
+			email = 1;
+	GENERAL_NAMES_free(gens);
+	return email ? CERT_KIND_EMAIL : CERT_KIND_SERVER;
+}
+
+/*
+ * The CA/Browser Forum policy OIDs (the TLS, code signing and S/MIME
+ * baseline requirements) and the level each states. S/MIME's
+ * mailbox-validated counts as DV (control of the address is all that was
+ * checked), sponsor-validated as OV (an organisation vouches).
+ */
+static const struct {
+	const char *oid;	/* exact, or a prefix ending in '.' */
+	enum cert_validation level;
+} policy_levels[] = {
+	{ "2.23.140.1.2.1", CERT_VALIDATION_DV },
+	{ "2.23.140.1.2.2", CERT_VALIDATION_OV },
+	{ "2.23.140.1.2.3", CERT_VALIDATION_IV },
+	{ "2.23.140.1.1", CERT_VALIDATION_EV },
+	{ "2.23.140.1.31", CERT_VALIDATION_EV },	/* onion EV */
+	{ "2.23.140.1.3", CERT_VALIDATION_EV },		/* EV code signing */
+	{ "2.23.140.1.4.1", CERT_VALIDATION_OV },	/* code signing */
+	{ "2.23.140.1.5.1.", CERT_VALIDATION_DV },	/* S/MIME mailbox */
+	{ "2.23.140.1.5.2.", CERT_VALIDATION_OV },	/* organisation */
+	{ "2.23.140.1.5.3.", CERT_VALIDATION_OV },	/* sponsor */
+	{ "2.23.140.1.5.4.", CERT_VALIDATION_IV },	/* individual */
+};
+
+/* The highest level any policy states (EV > OV > IV > DV), or NONE. */
+static enum cert_validation
+cert_validation_of(X509 *x)
+{
+	static const int rank[CERT_VALIDATION_COUNT] = {
+		[CERT_VALIDATION_NONE] = 0, [CERT_VALIDATION_DV] = 1,
+		[CERT_VALIDATION_IV] = 2, [CERT_VALIDATION_OV] = 3,
+		[CERT_VALIDATION_EV] = 4,
+	};
+	CERTIFICATEPOLICIES *pols;
+	enum cert_validation best = CERT_VALIDATION_NONE;
+	char oid[80];
+	size_t j, n;
+	int i;
+
+	pols = X509_get_ext_d2i(x, NID_certificate_policies, NULL, NULL);
+	for (i = 0; pols != NULL && i < sk_POLICYINFO_num(pols); i++) {
+		if (OBJ_obj2txt(oid, sizeof(oid), sk_POLICYINFO_value(pols, i)->policyid, 1) <= 0)
+			continue;
+		for (j = 0; j < sizeof(policy_levels) / sizeof(policy_levels[0]); j++) {
+			n = strlen(policy_levels[j].oid);
+			if (policy_levels[j].oid[n - 1] == '.' ?
+			    strncmp(oid, policy_levels[j].oid, n) == 0 :
+			    strcmp(oid, policy_levels[j].oid) == 0) {
+				if (rank[policy_levels[j].level] > rank[best])
+					best = policy_levels[j].level;
+			}
+		}
+	}
+	CERTIFICATEPOLICIES_free(pols);
+	ERR_clear_error();
+	return best;
+}
+
+int
+crypto_cert_info(X509 *x, struct cert_info **out, struct err *e)
 {
 	struct cert_info *ci;
 	const ASN1_OCTET_STRING *aki;
@@ -476,6 +591,8 @@ cert_info_from_x509(X509 *x, struct cert_info **out, struct err *e)
 		}
 		memcpy(ci->aki, ASN1_STRING_get0_data(aki), ci->aki_len);
 	}
+	ci->kind = cert_kind_of(x, flags, ci);
+	ci->validation = cert_validation_of(x);
 	*out = ci;
 	return 0;
 fail:
@@ -520,7 +637,7 @@ crypto_chain_parse(const char *pem, size_t len, struct cert_info ***out,
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		if (cert_info_from_x509(sk_X509_value(sk, (int)i), &chain[i], e) == -1) {
+		if (crypto_cert_info(sk_X509_value(sk, (int)i), &chain[i], e) == -1) {
 			err_prefix(e, _("certificate %zu"), i + 1);
 			cert_info_chain_free(chain, i);
 			chain = NULL;

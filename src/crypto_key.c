@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <cjson/cJSON.h>
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -23,10 +25,12 @@
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/params.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "base64url.h"
 #include "crypto.h"
 #include "crypto_priv.h"
 #include "i18n.h"
@@ -464,5 +468,145 @@ out:
 	GENERAL_NAMES_free(gens);
 	X509_NAME_free(subject);
 	X509_REQ_free(req);
+	return rc;
+}
+
+/* ---- JWK private keys (other clients' account keys) ---- */
+
+/* A base64url member of jwk as a BIGNUM (BN_free), or NULL. */
+static BIGNUM *
+jwk_bn(const cJSON *jwk, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(jwk, name);
+	unsigned char *raw = NULL;
+	size_t n = 0;
+	BIGNUM *bn;
+
+	if (!cJSON_IsString(v) || base64url_decode(v->valuestring, &raw, &n) != 0)
+		return NULL;
+	bn = n > 0 && n <= 1024 ? BN_bin2bn(raw, (int)n, NULL) : NULL;
+	OPENSSL_clear_free(raw, n);
+	return bn;
+}
+
+/* Adds the RSA members of jwk (RFC 7518 section 6.3) to bld. Returns 0 or -1. */
+static int
+jwk_rsa_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns)
+{
+	static const char *const members[8] = { "n", "e", "d", "p", "q", "dp", "dq", "qi" };
+	static const char *const params[8] = {
+		OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
+		OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
+		OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
+		OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
+	};
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		bns[i] = jwk_bn(jwk, members[i]);
+		/* n, e and d are needed; the CRT members only when all are there. */
+		if (bns[i] == NULL && i < 3)
+			return -1;
+	}
+	for (i = 0; i < 8; i++) {
+		if (i >= 3 && (bns[3] == NULL || bns[4] == NULL || bns[5] == NULL ||
+		    bns[6] == NULL || bns[7] == NULL))
+			break;
+		if (!OSSL_PARAM_BLD_push_BN(bld, params[i], bns[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* Adds the EC members of jwk (RFC 7518 section 6.2) to bld. Returns 0 or -1. */
+static int
+jwk_ec_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns, unsigned char *pub,
+    size_t *pub_len)
+{
+	const cJSON *crv = cJSON_GetObjectItemCaseSensitive(jwk, "crv");
+	const char *group;
+	int size;
+
+	if (!cJSON_IsString(crv))
+		return -1;
+	if (strcmp(crv->valuestring, "P-256") == 0) {
+		group = "prime256v1";
+		size = 32;
+	} else if (strcmp(crv->valuestring, "P-384") == 0) {
+		group = "secp384r1";
+		size = 48;
+	} else {
+		return -1;
+	}
+	bns[0] = jwk_bn(jwk, "x");
+	bns[1] = jwk_bn(jwk, "y");
+	bns[2] = jwk_bn(jwk, "d");
+	if (bns[0] == NULL || bns[1] == NULL || bns[2] == NULL)
+		return -1;
+	/* The public point, uncompressed: 04 || x || y, each padded to the field size. */
+	pub[0] = 4;
+	if (BN_bn2binpad(bns[0], pub + 1, size) != size ||
+	    BN_bn2binpad(bns[1], pub + 1 + size, size) != size)
+		return -1;
+	*pub_len = 1 + 2 * (size_t)size;
+	if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, *pub_len) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bns[2]))
+		return -1;
+	return 0;
+}
+
+int
+crypto_key_from_jwk(const char *json, EVP_PKEY **out, struct err *e)
+{
+	cJSON *jwk = NULL;
+	const cJSON *kty;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	BIGNUM *bns[8] = { NULL };
+	unsigned char pub[1 + 2 * 48];
+	size_t pub_len = 0, i;
+	int rc = -1, is_rsa;
+
+	*out = NULL;
+	if ((jwk = cJSON_Parse(json)) == NULL)
+		return err_set(e, ERR_INPUT, "%s", _("not a JSON Web Key"));
+	kty = cJSON_GetObjectItemCaseSensitive(jwk, "kty");
+	if (!cJSON_IsString(kty) || (strcmp(kty->valuestring, "RSA") != 0 &&
+	    strcmp(kty->valuestring, "EC") != 0)) {
+		err_set(e, ERR_INPUT, "%s", _("a JSON Web Key of a kind certdeck does not use "
+		    "(only RSA and EC P-256/P-384)"));
+		goto out;
+	}
+	is_rsa = strcmp(kty->valuestring, "RSA") == 0;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL) {
+		err_nomem(e);
+		goto out;
+	}
+	if ((is_rsa ? jwk_rsa_params(jwk, bld, bns) :
+	    jwk_ec_params(jwk, bld, bns, pub, &pub_len)) != 0) {
+		ERR_clear_error();
+		err_set(e, ERR_INPUT, "%s", _("the JSON Web Key lacks a private member or is "
+		    "malformed"));
+		goto out;
+	}
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, is_rsa ? "RSA" : "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_KEYPAIR, params) <= 0) {
+		*out = NULL;
+		err_openssl(e, "%s", _("cannot build a key from the JSON Web Key"));
+		goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < sizeof(bns) / sizeof(bns[0]); i++)
+		BN_clear_free(bns[i]);
+	OPENSSL_cleanse(pub, sizeof(pub));
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	cJSON_Delete(jwk);
 	return rc;
 }

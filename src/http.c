@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -24,6 +25,10 @@ struct http {
 	CURL *curl;
 	char *ca_bundle;
 	char *ca_pem;		/* trusted roots as PEM text, instead of a file */
+	char *user, *password;	/* HTTP basic authentication (EST), or NULL */
+	char *client_cert;	/* TLS client certificate and key, PEM (EST), or NULL */
+	char *client_key;
+	int no_verify;		/* RFC 7030 bootstrap: the server is not verified */
 	long last_connects;
 	char errbuf[CURL_ERROR_SIZE];
 	/* Per-request state, reset by each http_request. */
@@ -88,7 +93,60 @@ http_free(struct http *h)
 		curl_easy_cleanup(h->curl);
 	free(h->ca_bundle);
 	free(h->ca_pem);
+	http_set_basic_auth(h, NULL, NULL, NULL);
+	http_set_client_cert(h, NULL, NULL, NULL);
 	free(h);
+}
+
+/* Frees a secret string after wiping it. */
+static void
+free_secret(char **s)
+{
+	if (*s != NULL) {
+		OPENSSL_cleanse(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+int
+http_set_basic_auth(struct http *h, const char *user, const char *password, struct err *e)
+{
+	free(h->user);
+	h->user = NULL;
+	free_secret(&h->password);
+	if (user == NULL)
+		return 0;
+	if ((h->user = strdup(user)) == NULL || (h->password = strdup(password)) == NULL) {
+		free(h->user);
+		h->user = NULL;
+		return err_nomem(e);
+	}
+	return 0;
+}
+
+void
+http_set_bootstrap(struct http *h)
+{
+	h->no_verify = 1;
+}
+
+int
+http_set_client_cert(struct http *h, const char *cert_pem, const char *key_pem,
+    struct err *e)
+{
+	free(h->client_cert);
+	h->client_cert = NULL;
+	free_secret(&h->client_key);
+	if (cert_pem == NULL)
+		return 0;
+	if ((h->client_cert = strdup(cert_pem)) == NULL ||
+	    (h->client_key = strdup(key_pem)) == NULL) {
+		free(h->client_cert);
+		h->client_cert = NULL;
+		return err_nomem(e);
+	}
+	return 0;
 }
 
 long
@@ -507,8 +565,8 @@ set_tls(struct http *h)
 	if (rc == CURLE_OK) \
 		rc = curl_easy_setopt(c, opt, val); \
 } while (0)
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_SSL_VERIFYPEER, h->no_verify ? 0L : 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, h->no_verify ? 0L : 2L);
 	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (h->ca_bundle != NULL) {
 		/* A per-CA bundle replaces the system store, not extends it. */
@@ -520,6 +578,18 @@ set_tls(struct http *h)
 		SET(CURLOPT_CAINFO_BLOB, &blob);
 		SET(CURLOPT_CAINFO, (char *)NULL);
 		SET(CURLOPT_CAPATH, (char *)NULL);
+	}
+	if (h->client_cert != NULL) {
+		/* From memory: the key never touches a file of its own. */
+		struct curl_blob cb = { h->client_cert, strlen(h->client_cert),
+		    CURL_BLOB_NOCOPY };
+		struct curl_blob kb = { h->client_key, strlen(h->client_key),
+		    CURL_BLOB_NOCOPY };
+
+		SET(CURLOPT_SSLCERT_BLOB, &cb);
+		SET(CURLOPT_SSLCERTTYPE, "PEM");
+		SET(CURLOPT_SSLKEY_BLOB, &kb);
+		SET(CURLOPT_SSLKEYTYPE, "PEM");
 	}
 #undef SET
 	return rc;
@@ -557,6 +627,13 @@ setup(struct http *h, const char *method, const char *url,
 	SET(CURLOPT_HEADERFUNCTION, header_cb);
 	SET(CURLOPT_HEADERDATA, h);
 	SET(CURLOPT_HTTPHEADER, hdrs);
+	if (h->user != NULL) {
+		/* Basic only, and never in the clear: certdeck sends it over TLS only. */
+		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		SET(CURLOPT_USERNAME, h->user);
+		SET(CURLOPT_PASSWORD, h->password);
+		SET(CURLOPT_PROTOCOLS_STR, "https");
+	}
 	if (strcmp(method, "GET") == 0) {
 		SET(CURLOPT_HTTPGET, 1L);
 		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_MAX_BODY);

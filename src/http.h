@@ -1,7 +1,8 @@
 /*
  * The one HTTP client: libcurl with connection reuse, a per-CA trust
  * bundle, timeouts and a cap on response size; also the SMTP submission
- * of notice mails, libcurl's too. Never sees a private key.
+ * of notice mails, libcurl's too. The only private key it sees is an EST
+ * client certificate's, in memory, wiped when the client is freed.
  */
 #ifndef CERTDECK_HTTP_H
 #define CERTDECK_HTTP_H
@@ -39,6 +40,29 @@ int http_new(const char *ca_bundle, struct http **out, struct err *e);
  * keeps a CA's bundle; NULL for the system store). Returns 0 and *out, or -1.
  */
 int http_new_pem(const char *ca_pem, struct http **out, struct err *e);
+
+/*
+ * HTTP basic authentication for every later request (EST), over https://
+ * only; user NULL turns it off. The password is copied and wiped on
+ * http_free. Returns 0 or -1.
+ */
+int http_set_basic_auth(struct http *h, const char *user, const char *password,
+    struct err *e);
+
+/*
+ * A TLS client certificate (PEM, the chain after the leaf allowed) and its
+ * key (PEM) for every later request (EST re-enrolment); NULL turns it off.
+ * Both are copied; the key is wiped on http_free. Returns 0 or -1.
+ */
+int http_set_client_cert(struct http *h, const char *cert_pem, const char *key_pem,
+    struct err *e);
+
+/*
+ * RFC 7030 section 4.1.1's bootstrap: later requests do not verify the
+ * server's certificate. Only for fetching a CA's certificates that the
+ * caller then checks by fingerprint; never with credentials set.
+ */
+void http_set_bootstrap(struct http *h);
 
 /* Frees a client and its connections. Accepts NULL. */
 void http_free(struct http *h);

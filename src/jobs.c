@@ -7,17 +7,21 @@
 #include <string.h>
 
 #include "account.h"
+#include "check.h"
 #include "i18n.h"
 #include "issue.h"
 #include "jobs.h"
 #include "notify.h"
 #include "renew.h"
 #include "revoke.h"
+#include "est_enroll.h"
+#include "scep_enroll.h"
 #include "deploy.h"
 #include "fileio.h"
 #include "store_acme.h"
 #include "store_cert.h"
 #include "store_deploy.h"
+#include "store_endpoint.h"
 #include "testhook.h"
 
 /* ---- params ---- */
@@ -240,6 +244,103 @@ job_deploy(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 }
 
 /*
+ * Probes the target certificate's endpoints and records the verdicts.
+ * Idempotent: a rerun probes again and records what it sees then.
+ */
+static int
+job_check(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	struct check_opts o = { .expiring_days = CHECK_EXPIRING_DAYS_DEFAULT };
+	struct endpoint_row **list = NULL;
+	size_t n = 0, i, good = 0;
+	int rc;
+
+	*result_id = ctx->job->target_id;
+	if (store_endpoint_list(ctx->st, ctx->job->target_id, &list, &n, e) != 0)
+		return -1;
+	if (n == 0)
+		return err_set(e, ERR_INPUT, _("certificate #%lld has no endpoints "
+		    "('certdeck endpoint add' adds one)"), (long long)ctx->job->target_id);
+	say(ctx, 1, 2, ngettext_("probing %zu endpoint", "probing %zu endpoints", n), n);
+	rc = check_run(ctx->st, list, n, &o, e);
+	if (rc == 0) {
+		for (i = 0; i < n; i++)
+			good += list[i]->has_state && list[i]->state == EP_OK;
+		say(ctx, 2, 2, _("%zu of %zu endpoints ok"), good, n);
+	}
+	endpoint_list_free(list, n);
+	return rc;
+}
+
+/* The run of an enrolment protocol: scep_enroll_run or est_enroll_run. */
+typedef int (*enroll_fn)(struct store *, const struct job_row *, int64_t, int,
+    const struct enroll_progress *, int64_t *, struct err *);
+
+/* An enrolment job (SCEP or EST): the certificate, then its deploy target if asked. */
+static int
+job_enroll(struct job_ctx *ctx, enroll_fn run, int64_t *result_id, struct err *e)
+{
+	struct enroll_progress p = { progress, ctx };
+	cJSON *params = params_of(ctx->job);
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(params, "deploy");
+	int rc = -1;
+
+	if (run(ctx->st, ctx->job, 0, 0, &p, result_id, e) != 0)
+		goto out;
+	if (cJSON_IsObject(spec)) {
+		if (add_deploy_param(ctx, spec, *result_id, e) != 0) {
+			err_prefix(e, _("certificate #%lld is stored, but its deploy target "
+			    "was not added"), (long long)*result_id);
+			goto out;
+		}
+		if (deploy_new(ctx, *result_id, e) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(params);
+	return rc;
+}
+
+static int
+job_scep_enroll(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	return job_enroll(ctx, scep_enroll_run, result_id, e);
+}
+
+static int
+job_est_enroll(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	return job_enroll(ctx, est_enroll_run, result_id, e);
+}
+
+/*
+ * A SCEP certificate's renewal: a new SCEP request (scep_enroll_run
+ * records its key and certificate in the job's params), then the same
+ * link and deployment as an ACME renewal.
+ */
+static int
+renew_enrolled(struct job_ctx *ctx, const struct cert_row *old, int reuse_key,
+    int64_t *result_id, struct err *e)
+{
+	int est = strcmp(old->source, EST_SOURCE) == 0;
+	enroll_fn run = est ? est_enroll_run : scep_enroll_run;
+	struct enroll_progress p = { progress, ctx };
+
+	if (old->status == CERT_REPLACED && old->replaced_by > 0) {
+		*result_id = old->replaced_by;	/* renewed already */
+		return 0;
+	}
+	say(ctx, 0, 4, _("renewing certificate #%lld (%s) over %s"), (long long)old->id,
+	    old->name, est ? "EST" : "SCEP");
+	if (run(ctx->st, ctx->job, old->id, reuse_key, &p, result_id, e) != 0 ||
+	    renew_link(ctx->st, old->id, *result_id, e) != 0 ||
+	    deploy_new(ctx, *result_id, e) != 0)
+		return -1;
+	return 0;
+}
+
+/*
  * renew and rotate-key: the new order is recorded in the job's params in
  * the same commit that creates it, so a rerun finishes that order rather
  * than placing a second one.
@@ -255,6 +356,17 @@ renew_common(struct job_ctx *ctx, int rotate, int64_t *result_id, struct err *e)
 
 	if (store_cert_get(ctx->st, ctx->job->target_id, &old, e) != 0)
 		goto out;
+	if (old->source != NULL && (strcmp(old->source, SCEP_SOURCE) == 0 ||
+	    strcmp(old->source, EST_SOURCE) == 0)) {
+		if (rotate) {
+			err_set(e, ERR_USAGE, _("a %s certificate gets a new key by renewal: use "
+			    "'certdeck renew --force ID'"), strcmp(old->source, EST_SOURCE) == 0 ?
+			    "EST" : "SCEP");
+			goto out;
+		}
+		rc = renew_enrolled(ctx, old, param_bool(p, "reuse_key"), result_id, e);
+		goto out;
+	}
 	if (order_id == 0 && old->status == CERT_REPLACED && old->replaced_by > 0) {
 		/* Renewed already (by another job or process): nothing to do. */
 		*result_id = old->replaced_by;
@@ -317,9 +429,28 @@ job_rotate_key(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 static int
 job_revoke(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 {
-	cJSON *p = params_of(ctx->job);
+	cJSON *p;
+	struct cert_row *c = NULL;
 	int rc;
 
+	if (store_cert_get(ctx->st, ctx->job->target_id, &c, e) == 0 && c->source != NULL &&
+	    strcmp(c->source, SCEP_SOURCE) == 0) {
+		err_set(e, ERR_USAGE, _("certificate #%lld came from a SCEP CA, and SCEP has no "
+		    "revocation operation: revoke it at the CA itself (its serial is %s)"),
+		    (long long)c->id, c->serial != NULL ? c->serial : "?");
+		cert_row_free(c);
+		return -1;
+	}
+	if (c != NULL && c->source != NULL && strcmp(c->source, EST_SOURCE) == 0) {
+		err_set(e, ERR_USAGE, _("certificate #%lld came from an EST server, and EST has "
+		    "no revocation operation: revoke it at the CA itself (its serial is %s)"),
+		    (long long)c->id, c->serial != NULL ? c->serial : "?");
+		cert_row_free(c);
+		return -1;
+	}
+	cert_row_free(c);
+	err_clear(e);
+	p = params_of(ctx->job);
 	say(ctx, 1, 1, _("revoking certificate #%lld"), (long long)ctx->job->target_id);
 	rc = revoke_cert(ctx->st, ctx->job->target_id, param_int(p, "account_id", 0),
 	    (enum revoke_reason)param_int(p, "reason", 0), param_bool(p, "use_cert_key"), e);
@@ -575,6 +706,9 @@ static const struct {
 	{ JOB_ACCOUNT_UPDATE, job_account_update, 0 },
 	{ JOB_DEPLOY, job_deploy, 0 },
 	{ JOB_NOTIFY, job_notify, 0 },
+	{ JOB_CHECK, job_check, 0 },
+	{ JOB_SCEP_ENROLL, job_scep_enroll, 0 },
+	{ JOB_EST_ENROLL, job_est_enroll, 0 },
 };
 
 int

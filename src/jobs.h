@@ -46,6 +46,25 @@ struct job_ctx {
 #define JOB_ACCOUNT_NEW "account-new"
 #define JOB_ACCOUNT_UPDATE "account-update"
 #define JOB_DEPLOY "deploy"
+/*
+ * scep-enroll: no target; params {"scep": {...}} as src/scep_enroll.h
+ * describes (the job records "key_id", "pending" and "cert_id" as it goes:
+ * a PENDING answer is a retry that polls with CertPoll); result_id
+ * is the new certificate. A renew job of a certificate whose source is
+ * "scep" renews it over SCEP with the settings of the job that produced it.
+ */
+#define JOB_SCEP_ENROLL "scep-enroll"
+/*
+ * check: target a certificate; probes its endpoints now (src/check.c) and
+ * records their verdicts; no params. result_id is the certificate.
+ */
+#define JOB_CHECK "check"
+/*
+ * est-enroll: the same for EST, params {"est": {...}} as src/est_enroll.h
+ * describes; a 202 Accepted is a retry that sends the same request again.
+ * A renew job of an "est" certificate renews it over EST (/simplereenroll).
+ */
+#define JOB_EST_ENROLL "est-enroll"
 /* notify: target the channel (notify_channels); params the event JSON (src/notify.c). */
 #define JOB_NOTIFY "notify"
 

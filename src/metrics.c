@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "metrics.h"
 #include "store_alert.h"
+#include "store_endpoint.h"
 #include "store_run.h"
 
 /* A growing text buffer; oom latches. */
@@ -259,6 +260,56 @@ job_line(const char *kind, const char *state, long n, void *arg)
 	return b->oom ? -1 : 0;
 }
 
+/* One endpoint's labels: which endpoint, for which certificate, where. */
+static void
+endpoint_labels(struct buf *b, const struct endpoint_row *r)
+{
+	put(b, "endpoint_id=\"%lld\",cert_id=\"%lld\",host=\"", (long long)r->id,
+	    (long long)r->cert_id);
+	put_label(b, r->host);
+	put(b, "\",port=\"%d\",sni=\"", r->port);
+	put_label(b, r->sni != NULL ? r->sni : r->host);
+	put(b, "\"");
+}
+
+/*
+ * What each checked endpoint served at its last check, as a state set
+ * (one series per state, 1 for the one it is in), and when that was.
+ */
+static int
+endpoint_families(struct buf *b, struct store *st, struct err *e)
+{
+	struct endpoint_row **list = NULL;
+	size_t n = 0, i;
+	int s;
+
+	if (store_endpoint_list(st, 0, &list, &n, e) != 0)
+		return -1;
+	family(b, "certdeck_endpoint_state", "gauge",
+	    "What the endpoint served at the last 'certdeck check': 1 for its state, 0 for the others.");
+	for (i = 0; i < n; i++) {
+		if (!list[i]->has_state)
+			continue;
+		for (s = 0; s < EP_STATE_COUNT; s++) {
+			put(b, "certdeck_endpoint_state{");
+			endpoint_labels(b, list[i]);
+			put(b, ",state=\"%s\"} %d\n", store_endpoint_state_name(s),
+			    list[i]->state == (enum endpoint_state)s);
+		}
+	}
+	family(b, "certdeck_endpoint_last_check_timestamp_seconds", "gauge",
+	    "When 'certdeck check' last probed the endpoint, in seconds since the epoch.");
+	for (i = 0; i < n; i++) {
+		if (!list[i]->has_state)
+			continue;
+		put(b, "certdeck_endpoint_last_check_timestamp_seconds{");
+		endpoint_labels(b, list[i]);
+		put(b, "} %lld\n", list[i]->checked);
+	}
+	endpoint_list_free(list, n);
+	return 0;
+}
+
 int
 metrics_render(struct store *st, long long now, char **out, size_t *len, struct err *e)
 {
@@ -290,6 +341,8 @@ metrics_render(struct store *st, long long now, char **out, size_t *len, struct 
 	for (i = 0; i < ALERT_KIND_COUNT; i++)
 		put(&b, "certdeck_alerts{condition=\"%s\"} %zu\n",
 		    alert_kind_name((enum alert_kind)i), rep.count[i]);
+	if (endpoint_families(&b, st, e) != 0)
+		goto out;
 	family(&b, "certdeck_status", "gauge",
 	    "The worst active condition: 0 ok, 1 warning, 2 critical (as 'certdeck status').");
 	put(&b, "certdeck_status %d\n", (int)rep.worst);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "expiry.h"
 #include "http.h"
 #include "i18n.h"
@@ -103,13 +104,18 @@ check_hook_webhook(struct notify_channel *c, const struct notify_channel_opts *o
 	return 0;
 }
 
-int
-notify_channel_add(struct store *st, const char *type, const char *target,
-    const struct notify_channel_opts *o, int64_t *id, struct err *e)
+/*
+ * A checked channel for type and target with o's settings. Returns 0
+ * and *out (notify_channel_free), or -1 (ERR_USAGE or ERR_INPUT).
+ */
+static int
+channel_build(const char *type, const char *target, const struct notify_channel_opts *o,
+    struct notify_channel **out, struct err *e)
 {
 	struct notify_channel *c = calloc(1, sizeof(*c));
 	int rc = -1;
 
+	*out = NULL;
 	if (c == NULL)
 		return err_nomem(e);
 	c->min_days = o->min_days;
@@ -131,11 +137,159 @@ notify_channel_add(struct store *st, const char *type, const char *target,
 	else
 		rc = err_set(e, ERR_USAGE, _("no channel type '%s' (hook, webhook or mail)"),
 		    type);
-	if (rc == 0)
-		rc = store_notify_add(st, c, id, e);
+	if (rc == 0) {
+		*out = c;
+		c = NULL;
+	}
 out:
 	notify_channel_free(c);
 	return rc;
+}
+
+int
+notify_channel_add(struct store *st, const char *type, const char *target,
+    const struct notify_channel_opts *o, int64_t *id, struct err *e)
+{
+	struct notify_channel *c;
+	int rc;
+
+	if (channel_build(type, target, o, &c, e) != 0)
+		return -1;
+	rc = store_notify_add(st, c, id, e);
+	notify_channel_free(c);
+	return rc;
+}
+
+/* The channel a [notify NAME] section declares, checked. Returns 0 and *out, or -1. */
+static int
+conf_channel(const struct conf *cf, const struct conf_notify *n,
+    struct notify_channel **out, struct err *e)
+{
+	const struct notify_channel_opts o = {
+		.format = n->format, .ca_bundle = n->ca_bundle, .events = n->events,
+		.min_days = n->min_days, .mail_from = n->mail_from, .smtp = n->smtp,
+		.smtp_user = n->smtp_user, .password_file = n->password_file,
+		.sendmail = n->sendmail,
+	};
+
+	if (channel_build(n->type, n->target, &o, out, e) != 0)
+		return err_prefix(e, "%s:%d: [notify %s]", cf->path != NULL ? cf->path : "-",
+		    n->line, n->name);
+	if (dup_into(&(*out)->conf_name, n->name) != 0) {
+		notify_channel_free(*out);
+		*out = NULL;
+		return err_nomem(e);
+	}
+	return 0;
+}
+
+int
+notify_conf_check(const struct conf *cf, struct err *e)
+{
+	struct notify_channel *c;
+	size_t i;
+
+	for (i = 0; cf != NULL && i < cf->n_notify; i++) {
+		if (conf_channel(cf, &cf->notify[i], &c, e) != 0)
+			return -1;
+		notify_channel_free(c);
+	}
+	return 0;
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Whether two channels have the same settings (not the same delivery record). */
+static int
+same_settings(const struct notify_channel *a, const struct notify_channel *b)
+{
+	return same_str(a->type, b->type) && same_str(a->target, b->target) &&
+	    same_str(a->format, b->format) && same_str(a->ca_bundle, b->ca_bundle) &&
+	    same_str(a->events, b->events) && a->min_days == b->min_days &&
+	    same_str(a->mail_from, b->mail_from) && same_str(a->smtp, b->smtp) &&
+	    same_str(a->smtp_user, b->smtp_user) &&
+	    same_str(a->password_file, b->password_file) && same_str(a->sendmail, b->sendmail);
+}
+
+/* Brings the store's config channels to what cf declares, inside a transaction. */
+static int
+sync_in_tx(struct store *st, const struct conf *cf, struct notify_channel **have, size_t n,
+    int *changed, struct err *e)
+{
+	struct notify_channel *want;
+	size_t i, j;
+	int64_t id;
+
+	for (i = 0; cf != NULL && i < cf->n_notify; i++) {
+		if (conf_channel(cf, &cf->notify[i], &want, e) != 0)
+			return -1;
+		for (j = 0; j < n; j++)
+			if (have[j]->conf_name != NULL && strcmp(have[j]->conf_name, want->conf_name) == 0)
+				break;
+		if (j == n) {
+			if (store_notify_add(st, want, &id, e) != 0)
+				goto fail;
+			(*changed)++;
+		} else if (!same_settings(have[j], want)) {
+			if (store_notify_update(st, have[j]->id, want, e) != 0)
+				goto fail;
+			(*changed)++;
+		}
+		notify_channel_free(want);
+	}
+	for (j = 0; j < n; j++) {
+		if (have[j]->conf_name == NULL)
+			continue;
+		for (i = 0; cf != NULL && i < cf->n_notify; i++)
+			if (strcmp(cf->notify[i].name, have[j]->conf_name) == 0)
+				break;
+		if (cf != NULL && i < cf->n_notify)
+			continue;
+		if (store_notify_remove(st, have[j]->id, e) < 0)
+			return -1;
+		(*changed)++;
+	}
+	return 0;
+fail:
+	notify_channel_free(want);
+	return -1;
+}
+
+int
+notify_conf_sync(struct store *st, const struct conf *cf, struct err *e)
+{
+	struct notify_channel **have = NULL;
+	size_t n = 0, i;
+	int changed = 0, rc;
+
+	if (notify_conf_check(cf, e) != 0 || store_notify_list(st, &have, &n, e) != 0)
+		return -1;
+	/* Nothing declared now or before: nothing to write (a read-only store stays so). */
+	for (i = 0; i < n && have[i]->conf_name == NULL; i++)
+		;
+	if (i == n && (cf == NULL || cf->n_notify == 0)) {
+		notify_channel_list_free(have, n);
+		return 0;
+	}
+	if (store_begin(st, e) != 0) {
+		notify_channel_list_free(have, n);
+		return -1;
+	}
+	rc = sync_in_tx(st, cf, have, n, &changed, e);
+	notify_channel_list_free(have, n);
+	if (rc != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	if (changed == 0) {
+		store_rollback(st);	/* wrote nothing */
+		return 0;
+	}
+	return store_commit(st, e);
 }
 
 /*
@@ -410,7 +564,7 @@ notify_deliver(struct store *st, const struct notify_channel *c, const char *eve
 
 /* Who an event is about: a certificate, a job, a channel (0 for none). */
 struct about {
-	int64_t cert_id, job_id, channel_id;
+	int64_t cert_id, job_id, channel_id, endpoint_id;
 };
 
 /* The message of a job's last error, into out ("" when none). */
@@ -456,6 +610,8 @@ event_json(struct store *st, enum notify_event ev, const char *condition,
 	cJSON_AddNumberToObject(o, "job_id", (double)ab->job_id);
 	if (ab->channel_id > 0)
 		cJSON_AddNumberToObject(o, "channel_id", (double)ab->channel_id);
+	if (ab->endpoint_id > 0)
+		cJSON_AddNumberToObject(o, "endpoint_id", (double)ab->endpoint_id);
 	names = cJSON_AddArrayToObject(o, "names");
 	if (ab->cert_id > 0 && store_cert_get(st, ab->cert_id, &row, &ignore) == 0) {
 		for (i = 0; i < row->n_sans; i++)
@@ -528,8 +684,13 @@ queue(struct store *st, struct notify_channel **ch, size_t n_ch, const char *jso
 int64_t
 notify_subject(const struct alert *a)
 {
-	/* A job's condition is the job's; a certificate's, the certificate's. */
-	return a->job_id > 0 ? a->job_id : a->channel_id > 0 ? a->channel_id : a->cert_id;
+	/*
+	 * A job's condition is the job's; a channel's the channel's; drift the
+	 * endpoint's (one per kind, so the id spaces never meet); a
+	 * certificate's, the certificate's.
+	 */
+	return a->job_id > 0 ? a->job_id : a->channel_id > 0 ? a->channel_id :
+	    a->endpoint_id > 0 ? a->endpoint_id : a->cert_id;
 }
 
 int
@@ -599,6 +760,7 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 	size_t n_ch = 0, n_sv = 0, i, j;
 	char *seen = NULL, *json;
 	struct about ab;
+	enum alert_kind dk;
 	long long not_after;
 	int rc = -1;
 
@@ -646,6 +808,7 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 		ab.cert_id = a->cert_id;
 		ab.job_id = a->job_id;
 		ab.channel_id = a->channel_id;
+		ab.endpoint_id = a->endpoint_id;
 		json = event_json(st, ev, kind, alert_severity_name(a->severity), &ab,
 		    a->message, a->since, r->now, &not_after);
 		/* Queued first: the state records which jobs carry this notice. */
@@ -660,11 +823,13 @@ notify_update(struct store *st, const struct alert_report *r, const char *actor,
 	for (j = 0; j < n_sv; j++) {
 		if (seen[j])
 			continue;
-		/* The subject is the channel, the job, or the certificate itself. */
+		/* The subject is the channel, the endpoint, the job, or the certificate itself. */
 		memset(&ab, 0, sizeof(ab));
 		ab.cert_id = sv[j].cert_id;
 		if (strcmp(sv[j].kind, alert_kind_name(ALERT_CHANNEL_FAILING)) == 0)
 			ab.channel_id = sv[j].subject;
+		else if (alert_kind_parse(sv[j].kind, &dk) == 0 && alert_kind_is_drift(dk))
+			ab.endpoint_id = sv[j].subject;
 		else if (sv[j].subject != sv[j].cert_id)
 			ab.job_id = sv[j].subject;
 		json = event_json(st, NOTIFY_CLEAR, sv[j].kind, "ok", &ab, sv[j].message,

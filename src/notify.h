@@ -55,6 +55,25 @@ struct notify_channel_opts {
 int notify_channel_add(struct store *st, const char *type, const char *target,
     const struct notify_channel_opts *o, int64_t *id, struct err *e);
 
+struct conf;
+
+/*
+ * Checks the channels cf's [notify NAME] sections declare as `notify add`
+ * would (an executable hook, an https webhook, a usable mail setting).
+ * cf may be NULL. Returns 0, or -1 with "FILE:LINE: [notify NAME]: why".
+ */
+int notify_conf_check(const struct conf *cf, struct err *e);
+
+/*
+ * Makes the store's channels from the config file match cf's [notify]
+ * sections: a new section adds a channel, a changed one updates its
+ * settings (its delivery record stays), a section gone removes its
+ * channel; channels added by `notify add` are left alone. Writes only
+ * when something changed. cf may be NULL (no file: every config channel
+ * goes). Returns 0, or -1 (a bad section, as notify_conf_check says).
+ */
+int notify_conf_sync(struct store *st, const struct conf *cf, struct err *e);
+
 /*
  * Delivers event_json (an event as notify_update queues it) through c
  * now and records the result on the channel. Returns 0, or -1 with e

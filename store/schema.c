@@ -396,6 +396,109 @@ static const char *const steps[] = {
 	"ALTER TABLE alert_state ADD COLUMN acked_by TEXT;\n"
 	"ALTER TABLE alert_state ADD COLUMN job_first INTEGER;\n"
 	"ALTER TABLE alert_state ADD COLUMN job_last INTEGER;\n",
+
+	/*
+	 * 12: revocation status as the CA publishes it (a CRL, else OCSP),
+	 * one row per certificate checked: good, revoked (reason, time) or
+	 * unknown (detail says why), and when to ask again. CRLs are cached
+	 * until their nextUpdate, by URL, so a thousand certificates of one CA
+	 * fetch its CRL once.
+	 */
+	"CREATE TABLE revocation_status (\n"
+	"  cert_id INTEGER PRIMARY KEY REFERENCES certificates(id) ON DELETE CASCADE,\n"
+	"  state TEXT NOT NULL CHECK (state IN ('good', 'revoked', 'unknown')),\n"
+	"  method TEXT CHECK (method IN ('crl', 'ocsp')),\n"
+	"  source_url TEXT,\n"
+	"  reason INTEGER,\n"
+	"  revoked_at INTEGER,\n"
+	"  detail TEXT,\n"
+	"  checked_at INTEGER NOT NULL,\n"
+	"  next_check INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE crl_cache (\n"
+	"  url TEXT PRIMARY KEY,\n"
+	"  der BLOB NOT NULL,\n"
+	"  this_update INTEGER,\n"
+	"  next_update INTEGER,\n"
+	"  fetched_at INTEGER NOT NULL\n"
+	");\n",
+
+	/*
+	 * 13: channels the config file declares ([notify NAME]): conf_name
+	 * ties the store's copy (and its delivery record) to the section, so
+	 * certdeck can update and remove it as the file changes.
+	 */
+	"ALTER TABLE notify_channels ADD COLUMN conf_name TEXT;\n"
+	"CREATE UNIQUE INDEX notify_channels_conf_name ON notify_channels (conf_name) "
+	"WHERE conf_name IS NOT NULL;\n",
+
+	/*
+	 * 14: where certificates should be served and
+	 * what the last check there saw. cert_id is any certificate of the
+	 * lineage (check follows replaced_by to the current one); one row per
+	 * host, port and server name. served_cert_id is the stored certificate
+	 * with the served fingerprint, if any; state is check's verdict and
+	 * state_since when the endpoint entered it (an alert's start).
+	 */
+	"CREATE TABLE endpoints (\n"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  cert_id INTEGER NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,\n"
+	"  host TEXT NOT NULL,\n"
+	"  port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),\n"
+	"  sni TEXT,\n"
+	"  starttls TEXT CHECK (starttls IN ('smtp', 'imap', 'pop3')),\n"
+	"  created INTEGER NOT NULL,\n"
+	"  checked INTEGER,\n"
+	"  state TEXT CHECK (state IN ('ok', 'expiring', 'stale', 'unknown',"
+	" 'untrusted-chain', 'name-mismatch', 'unreachable', 'revoked')),\n"
+	"  fingerprint TEXT,\n"
+	"  served_cert_id INTEGER REFERENCES certificates(id) ON DELETE SET NULL,\n"
+	"  served_not_after INTEGER,\n"
+	"  protocol TEXT,\n"
+	"  cipher TEXT,\n"
+	"  message TEXT,\n"
+	"  state_since INTEGER\n"
+	");\n"
+	"CREATE UNIQUE INDEX endpoints_target ON endpoints (host, port, IFNULL(sni, ''));\n"
+	"CREATE INDEX endpoints_cert ON endpoints (cert_id);\n"
+	"CREATE INDEX endpoints_served ON endpoints (served_cert_id)"
+	" WHERE served_cert_id IS NOT NULL;\n",
+
+	/*
+	 * 15: every certificate on the host. kind is what a certificate is
+	 * for (CA certificates are kept out of the default list and the
+	 * expiry alerts); validation the CA/B Forum level its policies state
+	 * (NULL when none does); source is one of store_cert_source_name()'s
+	 * words, checked by the store on insert. Rows stored before were leaf certificates
+	 * issued or imported one at a time: 'server', level unknown. source
+	 * 'acme' becomes 'certdeck'; rows without one were imported (or
+	 * issued, when an order made them). cert_locations holds every file a
+	 * scan found a certificate in, with what identified the file then, so
+	 * a rescan skips unchanged files (mtime in nanoseconds, unlike the other
+	 * times: a rewrite within a second still shows); UNIQUE (path, cert_id) is also the
+	 * index by path (prefix ranges for path: filters and rescans).
+	 */
+	"ALTER TABLE certificates ADD COLUMN kind TEXT NOT NULL DEFAULT 'server'"
+	" CHECK (kind IN ('server', 'client', 'codesign', 'email', 'ca'));\n"
+	"ALTER TABLE certificates ADD COLUMN validation TEXT"
+	" CHECK (validation IS NULL OR validation IN ('DV', 'OV', 'EV', 'IV'));\n"
+	"UPDATE certificates SET source = 'certdeck' WHERE source = 'acme'"
+	" OR (source IS NULL AND order_id IS NOT NULL);\n"
+	"UPDATE certificates SET source = 'import' WHERE source IS NULL;\n"
+	"CREATE INDEX certificates_kind ON certificates (kind, not_after, id)"
+	" WHERE kind <> 'server';\n"
+	"CREATE INDEX certificates_source ON certificates (source);\n"
+	"CREATE TABLE cert_locations (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  cert_id INTEGER NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,\n"
+	"  path TEXT NOT NULL,\n"
+	"  mtime INTEGER NOT NULL,\n"
+	"  inode INTEGER NOT NULL,\n"
+	"  size INTEGER NOT NULL,\n"
+	"  seen_at INTEGER NOT NULL,\n"
+	"  UNIQUE (path, cert_id)\n"
+	");\n"
+	"CREATE INDEX cert_locations_cert ON cert_locations (cert_id);\n",
 };
 
 #define N_STEPS ((int)(sizeof(steps) / sizeof(steps[0])))

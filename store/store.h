@@ -44,6 +44,19 @@ int store_begin(struct store *st, struct err *e);
 int store_commit(struct store *st, struct err *e);
 void store_rollback(struct store *st);
 
+/*
+ * A unit inside the caller's transaction that can be undone alone (one
+ * file of a scan within a batch): a savepoint name. store_unit_end
+ * releases it, store_unit_undo rolls back to it and releases it. Return
+ * 0 or -1 (undo returns nothing).
+ */
+int store_unit_begin(struct store *st, const char *name, struct err *e);
+int store_unit_end(struct store *st, const char *name, struct err *e);
+void store_unit_undo(struct store *st, const char *name);
+
+/* 1 when a transaction is open on this connection, else 0. */
+int store_in_transaction(struct store *st);
+
 /* Fills e from the connection's last error with a context prefix. Returns -1. */
 int store_error(struct store *st, struct err *e, const char *what);
 

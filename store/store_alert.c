@@ -8,10 +8,14 @@
 #include "store_sql.h"
 
 /* The columns mon_from reads, from certificates c. */
-#define MON_COLUMNS "c.id, c.name, c.subject, c.issuer_cn, c.serial, c.status, " \
-	"c.not_before, c.not_after, coalesce(c.renew_at, 0), c.order_id IS NOT NULL, " \
-	"coalesce(c.alert_days, -1), coalesce(c.revoked_at, 0), " \
-	"coalesce(c.revocation_reason, -1)"
+/* Managed: certdeck renews it, through an ACME order or over SCEP. */
+#define MON_HEAD "c.id, c.name, c.subject, c.issuer_cn, c.serial, c.status, " \
+	"c.not_before, c.not_after, coalesce(c.renew_at, 0), " \
+	"(c.order_id IS NOT NULL OR coalesce(c.source IN ('scep', 'est'), 0)), " \
+	"coalesce(c.alert_days, -1), "
+#define MON_COLUMNS MON_HEAD "coalesce(c.revoked_at, 0), coalesce(c.revocation_reason, -1)"
+/* The same, for a certificate its CA revoked (revocation_status r says so). */
+#define MON_COLUMNS_BY_CA MON_HEAD "coalesce(r.revoked_at, 0), coalesce(r.reason, -1)"
 #define MON_N 13
 
 static const char *
@@ -87,15 +91,16 @@ store_alert_expiring(struct store *st, long long now, int default_days,
 		sqlite3_reset(s);
 	}
 	/*
-	 * "Scheduled": certdeck renews it (an order) and its renewal is not
+	 * "Scheduled": certdeck renews it (an order, or SCEP) and its renewal is not
 	 * yet due, or a renewal job for it is queued or running and has not
 	 * failed yet.
 	 */
 	s = store_stmt(st, "SELECT " MON_COLUMNS " FROM certificates c "
 	    "INDEXED BY certificates_status "
-	    "WHERE c.status = 'valid' AND c.not_after <= ?1 + ?3 * 86400 "
+	    "WHERE c.status = 'valid' AND c.not_after <= ?1 + ?3 * 86400 AND c.kind <> 'ca' "
 	    "AND c.not_after <= ?1 + coalesce(c.alert_days, ?2) * 86400 "
-	    "AND NOT (c.order_id IS NOT NULL AND c.renew_at > ?1 AND c.renew_at < c.not_after) "
+	    "AND NOT ((c.order_id IS NOT NULL OR coalesce(c.source IN ('scep', 'est'), 0)) AND "
+	    "c.renew_at > ?1 AND c.renew_at < c.not_after) "
 	    "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'renew' AND "
 	    "j.target_id = c.id AND j.state IN ('queued', 'running') AND j.attempt = 0) "
 	    "ORDER BY c.not_after, c.id", e);
@@ -113,10 +118,15 @@ store_alert_revoked(struct store *st, long long now,
 {
 	sqlite3_stmt *s;
 
+	/* Revoked through certdeck, or found revoked in its CA's CRL or OCSP answer. */
 	s = store_stmt(st, "SELECT " MON_COLUMNS " FROM certificates c "
 	    "INDEXED BY certificates_status "
 	    "WHERE c.status = 'revoked' AND c.not_after > ?1 AND c.replaced_by IS NULL "
-	    "ORDER BY c.not_after, c.id", e);
+	    "AND c.kind <> 'ca' "
+	    "UNION ALL SELECT " MON_COLUMNS_BY_CA " FROM revocation_status r "
+	    "JOIN certificates c ON c.id = r.cert_id "
+	    "WHERE r.state = 'revoked' AND c.status != 'revoked' AND c.not_after > ?1 "
+	    "AND c.replaced_by IS NULL AND c.kind <> 'ca' ORDER BY 8, 1", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
@@ -190,7 +200,7 @@ store_alert_summary(struct store *st, long long now, struct mon_summary *out,
 
 	memset(out, 0, sizeof(*out));
 	s = store_stmt(st, "SELECT count(*) FROM certificates INDEXED BY certificates_status "
-	    "WHERE status IN ('failed', 'revoked', 'valid')", e);
+	    "WHERE status IN ('failed', 'revoked', 'valid') AND kind <> 'ca'", e);
 	if (s == NULL)
 		return -1;
 	if ((rc = store_step_row(st, s, _("counting certificates"), e)) == -1)
@@ -201,7 +211,7 @@ store_alert_summary(struct store *st, long long now, struct mon_summary *out,
 	}
 	s = store_stmt(st, "SELECT id, name, not_after FROM certificates "
 	    "INDEXED BY certificates_status WHERE status = 'valid' AND not_after > ?1 "
-	    "ORDER BY not_after, id LIMIT 1", e);
+	    "AND kind <> 'ca' ORDER BY not_after, id LIMIT 1", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
@@ -233,7 +243,7 @@ store_alert_certs(struct store *st, int (*cb)(const struct mon_cert *c, void *ar
 	    "target_id = c.id AND state IN ('done', 'failed') ORDER BY id DESC LIMIT 1) "
 	    "LEFT JOIN jobs p ON p.id = (SELECT id FROM jobs WHERE result_id = c.id AND "
 	    "kind = 'renew' AND state = 'done' ORDER BY id DESC LIMIT 1) "
-	    "WHERE c.status IN ('failed', 'revoked', 'valid') ORDER BY c.id", e);
+	    "WHERE c.status IN ('failed', 'revoked', 'valid') AND c.kind <> 'ca' ORDER BY c.id", e);
 	if (s == NULL)
 		return -1;
 	return each_cert(st, s, 1, cb, arg, _("listing certificates"), e);
@@ -287,6 +297,15 @@ store_alert_managed_any(struct store *st, struct err *e)
 
 	s = store_stmt(st, "SELECT 1 FROM certificates INDEXED BY certificates_order "
 	    "WHERE order_id IS NOT NULL LIMIT 1", e);
+	if (s == NULL)
+		return -1;
+	rc = store_step_row(st, s, _("looking for renewed certificates"), e);
+	if (rc == 0)
+		sqlite3_reset(s);
+	if (rc != 1)
+		return rc == -1 ? -1 : 1;
+	/* No order: SCEP certificates are renewed too. */
+	s = store_stmt(st, "SELECT 1 FROM certificates WHERE source IN ('scep', 'est') LIMIT 1", e);
 	if (s == NULL)
 		return -1;
 	rc = store_step_row(st, s, _("looking for renewed certificates"), e);

@@ -1,7 +1,9 @@
 /*
  * The queries behind monitoring (src/alert.c, status, metrics). Each walks
  * an index so that a store with nothing to say answers at once, whatever
- * its size; rows handed to callbacks are borrowed for the call.
+ * its size; rows handed to callbacks are borrowed for the call. CA
+ * certificates (kind 'ca': a scanned trust store holds hundreds) are
+ * kept out of all of them: nobody renews a root, its expiry is no alert.
  */
 #ifndef CERTDECK_STORE_ALERT_H
 #define CERTDECK_STORE_ALERT_H
@@ -109,7 +111,10 @@ int store_alert_channels_failing(struct store *st, int failures,
  */
 int store_alert_failed_jobs(struct store *st, long max, long *n, struct err *e);
 
-/* 1 when some certificate is renewed by certdeck (has an order), 0 if none, -1 on error. */
+/*
+ * 1 when some certificate is renewed by certdeck (has an order, or came
+ * over SCEP), 0 if none, -1 on error.
+ */
 int store_alert_managed_any(struct store *st, struct err *e);
 
 /* Sets certificate id's own expiry threshold (days < 0: back to the default). Returns 0, 1 when there is no such certificate, or -1. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "i18n.h"
 #include "store_sql.h"
@@ -16,6 +17,168 @@ static const char *const status_names[CERT_STATUS_COUNT] = {
 	[CERT_REPLACED] = "replaced",
 	[CERT_FAILED] = "failed",
 };
+
+static const char *const kind_names[CERT_KIND_COUNT] = {
+	[CERT_KIND_SERVER] = "server",
+	[CERT_KIND_CLIENT] = "client",
+	[CERT_KIND_CODESIGN] = "codesign",
+	[CERT_KIND_EMAIL] = "email",
+	[CERT_KIND_CA] = "ca",
+};
+
+static const char *const validation_names[CERT_VALIDATION_COUNT] = {
+	[CERT_VALIDATION_NONE] = NULL,
+	[CERT_VALIDATION_DV] = "DV",
+	[CERT_VALIDATION_OV] = "OV",
+	[CERT_VALIDATION_EV] = "EV",
+	[CERT_VALIDATION_IV] = "IV",
+};
+
+static const char *const source_names[CERT_SOURCE_COUNT] = {
+	[CERT_SOURCE_CERTDECK] = "certdeck",
+	[CERT_SOURCE_CERTBOT] = "certbot",
+	[CERT_SOURCE_ACMESH] = "acme.sh",
+	[CERT_SOURCE_LEGO] = "lego",
+	[CERT_SOURCE_SCAN] = "scan",
+	[CERT_SOURCE_IMPORT] = "import",
+	[CERT_SOURCE_PROBE] = "probe",
+	[CERT_SOURCE_SCEP] = "scep",
+	[CERT_SOURCE_EST] = "est",
+};
+
+const char *
+store_cert_kind_name(enum cert_kind k)
+{
+	return (unsigned)k < CERT_KIND_COUNT ? kind_names[k] : "unknown";
+}
+
+int
+store_cert_kind_parse(const char *name, enum cert_kind *out)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < CERT_KIND_COUNT; i++)
+		if (strcmp(name, kind_names[i]) == 0) {
+			*out = (enum cert_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+store_cert_validation_name(enum cert_validation v)
+{
+	return (unsigned)v < CERT_VALIDATION_COUNT ? validation_names[v] : NULL;
+}
+
+int
+store_cert_validation_parse(const char *name, enum cert_validation *out)
+{
+	int i;
+
+	for (i = 1; name != NULL && i < CERT_VALIDATION_COUNT; i++)
+		if (strcasecmp(name, validation_names[i]) == 0) {
+			*out = (enum cert_validation)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+store_cert_source_name(enum cert_source s)
+{
+	return (unsigned)s < CERT_SOURCE_COUNT ? source_names[s] : "unknown";
+}
+
+int
+store_cert_source_parse(const char *name, enum cert_source *out)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < CERT_SOURCE_COUNT; i++)
+		if (strcmp(name, source_names[i]) == 0) {
+			*out = (enum cert_source)i;
+			return 0;
+		}
+	return -1;
+}
+
+int
+store_cert_set_source(struct store *st, int64_t id, enum cert_source src,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+
+	if ((unsigned)src >= CERT_SOURCE_COUNT)
+		return err_set(e, ERR_USAGE, _("invalid certificate source %d"), (int)src);
+	stmt = store_stmt(st, "UPDATE certificates SET source = ?2 WHERE id = ?1", e);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	store_bind_text(stmt, 2, source_names[src]);
+	if (store_step_done(st, stmt, _("cannot record the certificate's source"), e) != 0)
+		return -1;
+	if (sqlite3_changes(store_db(st)) == 0) {
+		err_set(e, ERR_USAGE, _("no certificate #%lld"), (long long)id);
+		return 1;
+	}
+	return 0;
+}
+
+/* Occurrences of the PEM marker in SQL: 17 characters each. */
+#define PEM_COUNT_SQL(x) "(length(" x ") - length(replace(" x ", 'BEGIN CERTIFICATE', ''))) / 17"
+
+int
+store_cert_extend_chain(struct store *st, int64_t id, const char *pem_chain, int *set,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+
+	*set = 0;
+	stmt = store_stmt(st, "UPDATE certificates SET pem_chain = ?2 WHERE id = ?1 AND "
+	    PEM_COUNT_SQL("pem_chain") " < " PEM_COUNT_SQL("?2"), e);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	store_bind_text(stmt, 2, pem_chain);
+	if (store_step_done(st, stmt, _("cannot store the certificate's chain"), e) != 0)
+		return -1;
+	*set = sqlite3_changes(store_db(st)) > 0;
+	return 0;
+}
+
+int
+store_cert_attach_key(struct store *st, int64_t id, int64_t key_id, int *set,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	stmt = store_stmt(st, "SELECT key_id IS NOT NULL FROM certificates WHERE id = ?1", e);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = store_step_row(st, stmt, _("cannot look up a certificate"), e);
+	if (rc != 0) {
+		if (rc == 1)
+			err_set(e, ERR_USAGE, _("no certificate #%lld"), (long long)id);
+		return rc;
+	}
+	rc = sqlite3_column_int(stmt, 0);
+	sqlite3_reset(stmt);
+	*set = 0;
+	if (rc)
+		return 0;
+	stmt = store_stmt(st, "UPDATE certificates SET key_id = ?2 WHERE id = ?1", e);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	store_bind_id(stmt, 2, key_id);
+	if (store_step_done(st, stmt, _("cannot attach the key"), e) != 0)
+		return -1;
+	*set = 1;
+	return 0;
+}
 
 const char *
 store_cert_status_name(enum cert_status st)
@@ -105,8 +268,9 @@ insert_row(struct store *st, const struct cert_row *row, int64_t *id_out,
 	stmt = store_stmt(st, "INSERT INTO certificates (account_id, "
 	    "order_id, key_id, name, subject, issuer, issuer_cn, serial, "
 	    "not_before, not_after, key_type, fingerprint, aki, pem_chain, "
-	    "status, replaced_by, source, created) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	    "status, replaced_by, source, created, kind, validation) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	    "?16, ?17, ?18, ?19, ?20)",
 	    e);
 	if (stmt == NULL)
 		return -1;
@@ -129,6 +293,8 @@ insert_row(struct store *st, const struct cert_row *row, int64_t *id_out,
 	store_bind_text(stmt, 17, row->source);
 	sqlite3_bind_int64(stmt, 18, row->created != 0 ? row->created :
 	    store_now());
+	store_bind_text(stmt, 19, store_cert_kind_name(row->kind));
+	store_bind_text(stmt, 20, store_cert_validation_name(row->validation));
 	if (store_step_done(st, stmt, _("cannot store the certificate"), e) != 0)
 		return -1;
 	*id_out = sqlite3_last_insert_rowid(store_db(st));
@@ -153,6 +319,39 @@ insert_row(struct store *st, const struct cert_row *row, int64_t *id_out,
 	return 0;
 }
 
+/* What store_cert_insert and store_cert_insert_in refuse before any write. */
+static int
+insert_check(const struct cert_row *row, struct err *e)
+{
+	enum cert_source src;
+
+	if (row->name == NULL || row->fingerprint == NULL ||
+	    row->pem_chain == NULL)
+		return err_set(e, ERR_USAGE, _("a certificate needs a name, a "
+		    "fingerprint and a PEM chain"));
+	if (row->source != NULL && store_cert_source_parse(row->source, &src) == -1)
+		return err_set(e, ERR_USAGE, _("invalid certificate source \"%s\""),
+		    row->source);
+	if ((unsigned)row->kind >= CERT_KIND_COUNT ||
+	    (unsigned)row->validation >= CERT_VALIDATION_COUNT)
+		return err_set(e, ERR_USAGE, "%s", _("invalid certificate kind or validation"));
+	if ((unsigned)row->status >= CERT_STATUS_COUNT)
+		return err_set(e, ERR_USAGE, _("invalid certificate status %d"),
+		    (int)row->status);
+	return 0;
+}
+
+int
+store_cert_insert_in(struct store *st, const struct cert_row *row, int64_t *id_out,
+    struct err *e)
+{
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_USAGE, "%s", _("store_cert_insert_in needs a transaction"));
+	if (insert_check(row, e) != 0)
+		return -1;
+	return insert_row(st, row, id_out, e);
+}
+
 int
 store_cert_insert(struct store *st, const struct cert_row *row,
     int64_t *id_out, struct err *e)
@@ -161,13 +360,8 @@ store_cert_insert(struct store *st, const struct cert_row *row,
 	struct err absent;
 	int own, rc;
 
-	if (row->name == NULL || row->fingerprint == NULL ||
-	    row->pem_chain == NULL)
-		return err_set(e, ERR_USAGE, _("a certificate needs a name, a "
-		    "fingerprint and a PEM chain"));
-	if ((unsigned)row->status >= CERT_STATUS_COUNT)
-		return err_set(e, ERR_USAGE, _("invalid certificate status %d"),
-		    (int)row->status);
+	if (insert_check(row, e) != 0)
+		return -1;
 	/*
 	 * Alone, take the write lock first (BEGIN IMMEDIATE) so that the
 	 * duplicate check and the insert see the same snapshot; inside a
@@ -233,6 +427,11 @@ cert_row_read(sqlite3_stmt *stmt, struct cert_row *row, struct err *e)
 	row->revoked_at = sqlite3_column_int64(stmt, 23);
 	row->revocation_reason = sqlite3_column_type(stmt, 24) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int(stmt, 24);
+	if (store_cert_kind_parse((const char *)sqlite3_column_text(stmt, 25), &row->kind) == -1)
+		row->kind = CERT_KIND_SERVER;
+	if (store_cert_validation_parse((const char *)sqlite3_column_text(stmt, 26),
+	    &row->validation) == -1)
+		row->validation = CERT_VALIDATION_NONE;
 	if (oom)
 		return err_nomem(e);
 	return 0;
@@ -527,8 +726,15 @@ store_cert_renew_due(struct store *st, long long now, int64_t *ids, size_t max, 
 	int rc;
 
 	*n = 0;
-	s = store_stmt(st, "SELECT id FROM certificates WHERE status = 'valid' AND "
-	    "order_id IS NOT NULL AND renew_at <= ?1 ORDER BY renew_at LIMIT ?2", e);
+	/*
+	 * Issued through an order (the partial index), or enrolled over SCEP
+	 * (no order: the settings are in the job that produced it).
+	 */
+	s = store_stmt(st, "SELECT id, renew_at FROM certificates WHERE status = 'valid' AND "
+	    "order_id IS NOT NULL AND renew_at <= ?1 UNION ALL "
+	    "SELECT id, renew_at FROM certificates WHERE status = 'valid' AND "
+	    "order_id IS NULL AND source IN ('scep', 'est') AND renew_at <= ?1 "
+	    "ORDER BY renew_at LIMIT ?2", e);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
@@ -555,4 +761,20 @@ store_cert_mark_replaced(struct store *st, int64_t old_id, int64_t new_id, struc
 	sqlite3_bind_int64(s, 1, old_id);
 	sqlite3_bind_int64(s, 2, new_id);
 	return store_step_done(st, s, _("linking a renewal"), e);
+}
+
+int
+store_cert_set_order(struct store *st, int64_t id, int64_t order_id, int64_t account_id,
+    struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE certificates SET order_id = ?2, account_id = ?3 WHERE id = ?1",
+	    e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, order_id);
+	store_bind_id(s, 3, account_id);
+	return store_step_done(st, s, _("adopting a certificate"), e);
 }

@@ -19,6 +19,53 @@ enum cert_status {
 const char *store_cert_status_name(enum cert_status st);
 int store_cert_status_parse(const char *name, enum cert_status *out);
 
+/* What a certificate is for (from basicConstraints and extendedKeyUsage). */
+enum cert_kind {
+	CERT_KIND_SERVER,	/* the default: TLS server, or nothing says else */
+	CERT_KIND_CLIENT,
+	CERT_KIND_CODESIGN,
+	CERT_KIND_EMAIL,	/* S/MIME */
+	CERT_KIND_CA,
+	CERT_KIND_COUNT
+};
+
+/* The CA/Browser Forum validation level its policies state, if any. */
+enum cert_validation {
+	CERT_VALIDATION_NONE,	/* no policy says (stored as NULL) */
+	CERT_VALIDATION_DV,
+	CERT_VALIDATION_OV,
+	CERT_VALIDATION_EV,
+	CERT_VALIDATION_IV,
+	CERT_VALIDATION_COUNT
+};
+
+/* Where a certificate came from (the source column). */
+enum cert_source {
+	CERT_SOURCE_CERTDECK,	/* issued by certdeck */
+	CERT_SOURCE_CERTBOT,
+	CERT_SOURCE_ACMESH,
+	CERT_SOURCE_LEGO,
+	CERT_SOURCE_SCAN,	/* found by certdeck scan */
+	CERT_SOURCE_IMPORT,	/* certdeck import FILE */
+	CERT_SOURCE_PROBE,	/* served by an endpoint */
+	CERT_SOURCE_SCEP,	/* enrolled over SCEP (SCEP_SOURCE) */
+	CERT_SOURCE_EST,	/* enrolled over EST */
+	CERT_SOURCE_COUNT
+};
+
+/* "server", "client", "codesign", "email", "ca"; "unknown" out of range. */
+const char *store_cert_kind_name(enum cert_kind k);
+/* Returns 0 and *out, or -1 for a word that is not a kind. */
+int store_cert_kind_parse(const char *name, enum cert_kind *out);
+/* "DV", "OV", "EV", "IV"; NULL for CERT_VALIDATION_NONE (and out of range). */
+const char *store_cert_validation_name(enum cert_validation v);
+/* Case-insensitive; returns 0 and *out, or -1. */
+int store_cert_validation_parse(const char *name, enum cert_validation *out);
+/* "certdeck", "certbot", "acme.sh", "lego", "scan", "import", "probe", "scep". */
+const char *store_cert_source_name(enum cert_source s);
+/* Returns 0 and *out, or -1 for a word that is not a source. */
+int store_cert_source_parse(const char *name, enum cert_source *out);
+
 struct cert_row {
 	int64_t id;
 	int64_t account_id;	/* 0 when imported without an account */
@@ -39,7 +86,9 @@ struct cert_row {
 	char *aki;		/* hex of the authority key identifier, or NULL */
 	char *pem_chain;	/* leaf first */
 	enum cert_status status;
-	char *source;		/* "import", "acme" */
+	char *source;		/* a store_cert_source_name(); NULL for none */
+	enum cert_kind kind;
+	enum cert_validation validation;
 	long long created;
 	/* Read by store_cert_get/list; ignored by store_cert_insert. */
 	long long renew_at;	/* when renewal becomes due, 0 if unknown */
@@ -61,12 +110,47 @@ void cert_row_free(struct cert_row *row);
 int store_cert_insert(struct store *st, const struct cert_row *row,
     int64_t *id_out, struct err *e);
 
+/*
+ * The same, for a caller that holds a transaction, has just found the
+ * fingerprint absent in it, and rolls the whole transaction back when
+ * this fails (a scan's batch): no savepoint of its own, which costs
+ * more than the insert. Returns 0 and *id_out, or -1.
+ */
+int store_cert_insert_in(struct store *st, const struct cert_row *row, int64_t *id_out,
+    struct err *e);
+
 /* Fetches one. Returns 0 and *out (free with cert_row_free), 1 when no such id, or -1. */
 int store_cert_get(struct store *st, int64_t id, struct cert_row **out, struct err *e);
 
 /* Finds by SHA-256 fingerprint. Returns 0 and *id_out, 1 if absent, or -1. */
 int store_cert_find_fingerprint(struct store *st, const char *fingerprint,
     int64_t *id_out, struct err *e);
+
+/*
+ * Sets where certificate id came from: the one place that writes the
+ * source of a stored certificate (an importer taking over a scanned one
+ * calls it). Returns 0, 1 when there is no such id, or -1.
+ */
+int store_cert_set_source(struct store *st, int64_t id, enum cert_source src,
+    struct err *e);
+
+/*
+ * Replaces the PEM chain of certificate id by pem_chain (the same leaf
+ * first) when that holds more certificates: a scan that read cert.pem
+ * first and fullchain.pem next keeps the whole chain. Returns 0 and *set
+ * (1 when replaced), or -1.
+ */
+int store_cert_extend_chain(struct store *st, int64_t id, const char *pem_chain, int *set,
+    struct err *e);
+
+/*
+ * Gives certificate id the stored key key_id when it has none yet (a
+ * scan found the key after the certificate). Returns 0 and *set (1 when
+ * attached, 0 when it already had a key), 1 when there is no such id,
+ * or -1.
+ */
+int store_cert_attach_key(struct store *st, int64_t id, int64_t key_id, int *set,
+    struct err *e);
 
 /* Marks a certificate revoked at `when` with an RFC 5280 reason code. Returns 0 or -1. */
 int store_cert_mark_revoked(struct store *st, int64_t id, long long when, int reason,
@@ -115,7 +199,26 @@ struct cert_query {
 	 * these sorts the cursor is set when after_id is non-zero.
 	 */
 	const char *after_text;
+	/*
+	 * What is served and what the CA says (NULL for any): served is an
+	 * endpoint verdict ("stale": some endpoint's last check found it) or
+	 * "none" (no endpoints); revocation is "good", "revoked", "unknown"
+	 * or "unchecked" (no answer recorded).
+	 */
+	const char *served;
+	const char *revocation;
+	/*
+	 * Which kinds: a bit (1u << enum cert_kind) each. 0 is the default
+	 * view: every kind but CA certificates, which a scan of a trust
+	 * store brings in by the hundred and nobody renews.
+	 */
+	unsigned kinds;
+	const char *source;		/* stored source word only; NULL for any */
+	const char *path_prefix;	/* found in a file under this; NULL for any */
 };
+
+/* Every kind, CA certificates included (cert_query.kinds). */
+#define CERT_KINDS_ALL ((1u << CERT_KIND_COUNT) - 1)
 
 /*
  * Calls cb for each matching row in the query's order (or its reverse
@@ -193,11 +296,18 @@ int store_cert_ari_due(struct store *st, long long now,
 
 /*
  * Fills ids with up to max certificates due for renewal at now (valid,
- * issued through an order, renew_at passed), soonest first. Returns 0
+ * issued through an order or enrolled over SCEP, renew_at passed), soonest first. Returns 0
  * and *n, or -1.
  */
 int store_cert_renew_due(struct store *st, long long now, int64_t *ids, size_t max,
     size_t *n, struct err *e);
+
+/*
+ * Gives an imported certificate the order and account certdeck renews it
+ * with (taking over another client's certificate). Returns 0 or -1.
+ */
+int store_cert_set_order(struct store *st, int64_t id, int64_t order_id, int64_t account_id,
+    struct err *e);
 
 /* Marks old_id replaced by new_id (no transaction of its own). Returns 0 or -1. */
 int store_cert_mark_replaced(struct store *st, int64_t old_id, int64_t new_id,

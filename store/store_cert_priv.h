@@ -14,7 +14,8 @@
 	"c.subject, c.issuer, c.issuer_cn, c.serial, c.not_before, " \
 	"c.not_after, c.key_type, c.fingerprint, c.aki, c.pem_chain, " \
 	"c.status, c.source, c.created, c.renew_at, c.ari_window_start, " \
-	"c.ari_window_end, c.ari_explanation, c.revoked_at, c.revocation_reason"
+	"c.ari_window_end, c.ari_explanation, c.revoked_at, c.revocation_reason, " \
+	"c.kind, c.validation"
 
 /* Frees the strings a row owns, leaving an empty row (not freeing row itself). */
 void cert_row_clear(struct cert_row *row);

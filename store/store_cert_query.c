@@ -13,6 +13,7 @@
 #include "store_sql.h"
 #include "store_cert.h"
 #include "store_cert_priv.h"
+#include "store_location.h"
 
 /* Appends s to buf (of size cap) at *len; the caller sized buf for all. */
 static void
@@ -161,6 +162,7 @@ struct list_plan {
 	enum name_filter nf;
 	const char *pattern;	/* the name filter's bound text */
 	char *like, *phrase, *issuer, *key;
+	char *path_end;		/* the end of the path prefix's range, "" for none */
 	int account_driven;	/* 1: the account index drives */
 	int merge;		/* 1: one statement per merge_statuses entry */
 	int rev;		/* walking the index backwards */
@@ -174,6 +176,7 @@ plan_free(struct list_plan *p)
 	free(p->phrase);
 	free(p->issuer);
 	free(p->key);
+	free(p->path_end);
 }
 
 /* Runs a one-integer query with up to two bound values. Returns it or -1. */
@@ -217,6 +220,9 @@ plan_make(struct store *st, const struct cert_query *q, int ordered,
 	    (p->issuer = like_pattern(q->issuer_like)) == NULL) ||
 	    (q->key_type_prefix != NULL && q->key_type_prefix[0] != '\0' &&
 	    (p->key = like_pattern(q->key_type_prefix)) == NULL))
+		return err_nomem(e);
+	if (q->path_prefix != NULL && q->path_prefix[0] != '\0' &&
+	    (p->path_end = store_location_prefix_end(q->path_prefix)) == NULL)
 		return err_nomem(e);
 	if (p->key != NULL)
 		/* A prefix: drop the leading '%'. */
@@ -292,12 +298,46 @@ static const char *const sort_cursor[CERT_SORT_COUNT] = {
 	[CERT_SORT_ISSUER] = "(?11, ?1, ?2)",
 };
 
+/* The kind condition: none for all kinds, "not a CA" by default. */
+static void
+append_kinds(char *sql, size_t cap, size_t *len, unsigned kinds)
+{
+	int k, first = 1;
+
+	kinds &= CERT_KINDS_ALL;
+	if (kinds == CERT_KINDS_ALL)
+		return;
+	if (kinds == 0) {
+		append(sql, cap, len, " AND c.kind <> 'ca'");
+		return;
+	}
+	/*
+	 * Written out as the partial index certificates_kind states it, so
+	 * that SQLite may use it for the rarer kinds.
+	 */
+	if (!(kinds & (1u << CERT_KIND_SERVER)))
+		append(sql, cap, len, " AND c.kind <> 'server'");
+	append(sql, cap, len, " AND c.kind IN (");
+	for (k = 0; k < CERT_KIND_COUNT; k++) {
+		if (!(kinds & (1u << k)))
+			continue;
+		append(sql, cap, len, first ? "'" : ", '");
+		append(sql, cap, len, store_cert_kind_name((enum cert_kind)k));
+		append(sql, cap, len, "'");
+		first = 0;
+	}
+	append(sql, cap, len, ")");
+}
+
 /*
  * Writes the statement for q. Parameters: ?1 ?2 cursor (not_after, id),
  * ?3 expiring_before, ?4 name pattern, ?5 limit, ?6 expiring_after,
  * ?7 status, ?8 issuer, ?9 account, ?10 key prefix, ?11 cursor text,
- * ?12 the merged status. The text depends only on which filters are
- * present, so each variant is prepared once and cached.
+ * ?12 the merged status, ?13 source, ?14 ?15 the path range, ?16 served,
+ * ?17 revocation. The text depends only on which filters are present (and
+ * which kinds: their names are constants written into it, so that a
+ * partial index on kind can serve them), so each variant is prepared once
+ * and cached.
  */
 static void
 build_sql(const struct cert_query *q, const struct list_plan *p, int count,
@@ -352,6 +392,28 @@ build_sql(const struct cert_query *q, const struct list_plan *p, int count,
 		    " AND c.account_id = ?9" : " AND +c.account_id = ?9");
 	if (p->key != NULL)
 		append(sql, cap, &len, " AND c.key_type LIKE ?10 ESCAPE '\\'");
+	append_kinds(sql, cap, &len, q->kinds);
+	if (q->source != NULL)
+		append(sql, cap, &len, " AND c.source = ?13");
+	if (p->path_end != NULL)
+		append(sql, cap, &len, p->path_end[0] != '\0' ?
+		    " AND c.id IN (SELECT l.cert_id FROM cert_locations l"
+		    " WHERE l.path >= ?14 AND l.path < ?15)" :
+		    " AND c.id IN (SELECT l.cert_id FROM cert_locations l"
+		    " WHERE l.path >= ?14)");
+	/* Per row through an index (endpoints_cert, the status's key). */
+	if (q->served != NULL && strcmp(q->served, "none") == 0)
+		append(sql, cap, &len, " AND NOT EXISTS (SELECT 1 FROM endpoints e"
+		    " WHERE e.cert_id = c.id)");
+	else if (q->served != NULL)
+		append(sql, cap, &len, " AND EXISTS (SELECT 1 FROM endpoints e"
+		    " WHERE e.cert_id = c.id AND e.state = ?16)");
+	if (q->revocation != NULL && strcmp(q->revocation, "unchecked") == 0)
+		append(sql, cap, &len, " AND NOT EXISTS (SELECT 1 FROM"
+		    " revocation_status r WHERE r.cert_id = c.id)");
+	else if (q->revocation != NULL)
+		append(sql, cap, &len, " AND EXISTS (SELECT 1 FROM revocation_status r"
+		    " WHERE r.cert_id = c.id AND r.state = ?17)");
 	if (p->nf == NAME_FTS_DRIVEN)
 		append(sql, cap, &len, " AND c.id IN (SELECT n.cert_id"
 		    " FROM cert_names_fts f JOIN cert_names n ON n.id = f.rowid"
@@ -407,6 +469,17 @@ bind_query(sqlite3_stmt *stmt, const struct cert_query *q,
 		store_bind_text(stmt, 10, p->key);
 	if (merged != NULL)
 		store_bind_text(stmt, 12, merged);
+	if (q->source != NULL)
+		store_bind_text(stmt, 13, q->source);
+	if (p->path_end != NULL) {
+		store_bind_text(stmt, 14, q->path_prefix);
+		if (p->path_end[0] != '\0')
+			store_bind_text(stmt, 15, p->path_end);
+	}
+	if (q->served != NULL && strcmp(q->served, "none") != 0)
+		store_bind_text(stmt, 16, q->served);
+	if (q->revocation != NULL && strcmp(q->revocation, "unchecked") != 0)
+		store_bind_text(stmt, 17, q->revocation);
 }
 
 /*
@@ -446,7 +519,7 @@ store_cert_list(struct store *st, const struct cert_query *q,
 	int live[N_MERGE] = { 0 };
 	struct list_plan p;
 	struct cert_row row;
-	char sql[1536];
+	char sql[2048];
 	long long limit = q->limit > 0 ? q->limit : -1, emitted = 0;
 	int rc, ret = -1, n_stmts, i, best;
 
@@ -513,7 +586,7 @@ store_cert_count(struct store *st, const struct cert_query *q, long max,
 {
 	struct list_plan p;
 	sqlite3_stmt *stmt;
-	char sql[1536];
+	char sql[2048];
 	int rc, ret = -1;
 
 	*n = 0;

@@ -393,6 +393,30 @@ store_job_pending(struct store *st, const char *kind, int64_t target_id, struct 
 }
 
 int
+store_job_producer(struct store *st, int64_t result_id, const char *json_path,
+    int64_t *id, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*id = 0;
+	s = store_stmt(st, "SELECT id FROM jobs WHERE result_id = ?1 AND state = 'done' AND "
+	    "json_valid(params) AND json_extract(params, ?2) IS NOT NULL "
+	    "ORDER BY id DESC LIMIT 1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, result_id);
+	sqlite3_bind_text(s, 2, json_path, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(st, e, _("looking up jobs"));
+	return rc == SQLITE_ROW ? 0 : 1;
+}
+
+int
 store_job_next_run(struct store *st, long long *when, struct err *e)
 {
 	sqlite3_stmt *s;

@@ -127,6 +127,15 @@ int store_job_list(struct store *st, int active_only,
 /* 1 when a queued or running job of kind for target exists, 0 if not, -1 on error. */
 int store_job_pending(struct store *st, const char *kind, int64_t target_id, struct err *e);
 
+/*
+ * The newest done job that produced result_id and whose params have a
+ * value at json_path (an SQLite JSON path such as "$.scep"): where the
+ * settings a certificate was made with are kept. Returns 0 and *id, 1
+ * when there is none, or -1.
+ */
+int store_job_producer(struct store *st, int64_t result_id, const char *json_path,
+    int64_t *id, struct err *e);
+
 /* Earliest run_after among queued jobs; 0 when none. Returns 0 or -1. */
 int store_job_next_run(struct store *st, long long *when, struct err *e);
 

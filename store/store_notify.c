@@ -23,6 +23,7 @@ notify_channel_free(struct notify_channel *c)
 	free(c->smtp_user);
 	free(c->password_file);
 	free(c->sendmail);
+	free(c->conf_name);
 	free(c->last_status);
 	free(c->last_message);
 	free(c);
@@ -40,7 +41,7 @@ notify_channel_list_free(struct notify_channel **v, size_t n)
 
 #define CHANNEL_COLUMNS "id, type, target, format, ca_bundle, created, last_time, " \
 	"last_status, last_message, failures, events, coalesce(min_days, -1), mail_from, " \
-	"smtp, smtp_user, password_file, sendmail"
+	"smtp, smtp_user, password_file, sendmail, conf_name"
 
 /* A row of CHANNEL_COLUMNS as a channel (notify_channel_free), or NULL. */
 static void *
@@ -68,6 +69,7 @@ channel_from(sqlite3_stmt *s)
 	c->smtp_user = store_col_text(s, 14, &oom);
 	c->password_file = store_col_text(s, 15, &oom);
 	c->sendmail = store_col_text(s, 16, &oom);
+	c->conf_name = store_col_text(s, 17, &oom);
 	if (oom || c->type == NULL || c->target == NULL) {
 		notify_channel_free(c);
 		return NULL;
@@ -82,8 +84,8 @@ store_notify_add(struct store *st, const struct notify_channel *c, int64_t *id,
 	sqlite3_stmt *s;
 
 	s = store_stmt(st, "INSERT INTO notify_channels (type, target, format, ca_bundle, "
-	    "created, events, min_days, mail_from, smtp, smtp_user, password_file, sendmail) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", e);
+	    "created, events, min_days, mail_from, smtp, smtp_user, password_file, sendmail, "
+	    "conf_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", e);
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, c->type);
@@ -101,10 +103,38 @@ store_notify_add(struct store *st, const struct notify_channel *c, int64_t *id,
 	store_bind_text(s, 10, c->smtp_user);
 	store_bind_text(s, 11, c->password_file);
 	store_bind_text(s, 12, c->sendmail);
+	store_bind_text(s, 13, c->conf_name);
 	if (store_step_done(st, s, _("adding a notification channel"), e) != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(store_db(st));
 	return 0;
+}
+
+int
+store_notify_update(struct store *st, int64_t id, const struct notify_channel *c,
+    struct err *e)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, "UPDATE notify_channels SET type = ?2, target = ?3, format = ?4, "
+	    "ca_bundle = ?5, events = ?6, min_days = ?7, mail_from = ?8, smtp = ?9, "
+	    "smtp_user = ?10, password_file = ?11, sendmail = ?12 WHERE id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, c->type);
+	store_bind_text(s, 3, c->target);
+	store_bind_text(s, 4, c->format);
+	store_bind_text(s, 5, c->ca_bundle);
+	store_bind_text(s, 6, c->events);
+	if (c->min_days >= 0)
+		sqlite3_bind_int(s, 7, c->min_days);
+	store_bind_text(s, 8, c->mail_from);
+	store_bind_text(s, 9, c->smtp);
+	store_bind_text(s, 10, c->smtp_user);
+	store_bind_text(s, 11, c->password_file);
+	store_bind_text(s, 12, c->sendmail);
+	return store_step_done(st, s, _("updating a notification channel"), e);
 }
 
 int

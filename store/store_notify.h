@@ -20,6 +20,7 @@ struct notify_channel {
 	char *smtp_user;	/* mail: the SMTP login, or NULL for none */
 	char *password_file;	/* mail: the file holding its password (not the secret) */
 	char *sendmail;		/* mail: sendmail's absolute path, or NULL (the system's) */
+	char *conf_name;	/* the config file's [notify NAME] it comes from, or NULL */
 	long long created;
 	long long last_time;	/* the last delivery, 0 for none */
 	char *last_status;	/* "ok", "failed", or NULL */
@@ -35,6 +36,14 @@ void notify_channel_list_free(struct notify_channel **v, size_t n);
 
 /* Adds a channel (c->id ignored). Returns 0 and *id, or -1. */
 int store_notify_add(struct store *st, const struct notify_channel *c, int64_t *id,
+    struct err *e);
+
+/*
+ * Sets the settings of channel id (type, target, format, ca_bundle,
+ * events, min_days and the mail fields of c) and keeps its delivery
+ * record. Returns 0, or -1.
+ */
+int store_notify_update(struct store *st, int64_t id, const struct notify_channel *c,
     struct err *e);
 
 /* Removes channel id. Returns 0, 1 when there is none, or -1. */

@@ -97,6 +97,33 @@ nest_exec(struct store *st, const char *verb, const char *name, const char *what
 }
 
 int
+store_unit_begin(struct store *st, const char *name, struct err *e)
+{
+	return nest_exec(st, "SAVEPOINT", name, _("cannot start a savepoint"), e);
+}
+
+int
+store_unit_end(struct store *st, const char *name, struct err *e)
+{
+	return nest_exec(st, "RELEASE", name, _("cannot release a savepoint"), e);
+}
+
+void
+store_unit_undo(struct store *st, const char *name)
+{
+	if (sqlite3_get_autocommit(store_db(st)))
+		return;
+	nest_exec(st, "ROLLBACK TO", name, "rollback", NULL);
+	nest_exec(st, "RELEASE", name, "rollback", NULL);
+}
+
+int
+store_in_transaction(struct store *st)
+{
+	return !sqlite3_get_autocommit(store_db(st));
+}
+
+int
 store_nest_begin(struct store *st, const char *name, int *own, struct err *e)
 {
 	*own = sqlite3_get_autocommit(store_db(st));

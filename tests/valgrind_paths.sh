@@ -9,8 +9,8 @@
 #    place of each (the test scripts find their programs through top_builddir
 #    and $CERTDECK), and the servers the tests start (faultsrv, ariserver,
 #    freeport) as links to the real ones. Results: BUILDDIR/test-suite-valgrind.log.
-# 2. certdeck's main paths (init, import, list, show, account, issue, renew,
-#    revoke, jobs, events) against a private Pebble.
+# 2. certdeck's main paths (init, import, scan, list, show, account, issue,
+#    renew, revoke, jobs, events) against a private Pebble.
 # 3. Every valgrind log of every process of 1 and 2: one memory error or one
 #    definitely lost block anywhere fails (--errors-for-leak-kinds=definite);
 #    a process that a test killed with SIGKILL leaves no summary and counts
@@ -125,7 +125,9 @@ if pebble_start PEBBLE_WFE_NONCEREJECT=0 >"$W/pebble.out"; then
 	run "$C" init
 	"$here/tests/demo/make-demo-certs.sh" "$W/certs" >/dev/null
 	run "$C" import "$W"/certs/*.pem
-	run "$C" list --json
+	run "$C" scan "$W/certs"
+	run "$C" scan --json "$W/certs"
+	run "$C" list --json --filter "kind:all path:$W"
 	run "$C" show 1 --json
 	run "$C" account new --server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA" --agree-tos
 	run "$C" issue -d vg.test -d www.vg.test --http-addr 127.0.0.1 \

@@ -39,6 +39,8 @@ filter_clear(struct filter *f)
 		free(f->names[i]);
 	free(f->issuer);
 	free(f->key);
+	free(f->source);
+	free(f->path);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -47,7 +49,9 @@ filter_is_empty(const struct filter *f)
 {
 	return f->n_names == 0 && !f->has_before && !f->has_after &&
 	    f->status == FILTER_STATUS_ANY && f->issuer == NULL &&
-	    f->account_id == 0 && f->key == NULL && !f->contradictory;
+	    f->account_id == 0 && f->key == NULL && f->kinds == 0 &&
+	    f->source == NULL && f->path == NULL && !f->contradictory &&
+	    f->served == NULL && f->revocation == NULL;
 }
 
 /* "30d", "12h", "2w", "-3d", "5": seconds. Returns 0 or -1. */
@@ -120,6 +124,61 @@ set_text(char **slot, const char *s, struct filter *f)
 	return *slot == NULL ? -1 : 0;
 }
 
+static const char *const served_words[] = {
+	"ok", "expiring", "stale", "unknown", "untrusted-chain", "name-mismatch",
+	"unreachable", "revoked", "none",
+};
+static const char *const revocation_words[] = { "good", "revoked", "unknown",
+	"unchecked" };
+
+/*
+ * served:WORD and revocation:WORD; a unique prefix is enough. The field
+ * keeps the table's word (static), so the store binds it as it is.
+ */
+static int
+parse_served(const char *t, struct filter *f, struct err *e)
+{
+	int served = tolower((unsigned char)t[0]) == 's';
+	const char *v = strchr(t, ':') + 1;
+	const char *const *words = served ? served_words : revocation_words;
+	size_t n = served ? sizeof(served_words) / sizeof(served_words[0]) :
+	    sizeof(revocation_words) / sizeof(revocation_words[0]);
+	const char **slot = served ? &f->served : &f->revocation;
+	const char *found = NULL;
+	size_t i, len = strlen(v);
+
+	if (*v == '\0')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(v, words[i]) == 0) {
+			found = words[i];
+			break;
+		}
+		if (strncasecmp(v, words[i], len) == 0) {
+			if (found != NULL) {
+				err_set(e, ERR_INPUT, _("'%s' is ambiguous (%s or %s?)"),
+				    t, found, words[i]);
+				return -1;
+			}
+			found = words[i];
+		}
+	}
+	if (found == NULL) {
+		if (served)
+			err_set(e, ERR_INPUT, _("unknown served:%s (ok, expiring, stale, "
+			    "unknown, untrusted-chain, name-mismatch, unreachable, "
+			    "revoked or none)"), v);
+		else
+			err_set(e, ERR_INPUT, _("unknown revocation:%s (good, revoked, "
+			    "unknown or unchecked)"), v);
+		return -1;
+	}
+	if (*slot != NULL && *slot != found)
+		f->contradictory = 1;
+	*slot = found;
+	return 0;
+}
+
 static int
 parse_term(const char *t, struct filter *f, struct err *e)
 {
@@ -166,6 +225,69 @@ parse_term(const char *t, struct filter *f, struct err *e)
 		return t[7] == '\0' ? 0 : set_text(&f->issuer, t + 7, f);
 	if (strncasecmp(t, "key:", 4) == 0)
 		return t[4] == '\0' ? 0 : set_text(&f->key, t + 4, f);
+	if (strncasecmp(t, "kind:", 5) == 0) {
+		enum cert_kind k;
+		unsigned bits;
+
+		v = t + 5;
+		if (*v == '\0')
+			return 0;
+		char low[32];
+		size_t i;
+
+		for (i = 0; v[i] != '\0' && i + 1 < sizeof(low); i++)
+			low[i] = (char)tolower((unsigned char)v[i]);
+		low[i] = '\0';
+		if (strcmp(low, "all") == 0)
+			bits = CERT_KINDS_ALL;
+		else if (store_cert_kind_parse(low, &k) == 0)
+			bits = 1u << k;
+		else {
+			err_set(e, ERR_INPUT, _("unknown kind '%s' (server, client, codesign, "
+			    "email, ca or all)"), v);
+			return -1;
+		}
+		if (f->kinds != 0 && f->kinds != bits)
+			f->contradictory = 1;
+		f->kinds = bits;
+		return 0;
+	}
+	if (strncasecmp(t, "source:", 7) == 0) {
+		enum cert_source src;
+		char low[32];
+		size_t i;
+
+		v = t + 7;
+		if (*v == '\0')
+			return 0;
+		for (i = 0; v[i] != '\0' && i + 1 < sizeof(low); i++)
+			low[i] = (char)tolower((unsigned char)v[i]);
+		low[i] = '\0';
+		if (store_cert_source_parse(low, &src) != 0) {
+			err_set(e, ERR_INPUT, _("unknown source '%s' (certdeck, certbot, acme.sh, "
+			    "lego, scan, import, probe or scep)"), v);
+			return -1;
+		}
+		return set_text(&f->source, store_cert_source_name(src), f);
+	}
+	if (strncasecmp(t, "path:", 5) == 0) {
+		if (t[5] == '\0')
+			return 0;
+		/* Paths are case-sensitive: two different prefixes may both hold. */
+		if (f->path != NULL) {
+			if (strncmp(t + 5, f->path, strlen(f->path)) == 0) {
+				free(f->path);
+				f->path = NULL;
+			} else if (strncmp(f->path, t + 5, strlen(t + 5)) == 0)
+				return 0;
+			else {
+				f->contradictory = 1;
+				return 0;
+			}
+		}
+		f->path = strdup(t + 5);
+		return f->path == NULL ? -1 : 0;
+	}
 	if (strncasecmp(t, "account:", 8) == 0) {
 		long long id;
 
@@ -186,6 +308,8 @@ parse_term(const char *t, struct filter *f, struct err *e)
 		f->account_id = id;
 		return 0;
 	}
+	if (strncasecmp(t, "served:", 7) == 0 || strncasecmp(t, "revocation:", 11) == 0)
+		return parse_served(t, f, e);
 	if (f->n_names == FILTER_MAX_NAMES) {
 		err_set(e, ERR_INPUT, _("at most %d name terms"), FILTER_MAX_NAMES);
 		return -1;
@@ -264,6 +388,11 @@ filter_to_query(const struct filter *f, long long now, struct cert_query *q)
 	q->issuer_like = f->issuer;
 	q->key_type_prefix = f->key;
 	q->account_id = f->account_id;
+	q->kinds = f->kinds;
+	q->source = f->source;
+	q->path_prefix = f->path;
+	q->served = f->served;
+	q->revocation = f->revocation;
 	if (f->has_before)
 		tighten_before(q, now + f->before);
 	if (f->has_after)

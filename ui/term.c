@@ -24,8 +24,10 @@ static volatile sig_atomic_t curses_on;
  */
 static struct termios saved_tios;
 static int have_tios;
+#ifndef __SANITIZE_ADDRESS__
 static char fatal_reset[256];
 static size_t fatal_reset_len;
+#endif
 
 static const int loop_sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGWINCH };
 

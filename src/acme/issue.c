@@ -1457,7 +1457,7 @@ download_and_store(struct run *r, int64_t *cert_id, struct err *e)
 	row->account_id = r->order->account_id;
 	row->order_id = r->order->id;
 	row->key_id = r->order->key_id;
-	row->source = strdup("acme");
+	row->source = strdup("certdeck");
 	/* The certificate and the order's link to it land together. */
 	if (store_begin(r->st, e) != 0)
 		goto out;

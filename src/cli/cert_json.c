@@ -2,7 +2,9 @@
 
 #include "cert_json.h"
 #include "expiry.h"
+#include "revocation.h"
 #include "timefmt.h"
+#include "store_location.h"
 
 static void
 add_str(cJSON *o, const char *k, const char *v)
@@ -56,6 +58,8 @@ cert_json(const struct cert_row *row, long long now, int with_pem)
 	add_id(o, "order_id", row->order_id);
 	add_id(o, "replaced_by", row->replaced_by);
 	add_str(o, "source", row->source);
+	add_str(o, "kind", store_cert_kind_name(row->kind));
+	add_str(o, "validation", store_cert_validation_name(row->validation));
 	if (row->renew_at > 0) {
 		timefmt_rfc3339(row->renew_at, t, sizeof(t));
 		cJSON_AddStringToObject(o, "renew_at", t);
@@ -81,4 +85,86 @@ cert_json(const struct cert_row *row, long long now, int with_pem)
 	if (with_pem)
 		add_str(o, "pem", row->pem_chain);
 	return o;
+}
+
+static int
+add_location(const struct cert_location *loc, void *arg)
+{
+	cJSON *a = arg, *l = cJSON_CreateObject();
+	char t[40];
+
+	if (l == NULL || !cJSON_AddItemToArray(a, l)) {
+		cJSON_Delete(l);
+		return -1;
+	}
+	cJSON_AddStringToObject(l, "path", loc->path);
+	timefmt_rfc3339(loc->mtime_ns / 1000000000LL, t, sizeof(t));
+	cJSON_AddStringToObject(l, "mtime", t);
+	cJSON_AddNumberToObject(l, "inode", (double)loc->inode);
+	cJSON_AddNumberToObject(l, "size", (double)loc->size);
+	timefmt_rfc3339(loc->seen_at, t, sizeof(t));
+	cJSON_AddStringToObject(l, "seen_at", t);
+	return 0;
+}
+
+static void
+add_time(cJSON *o, const char *k, long long t)
+{
+	char buf[40];
+
+	if (t > 0) {
+		timefmt_rfc3339(t, buf, sizeof(buf));
+		cJSON_AddStringToObject(o, k, buf);
+	} else {
+		cJSON_AddNullToObject(o, k);
+	}
+}
+
+int
+cert_json_add_revocation(cJSON *o, const struct revocation_row *r)
+{
+	cJSON *v;
+
+	if (r == NULL)
+		return cJSON_AddNullToObject(o, "revocation") != NULL ? 0 : -1;
+	if ((v = cJSON_AddObjectToObject(o, "revocation")) == NULL)
+		return -1;
+	cJSON_AddStringToObject(v, "state", store_revocation_state_name(r->state));
+	add_str(v, "method", r->method[0] != '\0' ? r->method : NULL);
+	add_str(v, "url", r->source_url[0] != '\0' ? r->source_url : NULL);
+	if (r->state == REVOCATION_REVOKED) {
+		cJSON_AddStringToObject(v, "reason", revocation_reason_name(r->reason));
+		add_time(v, "revoked_at", r->revoked_at);
+	}
+	add_str(v, "detail", r->detail[0] != '\0' ? r->detail : NULL);
+	add_time(v, "checked_at", r->checked_at);
+	add_time(v, "next_check", r->next_check);
+	return 0;
+}
+
+int
+cert_json_add_locations(cJSON *o, struct store *st, int64_t id, struct err *e)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, "locations");
+	int rc;
+
+	if (a == NULL)
+		return err_nomem(e);
+	rc = store_location_list_cert(st, id, add_location, a, e);
+	if (rc > 0 || rc < 0)
+		return rc < 0 ? -1 : err_nomem(e);
+	return 0;
+}
+
+int
+cert_json_revocation_of(cJSON *o, struct store *st, int64_t id, struct err *e)
+{
+	struct revocation_row r;
+	int rc = store_revocation_get(st, id, &r, e);
+
+	if (rc < 0)
+		return -1;
+	if (cert_json_add_revocation(o, rc == 0 ? &r : NULL) != 0)
+		return err_nomem(e);
+	return 0;
 }

@@ -16,8 +16,10 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_list_entry,
 	&cmd_show_entry,
 	&cmd_import_entry,
+	&cmd_scan_entry,
 	&cmd_account_entry,
 	&cmd_issue_entry,
+	&cmd_enroll_entry,
 	&cmd_revoke_entry,
 	&cmd_rotate_entry,
 	&cmd_renew_entry,
@@ -32,6 +34,10 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_status_entry,
 	&cmd_metrics_entry,
 	&cmd_notify_entry,
+	&cmd_revocation_entry,
+	&cmd_probe_entry,
+	&cmd_endpoint_entry,
+	&cmd_check_entry,
 	NULL,
 };
 

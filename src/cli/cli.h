@@ -157,8 +157,10 @@ extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_import_entry;
+extern const struct cmd_entry cmd_scan_entry;
 extern const struct cmd_entry cmd_account_entry;
 extern const struct cmd_entry cmd_issue_entry;
+extern const struct cmd_entry cmd_enroll_entry;
 extern const struct cmd_entry cmd_revoke_entry;
 extern const struct cmd_entry cmd_rotate_entry;
 extern const struct cmd_entry cmd_renew_entry;
@@ -173,5 +175,9 @@ extern const struct cmd_entry cmd_ca_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_metrics_entry;
 extern const struct cmd_entry cmd_notify_entry;
+extern const struct cmd_entry cmd_revocation_entry;
+extern const struct cmd_entry cmd_probe_entry;
+extern const struct cmd_entry cmd_endpoint_entry;
+extern const struct cmd_entry cmd_check_entry;
 
 #endif

@@ -7,6 +7,8 @@
 #include "ca_preset.h"
 #include "cli_conf.h"
 #include "i18n.h"
+#include "notify.h"
+#include "safetext.h"
 
 /* What each setting is when nothing sets it (NULL: none, or a rule the command applies). */
 static const char *const builtin[CONF_KEY_COUNT] = {
@@ -60,6 +62,22 @@ cli_conf(struct cli *cli, const struct conf **out)
 	err_clear(&e);
 	if (load(cli, out, &e) != 0)
 		return cli_fail(&e);
+	return CLI_OK;
+}
+
+int
+cli_notify_sync(struct cli *cli, struct store *st, int warn_only)
+{
+	const struct conf *c;
+	struct err e;
+
+	err_clear(&e);
+	if (load(cli, &c, &e) == 0 && notify_conf_sync(st, c, &e) == 0)
+		return CLI_OK;
+	if (!warn_only)
+		return cli_fail(&e);
+	cli_msg(_("the config file's notification channels were not updated: %s"),
+	    safetext(e.msg));
 	return CLI_OK;
 }
 
@@ -128,6 +146,11 @@ cli_server(struct cli *cli, const char *name_or_url, struct cli_server *out)
 	if ((rc = cli_conf(cli, &c)) != CLI_OK)
 		return rc;
 	if ((ca = conf_ca_find(c, name_or_url)) != NULL) {
+		if (ca->directory == NULL) {
+			cli_msg(_("[ca %s] has no ACME directory (it is for enroll --scep or --est)"),
+			    ca->name);
+			return CLI_USAGE;
+		}
 		out->url = ca->directory;
 		out->ca_bundle = ca->ca_bundle;
 		out->eab_kid = ca->eab_kid;

@@ -35,6 +35,14 @@ struct cli_settings {
  */
 int cli_conf(struct cli *cli, const struct conf **out);
 
+/*
+ * Brings st's channels to the config file's [notify] sections
+ * (notify_conf_sync). A bad section fails the command (CLI_FAIL, said),
+ * or with warn_only is said as a warning and the command goes on with the
+ * channels as they were (renew: a broken channel must not stop renewals).
+ */
+int cli_notify_sync(struct cli *cli, struct store *st, int warn_only);
+
 /* cli_conf without a word on stderr (for shell completion). Returns CLI_OK or CLI_FAIL. */
 int cli_conf_quiet(struct cli *cli, const struct conf **out);
 

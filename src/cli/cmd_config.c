@@ -9,6 +9,7 @@
 #include "cli_conf.h"
 #include "conf.h"
 #include "i18n.h"
+#include "notify.h"
 
 /* config check [FILE]: parses FILE (or the file the program would read). */
 static int
@@ -32,12 +33,21 @@ sub_check(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 	} else if ((rc = cli_conf(cli, &c)) != CLI_OK) {
 		return rc;
 	}
+	/* A channel is checked as `notify add` checks it: the hook runs, the file is private. */
+	if (notify_conf_check(c, &e) != 0) {
+		conf_free(own);
+		return cli_fail(&e);
+	}
 	if (c == NULL || c->path == NULL)
 		printf("%s\n", _("no config file: built-in defaults apply"));
 	else
 		/* TRANSLATORS: FILE: ok (N [ca] sections, M [names] sections) */
 		printf(_("%s: ok (%zu [ca] sections, %zu [names] sections)\n"), c->path,
 		    c->n_cas, c->n_names);
+	if (c != NULL && c->n_notify > 0)
+		printf(ngettext_("%zu notification channel ([notify] section)\n",
+		    "%zu notification channels ([notify] sections)\n",
+		    (unsigned long)c->n_notify), c->n_notify);
 	conf_free(own);
 	return CLI_OK;
 }
@@ -94,7 +104,24 @@ show_json(const struct conf *c, const struct cli_settings *s)
 		cJSON *a = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(a, "name", c->cas[i].name);
-		cJSON_AddStringToObject(a, "directory", c->cas[i].directory);
+		if (c->cas[i].directory != NULL)
+			cJSON_AddStringToObject(a, "directory", c->cas[i].directory);
+		else
+			cJSON_AddNullToObject(a, "directory");
+		if (c->cas[i].scep != NULL)
+			cJSON_AddStringToObject(a, "scep", c->cas[i].scep);
+		if (c->cas[i].est != NULL)
+			cJSON_AddStringToObject(a, "est", c->cas[i].est);
+		if (c->cas[i].ca_fingerprint != NULL)
+			cJSON_AddStringToObject(a, "ca_fingerprint", c->cas[i].ca_fingerprint);
+		if (c->cas[i].challenge_file != NULL)
+			cJSON_AddStringToObject(a, "challenge_file", c->cas[i].challenge_file);
+		if (c->cas[i].est_user != NULL)
+			cJSON_AddStringToObject(a, "est_user", c->cas[i].est_user);
+		if (c->cas[i].est_password_file != NULL)
+			cJSON_AddStringToObject(a, "est_password_file", c->cas[i].est_password_file);
+		if (c->cas[i].est_label != NULL)
+			cJSON_AddStringToObject(a, "est_label", c->cas[i].est_label);
 		if (c->cas[i].ca_bundle != NULL)
 			cJSON_AddStringToObject(a, "ca_bundle", c->cas[i].ca_bundle);
 		if (c->cas[i].eab_kid != NULL)

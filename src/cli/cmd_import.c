@@ -7,6 +7,7 @@
 
 #include "cert_record.h"
 #include "cli.h"
+#include "cmd_import_client.h"
 #include "crypto.h"
 #include "fileio.h"
 #include "i18n.h"
@@ -19,7 +20,9 @@
 
 struct import_item {
 	const char *path;
-	struct cert_row *row;
+	struct cert_row *row;	/* one certificate (with its chain), or NULL for a bundle */
+	struct cert_row **bundle; /* unrelated certificates, each stored alone */
+	size_t n_bundle;
 	char *key_pem;		/* normalised PKCS#8, or NULL */
 	const char *key_type;
 };
@@ -28,6 +31,7 @@ static void
 item_clear(struct import_item *it)
 {
 	cert_row_free(it->row);
+	cert_record_rows_free(it->bundle, it->n_bundle);
 	if (it->key_pem != NULL) {
 		OPENSSL_cleanse(it->key_pem, strlen(it->key_pem));
 		free(it->key_pem);
@@ -75,7 +79,27 @@ load_item(struct import_item *it, const char *key_path, struct err *e)
 	if (fileio_read(it->path, IMPORT_MAX_FILE, &text, &len, e) != 0)
 		return -1;
 	if (cert_record_from_pem(text, len, &it->row, e) != 0) {
-		err_prefix(e, "%s", it->path);
+		struct err be;
+		size_t i;
+		int b;
+
+		/* Not a chain: a bundle of unrelated certificates is stored one by one. */
+		err_clear(&be);
+		b = key_path == NULL ?
+		    cert_record_bundle_from_pem(text, len, &it->bundle, &it->n_bundle, &be) : 1;
+		if (b != 0) {
+			if (b == -1 && e != NULL)
+				*e = be;
+			err_prefix(e, "%s", it->path);
+			goto out;
+		}
+		err_clear(e);
+		for (i = 0; i < it->n_bundle; i++)
+			if ((it->bundle[i]->source = strdup("import")) == NULL) {
+				err_nomem(e);
+				goto out;
+			}
+		rc = 0;
 		goto out;
 	}
 	it->row->source = strdup("import");
@@ -100,6 +124,61 @@ out:
 	return rc;
 }
 
+/*
+ * Stores the certificates of a bundle that are not stored yet (a bundle
+ * imported again, or one that overlaps another, is not an error); a
+ * known one keeps its id in row->id and its fingerprint is marked by
+ * row->created = -1 for the report.
+ */
+static int
+store_bundle(struct store *st, struct import_item *it, struct err *e)
+{
+	int64_t id;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < it->n_bundle; i++) {
+		struct cert_row *r = it->bundle[i];
+
+		rc = store_cert_find_fingerprint(st, r->fingerprint, &id, e);
+		if (rc == -1)
+			return -1;
+		if (rc == 0) {
+			r->id = id;
+			r->created = -1;
+			continue;
+		}
+		err_clear(e);
+		if (store_cert_insert(st, r, &r->id, e) != 0) {
+			err_prefix(e, "%s", it->path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+print_bundle(const struct import_item *it)
+{
+	char date[32];
+	size_t i, known = 0;
+
+	for (i = 0; i < it->n_bundle; i++) {
+		const struct cert_row *r = it->bundle[i];
+
+		if (r->created == -1) {
+			known++;
+			continue;
+		}
+		timefmt_utc(r->not_after, 0, date, sizeof(date));
+		printf(_("Imported %s as #%lld: %s, expires %s%s\n"), safetext(it->path),
+		    (long long)r->id, safetext(r->name), date, "");
+	}
+	/* TRANSLATORS: file, how many certificates it holds, how many of them were stored already. */
+	printf(_("%s: a bundle of %zu certificates, %zu of them stored already\n"),
+	    safetext(it->path), it->n_bundle, known);
+}
+
 static int
 cmd_import_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
@@ -115,6 +194,11 @@ cmd_import_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 	char date[32];
 	struct err e;
 
+	/* --from CLIENT takes over another client's directory: cmd_import_client.c. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--from") == 0 || strncmp(argv[i], "--from=", 7) == 0 ||
+		    strcmp(argv[i], "-f") == 0)
+			return cmd_import_client(cli, self, argc, argv);
 	while ((opt = getopt_long(argc, argv, "k:", opts, NULL)) != -1) {
 		if (opt == 'k') {
 			key_path = optarg;
@@ -149,6 +233,11 @@ cmd_import_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
+		if (items[i].row == NULL) {
+			if (store_bundle(st, &items[i], &e) != 0)
+				goto rollback;
+			continue;
+		}
 		if (items[i].key_pem != NULL) {
 			if (store_key_insert(st, items[i].key_type, items[i].key_pem,
 			    &key_id, &e) != 0)
@@ -164,6 +253,10 @@ cmd_import_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 	if (store_commit(st, &e) != 0)
 		goto rollback;
 	for (i = 0; i < n; i++) {
+		if (items[i].row == NULL) {
+			print_bundle(&items[i]);
+			continue;
+		}
 		timefmt_utc(items[i].row->not_after, 0, date, sizeof(date));
 		/* TRANSLATORS: file, id, name, expiry date. */
 		printf(_("Imported %s as #%lld: %s, expires %s%s\n"), safetext(items[i].path),
@@ -186,11 +279,27 @@ out:
 
 const struct cmd_entry cmd_import_entry = {
 	.name = "import",
-	.args = "[--key KEYFILE] FILE...",
+	.args = "[--key KEYFILE] FILE... | --from CLIENT [OPTIONS] [DIR]",
 	.summary = N_("store existing PEM certificates (and their key)"),
 	.options = N_("Each FILE holds a certificate, optionally followed by its chain and\n"
-	    "its private key (a combined PEM). All files are checked before anything\n"
-	    "is stored: one bad file means nothing is imported.\n\n"
-	    "  -k, --key KEYFILE  the private key of the (single) certificate\n"),
+	    "its private key (a combined PEM), or a bundle of unrelated certificates\n"
+	    "(such as /etc/ssl/certs/ca-certificates.crt), each of which is stored\n"
+	    "unless it is already. All files are checked before anything is stored:\n"
+	    "one bad file means nothing is imported.\n\n"
+	    "  -k, --key KEYFILE  the private key of the (single) certificate\n\n"
+	    "With --from, takes over another ACME client's certificates: each\n"
+	    "one's current certificate with its key and chain, the older ones as its\n"
+	    "history, its ACME account, and its renewal settings. DIR defaults to\n"
+	    "/etc/letsencrypt for certbot, ./.lego for lego, ~/.acme.sh for acme.sh.\n"
+	    "Nothing is stored twice on a second run.\n\n"
+	    "  -f, --from CLIENT  certbot, lego or acme.sh\n"
+	    "      --dry-run      show what would be imported; store nothing\n"
+	    "      --adopt        certdeck renews them from now on (certdeck renew)\n"
+	    "      --ca-bundle FILE  trust for the CA's HTTPS (a private CA)\n"
+	    "      --server URL   the CA's directory URL (lego keeps only its host)\n"
+	    "      --http-addr ADDR, --http-port PORT, --webroot DIR\n"
+	    "                     renew by http-01 this way (lego keeps no settings)\n"
+	    "      --json         the import plan and its result as JSON\n"
+	    "Nothing in DIR is changed; links that lead out of DIR are not followed.\n"),
 	.exec = cmd_import_exec,
 };

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cli_list.h"
 #include "expiry.h"
+#include "filter.h"
 #include "i18n.h"
 #include "timefmt.h"
 #include "store_cert.h"
@@ -16,16 +17,28 @@
 
 /* What the command lists: certificates matching q, as seen at now. */
 struct which {
+	struct store *st;
 	long long now;
 	struct cert_query q;
+	struct filter f;	/* --filter: the name terms q does not check */
+	int none;		/* the filter cannot match anything */
+	struct cli_list *l;
 };
 
 static cJSON *
-row_json(const void *row, void *arg)
+row_json(const void *r, void *arg)
 {
+	const struct cert_row *row = r;
 	const struct which *w = arg;
+	struct err e = { 0 };
+	cJSON *o = cert_json(row, w->now, 0);
 
-	return cert_json(row, w->now, 0);
+	if (o != NULL && (cert_json_revocation_of(o, w->st, row->id, &e) != 0 ||
+	    cert_json_add_locations(o, w->st, row->id, &e) != 0)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
 }
 
 static void
@@ -58,17 +71,25 @@ heading(void)
 }
 
 static int
-one_cert(const struct cert_row *row, void *l)
+one_cert(const struct cert_row *row, void *arg)
 {
-	return cli_list_row(l, row);
+	struct which *w = arg;
+
+	if (!filter_match_names(&w->f, row->sans, row->n_sans))
+		return 0;
+	return cli_list_row(w->l, row);
 }
 
 static int
 load(struct store *st, struct cli_list *l, struct err *e)
 {
-	const struct which *w = l->arg;
+	struct which *w = l->arg;
 
-	return store_cert_list(st, &w->q, one_cert, l, e);
+	w->st = st;
+	w->l = l;
+	if (w->none)
+		return 0;
+	return store_cert_list(st, &w->q, one_cert, w, e);
 }
 
 /* Streamed: a store may hold any number of certificates. */
@@ -87,9 +108,11 @@ cmd_list_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct which w = { 0 };
+	const char *filter = NULL;
 	long long days = -1;
 	char *end;
-	int opt, rc, json = 0;
+	int opt, rc, json = 0, all = 0;
+	struct err e;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -97,10 +120,10 @@ cmd_list_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 			json = 1;
 			continue;
 		case 'a':
-			w.q.include_replaced = 1;
+			all = 1;
 			continue;
 		case 'f':
-			w.q.name_like = optarg;
+			filter = optarg;
 			continue;
 		case 'e':
 			errno = 0;
@@ -116,9 +139,22 @@ cmd_list_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 	if ((rc = cli_no_operands(self, argc, argv)) != CLI_OK)
 		return rc;
 	w.now = store_now();
-	if (days >= 0)
+	if (filter != NULL) {
+		if (filter_parse(filter, &w.f, &e) != 0)
+			return cli_usage(self, "--filter: %s", e.msg);
+		w.none = filter_to_query(&w.f, w.now, &w.q) == 1;
+	}
+	if (all) {
+		w.q.include_replaced = 1;
+		if (w.q.kinds == 0)
+			w.q.kinds = CERT_KINDS_ALL;
+	}
+	if (days >= 0 && (w.q.expiring_before == 0 ||
+	    w.now + days * 86400 < w.q.expiring_before))
 		w.q.expiring_before = w.now + days * 86400;
-	return cli_list_run(cli, &cert_list, &w, json);
+	rc = cli_list_run(cli, &cert_list, &w, json);
+	filter_clear(&w.f);
+	return rc;
 }
 
 const struct cmd_entry cmd_list_entry = {
@@ -127,7 +163,10 @@ const struct cmd_entry cmd_list_entry = {
 	.summary = N_("list certificates, soonest expiry first"),
 	.options = N_("      --json           one JSON array (dates in RFC 3339, UTC)\n"
 	    "      --expiring DAYS  only certificates expiring within DAYS days\n"
-	    "      --filter TEXT    only certificates with a name containing TEXT\n"
-	    "      --all            include certificates replaced by a renewal\n"),
+	    "      --filter TEXT    only certificates matching TEXT, in the filter language\n"
+	    "                       of the interactive view: a name substring, exp<30d,\n"
+	    "                       status:, issuer:, key:, kind:, source:, path:\n"
+	    "      --all            include certificates replaced by a renewal and CA\n"
+	    "                       certificates\n"),
 	.exec = cmd_list_exec,
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_conf.h"
 #include "i18n.h"
 #include "notify.h"
 #include "notify_mail.h"
@@ -57,6 +58,10 @@ sub_add(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		    "its program, URL or address"));
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
+	if ((rc = cli_notify_sync(cli, st, 0)) != CLI_OK) {
+		store_close(st);
+		return rc;
+	}
 	err_clear(&e);
 	rc = notify_channel_add(st, argv[optind], argv[optind + 1], &o, &id, &e);
 	store_close(st);
@@ -76,6 +81,8 @@ channel_text(const struct notify_channel *c)
 	notify_target_shown(c, target, sizeof(target));
 	printf("%4lld  %-8s %-6s %s\n", (long long)c->id, c->type,
 	    c->format != NULL ? c->format : "-", target);
+	if (c->conf_name != NULL)
+		printf(_("      from the config file: [notify %s]\n"), safetext(c->conf_name));
 	if (strcmp(c->type, "mail") == 0)
 		printf(_("      via %s%s%s\n"), safetext(c->smtp != NULL ? c->smtp :
 		    c->sendmail != NULL ? c->sendmail : NOTIFY_MAIL_SENDMAIL),
@@ -138,6 +145,10 @@ channel_json(const struct notify_channel *c)
 	if (c->last_message != NULL)
 		cJSON_AddStringToObject(o, "last_message", c->last_message);
 	cJSON_AddNumberToObject(o, "failures", c->failures);
+	if (c->conf_name != NULL)
+		cJSON_AddStringToObject(o, "config", c->conf_name);
+	else
+		cJSON_AddNullToObject(o, "config");
 	return o;
 }
 
@@ -159,6 +170,10 @@ sub_list(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		return rc;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
+	if ((rc = cli_notify_sync(cli, st, 0)) != CLI_OK) {
+		store_close(st);
+		return rc;
+	}
 	err_clear(&e);
 	rc = store_notify_list(st, &v, &n, &e);
 	store_close(st);
@@ -195,6 +210,7 @@ static int
 sub_remove(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
 	const struct option opts[] = { CLI_COMMON_OPTIONS, { 0 } };
+	struct notify_channel *c = NULL;
 	struct store *st;
 	struct err e;
 	int64_t id;
@@ -205,8 +221,21 @@ sub_remove(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		return rc;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
+	if ((rc = cli_notify_sync(cli, st, 0)) != CLI_OK) {
+		store_close(st);
+		return rc;
+	}
 	err_clear(&e);
-	rc = store_notify_remove(st, id, &e);
+	if ((rc = store_notify_get(st, id, &c, &e)) == 0 && c->conf_name != NULL) {
+		cli_msg(_("channel #%lld comes from the config file's [notify %s]: remove that "
+		    "section instead"), (long long)id, safetext(c->conf_name));
+		notify_channel_free(c);
+		store_close(st);
+		return CLI_FAIL;
+	}
+	notify_channel_free(c);
+	if (rc == 0)
+		rc = store_notify_remove(st, id, &e);
 	store_close(st);
 	if (rc == -1)
 		return cli_fail(&e);
@@ -237,6 +266,10 @@ sub_test(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 		return rc;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
+	if ((rc = cli_notify_sync(cli, st, 0)) != CLI_OK) {
+		store_close(st);
+		return rc;
+	}
 	err_clear(&e);
 	if (store_notify_list(st, &v, &n, &e) != 0 || (json = notify_test_event()) == NULL) {
 		if (json == NULL && e.kind == ERR_NONE)

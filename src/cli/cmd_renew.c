@@ -61,13 +61,17 @@ queue_one(int64_t cert_id, void *arg)
 	return 0;
 }
 
-/* queue_one for a listed certificate that certdeck issued (imported ones have no order). */
+/*
+ * queue_one for a listed certificate that certdeck issued or enrolled over
+ * SCEP or EST (imported ones have no order and nothing to renew them with).
+ */
 static int
 queue_listed(const struct cert_row *row, void *arg)
 {
 	struct renew_state *rs = arg;
 
-	if (row->order_id <= 0)
+	if (row->order_id <= 0 && (row->source == NULL || (strcmp(row->source, "scep") != 0 &&
+	    strcmp(row->source, "est") != 0)))
 		return 0;
 	return queue_one(row->id, rs) != 0 ? -1 : 0;
 }
@@ -163,6 +167,7 @@ cmd_renew_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		rs.renew_before = atol(cs.v[CONF_RENEW_BEFORE]) * 86400;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
+	cli_notify_sync(cli, st, 1);
 	err_clear(&rs.e);
 	rs.st = st;
 	rs.actor = cli->actor;

@@ -2,17 +2,47 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cert_json.h"
 #include "cli.h"
 #include "expiry.h"
 #include "i18n.h"
+#include "revocation.h"
 #include "timefmt.h"
 #include "store_cert.h"
+#include "store_location.h"
 #include "safetext.h"
 
+/* One line on what the CA publishes about the certificate. */
 static void
-show_text(const struct cert_row *row, long long now)
+show_revocation(const struct revocation_row *r)
+{
+	char t[40], c[40];
+
+	if (r == NULL) {
+		printf("  %-14s %s\n", _("Revocation:"), _("not checked (certdeck revocation)"));
+		return;
+	}
+	timefmt_utc(r->checked_at, 1, c, sizeof(c));
+	if (r->state == REVOCATION_REVOKED) {
+		timefmt_utc(r->revoked_at, 1, t, sizeof(t));
+		printf("  %-14s %s\n", _("Revocation:"), _("REVOKED by its CA"));
+		printf("  %-14s %s, %s\n", "", revocation_reason_name(r->reason), t);
+	} else if (r->state == REVOCATION_GOOD) {
+		printf("  %-14s %s\n", _("Revocation:"), _("good"));
+	} else {
+		printf("  %-14s %s\n", _("Revocation:"), _("unknown"));
+		printf("  %-14s %s\n", "", safetext(r->detail));
+	}
+	if (r->source_url[0] != '\0')
+		printf("  %-14s %s %s\n", "", strcmp(r->method, "crl") == 0 ? _("CRL:") :
+		    _("OCSP:"), safetext(r->source_url));
+	printf("  %-14s %s %s\n", "", _("checked"), c);
+}
+
+static void
+show_text(const struct cert_row *row, const struct revocation_row *rev, long long now)
 {
 	char nb[40], na[40];
 	size_t i;
@@ -57,7 +87,24 @@ show_text(const struct cert_row *row, long long now)
 		timefmt_utc(row->revoked_at, 1, nb, sizeof(nb));
 		printf("  %-14s %s (reason %d)\n", _("Revoked:"), nb, row->revocation_reason);
 	}
+	show_revocation(rev);
 	printf("  %-14s %s\n", _("Source:"), row->source ? safetext(row->source) : "-");
+	printf("  %-14s %s\n", _("Kind:"), store_cert_kind_name(row->kind));
+	printf("  %-14s %s\n", _("Validation:"), row->validation != CERT_VALIDATION_NONE ?
+	    store_cert_validation_name(row->validation) : "-");
+}
+
+/* One "Found in:" line per file the certificate was found in. */
+static int
+print_location(const struct cert_location *loc, void *arg)
+{
+	char seen[32];
+
+	(void)arg;
+	timefmt_utc(loc->seen_at, 1, seen, sizeof(seen));
+	/* TRANSLATORS: a file path, then when a scan last saw it. */
+	printf("  %-14s %s (%s %s)\n", _("Found in:"), safetext(loc->path), _("seen"), seen);
+	return 0;
 }
 
 static int
@@ -70,8 +117,12 @@ cmd_show_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 		CLI_COMMON_OPTIONS, { 0 },
 	};
 	struct cert_row *row = NULL;
+	struct revocation_row rev;
 	struct store *st;
+	struct err e = { 0 };
+	cJSON *o;
 	int64_t id;
+	int have_rev;
 
 	if ((rc = cli_options(cli, self, argc, argv, opts)) != CLI_CONTINUE)
 		return rc;
@@ -81,18 +132,37 @@ cmd_show_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **ar
 	    (rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		return rc;
 	rc = cli_cert_get(st, id, &row);
-	store_close(st);
-	if (rc != CLI_OK)
+	have_rev = rc == CLI_OK ? store_revocation_get(st, id, &rev, &e) : 1;
+	if (rc != CLI_OK) {
+		store_close(st);
 		return rc;
+	}
+	if (have_rev < 0) {
+		store_close(st);
+		cert_row_free(row);
+		return cli_fail(&e);
+	}
+	err_clear(&e);
 	if (pem) {
 		fputs(row->pem_chain, stdout);
 	} else if (json) {
-		cli_print_json(cert_json(row, store_now(), 1));
+		o = cert_json(row, store_now(), 1);
+		if (o == NULL || cert_json_add_revocation(o, have_rev == 0 ? &rev : NULL) != 0 ||
+		    cert_json_add_locations(o, st, row->id, &e) != 0) {
+			cJSON_Delete(o);
+			if (e.kind == ERR_NONE)
+				err_nomem(&e);
+			rc = cli_fail(&e);
+		} else
+			cli_print_json(o);
 	} else {
-		show_text(row, store_now());
+		show_text(row, have_rev == 0 ? &rev : NULL, store_now());
+		if (store_location_list_cert(st, row->id, print_location, NULL, &e) < 0)
+			rc = cli_fail(&e);
 	}
 	cert_row_free(row);
-	return CLI_OK;
+	store_close(st);
+	return rc;
 }
 
 const struct cmd_entry cmd_show_entry = {

@@ -28,11 +28,17 @@ static void
 perfdata(const struct alert_report *r, const struct mon_summary *sum,
     const struct alert_opts *o)
 {
+	size_t drift = 0;
+	int k;
+
+	for (k = 0; k < ALERT_KIND_COUNT; k++)
+		if (alert_kind_is_drift((enum alert_kind)k))
+			drift += r->count[k];
 	printf(" | certificates=%ld;;;0 expiring=%zu;;;0 job_failed=%zu;;;0 "
-	    "job_retrying=%zu;;;0 revoked=%zu;;;0 channels_failing=%zu;;;0", sum->certificates,
-	    r->count[ALERT_EXPIRING], r->count[ALERT_JOB_FAILED],
+	    "job_retrying=%zu;;;0 revoked=%zu;;;0 channels_failing=%zu;;;0 drift=%zu;;;0",
+	    sum->certificates, r->count[ALERT_EXPIRING], r->count[ALERT_JOB_FAILED],
 	    r->count[ALERT_JOB_RETRYING], r->count[ALERT_REVOKED],
-	    r->count[ALERT_CHANNEL_FAILING]);
+	    r->count[ALERT_CHANNEL_FAILING], drift);
 	if (sum->next_id > 0)
 		printf(" next_expiry_days=%lld;%d;%d", expiry_days_left(sum->next_not_after,
 		    r->now), o->warning_days, o->critical_days);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_conf.h"
 #include "i18n.h"
 #include "ui.h"
 
@@ -26,6 +27,8 @@ run_ui(struct cli *cli, int readonly)
 	if ((rc = cli_open_store(cli, readonly ? STORE_READONLY : 0, &st)) !=
 	    CLI_OK)
 		return rc;
+	if (!readonly)
+		cli_notify_sync(cli, st, 1);
 	err_clear(&e);
 	rc = ui_run(st, &opt, &e);
 	store_close(st);

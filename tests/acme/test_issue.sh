@@ -22,7 +22,7 @@ cd_run show "$id" --json
 check "both names are on it" [ "$(jq -r '.names | sort | join(",")' "$T/.out")" = "example.test,www.example.test" ]
 check "the key is held" [ "$(jq -r .key_held "$T/.out")" = true ]
 check "default key type is ec256" [ "$(jq -r .key_type "$T/.out")" = ec256 ]
-check "source is acme" [ "$(jq -r .source "$T/.out")" = acme ]
+check "source is certdeck" [ "$(jq -r .source "$T/.out")" = certdeck ]
 check "the order is valid in the store" \
 	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT status FROM orders WHERE cert_id = $id")" = valid ]
 check "authorizations were recorded" \

@@ -26,7 +26,7 @@ comp() {
 check "bash -i: complete -p certdeck names the function" \
 	[ "$(HOME=$T bash --rcfile "$T/rc" -i -c 'complete -p certdeck' 2>/dev/null)" = "complete -F _certdeck certdeck" ]
 check "certdeck sh -> show" [ "$(comp certdeck sh)" = "show " ]
-check "certdeck r -> renew revoke rotate-key" [ "$(comp certdeck r)" = "renew revoke rotate-key " ]
+check "certdeck r -> renew revocation revoke rotate-key" [ "$(comp certdeck r)" = "renew revocation revoke rotate-key " ]
 check "a global option before the command" [ "$(comp certdeck --st)" = "--store " ]
 check "a group's verbs: account re -> recover" [ "$(comp certdeck account re)" = "recover " ]
 check "a command's options, from its --help: issue --key-t" [ "$(comp certdeck issue --key-t)" = "--key-type " ]

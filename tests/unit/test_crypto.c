@@ -17,6 +17,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cjson/cJSON.h>
+
+#include "base64url.h"
 #include "crypto.h"
 #include "tap.h"
 
@@ -778,6 +781,100 @@ test_keys_and_links(EVP_PKEY *fresh_ec)
 	EVP_PKEY_free(pkcs1);
 }
 
+/* Adds BIGNUM param of key as base64url member name of o. */
+static void
+jwk_add_bn(cJSON *o, const char *name, EVP_PKEY *key, const char *param, int pad)
+{
+	BIGNUM *bn = NULL;
+	unsigned char buf[1024];
+	char *b64;
+	int n;
+
+	if (!EVP_PKEY_get_bn_param(key, param, &bn))
+		return;
+	n = pad > 0 ? BN_bn2binpad(bn, buf, pad) : BN_bn2bin(bn, buf);
+	b64 = base64url_encode(buf, (size_t)n);
+	cJSON_AddStringToObject(o, name, b64);
+	free(b64);
+	BN_clear_free(bn);
+}
+
+/* The JWK text of a private key, as certbot writes private_key.json. */
+static char *
+jwk_of(EVP_PKEY *key, int with_crt)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *text;
+
+	if (EVP_PKEY_is_a(key, "RSA")) {
+		cJSON_AddStringToObject(o, "kty", "RSA");
+		jwk_add_bn(o, "n", key, OSSL_PKEY_PARAM_RSA_N, 0);
+		jwk_add_bn(o, "e", key, OSSL_PKEY_PARAM_RSA_E, 0);
+		jwk_add_bn(o, "d", key, OSSL_PKEY_PARAM_RSA_D, 0);
+		if (with_crt) {
+			jwk_add_bn(o, "p", key, OSSL_PKEY_PARAM_RSA_FACTOR1, 0);
+			jwk_add_bn(o, "q", key, OSSL_PKEY_PARAM_RSA_FACTOR2, 0);
+			jwk_add_bn(o, "dp", key, OSSL_PKEY_PARAM_RSA_EXPONENT1, 0);
+			jwk_add_bn(o, "dq", key, OSSL_PKEY_PARAM_RSA_EXPONENT2, 0);
+			jwk_add_bn(o, "qi", key, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, 0);
+		}
+	} else {
+		cJSON_AddStringToObject(o, "kty", "EC");
+		cJSON_AddStringToObject(o, "crv", EVP_PKEY_get_bits(key) == 384 ? "P-384" : "P-256");
+		jwk_add_bn(o, "x", key, OSSL_PKEY_PARAM_EC_PUB_X, EVP_PKEY_get_bits(key) / 8);
+		jwk_add_bn(o, "y", key, OSSL_PKEY_PARAM_EC_PUB_Y, EVP_PKEY_get_bits(key) / 8);
+		jwk_add_bn(o, "d", key, OSSL_PKEY_PARAM_PRIV_KEY, 0);
+	}
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+static void
+test_key_from_jwk(EVP_PKEY *ec256, EVP_PKEY *ec384, EVP_PKEY *rsa)
+{
+	EVP_PKEY *back = NULL;
+	struct err e;
+	char *j;
+	enum key_type kt;
+
+	j = jwk_of(rsa, 1);
+	ok(crypto_key_from_jwk(j, &back, &e) == 0, "an RSA JWK (with CRT members) is read");
+	ok(back != NULL && EVP_PKEY_eq(back, rsa) == 1, "... as the same key");
+	ok(back != NULL && crypto_key_type_of(back, &kt, NULL) == 0 && kt == KEY_RSA2048,
+	    "... of type rsa2048");
+	EVP_PKEY_free(back);
+	back = NULL;
+	free(j);
+	j = jwk_of(rsa, 0);
+	ok(crypto_key_from_jwk(j, &back, &e) == 0, "an RSA JWK with n, e and d only is read");
+	ok(back != NULL && EVP_PKEY_eq(back, rsa) == 1, "... as the same key");
+	EVP_PKEY_free(back);
+	back = NULL;
+	free(j);
+	j = jwk_of(ec256, 0);
+	ok(crypto_key_from_jwk(j, &back, &e) == 0, "an EC P-256 JWK is read");
+	ok(back != NULL && EVP_PKEY_eq(back, ec256) == 1, "... as the same key");
+	EVP_PKEY_free(back);
+	back = NULL;
+	free(j);
+	j = jwk_of(ec384, 0);
+	ok(crypto_key_from_jwk(j, &back, &e) == 0, "an EC P-384 JWK is read");
+	ok(back != NULL && EVP_PKEY_eq(back, ec384) == 1, "... as the same key");
+	EVP_PKEY_free(back);
+	back = NULL;
+	free(j);
+	ok(crypto_key_from_jwk("{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}", &back, &e) == -1 &&
+	    back == NULL && strstr(e.msg, "private") != NULL, "a public JWK is refused, saying why");
+	ok(crypto_key_from_jwk("{\"kty\":\"OKP\",\"crv\":\"Ed25519\"}", &back, &e) == -1,
+	    "an OKP JWK is refused");
+	ok(crypto_key_from_jwk("{\"kty\":\"EC\",\"crv\":\"P-521\",\"x\":\"AA\",\"y\":\"AA\","
+	    "\"d\":\"AA\"}", &back, &e) == -1, "a P-521 JWK is refused");
+	ok(crypto_key_from_jwk("not json", &back, &e) == -1, "text that is not JSON is refused");
+	ok(crypto_key_from_jwk("{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\",\"d\":\"!!\"}", &back,
+	    &e) == -1, "a member that is not base64url is refused");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -798,6 +895,8 @@ main(int argc, char **argv)
 	if (keys[KEY_EC256] != NULL && keys[KEY_RSA2048] != NULL)
 		test_csr(keys[KEY_EC256], keys[KEY_RSA2048]);
 	test_sha256();
+	if (keys[KEY_EC256] != NULL && keys[KEY_EC384] != NULL && keys[KEY_RSA2048] != NULL)
+		test_key_from_jwk(keys[KEY_EC256], keys[KEY_EC384], keys[KEY_RSA2048]);
 	if (argc > 1) {
 		fixtures = argv[1];
 		test_chain_parse();

@@ -23,6 +23,9 @@
 #define NOW 1800000000LL
 
 /* The header block of msg (up to the empty line), or NULL. */
+/* The channel struct holds the store's strings (char *); the literals here are only read. */
+#define S(lit) ((char *)(lit))
+
 static char *
 headers_of(const char *msg, const char *eol)
 {
@@ -107,8 +110,8 @@ qp_decode(const char *s)
 static void
 test_hostile(void)
 {
-	struct notify_channel c = { .id = 7, .type = "mail", .target = "ops@example.test",
-	    .mail_from = "certdeck@example.test", .min_days = -1 };
+	struct notify_channel c = { .id = 7, .type = S("mail"), .target = S("ops@example.test"),
+	    .mail_from = S("certdeck@example.test"), .min_days = -1 };
 	cJSON *ev = cJSON_CreateObject(), *names;
 	char *msg = NULL, *h = NULL, *body, *plain = NULL;
 	const char *p;
@@ -213,13 +216,13 @@ test_check(const char *dir)
 		close(fd);
 #define RESET(addr) do { \
 	memset(&c, 0, sizeof(c)); \
-	c.type = "mail"; \
-	c.target = (addr); \
+	c.type = S("mail"); \
+	c.target = S(addr); \
 	c.min_days = -1; \
 	err_clear(&e); \
 } while (0)
 	RESET("ops@example.test");
-	c.smtp = "smtp://127.0.0.1:25";
+	c.smtp = S("smtp://127.0.0.1:25");
 	ok(notify_mail_check(&c, &e) == 0, "check: an address and an SMTP URL");
 	RESET("Ops <ops@example.test>");
 	ok(notify_mail_check(&c, &e) == -1 && e.kind == ERR_USAGE, "check: a display name "
@@ -227,19 +230,19 @@ test_check(const char *dir)
 	RESET("-oQ/tmp@example.test");
 	ok(notify_mail_check(&c, &e) == -1, "check: an address like an option is refused");
 	RESET("ops@example.test");
-	c.smtp = "smtps://u@127.0.0.1";
+	c.smtp = S("smtps://u@127.0.0.1");
 	ok(notify_mail_check(&c, &e) == -1, "check: user information in the URL is refused");
 	RESET("ops@example.test");
-	c.smtp = "smtp://127.0.0.1:25";
-	c.smtp_user = "alice";
+	c.smtp = S("smtp://127.0.0.1:25");
+	c.smtp_user = S("alice");
 	c.password_file = strdup(pw);
 	ok(notify_mail_check(&c, &e) == 0 && c.password_file[0] == '/',
 	    "check: a 0600 password file, kept as an absolute path");
 	free(c.password_file);
 	ok(chmod(pw, 0640) == 0, "check: the file made group-readable");
 	RESET("ops@example.test");
-	c.smtp = "smtp://127.0.0.1:25";
-	c.smtp_user = "alice";
+	c.smtp = S("smtp://127.0.0.1:25");
+	c.smtp_user = S("alice");
 	c.password_file = strdup(pw);
 	ok(notify_mail_check(&c, &e) == -1 && strstr(e.msg, pw) != NULL &&
 	    strstr(e.msg, "0640") != NULL, "check: refused, naming the file and its mode");

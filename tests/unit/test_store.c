@@ -20,8 +20,10 @@
 #include "store_acme.h"
 #include "store_cert.h"
 #include "store_deploy.h"
+#include "store_endpoint.h"
 #include "store_job.h"
 #include "store_key.h"
+#include "store_location.h"
 #include "tap.h"
 
 #define skip(why) do { \
@@ -1694,6 +1696,452 @@ test_deploy_events(void)
 	free(path);
 }
 
+struct each_seen {
+	int64_t ids[4];
+	char names[4][64];
+	size_t n;
+};
+
+static int
+each_cb(const struct endpoint_row *r, const char *cert_name, void *arg)
+{
+	struct each_seen *s = arg;
+
+	if (s->n < 4) {
+		s->ids[s->n] = r->id;
+		snprintf(s->names[s->n], sizeof(s->names[0]), "%s", cert_name);
+		s->n++;
+	}
+	return 0;
+}
+
+static int
+count_cb(const struct cert_row *row, void *arg)
+{
+	(void)row;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Rows store_cert_list gives for served and revocation conditions. */
+static int
+served_rows(struct store *st, const char *served, const char *revocation)
+{
+	struct cert_query q = { 0 };
+	struct err e;
+	int n = 0;
+
+	q.served = served;
+	q.revocation = revocation;
+	err_clear(&e);
+	if (store_cert_list(st, &q, count_cb, &n, &e) != 0) {
+		diag("%s", e.msg);
+		return -1;
+	}
+	return n;
+}
+
+/*
+ * The endpoints step on a store one step older holding a certificate, and
+ * the endpoint functions: add (a duplicate and a missing certificate
+ * refused), list, get, record a check, remove; a removed certificate takes
+ * its endpoints with it.
+ */
+static void
+test_endpoints(void)
+{
+	static char san[] = "ep.example.org";
+	char *sanp[1] = { san };
+	struct endpoint_row add = { 0 }, rec = { 0 }, **list = NULL, *got = NULL;
+	struct store *st = NULL;
+	struct cert_row r;
+	struct err e;
+	char *path = in_tmp("endpoints.db");
+	sqlite3 *db = NULL;
+	int64_t cert = 0, id = 0, id2 = 0;
+	size_t n = 0;
+	int fd;
+
+	err_clear(&e);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(sqlite3_open(path, &db) == SQLITE_OK &&
+	    schema_migrate_to(db, 13, &e) == 0,
+	    "endpoints: a store one step before the endpoints");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'endpoints'"), 0,
+	    "endpoints: no table yet");
+	sqlite3_close(db);
+	if (store_open(path, 0, &st, &e) != 0) {
+		ok(0, "endpoints: open migrates");
+		diag("%s", e.msg);
+		free(path);
+		return;
+	}
+	ok(1, "endpoints: open migrates");
+	is_int(query_int(store_db(st), "PRAGMA user_version"), schema_version(),
+	    "endpoints: at the current version");
+	make_row(&r, 7, 1900000000LL, sanp, 1);
+	ok(store_cert_insert(st, &r, &cert, &e) == 0, "endpoints: a certificate");
+
+	add.cert_id = cert;
+	add.host = (char *)"127.0.0.1";
+	add.port = 8443;
+	add.sni = san;
+	ok(store_endpoint_add(st, &add, &id, &e) == 0 && id > 0, "endpoints: add");
+	err_clear(&e);
+	ok(store_endpoint_add(st, &add, &id2, &e) == -1 && e.kind == ERR_INPUT &&
+	    strstr(e.msg, "already endpoint") != NULL, "endpoints: the same target again is refused");
+	add.sni = NULL;
+	add.starttls = (char *)"smtp";
+	add.port = 25;
+	ok(store_endpoint_add(st, &add, &id2, &e) == 0, "endpoints: a STARTTLS one");
+	add.cert_id = cert + 100;
+	err_clear(&e);
+	ok(store_endpoint_add(st, &add, &id2, &e) == 1 && strstr(e.msg, "no certificate") != NULL,
+	    "endpoints: a missing certificate is 1, saying so");
+	ok(store_endpoint_list(st, 0, &list, &n, &e) == 0 && n == 2, "endpoints: list has two");
+	if (n == 2) {
+		ok(list[0]->id == id && list[0]->port == 8443 && strcmp(list[0]->sni, san) == 0 &&
+		    list[0]->starttls == NULL && list[0]->checked == 0 && !list[0]->has_state,
+		    "endpoints: the first as added, never checked");
+		ok(list[1]->sni == NULL && strcmp(list[1]->starttls, "smtp") == 0,
+		    "endpoints: the second without a name, with STARTTLS");
+	}
+	endpoint_list_free(list, n);
+
+	rec.checked = 1800000000LL;
+	rec.state = EP_STALE;
+	rec.fingerprint = (char *)"ab12";
+	rec.served_cert_id = cert;
+	rec.served_not_after = 1900000000LL;
+	rec.protocol = (char *)"TLSv1.3";
+	rec.message = (char *)"renewed but not deployed";
+	ok(store_endpoint_record(st, id, &rec, &e) == 0, "endpoints: record a check");
+	is_int(query_int(store_db(st), "SELECT count(*) FROM endpoints WHERE cert_id IS NOT NULL"),
+	    2, "endpoints: a check with no cert_id keeps the endpoint's");
+	ok(store_endpoint_get(st, id, &got, &e) == 0 && got->has_state &&
+	    got->state == EP_STALE && got->checked == 1800000000LL &&
+	    got->served_cert_id == cert && strcmp(got->fingerprint, "ab12") == 0 &&
+	    got->cipher == NULL && strcmp(got->message, "renewed but not deployed") == 0,
+	    "endpoints: get reads the check back");
+	endpoint_row_free(got);
+	ok(store_endpoint_record(st, id + 100, &rec, &e) == 1, "endpoints: record on a missing one is 1");
+	ok(store_endpoint_get(st, id + 100, &got, &e) == 1 && got == NULL,
+	    "endpoints: get of a missing one is 1");
+	{
+		static char san2[] = "none.example.org";
+		char *sanp2[1] = { san2 };
+		struct each_seen seen;
+		struct cert_row r2;
+		int64_t cert2 = 0;
+		int worst = 0;
+		char sql[160];
+
+		memset(&seen, 0, sizeof(seen));
+		ok(store_endpoint_worst(st, cert, &worst, &e) == 0 && worst == EP_STALE,
+		    "endpoints: worst of stale and never checked is stale");
+		make_row(&r2, 8, 1900000000LL, sanp2, 1);
+		ok(store_cert_insert(st, &r2, &cert2, &e) == 0, "endpoints: a second certificate");
+		ok(store_endpoint_worst(st, cert2, &worst, &e) == 0 && worst == -1,
+		    "endpoints: worst without endpoints is -1");
+		ok(store_endpoint_each(st, 0, each_cb, &seen, &e) == 0 && seen.n == 2 &&
+		    seen.ids[0] == id && seen.ids[1] == id2,
+		    "endpoints: each gives the stale one before the one never checked");
+		is_str(seen.names[0], san, "endpoints: ... with its certificate's name");
+		is_int(served_rows(st, "stale", NULL), 1, "endpoints: served:stale matches one");
+		is_int(served_rows(st, "ok", NULL), 0, "endpoints: served:ok none");
+		is_int(served_rows(st, "none", NULL), 1, "endpoints: served:none the other");
+		is_int(served_rows(st, NULL, "unchecked"), 2,
+		    "endpoints: revocation:unchecked both");
+		snprintf(sql, sizeof(sql), "INSERT INTO revocation_status (cert_id, state, "
+		    "checked_at, next_check) VALUES (%lld, 'revoked', 1, 2)", (long long)cert);
+		ok(sqlite3_exec(store_db(st), sql, NULL, NULL, NULL) == SQLITE_OK,
+		    "endpoints: a revocation answer");
+		is_int(served_rows(st, NULL, "revoked"), 1, "endpoints: revocation:revoked one");
+		is_int(served_rows(st, "stale", "good"), 0, "endpoints: both conditions must hold");
+	}
+	ok(store_endpoint_remove(st, id2, &e) == 0, "endpoints: remove");
+	ok(store_endpoint_remove(st, id2, &e) == 1, "endpoints: remove again is 1");
+	ok(sqlite3_exec(store_db(st), "DELETE FROM certificates", NULL, NULL, NULL) == SQLITE_OK,
+	    "endpoints: the certificate removed");
+	ok(store_endpoint_list(st, 0, &list, &n, &e) == 0 && n == 0,
+	    "endpoints: its endpoints went with it");
+	endpoint_list_free(list, n);
+	store_close(st);
+	free(path);
+}
+
+/* Adopting an imported certificate (import --from --adopt): its order and account. */
+static void
+test_cert_set_order(void)
+{
+	static char san[] = "adopt.example.org";
+	char *sans[1] = { san };
+	struct store *st = NULL;
+	struct cert_row r, *got = NULL;
+	struct account_row a = { 0 };
+	struct order_row o = { 0 };
+	char status[] = "valid", ids[] = "[{\"type\":\"dns\",\"value\":\"adopt.example.org\"}]";
+	char *path = in_tmp("adopt.db");
+	int64_t cert_id = 0, due[4];
+	size_t n = 0;
+	struct err e;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "adopt: open");
+		free(path);
+		return;
+	}
+	make_row(&r, 900, 1800000000LL, sans, 1);
+	ok(store_cert_insert(st, &r, &cert_id, &e) == 0, "adopt: an imported certificate");
+	ok(store_cert_renew_due(st, 1800000000LL, due, 4, &n, &e) == 0 && n == 0,
+	    "adopt: without an order it is never due");
+	ok(store_ca_ensure(st, "https://ca.example/dir", NULL, NULL, &a.ca_id, &e) == 0 &&
+	    store_key_insert(st, "ec256", "k", &a.key_id, &e) == 0 &&
+	    store_account_insert(st, &a, &e) == 0, "adopt: an account");
+	o.account_id = a.id;
+	o.status = status;
+	o.identifiers_json = ids;
+	o.cert_id = cert_id;
+	ok(store_order_insert(st, &o, &e) == 0, "adopt: an order for it");
+	ok(store_cert_set_order(st, cert_id, o.id, a.id, &e) == 0, "adopt: set_order returns 0");
+	ok(store_cert_get(st, cert_id, &got, &e) == 0 && got->order_id == o.id &&
+	    got->account_id == a.id, "adopt: the certificate has the order and the account");
+	ok(store_cert_renew_due(st, 1800000000LL, due, 4, &n, &e) == 0 && n == 1 &&
+	    due[0] == cert_id, "adopt: now it is due for renewal when its time comes");
+	cert_row_free(got);
+	store_close(st);
+	free(path);
+}
+
+/* store_job_producer: the newest done job that made a certificate and holds a setting. */
+static void
+test_job_producer(void)
+{
+	struct store *st = NULL;
+	struct job_row *j = NULL;
+	struct err e;
+	char *path = in_tmp("producer.db");
+	int64_t a = 0, b = 0, c = 0, got = -1;
+
+	err_clear(&e);
+	if (store_open(path, STORE_CREATE, &st, &e) == -1) {
+		ok(0, "producer: open");
+		free(path);
+		return;
+	}
+	is_int(store_job_producer(st, 7, "$.scep.url", &got, &e), 1,
+	    "producer: none for a certificate no job made");
+	ok(got == 0, "producer: and *id is 0");
+	ok(store_job_add(st, "scep-enroll", 0, "{\"scep\":{\"url\":\"http://a/\"}}", 0, "t",
+	    &a, &e) == 0 && store_job_add(st, "deploy", 7, "{}", 0, "t", &b, &e) == 0 &&
+	    store_job_add(st, "renew", 7, "{\"scep\":{\"url\":\"http://b/\"}}", 0, "t", &c,
+	    &e) == 0, "producer: three jobs");
+	/* a made #7; the deploy job's result is #7 too but it has no setting; c failed. */
+	ok(store_job_claim(st, "w", a, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_DONE, 7, NULL, 0, &e) == 0, "producer: a done, result 7");
+	job_row_free(j);
+	j = NULL;
+	ok(store_job_claim(st, "w", b, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_DONE, 7, NULL, 0, &e) == 0, "producer: b done, result 7");
+	job_row_free(j);
+	j = NULL;
+	ok(store_job_claim(st, "w", c, 60, &j, &e) == 0 &&
+	    store_job_finish(st, j, JOB_FAILED, 7, "{}", 0, &e) == 0, "producer: c failed");
+	job_row_free(j);
+	is_int(store_job_producer(st, 7, "$.scep.url", &got, &e), 0, "producer: found");
+	ok(got == a, "producer: the done job with the setting, not the deploy or the failed one");
+	is_int(store_job_producer(st, 8, "$.scep.url", &got, &e), 1,
+	    "producer: none for another certificate");
+	store_close(st);
+	free(path);
+}
+
+/*
+ * Step 15 (kinds, sources, locations) on a store at version 14: kinds default to server, 'acme'
+ * becomes 'certdeck', a row without a source is import (or certdeck when
+ * an order made it).
+ */
+static void
+test_upgrade_kinds(void)
+{
+	struct err e;
+	char *path = in_tmp("v11.db");
+	sqlite3 *db = NULL;
+	int fd;
+
+	err_clear(&e);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(sqlite3_open(path, &db) == SQLITE_OK && schema_migrate_to(db, 14, &e) == 0,
+	    "upgrade 15: a schema 14 store");
+	ok(sqlite3_exec(db, "INSERT INTO certificates (name, not_before, not_after,"
+	    " fingerprint, pem_chain, source, order_id, created) VALUES"
+	    " ('a', 1, 2, 'f1', 'p', 'acme', 7, 1), ('b', 1, 2, 'f2', 'p', 'import', NULL, 1),"
+	    " ('c', 1, 2, 'f3', 'p', NULL, NULL, 1), ('d', 1, 2, 'f4', 'p', NULL, 8, 1)",
+	    NULL, NULL, NULL) == SQLITE_OK, "upgrade 15: four certificates at version 14");
+	ok(schema_migrate_to(db, 15, &e) == 0, "upgrade 15: migrate 14 -> 15");
+	is_int(query_int(db, "SELECT count(*) FROM certificates WHERE kind = 'server'"
+	    " AND validation IS NULL"), 4, "upgrade 15: old rows are server certificates, level unknown");
+	is_int(query_int(db, "SELECT count(*) FROM certificates WHERE source = 'certdeck'"
+	    " AND name IN ('a', 'd')"), 2, "upgrade 15: issued rows are certdeck's");
+	is_int(query_int(db, "SELECT count(*) FROM certificates WHERE source = 'import'"
+	    " AND name IN ('b', 'c')"), 2, "upgrade 15: the others were imported");
+	ok(sqlite3_exec(db, "UPDATE certificates SET kind = 'robot'", NULL, NULL, NULL) !=
+	    SQLITE_OK, "upgrade 15: a kind outside the list is refused");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'cert_locations'"),
+	    1, "upgrade 15: cert_locations exists");
+	sqlite3_close(db);
+	free(path);
+}
+
+static int
+count_loc(const struct cert_location *loc, void *arg)
+{
+	(void)loc;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Kind, validation and source round-trip; locations by prefix and by certificate. */
+static void
+test_locations(void)
+{
+	struct store *st = NULL;
+	struct cert_row r, *got = NULL;
+	struct cert_location loc;
+	struct err e;
+	char *path = in_tmp("loc.db"), *end;
+	char *sans[] = { (char *)"ca.example" };
+	int64_t id = 0, key_id = 0;
+	int n, set = -1;
+	enum cert_source src;
+
+	err_clear(&e);
+	ok(store_open(path, STORE_CREATE, &st, &e) == 0, "locations: open");
+	memset(&r, 0, sizeof(r));
+	r.name = sans[0];
+	r.sans = sans;
+	r.n_sans = 1;
+	r.fingerprint = (char *)"00ff";
+	r.pem_chain = (char *)"pem";
+	r.not_before = 1;
+	r.not_after = 2;
+	r.kind = CERT_KIND_CA;
+	r.validation = CERT_VALIDATION_OV;
+	r.source = (char *)"scan";
+	ok(store_cert_insert(st, &r, &id, &e) == 0, "locations: insert a CA from a scan");
+	ok(store_cert_get(st, id, &got, &e) == 0 && got->kind == CERT_KIND_CA &&
+	    got->validation == CERT_VALIDATION_OV && strcmp(got->source, "scan") == 0,
+	    "locations: kind, validation and source read back");
+	cert_row_free(got);
+	got = NULL;
+	r.fingerprint = (char *)"00fe";
+	r.source = (char *)"nowhere";
+	err_clear(&e);
+	ok(store_cert_insert(st, &r, &id, &e) == -1 && strstr(e.msg, "nowhere") != NULL,
+	    "locations: an unknown source is refused, naming it");
+	ok(store_cert_source_parse("acme.sh", &src) == 0 && src == CERT_SOURCE_ACMESH &&
+	    store_cert_source_parse("acme", &src) == -1, "locations: source names parse");
+	err_clear(&e);
+	ok(store_cert_set_source(st, 1, CERT_SOURCE_CERTBOT, &e) == 0 &&
+	    store_cert_get(st, 1, &got, &e) == 0 && strcmp(got->source, "certbot") == 0,
+	    "locations: set_source writes the source");
+	cert_row_free(got);
+	got = NULL;
+	is_int(store_cert_set_source(st, 999, CERT_SOURCE_SCAN, &e), 1,
+	    "locations: set_source of a missing id returns 1");
+	err_clear(&e);
+	ok(store_key_insert(st, "ec256", "KEY", &key_id, &e) == 0 &&
+	    store_cert_attach_key(st, 1, key_id, &set, &e) == 0 && set == 1,
+	    "locations: attach a key to a certificate without one");
+	ok(store_cert_attach_key(st, 1, key_id, &set, &e) == 0 && set == 0,
+	    "locations: a second attach leaves the key alone");
+
+	ok(store_cert_extend_chain(st, 1, "-----BEGIN CERTIFICATE-----\na\n"
+	    "-----BEGIN CERTIFICATE-----\nb\n", &set, &e) == 0 && set == 1,
+	    "chain: a longer chain replaces a lone certificate");
+	ok(store_cert_extend_chain(st, 1, "-----BEGIN CERTIFICATE-----\na\n", &set, &e) == 0 &&
+	    set == 0, "chain: a shorter one does not");
+	memset(&loc, 0, sizeof(loc));
+	loc.cert_id = 1;
+	loc.mtime_ns = 5;
+	loc.inode = 6;
+	loc.size = 7;
+	loc.seen_at = 8;
+	loc.path = "/etc/nginx/a.pem";
+	ok(store_location_put(st, &loc, &e) == 0, "locations: put one");
+	loc.path = "/etc/nginx/b.pem";
+	ok(store_location_put(st, &loc, &e) == 0, "locations: put another");
+	loc.size = 70;
+	ok(store_location_put(st, &loc, &e) == 0, "locations: put the same pair again");
+	loc.path = "/etc/nginx2/c.pem";
+	ok(store_location_put(st, &loc, &e) == 0, "locations: put one in a sibling folder");
+	n = 0;
+	ok(store_location_list_prefix(st, "/etc/nginx/", count_loc, &n, &e) == 0 && n == 2,
+	    "locations: two under /etc/nginx/ (the sibling is not)");
+	n = 0;
+	ok(store_location_list_cert(st, 1, count_loc, &n, &e) == 0 && n == 3,
+	    "locations: three for the certificate (no duplicate pair)");
+	ok(store_location_touch(st, "/etc/nginx/a.pem", 9, &e) == 0 &&
+	    store_location_remove_path(st, "/etc/nginx/b.pem", &e) == 0, "locations: touch and remove");
+	n = 0;
+	ok(store_location_list_prefix(st, "", count_loc, &n, &e) == 0 && n == 2,
+	    "locations: two left in all");
+	{
+		struct cert_query cq;
+		long cnt = -1;
+
+		r.fingerprint = (char *)"00fd";
+		r.kind = CERT_KIND_SERVER;
+		r.source = (char *)"import";
+		ok(store_cert_insert(st, &r, &id, &e) == 0, "kinds: a server certificate too");
+		memset(&cq, 0, sizeof(cq));
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "kinds: the default query leaves the CA out");
+		cq.kinds = 1u << CERT_KIND_CA;
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "kinds: kind ca finds it");
+		cq.kinds = CERT_KINDS_ALL;
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 2,
+		    "kinds: all kinds finds both");
+		cq.source = "certbot";
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "source: by the stored source");
+		cq.source = NULL;
+		cq.path_prefix = "/etc/nginx/";
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 1,
+		    "path: by a location's prefix");
+		cq.path_prefix = "/srv";
+		ok(store_cert_count(st, &cq, 100, &cnt, &e) == 0 && cnt == 0,
+		    "path: none under another prefix");
+		cq.path_prefix = NULL;
+		cq.kinds = 1u << CERT_KIND_CA;
+		{
+			sqlite3_stmt *plan = NULL;
+			int uses = 0;
+
+			/* The statement text store_cert_list writes for kind:ca. */
+			sqlite3_prepare_v2(store_db(st), "EXPLAIN QUERY PLAN SELECT c.id FROM "
+			    "certificates c WHERE 1 AND c.replaced_by IS NULL AND c.status <> "
+			    "'replaced' AND c.kind <> 'server' AND c.kind IN ('ca') ORDER BY "
+			    "c.not_after, c.id LIMIT 50", -1, &plan, NULL);
+			while (plan != NULL && sqlite3_step(plan) == SQLITE_ROW)
+				if (strstr((const char *)sqlite3_column_text(plan, 3),
+				    "certificates_kind") != NULL)
+					uses = 1;
+			sqlite3_finalize(plan);
+			ok(uses, "kinds: kind ca walks the certificates_kind index");
+		}
+	}
+	end = store_location_prefix_end("/a\xff");
+	ok(end != NULL && strcmp(end, "/b") == 0, "locations: prefix end skips 0xff bytes");
+	free(end);
+	store_close(st);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1716,15 +2164,20 @@ main(void)
 	test_refusals();
 	test_leases();
 	test_job_secret();
+	test_job_producer();
 	test_unwritable();
 	test_certs();
 	test_history();
+	test_cert_set_order();
+	test_upgrade_kinds();
+	test_locations();
 	test_cert_events();
 	test_deploy_events();
 	test_transactions();
 	test_many();
 	test_keys();
 	test_integrity();
+	test_endpoints();
 	ok_returns(store_close(NULL), "store_close(NULL) returns");
 
 	rm_rf(tmp);
