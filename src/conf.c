@@ -24,6 +24,7 @@ enum conf_type {
 	T_ID,		/* positive integer */
 	T_KEY_TYPE,
 	T_CHALLENGE,
+	T_DNS_PROVIDER,
 	T_INT,		/* lo..hi */
 	T_TEXT,		/* one line, no control characters */
 };
@@ -47,6 +48,12 @@ static const struct {
 	[CONF_DNS_HOOK] = { "dns-hook", "CERTDECK_DNS_HOOK", T_PATH, 1, 0, 0 },
 	[CONF_DNS_RESOLVER] = { "dns-resolver", "CERTDECK_DNS_RESOLVER", T_TEXT, 1, 0, 0 },
 	[CONF_DNS_TIMEOUT] = { "dns-timeout", "CERTDECK_DNS_TIMEOUT", T_INT, 1, 1, 65535 },
+	[CONF_DNS] = { "dns", "CERTDECK_DNS", T_DNS_PROVIDER, 1, 0, 0 },
+	[CONF_DNS_SERVER] = { "dns-server", "CERTDECK_DNS_SERVER", T_TEXT, 1, 0, 0 },
+	[CONF_TSIG_KEY_FILE] = { "tsig-key-file", "CERTDECK_TSIG_KEY_FILE", T_PATH, 1, 0, 0 },
+	[CONF_DNS_ZONE] = { "dns-zone", "CERTDECK_DNS_ZONE", T_TEXT, 1, 0, 0 },
+	[CONF_CHALLENGE_ALIAS] = { "challenge-alias", "CERTDECK_CHALLENGE_ALIAS", T_TEXT, 1, 0,
+	    0 },
 	[CONF_TLS_PORT] = { "tls-port", "CERTDECK_TLS_PORT", T_INT, 1, 0, 65535 },
 	[CONF_TLS_ADDR] = { "tls-addr", "CERTDECK_TLS_ADDR", T_TEXT, 1, 0, 0 },
 	[CONF_PROFILE] = { "profile", "CERTDECK_PROFILE", T_TEXT, 1, 0, 0 },
@@ -180,6 +187,11 @@ conf_value_check(const struct conf *c, enum conf_key k, const char *v, struct er
 		    strcmp(v, "tls-alpn-01") != 0)
 			return err_set(e, ERR_INPUT, _("'%s' is not a challenge type (http-01, "
 			    "dns-01, tls-alpn-01)"), v);
+		return 0;
+	case T_DNS_PROVIDER:
+		if (strcmp(v, "hook") != 0 && strcmp(v, "rfc2136") != 0)
+			return err_set(e, ERR_INPUT, _("'%s' is not a DNS provider (rfc2136, hook)"),
+			    v);
 		return 0;
 	case T_INT:
 		errno = 0;

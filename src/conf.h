@@ -27,6 +27,11 @@ enum conf_key {
 	CONF_DNS_HOOK,
 	CONF_DNS_RESOLVER,
 	CONF_DNS_TIMEOUT,
+	CONF_DNS,		/* dns-01 provider: hook or rfc2136 */
+	CONF_DNS_SERVER,	/* rfc2136: HOST[:PORT] */
+	CONF_TSIG_KEY_FILE,	/* rfc2136: the key file (absolute path) */
+	CONF_DNS_ZONE,		/* rfc2136: the zone, else found by SOA lookup */
+	CONF_CHALLENGE_ALIAS,	/* rfc2136: records at _acme-challenge.ZONE */
 	CONF_TLS_PORT,
 	CONF_TLS_ADDR,
 	CONF_PROFILE,
