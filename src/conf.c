@@ -24,6 +24,7 @@ enum conf_type {
 	T_ID,		/* positive integer */
 	T_KEY_TYPE,
 	T_CHALLENGE,
+	T_DNS_PROVIDER,
 	T_INT,		/* lo..hi */
 	T_TEXT,		/* one line, no control characters */
 };
@@ -47,6 +48,12 @@ static const struct {
 	[CONF_DNS_HOOK] = { "dns-hook", "CERTDECK_DNS_HOOK", T_PATH, 1, 0, 0 },
 	[CONF_DNS_RESOLVER] = { "dns-resolver", "CERTDECK_DNS_RESOLVER", T_TEXT, 1, 0, 0 },
 	[CONF_DNS_TIMEOUT] = { "dns-timeout", "CERTDECK_DNS_TIMEOUT", T_INT, 1, 1, 65535 },
+	[CONF_DNS] = { "dns", "CERTDECK_DNS", T_DNS_PROVIDER, 1, 0, 0 },
+	[CONF_DNS_SERVER] = { "dns-server", "CERTDECK_DNS_SERVER", T_TEXT, 1, 0, 0 },
+	[CONF_TSIG_KEY_FILE] = { "tsig-key-file", "CERTDECK_TSIG_KEY_FILE", T_PATH, 1, 0, 0 },
+	[CONF_DNS_ZONE] = { "dns-zone", "CERTDECK_DNS_ZONE", T_TEXT, 1, 0, 0 },
+	[CONF_CHALLENGE_ALIAS] = { "challenge-alias", "CERTDECK_CHALLENGE_ALIAS", T_TEXT, 1, 0,
+	    0 },
 	[CONF_TLS_PORT] = { "tls-port", "CERTDECK_TLS_PORT", T_INT, 1, 0, 65535 },
 	[CONF_TLS_ADDR] = { "tls-addr", "CERTDECK_TLS_ADDR", T_TEXT, 1, 0, 0 },
 	[CONF_PROFILE] = { "profile", "CERTDECK_PROFILE", T_TEXT, 1, 0, 0 },
@@ -145,6 +152,9 @@ conf_value_check(const struct conf *c, enum conf_key k, const char *v, struct er
 		return err_set(e, ERR_INPUT, "%s", _("the value holds a control character"));
 	switch (keys[k].type) {
 	case T_SERVER:
+		if (conf_ca_find(c, v) != NULL && conf_ca_find(c, v)->directory == NULL)
+			return err_set(e, ERR_INPUT, _("[ca %s] has no ACME directory (it is for "
+			    "enroll --scep or --est)"), v);
 		if (ca_preset_find(v) != NULL || conf_ca_find(c, v) != NULL)
 			return 0;
 		if (strstr(v, "://") == NULL)
@@ -177,6 +187,11 @@ conf_value_check(const struct conf *c, enum conf_key k, const char *v, struct er
 		    strcmp(v, "tls-alpn-01") != 0)
 			return err_set(e, ERR_INPUT, _("'%s' is not a challenge type (http-01, "
 			    "dns-01, tls-alpn-01)"), v);
+		return 0;
+	case T_DNS_PROVIDER:
+		if (strcmp(v, "hook") != 0 && strcmp(v, "rfc2136") != 0)
+			return err_set(e, ERR_INPUT, _("'%s' is not a DNS provider (rfc2136, hook)"),
+			    v);
 		return 0;
 	case T_INT:
 		errno = 0;
@@ -388,6 +403,22 @@ set_once(struct parser *p, const char *key, char **slot, int *line, const char *
 	return 0;
 }
 
+/* 64 hex digits, in pairs that colons may separate. */
+static int
+fingerprint_ok(const char *v)
+{
+	int n = 0;
+
+	for (; *v != '\0'; v++) {
+		if (*v == ':' && n % 2 == 0 && n > 0 && v[1] != '\0')
+			continue;
+		if (!isxdigit((unsigned char)*v))
+			return 0;
+		n++;
+	}
+	return n == 64;
+}
+
 /* A key of a [ca NAME] section. */
 static int
 ca_key(struct parser *p, const char *key, const char *v)
@@ -405,16 +436,36 @@ ca_key(struct parser *p, const char *key, const char *v)
 		slot = &ca->eab_kid;
 	else if (strcmp(key, "eab-hmac-key-file") == 0)
 		slot = &ca->eab_hmac_key_file;
+	else if (strcmp(key, "scep") == 0)
+		slot = &ca->scep;
+	else if (strcmp(key, "est") == 0)
+		slot = &ca->est;
+	else if (strcmp(key, "ca-fingerprint") == 0)
+		slot = &ca->ca_fingerprint;
+	else if (strcmp(key, "challenge-file") == 0)
+		slot = &ca->challenge_file;
+	else if (strcmp(key, "est-user") == 0)
+		slot = &ca->est_user;
+	else if (strcmp(key, "est-password-file") == 0)
+		slot = &ca->est_password_file;
+	else if (strcmp(key, "est-label") == 0)
+		slot = &ca->est_label;
 	else
 		return fail_msg(p, key, _("unknown key in a [ca] section (directory, "
-		    "ca-bundle, eab-kid, eab-hmac-key-file)"));
+		    "ca-bundle, eab-kid, eab-hmac-key-file, scep, est, ca-fingerprint, "
+		    "challenge-file, est-user, est-password-file, est-label)"));
 	if (v[0] == '\0' || has_control(v))
 		return fail_msg(p, key, v[0] == '\0' ? _("the value is empty") :
 		    _("the value holds a control character"));
-	if ((slot == &ca->directory && check_url(v, &why) != 0) ||
-	    ((slot == &ca->ca_bundle || slot == &ca->eab_hmac_key_file) &&
+	if (((slot == &ca->directory || slot == &ca->scep || slot == &ca->est) &&
+	    check_url(v, &why) != 0) ||
+	    ((slot == &ca->ca_bundle || slot == &ca->eab_hmac_key_file ||
+	    slot == &ca->challenge_file || slot == &ca->est_password_file) &&
 	    check_path(v, &why) != 0))
 		return fail_at(p, key, &why);
+	if (slot == &ca->ca_fingerprint && !fingerprint_ok(v))
+		return fail_msg(p, key, _("a SHA-256 fingerprint is 64 hex digits (colons "
+		    "allowed)"));
 	return set_once(p, key, slot, NULL, v);
 }
 
@@ -540,8 +591,21 @@ finish(struct parser *p)
 
 	for (i = 0; i < c->n_cas; i++) {
 		p->line = c->cas[i].line;
-		if (c->cas[i].directory == NULL)
-			return fail_msg(p, "directory", _("a [ca] section needs a directory URL"));
+		if (c->cas[i].directory == NULL && c->cas[i].scep == NULL && c->cas[i].est == NULL)
+			return fail_msg(p, "directory", _("a [ca] section needs a directory URL "
+			    "(ACME), a scep or an est URL"));
+		if (c->cas[i].directory == NULL && c->cas[i].eab_kid != NULL)
+			return fail_msg(p, "eab-kid", _("eab-kid and eab-hmac-key-file are for an "
+			    "ACME directory"));
+		if ((c->cas[i].challenge_file != NULL && c->cas[i].scep == NULL) ||
+		    ((c->cas[i].est_user != NULL || c->cas[i].est_password_file != NULL ||
+		    c->cas[i].est_label != NULL) && c->cas[i].est == NULL))
+			return fail_msg(p, c->cas[i].challenge_file != NULL && c->cas[i].scep == NULL ?
+			    "challenge-file" : "est-user", _("this key needs the section's scep "
+			    "(challenge-file) or est (est-*) URL"));
+		if ((c->cas[i].est_user == NULL) != (c->cas[i].est_password_file == NULL))
+			return fail_msg(p, c->cas[i].est_user == NULL ? "est-user" :
+			    "est-password-file", _("est-user and est-password-file go together"));
 		if ((c->cas[i].eab_kid == NULL) != (c->cas[i].eab_hmac_key_file == NULL))
 			return fail_msg(p, c->cas[i].eab_kid == NULL ? "eab-kid" :
 			    "eab-hmac-key-file", _("eab-kid and eab-hmac-key-file go together"));
@@ -657,6 +721,13 @@ conf_free(struct conf *c)
 		free(c->cas[i].ca_bundle);
 		free(c->cas[i].eab_kid);
 		free(c->cas[i].eab_hmac_key_file);
+		free(c->cas[i].scep);
+		free(c->cas[i].est);
+		free(c->cas[i].ca_fingerprint);
+		free(c->cas[i].challenge_file);
+		free(c->cas[i].est_user);
+		free(c->cas[i].est_password_file);
+		free(c->cas[i].est_label);
 	}
 	free(c->cas);
 	for (i = 0; i < c->n_names; i++) {

@@ -27,6 +27,11 @@ enum conf_key {
 	CONF_DNS_HOOK,
 	CONF_DNS_RESOLVER,
 	CONF_DNS_TIMEOUT,
+	CONF_DNS,		/* dns-01 provider: hook or rfc2136 */
+	CONF_DNS_SERVER,	/* rfc2136: HOST[:PORT] */
+	CONF_TSIG_KEY_FILE,	/* rfc2136: the key file (absolute path) */
+	CONF_DNS_ZONE,		/* rfc2136: the zone, else found by SOA lookup */
+	CONF_CHALLENGE_ALIAS,	/* rfc2136: records at _acme-challenge.ZONE */
 	CONF_TLS_PORT,
 	CONF_TLS_ADDR,
 	CONF_PROFILE,
@@ -39,10 +44,18 @@ enum conf_key {
 /* A [ca NAME] section. */
 struct conf_ca {
 	char *name;
-	char *directory;	/* directory URL (required) */
+	char *directory;	/* ACME directory URL, or NULL (an enterprise CA only) */
 	char *ca_bundle;	/* absolute path, or NULL */
 	char *eab_kid;		/* or NULL */
 	char *eab_hmac_key_file; /* absolute path of the file holding the HMAC key, or NULL */
+	/* Enterprise CAs (enroll --scep NAME / --est NAME); any may be NULL. */
+	char *scep;		/* the SCEP URL */
+	char *est;		/* the EST server's URL */
+	char *ca_fingerprint;	/* SHA-256 of the CA certificate, as checked with its operator */
+	char *challenge_file;	/* SCEP: the file holding the challenge password */
+	char *est_user;		/* EST: the basic-auth user */
+	char *est_password_file; /* EST: the file holding that user's password */
+	char *est_label;	/* EST: the CA label */
 	int line;		/* where the section starts */
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "check.h"
 #include "i18n.h"
 #include "issue.h"
 #include "jobs.h"
@@ -20,6 +21,7 @@
 #include "store_acme.h"
 #include "store_cert.h"
 #include "store_deploy.h"
+#include "store_endpoint.h"
 #include "testhook.h"
 
 /* ---- params ---- */
@@ -239,6 +241,35 @@ job_deploy(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 {
 	*result_id = ctx->job->target_id;
 	return deploy_new(ctx, ctx->job->target_id, e);
+}
+
+/*
+ * Probes the target certificate's endpoints and records the verdicts.
+ * Idempotent: a rerun probes again and records what it sees then.
+ */
+static int
+job_check(struct job_ctx *ctx, int64_t *result_id, struct err *e)
+{
+	struct check_opts o = { .expiring_days = CHECK_EXPIRING_DAYS_DEFAULT };
+	struct endpoint_row **list = NULL;
+	size_t n = 0, i, good = 0;
+	int rc;
+
+	*result_id = ctx->job->target_id;
+	if (store_endpoint_list(ctx->st, ctx->job->target_id, &list, &n, e) != 0)
+		return -1;
+	if (n == 0)
+		return err_set(e, ERR_INPUT, _("certificate #%lld has no endpoints "
+		    "('certdeck endpoint add' adds one)"), (long long)ctx->job->target_id);
+	say(ctx, 1, 2, ngettext_("probing %zu endpoint", "probing %zu endpoints", n), n);
+	rc = check_run(ctx->st, list, n, &o, e);
+	if (rc == 0) {
+		for (i = 0; i < n; i++)
+			good += list[i]->has_state && list[i]->state == EP_OK;
+		say(ctx, 2, 2, _("%zu of %zu endpoints ok"), good, n);
+	}
+	endpoint_list_free(list, n);
+	return rc;
 }
 
 /* The run of an enrolment protocol: scep_enroll_run or est_enroll_run. */
@@ -683,6 +714,7 @@ static const struct {
 	{ JOB_ACCOUNT_UPDATE, job_account_update, 0 },
 	{ JOB_DEPLOY, job_deploy, 0 },
 	{ JOB_NOTIFY, job_notify, 0 },
+	{ JOB_CHECK, job_check, 0 },
 	{ JOB_SCEP_ENROLL, job_scep_enroll, 0 },
 	{ JOB_EST_ENROLL, job_est_enroll, 0 },
 };

@@ -55,6 +55,11 @@ struct job_ctx {
  */
 #define JOB_SCEP_ENROLL "scep-enroll"
 /*
+ * check: target a certificate; probes its endpoints now (src/check.c) and
+ * records their verdicts; no params. result_id is the certificate.
+ */
+#define JOB_CHECK "check"
+/*
  * est-enroll: the same for EST, params {"est": {...}} as src/est_enroll.h
  * describes; a 202 Accepted is a retry that sends the same request again.
  * A renew job of an "est" certificate renews it over EST (/simplereenroll).

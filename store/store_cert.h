@@ -200,6 +200,14 @@ struct cert_query {
 	 */
 	const char *after_text;
 	/*
+	 * What is served and what the CA says (NULL for any): served is an
+	 * endpoint verdict ("stale": some endpoint's last check found it) or
+	 * "none" (no endpoints); revocation is "good", "revoked", "unknown"
+	 * or "unchecked" (no answer recorded).
+	 */
+	const char *served;
+	const char *revocation;
+	/*
 	 * Which kinds: a bit (1u << enum cert_kind) each. 0 is the default
 	 * view: every kind but CA certificates, which a scan of a trust
 	 * store brings in by the hundred and nobody renews.

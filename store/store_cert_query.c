@@ -333,10 +333,11 @@ append_kinds(char *sql, size_t cap, size_t *len, unsigned kinds)
  * Writes the statement for q. Parameters: ?1 ?2 cursor (not_after, id),
  * ?3 expiring_before, ?4 name pattern, ?5 limit, ?6 expiring_after,
  * ?7 status, ?8 issuer, ?9 account, ?10 key prefix, ?11 cursor text,
- * ?12 the merged status, ?13 source, ?14 ?15 the path range. The text
- * depends only on which filters are present (and which kinds: their
- * names are constants written into it, so that a partial index on kind
- * can serve them), so each variant is prepared once and cached.
+ * ?12 the merged status, ?13 source, ?14 ?15 the path range, ?16 served,
+ * ?17 revocation. The text depends only on which filters are present (and
+ * which kinds: their names are constants written into it, so that a
+ * partial index on kind can serve them), so each variant is prepared once
+ * and cached.
  */
 static void
 build_sql(const struct cert_query *q, const struct list_plan *p, int count,
@@ -400,6 +401,19 @@ build_sql(const struct cert_query *q, const struct list_plan *p, int count,
 		    " WHERE l.path >= ?14 AND l.path < ?15)" :
 		    " AND c.id IN (SELECT l.cert_id FROM cert_locations l"
 		    " WHERE l.path >= ?14)");
+	/* Per row through an index (endpoints_cert, the status's key). */
+	if (q->served != NULL && strcmp(q->served, "none") == 0)
+		append(sql, cap, &len, " AND NOT EXISTS (SELECT 1 FROM endpoints e"
+		    " WHERE e.cert_id = c.id)");
+	else if (q->served != NULL)
+		append(sql, cap, &len, " AND EXISTS (SELECT 1 FROM endpoints e"
+		    " WHERE e.cert_id = c.id AND e.state = ?16)");
+	if (q->revocation != NULL && strcmp(q->revocation, "unchecked") == 0)
+		append(sql, cap, &len, " AND NOT EXISTS (SELECT 1 FROM"
+		    " revocation_status r WHERE r.cert_id = c.id)");
+	else if (q->revocation != NULL)
+		append(sql, cap, &len, " AND EXISTS (SELECT 1 FROM revocation_status r"
+		    " WHERE r.cert_id = c.id AND r.state = ?17)");
 	if (p->nf == NAME_FTS_DRIVEN)
 		append(sql, cap, &len, " AND c.id IN (SELECT n.cert_id"
 		    " FROM cert_names_fts f JOIN cert_names n ON n.id = f.rowid"
@@ -462,6 +476,10 @@ bind_query(sqlite3_stmt *stmt, const struct cert_query *q,
 		if (p->path_end[0] != '\0')
 			store_bind_text(stmt, 15, p->path_end);
 	}
+	if (q->served != NULL && strcmp(q->served, "none") != 0)
+		store_bind_text(stmt, 16, q->served);
+	if (q->revocation != NULL && strcmp(q->revocation, "unchecked") != 0)
+		store_bind_text(stmt, 17, q->revocation);
 }
 
 /*
@@ -501,7 +519,7 @@ store_cert_list(struct store *st, const struct cert_query *q,
 	int live[N_MERGE] = { 0 };
 	struct list_plan p;
 	struct cert_row row;
-	char sql[1536];
+	char sql[2048];
 	long long limit = q->limit > 0 ? q->limit : -1, emitted = 0;
 	int rc, ret = -1, n_stmts, i, best;
 
@@ -568,7 +586,7 @@ store_cert_count(struct store *st, const struct cert_query *q, long max,
 {
 	struct list_plan p;
 	sqlite3_stmt *stmt;
-	char sql[1536];
+	char sql[2048];
 	int rc, ret = -1;
 
 	*n = 0;

@@ -332,3 +332,74 @@ store_endpoint_drift(struct store *st, int (*cb)(const struct endpoint_drift *d,
 	sqlite3_reset(s);
 	return ret;
 }
+
+int
+store_endpoint_each(struct store *st, size_t max,
+    int (*cb)(const struct endpoint_row *r, const char *cert_name, void *arg), void *arg,
+    struct err *e)
+{
+	struct endpoint_row *r;
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	/*
+	 * Worst first (the order of enum endpoint_state, reversed), then the
+	 * endpoints never checked, then those that are fine; by id within.
+	 */
+	s = store_stmt(st, "SELECT e.id, e.cert_id, e.host, e.port, e.sni, e.starttls, "
+	    "e.created, e.checked, e.state, e.fingerprint, e.served_cert_id, "
+	    "e.served_not_after, e.protocol, e.cipher, e.message, e.state_since, c.name "
+	    "FROM endpoints e JOIN certificates c ON c.id = e.cert_id ORDER BY CASE e.state "
+	    "WHEN 'revoked' THEN -1 WHEN 'unreachable' THEN 0 WHEN 'name-mismatch' THEN 1 "
+	    "WHEN 'untrusted-chain' THEN 2 WHEN 'unknown' THEN 3 WHEN 'stale' THEN 4 "
+	    "WHEN 'expiring' THEN 5 WHEN 'ok' THEN 7 ELSE 6 END, e.id LIMIT ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, max > 0 && max < INT64_MAX ? (sqlite3_int64)max : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 16);
+
+		if (row_read(s, &r, e) != 0) {
+			ret = -1;
+			break;
+		}
+		ret = cb(r, name != NULL ? name : "?", arg);
+		endpoint_row_free(r);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = store_error(st, e, _("cannot read the endpoints"));
+	sqlite3_reset(s);
+	return ret;
+}
+
+int
+store_endpoint_worst(struct store *st, int64_t cert_id, int *worst, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* The enum's order is the verdicts' badness: the CASE maps onto it. */
+	s = store_stmt(st, "SELECT count(*), max(CASE state WHEN 'ok' THEN 0 "
+	    "WHEN 'expiring' THEN 1 WHEN 'stale' THEN 2 WHEN 'unknown' THEN 3 "
+	    "WHEN 'untrusted-chain' THEN 4 WHEN 'name-mismatch' THEN 5 "
+	    "WHEN 'unreachable' THEN 6 WHEN 'revoked' THEN 7 END) FROM endpoints "
+	    "WHERE cert_id = ?1", e);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, cert_id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return store_error(st, e, _("cannot read the endpoints"));
+	}
+	if (sqlite3_column_int64(s, 0) == 0)
+		*worst = -1;
+	else if (sqlite3_column_type(s, 1) == SQLITE_NULL)
+		*worst = EP_STATE_COUNT;
+	else
+		*worst = sqlite3_column_int(s, 1);
+	sqlite3_reset(s);
+	return 0;
+}

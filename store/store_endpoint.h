@@ -93,6 +93,23 @@ int store_endpoint_remove(struct store *st, int64_t id, struct err *e);
 int store_endpoint_record(struct store *st, int64_t id, const struct endpoint_row *r,
     struct err *e);
 
+/*
+ * Calls cb for every endpoint with its certificate's name (both borrowed
+ * for the call), worst verdict first, then those never checked, then the
+ * ones that are ok; at most max (0: all). cb returns 0 to go on, non-zero
+ * to stop (that value is returned). Returns 0, cb's value, or -1.
+ */
+int store_endpoint_each(struct store *st, size_t max,
+    int (*cb)(const struct endpoint_row *r, const char *cert_name, void *arg), void *arg,
+    struct err *e);
+
+/*
+ * The worst last verdict among cert_id's endpoints: *worst is an enum
+ * endpoint_state, EP_STATE_COUNT when none was checked yet, or -1 when
+ * the certificate has no endpoints. Returns 0, or -1.
+ */
+int store_endpoint_worst(struct store *st, int64_t cert_id, int *worst, struct err *e);
+
 /* What store_endpoint_drift hands its callback, borrowed for the call. */
 struct endpoint_drift {
 	int64_t id;

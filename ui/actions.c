@@ -20,6 +20,7 @@
 #include "revoke.h"
 #include "store_acme.h"
 #include "store_cert.h"
+#include "store_endpoint.h"
 #include "store_job.h"
 #include "subproc.h"
 #include "widget_dialog.h"
@@ -102,6 +103,28 @@ actions_renew(struct ui *ui, const int64_t *ids, size_t n)
 	if (actions_refused(ui, ACT_RENEW) || n == 0)
 		return UI_HANDLED | UI_REDRAW;
 	return queue_each(ui, JOB_RENEW, "{\"reuse_key\":false}", ids, n);
+}
+
+int
+actions_probe(struct ui *ui, int64_t id)
+{
+	struct err e;
+	int worst;
+
+	if (actions_refused(ui, ACT_PROBE))
+		return UI_HANDLED | UI_REDRAW;
+	err_clear(&e);
+	if (store_endpoint_worst(ui->st, id, &worst, &e) != 0) {
+		ui_error(ui, &e);
+		return UI_HANDLED | UI_REDRAW;
+	}
+	if (worst < 0) {
+		ui_message(ui, 1, _("#%lld has no endpoints to probe: 'certdeck "
+		    "endpoint add %lld HOST[:PORT]' adds one"), (long long)id,
+		    (long long)id);
+		return UI_HANDLED | UI_REDRAW;
+	}
+	return queue_each(ui, JOB_CHECK, NULL, &id, 1);
 }
 
 struct id_set {

@@ -15,6 +15,12 @@
 int actions_renew(struct ui *ui, const int64_t *ids, size_t n);
 
 /*
+ * Queues a check job for certificate id: the worker probes its endpoints
+ * (no network I/O here). Says so when it has none. Returns UI_* flags.
+ */
+int actions_probe(struct ui *ui, int64_t id);
+
+/*
  * Asks: rotate, rotate and revoke the old certificate once the new one is
  * deployed (reason superseded), or cancel (the default); then queues a key
  * rotation for each of ids. Returns UI_* flags.

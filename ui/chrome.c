@@ -57,7 +57,7 @@ chrome_draw_title(struct loop *lp)
 {
 	static const char *const names[UI_BASE_COUNT] = {
 		N_("Certificates"), N_("Accounts"), N_("Orders"), N_("Jobs"),
-		N_("Events"), N_("Alerts"), N_("Channels"),
+		N_("Events"), N_("Alerts"), N_("Channels"), N_("Endpoints"),
 	};
 	struct ui *ui = &lp->ui;
 	struct screen *top = ui_top(ui);

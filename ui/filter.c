@@ -50,7 +50,8 @@ filter_is_empty(const struct filter *f)
 	return f->n_names == 0 && !f->has_before && !f->has_after &&
 	    f->status == FILTER_STATUS_ANY && f->issuer == NULL &&
 	    f->account_id == 0 && f->key == NULL && f->kinds == 0 &&
-	    f->source == NULL && f->path == NULL && !f->contradictory;
+	    f->source == NULL && f->path == NULL && !f->contradictory &&
+	    f->served == NULL && f->revocation == NULL;
 }
 
 /* "30d", "12h", "2w", "-3d", "5": seconds. Returns 0 or -1. */
@@ -121,6 +122,61 @@ set_text(char **slot, const char *s, struct filter *f)
 	}
 	*slot = strdup(s);
 	return *slot == NULL ? -1 : 0;
+}
+
+static const char *const served_words[] = {
+	"ok", "expiring", "stale", "unknown", "untrusted-chain", "name-mismatch",
+	"unreachable", "revoked", "none",
+};
+static const char *const revocation_words[] = { "good", "revoked", "unknown",
+	"unchecked" };
+
+/*
+ * served:WORD and revocation:WORD; a unique prefix is enough. The field
+ * keeps the table's word (static), so the store binds it as it is.
+ */
+static int
+parse_served(const char *t, struct filter *f, struct err *e)
+{
+	int served = tolower((unsigned char)t[0]) == 's';
+	const char *v = strchr(t, ':') + 1;
+	const char *const *words = served ? served_words : revocation_words;
+	size_t n = served ? sizeof(served_words) / sizeof(served_words[0]) :
+	    sizeof(revocation_words) / sizeof(revocation_words[0]);
+	const char **slot = served ? &f->served : &f->revocation;
+	const char *found = NULL;
+	size_t i, len = strlen(v);
+
+	if (*v == '\0')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(v, words[i]) == 0) {
+			found = words[i];
+			break;
+		}
+		if (strncasecmp(v, words[i], len) == 0) {
+			if (found != NULL) {
+				err_set(e, ERR_INPUT, _("'%s' is ambiguous (%s or %s?)"),
+				    t, found, words[i]);
+				return -1;
+			}
+			found = words[i];
+		}
+	}
+	if (found == NULL) {
+		if (served)
+			err_set(e, ERR_INPUT, _("unknown served:%s (ok, expiring, stale, "
+			    "unknown, untrusted-chain, name-mismatch, unreachable, "
+			    "revoked or none)"), v);
+		else
+			err_set(e, ERR_INPUT, _("unknown revocation:%s (good, revoked, "
+			    "unknown or unchecked)"), v);
+		return -1;
+	}
+	if (*slot != NULL && *slot != found)
+		f->contradictory = 1;
+	*slot = found;
+	return 0;
 }
 
 static int
@@ -252,6 +308,8 @@ parse_term(const char *t, struct filter *f, struct err *e)
 		f->account_id = id;
 		return 0;
 	}
+	if (strncasecmp(t, "served:", 7) == 0 || strncasecmp(t, "revocation:", 11) == 0)
+		return parse_served(t, f, e);
 	if (f->n_names == FILTER_MAX_NAMES) {
 		err_set(e, ERR_INPUT, _("at most %d name terms"), FILTER_MAX_NAMES);
 		return -1;
@@ -333,6 +391,8 @@ filter_to_query(const struct filter *f, long long now, struct cert_query *q)
 	q->kinds = f->kinds;
 	q->source = f->source;
 	q->path_prefix = f->path;
+	q->served = f->served;
+	q->revocation = f->revocation;
 	if (f->has_before)
 		tighten_before(q, now + f->before);
 	if (f->has_after)

@@ -13,6 +13,10 @@
  *                   it CA certificates are not shown
  *   source:WORD     certdeck, certbot, acme.sh, lego, scan, import, probe, scep, est
  *   path:PREFIX     found in a file whose path starts with PREFIX
+ *   served:WORD     an endpoint's last check found WORD (ok, expiring,
+ *                   stale, unknown, untrusted-chain, name-mismatch,
+ *                   unreachable, revoked), or none: no endpoints
+ *   revocation:WORD good, revoked, unknown, or unchecked
  * A field with nothing after it yet ("status:") is ignored, so that the
  * incremental prompt can show results while it is being typed.
  */
@@ -53,6 +57,8 @@ struct filter {
 	char *source;
 	char *path;
 	int contradictory;		/* two terms that cannot both hold */
+	const char *served;		/* a static word (see filter_to_query) */
+	const char *revocation;		/* ... or NULL for any */
 };
 
 /* The user-visible word of a status, untranslated ("expiring"). */

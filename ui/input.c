@@ -138,6 +138,8 @@ global_action(struct loop *lp, enum ui_action act)
 		return ui_show_base(ui, UI_BASE_ALERTS);
 	case ACT_SHOW_NOTIFY:
 		return ui_show_base(ui, UI_BASE_NOTIFY);
+	case ACT_SHOW_ENDPOINTS:
+		return ui_show_base(ui, UI_BASE_ENDPOINTS);
 	case ACT_NEW_CERT:
 		/* ':issue' from any screen; the list's own 'n' lands here too. */
 		return actions_new_cert(ui);

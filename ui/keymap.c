@@ -52,6 +52,7 @@ const struct keybinding keymap[] = {
 	{ 'R', KM_CERTS | KM_DETAIL, ACT_REVOKE, "Shift+R", 0 },
 	{ 'K', KM_CERTS | KM_DETAIL, ACT_ROTATE_KEY, "Shift+K", 0 },
 	{ 'n', KM_CERTS, ACT_NEW_CERT, "n", 0 },
+	{ 'P', KM_DETAIL, ACT_PROBE, "Shift+P", 0 },
 	{ UI_CTRL('l'), KM_ANY, ACT_REDRAW, "Ctrl-L", 0 },
 	{ 'n', KM_ACCOUNTS, ACT_ACCOUNT_NEW, "n", 0 },
 	{ 'e', KM_ACCOUNTS, ACT_ACCOUNT_EDIT, "e", 0 },
@@ -91,7 +92,7 @@ static const struct {
 	[ACT_BACK] = { "back", N_("back; on the list, clear the filter"),
 	    NULL },
 	[ACT_NEXT_SCREEN] = { "next_screen", N_("next screen: certificates, "
-	    "accounts, orders, jobs, events, alerts, channels"), NULL },
+	    "accounts, orders, jobs, events, alerts, channels, endpoints"), NULL },
 	[ACT_SORT_NAME] = { "sort_name", N_("sort by name (again: "
 	    "reverse)"), NULL },
 	[ACT_SORT_EXPIRY] = { "sort_expiry", N_("sort by days left (again: "
@@ -114,6 +115,8 @@ static const struct {
 	[ACT_SHOW_ALERTS] = { "alerts", N_("the active alerts, newest first"),
 	    NULL },
 	[ACT_SHOW_NOTIFY] = { "notify", N_("the notification channels"), NULL },
+	[ACT_SHOW_ENDPOINTS] = { "endpoints", N_("the endpoints and what their "
+	    "last check found, problems first"), NULL },
 	[ACT_SUM_EXPIRED] = { "summary_expired", N_("summary line: show the "
 	    "expired certificates (filter status:expired)"), NULL },
 	[ACT_SUM_WEEK] = { "summary_week", N_("summary line: those expiring "
@@ -133,6 +136,8 @@ static const struct {
 	    "and certificate (asks first)"), N_("Rotate") },
 	[ACT_NEW_CERT] = { "new_cert", N_("new certificate: ACME, SCEP or EST, "
 	    "then a form that queues the issuance"), N_("New") },
+	[ACT_PROBE] = { "probe", N_("probe the certificate's endpoints now "
+	    "(queues a check job; the verdicts show when it lands)"), N_("Probe") },
 	[ACT_ACCOUNT_NEW] = { "account_new", N_("new account: a form that "
 	    "queues the registration with the CA"), N_("New") },
 	[ACT_ACCOUNT_EDIT] = { "account_edit", N_("edit the account's contact "
@@ -156,6 +161,8 @@ const struct ui_command ui_commands[] = {
 	{ "accounts", ACT_SHOW_ACCOUNTS, N_("ACME accounts") },
 	{ "alerts", ACT_SHOW_ALERTS, N_("the active alerts, newest first") },
 	{ "certs", ACT_SHOW_CERTS, N_("the certificate list") },
+	{ "endpoints", ACT_SHOW_ENDPOINTS, N_("the endpoints and what their "
+	    "last check found, problems first") },
 	{ "events", ACT_SHOW_EVENTS, N_("the audit log, newest at the "
 	    "bottom") },
 	{ "help", ACT_HELP, N_("this help") },
@@ -195,7 +202,7 @@ int
 keymap_action_writes(enum ui_action a)
 {
 	return a == ACT_MARK || a == ACT_RENEW || a == ACT_REVOKE ||
-	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT ||
+	    a == ACT_ROTATE_KEY || a == ACT_NEW_CERT || a == ACT_PROBE ||
 	    a == ACT_ACCOUNT_NEW || a == ACT_ACCOUNT_EDIT ||
 	    a == ACT_ACCOUNT_ROLLOVER || a == ACT_ACCOUNT_DEACTIVATE ||
 	    a == ACT_CANCEL_JOB || a == ACT_ACK_ALERT || a == ACT_TEST_CHANNEL;

@@ -43,6 +43,7 @@ enum ui_action {
 	ACT_SHOW_EVENTS,
 	ACT_SHOW_ALERTS,
 	ACT_SHOW_NOTIFY,
+	ACT_SHOW_ENDPOINTS,
 	ACT_SUM_EXPIRED,	/* the certificate list's summary line: a count */
 	ACT_SUM_WEEK,
 	ACT_SUM_MONTH,
@@ -53,6 +54,7 @@ enum ui_action {
 	ACT_REVOKE,
 	ACT_ROTATE_KEY,
 	ACT_NEW_CERT,
+	ACT_PROBE,		/* the detail view: check its endpoints now */
 	ACT_ACCOUNT_NEW,	/* the Accounts screen's actions */
 	ACT_ACCOUNT_EDIT,
 	ACT_ACCOUNT_ROLLOVER,

@@ -33,6 +33,7 @@ mouse_click(struct loop *lp, int y, int x, int twice)
 		[UI_BASE_EVENTS] = ACT_SHOW_EVENTS,
 		[UI_BASE_ALERTS] = ACT_SHOW_ALERTS,
 		[UI_BASE_NOTIFY] = ACT_SHOW_NOTIFY,
+		[UI_BASE_ENDPOINTS] = ACT_SHOW_ENDPOINTS,
 	};
 	struct ui *ui = &lp->ui;
 	struct screen *top = ui_top(ui);

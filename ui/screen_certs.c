@@ -16,6 +16,7 @@
 #include "format.h"
 #include "i18n.h"
 #include "store_cert.h"
+#include "store_endpoint.h"
 #include "summary.h"
 #include "timefmt.h"
 #include "ui.h"
@@ -33,6 +34,7 @@ struct cert_item {
 	char *issuer_cn;
 	char *key_type;
 	int64_t account_id;
+	int served;		/* store_endpoint_worst's: a state, EP_STATE_COUNT, -1 */
 };
 
 struct certs {
@@ -49,8 +51,8 @@ struct certs {
 	struct summary sum;	/* the line above the headings */
 };
 
-enum col { C_NAME, C_DAYS, C_EXPIRES, C_STATUS, C_ISSUER, C_KEY, C_ACCOUNT,
-	C_COUNT };
+enum col { C_NAME, C_DAYS, C_EXPIRES, C_STATUS, C_ISSUER, C_KEY, C_SERVED,
+	C_ACCOUNT, C_COUNT };
 
 static const struct table_col cols[C_COUNT] = {
 	[C_NAME] = { N_("Name"), 0, 16, 0, 0 },
@@ -60,6 +62,11 @@ static const struct table_col cols[C_COUNT] = {
 	[C_ISSUER] = { N_("Issuer"), 14, 0, 0, 3 },
 	[C_KEY] = { N_("Key"), 7, 0, 0, 4 },
 	[C_ACCOUNT] = { N_("Acct"), 5, 0, 1, 5 },
+	/*
+	 * What the endpoints serve: dropped first, so that 80 columns keep
+	 * the layout they had (names, band text); from about 92 it shows.
+	 */
+	[C_SERVED] = { N_("Served"), 11, 0, 0, 6 },
 };
 
 static void
@@ -142,6 +149,23 @@ fetch_cb(const struct cert_row *row, void *arg)
 	return f->n >= f->want ? 1 : 0;
 }
 
+/*
+ * The Served cell of each fetched row: the worst verdict of its
+ * endpoints, one indexed query per row of the page (a page, not the list).
+ */
+static void
+served_fill(struct ui *ui, struct cert_item *v, int n)
+{
+	struct err e;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		err_clear(&e);
+		if (store_endpoint_worst(ui->st, v[i].id, &v[i].served, &e) != 0)
+			v[i].served = -1;
+	}
+}
+
 /* Fills the query for the filter and the sort. Returns 1 when nothing can match. */
 static int
 make_query(struct certs *c, struct ui *ui, struct cert_query *q)
@@ -193,6 +217,7 @@ fetch(struct certs *c, struct ui *ui, const struct cert_item *cursor,
 		return -1;
 	}
 	c->failed = 0;
+	served_fill(ui, out, f.n);
 	return f.n;
 }
 
@@ -760,6 +785,17 @@ draw_row(struct ui *ui, int y, const struct table_layout *l,
 	else
 		snprintf(buf, sizeof(buf), "-");
 	table_draw_cell(ui, y, cols, l, C_ACCOUNT, base, buf);
+	if (it->served < 0)
+		table_draw_cell(ui, y, cols, l, C_SERVED, base, "-");
+	else if (it->served >= EP_STATE_COUNT)
+		/* TRANSLATORS: the Served column: endpoints never checked yet. */
+		table_draw_cell(ui, y, cols, l, C_SERVED, base | ui->theme.attr[TH_DIM],
+		    _("unchecked"));
+	else
+		table_draw_cell(ui, y, cols, l, C_SERVED, base | (it->served == EP_OK ?
+		    0 : it->served == EP_EXPIRING ? ui->theme.attr[TH_WEEK] :
+		    ui->theme.attr[TH_REVOKED]),
+		    store_endpoint_state_name((enum endpoint_state)it->served));
 }
 
 static void

@@ -1,6 +1,7 @@
 /*
  * One certificate: every field, its validity with the time left, its
- * renewal history, deploy targets and its jobs' recent events, and with
+ * renewal history, revocation status, deploy targets, endpoints (their
+ * last check) and its jobs' recent events, and with
  * `p` its PEM chain. Long values wrap; the view scrolls.
  */
 #include "config.h"
@@ -19,8 +20,11 @@
 #include "i18n.h"
 #include "store_acme.h"
 #include "store_cert.h"
+#include "revocation.h"
 #include "store_deploy.h"
+#include "store_endpoint.h"
 #include "store_job.h"
+#include "store_revocation.h"
 #include "timefmt.h"
 #include "ui.h"
 
@@ -149,6 +153,97 @@ add_deploy_rows(struct ui *ui, struct detail *d, int64_t cert_id)
 			add(d, "", TH_ERROR, "  %s", t[i]->last_message);
 	}
 	deploy_target_list_free(t, n);
+}
+
+/*
+ * One line per endpoint: where, what its last check said and when, and
+ * the check's message when something is wrong. Only the store's record:
+ * probing is the worker's (the UI does no network I/O).
+ */
+static void
+add_endpoint_rows(struct ui *ui, struct detail *d, int64_t cert_id)
+{
+	struct endpoint_row **ep = NULL;
+	size_t n = 0, i;
+	char when[64];
+	struct err e;
+
+	err_clear(&e);
+	if (store_endpoint_list(ui->st, cert_id, &ep, &n, &e) != 0) {
+		add(d, _("Endpoints"), TH_ERROR, "%s", e.msg);
+		return;
+	}
+	if (n == 0)
+		add(d, _("Endpoints"), TH_DIM, "%s", _("none (certdeck endpoint add)"));
+	for (i = 0; i < n; i++) {
+		const struct endpoint_row *r = ep[i];
+		const char *label = i == 0 ? _("Endpoints") : "";
+		char where[512];
+		int bad = r->has_state && r->state != EP_OK;
+
+		if (r->sni != NULL && strcmp(r->sni, r->host) != 0)
+			snprintf(where, sizeof(where), "%s:%d (%s)", r->host, r->port, r->sni);
+		else
+			snprintf(where, sizeof(where), "%s:%d", r->host, r->port);
+		if (r->starttls != NULL) {
+			size_t o = strlen(where);
+
+			snprintf(where + o, sizeof(where) - o, " starttls %s", r->starttls);
+		}
+		if (!r->has_state || r->checked <= 0) {
+			add(d, label, TH_DIM, _("%s: not checked yet"), where);
+			continue;
+		}
+		timefmt_utc(r->checked, 1, when, sizeof(when));
+		add(d, label, bad ? (r->state == EP_EXPIRING ? TH_WEEK : TH_ERROR) :
+		    TH_NORMAL, _("%s: %s, checked %s"), where,
+		    store_endpoint_state_name(r->state), when);
+		if (bad && r->message != NULL)
+			add(d, "", TH_ERROR, "  %s", r->message);
+	}
+	endpoint_list_free(ep, n);
+}
+
+/* What the CA publishes about the certificate (CRL or OCSP), as last asked. */
+static void
+add_revocation_rows(struct ui *ui, struct detail *d, int64_t cert_id)
+{
+	struct revocation_row r;
+	const char *label = _("Revocation");
+	char a[64], c[64];
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	rc = store_revocation_get(ui->st, cert_id, &r, &e);
+	if (rc == -1) {
+		add(d, label, TH_ERROR, "%s", e.msg);
+		return;
+	}
+	if (rc == 1) {
+		add(d, label, TH_DIM, "%s", _("not checked (certdeck revocation)"));
+		return;
+	}
+	timefmt_utc(r.checked_at, 1, c, sizeof(c));
+	switch (r.state) {
+	case REVOCATION_REVOKED:
+		timefmt_utc(r.revoked_at, 1, a, sizeof(a));
+		add(d, label, TH_REVOKED, _("REVOKED by its CA: %s, %s"),
+		    revocation_reason_name(r.reason), a);
+		break;
+	case REVOCATION_GOOD:
+		add(d, label, TH_NORMAL, "%s", _("good"));
+		break;
+	default:
+		add(d, label, TH_WEEK, _("unknown: %s"), r.detail[0] != '\0' ?
+		    r.detail : "-");
+		break;
+	}
+	if (r.source_url[0] != '\0')
+		add(d, "", TH_DIM, _("%s %s, checked %s"),
+		    strcmp(r.method, "crl") == 0 ? "CRL" : "OCSP", r.source_url, c);
+	else
+		add(d, "", TH_DIM, _("checked %s"), c);
 }
 
 #define HISTORY_MAX 20
@@ -382,7 +477,9 @@ load(struct detail *d, struct ui *ui)
 		timefmt_utc(row->revoked_at, 1, a, sizeof(a));
 		add(d, _("Revoked"), TH_ERROR, _("%s (reason %d)"), a, row->revocation_reason);
 	}
+	add_revocation_rows(ui, d, row->id);
 	add_deploy_rows(ui, d, row->id);
+	add_endpoint_rows(ui, d, row->id);
 	add_event_rows(ui, d, row->id);
 	add(d, _("Source"), TH_NORMAL, "%s", row->source ? row->source : "-");
 	add_enroll_url(ui, d, row);
@@ -512,6 +609,10 @@ detail_key(struct screen *s, struct ui *ui, enum ui_action act, int key)
 		d->top = 0;
 		load(d, ui);
 		return UI_HANDLED | UI_REDRAW;
+	case ACT_PROBE:
+		if (d->missing)
+			return UI_HANDLED;
+		return actions_probe(ui, d->id);
 	case ACT_RENEW:
 	case ACT_ROTATE_KEY:
 	case ACT_REVOKE:

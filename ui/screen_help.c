@@ -123,6 +123,11 @@ build(struct help *h)
 	    "are hidden without it)"), 0);
 	add(h, "source:WORD", _("certdeck, certbot, acme.sh, lego, scan, import, probe, scep, est"), 0);
 	add(h, "path:PREFIX", _("found by a scan in a file under PREFIX"), 0);
+	add(h, "served:WORD", _("an endpoint's last check found WORD: ok, "
+	    "expiring, stale, unknown, untrusted-chain, name-mismatch, "
+	    "unreachable, revoked; none: no endpoints"), 0);
+	add(h, "revocation:WORD", _("good, revoked, unknown, unchecked (what the "
+	    "CA says)"), 0);
 	add(h, NULL, "", 0);
 	add(h, NULL, _("Status bands: EXPIRED, <7d and <30d are shown as "
 	    "text as well as colour."), 0);

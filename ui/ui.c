@@ -164,6 +164,7 @@ ui_show_base(struct ui *ui, enum ui_base base)
 		[UI_BASE_EVENTS] = events_base_new,
 		[UI_BASE_ALERTS] = screen_alerts_new,
 		[UI_BASE_NOTIFY] = screen_notify_new,
+		[UI_BASE_ENDPOINTS] = screen_endpoints_new,
 	};
 	int fresh = 0;
 

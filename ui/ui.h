@@ -71,7 +71,7 @@ struct screen {
 };
 
 enum ui_base { UI_BASE_CERTS, UI_BASE_ACCOUNTS, UI_BASE_ORDERS, UI_BASE_JOBS,
-	UI_BASE_EVENTS, UI_BASE_ALERTS, UI_BASE_NOTIFY, UI_BASE_COUNT };
+	UI_BASE_EVENTS, UI_BASE_ALERTS, UI_BASE_NOTIFY, UI_BASE_ENDPOINTS, UI_BASE_COUNT };
 
 /*
  * A modal dialog over the screen: it takes every key until it closes.
@@ -187,6 +187,9 @@ struct screen *screen_jobs_new(struct ui *ui);
 struct screen *screen_events_new(struct ui *ui, int64_t job_id);
 /* The active alerts, newest first; a acknowledges one. */
 struct screen *screen_alerts_new(struct ui *ui);
+
+/* Every endpoint with its last check, problems first. */
+struct screen *screen_endpoints_new(struct ui *ui);
 /* The notification channels; t queues a test notice. */
 struct screen *screen_notify_new(struct ui *ui);
 

@@ -61,6 +61,11 @@ issue_settings_clear(struct issue_settings *s)
 	free(s->http_addr);
 	free(s->webroot);
 	free(s->dns_hook);
+	free(s->dns_provider);
+	free(s->dns_server);
+	free(s->tsig_key_file);
+	free(s->dns_zone);
+	free(s->challenge_alias);
 	free(s->dns_resolvers);
 	free(s->tls_addr);
 	free(s->key_type);
@@ -88,7 +93,12 @@ issue_settings_to_json(const struct issue_settings *s)
 	if (s->http_port > 0)
 		cJSON_AddNumberToObject(o, "http_port", s->http_port);
 	add_opt_str(o, "webroot", s->webroot);
+	add_opt_str(o, "dns_provider", s->dns_provider);
 	add_opt_str(o, "dns_hook", s->dns_hook);
+	add_opt_str(o, "dns_server", s->dns_server);
+	add_opt_str(o, "tsig_key_file", s->tsig_key_file);
+	add_opt_str(o, "dns_zone", s->dns_zone);
+	add_opt_str(o, "challenge_alias", s->challenge_alias);
 	add_opt_str(o, "dns_resolvers", s->dns_resolvers);
 	if (s->dns_timeout > 0)
 		cJSON_AddNumberToObject(o, "dns_timeout", s->dns_timeout);
@@ -134,7 +144,12 @@ issue_settings_from_json(const char *json, struct issue_settings *out, struct er
 	out->http_addr = json_str_dup(o, "http_addr", NULL);
 	out->http_port = json_int(o, "http_port", 80);
 	out->webroot = json_str_dup(o, "webroot", NULL);
+	out->dns_provider = json_str_dup(o, "dns_provider", NULL);
 	out->dns_hook = json_str_dup(o, "dns_hook", NULL);
+	out->dns_server = json_str_dup(o, "dns_server", NULL);
+	out->tsig_key_file = json_str_dup(o, "tsig_key_file", NULL);
+	out->dns_zone = json_str_dup(o, "dns_zone", NULL);
+	out->challenge_alias = json_str_dup(o, "challenge_alias", NULL);
 	out->dns_resolvers = json_str_dup(o, "dns_resolvers", NULL);
 	out->dns_timeout = json_int(o, "dns_timeout", 120);
 	out->dns_hook_timeout = json_int(o, "dns_hook_timeout", 0);
@@ -340,6 +355,7 @@ struct run {
 	struct acme_identifier *ids;
 	size_t n_ids;
 	struct solver *solver;
+	int journaled;		/* the order's settings list dns-01 records to remove */
 	EVP_PKEY *key;		/* the certificate key, once generated or loaded */
 	pthread_mutex_t lock;	/* the solver and the answer queue, across threads */
 };
@@ -439,6 +455,9 @@ make_solver(struct run *r, struct err *e)
 	struct solver_config sc = {
 		.challenge = set->challenge, .http_addr = set->http_addr,
 		.http_port = set->http_port, .webroot = set->webroot,
+		.dns_provider = set->dns_provider, .dns_server = set->dns_server,
+		.tsig_key_file = set->tsig_key_file, .dns_zone = set->dns_zone,
+		.challenge_alias = set->challenge_alias,
 		.dns_hook = set->dns_hook, .dns_resolvers = set->dns_resolvers,
 		.dns_timeout = set->dns_timeout, .dns_hook_timeout = set->dns_hook_timeout,
 		.tls_addr = set->tls_addr,
@@ -537,27 +556,167 @@ struct pending {
 	struct solver_challenge sc;
 	char *token;		/* owned: the authz it came from is replaced while polling */
 	char *key_auth;
+	char *ch_url;		/* owned: the challenge to answer */
+	int ch_pending;		/* the challenge still waits for our answer */
+	int ready;		/* prepared: to be presented and answered */
 	int presented;
 	int failed;		/* err holds why */
 	struct err err;
 };
 
-static void
+/*
+ * Withdraws what was presented (one batch when the solver has one) and
+ * frees p. Returns 0 when every presented challenge was cleaned up, -1
+ * when one was not (the journal in the store keeps it for later).
+ */
+static int
 pending_clear(struct run *r, struct pending *p, size_t n)
 {
-	struct err ignore;
-	size_t i;
+	struct solver_challenge *batch = NULL;
+	struct err ignore, *errs = NULL;
+	int *ok = NULL, rc = 0;
+	size_t i, k = 0;
 
+	if (r->solver != NULL && r->solver->ops->cleanup_batch != NULL &&
+	    (batch = calloc(n + 1, sizeof(*batch))) != NULL &&
+	    (ok = calloc(n + 1, sizeof(*ok))) != NULL &&
+	    (errs = calloc(n + 1, sizeof(*errs))) != NULL) {
+		for (i = 0; i < n; i++)
+			if (p[i].presented)
+				batch[k++] = p[i].sc;
+		if (k > 0 && r->solver->ops->cleanup_batch(r->solver, batch, k, ok, errs) != 0)
+			rc = -1;
+		for (i = 0; i < n; i++)
+			p[i].presented = 0;
+	}
 	for (i = 0; i < n; i++) {
-		if (p[i].presented && r->solver != NULL)
-			r->solver->ops->cleanup(r->solver, &p[i].sc, &ignore);
+		if (p[i].presented && r->solver != NULL &&
+		    r->solver->ops->cleanup(r->solver, &p[i].sc, &ignore) != 0)
+			rc = -1;
 		acme_authz_free(p[i].authz);
 		free(p[i].token);
+		free(p[i].ch_url);
 		if (p[i].key_auth != NULL)
 			OPENSSL_cleanse(p[i].key_auth, strlen(p[i].key_auth));
 		free(p[i].key_auth);
 	}
+	free(batch);
+	free(ok);
+	free(errs);
 	free(p);
+	return rc;
+}
+
+/* ---- the cleanup journal ---- */
+
+static int run_solver(struct run *r, struct err *e);
+
+/*
+ * dns-01 records outlive a crash: before a solver publishes any, the
+ * order's settings get "dns_cleanup", the identifier and token of each
+ * challenge (the record and value follow from them and the account key,
+ * never a secret), and the list goes again once cleanup succeeded. A run
+ * that finds the list left over cleans up first (journal_replay).
+ */
+static int
+journal_write(struct run *r, const struct pending *p, size_t n, struct err *e)
+{
+	cJSON *o = cJSON_Parse(r->order->settings_json != NULL ? r->order->settings_json : "{}");
+	cJSON *list = NULL;
+	char *text;
+	size_t i;
+
+	if (o == NULL || !cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return err_set(e, ERR_STORE, "%s", _("the order's settings are not valid JSON"));
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "dns_cleanup");
+	for (i = 0; p != NULL && i < n; i++) {
+		cJSON *it;
+
+		if (!p[i].ready)
+			continue;
+		if (list == NULL && (list = cJSON_AddArrayToObject(o, "dns_cleanup")) == NULL)
+			goto oom;
+		if ((it = cJSON_CreateObject()) == NULL)
+			goto oom;
+		cJSON_AddItemToArray(list, it);
+		if (cJSON_AddStringToObject(it, "identifier", p[i].ident) == NULL ||
+		    cJSON_AddStringToObject(it, "token", p[i].token) == NULL)
+			goto oom;
+	}
+	if ((text = cJSON_PrintUnformatted(o)) == NULL)
+		goto oom;
+	r->journaled = list != NULL;
+	cJSON_Delete(o);
+	free(r->order->settings_json);
+	r->order->settings_json = text;
+	return save_order(r, e);
+oom:
+	cJSON_Delete(o);
+	return err_nomem(e);
+}
+
+/*
+ * Cleans up the records a run that did not finish left behind (see
+ * journal_write). Returns 0 (the journal emptied), or -1 with e filled
+ * when a record could not be removed: the journal keeps it, and the
+ * order does not go on (a stale value would stay published).
+ */
+static int
+journal_replay(struct run *r, struct err *e)
+{
+	cJSON *o = r->order->settings_json != NULL ? cJSON_Parse(r->order->settings_json) : NULL;
+	const cJSON *list = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, "dns_cleanup") : NULL;
+	const cJSON *it;
+	struct pending *p = NULL;
+	size_t n = 0, k = 0;
+	int rc = -1;
+
+	if (!cJSON_IsArray(list) || (n = (size_t)cJSON_GetArraySize(list)) == 0) {
+		cJSON_Delete(o);
+		return 0;
+	}
+	if ((p = calloc(n, sizeof(*p))) == NULL) {
+		err_nomem(e);
+		goto out;
+	}
+	if (run_solver(r, e) != 0)
+		goto out;
+	cJSON_ArrayForEach(it, list) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "identifier");
+		const cJSON *tok = cJSON_GetObjectItemCaseSensitive(it, "token");
+
+		if (!cJSON_IsString(id) || !cJSON_IsString(tok) || k >= n)
+			continue;
+		snprintf(p[k].ident, sizeof(p[k].ident), "%s", id->valuestring);
+		if ((p[k].token = strdup(tok->valuestring)) == NULL) {
+			err_nomem(e);
+			goto out;
+		}
+		if (jws_key_authorization(r->acct->key, p[k].token, &p[k].key_auth, e) != 0)
+			goto out;
+		p[k].sc.identifier = p[k].ident;
+		p[k].sc.token = p[k].token;
+		p[k].sc.key_authorization = p[k].key_auth;
+		p[k].presented = 1;
+		k++;
+	}
+	say(r, STEP_AUTHZ, _("removing %zu dns-01 record(s) an earlier run left"), k);
+	rc = pending_clear(r, p, k);
+	p = NULL;
+	if (rc != 0) {
+		err_set(e, ERR_NET, "%s", _("cannot remove the dns-01 records an earlier run "
+		    "left; the order resumes after they are gone"));
+		e->retryable = 1;
+		goto out;
+	}
+	rc = journal_write(r, NULL, 0, e);
+out:
+	if (p != NULL)
+		(void)pending_clear(r, p, k);
+	cJSON_Delete(o);
+	return rc;
 }
 
 struct url_list {
@@ -593,12 +752,14 @@ run_solver(struct run *r, struct err *e)
 }
 
 /*
- * Fetches one authorization and, when pending, presents and answers its
- * challenge. Runs on any thread: touches only *pi, the solver and the
- * client c, never the store.
+ * Decides what one fetched authorization needs: nothing (valid), an error,
+ * or its challenge presented and answered (pi->ready, with token, key
+ * authorization and pi->sc filled). Runs on the calling thread, before any
+ * challenge is presented, so the records a solver will publish can be
+ * written to the store first.
  */
 static void
-answer_one(struct run *r, struct acme_client *c, const char *url, struct pending *pi)
+prepare_one(struct run *r, struct pending *pi)
 {
 	const struct acme_challenge *ch;
 	struct err *e = &pi->err;
@@ -624,20 +785,41 @@ answer_one(struct run *r, struct acme_client *c, const char *url, struct pending
 	if (run_solver(r, e) != 0 ||
 	    jws_key_authorization(r->acct->key, ch->token, &pi->key_auth, e) != 0)
 		return;
-	if ((pi->token = strdup(ch->token)) == NULL) {
+	if ((pi->token = strdup(ch->token)) == NULL || (pi->ch_url = strdup(ch->url)) == NULL) {
 		err_nomem(e);
 		return;
 	}
+	pi->ch_pending = strcmp(ch->status, "pending") == 0;
 	pi->sc.identifier = pi->ident;
 	pi->sc.token = pi->token;
 	pi->sc.key_authorization = pi->key_auth;
 	pi->sc.stop = r->progress != NULL ? r->progress->stop : NULL;
-	if (r->solver->ops->present(r->solver, &pi->sc, e) != 0) {
-		err_prefix(e, "%s", pi->ident);
+	pi->ready = 1;
+	pi->failed = 0;
+}
+
+/*
+ * Presents (unless a batch did) and answers one prepared challenge. Runs
+ * on any thread: touches only *pi, the solver and the client c, never the
+ * store.
+ */
+static void
+answer_one(struct run *r, struct acme_client *c, const char *url, struct pending *pi)
+{
+	struct err *e = &pi->err;
+
+	(void)url;
+	if (!pi->ready || pi->failed)
 		return;
+	pi->failed = 1;
+	if (!pi->presented) {
+		if (r->solver->ops->present(r->solver, &pi->sc, e) != 0) {
+			err_prefix(e, "%s", pi->ident);
+			return;
+		}
+		pi->presented = 1;
 	}
-	pi->presented = 1;
-	if (strcmp(ch->status, "pending") == 0 && acme_challenge_respond(c, ch->url, e) != 0) {
+	if (pi->ch_pending && acme_challenge_respond(c, pi->ch_url, e) != 0) {
 		err_prefix(e, "%s", pi->ident);
 		return;
 	}
@@ -668,6 +850,90 @@ authz_asked(const struct run *r, const struct pending *pi)
 			return 1;
 	}
 	return 0;
+}
+
+/* Marks every prepared item failed with e (the batch or the journal failed). */
+static void
+fail_prepared(struct pending *p, size_t n, const struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!p[i].ready || p[i].presented)
+			continue;
+		p[i].err = *e;
+		err_prefix(&p[i].err, "%s", p[i].ident);
+		p[i].failed = 1;
+		p[i].ready = 0;
+	}
+}
+
+/*
+ * On the calling thread, between fetching and answering: decides what each
+ * authorization needs, writes the dns-01 cleanup journal to the store and,
+ * when the solver presents in batches, presents them all at once.
+ */
+static void
+prepare_all(struct run *r, struct pending *p, size_t n)
+{
+	struct solver_challenge *batch = NULL;
+	struct err e, *errs = NULL;
+	size_t i, k = 0, *idx = NULL;
+	int *ok = NULL;
+
+	err_clear(&e);
+	for (i = 0; i < n; i++) {
+		prepare_one(r, &p[i]);
+		if (p[i].ready)
+			k++;
+	}
+	if (k == 0 || strcmp(r->set.challenge, "dns-01") != 0)
+		return;
+	if (journal_write(r, p, n, &e) != 0) {
+		fail_prepared(p, n, &e);
+		return;
+	}
+	if (r->solver->ops->present_batch == NULL)
+		return;
+	batch = calloc(k, sizeof(*batch));
+	idx = calloc(k, sizeof(*idx));
+	ok = calloc(k, sizeof(*ok));
+	errs = calloc(k, sizeof(*errs));
+	if (batch == NULL || idx == NULL || ok == NULL || errs == NULL) {
+		err_nomem(&e);
+		fail_prepared(p, n, &e);
+		goto out;
+	}
+	for (i = 0, k = 0; i < n; i++) {
+		if (!p[i].ready)
+			continue;
+		idx[k] = i;
+		batch[k] = p[i].sc;
+		/* This thread owns the store: a cancel can be asked about while waiting. */
+		if (r->progress != NULL) {
+			batch[k].should_stop = r->progress->should_stop;
+			batch[k].stop_arg = r->progress->arg;
+		}
+		k++;
+	}
+	(void)r->solver->ops->present_batch(r->solver, batch, k, ok, errs);
+	for (i = 0; i < k; i++) {
+		struct pending *pi = &p[idx[i]];
+
+		if (ok[i]) {
+			pi->presented = 1;
+			continue;
+		}
+		pi->err = errs[i];
+		err_prefix(&pi->err, "%s", pi->ident);
+		pi->failed = 1;
+		pi->ready = 0;
+	}
+out:
+	free(batch);
+	free(idx);
+	free(ok);
+	free(errs);
 }
 
 struct answer_work {
@@ -756,6 +1022,8 @@ answer_all(struct run *r, char **urls, struct pending *p, size_t n)
 				p[i].authz = NULL;
 			}
 		}
+		if (w.fetch && !refused)
+			prepare_all(r, p, n);
 	}
 	for (t = 1; t < have; t++)
 		acme_client_free(ta[t].client);
@@ -846,8 +1114,17 @@ validate(struct run *r, struct err *e)
 	}
 	rc = 0;
 out:
-	if (p != NULL)
-		pending_clear(r, p, urls.n);
+	if (p != NULL) {
+		struct err je;
+
+		/* Every record gone: the journal goes too; else it keeps them for later. */
+		err_clear(&je);
+		if (pending_clear(r, p, urls.n) == 0 && r->journaled &&
+		    journal_write(r, NULL, 0, &je) != 0 && rc == 0) {
+			*e = je;
+			rc = -1;
+		}
+	}
 	for (i = 0; i < urls.n; i++)
 		free(urls.urls[i]);
 	free(urls.urls);
@@ -1264,7 +1541,7 @@ issue_order_run(struct store *st, int64_t order_id, const struct issue_progress 
 	}
 	if (grc != 0)
 		goto out;
-	if (place_order(&r, e) != 0 || stop_here(&r, e))
+	if (journal_replay(&r, e) != 0 || place_order(&r, e) != 0 || stop_here(&r, e))
 		goto out;
 	if (strcmp(r.order->status, "pending") == 0) {
 		if (validate(&r, e) != 0) {

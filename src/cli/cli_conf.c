@@ -146,6 +146,11 @@ cli_server(struct cli *cli, const char *name_or_url, struct cli_server *out)
 	if ((rc = cli_conf(cli, &c)) != CLI_OK)
 		return rc;
 	if ((ca = conf_ca_find(c, name_or_url)) != NULL) {
+		if (ca->directory == NULL) {
+			cli_msg(_("[ca %s] has no ACME directory (it is for enroll --scep or --est)"),
+			    ca->name);
+			return CLI_USAGE;
+		}
 		out->url = ca->directory;
 		out->ca_bundle = ca->ca_bundle;
 		out->eab_kid = ca->eab_kid;

@@ -67,7 +67,14 @@ sub_list(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 			cJSON *o = cJSON_CreateObject();
 
 			cJSON_AddStringToObject(o, "name", ca->name);
-			cJSON_AddStringToObject(o, "directory", ca->directory);
+			if (ca->directory != NULL)
+				cJSON_AddStringToObject(o, "directory", ca->directory);
+			else
+				cJSON_AddNullToObject(o, "directory");
+			if (ca->scep != NULL)
+				cJSON_AddStringToObject(o, "scep", ca->scep);
+			if (ca->est != NULL)
+				cJSON_AddStringToObject(o, "est", ca->est);
 			cJSON_AddStringToObject(o, "source", "config");
 			cJSON_AddBoolToObject(o, "eab", ca->eab_kid != NULL);
 			if (ca->ca_bundle != NULL)
@@ -75,8 +82,13 @@ sub_list(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 			cJSON_AddItemToArray(a, o);
 		} else {
 			/* What a private CA offers is not known without asking it. */
-			printf("%-20s %-4s %-8s %-4s %-3s %s\n", ca->name, yes_no(ca->eab_kid != NULL),
-			    "?", "?", "?", ca->directory);
+			printf("%-20s %-4s %-8s %-4s %-3s %s%s%s%s%s\n", ca->name,
+			    yes_no(ca->eab_kid != NULL), "?", "?", "?",
+			    ca->directory != NULL ? ca->directory : "",
+			    ca->scep != NULL ? (ca->directory != NULL ? " scep " : "scep ") : "",
+			    ca->scep != NULL ? ca->scep : "",
+			    ca->est != NULL ? (ca->directory != NULL || ca->scep != NULL ? " est " :
+			    "est ") : "", ca->est != NULL ? ca->est : "");
 		}
 	}
 	if (json)

@@ -89,7 +89,9 @@ cli_complete(struct cli *cli, int argc, char **argv)
 		/* A broken config file is for 'config check' to report, not Tab. */
 		if (cli_conf_quiet(cli, &c) == CLI_OK)
 			for (i = 0; c != NULL && i < c->n_cas; i++)
-				printf("%s\t%s\n", c->cas[i].name, c->cas[i].directory);
+				printf("%s\t%s\n", c->cas[i].name, c->cas[i].directory != NULL ?
+				    c->cas[i].directory : c->cas[i].scep != NULL ? c->cas[i].scep :
+				    c->cas[i].est);
 	} else {
 		return CLI_USAGE;
 	}

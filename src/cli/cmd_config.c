@@ -104,7 +104,24 @@ show_json(const struct conf *c, const struct cli_settings *s)
 		cJSON *a = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(a, "name", c->cas[i].name);
-		cJSON_AddStringToObject(a, "directory", c->cas[i].directory);
+		if (c->cas[i].directory != NULL)
+			cJSON_AddStringToObject(a, "directory", c->cas[i].directory);
+		else
+			cJSON_AddNullToObject(a, "directory");
+		if (c->cas[i].scep != NULL)
+			cJSON_AddStringToObject(a, "scep", c->cas[i].scep);
+		if (c->cas[i].est != NULL)
+			cJSON_AddStringToObject(a, "est", c->cas[i].est);
+		if (c->cas[i].ca_fingerprint != NULL)
+			cJSON_AddStringToObject(a, "ca_fingerprint", c->cas[i].ca_fingerprint);
+		if (c->cas[i].challenge_file != NULL)
+			cJSON_AddStringToObject(a, "challenge_file", c->cas[i].challenge_file);
+		if (c->cas[i].est_user != NULL)
+			cJSON_AddStringToObject(a, "est_user", c->cas[i].est_user);
+		if (c->cas[i].est_password_file != NULL)
+			cJSON_AddStringToObject(a, "est_password_file", c->cas[i].est_password_file);
+		if (c->cas[i].est_label != NULL)
+			cJSON_AddStringToObject(a, "est_label", c->cas[i].est_label);
 		if (c->cas[i].ca_bundle != NULL)
 			cJSON_AddStringToObject(a, "ca_bundle", c->cas[i].ca_bundle);
 		if (c->cas[i].eab_kid != NULL)

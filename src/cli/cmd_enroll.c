@@ -12,6 +12,8 @@
 #include <openssl/x509v3.h>
 
 #include "cli.h"
+#include "cli_conf.h"
+#include "conf.h"
 #include "cli_job.h"
 #include "http.h"
 #include "i18n.h"
@@ -577,6 +579,41 @@ cmd_enroll_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **
 	}
 	if ((rc = cli_no_operands(self, argc, argv)) != CLI_OK)
 		goto out;
+	/* --scep NAME / --est NAME: a [ca NAME] of the config file; its settings are defaults. */
+	if ((url != NULL && strstr(url, "://") == NULL) ||
+	    (est.url != NULL && strstr(est.url, "://") == NULL)) {
+		const struct conf *cf;
+		const struct conf_ca *ca;
+		const char *name = url != NULL ? url : est.url;
+
+		if ((rc = cli_conf(cli, &cf)) != CLI_OK)
+			goto out;
+		if ((ca = conf_ca_find(cf, name)) == NULL ||
+		    (url != NULL && ca->scep == NULL) || (url == NULL && ca->est == NULL)) {
+			rc = cli_usage(self, url != NULL ? _("'%s' is neither a SCEP URL nor a [ca] "
+			    "section with a scep URL") : _("'%s' is neither an EST URL nor a [ca] "
+			    "section with an est URL"), name);
+			goto out;
+		}
+		if (fp_flag == NULL)
+			fp_flag = ca->ca_fingerprint;
+		if (url != NULL) {
+			url = ca->scep;
+			if (challenge == NULL)
+				challenge = ca->challenge_file;
+		} else {
+			est.url = ca->est;
+			if (est.ca_bundle == NULL)
+				est.ca_bundle = ca->ca_bundle;
+			if (est.label == NULL)
+				est.label = ca->est_label;
+			if (est.user == NULL && est.client_cert == NULL) {
+				est.user = ca->est_user;
+				est.password_file = est.password_file != NULL ? est.password_file :
+				    ca->est_password_file;
+			}
+		}
+	}
 	rc = CLI_USAGE;
 	if (est.url != NULL) {
 		if (url != NULL || challenge != NULL) {

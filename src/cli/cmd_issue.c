@@ -17,6 +17,7 @@
 #include "issue.h"
 #include "store_acme.h"
 #include "subproc.h"
+#include "tsig_key.h"
 
 #define DNS_HOOK_TIMEOUT_MAX 3600	/* seconds */
 
@@ -70,6 +71,48 @@ pick_account(struct store *st, const char *flag, int64_t *id)
 	return CLI_OK;
 }
 
+/*
+ * --dns rfc2136: the settings it needs are there, and the key file is
+ * usable now (not only when the worker runs); the order keeps the file's
+ * absolute path, never the secret. Returns CLI_OK or an exit code.
+ */
+static int
+check_rfc2136(const struct cmd_entry *self, struct issue_settings *set)
+{
+	struct tsig_key key;
+	struct err e;
+	char *abs;
+
+	if (set->dns_provider == NULL || strcmp(set->dns_provider, "rfc2136") != 0) {
+		if (set->dns_server != NULL || set->tsig_key_file != NULL || set->dns_zone != NULL ||
+		    set->challenge_alias != NULL)
+			return cli_usage(self, "%s", _("--dns-server, --tsig-key-file, --dns-zone "
+			    "and --challenge-alias go with --dns rfc2136"));
+		return CLI_OK;
+	}
+	if (strcmp(set->challenge, "dns-01") != 0)
+		return cli_usage(self, "%s", _("--dns rfc2136 goes with --challenge dns-01"));
+	if (set->dns_hook != NULL)
+		return cli_usage(self, "%s", _("--dns rfc2136 and --dns-hook exclude each other"));
+	if (set->dns_server == NULL)
+		return cli_usage(self, "%s", _("--dns rfc2136 needs --dns-server HOST[:PORT]"));
+	if (set->tsig_key_file == NULL)
+		return cli_usage(self, "%s", _("--dns rfc2136 needs --tsig-key-file FILE"));
+	err_clear(&e);
+	if (tsig_key_load(set->tsig_key_file, &key, &e) != 0)
+		return cli_fail(&e);
+	tsig_key_clear(&key);
+	/* The worker may run elsewhere: the order keeps the absolute path. */
+	if ((abs = realpath(set->tsig_key_file, NULL)) == NULL) {
+		err_set(&e, ERR_INPUT, _("cannot read the TSIG key file %s: %s"),
+		    set->tsig_key_file, strerror(errno));
+		return cli_fail(&e);
+	}
+	free(set->tsig_key_file);
+	set->tsig_key_file = abs;
+	return CLI_OK;
+}
+
 static int
 cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
@@ -84,6 +127,11 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		{ "dns-resolver", required_argument, NULL, 'R' },
 		{ "dns-timeout", required_argument, NULL, 'T' },
 		{ "dns-hook-timeout", required_argument, NULL, 'O' },
+		{ "dns", required_argument, NULL, 'D' },
+		{ "dns-server", required_argument, NULL, 'S' },
+		{ "tsig-key-file", required_argument, NULL, 'Y' },
+		{ "dns-zone", required_argument, NULL, 'Z' },
+		{ "challenge-alias", required_argument, NULL, 'X' },
 		{ "tls-port", required_argument, NULL, 't' },
 		{ "tls-addr", required_argument, NULL, 'L' },
 		{ "key-type", required_argument, NULL, 'k' },
@@ -127,6 +175,11 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		case 'w': flag[CONF_WEBROOT] = optarg; continue;
 		case 'H': flag[CONF_DNS_HOOK] = optarg; continue;
 		case 'R': flag[CONF_DNS_RESOLVER] = optarg; continue;
+		case 'D': flag[CONF_DNS] = optarg; continue;
+		case 'S': flag[CONF_DNS_SERVER] = optarg; continue;
+		case 'Y': flag[CONF_TSIG_KEY_FILE] = optarg; continue;
+		case 'Z': flag[CONF_DNS_ZONE] = optarg; continue;
+		case 'X': flag[CONF_CHALLENGE_ALIAS] = optarg; continue;
 		case 'L': flag[CONF_TLS_ADDR] = optarg; continue;
 		case 'k': flag[CONF_KEY_TYPE] = optarg; continue;
 		case 'C': flag[CONF_PREFERRED_CHAIN] = optarg; continue;
@@ -175,14 +228,20 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	rc = CLI_FAIL;
 	account_flag = cs.v[CONF_ACCOUNT];
 	profile = cs.v[CONF_PROFILE];
-	/* Without a challenge type set anywhere, a dns-hook means dns-01. */
-	if (cs.from[CONF_CHALLENGE] == CLI_FROM_BUILTIN && cs.v[CONF_DNS_HOOK] != NULL)
+	/* Without a challenge type set anywhere, a dns-hook or --dns means dns-01. */
+	if (cs.from[CONF_CHALLENGE] == CLI_FROM_BUILTIN &&
+	    (cs.v[CONF_DNS_HOOK] != NULL || cs.v[CONF_DNS] != NULL))
 		cs.v[CONF_CHALLENGE] = "dns-01";
 	if (dup_setting(&set.challenge, cs.v[CONF_CHALLENGE]) != 0 ||
 	    dup_setting(&set.http_addr, cs.v[CONF_HTTP_ADDR]) != 0 ||
 	    dup_setting(&set.webroot, cs.v[CONF_WEBROOT]) != 0 ||
 	    dup_setting(&set.dns_hook, cs.v[CONF_DNS_HOOK]) != 0 ||
 	    dup_setting(&set.dns_resolvers, cs.v[CONF_DNS_RESOLVER]) != 0 ||
+	    dup_setting(&set.dns_provider, cs.v[CONF_DNS]) != 0 ||
+	    dup_setting(&set.dns_server, cs.v[CONF_DNS_SERVER]) != 0 ||
+	    dup_setting(&set.tsig_key_file, cs.v[CONF_TSIG_KEY_FILE]) != 0 ||
+	    dup_setting(&set.dns_zone, cs.v[CONF_DNS_ZONE]) != 0 ||
+	    dup_setting(&set.challenge_alias, cs.v[CONF_CHALLENGE_ALIAS]) != 0 ||
 	    dup_setting(&set.tls_addr, cs.v[CONF_TLS_ADDR]) != 0 ||
 	    dup_setting(&set.key_type, cs.v[CONF_KEY_TYPE]) != 0 ||
 	    dup_setting(&set.preferred_chain, cs.v[CONF_PREFERRED_CHAIN]) != 0) {
@@ -205,6 +264,8 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		free(set.dns_hook);
 		set.dns_hook = abs;
 	}
+	if ((rc = check_rfc2136(self, &set)) != CLI_OK)
+		goto out;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		goto out;
 	if ((rc = pick_account(st, account_flag, &account_id)) != CLI_OK)
@@ -269,6 +330,12 @@ const struct cmd_entry cmd_issue_entry = {
 	    "      --dns-resolver H:P   dns-01: wait until H:P serves the record\n"
 	    "      --dns-timeout S      dns-01: how long to wait (default 120)\n"
 	    "      --dns-hook-timeout S dns-01: kill the hook after S seconds (default 60)\n"
+	    "      --dns rfc2136        dns-01 by RFC 2136 updates signed with TSIG\n"
+	    "      --dns-server H[:P]   rfc2136: the server that takes the updates\n"
+	    "      --tsig-key-file FILE rfc2136: the key, as tsig-keygen writes it (0600)\n"
+	    "      --dns-zone ZONE      rfc2136: the zone (default: found by SOA lookup)\n"
+	    "      --challenge-alias Z  rfc2136: records at _acme-challenge.Z (default:\n"
+	    "                           where _acme-challenge.NAME's CNAMEs lead)\n"
 	    "      --tls-port N         tls-alpn-01 responder port (default 443)\n"
 	    "      --tls-addr ADDR      tls-alpn-01 responder address\n"
 	    "      --key-type TYPE      ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"

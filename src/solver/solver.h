@@ -16,6 +16,13 @@ struct solver_challenge {
 	const char *key_authorization; /* token "." account key thumbprint */
 	/* May be NULL; when it turns non-zero a long wait (DNS propagation) stops. */
 	const volatile sig_atomic_t *stop;
+	/*
+	 * May be NULL: asked between polls of such a wait, non-zero stops it
+	 * too (a cancelled job). Only present_batch, which runs on the
+	 * caller's thread, calls it; present on other threads never does.
+	 */
+	int (*should_stop)(void *arg);
+	void *stop_arg;
 };
 
 struct solver;
@@ -29,7 +36,12 @@ struct solver_config {
 	const char *http_addr;	/* standalone responder address, NULL = any */
 	int http_port;
 	const char *webroot;	/* http-01 by files instead of a responder */
+	const char *dns_provider; /* dns-01: "hook" (NULL too) or "rfc2136" */
 	const char *dns_hook;	/* dns-01 program */
+	const char *dns_server;	/* rfc2136: HOST[:PORT] the updates go to */
+	const char *tsig_key_file; /* rfc2136: the key (tsig-keygen's format) */
+	const char *dns_zone;	/* rfc2136: the zone, NULL: found by SOA lookup */
+	const char *challenge_alias; /* rfc2136: records at _acme-challenge.ZONE */
 	const char *dns_resolvers; /* propagation check servers, host:port,... */
 	int dns_timeout;	/* propagation check limit, seconds */
 	int dns_hook_timeout;	/* seconds before the hook is killed; 0: the default */
@@ -45,6 +57,17 @@ struct solver_ops {
 	int (*cleanup)(struct solver *s, const struct solver_challenge *c, struct err *e);
 	/* Stops listeners and frees everything. */
 	void (*free)(struct solver *s);
+	/*
+	 * Optional (NULL: present is called per challenge): presents n
+	 * challenges at once (dns-01 by RFC 2136: one UPDATE per zone).
+	 * Sets ok[i] to 1 for each presented, else fills errs[i]. Returns 0
+	 * when all were presented, else -1.
+	 */
+	int (*present_batch)(struct solver *s, const struct solver_challenge *c, size_t n,
+	    int *ok, struct err *errs);
+	/* Optional: cleanup for n challenges at once; ok[i] and errs[i] as above. */
+	int (*cleanup_batch)(struct solver *s, const struct solver_challenge *c, size_t n,
+	    int *ok, struct err *errs);
 };
 
 struct solver {
@@ -91,6 +114,28 @@ int solver_dns01_hook_new(const char *prog, const char *resolvers,
  * not a dns-01 hook solver or seconds < 1.
  */
 int solver_dns01_set_hook_timeout(struct solver *s, int seconds);
+
+/* What an RFC 2136 solver needs; the strings are borrowed. */
+struct solver_rfc2136_config {
+	const char *server;	/* HOST[:PORT] (port 53 by default) */
+	const char *key_file;	/* TSIG key file, mode 0600 or stricter */
+	const char *zone;	/* NULL: the zone is found by SOA lookup */
+	const char *challenge_alias; /* records go to _acme-challenge.ZONE; NULL: CNAMEs */
+	const char *resolvers;	/* NULL or host:port,... for the lookups */
+	int propagation_timeout; /* seconds (<= 0: 120) */
+};
+
+/*
+ * dns-01 by RFC 2136 UPDATE messages signed with TSIG (hmac-sha256 or
+ * hmac-sha512) sent to c->server, at _acme-challenge.NAME or where its
+ * CNAMEs lead (c->challenge_alias: _acme-challenge.ALIAS). present adds the TXT record and waits
+ * until every authoritative nameserver of the zone serves it; cleanup
+ * deletes only that record. The key file is read here (refused when
+ * other users may read it); its secret never leaves the solver. Returns
+ * 0 and *out, or -1.
+ */
+int solver_dns01_rfc2136_new(const struct solver_rfc2136_config *c, struct solver **out,
+    struct err *e);
 
 /*
  * tls-alpn-01 (RFC 8737) responder on addr:port answering ALPN

@@ -1,8 +1,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <netdb.h>
-#include <openssl/rand.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -16,6 +14,7 @@
 
 #include "base64url.h"
 #include "crypto.h"
+#include "dns_msg.h"
 #include "i18n.h"
 #include "solver.h"
 #include "solver_priv.h"
@@ -25,21 +24,11 @@
 #define HOOK_TIMEOUT_DEFAULT 60		/* seconds */
 #define PROPAGATION_DEFAULT 120		/* seconds */
 #define TAIL_MAX 512			/* bytes of hook output in a message */
-#define DNS_TYPE_TXT 16
-#define DNS_TYPE_OPT 41
-#define DNS_CLASS_IN 1
-#define DNS_UDP_PAYLOAD 1232		/* EDNS0 size that avoids fragmentation */
-
-struct resolver {
-	struct sockaddr_storage ss;
-	socklen_t len;
-	char *name;		/* as the user wrote it, for messages */
-};
 
 struct dns01 {
 	pthread_mutex_t lock;	/* one hook run at a time; guards hook_timeout */
 	char *prog;
-	struct resolver *resolvers;
+	struct dns_server *resolvers;
 	size_t nresolvers;
 	int propagation_timeout;
 	int hook_timeout;
@@ -166,196 +155,6 @@ out:
 
 /* ---- propagation check ---------------------------------------------- */
 
-static void
-put16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char)(v >> 8);
-	p[1] = (unsigned char)v;
-}
-
-static unsigned
-get16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-/* A TXT query for name ("a.b.c." or "a.b.c") with an EDNS0 OPT record. */
-static int
-build_query(const char *name, unsigned id, unsigned char *q, size_t size, size_t *len)
-{
-	size_t o = 12;
-	const char *p = name;
-
-	if (size < 12 + 255 + 4 + 11)
-		return -1;
-	memset(q, 0, 12);
-	put16(q, id);
-	q[2] = 0x01;		/* RD: resolvers recurse, authorities ignore it */
-	put16(q + 4, 1);	/* QDCOUNT */
-	put16(q + 10, 1);	/* ARCOUNT: OPT */
-	while (*p != '\0') {
-		const char *dot = strchr(p, '.');
-		size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
-
-		if (n == 0 || n > 63 || o + 1 + n + 1 > 12 + 255)
-			return -1;
-		q[o++] = (unsigned char)n;
-		memcpy(q + o, p, n);
-		o += n;
-		p += n;
-		if (*p == '.')
-			p++;
-	}
-	q[o++] = 0;
-	put16(q + o, DNS_TYPE_TXT);
-	put16(q + o + 2, DNS_CLASS_IN);
-	o += 4;
-	q[o++] = 0;		/* OPT: root name */
-	put16(q + o, DNS_TYPE_OPT);
-	put16(q + o + 2, DNS_UDP_PAYLOAD);
-	memset(q + o + 4, 0, 6);	/* extended RCODE, version, flags, RDLENGTH */
-	o += 10;
-	*len = o;
-	return 0;
-}
-
-/* Moves *off past a (possibly compressed) name. Returns 0 or -1. */
-static int
-skip_name(const unsigned char *m, size_t len, size_t *off)
-{
-	size_t o = *off;
-	int hops;
-
-	for (hops = 0; hops < 128; hops++) {
-		unsigned b;
-
-		if (o >= len)
-			return -1;
-		b = m[o];
-		if (b == 0) {
-			*off = o + 1;
-			return 0;
-		}
-		if ((b & 0xc0) == 0xc0) {
-			if (o + 2 > len)
-				return -1;
-			*off = o + 2;
-			return 0;
-		}
-		if ((b & 0xc0) != 0)
-			return -1;
-		o += 1 + b;
-	}
-	return -1;
-}
-
-/*
- * Looks for value among the TXT records of a response (a CNAME'd record's
- * TXT counts: the answer section holds only what our question led to).
- * Returns 1 when seen, 0 when not, -1 when the packet is not our answer.
- */
-static int
-txt_seen(const unsigned char *m, size_t len, unsigned id, const char *value)
-{
-	size_t off = 12, vlen = strlen(value);
-	unsigned qd, an, i;
-
-	if (len < 12 || get16(m) != id || (m[2] & 0x80) == 0)
-		return -1;
-	if ((m[3] & 0x0f) != 0)
-		return 0;	/* NXDOMAIN, SERVFAIL...: not there (yet) */
-	qd = get16(m + 4);
-	an = get16(m + 6);
-	for (i = 0; i < qd; i++) {
-		if (skip_name(m, len, &off) == -1 || off + 4 > len)
-			return -1;
-		off += 4;
-	}
-	for (i = 0; i < an; i++) {
-		unsigned type, class, rdlen;
-		size_t end;
-
-		if (skip_name(m, len, &off) == -1 || off + 10 > len)
-			return 0;
-		type = get16(m + off);
-		class = get16(m + off + 2);
-		rdlen = get16(m + off + 8);
-		off += 10;
-		end = off + rdlen;
-		if (end > len)
-			return 0;
-		if (type == DNS_TYPE_TXT && class == DNS_CLASS_IN) {
-			/* A value may be split into <character-string>s: compare both ways. */
-			char joined[4096];	/* rdlen <= the 4096-byte packet */
-			size_t jl = 0, p = off;
-
-			while (p < end) {
-				size_t n = m[p];
-
-				if (p + 1 + n > end)
-					break;
-				if (n == vlen && memcmp(m + p + 1, value, n) == 0)
-					return 1;
-				memcpy(joined + jl, m + p + 1, n);
-				jl += n;
-				p += 1 + n;
-			}
-			if (jl == vlen && memcmp(joined, value, vlen) == 0)
-				return 1;
-		}
-		off = end;
-	}
-	return 0;
-}
-
-/* One UDP query to r within timeout_ms. Returns 1 when value is seen, else 0. */
-static int
-query_once(const struct resolver *r, const char *record, const char *value,
-    int timeout_ms)
-{
-	unsigned char q[512], resp[4096];
-	unsigned char rnd[2];
-	size_t qlen;
-	unsigned id;
-	long long deadline = timefmt_now_ms() + timeout_ms;
-	int fd, seen = 0;
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return 0;
-	id = get16(rnd);
-	if (build_query(record, id, q, sizeof(q), &qlen) == -1)
-		return 0;
-	fd = socket(r->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return 0;
-	/* connect() makes the kernel drop datagrams from anyone else. */
-	if (connect(fd, (const struct sockaddr *)&r->ss, r->len) == -1 ||
-	    send(fd, q, qlen, 0) != (ssize_t)qlen)
-		goto out;
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = deadline - timefmt_now_ms();
-		ssize_t n;
-		int got;
-
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			break;
-		n = recv(fd, resp, sizeof(resp), 0);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			break;	/* ICMP port unreachable and the like */
-		got = txt_seen(resp, (size_t)n, id, value);
-		if (got >= 0) {
-			seen = got;
-			break;
-		}
-	}
-out:
-	close(fd);
-	return seen;
-}
-
 /* Polls every resolver until each shows value, or the timeout passes. */
 static int
 await_propagation(struct dns01 *d, const char *record, const char *value,
@@ -378,7 +177,7 @@ await_propagation(struct dns01 *d, const char *record, const char *value,
 			if (seen[i])
 				continue;
 			left = deadline - timefmt_now_ms();
-			seen[i] = (char)query_once(&d->resolvers[i], record, value,
+			seen[i] = (char)dns_txt_query(&d->resolvers[i], record, value, 1,
 			    (int)(left < 50 ? 50 : left > 1000 ? 1000 : left));
 			if (!seen[i])
 				missing++;
@@ -416,55 +215,6 @@ await_propagation(struct dns01 *d, const char *record, const char *value,
 	}
 	free(seen);
 	return rc;
-}
-
-/* "host:port", "[v6]:port", "host" or a bare IPv6 address (port 53). */
-static int
-parse_resolver(const char *spec, struct resolver *r, struct err *e)
-{
-	struct addrinfo hints, *res = NULL;
-	char host[256];
-	const char *port = "53", *colon;
-	size_t hl;
-	int rc;
-
-	if (spec[0] == '[') {
-		const char *rb = strchr(spec, ']');
-
-		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':'))
-			goto bad;
-		hl = (size_t)(rb - spec - 1);
-		spec++;
-		if (rb[1] == ':')
-			port = rb + 2;
-	} else if ((colon = strchr(spec, ':')) != NULL && strchr(colon + 1, ':') == NULL) {
-		hl = (size_t)(colon - spec);
-		port = colon + 1;
-	} else {
-		hl = strlen(spec);
-	}
-	if (hl == 0 || hl >= sizeof(host) || port[0] == '\0')
-		goto bad;
-	memcpy(host, spec, hl);
-	host[hl] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(host, port, &hints, &res);
-	if (rc != 0 || res == NULL || res->ai_addrlen > sizeof(r->ss)) {
-		if (res != NULL)
-			freeaddrinfo(res);
-		return err_set(e, ERR_INPUT, _("DNS resolver %s: %s"), host,
-		    rc != 0 ? gai_strerror(rc) : _("no usable address"));
-	}
-	memcpy(&r->ss, res->ai_addr, res->ai_addrlen);
-	r->len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-bad:
-	return err_set(e, ERR_INPUT, "%s",
-	    _("a DNS resolver must be written host:port or [IPv6]:port"));
 }
 
 /* ---- the solver ------------------------------------------------------- */
@@ -543,15 +293,12 @@ static void
 dns01_free(struct solver *s)
 {
 	struct dns01 *d;
-	size_t i;
 
 	if (s == NULL)
 		return;
 	d = s->priv;
 	if (d != NULL) {
-		for (i = 0; i < d->nresolvers; i++)
-			free(d->resolvers[i].name);
-		free(d->resolvers);
+		dns_server_list_free(d->resolvers, d->nresolvers);
 		free(d->prog);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
@@ -572,7 +319,6 @@ solver_dns01_hook_new(const char *prog, const char *resolvers,
 {
 	struct solver *s;
 	struct dns01 *d;
-	char *list = NULL, *tok, *save = NULL;
 
 	*out = NULL;
 	if (prog == NULL || prog[0] == '\0')
@@ -592,34 +338,14 @@ solver_dns01_hook_new(const char *prog, const char *resolvers,
 	    PROPAGATION_DEFAULT;
 	if ((d->prog = strdup(prog)) == NULL)
 		goto oom;
-	if (resolvers != NULL) {
-		if ((list = strdup(resolvers)) == NULL)
-			goto oom;
-		for (tok = strtok_r(list, ", \t", &save); tok != NULL;
-		    tok = strtok_r(NULL, ", \t", &save)) {
-			struct resolver *r;
-
-			r = reallocarray(d->resolvers, d->nresolvers + 1, sizeof(*r));
-			if (r == NULL)
-				goto oom;
-			d->resolvers = r;
-			r = &d->resolvers[d->nresolvers];
-			memset(r, 0, sizeof(*r));
-			if (parse_resolver(tok, r, e) == -1)
-				goto fail;
-			if ((r->name = strdup(tok)) == NULL)
-				goto oom;
-			d->nresolvers++;
-		}
-		free(list);
-		list = NULL;
-	}
+	if (dns_server_list_parse(resolvers, _("DNS resolver"), &d->resolvers,
+	    &d->nresolvers, e) == -1)
+		goto fail;
 	*out = s;
 	return 0;
 oom:
 	err_nomem(e);
 fail:
-	free(list);
 	solver_free(s);
 	return -1;
 }

@@ -28,6 +28,12 @@ pool_key(const struct solver_config *set, char *buf, size_t n)
 		snprintf(buf, n, "http|%s|%d", set->http_addr ? set->http_addr : "*", set->http_port);
 	else if (strcmp(set->challenge, "tls-alpn-01") == 0)
 		snprintf(buf, n, "alpn|%s|%d", set->tls_addr ? set->tls_addr : "*", set->tls_port);
+	else if (set->dns_provider != NULL && strcmp(set->dns_provider, "rfc2136") == 0)
+		snprintf(buf, n, "rfc2136|%s|%s|%s|%s|%s|%d", set->dns_server ? set->dns_server : "",
+		    set->tsig_key_file ? set->tsig_key_file : "",
+		    set->dns_zone ? set->dns_zone : "",
+		    set->challenge_alias ? set->challenge_alias : "",
+		    set->dns_resolvers ? set->dns_resolvers : "", set->dns_timeout);
 	else
 		snprintf(buf, n, "dns|%s|%s|%d|%d", set->dns_hook ? set->dns_hook : "",
 		    set->dns_resolvers ? set->dns_resolvers : "", set->dns_timeout,
@@ -44,7 +50,21 @@ make(const struct solver_config *set, struct solver **out, struct err *e)
 			return solver_http01_webroot_new(set->webroot, out, e);
 		return solver_http01_standalone_new(set->http_addr, set->http_port, out, e);
 	}
+	if (strcmp(ch, "dns-01") == 0 && set->dns_provider != NULL &&
+	    strcmp(set->dns_provider, "rfc2136") == 0) {
+		struct solver_rfc2136_config rc = {
+			.server = set->dns_server, .key_file = set->tsig_key_file,
+			.zone = set->dns_zone, .resolvers = set->dns_resolvers,
+			.challenge_alias = set->challenge_alias,
+			.propagation_timeout = set->dns_timeout,
+		};
+
+		return solver_dns01_rfc2136_new(&rc, out, e);
+	}
 	if (strcmp(ch, "dns-01") == 0) {
+		if (set->dns_provider != NULL && strcmp(set->dns_provider, "hook") != 0)
+			return err_set(e, ERR_USAGE, _("unknown DNS provider '%s' (rfc2136 or "
+			    "hook)"), set->dns_provider);
 		if (set->dns_hook == NULL)
 			return err_set(e, ERR_USAGE, "%s", _("dns-01 needs --dns-hook PROGRAM"));
 		if (solver_dns01_hook_new(set->dns_hook, set->dns_resolvers, set->dns_timeout,

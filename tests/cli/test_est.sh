@@ -101,6 +101,30 @@ check "... the server saw basic auth" grep -q "^simpleenroll 200 .*CN=dev1.examp
 check "... the password is nowhere in the store" \
 	bash -c "! sqlite3 '$CERTDECK_STORE' .dump | grep -q est-pass"
 
+# The same EST server named in the config file: enroll --est NAME takes its
+# URL, trust and credentials from the [ca NAME] section.
+cat > "$T/config" <<CONF
+[ca corp-est]
+est = $URL
+ca-bundle = $CA/ca.pem
+est-user = alice
+est-password-file = $T/pw
+CONF
+CERTDECK_CONFIG=$T/config cd_run config check
+check "config check: a [ca] section with only an est URL is fine" [ "$rc" -eq 0 ]
+CERTDECK_CONFIG=$T/config cd_run enroll --est corp-est -d dev5.example.test
+check "enroll --est NAME from the config file: exit 0" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || diag "$errout"
+"$CERTDECK" show "$out" --pem > "$T/c5.pem" 2> /dev/null
+check "... the certificate verifies against the test CA" openssl verify -CAfile "$CA/ca.pem" "$T/c5.pem"
+check "... the server saw the section's user" grep -q "^simpleenroll 200 .*CN=dev5.example.test auth=basic" "$T/est.log"
+CERTDECK_CONFIG=$T/config cd_run enroll --est nosuch -d dev6.example.test
+check "enroll --est with an unknown name: usage error" [ "$rc" -eq 2 ]
+check "... saying what it is not" grep -q "'nosuch' is neither an EST URL nor a \[ca\] section" "$T/.err"
+CERTDECK_CONFIG=$T/config cd_run account new --server corp-est --email ops@example.test --agree-tos
+check "account new --server with an EST-only section: refused" [ "$rc" -ne 0 ]
+check "... saying it has no ACME directory" grep -q "has no ACME directory" "$T/.err"
+
 # Managed like an ACME certificate: its renewal is scheduled, so expiring
 # within the warning window is no problem yet.
 cd_run status --warning 400 --critical 1

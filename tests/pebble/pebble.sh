@@ -12,6 +12,8 @@
 # reuse always, chains of 4 with 2 alternate roots and random validation
 # delays of up to PEBBLE_VA_SLEEPTIME (3) seconds. PEBBLE_FIXTURE_EAB=1, as a
 # word or in the environment, makes Pebble require External Account Binding.
+# PEBBLE_FIXTURE_DNS=HOST:PORT in the environment makes Pebble look names up
+# there (a real authoritative server) instead of in challtestsrv.
 #
 # After a successful start these are exported:
 #   PEBBLE_DIR        temporary directory (logs, config, certificates)
@@ -151,7 +153,7 @@ _pebble_try() {
 	    </dev/null >>"$PEBBLE_DIR/challtestsrv.log" 2>&1 &
 	_chall_pid=$!
 	env PEBBLE_VA_NOSLEEP=1 "$@" pebble -config "$PEBBLE_DIR/pebble.json" \
-	    -dnsserver "127.0.0.1:$_pb_p_dns" \
+	    -dnsserver "${PEBBLE_FIXTURE_DNS:-127.0.0.1:$_pb_p_dns}" \
 	    </dev/null >>"$PEBBLE_DIR/pebble.log" 2>&1 &
 	_pebble_pid=$!
 

@@ -141,6 +141,8 @@ check "... then the alerts" wait_for 'Severity +What'
 tmx send-keys -t t Tab
 check "... then the channels" wait_for 'No notification channels'
 tmx send-keys -t t Tab
+check "... then the endpoints" wait_for 'No endpoints: '
+tmx send-keys -t t Tab
 check "... and round to the certificates" wait_for 'Name +Days'
 
 # Sorting by column, and again to reverse.

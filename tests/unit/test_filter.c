@@ -27,6 +27,44 @@ parse_ok(const char *text, struct filter *f)
 	return 1;
 }
 
+/* served: and revocation: (what is served, what the CA says). */
+static void
+test_served_terms(void)
+{
+	struct filter f;
+	struct cert_query q;
+	struct err e;
+
+	ok(parse_ok("served:stale", &f) && !filter_is_empty(&f), "served:stale");
+	ok(filter_to_query(&f, NOW, &q) == 0, "... maps onto a query");
+	is_str(q.served, "stale", "... the verdict goes to the store");
+	ok(q.revocation == NULL, "... and no revocation condition");
+	filter_clear(&f);
+	ok(parse_ok("served:UNR", &f) && f.served != NULL &&
+	    strcmp(f.served, "unreachable") == 0, "a unique prefix, any case");
+	filter_clear(&f);
+	ok(parse_ok("served:name-mismatch served:none", &f) && f.contradictory,
+	    "two different verdicts contradict");
+	ok(filter_to_query(&f, NOW, &q) == 1, "... nothing can match");
+	filter_clear(&f);
+	ok(filter_parse("served:un", &f, &e) == -1 && strstr(e.msg, "ambiguous") != NULL,
+	    "served:un is ambiguous");
+	ok(filter_parse("served:bogus", &f, &e) == -1 && strstr(e.msg, "unreachable") != NULL,
+	    "an unknown verdict is refused, naming the words");
+	ok(parse_ok("served:", &f) && filter_is_empty(&f), "served: while typing: ignored");
+	filter_clear(&f);
+	ok(parse_ok("revocation:revoked shop", &f), "revocation:revoked with a name");
+	filter_to_query(&f, NOW, &q);
+	is_str(q.revocation, "revoked", "... goes to the store");
+	is_str(q.name_like, "shop", "... with the name");
+	filter_clear(&f);
+	ok(parse_ok("revocation:unch", &f) && f.revocation != NULL &&
+	    strcmp(f.revocation, "unchecked") == 0, "revocation:unch is unchecked");
+	filter_clear(&f);
+	ok(filter_parse("revocation:maybe", &f, &e) == -1 &&
+	    strstr(e.msg, "unchecked") != NULL, "an unknown revocation word is refused");
+}
+
 static void
 test_terms(void)
 {
@@ -270,6 +308,8 @@ test_keymap(void)
 	is_str(buf, "jobs", "Tab completes 'j' to 'jobs'");
 	ok(keymap_command("ev", &amb) != NULL &&
 	    keymap_command("ev", &amb)->action == ACT_SHOW_EVENTS, ":ev runs :events");
+	ok(keymap_command("en", &amb) != NULL &&
+	    keymap_command("en", &amb)->action == ACT_SHOW_ENDPOINTS, ":en runs :endpoints");
 	is_int(keymap_lookup(KM_ANY | KM_LIST | KM_CERTS, 'r'), ACT_RENEW,
 	    "r renews on the list");
 	is_int(keymap_lookup(KM_ANY | KM_DETAIL, 'R'), ACT_REVOKE,
@@ -340,6 +380,7 @@ int
 main(void)
 {
 	test_terms();
+	test_served_terms();
 	test_keymap();
 	test_line_edit();
 	return done_testing();

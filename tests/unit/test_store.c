@@ -1696,6 +1696,51 @@ test_deploy_events(void)
 	free(path);
 }
 
+struct each_seen {
+	int64_t ids[4];
+	char names[4][64];
+	size_t n;
+};
+
+static int
+each_cb(const struct endpoint_row *r, const char *cert_name, void *arg)
+{
+	struct each_seen *s = arg;
+
+	if (s->n < 4) {
+		s->ids[s->n] = r->id;
+		snprintf(s->names[s->n], sizeof(s->names[0]), "%s", cert_name);
+		s->n++;
+	}
+	return 0;
+}
+
+static int
+count_cb(const struct cert_row *row, void *arg)
+{
+	(void)row;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Rows store_cert_list gives for served and revocation conditions. */
+static int
+served_rows(struct store *st, const char *served, const char *revocation)
+{
+	struct cert_query q = { 0 };
+	struct err e;
+	int n = 0;
+
+	q.served = served;
+	q.revocation = revocation;
+	err_clear(&e);
+	if (store_cert_list(st, &q, count_cb, &n, &e) != 0) {
+		diag("%s", e.msg);
+		return -1;
+	}
+	return n;
+}
+
 /*
  * The endpoints step on a store one step older holding a certificate, and
  * the endpoint functions: add (a duplicate and a missing certificate
@@ -1783,6 +1828,38 @@ test_endpoints(void)
 	ok(store_endpoint_record(st, id + 100, &rec, &e) == 1, "endpoints: record on a missing one is 1");
 	ok(store_endpoint_get(st, id + 100, &got, &e) == 1 && got == NULL,
 	    "endpoints: get of a missing one is 1");
+	{
+		static char san2[] = "none.example.org";
+		char *sanp2[1] = { san2 };
+		struct each_seen seen;
+		struct cert_row r2;
+		int64_t cert2 = 0;
+		int worst = 0;
+		char sql[160];
+
+		memset(&seen, 0, sizeof(seen));
+		ok(store_endpoint_worst(st, cert, &worst, &e) == 0 && worst == EP_STALE,
+		    "endpoints: worst of stale and never checked is stale");
+		make_row(&r2, 8, 1900000000LL, sanp2, 1);
+		ok(store_cert_insert(st, &r2, &cert2, &e) == 0, "endpoints: a second certificate");
+		ok(store_endpoint_worst(st, cert2, &worst, &e) == 0 && worst == -1,
+		    "endpoints: worst without endpoints is -1");
+		ok(store_endpoint_each(st, 0, each_cb, &seen, &e) == 0 && seen.n == 2 &&
+		    seen.ids[0] == id && seen.ids[1] == id2,
+		    "endpoints: each gives the stale one before the one never checked");
+		is_str(seen.names[0], san, "endpoints: ... with its certificate's name");
+		is_int(served_rows(st, "stale", NULL), 1, "endpoints: served:stale matches one");
+		is_int(served_rows(st, "ok", NULL), 0, "endpoints: served:ok none");
+		is_int(served_rows(st, "none", NULL), 1, "endpoints: served:none the other");
+		is_int(served_rows(st, NULL, "unchecked"), 2,
+		    "endpoints: revocation:unchecked both");
+		snprintf(sql, sizeof(sql), "INSERT INTO revocation_status (cert_id, state, "
+		    "checked_at, next_check) VALUES (%lld, 'revoked', 1, 2)", (long long)cert);
+		ok(sqlite3_exec(store_db(st), sql, NULL, NULL, NULL) == SQLITE_OK,
+		    "endpoints: a revocation answer");
+		is_int(served_rows(st, NULL, "revoked"), 1, "endpoints: revocation:revoked one");
+		is_int(served_rows(st, "stale", "good"), 0, "endpoints: both conditions must hold");
+	}
 	ok(store_endpoint_remove(st, id2, &e) == 0, "endpoints: remove");
 	ok(store_endpoint_remove(st, id2, &e) == 1, "endpoints: remove again is 1");
 	ok(sqlite3_exec(store_db(st), "DELETE FROM certificates", NULL, NULL, NULL) == SQLITE_OK,
