@@ -78,18 +78,71 @@ out:
 	return rc;
 }
 
+/*
+ * A "ca_fingerprint" setting (the screen's form, which does no network
+ * I/O, queues it where the CLI checks it itself): /cacerts fetched as RFC
+ * 7030's bootstrap allows, the certificate with that SHA-256 fingerprint
+ * made the trust anchor. Returns 0 and *h, or -1.
+ */
+static int
+connect_by_fingerprint(struct run *r, const char *want, struct http **h, struct err *e)
+{
+	STACK_OF(X509) *certs = NULL;
+	struct http *boot = NULL;
+	X509 *found = NULL;
+	BIO *b = NULL;
+	char fp[65], have[65], *data, *pem = NULL;
+	long n;
+	int i, rc = -1;
+
+	if (enroll_fingerprint_normalise(want, fp, e) != 0)
+		return -1;
+	if (http_new(NULL, &boot, e) != 0)
+		return -1;
+	http_set_bootstrap(boot);
+	if (est_get_cacerts(boot, enroll_setting(&r->j, "url"), enroll_setting(&r->j, "label"),
+	    &certs, e) != 0)
+		goto out;
+	for (i = 0; i < sk_X509_num(certs) && found == NULL; i++)
+		if (enroll_fingerprint(sk_X509_value(certs, i), have, e) == 0 &&
+		    strcmp(have, fp) == 0)
+			found = sk_X509_value(certs, i);
+	if (found == NULL) {
+		err_set(e, ERR_PROTO, _("no CA certificate of the EST server at %s has the "
+		    "SHA-256 fingerprint %s: refusing to enrol (a different CA, or one that "
+		    "was replaced: check with the CA's operator)"),
+		    enroll_setting(&r->j, "url"), fp);
+		goto out;
+	}
+	if ((b = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_X509(b, found) != 1 ||
+	    (n = BIO_get_mem_data(b, &data)) <= 0 || (pem = strndup(data, (size_t)n)) == NULL) {
+		err_nomem(e);
+		goto out;
+	}
+	rc = http_new_pem(pem, h, e);
+out:
+	free(pem);
+	BIO_free(b);
+	sk_X509_pop_free(certs, X509_free);
+	http_free(boot);
+	return rc;
+}
+
 /* The trust anchor for the server's TLS certificate. Returns 0 and *h, or -1. */
 static int
 connect_trusted(struct run *r, struct http **h, struct err *e)
 {
 	const char *bundle = enroll_setting(&r->j, "ca_bundle");
 	const char *pem = enroll_setting(&r->j, "ca_pem");
+	const char *fp = enroll_setting(&r->j, "ca_fingerprint");
 
 	*h = NULL;
 	if (bundle != NULL)
 		return http_new(bundle, h, e);
 	if (pem != NULL)
 		return http_new_pem(pem, h, e);
+	if (fp != NULL)
+		return connect_by_fingerprint(r, fp, h, e);
 	return err_set(e, ERR_STORE, "%s", _("the EST settings name no trust anchor"));
 }
 

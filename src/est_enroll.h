@@ -7,7 +7,8 @@
  *   {"est": {"url", "label" (or absent), "names": [...], "subject" (or
  *            absent), "key_type", the trust anchor: "ca_bundle" (an
  *            absolute path) or "ca_pem" (the CA certificate checked by
- *            fingerprint), the credentials: "user" and "password_file" (an
+ *            fingerprint), or "ca_fingerprint" (the screen's form: each run
+ *            fetches /cacerts and trusts the certificate with it), the credentials: "user" and "password_file" (an
  *            absolute path), or "client_cert_id"},
  *    "key_id", "cert_id"}
  * The password itself is never in the store: each run reads the file.

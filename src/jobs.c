@@ -426,6 +426,24 @@ job_rotate_key(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 	return renew_common(ctx, 1, result_id, e);
 }
 
+int
+jobs_revoke_refused(const struct cert_row *c, struct err *e)
+{
+	if (c->source != NULL && strcmp(c->source, SCEP_SOURCE) == 0) {
+		err_set(e, ERR_USAGE, _("certificate #%lld came from a SCEP CA, and SCEP has no "
+		    "revocation operation: revoke it at the CA itself (its serial is %s)"),
+		    (long long)c->id, c->serial != NULL ? c->serial : "?");
+		return 1;
+	}
+	if (c->source != NULL && strcmp(c->source, EST_SOURCE) == 0) {
+		err_set(e, ERR_USAGE, _("certificate #%lld came from an EST server, and EST has "
+		    "no revocation operation: revoke it at the CA itself (its serial is %s)"),
+		    (long long)c->id, c->serial != NULL ? c->serial : "?");
+		return 1;
+	}
+	return 0;
+}
+
 static int
 job_revoke(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 {
@@ -433,18 +451,8 @@ job_revoke(struct job_ctx *ctx, int64_t *result_id, struct err *e)
 	struct cert_row *c = NULL;
 	int rc;
 
-	if (store_cert_get(ctx->st, ctx->job->target_id, &c, e) == 0 && c->source != NULL &&
-	    strcmp(c->source, SCEP_SOURCE) == 0) {
-		err_set(e, ERR_USAGE, _("certificate #%lld came from a SCEP CA, and SCEP has no "
-		    "revocation operation: revoke it at the CA itself (its serial is %s)"),
-		    (long long)c->id, c->serial != NULL ? c->serial : "?");
-		cert_row_free(c);
-		return -1;
-	}
-	if (c != NULL && c->source != NULL && strcmp(c->source, EST_SOURCE) == 0) {
-		err_set(e, ERR_USAGE, _("certificate #%lld came from an EST server, and EST has "
-		    "no revocation operation: revoke it at the CA itself (its serial is %s)"),
-		    (long long)c->id, c->serial != NULL ? c->serial : "?");
+	if (store_cert_get(ctx->st, ctx->job->target_id, &c, e) == 0 &&
+	    jobs_revoke_refused(c, e) == 1) {
 		cert_row_free(c);
 		return -1;
 	}

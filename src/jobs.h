@@ -68,6 +68,15 @@ struct job_ctx {
 /* notify: target the channel (notify_channels); params the event JSON (src/notify.c). */
 #define JOB_NOTIFY "notify"
 
+struct cert_row;
+
+/*
+ * 1 with e filled (ERR_USAGE: what to do instead) when certificate c came
+ * from a protocol without a revocation operation (SCEP, EST), else 0.
+ * The revoke job and the screen's R both ask it.
+ */
+int jobs_revoke_refused(const struct cert_row *c, struct err *e);
+
 /* 1 when kind is one of the above. */
 int jobs_kind_known(const char *kind);
 

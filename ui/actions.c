@@ -12,12 +12,14 @@
 #include <cjson/cJSON.h>
 
 #include "actions.h"
+#include "actions_enroll.h"
 #include "fileio.h"
 #include "i18n.h"
 #include "issue.h"
 #include "jobs.h"
 #include "revoke.h"
 #include "store_acme.h"
+#include "store_cert.h"
 #include "store_endpoint.h"
 #include "store_job.h"
 #include "subproc.h"
@@ -258,11 +260,25 @@ actions_revoke(struct ui *ui, int64_t id, const char *name)
 {
 	const char *opts[N_REASONS + 1];
 	struct revoke_req *r;
+	struct cert_row *c = NULL;
+	struct err e;
 	char title[320];
 	int i;
 
 	if (actions_refused(ui, ACT_REVOKE))
 		return UI_HANDLED | UI_REDRAW;
+	/* SCEP and EST have no revocation: say so and what to do, queue nothing. */
+	err_clear(&e);
+	if ((i = store_cert_get(ui->st, id, &c, &e)) == 0) {
+		i = jobs_revoke_refused(c, &e);
+		cert_row_free(c);
+	} else if (i == 1) {
+		i = 0;	/* gone meanwhile: the job says so */
+	}
+	if (i != 0) {
+		ui_error(ui, &e);
+		return UI_HANDLED | UI_REDRAW;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		ui_nomem(ui);
 		return UI_HANDLED | UI_REDRAW;
@@ -666,21 +682,52 @@ static const struct dialog_field new_cert_fields[F_COUNT] = {
 	    .hint = N_("deploy: run after (no shell; split at spaces)") },
 };
 
-int
-actions_new_cert(struct ui *ui)
+/* The ACME form. Returns UI_* flags. */
+static int
+new_cert_acme(struct ui *ui)
 {
 	struct dialog_field f[F_COUNT];
 	char acct[32] = "";
 	int64_t id;
 	struct err e;
 
-	if (actions_refused(ui, ACT_NEW_CERT))
-		return UI_HANDLED | UI_REDRAW;
 	err_clear(&e);
 	if (store_account_default(ui->st, &id, &e) == 0)
 		snprintf(acct, sizeof(acct), "%lld", (long long)id);
 	dialog_fields_from(f, new_cert_fields, F_COUNT);
 	f[F_ACCOUNT].value = acct;
-	return dialog_form(ui, _("New certificate"), f, F_COUNT,
+	return dialog_form(ui, _("New certificate (ACME)"), f, F_COUNT,
 	    new_cert_submit, NULL, NULL) | UI_HANDLED;
+}
+
+static int
+protocol_done(struct ui *ui, void *arg, int choice)
+{
+	(void)arg;
+	switch (choice) {
+	case 0:
+		return new_cert_acme(ui);
+	case 1:
+		return actions_enroll_scep(ui);
+	case 2:
+		return actions_enroll_est(ui);
+	}
+	ui_message(ui, 0, "%s", _("cancelled"));
+	return UI_REDRAW;
+}
+
+int
+actions_new_cert(struct ui *ui)
+{
+	const char *opts[4];
+
+	if (actions_refused(ui, ACT_NEW_CERT))
+		return UI_HANDLED | UI_REDRAW;
+	opts[0] = _("ACME (a public or private ACME CA)");
+	opts[1] = _("SCEP (an enterprise CA: NDES, EJBCA...)");
+	opts[2] = _("EST (RFC 7030)");
+	opts[3] = _("Cancel");
+	/* ACME first: what most users want, and one Enter away as before. */
+	return dialog_choice(ui, _("New certificate"), _("Which protocol?"), opts, 4, 0,
+	    "asec", protocol_done, NULL, NULL) | UI_HANDLED;
 }

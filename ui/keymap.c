@@ -131,11 +131,11 @@ static const struct {
 	    "act on the marked rows; Esc clears the marks)"), NULL },
 	[ACT_RENEW] = { "renew", N_("renew now (queues a job)"), N_("Renew") },
 	[ACT_REVOKE] = { "revoke", N_("revoke: pick a reason, type the "
-	    "name to confirm"), N_("Revoke") },
+	    "name to confirm (SCEP and EST have none: revoke at the CA)"), N_("Revoke") },
 	[ACT_ROTATE_KEY] = { "rotate_key", N_("rotate the key: a new key "
 	    "and certificate (asks first)"), N_("Rotate") },
-	[ACT_NEW_CERT] = { "new_cert", N_("new certificate: a form that "
-	    "queues the issuance"), N_("New") },
+	[ACT_NEW_CERT] = { "new_cert", N_("new certificate: ACME, SCEP or EST, "
+	    "then a form that queues the issuance"), N_("New") },
 	[ACT_PROBE] = { "probe", N_("probe the certificate's endpoints now "
 	    "(queues a check job; the verdicts show when it lands)"), N_("Probe") },
 	[ACT_ACCOUNT_NEW] = { "account_new", N_("new account: a form that "
@@ -166,8 +166,8 @@ const struct ui_command ui_commands[] = {
 	{ "events", ACT_SHOW_EVENTS, N_("the audit log, newest at the "
 	    "bottom") },
 	{ "help", ACT_HELP, N_("this help") },
-	{ "issue", ACT_NEW_CERT, N_("new certificate: a form that queues the "
-	    "issuance") },
+	{ "issue", ACT_NEW_CERT, N_("new certificate: ACME, SCEP or EST, then a "
+	    "form that queues the issuance") },
 	{ "jobs", ACT_SHOW_JOBS, N_("jobs: queued, running, done, failed") },
 	{ "notify", ACT_SHOW_NOTIFY, N_("the notification channels") },
 	{ "orders", ACT_SHOW_ORDERS, N_("ACME orders, newest first") },

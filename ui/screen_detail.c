@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "actions.h"
 #include "expiry.h"
 #include "format.h"
@@ -92,6 +94,38 @@ add(struct detail *d, const char *label, enum theme_role role,
 }
 
 /* One line per deploy target: where it goes and how its last run went. */
+/*
+ * For a SCEP or EST certificate, the CA's URL: from the params of the job
+ * that produced it (the settings renewals use too). Nothing when unknown.
+ */
+static void
+add_enroll_url(struct ui *ui, struct detail *d, const struct cert_row *row)
+{
+	struct job_row *job = NULL;
+	cJSON *p = NULL;
+	const cJSON *url;
+	char path[32];
+	int64_t id;
+	struct err e;
+
+	if (row->source == NULL || (strcmp(row->source, "scep") != 0 &&
+	    strcmp(row->source, "est") != 0))
+		return;
+	err_clear(&e);
+	snprintf(path, sizeof(path), "$.%s.url", row->source);
+	if (store_job_producer(ui->st, row->id, path, &id, &e) != 0 ||
+	    store_job_get(ui->st, id, &job, &e) != 0)
+		return;
+	if (job->params != NULL && (p = cJSON_Parse(job->params)) != NULL) {
+		url = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p,
+		    row->source), "url");
+		if (cJSON_IsString(url))
+			add(d, _("CA URL"), TH_NORMAL, "%s", url->valuestring);
+	}
+	cJSON_Delete(p);
+	job_row_free(job);
+}
+
 static void
 add_deploy_rows(struct ui *ui, struct detail *d, int64_t cert_id)
 {
@@ -448,6 +482,7 @@ load(struct detail *d, struct ui *ui)
 	add_endpoint_rows(ui, d, row->id);
 	add_event_rows(ui, d, row->id);
 	add(d, _("Source"), TH_NORMAL, "%s", row->source ? row->source : "-");
+	add_enroll_url(ui, d, row);
 	timefmt_utc(row->created, 1, a, sizeof(a));
 	add(d, _("Stored"), TH_NORMAL, "%s", a);
 	add(d, "", TH_DIM, "%s", "");

@@ -87,7 +87,9 @@ wait_for 'gone\.example'
 
 # A new certificate from the form; its errors show in the form.
 tmx send-keys -t t n
-check "n opens the form" wait_for 'New certificate'
+check "n asks for the protocol" wait_for 'Which protocol'
+tmx send-keys -t t a
+check "a opens the ACME form" wait_for 'New certificate \(ACME\)'
 tmx send-keys -t t Enter
 check "an empty name is refused in the form" wait_for 'give at least one name'
 tmx send-keys -t t new.example.test Tab Tab abc Enter

@@ -46,7 +46,9 @@ check "the list comes up" wait_for 'Name +Days'
 
 # The form at 80x24: every field in view (one line each), the last one too.
 tmx send-keys -t t n
-check "n opens the form" wait_for 'New certificate'
+wait_for 'Which protocol'
+tmx send-keys -t t a
+check "n opens the form" wait_for 'New certificate \(ACME\)'
 check "... showing the new fields at 80x24" \
 	eval 'screen | grep -q "Webroot" && screen | grep -q "DNS resolver" && screen | grep -q "Preferred chain" && screen | grep -q "Reload command"'
 check "... with nothing scrolled away" eval '! screen | grep -q "v more"'
@@ -88,7 +90,9 @@ check "... and the reload command ran" grep -q '^fullchain_present=yes' "$T/relo
 
 # A profile reaches the order; Pebble offers none, so the job says so.
 tmx send-keys -t t n
-wait_for 'New certificate'
+wait_for 'Which protocol'
+tmx send-keys -t t a
+wait_for 'New certificate \(ACME\)'
 tmx send-keys -t t prof.example.test Tab Tab "$PEBBLE_HTTP_PORT" Tab 127.0.0.1
 tabs 8
 tmx send-keys -t t "two words" Enter
@@ -105,7 +109,9 @@ check "the order asked for the profile" \
 # At 60x20 the form scrolls to keep the selected field in view.
 tmx resize-window -t t -x 60 -y 20
 tmx send-keys -t t n
-check "at 60x20 the form opens" wait_for 'New certificate'
+wait_for 'Which protocol'
+tmx send-keys -t t a
+check "at 60x20 the form opens" wait_for 'New certificate \(ACME\)'
 check "... and shows that more is below" wait_for 'v more'
 tmx send-keys -t t d.example.test Tab Space
 check "Space picks dns-01" wait_for '< dns-01 >'

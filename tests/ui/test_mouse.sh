@@ -137,7 +137,9 @@ check "Esc closes it" wait_gone '^/ *$'
 click 5 5
 wait_cursor 4
 tmx send-keys -t t n
-wait_for 'New certificate'
+wait_for 'Which protocol'
+tmx send-keys -t t a
+wait_for 'New certificate \(ACME\)'
 click 5 6
 # A key typed after the click shows that the click was handled.
 mouse_interval
