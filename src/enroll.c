@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,4 +449,18 @@ enroll_store_issued(struct enroll_job *j, const char *pem, const char *const *na
 out:
 	cert_row_free(row);
 	return rc;
+}
+
+void
+enroll_say(const struct enroll_progress *p, int step, int steps, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (p == NULL || p->say == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->say(p->arg, step, steps, msg);
 }

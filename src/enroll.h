@@ -27,6 +27,10 @@ struct enroll_progress {
 	void *arg;
 };
 
+/* Tells p (which may be NULL) about step of steps, formatted. */
+void enroll_say(const struct enroll_progress *p, int step, int steps, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /*
  * A DER CSR for key with subject (an OpenSSL "/CN=a/O=b" or "CN=a,O=b"
  * DN; NULL: CN = the first name), the names as subjectAltName (DNS or IP

@@ -28,22 +28,8 @@ struct run {
 	const struct enroll_progress *p;
 };
 
-static void
-say(struct run *r, int step, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-say(struct run *r, int step, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (r->p == NULL || r->p->say == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	r->p->say(r->p->arg, step, STEPS, msg);
-}
+/* Progress: step of STEPS, through the run's enroll_progress. */
+#define say(r, step, ...) enroll_say((r)->p, (step), STEPS, __VA_ARGS__)
 
 /* Sets h to present certificate id (its chain and key) as a TLS client. Returns 0 or -1. */
 static int
