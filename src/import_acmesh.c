@@ -23,14 +23,6 @@
 #define B64_START "__ACME_BASE64__START_"
 #define B64_END "__ACME_BASE64__END_"
 
-static void
-wipe_free(char *s, size_t len)
-{
-	if (s != NULL) {
-		OPENSSL_cleanse(s, len);
-		free(s);
-	}
-}
 
 /* ---- NAME.conf and ca.conf: KEY='value' lines (acme.sh's _save_conf) ---- */
 
@@ -170,10 +162,8 @@ static int
 read_account(const char *root, const char *rel, struct import_plan *p, struct err *e)
 {
 	struct kv conf = { 0 };
-	char *path = NULL, *ktext = NULL, *pem = NULL;
-	size_t klen = 0;
+	char *path = NULL, *pem = NULL;
 	const char *url, *email;
-	EVP_PKEY *key = NULL;
 	enum key_type kt;
 	struct import_account *a;
 	struct err why;
@@ -198,16 +188,8 @@ read_account(const char *root, const char *rel, struct import_plan *p, struct er
 		err_nomem(e);
 		goto out;
 	}
-	if ((r = import_read_inside(root, path, ACMESH_MAX_FILE, &ktext, &klen, &why)) != 0) {
-		if (r == 1)
-			err_set(&why, ERR_INPUT, _("%s: missing"), path);
+	if (import_account_key(root, path, ACMESH_MAX_FILE, &pem, &kt, &why) != 0)
 		goto problem;
-	}
-	if (crypto_key_from_pem(ktext, klen, &key, &why) != 0 ||
-	    crypto_key_type_of(key, &kt, &why) != 0 || crypto_key_to_pem(key, &pem, &why) != 0) {
-		err_prefix(&why, "%s", path);
-		goto problem;
-	}
 	if ((a = import_plan_add_account(p)) == NULL) {
 		err_nomem(e);
 		goto out;
@@ -236,10 +218,8 @@ problem:
 	rc = import_plan_problem(p, _("account %s: %s"), rel, why.msg) == 0 ? 0 : err_nomem(e);
 out:
 	kv_clear(&conf);
-	wipe_free(ktext, klen);
 	if (pem != NULL)
-		wipe_free(pem, strlen(pem));
-	EVP_PKEY_free(key);
+		import_wipe_free(pem, strlen(pem));
 	free(path);
 	return rc;
 }
@@ -590,7 +570,7 @@ nomem:
 	rc = err_nomem(e);
 out:
 	kv_clear(&conf);
-	wipe_free(key, klen);
+	import_wipe_free(key, klen);
 	free(chain);
 	free(cer);
 	free(ca);

@@ -18,14 +18,6 @@
 
 #define LEGO_MAX_FILE (1024 * 1024)
 
-static void
-wipe_free(char *s, size_t len)
-{
-	if (s != NULL) {
-		OPENSSL_cleanse(s, len);
-		free(s);
-	}
-}
 
 /* "https://host:port/path" as lego names its folder: "host_port". Returns text to free(), or NULL. */
 static char *
@@ -77,11 +69,10 @@ static int
 read_account(const char *root, const char *server_dir, const char *email,
     const struct import_opts *o, struct import_plan *p, struct err *e)
 {
-	char *rel = NULL, *text = NULL, *ktext = NULL, *pem = NULL, *server = NULL;
-	size_t len = 0, klen = 0;
+	char *rel = NULL, *text = NULL, *pem = NULL, *server = NULL;
+	size_t len = 0;
 	cJSON *acct = NULL;
 	const cJSON *reg, *uri, *contact;
-	EVP_PKEY *key = NULL;
 	enum key_type kt;
 	struct import_account *a;
 	struct err why;
@@ -110,16 +101,8 @@ read_account(const char *root, const char *server_dir, const char *email,
 		err_nomem(e);
 		goto out;
 	}
-	if ((r = import_read_inside(root, rel, LEGO_MAX_FILE, &ktext, &klen, &why)) != 0) {
-		if (r == 1)
-			err_set(&why, ERR_INPUT, _("%s: missing"), rel);
+	if (import_account_key(root, rel, LEGO_MAX_FILE, &pem, &kt, &why) != 0)
 		goto problem;
-	}
-	if (crypto_key_from_pem(ktext, klen, &key, &why) != 0 ||
-	    crypto_key_type_of(key, &kt, &why) != 0 || crypto_key_to_pem(key, &pem, &why) != 0) {
-		err_prefix(&why, "%s", rel);
-		goto problem;
-	}
 	if ((server = server_for(server_dir, o)) == NULL) {
 		err_set(&why, ERR_USAGE, _("lego keeps only the CA's host (%s), not its directory "
 		    "URL: give it with --server URL"), server_dir);
@@ -150,11 +133,9 @@ problem:
 	rc = import_plan_problem(p, _("account %s: %s"), email, why.msg) == 0 ? 0 : err_nomem(e);
 out:
 	free(text);
-	wipe_free(ktext, klen);
 	if (pem != NULL)
-		wipe_free(pem, strlen(pem));
+		import_wipe_free(pem, strlen(pem));
 	free(server);
-	EVP_PKEY_free(key);
 	cJSON_Delete(acct);
 	free(rel);
 	return rc;
@@ -293,7 +274,7 @@ out:
 		free(chain);
 	free(crt);
 	free(issuer);
-	wipe_free(key, klen);
+	import_wipe_free(key, klen);
 	free(name);
 	free(rel);
 	free(rel_i);

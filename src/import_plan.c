@@ -654,3 +654,37 @@ rollback:
 		p->lineages[i].adopted = 0;
 	return -1;
 }
+
+void
+import_wipe_free(char *s, size_t len)
+{
+	if (s != NULL) {
+		OPENSSL_cleanse(s, len);
+		free(s);
+	}
+}
+
+int
+import_account_key(const char *root, const char *rel, size_t max, char **pem,
+    enum key_type *type, struct err *e)
+{
+	EVP_PKEY *key = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int r, rc = -1;
+
+	*pem = NULL;
+	if ((r = import_read_inside(root, rel, max, &text, &len, e)) != 0) {
+		if (r == 1)
+			err_set(e, ERR_INPUT, _("%s: missing"), rel);
+		return -1;
+	}
+	if (crypto_key_from_pem(text, len, &key, e) != 0 ||
+	    crypto_key_type_of(key, type, e) != 0 || crypto_key_to_pem(key, pem, e) != 0)
+		err_prefix(e, "%s", rel);
+	else
+		rc = 0;
+	import_wipe_free(text, len);
+	EVP_PKEY_free(key);
+	return rc;
+}

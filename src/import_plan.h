@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto.h"
 #include "err.h"
 #include "issue.h"
 #include "store.h"
@@ -132,6 +133,18 @@ int import_version_load(struct import_version *v, const char *label, const char 
  */
 int import_read_inside(const char *root, const char *rel, size_t max, char **out,
     size_t *len, struct err *e);
+
+/* Wipes len bytes of s and frees it (key material). Accepts NULL. */
+void import_wipe_free(char *s, size_t len);
+
+/*
+ * An account key in PEM at rel under root (read as import_read_inside
+ * reads): its PEM as certdeck stores keys (*pem, free with
+ * import_wipe_free) and its type. Returns 0, or -1 with e saying what is
+ * wrong with the file (missing, unreadable, not a key), prefixed by rel.
+ */
+int import_account_key(const char *root, const char *rel, size_t max, char **pem,
+    enum key_type *type, struct err *e);
 
 /*
  * The names in directory rel under root (resolved like import_read_inside,
