@@ -21,10 +21,8 @@
 #include "tsig_key.h"
 
 #define DNS_HOOK_TIMEOUT_MAX 3600	/* seconds */
-/* Long options without a short letter. */
-#define OPT_PDNS_URL 0x101
-#define OPT_PDNS_KEY 0x102
-#define OPT_PDNS_ID 0x103
+/* Long options without a short letter: after cli.h's CLI_OPT_* codes. */
+enum { OPT_PDNS_URL = 0x200, OPT_PDNS_KEY, OPT_PDNS_ID };
 
 static int
 parse_port(const char *s, int *out)
