@@ -5,7 +5,8 @@
 # apex in one order (two TXT values at one name), renewed and revoked; the
 # records are gone afterwards; the API key stays out of the store and the
 # output; a wrong key gives one clear message and leaves nothing; a key file
-# other users can read is refused.
+# other users can read is refused; a run killed with the records published
+# leaves them to the next run, which removes them.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/dns/netns.sh"
 . "$top_srcdir/tests/dns/pdns.sh"
@@ -55,6 +56,7 @@ cd_run issue -d example.org "${pdns[@]}"
 check "issue example.org with another TXT value at the name exits 0" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || diag "$errout"
 check "... and only that other value is left" [ "$(dns_txt _acme-challenge.example.org)" = keep-me ]
+[ "$(dns_txt _acme-challenge.example.org)" = keep-me ] || diag "$(dns_txt _acme-challenge.example.org)" "$errout"
 pdnsutil --config-dir="$PDNS_DIR" delete-rrset example.org _acme-challenge TXT > /dev/null 2>&1
 
 # ---- renewal keeps the DNS settings ---------------------------------------
@@ -95,5 +97,25 @@ check "wrong key: the order is kept, pending (resumable)" \
 check "wrong key: no TXT record is left" dns_no_txt _acme-challenge.wrong.example.org
 check "wrong key: no cleanup is pending in the store" [ -z "$(setting "$(last_order)" dns_cleanup)" ]
 check "wrong key: the key is not in the output" [ "$(printf '%s\n%s\n' "$out" "$errout" | grep -cF "$(cat "$PDNS_WRONG_KEY")")" -eq 0 ]
+
+# ---- killed with the records published: the next run removes them first ----
+export CERTDECK_TEST_LEASE_SECONDS=1
+job=$("$CERTDECK" issue -d crash.example.org -d '*.crash.example.org' "${pdns[@]}" --no-wait)
+set +e
+CERTDECK_TEST_CRASH_AT=authz "$CERTDECK" worker --once > /dev/null 2>&1
+krc=$?
+set -e
+check "crash: the worker was killed (SIGKILL)" [ "$krc" -eq 137 ]
+o=$(last_order)
+check "crash: the store lists both records to remove" \
+	[ "$(sqlite3 "$CERTDECK_STORE" "SELECT json_array_length(settings, '\$.dns_cleanup') FROM orders WHERE id = $o")" -eq 2 ]
+check "crash: both values are still published" [ "$(dns_txt _acme-challenge.crash.example.org | wc -l)" -eq 2 ]
+check "crash: the lease runs out" lease_wait
+cd_run worker --once
+check "crash: a new worker finishes the job" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || diag "$errout"
+check "crash: the job is done" [ "$(sqlite3 "$CERTDECK_STORE" "SELECT state FROM jobs WHERE id = $job")" = done ]
+check "crash: the records are gone" dns_no_txt _acme-challenge.crash.example.org
+check "crash: nothing is left to clean up" [ -z "$(setting "$o" dns_cleanup)" ]
 
 done_testing

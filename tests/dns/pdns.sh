@@ -42,6 +42,11 @@ webserver=yes
 webserver-address=127.0.0.1
 webserver-port=$port
 webserver-allow-from=127.0.0.1
+# No packet or query cache: a record pdnsutil adds (the API purges the cache,
+# pdnsutil does not) must be served at once, and what dig sees is the database.
+cache-ttl=0
+query-cache-ttl=0
+negquery-cache-ttl=0
 default-soa-content=ns1.example.org. hostmaster.@ 0 60 60 600 60
 CF
 	chmod 0600 "$dir/pdns.conf"
