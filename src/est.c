@@ -15,6 +15,7 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
+#include "strfmt.h"
 #include "est.h"
 #include "i18n.h"
 #include "safetext.h"
@@ -31,7 +32,7 @@ est_url(const char *url, const char *label, const char *op)
 
 	while (n > 0 && url[n - 1] == '/' && wk[0] != '\0')
 		n--;
-	if (asprintf(&out, "%.*s%s%s%s/%s", (int)n, url, wk, label != NULL ? "/" : "",
+	if (str_printf(&out, "%.*s%s%s%s/%s", (int)n, url, wk, label != NULL ? "/" : "",
 	    label != NULL ? label : "", op) < 0)
 		return NULL;
 	return out;

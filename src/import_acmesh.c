@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "strfmt.h"
 #include "crypto.h"
 #include "i18n.h"
 #include "import_acmesh.h"
@@ -151,7 +152,7 @@ ca_ref(const char *url)
 	h += 3;
 	hend = h + strcspn(h, ":/");
 	path = strchr(h, '/');
-	if (asprintf(&r, "%.*s/%s", (int)(hend - h), h, path != NULL ? path + 1 : "") < 0)
+	if (str_printf(&r, "%.*s/%s", (int)(hend - h), h, path != NULL ? path + 1 : "") < 0)
 		return NULL;
 	return r;
 }
@@ -170,7 +171,7 @@ read_account(const char *root, const char *rel, struct import_plan *p, struct er
 	int rc = -1, r;
 
 	err_clear(&why);
-	if (asprintf(&path, "%s/ca.conf", rel) < 0)
+	if (str_printf(&path, "%s/ca.conf", rel) < 0)
 		return err_nomem(e);
 	if ((r = kv_read(root, path, &conf, &why)) != 0) {
 		if (r == 1)
@@ -183,7 +184,7 @@ read_account(const char *root, const char *rel, struct import_plan *p, struct er
 		goto problem;
 	}
 	free(path);
-	if (asprintf(&path, "%s/account.key", rel) < 0) {
+	if (str_printf(&path, "%s/account.key", rel) < 0) {
 		path = NULL;
 		err_nomem(e);
 		goto out;
@@ -201,7 +202,7 @@ read_account(const char *root, const char *rel, struct import_plan *p, struct er
 	pem = NULL;
 	a->key_type = strdup(crypto_key_type_name(kt));
 	email = kv_get(&conf, "CA_EMAIL");
-	if (set_value(email) && asprintf(&a->contacts_json, "[\"mailto:%s\"]", email) < 0)
+	if (set_value(email) && str_printf(&a->contacts_json, "[\"mailto:%s\"]", email) < 0)
 		a->contacts_json = NULL;
 	if (a->ref == NULL || a->url == NULL || a->key_type == NULL) {
 		err_nomem(e);
@@ -240,11 +241,11 @@ walk_ca(const char *root, const char *rel, int depth, struct import_plan *p, str
 			has_key = 1;
 	rc = has_key && depth > 0 ? read_account(root, rel, p, e) : 0;
 	for (i = 0; i < n && rc == 0 && depth < CA_DEPTH; i++) {
-		if (asprintf(&sub, "%s/%s", rel, names[i]) < 0) {
+		if (str_printf(&sub, "%s/%s", rel, names[i]) < 0) {
 			rc = err_nomem(e);
 			break;
 		}
-		if (asprintf(&full, "%s/%s", root, sub) >= 0 && lstat(full, &sb) == 0 &&
+		if (str_printf(&full, "%s/%s", root, sub) >= 0 && lstat(full, &sb) == 0 &&
 		    S_ISDIR(sb.st_mode))
 			rc = walk_ca(root, sub, depth + 1, p, e);
 		free(full);
@@ -512,7 +513,7 @@ read_domain(const char *root, const char *dirname, struct import_plan *p, struct
 	n = strlen(dirname);
 	name = n > 4 && strcmp(dirname + n - 4, "_ecc") == 0 ? strndup(dirname, n - 4) :
 	    strdup(dirname);
-	if (name == NULL || asprintf(&rconf, "%s/%s.conf", dirname, name) < 0)
+	if (name == NULL || str_printf(&rconf, "%s/%s.conf", dirname, name) < 0)
 		goto nomem;
 	r = kv_read(root, rconf, &conf, &why);
 	if (r == 1) {
@@ -521,10 +522,10 @@ read_domain(const char *root, const char *dirname, struct import_plan *p, struct
 	}
 	if (r == -1)
 		goto problem;
-	if (asprintf(&rfull, "%s/fullchain.cer", dirname) < 0 ||
-	    asprintf(&rcer, "%s/%s.cer", dirname, name) < 0 ||
-	    asprintf(&rca, "%s/ca.cer", dirname) < 0 ||
-	    asprintf(&rkey, "%s/%s.key", dirname, name) < 0)
+	if (str_printf(&rfull, "%s/fullchain.cer", dirname) < 0 ||
+	    str_printf(&rcer, "%s/%s.cer", dirname, name) < 0 ||
+	    str_printf(&rca, "%s/ca.cer", dirname) < 0 ||
+	    str_printf(&rkey, "%s/%s.key", dirname, name) < 0)
 		goto nomem;
 	r = import_read_inside(root, rfull, ACMESH_MAX_FILE, &chain, &clen, &why);
 	if (r == 1) {
@@ -533,7 +534,7 @@ read_domain(const char *root, const char *dirname, struct import_plan *p, struct
 		if (import_read_inside(root, rcer, ACMESH_MAX_FILE, &cer, &clen, &why) != 0)
 			goto problem;
 		if (import_read_inside(root, rca, ACMESH_MAX_FILE, &ca, &clen, &why) == 0) {
-			if (asprintf(&chain, "%s\n%s", cer, ca) < 0) {
+			if (str_printf(&chain, "%s\n%s", cer, ca) < 0) {
 				chain = NULL;
 				goto nomem;
 			}
@@ -607,7 +608,7 @@ import_acmesh_read(const char *dir, const struct import_opts *o, struct import_p
 	for (i = 0; i < n; i++) {
 		if (strcmp(names[i], "ca") == 0 || names[i][0] == '.')
 			continue;
-		if (asprintf(&full, "%s/%s", root, names[i]) < 0) {
+		if (str_printf(&full, "%s/%s", root, names[i]) < 0) {
 			err_nomem(e);
 			goto out;
 		}
@@ -638,7 +639,7 @@ import_acmesh_read(const char *dir, const struct import_opts *o, struct import_p
 			goto nomem;
 		}
 		free(ref);
-		if (a->server_url == NULL && asprintf(&a->server_url, "https://%s", a->ref) < 0) {
+		if (a->server_url == NULL && str_printf(&a->server_url, "https://%s", a->ref) < 0) {
 			a->server_url = NULL;
 			goto nomem;
 		}

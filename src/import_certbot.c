@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 
+#include "strfmt.h"
 #include "crypto.h"
 #include "i18n.h"
 #include "import_certbot.h"
@@ -294,7 +295,7 @@ read_account(const char *root, const char *rel, const char *server_path,
 	int rc = -1;
 
 	err_clear(&why);
-	if (asprintf(&path, "%s/regr.json", rel) < 0)
+	if (str_printf(&path, "%s/regr.json", rel) < 0)
 		return err_nomem(e);
 	if (import_read_inside(root, path, CERTBOT_MAX_FILE, &text, &len, &why) != 0)
 		goto problem;
@@ -307,7 +308,7 @@ read_account(const char *root, const char *rel, const char *server_path,
 	free(text);
 	text = NULL;
 	free(path);
-	if (asprintf(&path, "%s/private_key.json", rel) < 0) {
+	if (str_printf(&path, "%s/private_key.json", rel) < 0) {
 		path = NULL;
 		err_nomem(e);
 		goto out;
@@ -324,7 +325,7 @@ read_account(const char *root, const char *rel, const char *server_path,
 		goto out;
 	}
 	a->ref = strdup(id);
-	if (asprintf(&a->server_url, "https://%s", server_path) < 0)
+	if (str_printf(&a->server_url, "https://%s", server_path) < 0)
 		a->server_url = NULL;
 	a->url = strdup(uri->valuestring);
 	a->key_pem = pem;
@@ -394,9 +395,9 @@ walk_accounts(const char *root, const char *rel, int depth, struct import_plan *
 	}
 	rc = 0;
 	for (i = 0; i < n && rc == 0 && depth < ACCOUNT_DEPTH; i++) {
-		if (asprintf(&sub, "%s/%s", rel, names[i]) < 0)
+		if (str_printf(&sub, "%s/%s", rel, names[i]) < 0)
 			return err_nomem(e);
-		if (asprintf(&file, "%s/%s", root, sub) >= 0 && lstat(file, &sb) == 0 &&
+		if (str_printf(&file, "%s/%s", root, sub) >= 0 && lstat(file, &sb) == 0 &&
 		    S_ISDIR(sb.st_mode))
 			rc = walk_accounts(root, sub, depth + 1, p, e);
 		free(file);
@@ -494,7 +495,7 @@ read_lineage(const char *root, const char *name, struct import_plan *p, struct e
 	if ((l = import_plan_add_lineage(p, name)) == NULL)
 		return err_nomem(e);
 	/* live/NAME/cert.pem names the current archive version. */
-	if (asprintf(&rel, "%s/live/%s/cert.pem", root, name) < 0)
+	if (str_printf(&rel, "%s/live/%s/cert.pem", root, name) < 0)
 		return err_nomem(e);
 	ln = readlink(rel, link, sizeof(link) - 1);
 	free(rel);
@@ -504,7 +505,7 @@ read_lineage(const char *root, const char *name, struct import_plan *p, struct e
 		current = archive_number(link, "cert");
 	}
 	/* The history: archive/NAME/certK.pem for K below the current one. */
-	if (asprintf(&rel, "archive/%s", name) < 0)
+	if (str_printf(&rel, "archive/%s", name) < 0)
 		goto nomem;
 	r = import_list_dir(root, rel, &files, &n_files, &why);
 	free(rel);
@@ -526,8 +527,8 @@ read_lineage(const char *root, const char *name, struct import_plan *p, struct e
 		qsort(nums, n_nums, sizeof(*nums), int_cmp);
 	for (i = 0; i < n_nums; i++) {
 		err_clear(&why);
-		if (asprintf(&rel, "archive/%s/fullchain%d.pem", name, nums[i]) < 0 ||
-		    asprintf(&rel2, "archive/%s/privkey%d.pem", name, nums[i]) < 0)
+		if (str_printf(&rel, "archive/%s/fullchain%d.pem", name, nums[i]) < 0 ||
+		    str_printf(&rel2, "archive/%s/privkey%d.pem", name, nums[i]) < 0)
 			goto nomem;
 		r = load_version(root, l, nums[i], rel, rel2, &why);
 		if (r == -1)
@@ -541,8 +542,8 @@ read_lineage(const char *root, const char *name, struct import_plan *p, struct e
 	}
 	/* The current one, through live/ (whose links must stay inside root). */
 	err_clear(&why);
-	if (asprintf(&rel, "live/%s/fullchain.pem", name) < 0 ||
-	    asprintf(&rel2, "live/%s/privkey.pem", name) < 0)
+	if (str_printf(&rel, "live/%s/fullchain.pem", name) < 0 ||
+	    str_printf(&rel2, "live/%s/privkey.pem", name) < 0)
 		goto nomem;
 	r = load_version(root, l, current > 0 ? current : 0, rel, rel2, &why);
 	if (r == -1)
@@ -573,7 +574,7 @@ read_lineage(const char *root, const char *name, struct import_plan *p, struct e
 		    "renew it, but not deploy the current certificate with its key"));
 	/* renewal/NAME.conf: what certbot renews it with. */
 	free(rel);
-	if (asprintf(&rel, "renewal/%s.conf", name) < 0) {
+	if (str_printf(&rel, "renewal/%s.conf", name) < 0) {
 		rel = NULL;
 		goto nomem;
 	}
@@ -633,7 +634,7 @@ import_certbot_read(const char *dir, const struct import_opts *o, struct import_
 		char *sub = NULL;
 		int isdir;
 
-		if (asprintf(&sub, "%s/live/%s", root, names[i]) < 0)
+		if (str_printf(&sub, "%s/live/%s", root, names[i]) < 0)
 			goto nomem;
 		isdir = lstat(sub, &sb) == 0 && S_ISDIR(sb.st_mode);
 		free(sub);

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "strfmt.h"
 #include "ca_preset.h"
 #include "crypto.h"
 #include "i18n.h"
@@ -79,7 +80,7 @@ read_account(const char *root, const char *server_dir, const char *email,
 	int rc = -1, r;
 
 	err_clear(&why);
-	if (asprintf(&rel, "accounts/%s/%s/account.json", server_dir, email) < 0)
+	if (str_printf(&rel, "accounts/%s/%s/account.json", server_dir, email) < 0)
 		return err_nomem(e);
 	if ((r = import_read_inside(root, rel, LEGO_MAX_FILE, &text, &len, &why)) != 0) {
 		if (r == 1) {
@@ -96,7 +97,7 @@ read_account(const char *root, const char *server_dir, const char *email,
 		goto problem;
 	}
 	free(rel);
-	if (asprintf(&rel, "accounts/%s/%s/keys/%s.key", server_dir, email, email) < 0) {
+	if (str_printf(&rel, "accounts/%s/%s/keys/%s.key", server_dir, email, email) < 0) {
 		rel = NULL;
 		err_nomem(e);
 		goto out;
@@ -156,7 +157,7 @@ read_accounts(const char *root, const struct import_opts *o, struct import_plan 
 		struct err why;
 
 		err_clear(&why);
-		if (asprintf(&rel, "accounts/%s", servers[i]) < 0) {
+		if (str_printf(&rel, "accounts/%s", servers[i]) < 0) {
 			rc = err_nomem(e);
 			break;
 		}
@@ -228,9 +229,9 @@ read_certificate(const char *root, const char *base, struct import_plan *p, stru
 	int rc = -1, r;
 
 	err_clear(&why);
-	if (asprintf(&rel, "certificates/%s.crt", base) < 0 ||
-	    asprintf(&rel_i, "certificates/%s.issuer.crt", base) < 0 ||
-	    asprintf(&rel_k, "certificates/%s.key", base) < 0 || (name = strdup(base)) == NULL)
+	if (str_printf(&rel, "certificates/%s.crt", base) < 0 ||
+	    str_printf(&rel_i, "certificates/%s.issuer.crt", base) < 0 ||
+	    str_printf(&rel_k, "certificates/%s.key", base) < 0 || (name = strdup(base)) == NULL)
 		goto nomem;
 	/* lego writes "*.example.com" as "_.example.com". */
 	if (strncmp(name, "_.", 2) == 0)
@@ -245,7 +246,7 @@ read_certificate(const char *root, const char *base, struct import_plan *p, stru
 	b = strstr(crt, "-----BEGIN CERTIFICATE-----");
 	if (b != NULL && strstr(b + 1, "-----BEGIN CERTIFICATE-----") == NULL &&
 	    import_read_inside(root, rel_i, LEGO_MAX_FILE, &issuer, &ilen, &why) == 0) {
-		if (asprintf(&c, "%s%s%s", crt, crt[clen - 1] == '\n' ? "" : "\n", issuer) < 0)
+		if (str_printf(&c, "%s%s%s", crt, crt[clen - 1] == '\n' ? "" : "\n", issuer) < 0)
 			goto nomem;
 		chain = c;
 	}

@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "strfmt.h"
 #include "cert_record.h"
 #include "crypto.h"
 #include "i18n.h"
@@ -165,7 +166,7 @@ vpush(char ***v, size_t *n, const char *fmt, va_list ap)
 {
 	char *s = NULL;
 
-	if (vasprintf(&s, fmt, ap) < 0)
+	if (str_vprintf(&s, fmt, ap) < 0)
 		return -1;
 	return strv_push(v, n, s);
 }
@@ -259,7 +260,7 @@ import_read_inside(const char *root, const char *rel, size_t max, char **out, si
 	int fd = -1, rc = -1;
 
 	*out = NULL;
-	if (asprintf(&path, "%s/%s", root, rel) < 0)
+	if (str_printf(&path, "%s/%s", root, rel) < 0)
 		return err_nomem(e);
 	if (realpath(path, real) == NULL) {
 		if (errno == ENOENT) {
@@ -329,7 +330,7 @@ import_list_dir(const char *root, const char *rel, char ***names, size_t *n, str
 
 	*names = NULL;
 	*n = 0;
-	if (asprintf(&path, "%s/%s", root, rel) < 0)
+	if (str_printf(&path, "%s/%s", root, rel) < 0)
 		return err_nomem(e);
 	if (realpath(path, real) == NULL) {
 		rc = errno == ENOENT ? 1 : err_set(e, ERR_IO, _("%s: %s"), rel, strerror(errno));

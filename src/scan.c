@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "strfmt.h"
 #include "cert_record.h"
 #include "crypto.h"
 #include "crypto_bundle.h"
@@ -769,7 +770,7 @@ walk_dir(struct scan *s, const char *path, const struct stat *sb, struct err *e)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (grow((void **)&names, &cap, n, sizeof(*names)) == -1 ||
-		    asprintf(&child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
+		    str_printf(&child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
 		    de->d_name) < 0) {
 			rc = err_nomem(e);
 			goto out;

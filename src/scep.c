@@ -573,19 +573,19 @@ out:
 static char *
 get_message_param(const unsigned char *der, int len)
 {
-	size_t b64 = 4 * (((size_t)len + 2) / 3) + 1, i, o = 0;
+	size_t b64 = 4 * (((size_t)len + 2) / 3) + 1, i, o = 0, cap = 3 * b64 + 16;
 	unsigned char *tmp = malloc(b64);
-	char *s = malloc(3 * b64 + 16);
+	char *s = malloc(cap);
 
 	if (tmp == NULL || s == NULL || EVP_EncodeBlock(tmp, der, len) < 0) {
 		free(tmp);
 		free(s);
 		return NULL;
 	}
-	o = (size_t)sprintf(s, "&message=");
+	o = (size_t)snprintf(s, cap, "&message=");
 	for (i = 0; tmp[i] != '\0'; i++) {
 		if (tmp[i] == '+' || tmp[i] == '/' || tmp[i] == '=')
-			o += (size_t)sprintf(s + o, "%%%02X", tmp[i]);
+			o += (size_t)snprintf(s + o, cap - o, "%%%02X", tmp[i]);
 		else
 			s[o++] = (char)tmp[i];
 	}

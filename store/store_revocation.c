@@ -113,6 +113,7 @@ store_revocation_due(struct store *st, long long now, int64_t *ids, size_t max,
 	s = store_stmt(st, "SELECT c.id FROM certificates c "
 	    "LEFT JOIN revocation_status r ON r.cert_id = c.id "
 	    "WHERE c.replaced_by IS NULL AND c.status = 'valid' AND c.not_after > ?1 "
+	    "AND c.kind <> 'ca' "
 	    "AND (r.cert_id IS NULL OR r.next_check <= ?1) ORDER BY c.id LIMIT ?2", e);
 	if (s == NULL)
 		return -1;

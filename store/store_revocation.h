@@ -47,7 +47,8 @@ int store_revocation_get(struct store *st, int64_t cert_id, struct revocation_ro
 
 /*
  * The certificates to check at now, in id order: current (not replaced),
- * not expired, not revoked through certdeck, and either never checked or
+ * not expired, not revoked through certdeck, not CA certificates (a
+ * scanned trust store's roots name no CRL), and either never checked or
  * past their next_check. Fills up to max ids. Returns the count, or -1.
  */
 int store_revocation_due(struct store *st, long long now, int64_t *ids, size_t max,

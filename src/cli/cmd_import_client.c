@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "strfmt.h"
 #include "cli.h"
 #include "cmd_import_client.h"
 #include "fileio.h"
@@ -364,7 +365,7 @@ cmd_import_client(struct cli *cli, const struct cmd_entry *self, int argc, char 
 
 		if (home == NULL || *home == '\0')
 			return cli_usage(self, "%s", _("HOME is not set: give the directory"));
-		if (asprintf(&home_dir, "%s/%s", home, dir + 2) < 0) {
+		if (str_printf(&home_dir, "%s/%s", home, dir + 2) < 0) {
 			err_nomem(&e);
 			return cli_fail(&e);
 		}

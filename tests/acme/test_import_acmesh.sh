@@ -22,8 +22,9 @@ lego "${LEGO[@]}" --key-type rsa2048 -d r.acme.test run > "$T/lego-r.log" 2>&1 |
 	diag "$(tail -5 "$T/lego-r.log")"
 LC=$T/.lego/certificates
 LA=$(ls -d "$T"/.lego/accounts/*/admin@acme.test)
-check "lego made the material: an account and two certificates" [ -s "$LA/account.json" ] &&
-	[ -s "$LC/e.acme.test.crt" ] && [ -s "$LC/r.acme.test.crt" ]
+check "lego made the material: an account" [ -s "$LA/account.json" ]
+check "... the e.acme.test certificate" [ -s "$LC/e.acme.test.crt" ]
+check "... the r.acme.test certificate" [ -s "$LC/r.acme.test.crt" ]
 
 # The acme.sh home. The CA folder is HOST/PATH of the directory URL, the port dropped.
 H=$T/acme.sh
@@ -139,8 +140,9 @@ check "2048 maps onto rsa2048" [ "$(lin r.acme.test .settings.key_type)" = rsa20
 n_certs=$(count certificates) n_keys=$(count keys)
 cd_run import --from acme.sh "$H" --ca-bundle "$PEBBLE_CA"
 check "a second import exits 0" [ "$rc" -eq 0 ]
-check "... storing nothing twice" [ "$(count certificates)" -eq "$n_certs" ] &&
-	[ "$(count keys)" -eq "$n_keys" ] && [ "$(count accounts)" -eq 1 ]
+check "... storing no certificate twice" [ "$(count certificates)" -eq "$n_certs" ]
+check "... no key twice" [ "$(count keys)" -eq "$n_keys" ]
+check "... no account twice" [ "$(count accounts)" -eq 1 ]
 check "certdeck changed nothing in acme.sh's home" [ "$(tree_sum)" = "$before" ]
 
 cd_run import --from acme.sh "$H" --adopt
@@ -155,9 +157,11 @@ cd_run renew --force "$e"
 check "renew --force of the adopted acme.sh certificate exits 0" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || diag "$errout"
 ne=$("$CERTDECK" show "$e" --json | jq -r .replaced_by)
-check "... a successor replaces it" [ "$ne" != null ] && [ "$ne" -gt "$e" ]
+check "... a successor replaces it" [ "$ne" != null ]
+check "... a newer certificate" [ "$ne" -gt "$e" ]
 check "... which verifies against Pebble's root" verify_cert "$ne" e.acme.test
-check "... ordered with the imported account, none registered" [ "$(count accounts)" -eq 1 ] &&
+check "... no account registered" [ "$(count accounts)" -eq 1 ]
+check "... ordered with the imported account" \
 	[ "$("$CERTDECK" show "$ne" --json | jq .account_id)" = "$(sqlite3 "$CERTDECK_STORE" "SELECT id FROM accounts")" ]
 check "the successor is installed where acme.sh installed it" [ "$(fp "$T/www/e.pem")" = \
 	"$("$CERTDECK" show "$ne" --json | jq -r .fingerprint_sha256)" ]

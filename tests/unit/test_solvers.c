@@ -341,8 +341,8 @@ test_standalone(void)
 	struct solver *s = NULL, *s2 = NULL;
 	struct err e;
 	struct fetch f;
-	struct solver_challenge a = { "example.com", TOKEN_A, KEYAUTH_A, NULL };
-	struct solver_challenge b = { "www.example.com", TOKEN_B, KEYAUTH_B, NULL };
+	struct solver_challenge a = { "example.com", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
+	struct solver_challenge b = { "www.example.com", TOKEN_B, KEYAUTH_B, NULL, NULL, NULL };
 	char url[512];
 	int port, idle, six, held;
 	size_t i;
@@ -401,7 +401,7 @@ test_standalone(void)
 	is_str(f.body, KEYAUTH_A, "and the right body");
 
 	for (i = 0; i < N_BAD; i++) {
-		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL };
+		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL, NULL, NULL };
 
 		err_clear(&e);
 		if (s->ops->present(s, &bad, &e) != -1 || e.msg[0] == '\0')
@@ -410,7 +410,7 @@ test_standalone(void)
 	ok(i == N_BAD, "bad tokens (../etc/passwd, 'a b', $(id), ...) are refused by present");
 	ok(strstr(e.msg, "base64url") != NULL, "with a message naming the problem");
 	{
-		struct solver_challenge mismatch = { "example.com", TOKEN_A, KEYAUTH_B, NULL };
+		struct solver_challenge mismatch = { "example.com", TOKEN_A, KEYAUTH_B, NULL, NULL, NULL };
 
 		ok(s->ops->present(s, &mismatch, &e) == -1,
 		    "a key authorization for another token is refused");
@@ -472,8 +472,8 @@ test_webroot(void)
 	char www[256], wk[300], dir[400], file[500], path[500];
 	struct solver *s = NULL;
 	struct err e;
-	struct solver_challenge a = { "example.com", TOKEN_A, KEYAUTH_A, NULL };
-	struct solver_challenge b = { "example.com", TOKEN_B, KEYAUTH_B, NULL };
+	struct solver_challenge a = { "example.com", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
+	struct solver_challenge b = { "example.com", TOKEN_B, KEYAUTH_B, NULL, NULL, NULL };
 	struct stat st;
 	char *body;
 	mode_t old;
@@ -497,7 +497,7 @@ test_webroot(void)
 		return;
 
 	for (i = 0; i < N_BAD; i++) {
-		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL };
+		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL, NULL, NULL };
 
 		if (s->ops->present(s, &bad, &e) != -1)
 			break;
@@ -630,8 +630,8 @@ test_dns_hook(void)
 {
 	struct solver *s = NULL;
 	struct err e;
-	struct solver_challenge wild = { "*.example.com", TOKEN_A, KEYAUTH_A, NULL };
-	struct solver_challenge plain = { "example.com.", TOKEN_A, KEYAUTH_A, NULL };
+	struct solver_challenge wild = { "*.example.com", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
+	struct solver_challenge plain = { "example.com.", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
 	char *pidtxt, path[700];
 	long long t0, took;
 	size_t i;
@@ -673,19 +673,19 @@ test_dns_hook(void)
 	unlink(hooklog);
 
 	for (i = 0; i < N_BAD; i++) {
-		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL };
+		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL, NULL, NULL };
 
 		if (s->ops->present(s, &bad, &e) != -1)
 			break;
 	}
 	ok(i == N_BAD, "bad tokens are refused");
 	{
-		struct solver_challenge badid = { "example.com;id", TOKEN_A, KEYAUTH_A, NULL };
-		struct solver_challenge ip = { "192.0.2.1", TOKEN_A, KEYAUTH_A, NULL };
+		struct solver_challenge badid = { "example.com;id", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
+		struct solver_challenge ip = { "192.0.2.1", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
 
-		struct solver_challenge dash = { "-rf.example.com", TOKEN_A, KEYAUTH_A, NULL };
-		struct solver_challenge dash2 = { "example-.com", TOKEN_A, KEYAUTH_A, NULL };
-		struct solver_challenge dots = { "example..com", TOKEN_A, KEYAUTH_A, NULL };
+		struct solver_challenge dash = { "-rf.example.com", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
+		struct solver_challenge dash2 = { "example-.com", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
+		struct solver_challenge dots = { "example..com", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
 
 		ok(s->ops->present(s, &badid, &e) == -1, "a malformed identifier is refused");
 		ok(s->ops->present(s, &dash, &e) == -1 && s->ops->present(s, &dash2, &e) == -1,
@@ -798,9 +798,9 @@ test_dns_propagation(void)
 {
 	struct solver *s = NULL;
 	struct err e;
-	struct solver_challenge c = { "prop.example.com", TOKEN_A, KEYAUTH_A, NULL };
-	struct solver_challenge late = { "late.example.com", TOKEN_A, KEYAUTH_A, NULL };
-	struct solver_challenge missing = { "missing.example.com", TOKEN_A, KEYAUTH_A, NULL };
+	struct solver_challenge c = { "prop.example.com", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
+	struct solver_challenge late = { "late.example.com", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
+	struct solver_challenge missing = { "missing.example.com", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
 	int dns_port = free_port(1), mgmt_port = free_port(0), dead_port = free_port(1);
 	char mgmt[64], resolvers[128];
 	long long t0, took;
@@ -996,10 +996,10 @@ test_alpn(void)
 {
 	struct solver *s = NULL;
 	struct err e;
-	struct solver_challenge dns = { "Example.COM", TOKEN_A, KEYAUTH_A, NULL };
-	struct solver_challenge ip4 = { "127.0.0.1", TOKEN_B, KEYAUTH_B, NULL };
-	struct solver_challenge ip6 = { "2001:db8::1", TOKEN_A, KEYAUTH_A, NULL };
-	struct solver_challenge wild = { "*.example.com", TOKEN_A, KEYAUTH_A, NULL };
+	struct solver_challenge dns = { "Example.COM", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
+	struct solver_challenge ip4 = { "127.0.0.1", TOKEN_B, KEYAUTH_B, NULL, NULL, NULL };
+	struct solver_challenge ip6 = { "2001:db8::1", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
+	struct solver_challenge wild = { "*.example.com", TOKEN_A, KEYAUTH_A, NULL, NULL, NULL };
 	struct handshake h;
 	char san[128];
 	int port, idle, i, good;
@@ -1024,7 +1024,7 @@ test_alpn(void)
 	ok(s->ops->present(s, &ip6, &e) == 0, "present 2001:db8::1");
 	ok(s->ops->present(s, &wild, &e) == -1, "a wildcard identifier is refused");
 	for (i = 0; i < (int)N_BAD; i++) {
-		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL };
+		struct solver_challenge bad = { "example.com", bad_tokens[i], KEYAUTH_A, NULL, NULL, NULL };
 
 		if (s->ops->present(s, &bad, &e) != -1)
 			break;
