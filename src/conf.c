@@ -54,6 +54,11 @@ static const struct {
 	[CONF_DNS_ZONE] = { "dns-zone", "CERTDECK_DNS_ZONE", T_TEXT, 1, 0, 0 },
 	[CONF_CHALLENGE_ALIAS] = { "challenge-alias", "CERTDECK_CHALLENGE_ALIAS", T_TEXT, 1, 0,
 	    0 },
+	[CONF_PDNS_URL] = { "pdns-url", "CERTDECK_PDNS_URL", T_TEXT, 1, 0, 0 },
+	[CONF_PDNS_API_KEY_FILE] = { "pdns-api-key-file", "CERTDECK_PDNS_API_KEY_FILE", T_PATH,
+	    1, 0, 0 },
+	[CONF_PDNS_SERVER_ID] = { "pdns-server-id", "CERTDECK_PDNS_SERVER_ID", T_TEXT, 1, 0,
+	    0 },
 	[CONF_TLS_PORT] = { "tls-port", "CERTDECK_TLS_PORT", T_INT, 1, 0, 65535 },
 	[CONF_TLS_ADDR] = { "tls-addr", "CERTDECK_TLS_ADDR", T_TEXT, 1, 0, 0 },
 	[CONF_PROFILE] = { "profile", "CERTDECK_PROFILE", T_TEXT, 1, 0, 0 },
@@ -189,9 +194,9 @@ conf_value_check(const struct conf *c, enum conf_key k, const char *v, struct er
 			    "dns-01, tls-alpn-01)"), v);
 		return 0;
 	case T_DNS_PROVIDER:
-		if (strcmp(v, "hook") != 0 && strcmp(v, "rfc2136") != 0)
-			return err_set(e, ERR_INPUT, _("'%s' is not a DNS provider (rfc2136, hook)"),
-			    v);
+		if (strcmp(v, "hook") != 0 && strcmp(v, "rfc2136") != 0 && strcmp(v, "pdns") != 0)
+			return err_set(e, ERR_INPUT, _("'%s' is not a DNS provider (rfc2136, pdns, "
+			    "hook)"), v);
 		return 0;
 	case T_INT:
 		errno = 0;

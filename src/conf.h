@@ -27,11 +27,14 @@ enum conf_key {
 	CONF_DNS_HOOK,
 	CONF_DNS_RESOLVER,
 	CONF_DNS_TIMEOUT,
-	CONF_DNS,		/* dns-01 provider: hook or rfc2136 */
+	CONF_DNS,		/* dns-01 provider: hook, rfc2136 or pdns */
 	CONF_DNS_SERVER,	/* rfc2136: HOST[:PORT] */
 	CONF_TSIG_KEY_FILE,	/* rfc2136: the key file (absolute path) */
 	CONF_DNS_ZONE,		/* rfc2136: the zone, else found by SOA lookup */
 	CONF_CHALLENGE_ALIAS,	/* rfc2136: records at _acme-challenge.ZONE */
+	CONF_PDNS_URL,		/* pdns: the PowerDNS API's base URL */
+	CONF_PDNS_API_KEY_FILE,	/* pdns: the API key file (absolute path) */
+	CONF_PDNS_SERVER_ID,	/* pdns: the server id, else "localhost" */
 	CONF_TLS_PORT,
 	CONF_TLS_ADDR,
 	CONF_PROFILE,

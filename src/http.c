@@ -28,6 +28,7 @@ struct http {
 	char *user, *password;	/* HTTP basic authentication (EST), or NULL */
 	char *client_cert;	/* TLS client certificate and key, PEM (EST), or NULL */
 	char *client_key;
+	char *secret_header;	/* "Name: value" on every request (an API key), or NULL */
 	int no_verify;		/* RFC 7030 bootstrap: the server is not verified */
 	long last_connects;
 	char errbuf[CURL_ERROR_SIZE];
@@ -95,6 +96,7 @@ http_free(struct http *h)
 	free(h->ca_pem);
 	http_set_basic_auth(h, NULL, NULL, NULL);
 	http_set_client_cert(h, NULL, NULL, NULL);
+	(void)http_set_secret_header(h, NULL, NULL, NULL);
 	free(h);
 }
 
@@ -122,6 +124,23 @@ http_set_basic_auth(struct http *h, const char *user, const char *password, stru
 		h->user = NULL;
 		return err_nomem(e);
 	}
+	return 0;
+}
+
+int
+http_set_secret_header(struct http *h, const char *name, const char *value, struct err *e)
+{
+	size_t n;
+
+	free_secret(&h->secret_header);
+	if (name == NULL)
+		return 0;
+	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
+		return err_set(e, ERR_INPUT, "%s", _("a header value holds a line break"));
+	n = strlen(name) + strlen(value) + 3;
+	if ((h->secret_header = malloc(n)) == NULL)
+		return err_nomem(e);
+	snprintf(h->secret_header, n, "%s: %s", name, value);
 	return 0;
 }
 
@@ -641,6 +660,8 @@ setup(struct http *h, const char *method, const char *url,
 		SET(CURLOPT_NOBODY, 1L);
 	} else {
 		SET(CURLOPT_POST, 1L);
+		if (strcmp(method, "PATCH") == 0)
+			SET(CURLOPT_CUSTOMREQUEST, "PATCH");
 		SET(CURLOPT_POSTFIELDS, body != NULL ? body : "");
 		SET(CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)(body != NULL ? body_len : 0));
@@ -665,7 +686,7 @@ http_request(struct http *h, const char *method, const char *url,
 	*out = NULL;
 	h->last_connects = 0;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
-	    strcmp(method, "POST") != 0)
+	    strcmp(method, "POST") != 0 && strcmp(method, "PATCH") != 0)
 		return err_set(e, ERR_USAGE, _("unsupported HTTP method %s"),
 		    method);
 	if (content_type != NULL && (strchr(content_type, '\r') != NULL ||
@@ -697,6 +718,13 @@ http_request(struct http *h, const char *method, const char *url,
 		goto out;
 	}
 	hdrs = tmp;
+	if (h->secret_header != NULL) {
+		if ((tmp = curl_slist_append(hdrs, h->secret_header)) == NULL) {
+			err_nomem(e);
+			goto out;
+		}
+		hdrs = tmp;
+	}
 	if (setup(h, method, url, body, body_len, hdrs) != 0) {
 		err_set(e, ERR_NET, _("cannot configure libcurl for %s"), url);
 		goto out;
@@ -717,6 +745,8 @@ out:
 	/* The handle must not keep pointing at the list freed below. */
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER,
 	    (struct curl_slist *)NULL);
+	for (tmp = hdrs; tmp != NULL; tmp = tmp->next)
+		OPENSSL_cleanse(tmp->data, strlen(tmp->data));	/* the API key's copy */
 	curl_slist_free_all(hdrs);
 	h->cur = NULL;
 	http_response_free(r);

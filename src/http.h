@@ -58,6 +58,14 @@ int http_set_client_cert(struct http *h, const char *cert_pem, const char *key_p
     struct err *e);
 
 /*
+ * A header "name: value" sent with every later request (a DNS provider's
+ * API key); name NULL removes it. The value is copied and wiped on
+ * http_free; it never appears in messages. Returns 0 or -1.
+ */
+int http_set_secret_header(struct http *h, const char *name, const char *value,
+    struct err *e);
+
+/*
  * RFC 7030 section 4.1.1's bootstrap: later requests do not verify the
  * server's certificate. Only for fetching a CA's certificates that the
  * caller then checks by fingerprint; never with credentials set.
@@ -68,7 +76,7 @@ void http_set_bootstrap(struct http *h);
 void http_free(struct http *h);
 
 /*
- * Performs one request. method is "GET", "HEAD" or "POST"; body may be
+ * Performs one request. method is "GET", "HEAD", "POST" or "PATCH"; body may be
  * NULL. Any HTTP status is a success here (the caller judges it); -1 means
  * no usable response: transport failure (retryable), TLS failure, or a
  * body over HTTP_MAX_BODY. Returns 0 and *out (free with

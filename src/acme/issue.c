@@ -64,6 +64,9 @@ issue_settings_clear(struct issue_settings *s)
 	free(s->dns_provider);
 	free(s->dns_server);
 	free(s->tsig_key_file);
+	free(s->pdns_url);
+	free(s->pdns_api_key_file);
+	free(s->pdns_server_id);
 	free(s->dns_zone);
 	free(s->challenge_alias);
 	free(s->dns_resolvers);
@@ -97,6 +100,9 @@ issue_settings_to_json(const struct issue_settings *s)
 	add_opt_str(o, "dns_hook", s->dns_hook);
 	add_opt_str(o, "dns_server", s->dns_server);
 	add_opt_str(o, "tsig_key_file", s->tsig_key_file);
+	add_opt_str(o, "pdns_url", s->pdns_url);
+	add_opt_str(o, "pdns_api_key_file", s->pdns_api_key_file);
+	add_opt_str(o, "pdns_server_id", s->pdns_server_id);
 	add_opt_str(o, "dns_zone", s->dns_zone);
 	add_opt_str(o, "challenge_alias", s->challenge_alias);
 	add_opt_str(o, "dns_resolvers", s->dns_resolvers);
@@ -148,6 +154,9 @@ issue_settings_from_json(const char *json, struct issue_settings *out, struct er
 	out->dns_hook = json_str_dup(o, "dns_hook", NULL);
 	out->dns_server = json_str_dup(o, "dns_server", NULL);
 	out->tsig_key_file = json_str_dup(o, "tsig_key_file", NULL);
+	out->pdns_url = json_str_dup(o, "pdns_url", NULL);
+	out->pdns_api_key_file = json_str_dup(o, "pdns_api_key_file", NULL);
+	out->pdns_server_id = json_str_dup(o, "pdns_server_id", NULL);
 	out->dns_zone = json_str_dup(o, "dns_zone", NULL);
 	out->challenge_alias = json_str_dup(o, "challenge_alias", NULL);
 	out->dns_resolvers = json_str_dup(o, "dns_resolvers", NULL);
@@ -458,6 +467,8 @@ make_solver(struct run *r, struct err *e)
 		.dns_provider = set->dns_provider, .dns_server = set->dns_server,
 		.tsig_key_file = set->tsig_key_file, .dns_zone = set->dns_zone,
 		.challenge_alias = set->challenge_alias,
+		.pdns_url = set->pdns_url, .pdns_api_key_file = set->pdns_api_key_file,
+		.pdns_server_id = set->pdns_server_id,
 		.dns_hook = set->dns_hook, .dns_resolvers = set->dns_resolvers,
 		.dns_timeout = set->dns_timeout, .dns_hook_timeout = set->dns_hook_timeout,
 		.tls_addr = set->tls_addr,

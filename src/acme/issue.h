@@ -20,12 +20,15 @@ struct issue_settings {
 	char *http_addr;	/* standalone responder address, NULL = any */
 	int http_port;		/* default 80 */
 	char *webroot;		/* http-01 by files instead of a responder */
-	char *dns_provider;	/* dns-01: "hook" (NULL too) or "rfc2136" */
+	char *dns_provider;	/* dns-01: "hook" (NULL too), "rfc2136" or "pdns" */
 	char *dns_hook;		/* dns-01 program */
 	char *dns_server;	/* rfc2136: HOST[:PORT] */
 	char *tsig_key_file;	/* rfc2136: absolute path of the key (never the secret) */
 	char *dns_zone;		/* rfc2136: the zone, NULL: SOA lookup */
 	char *challenge_alias;	/* rfc2136: records at _acme-challenge.ZONE, NULL: CNAMEs */
+	char *pdns_url;		/* pdns: the API's base URL */
+	char *pdns_api_key_file; /* pdns: absolute path of the API key (never the key) */
+	char *pdns_server_id;	/* pdns: NULL: "localhost" */
 	char *dns_resolvers;	/* propagation check servers, host:port,... */
 	int dns_timeout;	/* propagation check limit, seconds */
 	int dns_hook_timeout;	/* seconds before the hook is killed; 0: the default */

@@ -16,10 +16,13 @@
 #include "i18n.h"
 #include "issue.h"
 #include "store_acme.h"
+#include "solver.h"
 #include "subproc.h"
 #include "tsig_key.h"
 
 #define DNS_HOOK_TIMEOUT_MAX 3600	/* seconds */
+/* Long options without a short letter: after cli.h's CLI_OPT_* codes. */
+enum { OPT_PDNS_URL = 0x200, OPT_PDNS_KEY, OPT_PDNS_ID };
 
 static int
 parse_port(const char *s, int *out)
@@ -83,11 +86,17 @@ check_rfc2136(const struct cmd_entry *self, struct issue_settings *set)
 	struct err e;
 	char *abs;
 
+	if (set->dns_provider != NULL && strcmp(set->dns_provider, "pdns") == 0) {
+		if (set->dns_server != NULL || set->tsig_key_file != NULL)
+			return cli_usage(self, "%s", _("--dns-server and --tsig-key-file go with "
+			    "--dns rfc2136"));
+		return CLI_OK;
+	}
 	if (set->dns_provider == NULL || strcmp(set->dns_provider, "rfc2136") != 0) {
 		if (set->dns_server != NULL || set->tsig_key_file != NULL || set->dns_zone != NULL ||
 		    set->challenge_alias != NULL)
 			return cli_usage(self, "%s", _("--dns-server, --tsig-key-file, --dns-zone "
-			    "and --challenge-alias go with --dns rfc2136"));
+			    "and --challenge-alias go with --dns rfc2136 or pdns"));
 		return CLI_OK;
 	}
 	if (strcmp(set->challenge, "dns-01") != 0)
@@ -113,6 +122,48 @@ check_rfc2136(const struct cmd_entry *self, struct issue_settings *set)
 	return CLI_OK;
 }
 
+/*
+ * --dns pdns: URL and key file are there and the key file is usable now;
+ * the order keeps the file's absolute path, never the key. Returns
+ * CLI_OK or an exit code.
+ */
+static int
+check_pdns(const struct cmd_entry *self, struct issue_settings *set)
+{
+	struct err e;
+	char *abs, *key;
+
+	if (set->dns_provider == NULL || strcmp(set->dns_provider, "pdns") != 0) {
+		if (set->pdns_url != NULL || set->pdns_api_key_file != NULL ||
+		    set->pdns_server_id != NULL)
+			return cli_usage(self, "%s", _("--pdns-url, --pdns-api-key-file and "
+			    "--pdns-server-id go with --dns pdns"));
+		return CLI_OK;
+	}
+	if (strcmp(set->challenge, "dns-01") != 0)
+		return cli_usage(self, "%s", _("--dns pdns goes with --challenge dns-01"));
+	if (set->dns_hook != NULL)
+		return cli_usage(self, "%s", _("--dns pdns and --dns-hook exclude each other"));
+	if (set->pdns_url == NULL || (strncmp(set->pdns_url, "http://", 7) != 0 &&
+	    strncmp(set->pdns_url, "https://", 8) != 0))
+		return cli_usage(self, "%s", _("--dns pdns needs --pdns-url http[s]://HOST:PORT"));
+	if (set->pdns_api_key_file == NULL)
+		return cli_usage(self, "%s", _("--dns pdns needs --pdns-api-key-file FILE"));
+	err_clear(&e);
+	if (solver_pdns_key_load(set->pdns_api_key_file, &key, &e) != 0)
+		return cli_fail(&e);
+	OPENSSL_cleanse(key, strlen(key));
+	free(key);
+	if ((abs = realpath(set->pdns_api_key_file, NULL)) == NULL) {
+		err_set(&e, ERR_INPUT, _("cannot read the PowerDNS API key file %s: %s"),
+		    set->pdns_api_key_file, strerror(errno));
+		return cli_fail(&e);
+	}
+	free(set->pdns_api_key_file);
+	set->pdns_api_key_file = abs;
+	return CLI_OK;
+}
+
 static int
 cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **argv)
 {
@@ -132,6 +183,9 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		{ "tsig-key-file", required_argument, NULL, 'Y' },
 		{ "dns-zone", required_argument, NULL, 'Z' },
 		{ "challenge-alias", required_argument, NULL, 'X' },
+		{ "pdns-url", required_argument, NULL, OPT_PDNS_URL },
+		{ "pdns-api-key-file", required_argument, NULL, OPT_PDNS_KEY },
+		{ "pdns-server-id", required_argument, NULL, OPT_PDNS_ID },
 		{ "tls-port", required_argument, NULL, 't' },
 		{ "tls-addr", required_argument, NULL, 'L' },
 		{ "key-type", required_argument, NULL, 'k' },
@@ -180,6 +234,9 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		case 'Y': flag[CONF_TSIG_KEY_FILE] = optarg; continue;
 		case 'Z': flag[CONF_DNS_ZONE] = optarg; continue;
 		case 'X': flag[CONF_CHALLENGE_ALIAS] = optarg; continue;
+		case OPT_PDNS_URL: flag[CONF_PDNS_URL] = optarg; continue;
+		case OPT_PDNS_KEY: flag[CONF_PDNS_API_KEY_FILE] = optarg; continue;
+		case OPT_PDNS_ID: flag[CONF_PDNS_SERVER_ID] = optarg; continue;
 		case 'L': flag[CONF_TLS_ADDR] = optarg; continue;
 		case 'k': flag[CONF_KEY_TYPE] = optarg; continue;
 		case 'C': flag[CONF_PREFERRED_CHAIN] = optarg; continue;
@@ -242,6 +299,9 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 	    dup_setting(&set.tsig_key_file, cs.v[CONF_TSIG_KEY_FILE]) != 0 ||
 	    dup_setting(&set.dns_zone, cs.v[CONF_DNS_ZONE]) != 0 ||
 	    dup_setting(&set.challenge_alias, cs.v[CONF_CHALLENGE_ALIAS]) != 0 ||
+	    dup_setting(&set.pdns_url, cs.v[CONF_PDNS_URL]) != 0 ||
+	    dup_setting(&set.pdns_api_key_file, cs.v[CONF_PDNS_API_KEY_FILE]) != 0 ||
+	    dup_setting(&set.pdns_server_id, cs.v[CONF_PDNS_SERVER_ID]) != 0 ||
 	    dup_setting(&set.tls_addr, cs.v[CONF_TLS_ADDR]) != 0 ||
 	    dup_setting(&set.key_type, cs.v[CONF_KEY_TYPE]) != 0 ||
 	    dup_setting(&set.preferred_chain, cs.v[CONF_PREFERRED_CHAIN]) != 0) {
@@ -264,7 +324,7 @@ cmd_issue_exec(struct cli *cli, const struct cmd_entry *self, int argc, char **a
 		free(set.dns_hook);
 		set.dns_hook = abs;
 	}
-	if ((rc = check_rfc2136(self, &set)) != CLI_OK)
+	if ((rc = check_rfc2136(self, &set)) != CLI_OK || (rc = check_pdns(self, &set)) != CLI_OK)
 		goto out;
 	if ((rc = cli_open_store(cli, 0, &st)) != CLI_OK)
 		goto out;
@@ -334,6 +394,10 @@ const struct cmd_entry cmd_issue_entry = {
 	    "      --dns-server H[:P]   rfc2136: the server that takes the updates\n"
 	    "      --tsig-key-file FILE rfc2136: the key, as tsig-keygen writes it (0600)\n"
 	    "      --dns-zone ZONE      rfc2136: the zone (default: found by SOA lookup)\n"
+	    "      --dns pdns           dns-01 through the PowerDNS HTTP API\n"
+	    "      --pdns-url URL       pdns: the API, e.g. http://127.0.0.1:8081\n"
+	    "      --pdns-api-key-file F pdns: the X-API-Key, one line (0600)\n"
+	    "      --pdns-server-id ID  pdns: the server id (default: localhost)\n"
 	    "      --challenge-alias Z  rfc2136: records at _acme-challenge.Z (default:\n"
 	    "                           where _acme-challenge.NAME's CNAMEs lead)\n"
 	    "      --tls-port N         tls-alpn-01 responder port (default 443)\n"

@@ -42,6 +42,9 @@ struct solver_config {
 	const char *tsig_key_file; /* rfc2136: the key (tsig-keygen's format) */
 	const char *dns_zone;	/* rfc2136: the zone, NULL: found by SOA lookup */
 	const char *challenge_alias; /* rfc2136: records at _acme-challenge.ZONE */
+	const char *pdns_url;	/* pdns: the API's base URL */
+	const char *pdns_api_key_file; /* pdns: the X-API-Key value (0600) */
+	const char *pdns_server_id; /* pdns: NULL: "localhost" */
 	const char *dns_resolvers; /* propagation check servers, host:port,... */
 	int dns_timeout;	/* propagation check limit, seconds */
 	int dns_hook_timeout;	/* seconds before the hook is killed; 0: the default */
@@ -136,6 +139,35 @@ struct solver_rfc2136_config {
  */
 int solver_dns01_rfc2136_new(const struct solver_rfc2136_config *c, struct solver **out,
     struct err *e);
+
+/* What a PowerDNS API solver needs; the strings are borrowed. */
+struct solver_pdns_config {
+	const char *url;	/* "http://127.0.0.1:8081" (loopback, or https) */
+	const char *key_file;	/* the API key, one line, mode 0600 or stricter */
+	const char *server_id;	/* NULL: "localhost" */
+	const char *ca_bundle;	/* https roots, NULL: the system store */
+	const char *zone;	/* NULL: the zone is found by SOA lookup */
+	const char *challenge_alias; /* records go to _acme-challenge.ZONE; NULL: CNAMEs */
+	const char *resolvers;	/* NULL or host:port,... for the lookups */
+	int propagation_timeout; /* seconds (<= 0: 120) */
+};
+
+/*
+ * dns-01 through the PowerDNS authoritative server's HTTP API: PATCH of
+ * the zone's TXT rrset at _acme-challenge.NAME (REPLACE with the values
+ * there plus ours; on cleanup with the rest, or DELETE when none remain),
+ * then the wait until every authoritative nameserver serves it. The key
+ * is read here and sent only as the X-API-Key header. Returns 0 and
+ * *out, or -1 (a key file others can read is refused).
+ */
+int solver_dns01_pdns_new(const struct solver_pdns_config *c, struct solver **out,
+    struct err *e);
+
+/*
+ * Reads a PowerDNS API key file: a regular file no group or other user
+ * can read, one line. Returns 0 and *out (wipe and free), or -1.
+ */
+int solver_pdns_key_load(const char *path, char **out, struct err *e);
 
 /*
  * tls-alpn-01 (RFC 8737) responder on addr:port answering ALPN

@@ -34,6 +34,13 @@ pool_key(const struct solver_config *set, char *buf, size_t n)
 		    set->dns_zone ? set->dns_zone : "",
 		    set->challenge_alias ? set->challenge_alias : "",
 		    set->dns_resolvers ? set->dns_resolvers : "", set->dns_timeout);
+	else if (set->dns_provider != NULL && strcmp(set->dns_provider, "pdns") == 0)
+		snprintf(buf, n, "pdns|%s|%s|%s|%s|%s|%s|%d", set->pdns_url ? set->pdns_url : "",
+		    set->pdns_api_key_file ? set->pdns_api_key_file : "",
+		    set->pdns_server_id ? set->pdns_server_id : "",
+		    set->dns_zone ? set->dns_zone : "",
+		    set->challenge_alias ? set->challenge_alias : "",
+		    set->dns_resolvers ? set->dns_resolvers : "", set->dns_timeout);
 	else
 		snprintf(buf, n, "dns|%s|%s|%d|%d", set->dns_hook ? set->dns_hook : "",
 		    set->dns_resolvers ? set->dns_resolvers : "", set->dns_timeout,
@@ -61,10 +68,22 @@ make(const struct solver_config *set, struct solver **out, struct err *e)
 
 		return solver_dns01_rfc2136_new(&rc, out, e);
 	}
+	if (strcmp(ch, "dns-01") == 0 && set->dns_provider != NULL &&
+	    strcmp(set->dns_provider, "pdns") == 0) {
+		struct solver_pdns_config pc = {
+			.url = set->pdns_url, .key_file = set->pdns_api_key_file,
+			.server_id = set->pdns_server_id,
+			.zone = set->dns_zone, .resolvers = set->dns_resolvers,
+			.challenge_alias = set->challenge_alias,
+			.propagation_timeout = set->dns_timeout,
+		};
+
+		return solver_dns01_pdns_new(&pc, out, e);
+	}
 	if (strcmp(ch, "dns-01") == 0) {
 		if (set->dns_provider != NULL && strcmp(set->dns_provider, "hook") != 0)
-			return err_set(e, ERR_USAGE, _("unknown DNS provider '%s' (rfc2136 or "
-			    "hook)"), set->dns_provider);
+			return err_set(e, ERR_USAGE, _("unknown DNS provider '%s' (rfc2136, pdns "
+			    "or hook)"), set->dns_provider);
 		if (set->dns_hook == NULL)
 			return err_set(e, ERR_USAGE, "%s", _("dns-01 needs --dns-hook PROGRAM"));
 		if (solver_dns01_hook_new(set->dns_hook, set->dns_resolvers, set->dns_timeout,
