@@ -13,7 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base64url.h"
+#include "crypto.h"
 #include "dns_msg.h"
+#include "solver.h"
 #include "i18n.h"
 #include "timefmt.h"
 
@@ -610,5 +613,104 @@ out:
 	ldns_rr_list_deep_free(ns);
 	ldns_pkt_free(p);
 	ldns_resolver_deep_free(r);
+	return rc;
+}
+
+/* base64url(SHA-256(key authorization)), RFC 8555 section 8.4. */
+int
+dns01_txt_value(const char *keyauth, char **out, struct err *e)
+{
+	unsigned char md[32];
+
+	if (crypto_sha256(keyauth, strlen(keyauth), md, e) != 0)
+		return err_prefix(e, "%s", _("cannot hash the key authorization"));
+	*out = base64url_encode(md, sizeof(md));
+	return *out == NULL ? err_nomem(e) : 0;
+}
+
+/* "_acme-challenge.NAME." for an identifier ("*." dropped); caller frees. */
+char *
+dns01_record_name(const char *identifier)
+{
+	size_t n;
+	char *p;
+
+	if (strncmp(identifier, "*.", 2) == 0)
+		identifier += 2;
+	n = strlen(identifier);
+	if (n > 0 && identifier[n - 1] == '.')
+		n--;
+	if ((p = malloc(n + sizeof("_acme-challenge.."))) == NULL)
+		return NULL;
+	snprintf(p, n + sizeof("_acme-challenge.."), "_acme-challenge.%.*s.", (int)n, identifier);
+	return p;
+}
+
+/*
+ * Asks every authoritative server of zone directly (no recursion) until
+ * each serves every item's value. Returns 0, or -1 naming the servers
+ * that did not.
+ */
+int
+dns_await_authorities(const struct dns_server *resolvers, size_t nresolvers, const char *zone,
+    const struct dns_wait *it, size_t ni, int timeout_s, const struct solver_challenge *c,
+    struct err *e)
+{
+	long long deadline = timefmt_now_ms() + (long long)timeout_s * 1000;
+	long long interval = 50, left;
+	struct dns_server *ns = NULL;
+	size_t n = 0, i, j, missing;
+	char *seen = NULL, names[1024] = "";
+	size_t o = 0;
+	int rc = -1;
+
+	if (dns_zone_servers(resolvers, nresolvers, zone, &ns, &n, e) == -1)
+		return -1;
+	if ((seen = calloc(n * ni + 1, 1)) == NULL) {
+		dns_server_list_free(ns, n);
+		return err_nomem(e);
+	}
+	for (;;) {
+		missing = 0;
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < ni; j++) {
+				if (seen[i * ni + j])
+					continue;
+				left = deadline - timefmt_now_ms();
+				seen[i * ni + j] = (char)dns_txt_query(&ns[i], it[j].record,
+				    it[j].value, 0, (int)(left < 50 ? 50 : left > 1000 ? 1000 : left));
+				if (!seen[i * ni + j])
+					missing++;
+			}
+		}
+		if (missing == 0) {
+			rc = 0;
+			goto out;
+		}
+		left = deadline - timefmt_now_ms();
+		if (left <= 0)
+			break;
+		if ((c->stop != NULL && *c->stop) ||
+		    (c->should_stop != NULL && c->should_stop(c->stop_arg))) {
+			err_set(e, ERR_NONE, "%s", _("stopped while waiting for DNS propagation"));
+			e->retryable = 1;
+			goto out;
+		}
+		(void)poll(NULL, 0, (int)(left < interval ? left : interval));
+		interval = interval * 2 > 1000 ? 1000 : interval * 2;
+	}
+	for (i = 0; i < n && o < sizeof(names); i++) {
+		for (j = 0; j < ni && seen[i * ni + j]; j++)
+			;
+		if (j < ni)
+			o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", o > 0 ? ", " : "",
+			    ns[i].name);
+	}
+	err_set(e, ERR_NET, _("TXT record %s not served after %d s by these nameservers of "
+	    "%s: %s"), it[0].record, timeout_s, zone, names);
+	e->retryable = 1;
+out:
+	free(seen);
+	dns_server_list_free(ns, n);
 	return rc;
 }

@@ -84,4 +84,28 @@ int dns_zone_servers(const struct dns_server *resolvers, size_t n, const char *z
 /* "REFUSED", "NOTAUTH"...: the name of a DNS response code (static). */
 const char *dns_rcode_name(int rcode);
 
+/* A TXT record dns-01 waits for: its owner name and the value it must serve. */
+struct dns_wait {
+	const char *record;	/* "_acme-challenge.NAME." */
+	const char *value;
+};
+
+struct solver_challenge;
+
+/*
+ * Asks every authoritative server of zone directly (no recursion) until
+ * each serves every one of the n records' values, within timeout_s; c's
+ * stop flag and should_stop end the wait early (ERR_NONE, retryable).
+ * Returns 0, or -1 naming the servers that did not serve them.
+ */
+int dns_await_authorities(const struct dns_server *resolvers, size_t nresolvers,
+    const char *zone, const struct dns_wait *it, size_t n, int timeout_s,
+    const struct solver_challenge *c, struct err *e);
+
+/* The dns-01 TXT value: base64url(SHA-256(key authorization)), RFC 8555 8.4. Returns 0 or -1. */
+int dns01_txt_value(const char *keyauth, char **out, struct err *e);
+
+/* "_acme-challenge.NAME." for an identifier ("*." dropped); NULL when out of memory. */
+char *dns01_record_name(const char *identifier);
+
 #endif

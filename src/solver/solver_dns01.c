@@ -36,19 +36,6 @@ struct dns01 {
 
 static const struct solver_ops dns01_ops;
 
-/* base64url(SHA-256(key authorization)), RFC 8555 section 8.4. */
-static int
-dns01_value(const char *keyauth, char **out, struct err *e)
-{
-	unsigned char md[32];
-
-	if (crypto_sha256(keyauth, strlen(keyauth), md, e) != 0)
-		return err_prefix(e, "%s", _("cannot hash the key authorization"));
-	*out = base64url_encode(md, sizeof(md));
-	if (*out == NULL)
-		return err_nomem(e);
-	return 0;
-}
 
 /* The domain without "*." and without a trailing dot; caller frees. */
 static char *
@@ -234,7 +221,7 @@ prepare(const struct solver_challenge *c, char **domain, char **record, char **v
 	if (*domain == NULL ||
 	    (*record = str_concat("_acme-challenge.", *domain, ".")) == NULL)
 		goto oom;
-	if (dns01_value(c->key_authorization, value, e) == -1)
+	if (dns01_txt_value(c->key_authorization, value, e) == -1)
 		goto fail;
 	return 0;
 oom:

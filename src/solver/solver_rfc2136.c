@@ -46,35 +46,6 @@ struct rfc2136 {
 
 static const struct solver_ops rfc2136_ops;
 
-/* base64url(SHA-256(key authorization)), RFC 8555 section 8.4. */
-static int
-txt_value(const char *keyauth, char **out, struct err *e)
-{
-	unsigned char md[32];
-
-	if (crypto_sha256(keyauth, strlen(keyauth), md, e) != 0)
-		return err_prefix(e, "%s", _("cannot hash the key authorization"));
-	*out = base64url_encode(md, sizeof(md));
-	return *out == NULL ? err_nomem(e) : 0;
-}
-
-/* "_acme-challenge.NAME." for an identifier ("*." dropped); caller frees. */
-static char *
-record_name(const char *identifier)
-{
-	size_t n;
-	char *p;
-
-	if (strncmp(identifier, "*.", 2) == 0)
-		identifier += 2;
-	n = strlen(identifier);
-	if (n > 0 && identifier[n - 1] == '.')
-		n--;
-	if ((p = malloc(n + sizeof("_acme-challenge.."))) == NULL)
-		return NULL;
-	snprintf(p, n + sizeof("_acme-challenge.."), "_acme-challenge.%.*s.", (int)n, identifier);
-	return p;
-}
 
 /* The TXT record (add: class IN; delete one RR: class NONE, TTL 0). */
 static ldns_rr *
@@ -278,71 +249,24 @@ zone_of(struct rfc2136 *d, const char *record, char **zone, struct err *e)
 	return dns_find_zone(d->resolvers, d->nresolvers, record, zone, e);
 }
 
-/*
- * Asks every authoritative server of zone directly (no recursion) until
- * each serves every item's value. Returns 0, or -1 naming the servers
- * that did not.
- */
+/* Waits for the items' records at every authoritative server of zone (dns_await_authorities). */
 static int
 await_authorities(struct rfc2136 *d, const char *zone, struct item *const *it, size_t ni,
     const struct solver_challenge *c, struct err *e)
 {
-	long long deadline = timefmt_now_ms() + (long long)d->propagation_timeout * 1000;
-	long long interval = 50, left;
-	struct dns_server *ns = NULL;
-	size_t n = 0, i, j, missing;
-	char *seen = NULL, names[1024] = "";
-	size_t o = 0;
-	int rc = -1;
+	struct dns_wait *w = calloc(ni + 1, sizeof(*w));
+	size_t j;
+	int rc;
 
-	if (dns_zone_servers(d->resolvers, d->nresolvers, zone, &ns, &n, e) == -1)
-		return -1;
-	if ((seen = calloc(n * ni, 1)) == NULL) {
-		dns_server_list_free(ns, n);
+	if (w == NULL)
 		return err_nomem(e);
+	for (j = 0; j < ni; j++) {
+		w[j].record = it[j]->record;
+		w[j].value = it[j]->value;
 	}
-	for (;;) {
-		missing = 0;
-		for (i = 0; i < n; i++) {
-			for (j = 0; j < ni; j++) {
-				if (seen[i * ni + j])
-					continue;
-				left = deadline - timefmt_now_ms();
-				seen[i * ni + j] = (char)dns_txt_query(&ns[i], it[j]->record,
-				    it[j]->value, 0, (int)(left < 50 ? 50 : left > 1000 ? 1000 : left));
-				if (!seen[i * ni + j])
-					missing++;
-			}
-		}
-		if (missing == 0) {
-			rc = 0;
-			goto out;
-		}
-		left = deadline - timefmt_now_ms();
-		if (left <= 0)
-			break;
-		if ((c->stop != NULL && *c->stop) ||
-		    (c->should_stop != NULL && c->should_stop(c->stop_arg))) {
-			err_set(e, ERR_NONE, "%s", _("stopped while waiting for DNS propagation"));
-			e->retryable = 1;
-			goto out;
-		}
-		(void)poll(NULL, 0, (int)(left < interval ? left : interval));
-		interval = interval * 2 > 1000 ? 1000 : interval * 2;
-	}
-	for (i = 0; i < n && o < sizeof(names); i++) {
-		for (j = 0; j < ni && seen[i * ni + j]; j++)
-			;
-		if (j < ni)
-			o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", o > 0 ? ", " : "",
-			    ns[i].name);
-	}
-	err_set(e, ERR_NET, _("TXT record %s not served after %d s by these nameservers of "
-	    "%s: %s"), it[0]->record, d->propagation_timeout, zone, names);
-	e->retryable = 1;
-out:
-	free(seen);
-	dns_server_list_free(ns, n);
+	rc = dns_await_authorities(d->resolvers, d->nresolvers, zone, w, ni,
+	    d->propagation_timeout, c, e);
+	free(w);
 	return rc;
 }
 
@@ -356,9 +280,9 @@ prepare(const struct solver_challenge *c, char **record, char **value, struct er
 	if (solver_ip_family(c->identifier) != 0)
 		return err_set(e, ERR_USAGE, "%s",
 		    _("dns-01 cannot validate an IP address identifier"));
-	if ((*record = record_name(c->identifier)) == NULL)
+	if ((*record = dns01_record_name(c->identifier)) == NULL)
 		return err_nomem(e);
-	if (txt_value(c->key_authorization, value, e) == -1) {
+	if (dns01_txt_value(c->key_authorization, value, e) == -1) {
 		free(*record);
 		*record = NULL;
 		return -1;
